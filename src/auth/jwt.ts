@@ -1,0 +1,50 @@
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { AppError } from '../errors.js';
+import { isRole, type Role } from './roles.js';
+
+export interface JwtSettings {
+  secret?: string;
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+export interface JwtClaims {
+  subject: string;
+  orgId: string;
+  role: Role;
+  name: string;
+}
+
+/**
+ * Verifies a JWT (HS256 with a shared secret, or any JWKS-published key) and reads the claims
+ * the API needs: `sub`, `org` (organization id), `role` (VIEWER | ANALYST | ADMIN), optional `name`.
+ */
+export function createJwtVerifier(settings: JwtSettings): ((token: string) => Promise<JwtClaims>) | undefined {
+  let key: Uint8Array | JWTVerifyGetKey;
+  let algorithms: string[] | undefined;
+  if (settings.jwksUrl) {
+    key = createRemoteJWKSet(new URL(settings.jwksUrl));
+  } else if (settings.secret) {
+    key = new TextEncoder().encode(settings.secret);
+    algorithms = ['HS256'];
+  } else {
+    return undefined;
+  }
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } =
+        typeof key === 'function'
+          ? await jwtVerify(token, key, { issuer: settings.issuer, audience: settings.audience, algorithms })
+          : await jwtVerify(token, key, { issuer: settings.issuer, audience: settings.audience, algorithms }));
+    } catch (err) {
+      throw new AppError('UNAUTHENTICATED', `invalid token: ${(err as Error).message}`);
+    }
+    const { sub, org, role, name } = payload as JWTPayload & { org?: unknown; role?: unknown; name?: unknown };
+    if (typeof sub !== 'string' || sub === '') throw new AppError('UNAUTHENTICATED', 'invalid token: claim "sub" is missing');
+    if (typeof org !== 'string' || org === '') throw new AppError('UNAUTHENTICATED', 'invalid token: claim "org" is missing');
+    if (!isRole(role)) throw new AppError('UNAUTHENTICATED', 'invalid token: claim "role" must be VIEWER, ANALYST or ADMIN');
+    return { subject: sub, orgId: org, role, name: typeof name === 'string' ? name : sub };
+  };
+}

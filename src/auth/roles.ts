@@ -1,0 +1,21 @@
+import type { Role } from '../db/schema/principals.js';
+
+export type { Role };
+
+const rank: Record<Role, number> = { VIEWER: 1, ANALYST: 2, ADMIN: 3 };
+
+export const ROLES: readonly Role[] = ['VIEWER', 'ANALYST', 'ADMIN'];
+
+export const isRole = (value: unknown): value is Role => typeof value === 'string' && value in rank;
+
+/** Roles are ordered: an ADMIN may do what an ANALYST may, and so on. */
+export const hasRole = (actual: Role, required: Role): boolean => rank[actual] >= rank[required];
+
+/** Who is calling, once authenticated. Everything downstream is scoped by `orgId`. */
+export interface Viewer {
+  orgId: string;
+  principalId: string;
+  role: Role;
+  kind: 'USER' | 'API_KEY';
+  name: string;
+}

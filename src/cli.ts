@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { Command, Option } from 'commander';
+import { loadConfig, parseRole, type Config } from './config.js';
+import { connect } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { createLogger, type Logger } from './logger.js';
+import { resolveDatabase, startApp } from './app.js';
+import { createOrganization, findOrganizationBySlug } from './services/organizations.js';
+import { PrincipalService } from './services/principals.js';
+import { isRole } from './auth/roles.js';
+
+/** Runs `fn` against the configured database (starting the embedded one if needed), then shuts it all down. */
+async function withDatabase<T>(config: Config, log: Logger, fn: (db: ReturnType<typeof connect>) => Promise<T>): Promise<T> {
+  const { url, embedded } = await resolveDatabase(config, log);
+  const database = connect(url, { max: 2 });
+  try {
+    await runMigrations(database);
+    return await fn(database);
+  } finally {
+    await database.close();
+    await embedded?.stop();
+  }
+}
+
+const program = new Command('gct').description('GenomeCostTracker: what genomics pipelines cost, before, during and after the bill');
+
+program
+  .command('serve', { isDefault: true })
+  .description('serve GraphQL (HTTP + WebSocket) and run background jobs')
+  .addOption(new Option('--role <role>', 'api, worker or all').choices(['api', 'worker', 'all']))
+  .addOption(new Option('--port <port>', 'HTTP port (overrides PORT)'))
+  .action(async (opts: { role?: string; port?: string }) => {
+    const config = loadConfig();
+    if (opts.role) config.role = parseRole(opts.role);
+    if (opts.port) config.port = Number(opts.port);
+    const log = createLogger(config.logLevel);
+    const app = await startApp(config, log, {
+      onBootstrapKey: (key) =>
+        process.stdout.write(
+          `\n  Created the demo organization. Its admin API key (shown once, store it now):\n\n    ${key}\n\n` +
+            `  Try: curl -s http://localhost:${config.port}/graphql -H 'content-type: application/json' \\\n` +
+            `         -H 'authorization: Bearer ${key}' -d '{"query":"{ me { name role organization { name } } }"}'\n\n`,
+        ),
+    });
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      await app.close();
+      log.info('stopped');
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations and exit')
+  .action(async () => {
+    const config = loadConfig();
+    const log = createLogger(config.logLevel);
+    await withDatabase(config, log, async () => log.info('migrations applied'));
+  });
+
+const org = program.command('org').description('organizations');
+org
+  .command('create')
+  .requiredOption('--name <name>', 'display name')
+  .requiredOption('--slug <slug>', 'short unique name (a-z, 0-9, -)')
+  .option('--currency <code>', 'ISO 4217 currency', 'USD')
+  .action(async (opts: { name: string; slug: string; currency: string }) => {
+    const config = loadConfig();
+    const log = createLogger(config.logLevel);
+    await withDatabase(config, log, async ({ db }) => {
+      const { organization, adminKey } = await createOrganization(db, opts);
+      process.stdout.write(`organization ${organization.slug} (${organization.id})\nadmin API key (shown once): ${adminKey}\n`);
+    });
+  });
+
+const apikey = program.command('apikey').description('API keys');
+apikey
+  .command('create')
+  .requiredOption('--org <slug>', 'organization slug')
+  .requiredOption('--name <name>', 'what the key is for, e.g. "LIMS integration"')
+  .addOption(new Option('--role <role>', 'VIEWER, ANALYST or ADMIN').default('VIEWER').choices(['VIEWER', 'ANALYST', 'ADMIN']))
+  .action(async (opts: { org: string; name: string; role: string }) => {
+    const config = loadConfig();
+    const log = createLogger(config.logLevel);
+    await withDatabase(config, log, async ({ db }) => {
+      const found = await findOrganizationBySlug(db, opts.org);
+      if (!found) throw new Error(`no organization with slug ${JSON.stringify(opts.org)}`);
+      if (!isRole(opts.role)) throw new Error(`role must be VIEWER, ANALYST or ADMIN`);
+      const { key } = await new PrincipalService(db, found.id).createApiKey({ name: opts.name, role: opts.role });
+      process.stdout.write(`${key}\n`);
+    });
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

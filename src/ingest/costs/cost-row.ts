@@ -1,0 +1,44 @@
+/**
+ * One bill line, normalised to FOCUS names, as every bill source (Azure export, FOCUS file,
+ * Azure Cost Management query) produces it before loading. Amounts stay decimal strings:
+ * money is never a JS float on its way into Postgres `numeric`.
+ */
+export interface CostRow {
+  /** `azure`, `aws`, `gcp`, `oci`, or the FOCUS ProviderName lower-cased. */
+  provider: string;
+  billingAccountId: string | null;
+  subAccountId: string | null;
+  subAccountName: string | null;
+  resourceId: string | null;
+  resourceName: string | null;
+  resourceGroup: string | null;
+  resourceType: string | null;
+  serviceName: string | null;
+  serviceCategory: string | null;
+  skuId: string | null;
+  /** Azure MeterName / MeterCategory etc. when the source has one. */
+  meter: string | null;
+  regionId: string | null;
+  /** FOCUS ChargeCategory: Usage, Purchase, Tax, Credit, Adjustment. */
+  chargeCategory: string | null;
+  /** Half-open [start, end), UTC. */
+  chargePeriodStart: Date;
+  chargePeriodEnd: Date;
+  /** Decimal strings, e.g. "12.3400". billedCost is required; the others may be null. */
+  billedCost: string;
+  effectiveCost: string | null;
+  listCost: string | null;
+  /** ISO 4217, upper case. */
+  currency: string;
+  consumedQuantity: string | null;
+  consumedUnit: string | null;
+  tags: Record<string, string>;
+}
+
+/** A source row that could not become a CostRow: kept, never dropped. */
+export interface QuarantinedRow {
+  /** 1-based line number in the file (header = line 1). */
+  line: number;
+  raw: string;
+  reason: string;
+}

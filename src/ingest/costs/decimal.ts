@@ -1,0 +1,68 @@
+/**
+ * Money and quantities travel as decimal strings all the way to Postgres `numeric`, so this
+ * module only rewrites notation (sign, exponent, decimal comma); it never goes through a float.
+ */
+
+const DECIMAL = /^([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/** Exponents beyond this are not amounts from a bill; refusing them also bounds the output size. */
+const MAX_EXPONENT = 400;
+
+export interface DecimalOptions {
+  /** Accept `0,075` as 0.075. Only for localized (German) exports, where it is the convention. */
+  decimalComma?: boolean;
+}
+
+/**
+ * `text` as a plain decimal string with its written digits (trailing zeros kept, so the
+ * precision the bill was written with survives), or null when it is not a number.
+ * `1.5E-05` becomes `0.000015`, `+.5` becomes `0.5`, `-0.00` becomes `0.00`.
+ * Thousands separators are never accepted: `1,234` is ambiguous across locales.
+ */
+export function parseDecimal(text: string, options: DecimalOptions = {}): string | null {
+  let s = text.trim();
+  if (options.decimalComma && s.includes(',')) {
+    if (s.includes('.')) return null;
+    s = s.replace(',', '.');
+  }
+  const m = DECIMAL.exec(s);
+  if (!m) return null;
+  const sign = m[1] ?? '';
+  const intDigits = m[2] ?? '';
+  const fracDigits = m[3] ?? '';
+  if (intDigits === '' && fracDigits === '') return null;
+
+  const digits = intDigits + fracDigits;
+  let point = intDigits.length;
+  if (m[4] !== undefined) {
+    const exponent = Number(m[4]);
+    if (Math.abs(exponent) > MAX_EXPONENT) return null;
+    point += exponent;
+  }
+
+  let int: string;
+  let frac: string;
+  if (point <= 0) {
+    int = '0';
+    frac = '0'.repeat(-point) + digits;
+  } else if (point >= digits.length) {
+    int = digits + '0'.repeat(point - digits.length);
+    frac = '';
+  } else {
+    int = digits.slice(0, point);
+    frac = digits.slice(point);
+  }
+  int = int.replace(/^0+(?=\d)/, '');
+  const isZero = !/[1-9]/.test(int + frac);
+  return (sign === '-' && !isZero ? '-' : '') + int + (frac === '' ? '' : `.${frac}`);
+}
+
+/**
+ * The value with insignificant trailing zeros removed, so `1.50` and `1.5` compare equal.
+ * Expects output of parseDecimal.
+ */
+export function canonicalDecimal(decimal: string): string {
+  if (!decimal.includes('.')) return decimal;
+  const trimmed = decimal.replace(/\.?0+$/, '');
+  return trimmed === '-0' ? '0' : trimmed;
+}

@@ -1,0 +1,332 @@
+import { buildTaskRecord, canonicalColumn, FieldError, type TraceColumn } from './columns.js';
+import type { TaskRecord } from './task-record.js';
+import { parseBytes, parseDuration, parseInteger, parseTimestamp, showValue, UnitParseError } from './units.js';
+
+/**
+ * Nextflow weblog (`-with-weblog URL`) payloads: one JSON object per HTTP POST,
+ * `{runName, runId, event, utcTime, trace?, metadata?}`. Process events carry the task's
+ * trace record with raw values (ms, bytes, epoch ms); `started`/`completed` carry the run's
+ * metadata, whose layout changed across Nextflow versions (see parseWorkflowInfo).
+ */
+
+/** The body is not a weblog event, or a field in it is unreadable; the message names which. */
+export class WeblogFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WeblogFormatError';
+  }
+}
+
+export const WEBLOG_EVENTS = ['started', 'process_submitted', 'process_started', 'process_completed', 'error', 'completed'] as const;
+export type WeblogEventType = (typeof WEBLOG_EVENTS)[number];
+
+export interface WeblogEvent {
+  runName: string;
+  /** The session id (a UUID), shared by every event of the run. */
+  runId: string;
+  event: WeblogEventType;
+  utcTime: Date;
+  /** Always present on process_* events; sometimes on `error`. */
+  trace?: TaskRecord;
+  /** Always present on `started` and `completed`. */
+  metadata?: WorkflowInfo;
+}
+
+/** What a cost tracker needs from the run's metadata; null where the payload lacks it. */
+export interface WorkflowInfo {
+  sessionId: string | null;
+  runName: string | null;
+  start: Date | null;
+  complete: Date | null;
+  durationMs: number | null;
+  /** False on `started` (not finished yet) as well as on a failed run. */
+  success: boolean | null;
+  exitStatus: number | null;
+  errorMessage: string | null;
+  errorReport: string | null;
+  /** A resumed run re-uses cached tasks, which cost nothing this time. */
+  resume: boolean | null;
+  commandLine: string | null;
+  projectName: string | null;
+  repository: string | null;
+  revision: string | null;
+  commitId: string | null;
+  manifest: { name: string | null; version: string | null };
+  profile: string | null;
+  /** One image, or a map of process name to image when processes use different ones. */
+  container: string | Record<string, string> | null;
+  containerEngine: string | null;
+  nextflowVersion: string | null;
+  userName: string | null;
+  workDir: string | null;
+  launchDir: string | null;
+  /** The pipeline parameters as sent (`parameters`, or `params` in older Nextflow). */
+  params: Record<string, unknown> | null;
+  stats: WorkflowStats | null;
+}
+
+export interface WorkflowStats {
+  succeededCount: number | null;
+  cachedCount: number | null;
+  failedCount: number | null;
+  ignoredCount: number | null;
+  abortedCount: number | null;
+  retriesCount: number | null;
+  succeededDurationMs: number | null;
+  cachedDurationMs: number | null;
+  failedDurationMs: number | null;
+  peakCpus: number | null;
+  /** bytes */
+  peakMemory: number | null;
+}
+
+type Json = Record<string, unknown>;
+
+const EVENT_SET: ReadonlySet<string> = new Set(WEBLOG_EVENTS);
+
+/** Parses a request body that has already been read as text; invalid JSON is a WeblogFormatError. */
+export function parseWeblogJson(text: string): WeblogEvent {
+  const body = text.replace(/^\uFEFF/, '');
+  if (body.trim() === '') throw new WeblogFormatError('not a weblog event: the body is empty');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (err) {
+    throw new WeblogFormatError(`not a weblog event: invalid JSON ${describeJsonError(body, err)}`);
+  }
+  return parseWeblogEvent(parsed);
+}
+
+/** Validates an already-parsed body and normalises it; throws WeblogFormatError naming the bad field. */
+export function parseWeblogEvent(body: unknown): WeblogEvent {
+  if (!isObject(body)) {
+    throw new WeblogFormatError(`not a weblog event: expected a JSON object, got ${typeName(body)}`);
+  }
+  if (body.event === undefined) throw new WeblogFormatError('not a weblog event: missing field "event"');
+  if (typeof body.event !== 'string' || !EVENT_SET.has(body.event)) {
+    throw new WeblogFormatError(
+      `not a weblog event: field "event" is ${showValue(body.event)}; expected one of ${WEBLOG_EVENTS.join(', ')}`,
+    );
+  }
+  const event = body.event as WeblogEventType;
+  const runName = requiredString(body, 'runName');
+  const runId = requiredString(body, 'runId');
+  const utcText = requiredString(body, 'utcTime');
+  const utcTime = convert('utcTime', utcText, (v) => parseTimestamp(v, 'UTC'));
+  if (utcTime === null) throw new WeblogFormatError('weblog event: field "utcTime" is empty');
+
+  const result: WeblogEvent = { runName, runId, event, utcTime };
+
+  if (body.trace !== undefined && body.trace !== null) {
+    if (!isObject(body.trace)) throw new WeblogFormatError(`weblog event: field "trace" must be an object, got ${typeName(body.trace)}`);
+    result.trace = parseTrace(body.trace);
+  } else if (event.startsWith('process_')) {
+    throw new WeblogFormatError(`weblog event: a ${event} event must carry a "trace" object`);
+  }
+
+  if (body.metadata !== undefined && body.metadata !== null) {
+    if (!isObject(body.metadata)) throw new WeblogFormatError(`weblog event: field "metadata" must be an object, got ${typeName(body.metadata)}`);
+    result.metadata = parseWorkflowInfo(body.metadata);
+  } else if (event === 'started' || event === 'completed') {
+    throw new WeblogFormatError(`weblog event: a ${event} event must carry a "metadata" object`);
+  }
+  return result;
+}
+
+function parseTrace(trace: Json): TaskRecord {
+  const columns: TraceColumn[] = [];
+  const values: unknown[] = [];
+  const labels: string[] = [];
+  const seen = new Map<TraceColumn, string>();
+  for (const [key, value] of Object.entries(trace)) {
+    const column = canonicalColumn(key);
+    if (column === null) continue; // newer Nextflow versions add fields; they are not needed here
+    const before = seen.get(column);
+    if (before !== undefined) {
+      throw new WeblogFormatError(`weblog event: "trace.${before}" and "trace.${key}" both mean ${column}`);
+    }
+    seen.set(column, key);
+    columns.push(column);
+    values.push(value);
+    labels.push(`trace.${key}`);
+  }
+  try {
+    // raw values are epoch ms, so no time zone is involved
+    return buildTaskRecord(columns, values, labels, 'UTC');
+  } catch (err) {
+    if (err instanceof FieldError) {
+      const message = err.column === 'task_id' ? err.message.replace('column "task_id"', 'field "trace.task_id"') : err.message.replace(/^column/, 'field');
+      throw new WeblogFormatError(`weblog event: ${message}`);
+    }
+    throw err;
+  }
+}
+
+/*
+ * Current Nextflow sends `metadata: {parameters, workflow}` where `workflow` is the whole
+ * WorkflowMetadata (stats, success, duration... inside it). Older versions sent `params`
+ * instead of `parameters`, and the documented example has `stats`, `success`, `duration`,
+ * `resume` beside `workflow` rather than in it. Both layouts are read; `workflow` wins.
+ */
+function parseWorkflowInfo(metadata: Json): WorkflowInfo {
+  const wf = optionalObject(metadata, 'workflow', 'metadata') ?? {};
+  const at = (key: string): { holder: Json; path: string } =>
+    wf[key] !== undefined && wf[key] !== null ? { holder: wf, path: 'metadata.workflow' } : { holder: metadata, path: 'metadata' };
+  const w = 'metadata.workflow';
+
+  const manifest = optionalObject(wf, 'manifest', w) ?? {};
+  const nextflow = wf.nextflow;
+  let nextflowVersion: string | null = null;
+  if (typeof nextflow === 'string') nextflowVersion = nextflow;
+  else if (isObject(nextflow)) nextflowVersion = optionalString(nextflow, 'version', `${w}.nextflow`);
+  else if (nextflow !== undefined && nextflow !== null) {
+    throw new WeblogFormatError(`weblog event: field "${w}.nextflow" must be an object, got ${typeName(nextflow)}`);
+  }
+
+  const paramsKey = metadata.parameters !== undefined ? 'parameters' : 'params';
+  const params = optionalObject(metadata, paramsKey, 'metadata');
+
+  const statsAt = at('stats');
+  const stats = optionalObject(statsAt.holder, 'stats', statsAt.path);
+  const durationAt = at('duration');
+  const successAt = at('success');
+  const resumeAt = at('resume');
+
+  return {
+    sessionId: optionalString(wf, 'sessionId', w),
+    runName: optionalString(wf, 'runName', w),
+    start: convert(`${w}.start`, wf.start, (v) => parseTimestamp(v, 'UTC')),
+    complete: convert(`${w}.complete`, wf.complete, (v) => parseTimestamp(v, 'UTC')),
+    durationMs: convert(`${durationAt.path}.duration`, durationAt.holder.duration, parseDuration),
+    success: optionalBoolean(successAt.holder, 'success', successAt.path),
+    exitStatus: convert(`${w}.exitStatus`, wf.exitStatus, (v) => parseInteger(v)),
+    errorMessage: optionalString(wf, 'errorMessage', w),
+    errorReport: optionalString(wf, 'errorReport', w),
+    resume: optionalBoolean(resumeAt.holder, 'resume', resumeAt.path),
+    commandLine: optionalString(wf, 'commandLine', w),
+    projectName: optionalString(wf, 'projectName', w),
+    repository: optionalString(wf, 'repository', w),
+    revision: optionalString(wf, 'revision', w),
+    commitId: optionalString(wf, 'commitId', w),
+    manifest: {
+      name: optionalString(manifest, 'name', `${w}.manifest`),
+      version: optionalString(manifest, 'version', `${w}.manifest`),
+    },
+    profile: optionalString(wf, 'profile', w),
+    container: parseContainer(wf.container, `${w}.container`),
+    containerEngine: optionalString(wf, 'containerEngine', w),
+    nextflowVersion,
+    userName: optionalString(wf, 'userName', w),
+    workDir: optionalString(wf, 'workDir', w),
+    launchDir: optionalString(wf, 'launchDir', w),
+    params,
+    stats: stats === null ? null : parseStats(stats, `${statsAt.path}.stats`),
+  };
+}
+
+function parseStats(stats: Json, path: string): WorkflowStats {
+  const count = (...keys: string[]): number | null => {
+    const key = keys.find((k) => stats[k] !== undefined) ?? keys[0];
+    return convert(`${path}.${key}`, stats[key], (v) => parseInteger(v, { min: 0 }));
+  };
+  const duration = (...keys: string[]): number | null => {
+    const key = keys.find((k) => stats[k] !== undefined) ?? keys[0];
+    return convert(`${path}.${key}`, stats[key], parseDuration);
+  };
+  return {
+    // Nextflow has spelled it both ways
+    succeededCount: count('succeedCount', 'succeededCount'),
+    cachedCount: count('cachedCount'),
+    failedCount: count('failedCount'),
+    ignoredCount: count('ignoredCount'),
+    abortedCount: count('abortedCount'),
+    retriesCount: count('retriesCount'),
+    succeededDurationMs: duration('succeedDuration', 'succeededDuration'),
+    cachedDurationMs: duration('cachedDuration'),
+    failedDurationMs: duration('failedDuration'),
+    peakCpus: count('peakCpus'),
+    peakMemory: convert(`${path}.peakMemory`, stats.peakMemory, parseBytes),
+  };
+}
+
+function parseContainer(value: unknown, path: string): string | Record<string, string> | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value === 'string') return value;
+  if (isObject(value)) {
+    const out: Record<string, string> = {};
+    for (const [process, image] of Object.entries(value)) {
+      if (typeof image !== 'string') throw new WeblogFormatError(`weblog event: field "${path}.${process}" must be a string, got ${typeName(image)}`);
+      out[process] = image;
+    }
+    return out;
+  }
+  throw new WeblogFormatError(`weblog event: field "${path}" must be a string or an object, got ${typeName(value)}`);
+}
+
+// ---------------------------------------------------------------------------- field readers
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${showValue(value)}`;
+}
+
+function requiredString(obj: Json, key: string): string {
+  const value = obj[key];
+  if (value === undefined || value === null) throw new WeblogFormatError(`not a weblog event: missing field "${key}"`);
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new WeblogFormatError(`weblog event: field "${key}" must be a non-empty string, got ${typeName(value)}`);
+  }
+  return value;
+}
+
+function optionalString(obj: Json, key: string, path: string): string | null {
+  const value = obj[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new WeblogFormatError(`weblog event: field "${path}.${key}" must be a string, got ${typeName(value)}`);
+  return value;
+}
+
+function optionalBoolean(obj: Json, key: string, path: string): boolean | null {
+  const value = obj[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'boolean') throw new WeblogFormatError(`weblog event: field "${path}.${key}" must be true or false, got ${typeName(value)}`);
+  return value;
+}
+
+function optionalObject(obj: Json, key: string, path: string): Json | null {
+  const value = obj[key];
+  if (value === undefined || value === null) return null;
+  if (!isObject(value)) throw new WeblogFormatError(`weblog event: field "${path}.${key}" must be an object, got ${typeName(value)}`);
+  return value;
+}
+
+function convert<T>(path: string, value: unknown, parse: (v: unknown) => T): T {
+  try {
+    return parse(value);
+  } catch (err) {
+    if (err instanceof UnitParseError) throw new WeblogFormatError(`weblog event: field "${path}": ${err.message}`);
+    throw err;
+  }
+}
+
+/** Turns V8's "... in JSON at position N" into a line and column with the text found there. */
+function describeJsonError(text: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const reason = message.replace(/\s*in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '');
+  const pos = /at position (\d+)/.exec(message);
+  if (!pos) return `(${reason})`;
+  const offset = Number(pos[1]);
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  const lineText = text.split('\n')[line - 1]?.trim() ?? '';
+  // "Expected double-quoted property name" right after a comma is the classic trailing comma
+  const trailingComma = /,\s*$/.test(before) && /^\s*[}\]]/.test(text.slice(offset)) ? '; a trailing comma before it?' : '';
+  return `at line ${line}, column ${column}: ${reason} (found ${JSON.stringify(lineText.slice(0, 60))}${trailingComma})`;
+}

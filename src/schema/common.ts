@@ -1,0 +1,62 @@
+import { Field, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
+import { ROLES, type Role } from '../auth/roles.js';
+import { DecimalScalar } from './scalars.js';
+
+export const RoleEnum = Object.fromEntries(ROLES.map((r) => [r, r])) as { [K in Role]: K };
+registerEnumType(RoleEnum, { name: 'Role', description: 'VIEWER < ANALYST < ADMIN: each role may do what the ones below it may.' });
+
+@ObjectType({ description: 'An amount with its currency.' })
+export class Money {
+  @Field(() => DecimalScalar)
+  amount!: string;
+
+  @Field(() => String, { description: 'ISO 4217 code' })
+  currency!: string;
+}
+
+export const money = (amount: string | null | undefined, currency: string): Money | null =>
+  amount == null ? null : Object.assign(new Money(), { amount, currency });
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+export interface ConnectionShape<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+  totalCount?: number;
+}
+
+/** Relay-style connection type for a node class: `XConnection { edges { cursor node } pageInfo }`. */
+export function Connection<T extends object>(Node: ClassType<T>, name: string) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field(() => String)
+    cursor!: string;
+
+    @Field(() => Node)
+    node!: T;
+  }
+
+  @ObjectType()
+  abstract class ConnectionClass {
+    @Field(() => [Edge])
+    edges!: Edge[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+  }
+  return ConnectionClass;
+}
+
+export const toConnection = <T>(page: { nodes: T[]; hasNextPage: boolean; endCursor: string | null; cursorOf: (n: T) => string }) => ({
+  edges: page.nodes.map((node) => ({ node, cursor: page.cursorOf(node) })),
+  pageInfo: Object.assign(new PageInfo(), { hasNextPage: page.hasNextPage, endCursor: page.endCursor }),
+});
+
+export { Int };

@@ -1,0 +1,37 @@
+import { IsOptional, Length, Matches } from 'class-validator';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
+
+@ObjectType({ description: 'A LIMS project or cost centre.' })
+export class Project {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: "The LIMS's own key, unique in the organization" })
+  code!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  costCentre!: string | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}
+
+@InputType()
+export class CreateProjectInput {
+  @Field(() => String)
+  @Length(1, 128)
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/, { message: 'code must start with a letter or digit and use only letters, digits and . _ - /' })
+  code!: string;
+
+  @Field(() => String)
+  @Length(1, 200)
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 200)
+  costCentre?: string | null;
+}

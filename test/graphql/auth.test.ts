@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { SignJWT } from 'jose';
+import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
+
+const SECRET = 'a-test-secret-that-is-long-enough-for-hs256!';
+
+describe('authentication and roles', () => {
+  let t: TestApp;
+  let keys: Awaited<ReturnType<typeof createOrgWithKeys>>;
+  before(async () => {
+    t = await startTestApp({ env: { GCT_JWT_SECRET: SECRET } });
+    keys = await createOrgWithKeys(t.db, 'auth-org');
+  });
+  after(() => t.close());
+
+  const jwt = (claims: Record<string, unknown>, secret = SECRET) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('alice@lab.example').setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(secret));
+
+  test('no credential: UNAUTHENTICATED', async () => {
+    const res = await t.gql('{ me { name } }');
+    assert.equal(res.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+  });
+
+  test('an unknown API key: UNAUTHENTICATED, not anonymous', async () => {
+    const res = await t.gql('{ me { name } }', {}, 'gct_nothere0_secret');
+    assert.equal(res.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+    assert.match(res.errors![0].message, /unknown or revoked API key/);
+  });
+
+  test('a VIEWER cannot create API keys: FORBIDDEN; an ADMIN can, and the new key works once shown', async () => {
+    const q = `mutation { createApiKey(input: {name: "LIMS", role: ANALYST}) { key apiKey { prefix role } } }`;
+    const denied = await t.gql(q, {}, keys.viewer);
+    assert.equal(denied.errors?.[0].extensions?.code, 'FORBIDDEN');
+    const before = await t.db.sql`select count(*)::int as n from principals where org_id = ${keys.org.id}`;
+    assert.equal(before[0].n, 3, 'the refused mutation wrote nothing');
+    const ok = await t.gql(q, {}, keys.admin);
+    const created = ok.data!.createApiKey;
+    assert.ok(created.key.startsWith(created.apiKey.prefix));
+    const stored = await t.db.sql`select key_hash from principals where key_prefix = ${created.apiKey.prefix}`;
+    assert.notEqual(stored[0].key_hash, created.key, 'only the hash is stored');
+    const me = await t.gql('{ me { role kind } }', {}, created.key);
+    assert.deepEqual(me.data!.me, { role: 'ANALYST', kind: 'API_KEY' });
+  });
+
+  test('an ANALYST may register runs but not create projects', async () => {
+    const res = await t.gql(`mutation { createProject(input: {code: "X", name: "x"}) { id } }`, {}, keys.analyst);
+    assert.equal(res.errors?.[0].extensions?.code, 'FORBIDDEN');
+  });
+
+  test('a JWT with org and role claims signs a user in', async () => {
+    const token = await jwt({ org: keys.org.id, role: 'ANALYST', name: 'Alice' });
+    const res = await t.gql('{ me { name role kind organization { slug } } }', {}, token);
+    assert.deepEqual(res.data!.me, { name: 'Alice', role: 'ANALYST', kind: 'USER', organization: { slug: 'auth-org' } });
+  });
+
+  test('a JWT signed with another secret, or naming an unknown org or role, is refused', async () => {
+    for (const token of [
+      await jwt({ org: keys.org.id, role: 'ADMIN' }, 'another-secret-that-is-also-long-enough!!'),
+      await jwt({ org: '00000000-0000-4000-8000-000000000000', role: 'ADMIN' }),
+      await jwt({ org: keys.org.id, role: 'ROOT' }),
+    ]) {
+      const res = await t.gql('{ me { name } }', {}, token);
+      assert.equal(res.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+    }
+  });
+});

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { repoRoot } from '../support/fixtures.js';
+
+/** Process ids whose command line mentions `needle` (postgres started on a given data directory). */
+function processesMentioning(needle: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes(needle) && !l.includes('ps -eo')).map((l) => l.trim().split(/\s+/)[0]);
+}
+
+test('`gct serve` on the embedded default: first start prints a key that works, /readyz is ready, SIGINT leaves no process behind', { timeout: 120_000 }, async () => {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'gct-serve-'));
+  // postgres runs as an unprivileged user when we are root: it must be able to enter the folder
+  execFileSync('chmod', ['755', dataDir]);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const env = { ...process.env, DATABASE_URL: '', PORT: String(port), GCT_DATA_DIR: dataDir, GCT_EMBEDDED_PG_PORT: String(port + 1), LOG_LEVEL: 'warn' };
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/cli.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const key = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no key printed:\n${output}`)), 90_000);
+      const check = () => {
+        const m = /(gct_[A-Za-z0-9_-]{20,})/.exec(output);
+        if (m && output.includes('curl')) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      };
+      child.stdout.on('data', check);
+      child.on('exit', () => reject(new Error(`server exited:\n${output}`)));
+    });
+    let ready = false;
+    for (let i = 0; i < 100 && !ready; i++) {
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false);
+      if (!ready) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(ready, 'readyz answered 200');
+    const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query: '{ me { role organization { slug isDemo } } }' }),
+    });
+    assert.deepEqual(await res.json(), { data: { me: { role: 'ADMIN', organization: { slug: 'demo', isDemo: true } } } });
+    assert.ok(processesMentioning(dataDir).length > 0, 'embedded postgres runs on the data dir');
+
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+    assert.deepEqual(processesMentioning(dataDir), [], 'no postgres left running on the data dir');
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    for (const pid of processesMentioning(dataDir)) process.kill(Number(pid), 'SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

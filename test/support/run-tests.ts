@@ -1,0 +1,82 @@
+/**
+ * `npm test`: one real Postgres for the whole run (embedded, or DATABASE_URL), a migrated template
+ * database that every test file clones for itself (so files never see each other's rows), a test
+ * certificate for the HTTPS fakes, then node's test runner over every compiled `*.test.js`.
+ */
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { pino } from 'pino';
+import postgres from 'postgres';
+import { connect } from '../../src/db/client.js';
+import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { runMigrations } from '../../src/db/migrate.js';
+import { repoRoot } from './fixtures.js';
+import { TEMPLATE_DB, withDatabaseName } from './db.js';
+
+const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+
+async function findTests(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.test.js'))
+    .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+    .sort();
+}
+
+async function prepareTemplate(adminUrl: string): Promise<void> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop database if exists ${TEMPLATE_DB} with (force)`);
+    await admin.unsafe(`create database ${TEMPLATE_DB}`);
+    // databases left by an interrupted earlier run
+    const stale = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'gct_t\\_%'`;
+    for (const { datname } of stale) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
+  } finally {
+    await admin.end();
+  }
+  const template = connect(withDatabaseName(adminUrl, TEMPLATE_DB), { max: 1 });
+  try {
+    await runMigrations(template);
+  } finally {
+    await template.close();
+  }
+}
+
+async function main(): Promise<number> {
+  const filters = process.argv.slice(2);
+  let adminUrl = process.env.DATABASE_URL;
+  let stop = async () => {};
+  if (!adminUrl) {
+    const embedded = await startEmbeddedPostgres({
+      dataDir: path.join(repoRoot, '.data', 'test'),
+      port: Number(process.env.GCT_TEST_PG_PORT ?? 54339),
+      database: 'gct_admin',
+      log,
+    });
+    adminUrl = embedded.url;
+    stop = embedded.stop;
+  }
+  try {
+    await prepareTemplate(adminUrl);
+    const { ensureTestCertificate } = await import('../fakes/azure/cert.js');
+    const cert = ensureTestCertificate(path.join(repoRoot, '.data', 'test-cert'));
+    let files = await findTests(path.join(repoRoot, 'dist', 'test'));
+    if (filters.length > 0) files = files.filter((f) => filters.some((flt) => f.includes(flt)));
+    const child = spawn(process.execPath, ['--test', `--test-concurrency=${process.env.GCT_TEST_CONCURRENCY ?? 2}`, ...files], {
+      stdio: 'inherit',
+      env: { ...process.env, GCT_TEST_ADMIN_URL: adminUrl, NODE_EXTRA_CA_CERTS: cert.certPath, DATABASE_URL: '' },
+    });
+    return await new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  } finally {
+    await stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

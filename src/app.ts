@@ -7,6 +7,7 @@ import { runMigrations } from './db/migrate.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import { buildAppSchema } from './graphql/build-schema.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
+import { mountRoutes } from './http/routes.js';
 import { startBoss } from './jobs/boss.js';
 import { registerJobs } from './jobs/index.js';
 import type { Logger } from './logger.js';
@@ -69,6 +70,7 @@ export async function startApp(
         log,
         schema,
         verifyJwt: createJwtVerifier({ secret: config.jwtSecret, jwksUrl: config.jwtJwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience }),
+        mount: (router, { viewerOf }) => mountRoutes(router, { config, database, viewerOf, boss }),
         readiness: {
           database: () => database.sql`select 1`,
           queue: () => boss.getQueues(),

@@ -58,13 +58,17 @@ export function loadConfig(env: Env = process.env): Config {
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     throw new ConfigError('GCT_JWT_SECRET must be at least 32 characters (HS256 needs a 256-bit secret)');
   }
+  const bootstrapAdminKey = str(env, 'GCT_BOOTSTRAP_ADMIN_KEY');
+  if (bootstrapAdminKey !== undefined && !/^gct_[A-Za-z0-9_-]{20,}$/.test(bootstrapAdminKey)) {
+    throw new ConfigError('GCT_BOOTSTRAP_ADMIN_KEY must look like an API key: "gct_" then at least 20 letters, digits, "_" or "-"');
+  }
   return {
     port: int(env, 'PORT', 4000, 0, 65535),
     host: str(env, 'HOST') ?? '0.0.0.0',
     databaseUrl: str(env, 'DATABASE_URL'),
     dataDir: path.resolve(str(env, 'GCT_DATA_DIR') ?? '.data'),
     embeddedPgPort: int(env, 'GCT_EMBEDDED_PG_PORT', 54329, 1, 65535),
-    bootstrapAdminKey: str(env, 'GCT_BOOTSTRAP_ADMIN_KEY'),
+    bootstrapAdminKey,
     jwtSecret,
     jwtJwksUrl: str(env, 'GCT_JWT_JWKS_URL'),
     jwtIssuer: str(env, 'GCT_JWT_ISSUER'),

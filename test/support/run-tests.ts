@@ -48,9 +48,11 @@ async function main(): Promise<number> {
   let adminUrl = process.env.DATABASE_URL;
   let stop = async () => {};
   if (!adminUrl) {
+    const port = Number(process.env.GCT_TEST_PG_PORT ?? 54339);
+    // one data directory per port, so two test runs on one machine (different ports) never share a server
     const embedded = await startEmbeddedPostgres({
-      dataDir: path.join(repoRoot, '.data', 'test'),
-      port: Number(process.env.GCT_TEST_PG_PORT ?? 54339),
+      dataDir: path.join(repoRoot, '.data', port === 54339 ? 'test' : `test-${port}`),
+      port,
       database: 'gct_admin',
       log,
     });

@@ -5,3 +5,6 @@ export * from './runs.js';
 export * from './prices.js';
 export * from './costs.js';
 export * from './estimates.js';
+export * from './pools.js';
+export * from './imports.js';
+export * from './connections.js';

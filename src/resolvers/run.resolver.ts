@@ -1,9 +1,12 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import type { Context } from '../graphql/context.js';
 import type { RunRow } from '../db/schema/index.js';
 import { Money, money, toConnection } from '../schema/common.js';
 import { Pipeline, RegisterRunInput, Run, RunConnection, RunsArgs } from '../schema/run.js';
 import { Project } from '../schema/project.js';
+import { ProcessSummary, SampleSummary, TaskConnection, TasksArgs } from '../schema/task.js';
+import type { Delivered } from '../events/bus.js';
+import { RUN_UPDATED } from '../services/capture/run-events.js';
 
 @Resolver(() => Run)
 export class RunResolver {
@@ -23,6 +26,34 @@ export class RunResolver {
   @Mutation(() => Run, { description: 'A LIMS announces a run before launch and gets the id to pass to Nextflow' })
   registerRun(@Arg('input', () => RegisterRunInput) input: RegisterRunInput, @Ctx() ctx: Context) {
     return ctx.org().runs.register(input);
+  }
+
+  @Authorized()
+  @Subscription(() => Run, {
+    description: "Pushed when the run's status or tasks change, whichever API process captured the change",
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, { runId: string }, Context>) => {
+      const org = context.org();
+      await org.runs.get(args.runId); // NOT_FOUND for another organization's run, before anything is sent
+      return context.events.subscribe(RUN_UPDATED, org.orgId, args.runId);
+    },
+  })
+  runUpdated(@Root() event: Delivered<RunRow>, @Arg('runId', () => ID) _runId: string) {
+    return event.load();
+  }
+
+  @FieldResolver(() => TaskConnection)
+  async tasks(@Root() run: RunRow, @Args(() => TasksArgs) { filter, first, after }: TasksArgs, @Ctx() ctx: Context) {
+    return toConnection(await ctx.org().tasks.list(run.id, filter ?? {}, first, after));
+  }
+
+  @FieldResolver(() => [ProcessSummary], { description: 'Per process: tasks, cpu-hours, memory requested vs peak' })
+  processes(@Root() run: RunRow, @Ctx() ctx: Context) {
+    return ctx.org().tasks.processes(run.id);
+  }
+
+  @FieldResolver(() => [SampleSummary], { description: 'Per sample (from task tags): tasks and cpu-hours' })
+  samples(@Root() run: RunRow, @Ctx() ctx: Context) {
+    return ctx.org().tasks.samples(run.id);
   }
 
   @FieldResolver(() => Project, { nullable: true })

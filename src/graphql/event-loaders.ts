@@ -1,0 +1,10 @@
+import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
+import type { EventBus } from '../events/bus.js';
+import { RUN_UPDATED } from '../services/capture/run-events.js';
+import { RunService } from '../services/runs.js';
+
+/** What each subscription topic's events resolve to; read once per event per process, then fanned out. */
+export function registerEventLoaders(events: EventBus, db: Db, config: Config): void {
+  events.registerLoader(RUN_UPDATED, (m) => new RunService(db, m.orgId, config.maxPageSize).get(m.key));
+}

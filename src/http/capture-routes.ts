@@ -1,0 +1,51 @@
+import { AppError } from '../errors.js';
+import { parseWeblogJson, WeblogFormatError } from '../ingest/nextflow/index.js';
+import { captureWeblogEvent } from '../services/capture/weblog.js';
+import { importTrace } from '../services/capture/trace-import.js';
+import { readBody } from './body.js';
+import { requireViewer } from './require-viewer.js';
+import type { RouteDeps } from './routes.js';
+import { sendJson, type RequestContext } from './router.js';
+
+/**
+ * Nextflow can only send a basic token (`weblog.basicToken`) or a secret in the URL, so besides
+ * `Authorization: Bearer`, the API key may come as Basic credentials or as `?token=`.
+ */
+function weblogAuthorization(rc: RequestContext): string | undefined {
+  const token = rc.url.searchParams.get('token');
+  return rc.req.headers.authorization ?? (token ? `Bearer ${token}` : undefined);
+}
+
+/** `POST /nextflow/weblog` — target of `nextflow run … -with-weblog <url>`. */
+export function weblogHandler(deps: RouteDeps) {
+  return async (rc: RequestContext) => {
+    const viewer = await requireViewer(rc, deps.viewerOf, 'ANALYST', weblogAuthorization(rc));
+    const body = await readBody(rc.req, deps.config.capture.weblogMaxBytes);
+    let event;
+    try {
+      event = parseWeblogJson(body.toString('utf8'));
+    } catch (err) {
+      if (err instanceof WeblogFormatError) throw new AppError('BAD_USER_INPUT', `not a Nextflow weblog event: ${err.message}`);
+      throw err;
+    }
+    const outcome = await captureWeblogEvent(deps.database.db, viewer.orgId, event, deps.config.capture);
+    sendJson(rc.res, 200, { ok: true, ...outcome });
+  };
+}
+
+/** `POST /import/trace?run=&project=&tz=&fileName=` — the trace file as the body, streamed. */
+export function traceUploadHandler(deps: RouteDeps) {
+  return async (rc: RequestContext) => {
+    const viewer = await requireViewer(rc, deps.viewerOf, 'ANALYST');
+    const q = rc.url.searchParams;
+    const report = await importTrace(deps.database.db, viewer.orgId, rc.req, deps.config.capture, {
+      runId: q.get('run'),
+      projectCode: q.get('project'),
+      runName: q.get('runName'),
+      timeZone: q.get('tz'),
+      fileName: q.get('fileName'),
+      principalId: viewer.principalId,
+    });
+    sendJson(rc.res, 200, report);
+  };
+}

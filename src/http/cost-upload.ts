@@ -1,0 +1,67 @@
+import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import { AppError, badInput } from '../errors.js';
+import { COST_FILE_FORMATS, importCostFile, type CostFileFormatOption } from '../services/cost-import.js';
+import { requireViewer } from './require-viewer.js';
+import type { RouteDeps } from './routes.js';
+import { sendJson, type RequestContext } from './router.js';
+
+export interface CostUploadOptions {
+  /**
+   * Largest body accepted, in bytes; default none. The body streams into the importer (memory stays
+   * flat whatever the size), so what a limit protects is database disk, not the server's memory.
+   * Past it the import fails (PAYLOAD_TOO_LARGE) and nothing of it is kept but the FAILED record.
+   */
+  maxBytes?: number;
+}
+
+/**
+ * `POST /import/costs?format=auto|azure|focus&fileName=x.csv&currency=EUR` — the body is the cost
+ * export as is (plain or gzip: the content decides), streamed into the importer, never buffered.
+ * ANALYST role. Answers the import report as JSON.
+ */
+export function costUploadHandler(deps: Pick<RouteDeps, 'database' | 'viewerOf'>, opts: CostUploadOptions = {}) {
+  const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
+  return async (rc: RequestContext) => {
+    const viewer = await requireViewer(rc, deps.viewerOf, 'ANALYST');
+    const q = rc.url.searchParams;
+    const format = q.get('format') ?? 'auto';
+    if (!COST_FILE_FORMATS.includes(format as CostFileFormatOption)) throw badInput('format', `must be azure, focus or auto, got ${JSON.stringify(format)}`);
+    const declared = Number(rc.req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+    try {
+      const report = await importCostFile(deps.database, viewer.orgId, Readable.from(bodyOf(rc.req, maxBytes), { objectMode: false }), {
+        fileName: q.get('fileName') || 'upload',
+        format: format as CostFileFormatOption,
+        assumeCurrency: q.get('currency') ?? undefined,
+        principalId: viewer.principalId,
+      });
+      sendJson(rc.res, 200, report);
+    } catch (err) {
+      // the importer may stop reading part-way (a refused header); read the rest so the client gets the answer
+      await drain(rc.req);
+      throw err;
+    }
+  };
+}
+
+/** The request body, failing past `maxBytes`; stopping early leaves the request open (to drain it, then answer). */
+async function* bodyOf(req: IncomingMessage, maxBytes: number): AsyncGenerator<Buffer> {
+  let size = 0;
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    yield buffer;
+  }
+}
+
+async function drain(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded || req.destroyed) return;
+  const done = Promise.race([once(req, 'end'), once(req, 'close')]).catch(() => undefined);
+  req.resume();
+  await done;
+}
+
+const tooLarge = (limit: number) => new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes`, { limit });

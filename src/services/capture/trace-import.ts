@@ -1,0 +1,179 @@
+import type { Readable } from 'node:stream';
+import { and, eq, sql } from 'drizzle-orm';
+import type { CaptureSettings } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { importRejects, imports, projects, runs, type ImportRow } from '../../db/schema/index.js';
+import { openTrace, TraceFormatError, type TraceItem } from '../../ingest/nextflow/index.js';
+import { AppError, badInput, notFound } from '../../errors.js';
+import { isUuid } from '../runs.js';
+import { refreshRunFromTasks } from './run-capture.js';
+import { publishRunUpdated } from './run-events.js';
+import { toTaskInsert, upsertTasks, type TaskInsert } from './task-upsert.js';
+
+export interface TraceImportOptions {
+  /** The run the trace belongs to (registered or captured); omitted: a new run is created. */
+  runId?: string | null;
+  /** Ties the run to a project when it has none. */
+  projectCode?: string | null;
+  runName?: string | null;
+  /** IANA zone of the machine that ran Nextflow (trace dates are its local time). */
+  timeZone?: string | null;
+  fileName?: string | null;
+  principalId?: string | null;
+  /** Called after each batch with the rows read so far. */
+  onProgress?: (rowsRead: number) => void;
+}
+
+export interface TraceImportReport {
+  importId: string;
+  runId: string;
+  rowsRead: number;
+  tasksCreated: number;
+  tasksUpdated: number;
+  tasksUnchanged: number;
+  rejected: { line: number; reason: string }[];
+  rejectedCount: number;
+  unknownColumns: string[];
+  columns: string[];
+}
+
+const BATCH = 1000;
+/** The report lists this many rejected lines; all of them are stored in import_rejects. */
+const REPORTED_REJECTS = 100;
+
+/**
+ * Streams a Nextflow trace file into tasks, in one transaction (a failure leaves nothing half-imported):
+ * 1. the header is checked first: a file that is not a trace is refused before anything is written;
+ * 2. rows are upserted in batches on `(run, task_id, attempt)` — the trace wins over weblog events;
+ * 3. rejected lines are kept with line number, raw text and reason;
+ * 4. the run's task facts are refreshed and `runUpdated` goes out on commit.
+ */
+export async function importTrace(db: Db, orgId: string, input: Readable, settings: CaptureSettings, opts: TraceImportOptions = {}): Promise<TraceImportReport> {
+  let trace: Awaited<ReturnType<typeof openTrace>>;
+  try {
+    trace = await openTrace(input, { timeZone: opts.timeZone ?? 'UTC' });
+  } catch (err) {
+    input.destroy();
+    if (err instanceof TraceFormatError) throw new AppError('BAD_USER_INPUT', `not a Nextflow trace file: ${err.message}`, { field: 'file' });
+    if (err instanceof RangeError || /time ?zone/i.test((err as Error).message)) throw badInput('tz', (err as Error).message);
+    throw err;
+  }
+  if (opts.runId && !isUuid(opts.runId)) throw notFound('Run', opts.runId);
+
+  try {
+    return await db.transaction(async (tx) => {
+      const runId = await resolveRun(tx as unknown as Db, orgId, opts);
+      const [record] = await tx
+        .insert(imports)
+        .values({ orgId, kind: 'TRACE', fileName: opts.fileName ?? null, format: `trace/${trace.header.delimiter === ',' ? 'csv' : 'tsv'}`, runId, principalId: opts.principalId ?? null })
+        .returning();
+      const report: TraceImportReport = {
+        importId: record.id,
+        runId,
+        rowsRead: 0,
+        tasksCreated: 0,
+        tasksUpdated: 0,
+        tasksUnchanged: 0,
+        rejected: [],
+        rejectedCount: 0,
+        unknownColumns: trace.header.unknownColumns,
+        columns: trace.header.columns,
+      };
+      // the same (task_id, attempt) twice in one batch would make one INSERT touch a row twice: last one wins
+      let batch = new Map<string, TaskInsert>();
+      let rejects: { line: number; raw: string; reason: string }[] = [];
+      const flush = async () => {
+        const outcome = await upsertTasks(tx, [...batch.values()]);
+        report.tasksCreated += outcome.created;
+        report.tasksUpdated += outcome.updated;
+        report.tasksUnchanged += outcome.unchanged;
+        if (rejects.length > 0) await tx.insert(importRejects).values(rejects.map((r) => ({ orgId, importId: record.id, ...r })));
+        batch = new Map();
+        rejects = [];
+        opts.onProgress?.(report.rowsRead);
+      };
+      for await (const item of trace.rows as AsyncIterable<TraceItem>) {
+        report.rowsRead++;
+        if (item.kind === 'rejected') {
+          report.rejectedCount++;
+          if (report.rejected.length < REPORTED_REJECTS) report.rejected.push({ line: item.line, reason: item.reason });
+          rejects.push({ line: item.line, raw: item.raw, reason: item.reason });
+        } else {
+          const row = toTaskInsert(orgId, runId, item.record, 'trace', settings.samplePattern);
+          batch.set(`${row.taskId}/${row.attempt}`, row);
+        }
+        if (batch.size + rejects.length >= BATCH) await flush();
+      }
+      await flush();
+      await refreshRunFromTasks(tx, orgId, runId);
+      await settleImportedRun(tx as unknown as Db, orgId, runId);
+      await tx
+        .update(imports)
+        .set({
+          status: 'SUCCEEDED',
+          rowsRead: report.rowsRead,
+          rowsLoaded: report.tasksCreated + report.tasksUpdated,
+          rowsCreated: report.tasksCreated,
+          rowsUpdated: report.tasksUpdated,
+          rowsUnchanged: report.tasksUnchanged,
+          rowsRejected: report.rejectedCount,
+          report: { unknownColumns: report.unknownColumns, columns: report.columns },
+          finishedAt: new Date(),
+        })
+        .where(and(eq(imports.orgId, orgId), eq(imports.id, record.id)));
+      await publishRunUpdated(tx, orgId, runId);
+      return report;
+    });
+  } catch (err) {
+    input.destroy();
+    await recordFailedImport(db, orgId, opts, err);
+    throw err;
+  }
+}
+
+async function resolveRun(db: Db, orgId: string, opts: TraceImportOptions): Promise<string> {
+  let projectId: string | null = null;
+  if (opts.projectCode) {
+    const [project] = await db.select({ id: projects.id }).from(projects).where(and(eq(projects.orgId, orgId), eq(projects.code, opts.projectCode)));
+    if (!project) throw notFound('Project', opts.projectCode);
+    projectId = project.id;
+  }
+  if (opts.runId) {
+    const [run] = await db
+      .update(runs)
+      .set({ projectId: sql`coalesce(${runs.projectId}, ${projectId}::uuid)`, updatedAt: new Date() })
+      .where(and(eq(runs.orgId, orgId), eq(runs.id, opts.runId)))
+      .returning({ id: runs.id });
+    if (!run) throw notFound('Run', opts.runId);
+    return run.id;
+  }
+  const [run] = await db
+    .insert(runs)
+    .values({ orgId, projectId, runName: opts.runName ?? opts.fileName ?? null, status: 'RUNNING' })
+    .returning({ id: runs.id });
+  return run.id;
+}
+
+/**
+ * A run known only from its trace has no workflow events to say how it ended. Once every task is in a
+ * final state it counts as SUCCEEDED, ending at its last task; a trace cannot tell a failed run from one
+ * whose failed tasks were retried or ignored, so FAILED comes only from a weblog `completed` event.
+ */
+async function settleImportedRun(db: Db, orgId: string, runId: string): Promise<void> {
+  await db.execute(sql`
+    update runs r set status = 'SUCCEEDED', completed_at = coalesce(r.completed_at, t.last_complete), updated_at = now()
+    from (select max(completed_at) as last_complete,
+                 bool_and(status in ('COMPLETED', 'FAILED', 'ABORTED', 'CACHED')) as settled,
+                 count(*) as n
+          from tasks where org_id = ${orgId} and run_id = ${runId}) t
+    where r.org_id = ${orgId} and r.id = ${runId} and r.status in ('REGISTERED', 'RUNNING') and r.session_id is null and t.n > 0 and t.settled`);
+}
+
+async function recordFailedImport(db: Db, orgId: string, opts: TraceImportOptions, err: unknown): Promise<ImportRow | undefined> {
+  if (err instanceof AppError && err.code === 'NOT_FOUND') return undefined;
+  const [row] = await db
+    .insert(imports)
+    .values({ orgId, kind: 'TRACE', status: 'FAILED', fileName: opts.fileName ?? null, error: (err as Error).message, finishedAt: new Date() })
+    .returning();
+  return row;
+}

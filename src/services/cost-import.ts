@@ -1,0 +1,286 @@
+/**
+ * Cost export files (Azure CSV, FOCUS; plain or gzip) into `cost_records`, with a report.
+ *
+ * 1. An `imports` row (kind COSTS, RUNNING) is committed first, on its own: whatever happens next,
+ *    the attempt stays on record.
+ * 2. In ONE transaction: the file's rows stream through the hasher into `loadCostRowsWithSummary`
+ *    (COPY), quarantined rows are copied into `import_rejects`, and the import becomes SUCCEEDED with
+ *    its counters and report. A failure anywhere (a corrupt gzip part-way, a dropped upload) rolls
+ *    all of it back.
+ * 3. On failure the import is marked FAILED with the error, outside the rolled-back transaction.
+ */
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { and, asc, desc, eq, gt, lt, or } from 'drizzle-orm';
+import type postgres from 'postgres';
+import type { Db, Sql } from '../db/client.js';
+import { importRejects, imports, type ImportRejectRow, type ImportRow } from '../db/schema/index.js';
+import { badInput, notFound } from '../errors.js';
+import { CostFileFormatError, CostRowHasher, openCostFile, type CostFileItem } from '../ingest/costs/index.js';
+import { parseCurrency } from '../ingest/costs/currency.js';
+import { copyTextValue, costRowHasNul, loadCostRowsWithSummary, type CostRowWithHash, type CurrencyTotal } from './cost-loader.js';
+import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
+import { isUuid } from './runs.js';
+
+export type CostFileFormatOption = 'azure' | 'focus' | 'auto';
+export const COST_FILE_FORMATS: readonly CostFileFormatOption[] = ['azure', 'focus', 'auto'];
+
+export interface ImportCostFileOptions {
+  /** Shown in the import list and in error messages; the format and compression come from the content. */
+  fileName: string;
+  format: CostFileFormatOption;
+  /** ISO 4217 currency of files that have no currency column at all. */
+  assumeCurrency?: string;
+  /** Who imported it (stored on the import). */
+  principalId?: string;
+  /** Called every PROGRESS_EVERY records read, and once at the end of the file. */
+  onProgress?: (rowsRead: number) => void;
+}
+
+const PROGRESS_EVERY = 5000;
+
+/** What an import did; the same shape is answered by HTTP and printed by the CLI. */
+export interface CostImportReport {
+  importId: string;
+  status: 'SUCCEEDED';
+  fileName: string;
+  /** `azure` or `focus`, and the header dialect, e.g. `ea`, `focus-1.0`. */
+  format: string;
+  variant: string;
+  /** Data records in the file (rows + quarantined). */
+  rowsRead: number;
+  /** New cost records. */
+  rowsLoaded: number;
+  /** Rows already stored (an earlier import of the same lines). */
+  rowsUnchanged: number;
+  rowsQuarantined: number;
+  /** Billed cost per currency over the file's loaded rows (new or unchanged), summed in SQL. */
+  totals: CurrencyTotal[];
+  /** Earliest charge period start, latest end (ISO); null when the file had no rows. */
+  periodStart: string | null;
+  periodEnd: string | null;
+  /** The first quarantined rows by line (at most QUARANTINE_SAMPLE); all are in import_rejects. */
+  quarantined: { line: number; reason: string; raw: string }[];
+}
+
+/** The part of the report kept in `imports.report` (counters have their own columns). */
+interface StoredReport {
+  format: string;
+  variant: string;
+  totals: CurrencyTotal[];
+  periodStart: string | null;
+  periodEnd: string | null;
+}
+
+export const QUARANTINE_SAMPLE = 20;
+
+export interface CostImportDatabase {
+  sql: Sql;
+  db: Db;
+}
+
+/** Imports one cost export for `orgId`. Throws AppError BAD_USER_INPUT when the file is not a cost export. */
+export async function importCostFile(database: CostImportDatabase, orgId: string, input: Readable, opts: ImportCostFileOptions): Promise<CostImportReport> {
+  const { sql, db } = database;
+  if (!COST_FILE_FORMATS.includes(opts.format)) throw badInput('format', `must be azure, focus or auto, got ${JSON.stringify(opts.format)}`);
+  if (opts.fileName.length === 0 || opts.fileName.length > 500) throw badInput('fileName', 'must be 1-500 characters');
+  let assumeCurrency: string | undefined;
+  if (opts.assumeCurrency !== undefined) {
+    assumeCurrency = parseCurrency(opts.assumeCurrency) ?? undefined;
+    if (!assumeCurrency) throw badInput('currency', `${JSON.stringify(opts.assumeCurrency)} is not an ISO 4217 currency code`);
+  }
+
+  // 1. on record before anything else, committed on its own
+  const [created] = await db
+    .insert(imports)
+    .values({ orgId, kind: 'COSTS', status: 'RUNNING', fileName: opts.fileName, principalId: opts.principalId ?? null })
+    .returning({ id: imports.id });
+  const importId = created.id;
+
+  const rejects = new RejectSpill(orgId, importId);
+  try {
+    const file = await openCostFile(input, { format: opts.format === 'auto' ? 'auto' : opts.format, fileName: opts.fileName, assumeCurrency });
+    const format = `${file.format}/${file.variant}`;
+
+    // 2. everything of this import in one transaction
+    const result = await sql.begin(async (tx) => {
+      let read = 0;
+      const hasher = new CostRowHasher();
+      async function* hashed(items: AsyncIterable<CostFileItem>): AsyncGenerator<CostRowWithHash> {
+        for await (const item of items) {
+          if (++read % PROGRESS_EVERY === 0) opts.onProgress?.(read);
+          if (item.kind === 'quarantine') await rejects.add(item.line, item.raw, item.reason);
+          else if (costRowHasNul(item.row)) await rejects.add(item.line, JSON.stringify(item.row), 'a field contains a NUL character, which cannot be stored');
+          else yield { row: item.row, hash: hasher.next(item.row).hash };
+        }
+        opts.onProgress?.(read);
+      }
+      const summary = await loadCostRowsWithSummary(tx, orgId, hashed(file.rows), { source: 'file', sourceId: importId, batchId: importId });
+      await rejects.copyInto(tx);
+      const stored: StoredReport = {
+        format: file.format,
+        variant: file.variant,
+        totals: summary.totals,
+        periodStart: summary.periodStart?.toISOString() ?? null,
+        periodEnd: summary.periodEnd?.toISOString() ?? null,
+      };
+      await tx`
+        update imports set status = 'SUCCEEDED', format = ${format}, rows_read = ${read}, rows_loaded = ${summary.inserted},
+          rows_created = ${summary.inserted}, rows_unchanged = ${summary.unchanged}, rows_rejected = ${rejects.count},
+          report = ${JSON.stringify(stored)}::jsonb, finished_at = now()
+        where org_id = ${orgId} and id = ${importId}`;
+      return { read, summary, stored };
+    });
+
+    const sample = await db
+      .select({ line: importRejects.line, reason: importRejects.reason, raw: importRejects.raw })
+      .from(importRejects)
+      .where(and(eq(importRejects.orgId, orgId), eq(importRejects.importId, importId)))
+      .orderBy(asc(importRejects.line), asc(importRejects.id))
+      .limit(QUARANTINE_SAMPLE);
+    return {
+      importId,
+      status: 'SUCCEEDED',
+      fileName: opts.fileName,
+      format: file.format,
+      variant: file.variant,
+      rowsRead: result.read,
+      rowsLoaded: result.summary.inserted,
+      rowsUnchanged: result.summary.unchanged,
+      rowsQuarantined: rejects.count,
+      totals: result.stored.totals,
+      periodStart: result.stored.periodStart,
+      periodEnd: result.stored.periodEnd,
+      quarantined: sample,
+    };
+  } catch (err) {
+    // 3. the transaction is gone; the attempt stays on record as FAILED
+    const error = err instanceof CostFileFormatError ? badInput('file', err.message) : err;
+    const message = error instanceof Error ? error.message : String(error);
+    await db
+      .update(imports)
+      .set({ status: 'FAILED', error: message.slice(0, 10_000), finishedAt: new Date() })
+      .where(and(eq(imports.orgId, orgId), eq(imports.id, importId)));
+    throw error;
+  } finally {
+    await rejects.dispose();
+  }
+}
+
+/**
+ * Quarantined rows wait in a temporary file while the COPY of good rows holds the connection (no
+ * other statement can run during a COPY), then are copied into `import_rejects` in the same
+ * transaction. A file of a million bad rows costs disk, not memory.
+ */
+class RejectSpill {
+  count = 0;
+  #dir: string | undefined;
+  #out: WriteStream | undefined;
+
+  constructor(
+    private readonly orgId: string,
+    private readonly importId: string,
+  ) {}
+
+  async add(line: number, raw: string, reason: string): Promise<void> {
+    if (!this.#out) {
+      this.#dir = await mkdtemp(path.join(tmpdir(), 'gct-rejects-'));
+      this.#out = createWriteStream(path.join(this.#dir, 'rejects.copy'));
+    }
+    this.count++;
+    // Postgres text cannot hold NUL: the kept copy of a raw line shows U+FFFD in its place
+    const text = (s: string) => copyTextValue(s.replaceAll('\0', '\uFFFD'));
+    const ok = this.#out.write(`${this.orgId}\t${this.importId}\t${line}\t${text(raw)}\t${text(reason)}\n`);
+    if (!ok) await once(this.#out, 'drain');
+  }
+
+  async copyInto(tx: postgres.TransactionSql): Promise<void> {
+    if (!this.#out || !this.#dir) return;
+    const out = this.#out;
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    const writable = await tx`copy import_rejects (org_id, import_id, line, raw, reason) from stdin`.writable();
+    await pipeline(createReadStream(path.join(this.#dir, 'rejects.copy')), writable);
+  }
+
+  async dispose(): Promise<void> {
+    this.#out?.destroy();
+    if (this.#dir) await rm(this.#dir, { recursive: true, force: true });
+  }
+}
+
+/** Reading imports of cost files, scoped to one organization. */
+export class CostImportService {
+  constructor(
+    private readonly db: Db,
+    private readonly orgId: string,
+    private readonly maxPageSize: number,
+  ) {}
+
+  private readonly owned = () => and(eq(imports.orgId, this.orgId), eq(imports.kind, 'COSTS'));
+
+  async get(id: string): Promise<ImportRow> {
+    const [row] = isUuid(id) ? await this.db.select().from(imports).where(and(this.owned(), eq(imports.id, id))) : [];
+    if (!row) throw notFound('CostImport', id);
+    return row;
+  }
+
+  /** Newest first. */
+  async list(first: number, after?: string | null): Promise<Page<ImportRow>> {
+    checkPageSize(first, this.maxPageSize);
+    const conditions = [this.owned()];
+    if (after) {
+      const [startedAt, id] = decodeCursor(after, 2);
+      const at = new Date(startedAt);
+      if (Number.isNaN(at.getTime()) || typeof id !== 'string' || !isUuid(id)) throw badInput('after', 'is not a cursor this API returned');
+      conditions.push(or(lt(imports.startedAt, at), and(eq(imports.startedAt, at), lt(imports.id, id))));
+    }
+    const rows = await this.db
+      .select()
+      .from(imports)
+      .where(and(...conditions))
+      .orderBy(desc(imports.startedAt), desc(imports.id))
+      .limit(first + 1);
+    return toPage(rows, first, (r) => [r.startedAt.toISOString(), r.id]);
+  }
+
+  /** Quarantined rows of one import, by line. */
+  async rejects(importId: string, first: number, after?: string | null): Promise<Page<ImportRejectRow>> {
+    checkPageSize(first, this.maxPageSize);
+    const conditions = [eq(importRejects.orgId, this.orgId), eq(importRejects.importId, importId)];
+    if (after) {
+      const [line, id] = decodeCursor(after, 2);
+      if (typeof line !== 'number' || typeof id !== 'number') throw badInput('after', 'is not a cursor this API returned');
+      conditions.push(or(gt(importRejects.line, line), and(eq(importRejects.line, line), gt(importRejects.id, id)))!);
+    }
+    const rows = await this.db
+      .select()
+      .from(importRejects)
+      .where(and(...conditions))
+      .orderBy(asc(importRejects.line), asc(importRejects.id))
+      .limit(first + 1);
+    return toPage(rows, first, (r) => [r.line, r.id]);
+  }
+}
+
+/** The stored report of a finished import, or null while it runs or when it failed. */
+export function storedReport(row: ImportRow): (StoredReport & Pick<ImportRow, 'rowsRead' | 'rowsLoaded' | 'rowsUnchanged' | 'rowsRejected'>) | null {
+  if (row.status !== 'SUCCEEDED') return null;
+  const r = row.report as Partial<StoredReport>;
+  return {
+    format: r.format ?? '',
+    variant: r.variant ?? '',
+    totals: r.totals ?? [],
+    periodStart: r.periodStart ?? null,
+    periodEnd: r.periodEnd ?? null,
+    rowsRead: row.rowsRead,
+    rowsLoaded: row.rowsLoaded,
+    rowsUnchanged: row.rowsUnchanged,
+    rowsRejected: row.rowsRejected,
+  };
+}
+

@@ -1,0 +1,99 @@
+import { and, asc, eq, gt, inArray, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { tasks, type TaskRow } from '../db/schema/index.js';
+import type { TaskStatus } from '../ingest/nextflow/index.js';
+import { badInput } from '../errors.js';
+import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
+
+export interface TaskFilter {
+  status?: TaskStatus[] | null;
+  process?: string | null;
+  sample?: string | null;
+}
+
+export interface ProcessSummary {
+  name: string;
+  tasks: number;
+  completed: number;
+  failed: number;
+  cpuHours: number;
+  realtimeHours: number;
+  /** Largest request / peak seen, bytes: what rightsizing compares. */
+  requestedMemoryBytes: number | null;
+  peakRssBytes: number | null;
+  meanCpuPercent: number | null;
+}
+
+export interface SampleSummary {
+  sample: string;
+  tasks: number;
+  cpuHours: number;
+  realtimeHours: number;
+}
+
+// cpu-hours = wall time × cpus requested (1 when the trace does not say), the basis cost is split on
+const CPU_HOURS = sql<number>`coalesce(sum(${tasks.realtimeMs}::float8 * coalesce(${tasks.cpus}, 1)) / 3.6e6, 0)`;
+const REALTIME_HOURS = sql<number>`coalesce(sum(${tasks.realtimeMs})::float8 / 3.6e6, 0)`;
+
+/** Tasks of the organization's runs. Callers check the run belongs to the organization first (RunService.get). */
+export class TaskService {
+  constructor(
+    private readonly db: Db,
+    private readonly orgId: string,
+    private readonly maxPageSize: number,
+  ) {}
+
+  private readonly ofRun = (runId: string) => and(eq(tasks.orgId, this.orgId), eq(tasks.runId, runId));
+
+  async list(runId: string, filter: TaskFilter, first: number, after?: string | null): Promise<Page<TaskRow>> {
+    checkPageSize(first, this.maxPageSize);
+    const conditions: (SQL | undefined)[] = [this.ofRun(runId)];
+    if (filter.status?.length) conditions.push(inArray(tasks.status, filter.status));
+    if (filter.process) conditions.push(eq(tasks.process, filter.process));
+    if (filter.sample) conditions.push(eq(tasks.sample, filter.sample));
+    if (after) {
+      const [taskId, attempt] = decodeCursor(after, 2);
+      if (typeof taskId !== 'number' || typeof attempt !== 'number') throw badInput('after', 'is not a cursor this API returned');
+      conditions.push(or(gt(tasks.taskId, taskId), and(eq(tasks.taskId, taskId), gt(tasks.attempt, attempt))));
+    }
+    const rows = await this.db
+      .select()
+      .from(tasks)
+      .where(and(...conditions))
+      .orderBy(asc(tasks.taskId), asc(tasks.attempt))
+      .limit(first + 1);
+    return toPage(rows, first, (t) => [t.taskId, t.attempt]);
+  }
+
+  async processes(runId: string): Promise<ProcessSummary[]> {
+    const rows = await this.db
+      .select({
+        name: sql<string>`coalesce(${tasks.process}, '(unknown)')`,
+        tasks: sql<number>`count(*)::int`,
+        completed: sql<number>`(count(*) filter (where ${tasks.status} in ('COMPLETED', 'CACHED')))::int`,
+        failed: sql<number>`(count(*) filter (where ${tasks.status} in ('FAILED', 'ABORTED')))::int`,
+        cpuHours: CPU_HOURS,
+        realtimeHours: REALTIME_HOURS,
+        requestedMemoryBytes: sql<number | null>`max(${tasks.memoryBytes})::float8`,
+        peakRssBytes: sql<number | null>`max(${tasks.peakRss})::float8`,
+        meanCpuPercent: sql<number | null>`avg(${tasks.pcpu})`,
+      })
+      .from(tasks)
+      .where(this.ofRun(runId))
+      .groupBy(sql`1`)
+      .orderBy(sql`1`);
+    return rows.map((r) => ({ ...r, cpuHours: Number(r.cpuHours), realtimeHours: Number(r.realtimeHours), requestedMemoryBytes: num(r.requestedMemoryBytes), peakRssBytes: num(r.peakRssBytes), meanCpuPercent: num(r.meanCpuPercent) }));
+  }
+
+  async samples(runId: string): Promise<SampleSummary[]> {
+    const rows = await this.db
+      .select({ sample: sql<string>`${tasks.sample}`, tasks: sql<number>`count(*)::int`, cpuHours: CPU_HOURS, realtimeHours: REALTIME_HOURS })
+      .from(tasks)
+      .where(and(this.ofRun(runId), sql`${tasks.sample} is not null`))
+      .groupBy(tasks.sample)
+      .orderBy(tasks.sample);
+    return rows.map((r) => ({ ...r, cpuHours: Number(r.cpuHours), realtimeHours: Number(r.realtimeHours) }));
+  }
+}
+
+const num = (v: unknown) => (v == null ? null : Number(v));

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createOrganization } from '../../src/services/organizations.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { fixturePath, repoRoot } from '../support/fixtures.js';
+import { readRawCsv, scaled, sumBy } from '../ingest/costs/support/raw-csv.js';
+
+/** Runs the built CLI against the test database. */
+function gct(db: TestDatabase, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/cli.js'), ...args], {
+    env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('gct import costs <file>', () => {
+  let t: TestDatabase;
+  let dir: string;
+  before(async () => {
+    t = await createTestDatabase();
+    await createOrganization(t.db, { name: 'CLI lab', slug: 'cli-lab' });
+    await createOrganization(t.db, { name: 'Other lab', slug: 'other-lab' });
+    dir = await mkdtemp(path.join(tmpdir(), 'gct-cli-costs-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+    await t.drop();
+  });
+
+  test('imports a FOCUS file into the named organization and prints rows and the total per currency', async () => {
+    const file = fixturePath('focus-sample', 'focus_sample.csv');
+    const raw = readRawCsv(file);
+    const res = await gct(t, ['import', 'costs', file, '--org', 'cli-lab', '--format', 'focus']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /imported focus_sample\.csv \(focus\/focus-1\.0\)/);
+    assert.match(res.stdout, new RegExp(`rows read ${raw.records.length}: loaded ${raw.records.length}, already present 0, quarantined 0`));
+    const [, currency, amount] = /total ([A-Z]{3}) (-?[\d.]+) \(/.exec(res.stdout)!;
+    assert.deepEqual([[currency, scaled(amount)]], [...sumBy(raw.records, (r) => r.BillingCurrency, (r) => r.BilledCost)]);
+    const [{ n }] = await t.sql`select count(*)::int as n from cost_records c join organizations o on o.id = c.org_id where o.slug = 'cli-lab'`;
+    assert.equal(n, raw.records.length);
+  });
+
+  test('prints quarantined rows with their line numbers, the first 20 of them', async () => {
+    const text = readRawCsv(fixturePath('focus-sample', 'focus_sample.csv')).text.replace(/^\uFEFF/, '');
+    const lines = text.trimEnd().split('\n').slice(0, 61);
+    const bad = Array.from({ length: 25 }, (_, i) => 3 + i * 2); // lines 3, 5, … 51
+    for (const n of bad) lines[n - 1] = lines[n - 1].replace(/"USD"/, '"???"');
+    const file = path.join(dir, 'bad.csv');
+    await writeFile(file, lines.join('\n') + '\n');
+    const res = await gct(t, ['import', 'costs', file, '--org', 'cli-lab']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /quarantined 25/);
+    assert.match(res.stdout, /first 20 of 25/);
+    const printed = [...res.stdout.matchAll(/^ {2}line (\d+): /gm)].map((m) => Number(m[1]));
+    assert.deepEqual(printed, bad.slice(0, 20));
+  });
+
+  test('a file that is not a cost export exits 1 with the reason', async () => {
+    const file = path.join(dir, 'notes.txt');
+    await writeFile(file, 'hello\nworld\n');
+    const res = await gct(t, ['import', 'costs', file, '--org', 'other-lab']);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /error: .*notes\.txt/);
+    const [{ n }] = await t.sql`select count(*)::int as n from cost_records c join organizations o on o.id = c.org_id where o.slug = 'other-lab'`;
+    assert.equal(n, 0);
+  });
+
+  test('several organizations and no --org: refused, naming the option', async () => {
+    const res = await gct(t, ['import', 'costs', fixturePath('finops-toolkit', 'EA_ActualCost_Small.csv')]);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /--org/);
+  });
+});

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { TRACE_FILES, traceFixture } from '../ingest/nextflow/helpers.js';
+import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
+import { fixturePath } from '../support/fixtures.js';
+import { shuffled, weblogEventsFromTrace, type WeblogBody } from '../support/weblog-from-trace.js';
+
+const post = (t: TestApp, body: string, auth: { header?: string; query?: string }) =>
+  fetch(`${t.url}/nextflow/weblog${auth.query ?? ''}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth.header ? { authorization: auth.header } : {}) }, body });
+
+async function replay(t: TestApp, key: string, events: WeblogBody[], concurrency = 8) {
+  for (let i = 0; i < events.length; i += concurrency) {
+    const results = await Promise.all(events.slice(i, i + concurrency).map((e) => post(t, JSON.stringify(e), { header: `Bearer ${key}` })));
+    for (const r of results) assert.equal(r.status, 200, await r.text());
+  }
+}
+
+/** Everything a replay must get right, in a stable order, without ids or timestamps of our own. */
+async function snapshot(t: TestApp, orgId: string) {
+  const runs = await t.db.sql`select session_id, run_name, status, started_at, completed_at, task_count, command_line from runs where org_id = ${orgId} order by session_id`;
+  const tasks = await t.db.sql`
+    select r.session_id, t.task_id, t.attempt, t.status, t.process, t.tag, t.sample, t.submitted_at, t.started_at, t.completed_at, t.realtime_ms, t.pcpu, t.peak_rss, t.exit_code, t.source
+    from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id where t.org_id = ${orgId} order by 1, 2, 3`;
+  return { runs, tasks };
+}
+
+describe('Nextflow weblog capture', () => {
+  let t: TestApp;
+  const events = weblogEventsFromTrace(fixturePath('nextflow-traces', 'openproblems', TRACE_FILES[0]), '3c1f2c7e-0000-4000-8000-000000000001', 'tender_curie');
+
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.close());
+
+  test('replaying the stream twice, shuffled, gives the same runs and tasks as once in order', async () => {
+    const inOrder = await createOrgWithKeys(t.db, 'wl-ordered');
+    const chaos = await createOrgWithKeys(t.db, 'wl-shuffled');
+    await replay(t, inOrder.analyst, events, 1);
+    await replay(t, chaos.analyst, shuffled(events, 42));
+    await replay(t, chaos.analyst, shuffled(events, 7));
+    const a = await snapshot(t, inOrder.org.id);
+    const b = await snapshot(t, chaos.org.id);
+    assert.equal(a.tasks.length, events.filter((e) => e.event === 'process_completed').length);
+    assert.deepEqual(b, a);
+    assert.equal(a.runs[0].status, 'SUCCEEDED');
+    assert.ok(a.tasks.every((row) => row.status === 'COMPLETED' || row.status === 'FAILED'), 'no task moved back by a late event');
+  });
+
+  test('a completed event that arrives first still yields a consistent run', async () => {
+    const o = await createOrgWithKeys(t.db, 'wl-late');
+    const completed = events.at(-1)!;
+    await replay(t, o.analyst, [completed, ...events.slice(0, -1)], 1);
+    const { runs } = await snapshot(t, o.org.id);
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0].status, 'SUCCEEDED', 'a late started does not reopen a completed run');
+    assert.equal(runs[0].task_count, events.filter((e) => e.event === 'process_completed').length);
+  });
+
+  test('the trace file fills what the weblog missed, and wins on conflicts', async () => {
+    const o = await createOrgWithKeys(t.db, 'wl-gaps');
+    const dropped = events.filter((e, i) => !(e.event === 'process_completed' && i % 3 === 0));
+    await replay(t, o.analyst, dropped);
+    const [{ id }] = await t.db.sql<{ id: string }[]>`select id from runs where org_id = ${o.org.id}`;
+    const res = await fetch(`${t.url}/import/trace?run=${id}`, { method: 'POST', headers: { authorization: `Bearer ${o.analyst}` }, body: traceFixture(TRACE_FILES[0]) });
+    assert.equal(res.status, 200);
+    const rows = await t.db.sql<{ status: string; source: string; cpus: number | null }[]>`select status, source, cpus from tasks where org_id = ${o.org.id}`;
+    assert.equal(rows.length, events.filter((e) => e.event === 'process_completed').length);
+    assert.ok(rows.every((r) => r.source === 'trace' && (r.status === 'COMPLETED' || r.status === 'FAILED')));
+    assert.ok(rows.every((r) => r.cpus === 2), 'values only the weblog had (cpus) are kept where the trace is silent');
+  });
+
+  test('Nextflow credentials: Basic token and ?token= work; a VIEWER key and no key do not', async () => {
+    const o = await createOrgWithKeys(t.db, 'wl-auth');
+    const body = JSON.stringify(events[0]);
+    assert.equal((await post(t, body, { header: `Basic ${Buffer.from(`nextflow:${o.analyst}`).toString('base64')}` })).status, 200);
+    assert.equal((await post(t, body, { query: `?token=${encodeURIComponent(o.analyst)}` })).status, 200);
+    assert.equal((await post(t, body, { header: `Bearer ${o.viewer}` })).status, 403);
+    assert.equal((await post(t, body, {})).status, 401);
+  });
+
+  test('garbage answers a clear error and leaves stored runs untouched', async () => {
+    const o = await createOrgWithKeys(t.db, 'wl-garbage');
+    await replay(t, o.analyst, events.slice(0, 30));
+    const before = await snapshot(t, o.org.id);
+    const auth = { header: `Bearer ${o.analyst}` };
+    const cases: [string, number, RegExp][] = [
+      ['{"runName": "x", "runId": ', 400, /not valid JSON|JSON/],
+      ['{}', 400, /event|runId|runName/],
+      ['{"runName":"x","runId":"y","event":"nope","utcTime":"2020-01-01T00:00:00Z"}', 400, /event/],
+      ['[1,2,3]', 400, /object|event/],
+      [JSON.stringify({ ...events[5], trace: { ...(events[5].trace as object), task_id: 'abc' } }), 400, /task_id/],
+    ];
+    for (const [body, status, message] of cases) {
+      const res = await post(t, body, auth);
+      assert.equal(res.status, status, body);
+      const err = (await res.json()) as { error: { code: string; message: string } };
+      assert.equal(err.error.code, 'BAD_USER_INPUT');
+      assert.match(err.error.message, message);
+    }
+    const huge = await post(t, `{"runName":"${'x'.repeat(50 * 1024 * 1024)}"}`, auth).catch((e: Error) => e);
+    if (!(huge instanceof Error)) assert.equal(huge.status, 413);
+    assert.deepEqual(await snapshot(t, o.org.id), before);
+  });
+});

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { naiveMs, splitTsv, TRACE_FILES, traceFixture } from '../../ingest/nextflow/helpers.js';
+import { createOrgWithKeys, startTestApp, type TestApp } from '../../support/app.js';
+
+const upload = (t: TestApp, key: string, body: Buffer | string, query = '') =>
+  fetch(`${t.url}/import/trace?${query}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/plain' }, body });
+
+/** Per-process task count, status counts and realtime, counted from the raw file with string splitting. */
+function independentCounts(text: string) {
+  const { header, rows } = splitTsv(text);
+  const at = (r: string[], c: string) => r[header.indexOf(c)];
+  const byProcess = new Map<string, { tasks: number; realtimeMs: number }>();
+  const byStatus = new Map<string, number>();
+  for (const r of rows) {
+    const process = at(r, 'name').replace(/ \(.*\)$/, '');
+    const p = byProcess.get(process) ?? { tasks: 0, realtimeMs: 0 };
+    p.tasks++;
+    if (at(r, 'realtime') !== '-') p.realtimeMs += naiveMs(at(r, 'realtime'));
+    byProcess.set(process, p);
+    byStatus.set(at(r, 'status'), (byStatus.get(at(r, 'status')) ?? 0) + 1);
+  }
+  return { rows: rows.length, byProcess, byStatus };
+}
+
+describe('trace import', () => {
+  let t: TestApp;
+  let keys: Awaited<ReturnType<typeof createOrgWithKeys>>;
+  before(async () => {
+    t = await startTestApp();
+    keys = await createOrgWithKeys(t.db, 'trace-org');
+    await t.gql(`mutation { createProject(input: {code: "OP", name: "openproblems"}) { id } }`, {}, keys.admin);
+  });
+  after(() => t.close());
+
+  for (const file of TRACE_FILES) {
+    test(`${file}: tasks, statuses and realtime per process match the file`, async () => {
+      const expected = independentCounts(traceFixture(file));
+      const res = await upload(t, keys.analyst, traceFixture(file), `project=OP&fileName=${file}`);
+      assert.equal(res.status, 200, await res.clone().text());
+      const report = (await res.json()) as { runId: string; rowsRead: number; tasksCreated: number; rejectedCount: number };
+      assert.equal(report.rowsRead, expected.rows);
+      assert.equal(report.tasksCreated, expected.rows);
+      assert.equal(report.rejectedCount, 0);
+
+      const perProcess = await t.db.sql<{ process: string; n: number; realtime: string }[]>`
+        select process, count(*)::int as n, coalesce(sum(realtime_ms), 0)::text as realtime from tasks where run_id = ${report.runId} group by process`;
+      assert.equal(perProcess.length, expected.byProcess.size);
+      for (const row of perProcess) {
+        const want = expected.byProcess.get(row.process);
+        assert.ok(want, `unexpected process ${row.process}`);
+        assert.equal(row.n, want.tasks, row.process);
+        assert.equal(Number(row.realtime), want.realtimeMs, row.process);
+      }
+      const perStatus = await t.db.sql<{ status: string; n: number }[]>`select status, count(*)::int as n from tasks where run_id = ${report.runId} group by status`;
+      assert.deepEqual(new Map(perStatus.map((r) => [r.status, r.n])), expected.byStatus);
+
+      // the same through GraphQL: processes summary, run tied to the project, settled as SUCCEEDED
+      const gql = await t.gql(`{ run(id: "${report.runId}") { status taskCount project { code } processes { name tasks realtimeHours } } }`, {}, keys.viewer);
+      const run = gql.data!.run;
+      assert.equal(run.taskCount, expected.rows);
+      assert.equal(run.project.code, 'OP');
+      assert.equal(run.status, 'SUCCEEDED');
+      const totalHours = run.processes.reduce((s: number, p: { realtimeHours: number }) => s + p.realtimeHours, 0);
+      const wantHours = [...expected.byProcess.values()].reduce((s, p) => s + p.realtimeMs, 0) / 3.6e6;
+      assert.ok(Math.abs(totalHours - wantHours) < 1e-6);
+
+      // importing the same file into the same run again changes nothing
+      const again = (await (await upload(t, keys.analyst, traceFixture(file), `run=${report.runId}`)).json()) as { tasksCreated: number };
+      assert.equal(again.tasksCreated, 0);
+      const [{ n }] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from tasks where run_id = ${report.runId}`;
+      assert.equal(n, expected.rows);
+    });
+  }
+
+  test('bad lines are rejected with their line numbers and kept; good lines load', async () => {
+    const text = 'task_id\thash\tname\tstatus\trealtime\t%cpu\n1\taa/1\tA (s1)\tCOMPLETED\t1s\t90%\n2\taa/2\tA (s2)\tCOMPLETED\t2s\tabc\n3\taa/3\tB (s1)\tCOMPLETED\t3s\n';
+    const report = (await (await upload(t, keys.analyst, text)).json()) as { importId: string; tasksCreated: number; rejected: { line: number; reason: string }[] };
+    assert.equal(report.tasksCreated, 1);
+    assert.deepEqual(report.rejected.map((r) => r.line), [3, 4]);
+    assert.match(report.rejected[0].reason, /%cpu/);
+    const kept = await t.db.sql<{ line: number; raw: string }[]>`select line, raw from import_rejects where import_id = ${report.importId} order by line`;
+    assert.deepEqual(kept.map((r) => r.line), [3, 4]);
+    assert.match(kept[0].raw, /abc/);
+  });
+
+  test('a file that is not a trace is refused with a clear error and writes nothing', async () => {
+    const before = await t.db.sql`select (select count(*) from runs)::int as runs, (select count(*) from tasks)::int as tasks, (select count(*) from imports where status = 'SUCCEEDED')::int as imports`;
+    const binary = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256));
+    for (const body of [binary, 'name,amount\nfoo,1\n', '']) {
+      const res = await upload(t, keys.analyst, body);
+      assert.equal(res.status, 400);
+      const err = (await res.json()) as { error: { code: string; message: string } };
+      assert.equal(err.error.code, 'BAD_USER_INPUT');
+      assert.match(err.error.message, /trace/);
+    }
+    const after = await t.db.sql`select (select count(*) from runs)::int as runs, (select count(*) from tasks)::int as tasks, (select count(*) from imports where status = 'SUCCEEDED')::int as imports`;
+    assert.deepEqual(after, before);
+  });
+
+  test('a VIEWER may not import; another organization may not import into this run', async () => {
+    const res = await upload(t, keys.viewer, traceFixture(TRACE_FILES[0]));
+    assert.equal(res.status, 403);
+    const other = await createOrgWithKeys(t.db, 'trace-other');
+    const [{ id }] = await t.db.sql<{ id: string }[]>`select id from runs where org_id = ${keys.org.id} limit 1`;
+    const foreign = await upload(t, other.analyst, traceFixture(TRACE_FILES[0]), `run=${id}`);
+    assert.equal(foreign.status, 404);
+  });
+});

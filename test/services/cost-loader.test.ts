@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { CostRow } from '../../src/ingest/costs/index.js';
+import { createOrganization } from '../../src/services/organizations.js';
+import { loadCostRows, loadCostRowsWithSummary, type CostRowWithHash } from '../../src/services/cost-loader.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+function costRow(over: Partial<CostRow> = {}): CostRow {
+  return {
+    provider: 'azure',
+    billingAccountId: 'ba-1',
+    subAccountId: 'sub-1',
+    subAccountName: 'Lab subscription',
+    resourceId: '/subscriptions/sub-1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1',
+    resourceName: 'vm1',
+    resourceGroup: 'rg',
+    resourceType: 'microsoft.compute/virtualmachines',
+    serviceName: 'Virtual Machines',
+    serviceCategory: 'Compute',
+    skuId: 'sku',
+    meter: 'D4s v5',
+    regionId: 'westeurope',
+    chargeCategory: 'Usage',
+    chargePeriodStart: new Date('2024-09-01T00:00:00Z'),
+    chargePeriodEnd: new Date('2024-09-02T00:00:00Z'),
+    billedCost: '1.25',
+    effectiveCost: null,
+    listCost: '1.50',
+    currency: 'USD',
+    consumedQuantity: '24',
+    consumedUnit: '1 Hour',
+    tags: {},
+    ...over,
+  };
+}
+
+async function* from(items: CostRowWithHash[]): AsyncGenerator<CostRowWithHash> {
+  for (const item of items) yield item;
+}
+
+describe('loadCostRows: COPY into staging, then insert new rows only', () => {
+  let t: TestDatabase;
+  let orgId: string;
+  const meta = () => ({ source: 'file' as const, sourceId: randomUUID(), batchId: randomUUID() });
+  const count = async () => (await t.sql<{ n: number }[]>`select count(*)::int as n from cost_records where org_id = ${orgId}`)[0].n;
+
+  before(async () => {
+    t = await createTestDatabase();
+    orgId = (await createOrganization(t.db, { name: 'Loader', slug: 'loader' })).organization.id;
+  });
+  after(() => t.drop());
+
+  test('text with backslashes, tabs, line breaks, quotes and non-ASCII, nulls and tags survive the COPY exactly', async () => {
+    const nasty = 'a\\b\tc\nd\re "q" \\N \\. é 漢字 😀';
+    const tags = { 'key\twith\ttab': 'value\nwith\\newline', empty: '', 'quote"': '\\N' };
+    const row = costRow({ resourceName: nasty, meter: '\\', subAccountName: null, tags, billedCost: '-0.000000000000000001', consumedQuantity: '12345678901234567890.123456789' });
+    const res = await loadCostRows(t.sql, orgId, from([{ row, hash: 'escape-1' }]), meta());
+    assert.deepEqual(res, { inserted: 1, unchanged: 0 });
+    const [stored] = await t.sql`select resource_name, meter, sub_account_name, tags, billed_cost::text, consumed_quantity::text, effective_cost,
+                                        charge_period_start::text, charge_period_end::text, currency from cost_records where org_id = ${orgId} and row_hash = 'escape-1'`;
+    assert.equal(stored.resource_name, nasty);
+    assert.equal(stored.meter, '\\');
+    assert.equal(stored.sub_account_name, null);
+    assert.equal(stored.effective_cost, null);
+    assert.deepEqual(stored.tags, tags);
+    assert.equal(stored.billed_cost, '-0.000000000000000001');
+    assert.equal(stored.consumed_quantity, '12345678901234567890.123456789');
+    assert.equal(new Date(stored.charge_period_start).toISOString(), '2024-09-01T00:00:00.000Z');
+    assert.equal(new Date(stored.charge_period_end).toISOString(), '2024-09-02T00:00:00.000Z');
+    assert.equal(stored.currency, 'USD');
+  });
+
+  test('loading the same rows twice inserts nothing the second time', async () => {
+    const rows = Array.from({ length: 2500 }, (_, i) => ({ row: costRow({ billedCost: `${i}.01` }), hash: `twice-${i}` }));
+    const first = await loadCostRows(t.sql, orgId, from(rows), meta());
+    assert.deepEqual(first, { inserted: 2500, unchanged: 0 });
+    const before = await count();
+    const second = await loadCostRows(t.sql, orgId, from(rows), meta());
+    assert.deepEqual(second, { inserted: 0, unchanged: 2500 });
+    assert.equal(await count(), before);
+    const overlap = await loadCostRows(t.sql, orgId, from([...rows.slice(0, 10), { row: costRow(), hash: 'twice-new' }]), meta());
+    assert.deepEqual(overlap, { inserted: 1, unchanged: 10 });
+  });
+
+  test('stores org, source, source id and batch on every inserted row', async () => {
+    const m = meta();
+    await loadCostRows(t.sql, orgId, from([{ row: costRow(), hash: 'meta-1' }]), m);
+    const [r] = await t.sql`select org_id, source, source_id, ingest_batch from cost_records where row_hash = 'meta-1'`;
+    assert.deepEqual({ ...r }, { org_id: orgId, source: 'file', source_id: m.sourceId, ingest_batch: m.batchId });
+  });
+
+  test('a source that throws part-way leaves nothing behind, and the connection stays usable', async () => {
+    const before = await count();
+    async function* failing(): AsyncGenerator<CostRowWithHash> {
+      for (let i = 0; i < 5000; i++) yield { row: costRow(), hash: `fail-${i}` };
+      throw new Error('corrupt input');
+    }
+    await assert.rejects(loadCostRows(t.sql, orgId, failing(), meta()), /corrupt input/);
+    assert.equal(await count(), before);
+    const [{ ok }] = await t.sql`select 1 as ok`;
+    assert.equal(ok, 1);
+  });
+
+  test("inside the caller's transaction, the rows roll back with it", async () => {
+    const before = await count();
+    await assert.rejects(
+      t.sql.begin(async (tx) => {
+        const res = await loadCostRows(tx, orgId, from([{ row: costRow(), hash: 'tx-1' }]), meta());
+        assert.equal(res.inserted, 1);
+        // two loads in one transaction use two staging tables
+        await loadCostRows(tx, orgId, from([{ row: costRow(), hash: 'tx-2' }]), meta());
+        throw new Error('caller changes its mind');
+      }),
+      /changes its mind/,
+    );
+    assert.equal(await count(), before);
+  });
+
+  test('a NUL character is refused with a clear error before it reaches Postgres', async () => {
+    await assert.rejects(loadCostRows(t.sql, orgId, from([{ row: costRow({ resourceName: 'a\0b' }), hash: 'nul-1' }]), meta()), /resourceName contains a NUL/);
+    await assert.rejects(loadCostRows(t.sql, orgId, from([{ row: costRow({ tags: { k: 'a\0' } }), hash: 'nul-2' }]), meta()), /tags contain a NUL/);
+    const [{ n }] = await t.sql`select count(*)::int as n from cost_records where row_hash like 'nul-%'`;
+    assert.equal(n, 0);
+  });
+
+  test('the summary sums per currency in SQL, over old and new rows alike', async () => {
+    const rows = [
+      { row: costRow({ billedCost: '0.1', currency: 'EUR' }), hash: 'sum-1' },
+      { row: costRow({ billedCost: '0.2', currency: 'EUR', chargePeriodEnd: new Date('2024-09-30T00:00:00Z') }), hash: 'sum-2' },
+      { row: costRow({ billedCost: '100000000000000000000.000000000000000001', currency: 'USD', chargePeriodStart: new Date('2024-08-31T00:00:00Z') }), hash: 'sum-3' },
+    ];
+    await loadCostRows(t.sql, orgId, from(rows.slice(0, 1)), meta());
+    const s = await loadCostRowsWithSummary(t.sql, orgId, from(rows), meta());
+    assert.equal(s.inserted, 2);
+    assert.equal(s.unchanged, 1);
+    assert.equal(s.staged, 3);
+    assert.deepEqual(s.totals, [
+      { currency: 'EUR', amount: '0.3', rows: 2 },
+      { currency: 'USD', amount: '100000000000000000000.000000000000000001', rows: 1 },
+    ]);
+    assert.equal(s.periodStart?.toISOString(), '2024-08-31T00:00:00.000Z');
+    assert.equal(s.periodEnd?.toISOString(), '2024-09-30T00:00:00.000Z');
+  });
+
+  test('an empty source loads nothing', async () => {
+    assert.deepEqual(await loadCostRows(t.sql, orgId, from([]), meta()), { inserted: 0, unchanged: 0 });
+  });
+
+  test('streams a large batch with bounded memory (the source is pulled as Postgres takes it)', async () => {
+    let produced = 0;
+    async function* many(): AsyncGenerator<CostRowWithHash> {
+      for (let i = 0; i < 50_000; i++) {
+        produced++;
+        yield { row: costRow({ resourceName: `vm-${i}`, billedCost: '0.5' }), hash: `many-${i}` };
+      }
+    }
+    const res = await loadCostRows(t.sql, orgId, many(), meta());
+    assert.equal(produced, 50_000);
+    assert.deepEqual(res, { inserted: 50_000, unchanged: 0 });
+    const [{ total }] = await t.sql`select sum(billed_cost)::text as total from cost_records where row_hash like 'many-%'`;
+    assert.equal(total, '25000.0');
+  });
+});

@@ -36,7 +36,12 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   const databaseDir = path.join(opts.dataDir, 'pg');
   const database = opts.database ?? 'gct';
   await mkdir(opts.dataDir, { recursive: true });
-  await clearStalePid(databaseDir, opts.log);
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`;
+  if (await clearStalePid(databaseDir, opts.log)) {
+    // `npm start` already runs Postgres on this data directory: a CLI command shares it instead of failing
+    opts.log.info({ databaseDir }, 'using the embedded Postgres already running on this data directory');
+    return { url, stop: async () => {} };
+  }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -78,7 +83,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   const stopOnExit = () => signalPostmaster(databaseDir);
   process.on('exit', stopOnExit);
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
+    url,
     stop: async () => {
       process.removeListener('exit', stopOnExit);
       await pg.stop();
@@ -96,19 +101,23 @@ function signalPostmaster(databaseDir: string): void {
   }
 }
 
-/** A killed server leaves postmaster.pid behind; if its process is gone, Postgres would refuse to start. */
-async function clearStalePid(databaseDir: string, log: Logger): Promise<void> {
+/**
+ * A killed server leaves postmaster.pid behind; if its process is gone, Postgres would refuse to start.
+ * Returns true when a live postmaster owns the directory.
+ */
+async function clearStalePid(databaseDir: string, log: Logger): Promise<boolean> {
   const pidFile = path.join(databaseDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
+  if (!existsSync(pidFile)) return false;
   const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
   if (Number.isInteger(pid) && pid > 0) {
     try {
       process.kill(pid, 0);
-      return; // still running: let Postgres report the conflict itself
+      return true;
     } catch {
       /* not running */
     }
   }
   log.warn({ pidFile }, 'removing stale postmaster.pid');
   await rm(pidFile);
+  return false;
 }

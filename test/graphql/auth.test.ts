@@ -5,6 +5,31 @@ import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256!';
 
+describe('JWT verified against a JWKS URL', () => {
+  test('a token signed by a key the JWKS publishes signs in; one signed by another key does not', async () => {
+    const { generateKeyPair, exportJWK, SignJWT: Sign } = await import('jose');
+    const { createServer } = await import('node:http');
+    const good = await generateKeyPair('RS256');
+    const bad = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(good.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    const server = createServer((_req, res) => res.end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const t = await startTestApp({ env: { GCT_JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`, GCT_JWT_ISSUER: 'https://idp.example' } });
+    try {
+      const keys = await createOrgWithKeys(t.db, 'jwks-org');
+      const sign = (key: Parameters<InstanceType<typeof Sign>['sign']>[0], issuer = 'https://idp.example') =>
+        new Sign({ org: keys.org.id, role: 'VIEWER' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('bob').setIssuer(issuer).setExpirationTime('5m').sign(key);
+      assert.deepEqual((await t.gql('{ me { role kind } }', {}, await sign(good.privateKey))).data!.me, { role: 'VIEWER', kind: 'USER' });
+      assert.equal((await t.gql('{ me { role } }', {}, await sign(bad.privateKey))).errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+      assert.equal((await t.gql('{ me { role } }', {}, await sign(good.privateKey, 'https://evil.example'))).errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+    } finally {
+      await t.close();
+      server.close();
+    }
+  });
+});
+
 describe('authentication and roles', () => {
   let t: TestApp;
   let keys: Awaited<ReturnType<typeof createOrgWithKeys>>;

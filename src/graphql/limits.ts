@@ -18,13 +18,21 @@ export function complexityLimitPlugin(schema: GraphQLSchema, maxComplexity: numb
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const complexity = getComplexity({
-            schema,
-            query: document,
-            operationName: request.operationName,
-            variables: request.variables,
-            estimators: [pageSizeEstimator(maxPageSize), simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let complexity: number;
+          try {
+            complexity = getComplexity({
+              schema,
+              query: document,
+              operationName: request.operationName,
+              variables: request.variables,
+              estimators: [pageSizeEstimator(maxPageSize), simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch (err) {
+            // variables that do not coerce: execution answers BAD_USER_INPUT naming them (and no value of
+            // theirs, which may be a secret, reaches a log line from here)
+            if (err instanceof GraphQLError) return;
+            throw err;
+          }
           if (complexity > maxComplexity) {
             throw new GraphQLError(`query is too complex: ${complexity} > ${maxComplexity}; ask for fewer fields or smaller pages`, {
               extensions: { code: 'QUERY_TOO_COMPLEX', complexity, maxComplexity },

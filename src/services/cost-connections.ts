@@ -135,6 +135,8 @@ const secretContext = (orgId: string, connectionId: string) => `cost_connections
 /** A readable, bounded error message with every form of the secret taken out. */
 function describeFailure(error: unknown, secret: string | undefined): string {
   let message = error instanceof Error ? error.message || error.name : String(error);
+  // @azure/identity's errors carry Entra's answer (AADSTS code, description) but do not say what failed
+  if (error instanceof Error && /^(Aggregate)?Authentication(Required)?Error$|^CredentialUnavailableError$/.test(error.name)) message = `Azure sign-in failed: ${message}`;
   if (secret) {
     for (const form of new Set([secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')])) message = message.split(form).join('[redacted]');
   }
@@ -308,13 +310,14 @@ export class CostConnectionService {
     let requests = 0;
     let secret: string | undefined;
     let spool: CostRowSpool | undefined;
+    const timeout = AbortSignal.timeout(SYNC_TIMEOUT_MS);
     try {
       const credential = this.credentialFor(connection);
       if (credential.kind === 'clientSecret') secret = credential.clientSecret;
       const client = createCostManagementClient({ credential, armEndpoint: this.settings.azureArmEndpoint, logger: log });
       // last before the transport: counts every HTTP call to ARM, 429 and 5xx retries included
       client.pipeline.addPolicy({ name: 'gctCountRequests', sendRequest: (request, next) => (requests++, next(request)) }, { afterPhase: 'Sign' });
-      const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(SYNC_TIMEOUT_MS)]) : AbortSignal.timeout(SYNC_TIMEOUT_MS);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       const fetched = fetchAzureCosts({
         client,
         scope: connection.scope,
@@ -330,7 +333,7 @@ export class CostConnectionService {
       log.info({ rows: report.rows, totals: report.totals, requests: report.requests, durationMs: report.durationMs }, 'cost sync succeeded');
       return report;
     } catch (error) {
-      const message = describeFailure(error, secret);
+      const message = (timeout.aborted ? `gave up after ${SYNC_TIMEOUT_MS / 60_000} minutes: ` : '') + describeFailure(error, secret);
       log.warn({ error: message, requests }, 'cost sync failed');
       return this.recordFailure(connection.id, syncId, message, requests, startedAt);
     } finally {

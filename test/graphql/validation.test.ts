@@ -131,3 +131,18 @@ describe('pagination', () => {
     assert.ok(seven <= 4, `auth + runs + projects + pipelines, got ${seven}`);
   });
 });
+
+describe('variables that do not fit their type', () => {
+  test('answer BAD_USER_INPUT naming the field, and their values never reach the logs', async () => {
+    const t = await startTestApp();
+    try {
+      const keys = await createOrgWithKeys(t.db, 'vars-org');
+      const res = await t.gql(`mutation($input: RegisterRunInput!) { registerRun(input: $input) { id } }`, { input: { pipeline: 'p', secretish: 'hunter2-do-not-log' } }, keys.admin);
+      assert.equal(res.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+      assert.match(res.errors![0].message, /projectCode|secretish/);
+      assert.ok(!t.logs.join('').includes('hunter2-do-not-log'));
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -262,7 +262,7 @@ describe('CostConnectionService.sync against the fake Azure (real ClientSecretCr
     try {
       const report = await new CostConnectionService(db.db, orgA, settingsFor(rotated)).sync(connection.id, { from: FROM, to: TO, log });
       assert.equal(report.status, 'FAILED');
-      assert.match(report.error ?? '', /AADSTS7000215|invalid_client/);
+      assert.match(report.error ?? '', /^Azure sign-in failed: .*AADSTS7000215/);
       assert.equal(rotated.queryRequests().length, 0, 'no query went out without a token');
       assert.equal(report.requests, 0);
       assert.deepEqual(await dbSum(), before);

@@ -26,20 +26,22 @@ export async function importCostsCommand(database: CostImportDatabase, cmd: Impo
   bar?.start(size, 0, { rows: 0 });
   // bytes are read ahead of rows: between progress calls, keep the bar moving with the file position
   const ticker = bar ? setInterval(() => bar.update(input.bytesRead), 250) : undefined;
+  let report: CostImportReport;
   try {
-    const report = await importCostFile(database, cmd.orgId, input, {
+    report = await importCostFile(database, cmd.orgId, input, {
       fileName: path.basename(cmd.file),
       format: cmd.format as CostFileFormatOption,
       assumeCurrency: cmd.currency,
       onProgress: (rows) => bar?.update(input.bytesRead, { rows }),
     });
     bar?.update(size);
-    cmd.out.write(formatCostImportReport(report));
-    return report;
   } finally {
     if (ticker) clearInterval(ticker);
     bar?.stop();
   }
+  // after the bar has stopped: it owns the terminal line while it runs
+  cmd.out.write(formatCostImportReport(report));
+  return report;
 }
 
 /** The report as the CLI prints it: counts, totals per currency, the first quarantined rows with their lines. */

@@ -1,7 +1,8 @@
 /**
- * Loads normalised bill lines into `cost_records` through `COPY … FROM STDIN`: the rows stream into
- * a temporary staging table of the caller's transaction, then one `insert … select … on conflict
- * (org_id, row_hash) do nothing` moves the new ones in. Re-loading the same rows changes nothing.
+ * Loads normalised bill lines into `cost_records` through `COPY … FROM STDIN`: the rows stream, in
+ * batches, into a temporary staging table of the caller's transaction, and after each batch an
+ * `insert … select … on conflict (org_id, row_hash) do nothing` moves the new ones in. Re-loading the
+ * same rows changes nothing.
  *
  * The staging table's columns are all `text`, not `(like cost_records)`: the COPY then cannot fail
  * on a value, and every cast (numeric, timestamptz, jsonb) happens in the insert, where a failure is
@@ -51,11 +52,12 @@ export type CostSql = postgres.Sql | postgres.TransactionSql;
 export type CostRowWithHash = { row: CostRow; hash: string };
 
 /**
- * Streams `rows` into `cost_records` for `orgId`. Inside a transaction when given a TransactionSql
- * (the rows then commit or roll back with the caller's work); in its own transaction when given a
- * pool. Memory stays bounded whatever the row count: the iterable is pulled only as fast as Postgres
- * takes the COPY data. If `rows` throws, the COPY is aborted and the error propagates (nothing of
- * this call remains once the transaction rolls back).
+ * Streams `rows` into `cost_records` for `orgId`. Inside the caller's transaction when given a
+ * TransactionSql (the rows then commit or roll back with the caller's work, and the call itself is
+ * atomic: a savepoint undoes its batches if it fails); in its own transaction when given a pool.
+ * Memory stays bounded whatever the row count: the iterable is pulled only as fast as Postgres keeps
+ * up, with at most two batches of encoded rows held. If `rows` throws, the error propagates and
+ * nothing of this call remains.
  */
 export async function loadCostRows(sql: CostSql, orgId: string, rows: AsyncIterable<CostRowWithHash>, meta: CostLoadMeta): Promise<CostLoadResult> {
   const { inserted, unchanged } = await inTransaction(sql, (tx) => load(tx, orgId, rows, meta, false));
@@ -70,7 +72,7 @@ export function loadCostRowsWithSummary(sql: CostSql, orgId: string, rows: Async
 const isTransaction = (sql: CostSql): sql is postgres.TransactionSql => typeof (sql as { savepoint?: unknown }).savepoint === 'function';
 
 async function inTransaction<T>(sql: CostSql, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
-  if (isTransaction(sql)) return fn(sql);
+  if (isTransaction(sql)) return (await sql.savepoint((sp) => fn(sp))) as T;
   return (await sql.begin((tx) => fn(tx))) as T;
 }
 
@@ -116,36 +118,87 @@ const CASTS: Partial<Record<StageColumn, string>> = {
 /** COPY data is sent in chunks of about this many characters (fewer, larger CopyData messages). */
 const CHUNK_CHARS = 128 * 1024;
 
+/**
+ * Rows per staged batch. While Postgres copies and inserts one batch, the next one is being parsed
+ * and encoded: parsing (JavaScript) and inserting (Postgres) overlap instead of adding up. At most
+ * two batches of encoded text are held (about 2 × 50,000 × 0.5 KB).
+ */
+const BATCH_ROWS = 50_000;
+
+/**
+ * 1. Create the staging table (and, for a summary, a table of per-batch subtotals).
+ * 2. Encode rows into COPY text; every BATCH_ROWS rows, hand the batch to Postgres: truncate the
+ *    staging table, COPY the batch in, insert the new rows, note the batch's subtotals.
+ * 3. Flush the last batch, read the summary, drop both tables.
+ */
 async function load(tx: postgres.TransactionSql, orgId: string, rows: AsyncIterable<CostRowWithHash>, meta: CostLoadMeta, summarize: boolean): Promise<CostLoadSummary> {
-  // unique per call: a caller may load several batches in one transaction
-  const stage = `cost_stage_${randomBytes(6).toString('hex')}`;
+  // unique per call: a caller may load several times in one transaction
+  const suffix = randomBytes(6).toString('hex');
+  const stage = `cost_stage_${suffix}`;
+  const subtotals = `cost_stage_sums_${suffix}`;
   await tx.unsafe(`create temp table ${stage} (${STAGE_COLUMNS.map((c) => `${c} text`).join(', ')}) on commit drop`);
+  if (summarize) await tx.unsafe(`create temp table ${subtotals} (currency text, amount numeric, rows bigint, start_at timestamptz, end_at timestamptz) on commit drop`);
+
+  const select = STAGE_COLUMNS.map((c) => (CASTS[c] ? `${c}::${CASTS[c]}` : c)).join(', ');
+  let inserted = 0;
+  const flush = async (chunks: Buffer[]) => {
+    await tx.unsafe(`truncate ${stage}`);
+    const writable = await tx.unsafe(`copy ${stage} (${STAGE_COLUMNS.join(', ')}) from stdin`).writable();
+    await pipeline(Readable.from(chunks, { highWaterMark: 4 }), writable);
+    // sorted by hash: the unique index is then walked in order, each leaf page visited once per batch
+    const result = await tx.unsafe(
+      `insert into cost_records (org_id, source, source_id, ingest_batch, ${STAGE_COLUMNS.join(', ')})
+       select $1::uuid, $2, $3::uuid, $4::uuid, ${select} from ${stage} order by row_hash
+       on conflict (org_id, row_hash) do nothing`,
+      [orgId, meta.source, meta.sourceId, meta.batchId],
+    );
+    inserted += result.count;
+    if (summarize) {
+      await tx.unsafe(
+        `insert into ${subtotals} select currency, sum(billed_cost::numeric), count(*), min(charge_period_start::timestamptz), max(charge_period_end::timestamptz)
+         from ${stage} group by currency`,
+      );
+    }
+  };
 
   let staged = 0;
-  async function* copyData(): AsyncGenerator<string> {
+  // the batch Postgres is working on; a failure surfaces at the next hand-over (or the end)
+  let inFlight: Promise<void> = Promise.resolve();
+  const settled = () => inFlight.then(
+    () => undefined,
+    () => undefined,
+  );
+  try {
+    // encoded at once: bytes outside the JS heap are not traced or copied by the garbage collector
+    let chunks: Buffer[] = [];
     let chunk = '';
+    let batchRows = 0;
     for await (const { row, hash } of rows) {
       chunk += encodeCostRowLine(row, hash);
       staged++;
+      batchRows++;
       if (chunk.length >= CHUNK_CHARS) {
-        yield chunk;
+        chunks.push(Buffer.from(chunk));
         chunk = '';
       }
+      if (batchRows >= BATCH_ROWS) {
+        chunks.push(Buffer.from(chunk));
+        await inFlight;
+        inFlight = flush(chunks);
+        // observed here so a failure is not unhandled while parsing continues; still thrown at the next await
+        inFlight.catch(() => undefined);
+        chunks = [];
+        chunk = '';
+        batchRows = 0;
+      }
     }
-    if (chunk.length > 0) yield chunk;
+    await inFlight;
+    if (batchRows > 0) await flush([...chunks, Buffer.from(chunk)]);
+  } catch (err) {
+    // the transaction can only roll back once no COPY or insert of ours is running on its connection
+    await settled();
+    throw err;
   }
-  const writable = await tx.unsafe(`copy ${stage} (${STAGE_COLUMNS.join(', ')}) from stdin`).writable();
-  // pipeline waits for the writable to drain (backpressure), and on a source error destroys it, which sends CopyFail
-  await pipeline(Readable.from(copyData(), { highWaterMark: 4 }), writable);
-
-  const select = STAGE_COLUMNS.map((c) => (CASTS[c] ? `${c}::${CASTS[c]}` : c)).join(', ');
-  const result = await tx.unsafe(
-    `insert into cost_records (org_id, source, source_id, ingest_batch, ${STAGE_COLUMNS.join(', ')})
-     select $1::uuid, $2, $3::uuid, $4::uuid, ${select} from ${stage}
-     on conflict (org_id, row_hash) do nothing`,
-    [orgId, meta.source, meta.sourceId, meta.batchId],
-  );
-  const inserted = result.count;
 
   let totals: CurrencyTotal[] = [];
   let periodStart: Date | null = null;
@@ -153,16 +206,15 @@ async function load(tx: postgres.TransactionSql, orgId: string, rows: AsyncItera
   if (summarize && staged > 0) {
     // ISO text, not timestamptz: drizzle swaps the shared client's date parsers for identity ones
     const byCurrency = await tx.unsafe<{ currency: string; amount: string; rows: number; start: string; end: string }[]>(
-      `select currency, sum(billed_cost::numeric)::text as amount, count(*)::int as rows,
-              ${isoUtc('min(charge_period_start::timestamptz)')} as start, ${isoUtc('max(charge_period_end::timestamptz)')} as end
-       from ${stage} group by currency order by currency`,
+      `select currency, sum(amount)::text as amount, sum(rows)::int as rows, ${isoUtc('min(start_at)')} as start, ${isoUtc('max(end_at)')} as end
+       from ${subtotals} group by currency order by currency`,
     );
     totals = byCurrency.map(({ currency, amount, rows: n }) => ({ currency, amount, rows: n }));
     periodStart = new Date(byCurrency.map((r) => r.start).sort()[0]);
     periodEnd = new Date(byCurrency.map((r) => r.end).sort().at(-1)!);
   }
-  // the table would go at commit; dropping it now frees its space for the rest of a long transaction
-  await tx.unsafe(`drop table ${stage}`);
+  // the tables would go at commit; dropping them now frees their space for the rest of a long transaction
+  await tx.unsafe(`drop table ${stage}${summarize ? `, ${subtotals}` : ''}`);
   return { inserted, unchanged: staged - inserted, staged, totals, periodStart, periodEnd };
 }
 

@@ -117,6 +117,21 @@ describe('loadCostRows: COPY into staging, then insert new rows only', () => {
     assert.equal(await count(), before);
   });
 
+  test('a failed load inside a caller transaction undoes only itself: the caller may carry on and commit', async () => {
+    const before = await count();
+    async function* failsLate(): AsyncGenerator<CostRowWithHash> {
+      for (let i = 0; i < 60_000; i++) yield { row: costRow(), hash: `sp-${i}` };
+      throw new Error('source broke');
+    }
+    await t.sql.begin(async (tx) => {
+      await loadCostRows(tx, orgId, from([{ row: costRow(), hash: 'sp-kept' }]), meta());
+      await assert.rejects(loadCostRows(tx, orgId, failsLate(), meta()), /source broke/);
+    });
+    assert.equal(await count(), before + 1);
+    const [{ n }] = await t.sql`select count(*)::int as n from cost_records where row_hash like 'sp-%'`;
+    assert.equal(n, 1);
+  });
+
   test('a NUL character is refused with a clear error before it reaches Postgres', async () => {
     await assert.rejects(loadCostRows(t.sql, orgId, from([{ row: costRow({ resourceName: 'a\0b' }), hash: 'nul-1' }]), meta()), /resourceName contains a NUL/);
     await assert.rejects(loadCostRows(t.sql, orgId, from([{ row: costRow({ tags: { k: 'a\0' } }), hash: 'nul-2' }]), meta()), /tags contain a NUL/);
@@ -147,18 +162,46 @@ describe('loadCostRows: COPY into staging, then insert new rows only', () => {
     assert.deepEqual(await loadCostRows(t.sql, orgId, from([]), meta()), { inserted: 0, unchanged: 0 });
   });
 
-  test('streams a large batch with bounded memory (the source is pulled as Postgres takes it)', async () => {
+  test('streams many batches (the source is pulled as Postgres takes it) and counts across them', async () => {
+    const total = 120_001; // more than two staging batches, and a remainder
     let produced = 0;
     async function* many(): AsyncGenerator<CostRowWithHash> {
-      for (let i = 0; i < 50_000; i++) {
+      for (let i = 0; i < total; i++) {
         produced++;
-        yield { row: costRow({ resourceName: `vm-${i}`, billedCost: '0.5' }), hash: `many-${i}` };
+        yield { row: costRow({ resourceName: `vm-${i}`, billedCost: '0.5', currency: i % 2 ? 'EUR' : 'USD' }), hash: `many-${i}` };
       }
     }
-    const res = await loadCostRows(t.sql, orgId, many(), meta());
-    assert.equal(produced, 50_000);
-    assert.deepEqual(res, { inserted: 50_000, unchanged: 0 });
-    const [{ total }] = await t.sql`select sum(billed_cost)::text as total from cost_records where row_hash like 'many-%'`;
-    assert.equal(total, '25000.0');
+    const res = await loadCostRowsWithSummary(t.sql, orgId, many(), meta());
+    assert.equal(produced, total);
+    assert.equal(res.inserted, total);
+    assert.equal(res.staged, total);
+    // independent: 60,001 USD rows and 60,000 EUR rows at 0.5 each
+    assert.deepEqual(res.totals, [
+      { currency: 'EUR', amount: '30000.0', rows: 60_000 },
+      { currency: 'USD', amount: '30000.5', rows: 60_001 },
+    ]);
+    const [{ n, sum }] = await t.sql`select count(*)::int as n, sum(billed_cost)::text as sum from cost_records where row_hash like 'many-%'`;
+    assert.equal(n, total);
+    assert.equal(sum, '60000.5');
+    // again, with duplicates of earlier batches inside the same load: all unchanged
+    const again = await loadCostRows(t.sql, orgId, many(), meta());
+    assert.deepEqual(again, { inserted: 0, unchanged: total });
+  });
+
+  test('a source that fails after whole batches were inserted still leaves nothing, in the caller transaction too', async () => {
+    const before = await count();
+    async function* failsLate(): AsyncGenerator<CostRowWithHash> {
+      for (let i = 0; i < 130_000; i++) yield { row: costRow(), hash: `late-${i}` };
+      throw new Error('failed after two batches');
+    }
+    await assert.rejects(loadCostRows(t.sql, orgId, failsLate(), meta()), /after two batches/);
+    assert.equal(await count(), before);
+    await assert.rejects(
+      t.sql.begin((tx) => loadCostRows(tx, orgId, failsLate(), meta())),
+      /after two batches/,
+    );
+    assert.equal(await count(), before);
+    const [{ ok }] = await t.sql`select 1 as ok`;
+    assert.equal(ok, 1);
   });
 });

@@ -1,0 +1,16 @@
+export {
+  MODEL_TARGETS, NUMERIC_FEATURES, InvalidModelError, assertModel, numericFeature,
+  type EstimationModel, type Features, type ModelTarget, type NumericFeature, type Prediction, type TrainingSample, type VmPrice,
+} from './model.js';
+export { ModelRegistry } from './registry.js';
+export {
+  MIN_HELD_OUT, applyInterval, calibrateFromRatios, fitCalibrated, median, quantile, residualRatios, timeOrderedSplit,
+  type CalibratedState, type CalibrationOptions, type IntervalCalibration,
+} from './intervals.js';
+export { medianBaseline, fitMedianPoint, predictMedianPoint, type MedianBaselineOptions, type MedianPoint, type MedianState } from './median-baseline.js';
+export { regressionModel, fitRegressionPoint, predictRegressionPoint, type LinearFit, type RegressionOptions, type RegressionPoint, type RegressionState } from './regression.js';
+export {
+  parsePrice, priceDuration, pricePrediction, priceSheetModel, priceTask, toDecimalString, vmShare, type TaskResources,
+} from './price-sheet.js';
+export { backtest, evaluate, type BacktestOptions, type BacktestResult } from './backtest.js';
+export { builtinRegistry } from './builtins.js';

@@ -1,0 +1,68 @@
+/**
+ * The baseline to beat: the median of past values of the process (optionally of the process and
+ * the feature `group`, falling back to the process), else the median over all processes.
+ */
+import { applyInterval, fitCalibrated, median, type CalibratedState, type CalibrationOptions } from './intervals.js';
+import type { EstimationModel, Features, ModelTarget, TrainingSample } from './model.js';
+
+export interface MedianPoint {
+  /** Median over every sample; null only when fitted on nothing. */
+  global: number | null;
+  byProcess: Record<string, number>;
+  /** Keyed `process\u0000group`; only groups with at least `minGroupSamples`. */
+  byGroup: Record<string, number>;
+}
+
+export type MedianState = CalibratedState<MedianPoint>;
+
+export interface MedianBaselineOptions extends CalibrationOptions {
+  target: ModelTarget;
+  name?: string;
+  /** Use `features.group` under the process when a group has this many samples. Default: off. */
+  minGroupSamples?: number;
+}
+
+const groupKey = (f: Features) => `${f.process}\u0000${f.group ?? ''}`;
+
+export function fitMedianPoint(samples: readonly TrainingSample[], minGroupSamples = Infinity): MedianPoint {
+  const byProcess = new Map<string, number[]>();
+  const byGroup = new Map<string, number[]>();
+  const all: number[] = [];
+  for (const s of samples) {
+    if (!Number.isFinite(s.value)) continue;
+    all.push(s.value);
+    push(byProcess, s.features.process, s.value);
+    if (Number.isFinite(minGroupSamples) && s.features.group != null) push(byGroup, groupKey(s.features), s.value);
+  }
+  const point: MedianPoint = { global: all.length ? median(all) : null, byProcess: {}, byGroup: {} };
+  for (const [k, v] of byProcess) point.byProcess[k] = median(v);
+  for (const [k, v] of byGroup) if (v.length >= minGroupSamples) point.byGroup[k] = median(v);
+  return point;
+}
+
+export function predictMedianPoint(f: Features, p: MedianPoint): number {
+  if (f.group != null) {
+    const g = p.byGroup[groupKey(f)];
+    if (g !== undefined) return g;
+  }
+  const v = Object.hasOwn(p.byProcess, f.process) ? p.byProcess[f.process] : p.global;
+  if (v === null) throw new Error('the median baseline was fitted on no samples');
+  return v;
+}
+
+export function medianBaseline(opts: MedianBaselineOptions): EstimationModel<MedianState> {
+  const minGroup = opts.minGroupSamples ?? Infinity;
+  return {
+    name: opts.name ?? `median-baseline:${opts.target}`,
+    version: '1',
+    target: opts.target,
+    fit: (samples) => fitCalibrated(samples, (s) => fitMedianPoint(s, minGroup), predictMedianPoint, opts),
+    predict: (features, state) => applyInterval(predictMedianPoint(features, state.point), state.interval),
+  };
+}
+
+function push(m: Map<string, number[]>, k: string, v: number) {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}

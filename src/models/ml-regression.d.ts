@@ -1,0 +1,15 @@
+// ml-regression 6.x ships no type declarations; this declares only what src/models uses.
+declare module 'ml-regression' {
+  export class MultivariateLinearRegression {
+    constructor(x: number[][], y: number[][], options?: { intercept?: boolean; statistics?: boolean });
+    /** One row per input feature, then the intercept row; one column per output. */
+    weights: number[][];
+    predict(x: number[]): number[];
+  }
+  export class SimpleLinearRegression {
+    constructor(x: number[], y: number[]);
+    slope: number;
+    intercept: number;
+    predict(x: number): number;
+  }
+}

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertModel, InvalidModelError } from '../../src/models/model.js';
+import { ModelRegistry } from '../../src/models/registry.js';
+import { builtinRegistry } from '../../src/models/builtins.js';
+import { medianBaseline } from '../../src/models/median-baseline.js';
+
+const valid = { name: 'mine', version: '1', target: 'runtimeMs', fit: () => ({}), predict: () => ({ value: 1, low: 1, high: 1 }) };
+
+test('assertModel accepts a complete model', () => {
+  assert.equal(assertModel(valid), valid);
+});
+
+for (const field of ['fit', 'predict', 'name', 'version', 'target'] as const) {
+  test(`assertModel rejects a model without "${field}", naming it`, () => {
+    const { [field]: _omitted, ...rest } = valid;
+    assert.throws(() => assertModel(rest), (err: unknown) => {
+      assert.ok(err instanceof InvalidModelError);
+      assert.match(err.message, new RegExp(`missing "${field}"`));
+      return true;
+    });
+  });
+}
+
+test('assertModel names every problem at once and checks types', () => {
+  assert.throws(() => assertModel({ name: 'x', version: '1', target: 'nope', fit: 3 }, 'config.models[0]'), (err: unknown) => {
+    assert.ok(err instanceof InvalidModelError);
+    assert.match(err.message, /^model "x" is not an estimation model/);
+    assert.match(err.message, /"target" must be one of runtimeMs/);
+    assert.match(err.message, /"fit" must be a function/);
+    assert.match(err.message, /missing "predict"/);
+    assert.equal(err.problems.length, 3);
+    return true;
+  });
+  assert.throws(() => assertModel(null, 'config.models[0]'), /config\.models\[0\] is not an estimation model: expected an object, got null/);
+  assert.throws(() => assertModel({ ...valid, name: ' ' }), /"name" must be a non-empty string/);
+});
+
+test('registry registers, lists and gets by name; refuses duplicates and invalid models', () => {
+  const reg = new ModelRegistry().register(valid as never);
+  assert.equal(reg.get('mine'), valid);
+  assert.throws(() => reg.register({ ...valid } as never), /a model named "mine" is already registered/);
+  assert.throws(() => reg.register({ name: 'broken' } as never), /missing "fit"/);
+  assert.throws(() => reg.get('other'), /no model named "other"; registered: mine/);
+  assert.deepEqual(reg.list().map((m) => m.name), ['mine']);
+});
+
+test('the built-in registry holds the price sheet, medians and regressions', () => {
+  const names = builtinRegistry().list().map((m) => m.name);
+  assert.deepEqual(names, [
+    'price-sheet:costPerTask', 'median-baseline:runtimeMs', 'median-baseline:peakRssBytes',
+    'linear-regression:runtimeMs', 'linear-regression:peakRssBytes',
+  ]);
+  assert.throws(() => builtinRegistry().register(medianBaseline({ target: 'runtimeMs' })), /already registered/);
+});

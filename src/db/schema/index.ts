@@ -8,3 +8,4 @@ export * from './estimates.js';
 export * from './pools.js';
 export * from './imports.js';
 export * from './connections.js';
+export * from './alerts.js';

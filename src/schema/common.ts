@@ -1,3 +1,4 @@
+import { ArrayMaxSize, ArrayMinSize, IsOptional, Length } from 'class-validator';
 import { Field, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import { ROLES, type Role } from '../auth/roles.js';
 import { DecimalScalar } from './scalars.js';
@@ -60,3 +61,12 @@ export const toConnection = <T>(page: { nodes: T[]; hasNextPage: boolean; endCur
 });
 
 export { Int };
+
+/**
+ * An optional filter list matching any of its values: one to 100 strings of 1–200 characters, so a
+ * filter is either absent or says something, and a client cannot send an unbounded `in (…)` list.
+ */
+export function AnyOf(description: string): PropertyDecorator {
+  const decorators = [Field(() => [String], { nullable: true, description }), IsOptional(), ArrayMinSize(1), ArrayMaxSize(100), Length(1, 200, { each: true })];
+  return (target, key) => decorators.forEach((d) => d(target, key));
+}

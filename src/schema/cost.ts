@@ -1,9 +1,9 @@
-import { ArrayMaxSize, ArrayMinSize, IsObject, IsOptional, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsObject, IsOptional, Length, Max, Min, ValidateNested } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { importStatusEnum } from '../db/schema/imports.js';
 import { COST_DIMENSIONS, MAX_GROUP_BY, type CostDimension, type CostFilter } from '../services/costs.js';
-import { Connection, Money } from './common.js';
+import { AnyOf, Connection, Money } from './common.js';
 
 export const CostDimensionEnum = Object.fromEntries(COST_DIMENSIONS.map((d) => [d, d])) as { [K in CostDimension]: K };
 registerEnumType(CostDimensionEnum, {
@@ -47,39 +47,19 @@ export class CostFilterInput implements CostFilter {
   @IsOptional()
   to?: Date | null;
 
-  @Field(() => [String], { nullable: true, description: 'Any of these providers: azure, aws, gcp, oci (FOCUS names such as Microsoft also match)' })
-  @IsOptional()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(100)
-  @Length(1, 200, { each: true })
+  @AnyOf('Any of these providers: azure, aws, gcp, oci (FOCUS names such as Microsoft also match)')
   provider?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Any of these sub-accounts (subscriptions), by id or by name' })
-  @IsOptional()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(100)
-  @Length(1, 200, { each: true })
+  @AnyOf('Any of these sub-accounts (subscriptions), by id or by name')
   subAccount?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Any of these resource groups (case-insensitive)' })
-  @IsOptional()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(100)
-  @Length(1, 200, { each: true })
+  @AnyOf('Any of these resource groups (case-insensitive)')
   resourceGroup?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Any of these service names, e.g. "Virtual Machines"' })
-  @IsOptional()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(100)
-  @Length(1, 200, { each: true })
+  @AnyOf('Any of these service names, e.g. "Virtual Machines"')
   service?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Any of these region ids, e.g. westeurope' })
-  @IsOptional()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(100)
-  @Length(1, 200, { each: true })
+  @AnyOf('Any of these region ids, e.g. westeurope')
   region?: string[] | null;
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Every given tag must match exactly, e.g. {"project": "P-001"}' })

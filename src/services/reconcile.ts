@@ -158,19 +158,28 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
       -- Azure's quantity is in the meter's base unit even when the unit names a block ("10 Hours"), FOCUS's too
       case when lower(trim(cr.consumed_unit)) ~ '^([0-9]+ +)*(hours?|hrs?|horas?|instance hours?)$' and cr.consumed_quantity > 0
            then c.cost / cr.consumed_quantity end,
-      price.price_per_hour
+      null
     from cost_records cr
     cross join lateral (select coalesce(cr.effective_cost, cr.billed_cost) as cost) c
     left join lateral (
       select p.* from rc_pools p
       where cr.resource_id is not null and (lower(cr.resource_id) = p.rid or starts_with(lower(cr.resource_id), p.rid || '/'))
       order by length(p.rid) desc, p.name limit 1) pl on true
-    left join lateral (
-      select pr.price_per_hour from prices pr
-      where pl.id is not null and pr.provider = pl.provider and lower(pr.vm_size) = lower(pl.vm_size) and pr.priority = pl.priority
-        and pr.currency = cr.currency and pr.effective_from <= (cr.charge_period_start at time zone 'UTC')::date
-      order by (pr.region = pl.region) desc, pr.effective_from desc limit 1) price on true
     where cr.org_id = ${orgId} and cr.charge_period_start >= ${from}::timestamptz and cr.charge_period_start < ${to}::timestamptz`);
+  // only lines without a rate of their own need the listed price (looked up once per pool, currency and day)
+  await x(sql`
+    with wanted as (
+      select distinct l.pool_id, l.currency, (l.ps at time zone 'UTC')::date as day from rc_lines l
+      where l.pool_id is not null and l.line_rate is null),
+    priced as (
+      select w.*, price.price_per_hour from wanted w join rc_pools p on p.id = w.pool_id
+      cross join lateral (
+        select pr.price_per_hour from prices pr
+        where pr.provider = p.provider and lower(pr.vm_size) = lower(p.vm_size) and pr.priority = p.priority
+          and pr.currency = w.currency and pr.effective_from <= w.day
+        order by (pr.region = p.region) desc, pr.effective_from desc limit 1) price)
+    update rc_lines l set list_rate = priced.price_per_hour from priced
+    where l.pool_id = priced.pool_id and l.currency = priced.currency and (l.ps at time zone 'UTC')::date = priced.day and l.line_rate is null`);
   await x(sql`analyze rc_lines`);
 
   // 3. tasks of the lines' pools near the window, with their share of the VM, cut into hour buckets

@@ -17,8 +17,9 @@ export const reconciliationStatusEnum = pgEnum('reconciliation_status', ['RUNNIN
  *
  * No foreign key to cost_records: a sync replaces a window's lines (new ids) and the reconcile job it
  * queues replaces that window's allocations by `charge_period_start`; a cascade would only make the
- * sync's transaction slower. Tasks are referenced by id without a key for the same reason (trace
- * re-imports upsert them in place, ids stay).
+ * sync's transaction slower. Runs and tasks neither: their ids come from `tasks` (which has its keys)
+ * in the same statement, and a per-row key check would double the cost of writing a million
+ * allocations; a deleted run's allocations are replaced when its window is reconciled again.
  */
 export const allocations = pgTable(
   'allocations',
@@ -50,7 +51,6 @@ export const allocations = pgTable(
   (t) => [
     primaryKey({ name: 'allocations_pkey', columns: [t.orgId, t.id] }),
     foreignKey({ name: 'allocations_org_fk', columns: [t.orgId], foreignColumns: [organizations.id] }).onDelete('cascade'),
-    foreignKey({ name: 'allocations_run_fk', columns: [t.orgId, t.runId], foreignColumns: [runs.orgId, runs.id] }).onDelete('cascade'),
     index('allocations_org_period_idx').on(t.orgId, t.chargePeriodStart),
     index('allocations_org_run_idx').on(t.orgId, t.runId),
     index('allocations_org_line_idx').on(t.orgId, t.costRecordId),

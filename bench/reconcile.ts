@@ -4,7 +4,10 @@
  * Batch snapshot. Baselines measured in the same run, on the same data:
  *   - write floor: `insert … select` of the same allocation rows into a copy of the allocations table
  *     (same columns and indexes, no foreign keys): what storing the result costs at the least;
- *   - bare join: counting the (line, task) overlaps with the obvious range join, no split, no writes.
+ *   - bare join: counting the (line, task) overlaps, per line an index range scan of its pool's tasks
+ *     (bounded by the longest task), no split, no writes. (Left to the planner, the plain range join
+ *     hash-joins on the pool and compares every line with every task of it: it had not finished after
+ *     3 minutes at this size.)
  *   node dist/bench/reconcile.js [--tasks N] [--lines N]
  */
 import { readFileSync } from 'node:fs';
@@ -83,19 +86,23 @@ try {
   await sql`analyze`;
   const setupMs = ms(g0);
 
+  console.log(`reconcile bench: ${TASKS.toLocaleString('en')} tasks, ${LINES.toLocaleString('en')} bill lines (${POOLS} pools × ${HOURS} h), ${RUNS} runs; setup ${fmt(setupMs / 1000)} s`);
   const options = { ...loadConfig({}).reconcile, trigger: 'bench' };
   const window = { from: new Date(START), to: new Date(new Date(START).getTime() + HOURS * 3_600_000) };
   const r0 = performance.now();
   const first = await reconcile(db, orgId, window, options);
   const firstMs = ms(r0);
+  console.log(`  reconcile (first)       ${fmt(firstMs / 1000, 2)} s   ${fmt(first.taskAllocations / (firstMs / 1000), 0)} task allocations/s, ${fmt(TASKS / (firstMs / 1000), 0)} tasks/s, ${fmt(first.lines / (firstMs / 1000), 0)} lines/s`);
   const r1 = performance.now();
   const again = await reconcile(db, orgId, window, options);
   const againMs = ms(r1);
   const [{ rows: allocationRows }] = await sql<{ rows: number }[]>`select count(*)::int as rows from allocations where org_id = ${orgId}`;
+  console.log(`  reconcile (re-run)      ${fmt(againMs / 1000, 2)} s   replaces ${allocationRows.toLocaleString('en')} allocation rows; ${again.runsUpdated} runs updated`);
   const [{ bad }] = await sql<{ bad: number }[]>`
     select count(*)::int as bad from cost_records c
     left join (select cost_record_id, sum(amount) as s from allocations where org_id = ${orgId} group by 1) a on a.cost_record_id = c.id
     where c.org_id = ${orgId} and a.s is distinct from coalesce(c.effective_cost, c.billed_cost)`;
+  console.log(`  lines whose allocations do not sum to their cost: ${bad}; totals ${JSON.stringify(first.totals)}`);
 
   // baseline 1: the write floor
   await sql`create table bench_allocations (like allocations including all)`;
@@ -103,26 +110,23 @@ try {
   await sql`insert into bench_allocations (org_id, reconciliation_id, cost_record_id, charge_period_start, kind, method, pool_id, run_id, task_id, share, hours, amount, currency)
             select org_id, reconciliation_id, cost_record_id, charge_period_start, kind, method, pool_id, run_id, task_id, share, hours, amount, currency from allocations where org_id = ${orgId}`;
   const writeMs = ms(b0);
+  console.log(`  baseline: write floor   ${fmt(writeMs / 1000, 2)} s   insert … select of the same ${allocationRows.toLocaleString('en')} rows   → reconcile = ${fmt(firstMs / writeMs, 2)}× the write floor`);
 
-  // baseline 2: the bare overlap join, bounded by the longest task so the index range stays short
+  // baseline 2: the bare join, no split, no writes: per line, an index range scan of its pool's tasks
+  // (started before the line ends, at most the longest task before it starts), overlaps counted
   const j0 = performance.now();
   const [{ pairs }] = await sql<{ pairs: number }[]>`
     with longest as (select max(completed_at - started_at) as d from tasks where org_id = ${orgId})
-    select count(*)::int as pairs
+    select sum(n.pairs)::int as pairs
     from cost_records c join pools p on p.org_id = c.org_id and p.resource_id = c.resource_id
     cross join longest
-    join tasks t on t.org_id = c.org_id and t.pool = p.name and t.started_at < c.charge_period_end and t.started_at >= c.charge_period_start - longest.d
-      and t.completed_at > c.charge_period_start
+    cross join lateral (
+      select count(*) as pairs from tasks t
+      where t.org_id = c.org_id and t.pool = p.name and t.started_at < c.charge_period_end and t.started_at >= c.charge_period_start - longest.d
+        and t.completed_at > c.charge_period_start) n
     where c.org_id = ${orgId}`;
   const joinMs = ms(j0);
-
-  console.log(`reconcile bench: ${TASKS.toLocaleString('en')} tasks, ${first.lines.toLocaleString('en')} bill lines (${POOLS} pools × ${HOURS} h), ${RUNS} runs; setup ${fmt(setupMs / 1000)} s`);
-  console.log(`  reconcile (first)       ${fmt(firstMs / 1000, 2)} s   ${fmt(first.taskAllocations / (firstMs / 1000), 0)} task allocations/s, ${fmt(TASKS / (firstMs / 1000), 0)} tasks/s, ${fmt(first.lines / (firstMs / 1000), 0)} lines/s`);
-  console.log(`  reconcile (re-run)      ${fmt(againMs / 1000, 2)} s   replaces ${allocationRows.toLocaleString('en')} allocation rows; ${again.runsUpdated} runs updated`);
-  console.log(`  baseline: write floor   ${fmt(writeMs / 1000, 2)} s   insert … select of the same ${allocationRows.toLocaleString('en')} rows   → reconcile = ${fmt(firstMs / writeMs, 2)}× the write floor`);
-  console.log(`  baseline: bare join     ${fmt(joinMs / 1000, 2)} s   ${pairs.toLocaleString('en')} (line, task) overlaps counted, no split (reconcile found ${first.taskAllocations.toLocaleString('en')})`);
-  console.log(`  lines whose allocations do not sum to their cost: ${bad}`);
-  console.log(`  totals: ${JSON.stringify(first.totals)}`);
+  console.log(`  baseline: bare join     ${fmt(joinMs / 1000, 2)} s   ${pairs.toLocaleString('en')} (line, task) overlaps counted, no split (reconcile found ${first.taskAllocations.toLocaleString('en')}) → reconcile = ${fmt(firstMs / joinMs, 2)}× the bare join`);
 } finally {
   await env.close();
 }

@@ -705,6 +705,8 @@ export type Reconciliation = {
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   idleMode: IdleMode;
+  /** The costs.reconcile job that ran it (what reconcileCosts returned) */
+  jobId?: Maybe<Scalars['String']['output']>;
   lines: Scalars['Int']['output'];
   /** Lines of a declared pool's resource */
   poolLines: Scalars['Int']['output'];

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
 import { PGBOSS_SCHEMA, sendJob } from './send-job.js';
 
@@ -11,11 +12,14 @@ export interface CostReconcilePayload {
   to: string;
   /** `import`, `sync` or `request`. */
   trigger: string;
+  /** The job's own id, so the reconciliation record can name the job that made it. */
+  jobId?: string;
 }
 
 /** Enqueues a reconciliation over `sql` (pass the transaction that loaded the bill: they commit together). */
-export function enqueueReconcile(sql: postgres.Sql | postgres.TransactionSql, payload: CostReconcilePayload): Promise<string> {
-  return sendJob(sql, COST_RECONCILE_QUEUE, payload);
+export function enqueueReconcile(sql: postgres.Sql | postgres.TransactionSql, payload: Omit<CostReconcilePayload, 'jobId'>): Promise<string> {
+  const jobId = randomUUID();
+  return sendJob(sql, COST_RECONCILE_QUEUE, { ...payload, jobId }, { id: jobId });
 }
 
 /**

@@ -58,6 +58,9 @@ export class Reconciliation {
   @Field(() => String, { description: 'import, sync or request (reconcileCosts)' })
   trigger!: string;
 
+  @Field(() => String, { nullable: true, description: 'The costs.reconcile job that ran it (what reconcileCosts returned)' })
+  jobId!: string | null;
+
   @Field(() => Int)
   lines!: number;
 

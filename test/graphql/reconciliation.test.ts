@@ -49,7 +49,7 @@ describe('reconciliation over GraphQL', () => {
   async function waitForReconciliation(key: string, count: number, timeoutMs = 60_000) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const res = await t.gql(`{ reconciliations(first: 50) { edges { node { id status trigger lines poolLines unallocatedLines runsUpdated error
+      const res = await t.gql(`{ reconciliations(first: 50) { edges { node { id jobId status trigger lines poolLines unallocatedLines runsUpdated error
         totals { currency cost { amount } tasks { amount } idle { amount } unallocated { amount } } } } } }`, {}, key);
       const nodes = (res.data?.reconciliations.edges ?? []).map((e: { node: Record<string, any> }) => e.node);
       if (nodes.filter((n: { status: string }) => n.status !== 'RUNNING').length >= count) return nodes;
@@ -120,6 +120,7 @@ describe('reconciliation over GraphQL', () => {
     assert.match(ok.data?.reconcileCosts.jobId, /^[0-9a-f-]{36}$/);
     const [done] = await waitForReconciliation(a.viewer, 1);
     assert.equal(done.status, 'SUCCEEDED', done.error);
+    assert.equal(done.jobId, ok.data?.reconcileCosts.jobId);
     assert.equal(done.runsUpdated, 1);
     const total = done.totals[0];
     assert.equal(norm(decimalSum([total.tasks.amount, total.idle.amount, total.unallocated.amount])), norm(total.cost.amount));

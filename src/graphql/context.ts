@@ -14,6 +14,7 @@ import { CostImportService } from '../services/cost-import.js';
 import { CostConnectionService } from '../services/cost-connections.js';
 import { TaskService } from '../services/tasks.js';
 import { PoolService } from '../services/pools.js';
+import { ReconciliationService, type RunCostTotals } from '../services/reconciliations.js';
 import type { EventBus } from '../events/bus.js';
 
 /** Services bound to the caller's organization: the only way resolvers reach data. */
@@ -28,6 +29,7 @@ export function orgServices(db: Db, orgId: string, config: Config) {
     costConnections: new CostConnectionService(db, orgId, config),
     tasks: new TaskService(db, orgId, config.maxPageSize),
     pools: new PoolService(db, orgId),
+    reconciliations: new ReconciliationService(db, orgId, config),
   };
 }
 export type OrgServices = ReturnType<typeof orgServices>;
@@ -45,6 +47,11 @@ function loaders(services: OrgServices) {
   return {
     project: byId<ProjectRow>((ids) => services.projects.byIds(ids)),
     pipeline: byId<PipelineRow>((ids) => services.pipelines.byIds(ids)),
+    /** A run's actual cost per currency: one query for a page of runs. */
+    runCosts: new DataLoader<string, RunCostTotals[]>(async (ids) => {
+      const rows = await services.reconciliations.runTotals(ids);
+      return ids.map((id) => rows.filter((r) => r.runId === id));
+    }),
   };
 }
 

@@ -15,10 +15,16 @@ import { CostConnectionService } from '../services/cost-connections.js';
 import { TaskService } from '../services/tasks.js';
 import { PoolService } from '../services/pools.js';
 import type { EventBus } from '../events/bus.js';
+import type PgBoss from 'pg-boss';
+import type { ModelRegistry } from '../models/registry.js';
+import { ModelService } from '../services/model-versions.js';
+import { EstimateService } from '../services/estimates.js';
 
 /** Services bound to the caller's organization: the only way resolvers reach data. */
-export function orgServices(db: Db, orgId: string, config: Config) {
+export function orgServices(db: Db, orgId: string, config: Config, models: ModelRegistry) {
   return {
+    models: new ModelService(db, orgId, models, config.estimation),
+    estimates: new EstimateService(db, orgId, models, config.estimation),
     projects: new ProjectService(db, orgId),
     pipelines: new PipelineService(db, orgId),
     principals: new PrincipalService(db, orgId),
@@ -56,20 +62,24 @@ export interface Context {
   requestId: string;
   /** Cross-process events, for subscriptions. */
   events: EventBus;
+  /** Built-in and user estimation models. */
+  models: ModelRegistry;
+  /** The job queue (enqueue only). */
+  boss: PgBoss;
   /** Set when a credential was sent but did not verify: protected fields answer with it. */
   authError?: AppError;
   /** Throws UNAUTHENTICATED when there is no caller. */
   org(): OrgServices & { orgId: string; loaders: ReturnType<typeof loaders> };
 }
 
-export function createContext(base: { viewer: Viewer | null; db: Db; config: Config; log: Logger; requestId: string; events: EventBus; authError?: AppError }): Context {
+export function createContext(base: { viewer: Viewer | null; db: Db; config: Config; log: Logger; requestId: string; events: EventBus; models: ModelRegistry; boss: PgBoss; authError?: AppError }): Context {
   let scoped: ReturnType<Context['org']> | undefined;
   return {
     ...base,
     org() {
       if (!base.viewer) throw base.authError ?? new AppError('UNAUTHENTICATED', 'authentication required: send Authorization: Bearer <api key or JWT>');
       if (!scoped) {
-        const services = orgServices(base.db, base.viewer.orgId, base.config);
+        const services = orgServices(base.db, base.viewer.orgId, base.config, base.models);
         scoped = { ...services, orgId: base.viewer.orgId, loaders: loaders(services) };
       }
       return scoped;

@@ -2,13 +2,18 @@ import type PgBoss from 'pg-boss';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { ModelRegistry } from '../models/registry.js';
 import { costSyncAllJob, costSyncJob } from './cost-sync.js';
+import { modelsRetrainAllJob, modelsRetrainJob } from './models-retrain.js';
+
+export { enqueueRetrain, MODELS_RETRAIN_QUEUE } from './models-retrain.js';
 
 export interface JobDeps {
   database: Database;
   log: Logger;
   boss: PgBoss;
   config: Config;
+  models: ModelRegistry;
 }
 
 /** One pg-boss queue: its name, what its handler does, and when it runs on its own. */
@@ -26,7 +31,7 @@ export interface JobDefinition<T extends object = object> {
 
 /** Every background queue, in one list. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const definitions: readonly JobDefinition<any>[] = [costSyncJob, costSyncAllJob];
+export const definitions: readonly JobDefinition<any>[] = [costSyncJob, costSyncAllJob, modelsRetrainJob, modelsRetrainAllJob];
 
 /** Creates every queue (any role may enqueue) and, for worker roles, starts handlers and schedules. */
 export async function registerJobs(boss: PgBoss, deps: JobDeps, runWorkers: boolean): Promise<void> {

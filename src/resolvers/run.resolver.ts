@@ -23,9 +23,13 @@ export class RunResolver {
   }
 
   @Authorized('ANALYST')
-  @Mutation(() => Run, { description: 'A LIMS announces a run before launch and gets the id to pass to Nextflow' })
-  registerRun(@Arg('input', () => RegisterRunInput) input: RegisterRunInput, @Ctx() ctx: Context) {
-    return ctx.org().runs.register(input);
+  @Mutation(() => Run, {
+    description: 'A LIMS announces a run before launch and gets the id to pass to Nextflow. With a sampleCount, the quote (see `estimate`) is stored as its estimatedCost',
+  })
+  async registerRun(@Arg('input', () => RegisterRunInput) input: RegisterRunInput, @Ctx() ctx: Context) {
+    const org = ctx.org();
+    const run = await org.runs.register(input);
+    return org.estimates.quoteRun(run, { ...input, samples: input.sampleCount });
   }
 
   @Authorized()

@@ -369,6 +369,65 @@ export type DeclarePoolInput = {
   vmSize: Scalars['String']['input'];
 };
 
+/** What a run is expected to cost, with an 80 % interval */
+export type Estimate = {
+  __typename?: 'Estimate';
+  basis: EstimateBasis;
+  /** ISO 4217 */
+  currency: Scalars['String']['output'];
+  high: Scalars['Decimal']['output'];
+  /** held-out (model residuals) or default (no history: a wide 0.5×–2× band) */
+  intervalMethod: Scalars['String']['output'];
+  low: Scalars['Decimal']['output'];
+  model: EstimateModelInfo;
+  /** Why this basis, and what was assumed */
+  note: Scalars['String']['output'];
+  /** Region whose prices were used */
+  priceRegion: Scalars['String']['output'];
+  /** True when SPOT was priced at the LOW_PRIORITY rate */
+  priorityFallback: Scalars['Boolean']['output'];
+  /** Per process, when the model has one (empty for PRICE_SHEET) */
+  processes: Array<ProcessEstimate>;
+  /** True when the requested region has no prices and the reference region’s were used */
+  regionFallback: Scalars['Boolean']['output'];
+  value: Scalars['Decimal']['output'];
+};
+
+/** PRICE_SHEET: no trained model for the pipeline, the price-sheet rule over stated assumptions; CHAMPION: the champion model of the pipeline */
+export type EstimateBasis =
+  | 'CHAMPION'
+  | 'PRICE_SHEET';
+
+export type EstimateInput = {
+  inputBytes?: InputMaybe<Scalars['SafeInt']['input']>;
+  /** Pipeline parameters (recorded with the quote) */
+  params?: InputMaybe<Scalars['JSONObject']['input']>;
+  /** e.g. nf-core/rnaseq */
+  pipeline: Scalars['String']['input'];
+  priority?: InputMaybe<VmPriority>;
+  /** Cloud region, e.g. westeurope; prices fall back to the reference region (reported) */
+  region?: InputMaybe<Scalars['String']['input']>;
+  revision?: InputMaybe<Scalars['String']['input']>;
+  samples: Scalars['Int']['input'];
+};
+
+/** The model behind an estimate and what its holdout measured (null for the price-sheet rule) */
+export type EstimateModelInfo = {
+  __typename?: 'EstimateModelInfo';
+  bias?: Maybe<Scalars['Float']['output']>;
+  coverage?: Maybe<Scalars['Float']['output']>;
+  mape?: Maybe<Scalars['Float']['output']>;
+  medianApe?: Maybe<Scalars['Float']['output']>;
+  /** Holdout samples its metrics come from */
+  nTest?: Maybe<Scalars['Int']['output']>;
+  /** Samples the version was trained on */
+  nTrain?: Maybe<Scalars['Int']['output']>;
+  name: Scalars['String']['output'];
+  target: Scalars['String']['output'];
+  trainedAt?: Maybe<Scalars['DateTime']['output']>;
+  version: Scalars['String']['output'];
+};
+
 /** The caller: a user (JWT) or an API key, in one organization. */
 export type Me = {
   __typename?: 'Me';
@@ -378,6 +437,42 @@ export type Me = {
   organization: Organization;
   principalId: Scalars['ID']['output'];
   role: Role;
+};
+
+export type ModelFilterInput = {
+  championOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  pipeline?: InputMaybe<Scalars['String']['input']>;
+  target?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** PIPELINE: fitted on all tasks of a pipeline; PROCESS: on one process of it */
+export type ModelScope =
+  | 'PIPELINE'
+  | 'PROCESS';
+
+/** One fit of a model on a scope of the history, with its time-ordered holdout metrics (fractions: 0.25 = 25 %) */
+export type ModelVersion = {
+  __typename?: 'ModelVersion';
+  /** Σpredicted / Σactual − 1 on the holdout */
+  bias?: Maybe<Scalars['Float']['output']>;
+  /** The version quotes use for this target and scope */
+  champion: Scalars['Boolean']['output'];
+  /** Share of holdout values inside the model's 80 % interval */
+  coverage?: Maybe<Scalars['Float']['output']>;
+  id: Scalars['ID']['output'];
+  /** Mean absolute percentage error on the holdout */
+  mape?: Maybe<Scalars['Float']['output']>;
+  medianApe?: Maybe<Scalars['Float']['output']>;
+  modelName: Scalars['String']['output'];
+  modelVersion: Scalars['String']['output'];
+  nTest: Scalars['Int']['output'];
+  nTrain: Scalars['Int']['output'];
+  pipeline: Scalars['String']['output'];
+  /** '' for PIPELINE scope */
+  process: Scalars['String']['output'];
+  scope: ModelScope;
+  target: Scalars['String']['output'];
+  trainedAt: Scalars['DateTime']['output'];
 };
 
 /** An amount with its currency. */
@@ -397,8 +492,10 @@ export type Mutation = {
   createProject: Project;
   /** Declares (or redeclares) a pool by name: its VM size, region and pricing tier */
   declarePool: Pool;
-  /** A LIMS announces a run before launch and gets the id to pass to Nextflow */
+  /** A LIMS announces a run before launch and gets the id to pass to Nextflow. With a sampleCount, the quote (see `estimate`) is stored as its estimatedCost */
   registerRun: Run;
+  /** Queues a retrain of the organization's models (models.retrain); returns the job id (the already queued one, if any) */
+  retrainModels: Scalars['ID']['output'];
   /** Queues a sync that replaces [from, to) (UTC midnights; default the connection window, today included) with what Azure reports now */
   syncCostConnection: CostSyncRequest;
 };
@@ -475,6 +572,21 @@ export type Pool = {
   vmSize: Scalars['String']['output'];
 };
 
+export type ProcessEstimate = {
+  __typename?: 'ProcessEstimate';
+  high: Scalars['Decimal']['output'];
+  low: Scalars['Decimal']['output'];
+  /** name@version of the model that predicted the runtime */
+  model: Scalars['String']['output'];
+  process: Scalars['String']['output'];
+  /** Predicted runtime of one task */
+  runtimeMs: Scalars['Float']['output'];
+  /** Expected tasks of the process */
+  tasks: Scalars['Float']['output'];
+  value: Scalars['Decimal']['output'];
+  vmSize: Scalars['String']['output'];
+};
+
 /** One process of a run: its tasks' use, summed in SQL. */
 export type ProcessSummary = {
   __typename?: 'ProcessSummary';
@@ -517,13 +629,19 @@ export type Query = {
   costSyncs: CostSyncConnection;
   /** Billed cost grouped by the dimensions asked and by currency, ordered by the group keys */
   costs: CostGroupConnection;
+  /** A quote before launch: the champion model of the pipeline when there is one, else the price-sheet rule (basis says which) */
+  estimate: Estimate;
   /** Who is calling, with which role, in which organization */
   me: Me;
+  /** Trained model versions with their holdout metrics, newest first */
+  models: Array<ModelVersion>;
   /** The organization's declared compute pools */
   pools: Array<Pool>;
   /** NOT_FOUND when no project of your organization has this code */
   project: Project;
   projects: Array<Project>;
+  /** Models the server can train and use: built-ins and GCT_MODEL_MODULES */
+  registeredModels: Array<RegisteredModel>;
   /** NOT_FOUND when no run of your organization has this id */
   run: Run;
   /** Newest first */
@@ -562,6 +680,17 @@ export type QueryCostsArgs = {
 };
 
 
+export type QueryEstimateArgs = {
+  input: EstimateInput;
+};
+
+
+export type QueryModelsArgs = {
+  filter?: InputMaybe<ModelFilterInput>;
+  first?: Scalars['Int']['input'];
+};
+
+
 export type QueryProjectArgs = {
   code: Scalars['String']['input'];
 };
@@ -593,6 +722,18 @@ export type RegisterRunInput = {
   revision?: InputMaybe<Scalars['String']['input']>;
   runName?: InputMaybe<Scalars['String']['input']>;
   sampleCount?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** An estimation model the server can use: a built-in or one loaded from GCT_MODEL_MODULES */
+export type RegisteredModel = {
+  __typename?: 'RegisteredModel';
+  /** Shipped with the server (false: a user module) */
+  builtin: Scalars['Boolean']['output'];
+  name: Scalars['String']['output'];
+  /** What it predicts per task: runtimeMs, peakRssBytes, costPerTask, costPerRun */
+  target: Scalars['String']['output'];
+  /** The model code's version */
+  version: Scalars['String']['output'];
 };
 
 /** VIEWER < ANALYST < ADMIN: each role may do what the ones below it may. */

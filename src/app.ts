@@ -76,7 +76,7 @@ export async function startApp(
     let events: EventBus | undefined;
     if (config.role !== 'worker') {
       events = new EventBus(database.sql, log);
-      registerEventLoaders(events, database.db, config);
+      registerEventLoaders(events, database.db, config, models);
       await events.start();
       const bus = events;
       closers.push(['events', () => bus.close()]);

@@ -411,6 +411,12 @@ export type EstimateInput = {
   samples: Scalars['Int']['input'];
 };
 
+/** QUOTE before launch, LIVE while running (spent + predicted remainder), TASK for one finished task */
+export type EstimateKind =
+  | 'LIVE'
+  | 'QUOTE'
+  | 'TASK';
+
 /** The model behind an estimate and what its holdout measured (null for the price-sheet rule) */
 export type EstimateModelInfo = {
   __typename?: 'EstimateModelInfo';
@@ -752,6 +758,8 @@ export type Run = {
   errorMessage?: Maybe<Scalars['String']['output']>;
   /** The current estimate */
   estimatedCost?: Maybe<Money>;
+  /** Estimate history of the run (QUOTE and LIVE), newest first */
+  estimates: Array<RunEstimate>;
   executor?: Maybe<Scalars['String']['output']>;
   /** Pass this to Nextflow (e.g. --gct_run_id) to tie the execution to this run */
   id: Scalars['ID']['output'];
@@ -780,6 +788,12 @@ export type Run = {
 
 
 /** One workflow execution. */
+export type RunEstimatesArgs = {
+  first?: Scalars['Int']['input'];
+};
+
+
+/** One workflow execution. */
 export type RunTasksArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<TaskFilterInput>;
@@ -796,6 +810,23 @@ export type RunEdge = {
   __typename?: 'RunEdge';
   cursor: Scalars['String']['output'];
   node: Run;
+};
+
+/** One stored estimate of a run (history: a new figure is a new row) */
+export type RunEstimate = {
+  __typename?: 'RunEstimate';
+  createdAt: Scalars['DateTime']['output'];
+  currency: Scalars['String']['output'];
+  /** What the figure was computed from (LIVE: spent, remainder, basis, finishedTasks) */
+  features: Scalars['JSONObject']['output'];
+  high?: Maybe<Scalars['Decimal']['output']>;
+  id: Scalars['ID']['output'];
+  kind: EstimateKind;
+  low?: Maybe<Scalars['Decimal']['output']>;
+  modelName: Scalars['String']['output'];
+  modelVersion: Scalars['String']['output'];
+  runId?: Maybe<Scalars['ID']['output']>;
+  value: Scalars['Decimal']['output'];
 };
 
 export type RunFilterInput = {
@@ -831,8 +862,15 @@ export type SampleSummary = {
 
 export type Subscription = {
   __typename?: 'Subscription';
+  /** Pushed when the run's live estimate changes (at most once a second per run), whichever process computed it */
+  estimateUpdated?: Maybe<RunEstimate>;
   /** Pushed when the run's status or tasks change, whichever API process captured the change */
   runUpdated: Run;
+};
+
+
+export type SubscriptionEstimateUpdatedArgs = {
+  runId: Scalars['ID']['input'];
 };
 
 

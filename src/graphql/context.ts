@@ -19,12 +19,14 @@ import type PgBoss from 'pg-boss';
 import type { ModelRegistry } from '../models/registry.js';
 import { ModelService } from '../services/model-versions.js';
 import { EstimateService } from '../services/estimates.js';
+import { LiveEstimateService } from '../services/live-estimates.js';
 
 /** Services bound to the caller's organization: the only way resolvers reach data. */
 export function orgServices(db: Db, orgId: string, config: Config, models: ModelRegistry) {
   return {
     models: new ModelService(db, orgId, models, config.estimation),
     estimates: new EstimateService(db, orgId, models, config.estimation),
+    live: new LiveEstimateService(db, orgId, models, config.estimation),
     projects: new ProjectService(db, orgId),
     pipelines: new PipelineService(db, orgId),
     principals: new PrincipalService(db, orgId),

@@ -1,9 +1,10 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import type { Context } from '../graphql/context.js';
 import type { RunRow } from '../db/schema/index.js';
 import { Money, money, toConnection } from '../schema/common.js';
 import { Pipeline, RegisterRunInput, Run, RunConnection, RunsArgs } from '../schema/run.js';
 import { Project } from '../schema/project.js';
+import { RunEstimate } from '../schema/estimate.js';
 import { ProcessSummary, SampleSummary, TaskConnection, TasksArgs } from '../schema/task.js';
 import type { Delivered } from '../events/bus.js';
 import { RUN_UPDATED } from '../services/capture/run-events.js';
@@ -73,6 +74,11 @@ export class RunResolver {
   @FieldResolver(() => Money, { nullable: true })
   estimatedCost(@Root() run: RunRow) {
     return money(run.estimatedCost, run.currency);
+  }
+
+  @FieldResolver(() => [RunEstimate], { description: 'Estimate history of the run (QUOTE and LIVE), newest first' })
+  estimates(@Root() run: RunRow, @Arg('first', () => Int, { defaultValue: 20 }) first: number, @Ctx() ctx: Context) {
+    return ctx.org().live.history(run.id, first);
   }
 
   @FieldResolver(() => Money, { nullable: true })

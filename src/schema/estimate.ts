@@ -108,3 +108,21 @@ export class Estimate {
   @Field(() => Boolean, { description: 'True when the requested region has no prices and the reference region’s were used' }) regionFallback!: boolean;
   @Field(() => Boolean, { description: 'True when SPOT was priced at the LOW_PRIORITY rate' }) priorityFallback!: boolean;
 }
+
+export const EstimateKindEnum = { QUOTE: 'QUOTE', LIVE: 'LIVE', TASK: 'TASK' } as const;
+registerEnumType(EstimateKindEnum, { name: 'EstimateKind', description: 'QUOTE before launch, LIVE while running (spent + predicted remainder), TASK for one finished task' });
+
+@ObjectType({ description: "One stored estimate of a run (history: a new figure is a new row)" })
+export class RunEstimate {
+  @Field(() => ID) id!: string;
+  @Field(() => ID, { nullable: true }) runId!: string | null;
+  @Field(() => EstimateKindEnum) kind!: keyof typeof EstimateKindEnum;
+  @Field(() => String) modelName!: string;
+  @Field(() => String) modelVersion!: string;
+  @Field(() => DecimalScalar) value!: string;
+  @Field(() => DecimalScalar, { nullable: true }) low!: string | null;
+  @Field(() => DecimalScalar, { nullable: true }) high!: string | null;
+  @Field(() => String) currency!: string;
+  @Field(() => GraphQLJSONObject, { description: 'What the figure was computed from (LIVE: spent, remainder, basis, finishedTasks)' }) features!: Record<string, unknown>;
+  @Field(() => Date) createdAt!: Date;
+}

@@ -36,6 +36,8 @@ export interface QuoteInput {
   region?: string | null;
   priority?: VmPriority | null;
   params?: Record<string, unknown> | null;
+  /** Leave this run out of the history (a live re-estimate must not learn from the run it estimates). */
+  excludeRunId?: string | null;
 }
 
 export type QuoteBasis = 'PRICE_SHEET' | 'CHAMPION';
@@ -153,7 +155,7 @@ export class EstimateService {
   }
 
   /** Per-process profile of the pipeline's past runs, aggregated in SQL. */
-  private async profiles(pipeline: string): Promise<ProcessProfile[]> {
+  private async profiles(pipeline: string, excludeRunId: string | null): Promise<ProcessProfile[]> {
     const rows = (await this.db.execute(sql`
       with t as (
         select t.run_id, t.process, t.cpus, t.memory_bytes, t.vm_size, greatest(r.sample_count, 1) as samples,
@@ -162,6 +164,7 @@ export class EstimateService {
         join runs r on r.org_id = t.org_id and r.id = t.run_id
         join pipelines pl on pl.org_id = r.org_id and pl.id = r.pipeline_id
         where t.org_id = ${this.orgId} and pl.name = ${pipeline} and t.status = 'COMPLETED' and t.process is not null
+          and t.run_id is distinct from ${excludeRunId}::uuid
       ),
       per_run as (select process, run_id, count(*)::float8 / min(samples) as per_sample from t group by process, run_id)
       select p.process,
@@ -177,7 +180,7 @@ export class EstimateService {
   private async fromChampion(
     input: QuoteInput, region: string | null, champion: ModelVersionRow, champions: ModelVersionRow[], at: Date, features: Record<string, unknown>,
   ): Promise<Quote | null> {
-    const profiles = await this.profiles(input.pipeline);
+    const profiles = await this.profiles(input.pipeline, input.excludeRunId ?? null);
     if (profiles.length === 0) return null;
     const byProcess = new Map(champions.filter((c) => c.scope === 'PROCESS' && this.registry.has(c.modelName)).map((c) => [c.process, c]));
     const sizes = [...new Set(profiles.map((p) => p.vm_size ?? this.settings.defaultVmSize))];

@@ -7,7 +7,8 @@
  * another region first tries that region (a later snapshot or a refresh may add it), then falls back
  * to the provider's reference region and says so in the answer (`regionFallback`). SPOT has no meter
  * in the snapshot: it falls back to LOW_PRIORITY (Azure Batch's spot nodes bill at the low-priority
- * rate) and says so too (`priorityFallback`). Nothing falls back silently.
+ * rate) and says so too (`priorityFallback`). A date before the oldest snapshot (history from years
+ * ago) gets the earliest price there is, flagged `dateFallback`. Nothing falls back silently.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -67,6 +68,8 @@ export interface PriceAnswer {
   regionFallback: boolean;
   /** True when SPOT was answered with the LOW_PRIORITY price. */
   priorityFallback: boolean;
+  /** True when no price was in force on the date and the earliest later one was used. */
+  dateFallback: boolean;
 }
 
 const dayOf = (d: string | Date | null | undefined): string => {
@@ -77,7 +80,7 @@ const dayOf = (d: string | Date | null | undefined): string => {
 export class PriceService {
   constructor(private readonly db: Db) {}
 
-  /** The price in force on `date`, with the documented fallbacks; null when even those have none. */
+  /** The price in force on `date`, with the documented fallbacks; null when the size has no price at all. */
   async lookup(q: PriceQuery): Promise<PriceAnswer | null> {
     const [answer] = await this.lookupMany([q]);
     return answer;
@@ -85,8 +88,8 @@ export class PriceService {
 
   /**
    * Many lookups in one query (a run's tasks use a handful of distinct sizes). Answers in input order.
-   * Preference per query: exact region over reference region, exact priority over SPOT→LOW_PRIORITY,
-   * then the newest effective_from not after the date.
+   * Preference per query: a price in force on the date over a later one, exact region over reference
+   * region, exact priority over SPOT→LOW_PRIORITY, then the newest in force (else the earliest later one).
    */
   async lookupMany(queries: readonly PriceQuery[]): Promise<(PriceAnswer | null)[]> {
     if (queries.length === 0) return [];
@@ -118,8 +121,8 @@ export class PriceService {
           and lower(p.vm_size) = q."vmSize"
           and p.region in (q.region, q.reference)
           and (p.priority::text = q.priority or (q.priority = 'SPOT' and p.priority = 'LOW_PRIORITY'))
-          and p.effective_from <= q.day
-        order by (p.region = q.region) desc, (p.priority::text = q.priority) desc, p.effective_from desc
+        order by (p.effective_from <= q.day) desc, (p.region = q.region) desc, (p.priority::text = q.priority) desc,
+                 case when p.effective_from <= q.day then p.effective_from end desc, p.effective_from
         limit 1
       ) p`)) as unknown as (PriceRow & { i: number })[];
     const out: (PriceAnswer | null)[] = queries.map(() => null);
@@ -131,6 +134,7 @@ export class PriceService {
         requestedPriority: n.priority,
         regionFallback: price.region !== n.region,
         priorityFallback: price.priority !== n.priority,
+        dateFallback: price.effectiveFrom > n.day,
       };
     }
     return out;

@@ -47,6 +47,7 @@ describe('prices', () => {
     assert.equal(a.price.effectiveFrom, shippedFile.match(/(\d{4}-\d{2}-\d{2})/)![1]);
     assert.equal(a.regionFallback, false);
     assert.equal(a.priorityFallback, false);
+    assert.equal(a.dateFallback, false);
   });
 
   test('another region falls back to West Europe and says so; SPOT answers the low-priority price and says so', async () => {
@@ -59,7 +60,7 @@ describe('prices', () => {
     assert.equal(Number(a.price.pricePerHour), entry('Standard_D4_v3', true).PricePerHour);
   });
 
-  test('the price in force on a date: a region of its own wins, a later price only from its date, nothing before the snapshot', async () => {
+  test('the price in force on a date: a region of its own wins, a later price only from its date, before the first snapshot the earliest price, flagged', async () => {
     await db.db.insert(prices).values([
       { provider: 'azure', region: 'eastus', vmSize: 'Standard_D4_v3', priority: 'DEDICATED', vcpus: 4, memoryGib: '16', pricePerHour: '0.5', currency: 'USD', effectiveFrom: '2025-05-01', source: 'test' },
       { provider: 'azure', region: 'eastus', vmSize: 'Standard_D4_v3', priority: 'DEDICATED', vcpus: 4, memoryGib: '16', pricePerHour: '0.4', currency: 'USD', effectiveFrom: '2025-07-01', source: 'test' },
@@ -75,7 +76,9 @@ describe('prices', () => {
     assert.equal(mid!.price.pricePerHour, '0.5');
     assert.equal(mid!.regionFallback, false);
     assert.equal(later!.price.pricePerHour, '0.4');
-    assert.equal(tooEarly, null);
+    assert.equal(tooEarly!.dateFallback, true);
+    assert.equal(tooEarly!.price.effectiveFrom, shippedFile.match(/(\d{4}-\d{2}-\d{2})/)![1]);
+    assert.equal(mid!.dateFallback, false);
     assert.equal(unknown, null);
   });
 });

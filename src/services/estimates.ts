@@ -6,8 +6,9 @@
  * a whole `defaultVmSize` VM (settings), and the answer says so (`basis: PRICE_SHEET`). Its interval is
  * the library's wide default (0.5×–2×), labelled `default`, because there are no residuals to measure.
  *
- * With a champion runtime model, per process of the pipeline's history:
- * 1. tasks = median over past runs of (the process's tasks per sample) × samples;
+ * With a champion runtime model, per process of the pipeline's profile (pipeline_profiles, written
+ * by the retrain from the pipeline's finished runs):
+ * 1. tasks = median over finished runs of (the process's tasks per sample) × samples;
  * 2. the task's typical features (median cpus and memory requested, the usual VM size), with the
  *    quote's input bytes per sample and sample count;
  * 3. runtime from the process's PROCESS champion, else the PIPELINE champion, with its interval;
@@ -15,10 +16,9 @@
  * The run's interval sums the processes' bounds (processes taken as moving together, the cautious
  * choice). The answer names the PIPELINE champion and its holdout metrics.
  */
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
-import { estimates, runs, type ModelVersionRow, type RunRow, type VmPriority } from '../db/schema/index.js';
+import { estimates, pipelineProfiles, runs, type ModelVersionRow, type PipelineProfileRow, type RunRow, type VmPriority } from '../db/schema/index.js';
 import { and, eq } from 'drizzle-orm';
 import { AppError, badInput } from '../errors.js';
 import {
@@ -36,8 +36,6 @@ export interface QuoteInput {
   region?: string | null;
   priority?: VmPriority | null;
   params?: Record<string, unknown> | null;
-  /** Leave this run out of the history (a live re-estimate must not learn from the run it estimates). */
-  excludeRunId?: string | null;
 }
 
 export type QuoteBasis = 'PRICE_SHEET' | 'CHAMPION';
@@ -86,15 +84,6 @@ export interface Quote {
   features: Record<string, unknown>;
 }
 
-interface ProcessProfile {
-  process: string;
-  tasks_per_sample: number;
-  cpus: number | null;
-  memory_bytes: number | null;
-  position: number | null;
-  vm_size: string | null;
-}
-
 const MAX_SAMPLES = 1_000_000;
 
 export class EstimateService {
@@ -119,11 +108,14 @@ export class EstimateService {
     const features = { pipeline: input.pipeline, revision: input.revision ?? null, samples: input.samples, inputBytes: input.inputBytes ?? null, region, priority: input.priority ?? 'DEDICATED' };
     const champions = await this.models.champions(input.pipeline, 'runtimeMs');
     const pipelineChampion = champions.find((c) => c.scope === 'PIPELINE');
-    if (pipelineChampion && this.registry.has(pipelineChampion.modelName)) {
+    let why = 'no trained model for this pipeline yet';
+    if (pipelineChampion && !this.registry.has(pipelineChampion.modelName)) why = `its champion ${pipelineChampion.modelName} is no longer registered`;
+    else if (pipelineChampion) {
       const quote = await this.fromChampion(input, region, pipelineChampion, champions, at, features);
       if (quote) return quote;
+      why = 'no succeeded run of this pipeline to profile its processes from';
     }
-    return this.fromPriceSheet(input, region, at, features, pipelineChampion ? 'its model is no longer registered' : 'no trained model for this pipeline yet');
+    return this.fromPriceSheet(input, region, at, features, why);
   }
 
   private async price(vmSize: string, region: string | null, priority: VmPriority | null | undefined, at: Date, field: string): Promise<PriceAnswer> {
@@ -154,53 +146,39 @@ export class EstimateService {
     };
   }
 
-  /** Per-process profile of the pipeline's past runs, aggregated in SQL. */
-  private async profiles(pipeline: string, excludeRunId: string | null): Promise<ProcessProfile[]> {
-    const rows = (await this.db.execute(sql`
-      with t as (
-        select t.run_id, t.process, t.cpus, t.memory_bytes, t.vm_size, greatest(r.sample_count, 1) as samples,
-               row_number() over (partition by t.run_id order by t.submitted_at, t.task_id) - 1 as position
-        from tasks t
-        join runs r on r.org_id = t.org_id and r.id = t.run_id
-        join pipelines pl on pl.org_id = r.org_id and pl.id = r.pipeline_id
-        where t.org_id = ${this.orgId} and pl.name = ${pipeline} and t.status = 'COMPLETED' and t.process is not null
-          and t.run_id is distinct from ${excludeRunId}::uuid
-      ),
-      per_run as (select process, run_id, count(*)::float8 / min(samples) as per_sample from t group by process, run_id)
-      select p.process,
-             (select percentile_cont(0.5) within group (order by per_sample) from per_run pr where pr.process = p.process) as tasks_per_sample,
-             percentile_cont(0.5) within group (order by p.cpus) as cpus,
-             percentile_cont(0.5) within group (order by p.memory_bytes) as memory_bytes,
-             percentile_cont(0.5) within group (order by p.position) as position,
-             mode() within group (order by p.vm_size) as vm_size
-      from t p group by p.process order by p.process`)) as unknown as ProcessProfile[];
-    return rows.map((r) => ({ ...r, tasks_per_sample: Number(r.tasks_per_sample), cpus: r.cpus === null ? null : Number(r.cpus), memory_bytes: r.memory_bytes === null ? null : Number(r.memory_bytes), position: r.position === null ? null : Number(r.position) }));
+  /** The pipeline's per-process profile, as the last retrain left it. */
+  private async profiles(pipeline: string): Promise<PipelineProfileRow[]> {
+    return this.db
+      .select()
+      .from(pipelineProfiles)
+      .where(and(eq(pipelineProfiles.orgId, this.orgId), eq(pipelineProfiles.pipeline, pipeline)))
+      .orderBy(pipelineProfiles.process);
   }
 
   private async fromChampion(
     input: QuoteInput, region: string | null, champion: ModelVersionRow, champions: ModelVersionRow[], at: Date, features: Record<string, unknown>,
   ): Promise<Quote | null> {
-    const profiles = await this.profiles(input.pipeline, input.excludeRunId ?? null);
+    const profiles = await this.profiles(input.pipeline);
     if (profiles.length === 0) return null;
     const byProcess = new Map(champions.filter((c) => c.scope === 'PROCESS' && this.registry.has(c.modelName)).map((c) => [c.process, c]));
-    const sizes = [...new Set(profiles.map((p) => p.vm_size ?? this.settings.defaultVmSize))];
+    const sizes = [...new Set(profiles.map((p) => p.vmSize ?? this.settings.defaultVmSize))];
     const answers = await this.prices.lookupMany(sizes.map((vmSize) => ({ provider: 'azure', region, vmSize, priority: input.priority ?? 'DEDICATED', date: at })));
     const priceOf = new Map(sizes.map((s, i) => [s, answers[i]]));
     const perSampleBytes = input.inputBytes != null && input.samples > 0 ? input.inputBytes / input.samples : null;
     const processes: ProcessQuote[] = [];
     let anyPrice: PriceAnswer | null = null;
     for (const p of profiles) {
-      const vmSize = p.vm_size ?? this.settings.defaultVmSize;
+      const vmSize = p.vmSize ?? this.settings.defaultVmSize;
       const answer = priceOf.get(vmSize);
       if (!answer) throw badInput('region', `no price for VM size ${vmSize} (used by ${p.process}) in ${region ?? 'the reference region'}`);
       anyPrice ??= answer;
       const version = byProcess.get(p.process) ?? champion;
       const model = this.registry.get(version.modelName) as EstimationModel<unknown>;
-      const f: Features = { process: p.process, inputBytes: perSampleBytes, sampleCount: input.samples, cpus: p.cpus, memoryBytes: p.memory_bytes, attempt: 1, position: p.position };
+      const f: Features = { process: p.process, inputBytes: perSampleBytes, sampleCount: input.samples, cpus: p.cpus, memoryBytes: p.memoryBytes, attempt: 1, position: p.position };
       const runtime = model.predict(f, version.state);
-      const tasks = p.tasks_per_sample * input.samples;
+      const tasks = p.tasksPerSample * input.samples;
       const vm = vmOf(answer);
-      const cost = (ms: number) => tasks * taskCost({ cpus: p.cpus, memoryBytes: p.memory_bytes }, vm, ms);
+      const cost = (ms: number) => tasks * taskCost({ cpus: p.cpus, memoryBytes: p.memoryBytes }, vm, ms);
       processes.push({ process: p.process, tasks, runtimeMs: runtime.value, vmSize, value: cost(runtime.value), low: cost(Math.max(0, runtime.low)), high: cost(runtime.high), model: `${version.modelName}@${version.modelVersion}` });
     }
     const sum = (k: keyof Prediction) => processes.reduce((a, p) => a + p[k], 0);

@@ -7,8 +7,8 @@
  * 1. too soon after the last LIVE estimate (< 1 s): nothing is written; the caller re-queues;
  * 2. price every newly finished task (TASK rows, SQL numeric);
  * 3. the finished tasks' cost and count per process;
- * 4. the remainder: from a fresh quote of the run's pipeline that leaves this run out of the history,
- *    per process (expected tasks − finished) × cost per task when the quote has processes, else the
+ * 4. the remainder: from a fresh quote of the run's pipeline (its profile holds finished runs only, so
+ *    not this one), per process (expected tasks − finished) × cost per task when the quote has processes, else the
  *    quote minus what is spent; without a quote, the stored QUOTE minus what is spent; a run that has
  *    ended has no remainder;
  * 5. store LIVE = spent + remainder, set runs.estimated_cost, publish `estimateUpdated` on commit.
@@ -102,15 +102,15 @@ export class LiveEstimateService {
           and pr.price_per_hour is not null and ${taskCostSql()} is not null
           and t.id not in (select e.task_id from estimates e where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK' and e.task_id is not null)`);
 
-      // 3.
+      // 3. finished tasks per process, and what the priced ones cost (TASK rows exist only for finished tasks)
       const done = (await tx.execute(sql`
-        select t.process, count(*)::int as n, count(*) filter (where e.value is null)::int as unpriced
+        select t.process, count(*)::int as n
         from tasks t
-        left join estimates e on e.org_id = t.org_id and e.run_id = t.run_id and e.task_id = t.id and e.kind = 'TASK'
         where t.org_id = ${this.orgId} and t.run_id = ${runId} and t.status in ('COMPLETED', 'FAILED')
-        group by t.process`)) as unknown as { process: string | null; n: number; unpriced: number }[];
-      const [{ spent }] = (await tx.execute(sql`
-        select coalesce(sum(value), 0)::text as spent from estimates where org_id = ${this.orgId} and run_id = ${runId} and kind = 'TASK'`)) as unknown as { spent: string }[];
+        group by t.process`)) as unknown as { process: string | null; n: number }[];
+      const [{ spent, priced }] = (await tx.execute(sql`
+        select coalesce(sum(value), 0)::text as spent, count(*)::int as priced
+        from estimates where org_id = ${this.orgId} and run_id = ${runId} and kind = 'TASK'`)) as unknown as { spent: string; priced: number }[];
       const spentNum = Number(spent);
 
       // 4.
@@ -134,7 +134,7 @@ export class LiveEstimateService {
             remainder: remainder.value,
             basis: remainder.basis,
             finishedTasks: done.reduce((a, d) => a + d.n, 0),
-            unpricedTasks: done.reduce((a, d) => a + d.unpriced, 0),
+            unpricedTasks: done.reduce((a, d) => a + d.n, 0) - priced,
             runStatus: run.status,
           },
         })
@@ -161,7 +161,6 @@ export class LiveEstimateService {
           samples: run.sample_count,
           inputBytes: run.input_bytes === null ? null : Number(run.input_bytes),
           region: run.region,
-          excludeRunId: run.id,
         });
       } catch (err) {
         if (!(err instanceof AppError)) throw err;

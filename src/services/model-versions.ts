@@ -12,7 +12,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
-import { modelVersions, type ModelScope, type ModelVersionRow } from '../db/schema/index.js';
+import { modelVersions, pipelineProfiles, type ModelScope, type ModelVersionRow } from '../db/schema/index.js';
 import { backtest, priceSheetModel, type BacktestResult, type EstimationModel, type ModelTarget, type TrainingSample } from '../models/index.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { badInput } from '../errors.js';
@@ -88,6 +88,7 @@ export class ModelService {
     }
     const report: RetrainReport = { pipelines: byPipeline.size, versions: 0, promoted: [], failures: [] };
     for (const [pipeline, tasks] of byPipeline) {
+      await this.refreshProfile(pipeline);
       for (const target of TASK_TARGETS) {
         const models = this.learners(target);
         if (models.length === 0) continue;
@@ -158,6 +159,40 @@ export class ModelService {
       if (Number.isFinite(rank(winner.result)) && (!current || current.modelName !== winner.model.name)) {
         report.promoted.push({ target, scope: s.scope, pipeline: s.pipeline, process: s.process, model: winner.model.name, mape: finite(winner.result.mape) });
       }
+    });
+  }
+
+  /**
+   * Rewrites the pipeline's per-process profile from its SUCCEEDED runs (a running or failed run would
+   * understate how many tasks a run has): medians of tasks per sample, requested cpus and memory, and
+   * submit position; the usual VM size.
+   */
+  async refreshProfile(pipeline: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.delete(pipelineProfiles).where(and(eq(pipelineProfiles.orgId, this.orgId), eq(pipelineProfiles.pipeline, pipeline)));
+      await tx.execute(sql`
+        insert into pipeline_profiles (org_id, pipeline, process, tasks_per_sample, cpus, memory_bytes, position, vm_size, runs, tasks)
+        with t as (
+          select t.run_id, t.process, t.cpus, t.memory_bytes, t.vm_size, greatest(r.sample_count, 1) as samples,
+                 row_number() over (partition by t.run_id order by t.submitted_at, t.task_id) - 1 as position
+          from tasks t
+          join runs r on r.org_id = t.org_id and r.id = t.run_id
+          join pipelines pl on pl.org_id = r.org_id and pl.id = r.pipeline_id
+          where t.org_id = ${this.orgId} and pl.name = ${pipeline} and r.status = 'SUCCEEDED'
+            and t.status = 'COMPLETED' and t.process is not null
+        ),
+        per_run as (select process, run_id, count(*)::float8 / min(samples) as per_sample from t group by process, run_id),
+        per_process as (
+          select process, percentile_cont(0.5) within group (order by per_sample) as tasks_per_sample, count(*)::int as runs
+          from per_run group by process
+        )
+        select ${this.orgId}::uuid, ${pipeline}, p.process, pp.tasks_per_sample,
+               percentile_cont(0.5) within group (order by p.cpus),
+               percentile_cont(0.5) within group (order by p.memory_bytes),
+               percentile_cont(0.5) within group (order by p.position),
+               mode() within group (order by p.vm_size), pp.runs, count(*)::int
+        from t p join per_process pp on pp.process = p.process
+        group by p.process, pp.tasks_per_sample, pp.runs`);
     });
   }
 

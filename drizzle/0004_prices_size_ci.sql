@@ -1,0 +1,1 @@
+CREATE INDEX "prices_provider_size_ci_idx" ON "prices" USING btree ("provider",lower("vm_size"));

@@ -15,7 +15,6 @@ import type { EstimationSettings } from '../config.js';
 import { modelVersions, pipelineProfiles, type ModelScope, type ModelVersionRow } from '../db/schema/index.js';
 import { backtest, priceSheetModel, type BacktestResult, type EstimationModel, type ModelTarget, type TrainingSample } from '../models/index.js';
 import type { ModelRegistry } from '../models/registry.js';
-import { badInput } from '../errors.js';
 import { checkPageSize } from './pagination.js';
 import { samplesFor, taskHistory, TASK_TARGETS, type HistoryTask } from './history.js';
 
@@ -194,13 +193,6 @@ export class ModelService {
         from t p join per_process pp on pp.process = p.process
         group by p.process, pp.tasks_per_sample, pp.runs`);
     });
-  }
-
-  /** Validates a target given by a client. */
-  static parseTarget(target: string | null | undefined): ModelTarget | undefined {
-    if (target == null) return undefined;
-    if (!['runtimeMs', 'peakRssBytes', 'costPerTask', 'costPerRun'].includes(target)) throw badInput('target', `must be one of runtimeMs, peakRssBytes, costPerTask, costPerRun`);
-    return target as ModelTarget;
   }
 }
 

@@ -232,7 +232,15 @@ export class EstimateService {
         low: toDecimalString(quote.low),
         high: toDecimalString(quote.high),
         currency: quote.currency,
-        features: { ...quote.features, basis: quote.basis, priceRegion: quote.priceRegion, regionFallback: quote.regionFallback },
+        // the breakdown is kept so estimate errors can later be measured per process, not only per run
+        features: {
+          ...quote.features,
+          basis: quote.basis,
+          priceRegion: quote.priceRegion,
+          regionFallback: quote.regionFallback,
+          modelMape: quote.model.mape,
+          processes: quote.processes.map((p) => ({ process: p.process, tasks: p.tasks, value: p.value, model: p.model })),
+        },
       });
       const [row] = await tx
         .update(runs)

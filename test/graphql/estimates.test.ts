@@ -53,6 +53,8 @@ describe('estimates over GraphQL', () => {
     assert.equal(rows.length, 1);
     assert.equal(rows[0].kind, 'QUOTE');
     assert.equal(rows[0].modelName, 'price-sheet:costPerTask');
+    assert.equal(rows[0].features.basis, 'PRICE_SHEET');
+    assert.equal(rows[0].features.samples, 3);
     assert.equal(Number(rows[0].value), Number(dedicated.data!.estimate.value));
     const [run] = await t.db.db.select().from(runs).where(eq(runs.id, runId));
     assert.equal(run.estimatedCost, rows[0].value);

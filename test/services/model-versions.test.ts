@@ -9,6 +9,9 @@ import { ModelService } from '../../src/services/model-versions.js';
 import { EstimateService } from '../../src/services/estimates.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { and, eq } from 'drizzle-orm';
+import { estimates } from '../../src/db/schema/index.js';
+import { RunService } from '../../src/services/runs.js';
 import { repoRoot } from '../support/fixtures.js';
 import { importTraceHistory } from '../support/history.js';
 
@@ -138,6 +141,15 @@ describe('retraining and champions', () => {
     // twice the samples, twice the tasks, so twice the cost (runtime features do not change for this model)
     const q2 = await new EstimateService(db.db, histOrg, registry, settings).quote({ pipeline: 'openproblems', samples: 16, inputBytes: 16e9, region: 'westeurope' });
     assert.ok(Math.abs(q2.value - 2 * q.value) < 1e-9 * q2.value);
+
+    // a registered run keeps this quote, with its per-process breakdown, as its QUOTE estimate
+    const run = await new RunService(db.db, histOrg, 500).register({ projectCode: 'HIST-openproblems', pipeline: 'openproblems', sampleCount: 8, inputBytes: 8e9, region: 'westeurope' });
+    const stored = await new EstimateService(db.db, histOrg, registry, settings).quoteRun(run, { pipeline: 'openproblems', samples: 8, inputBytes: 8e9, region: 'westeurope' });
+    assert.ok(Math.abs(Number(stored.estimatedCost) - q.value) < 1e-6);
+    const [row] = await db.db.select().from(estimates).where(and(eq(estimates.orgId, histOrg), eq(estimates.runId, run.id)));
+    assert.equal(row.kind, 'QUOTE');
+    assert.equal(row.modelName, 'lab:weighted-median-runtime');
+    assert.equal((row.features.processes as unknown[]).length, q.processes.length);
   });
 
   test("another organization sees none of these versions and gets no quote from this organization's history", async () => {

@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Viewer } from '../auth/roles.js';
 import { AppError } from '../errors.js';
-import type { PipelineRow, ProjectRow } from '../db/schema/index.js';
+import type { EstimateRow, PipelineRow, ProjectRow } from '../db/schema/index.js';
 import { PipelineService } from '../services/pipelines.js';
 import { PrincipalService } from '../services/principals.js';
 import { ProjectService } from '../services/projects.js';
@@ -50,9 +50,22 @@ function byId<T extends { id: string }>(load: (ids: readonly string[]) => Promis
 
 /** Per-request batching, so a page of 500 runs costs one query per related type, not 500. */
 function loaders(services: OrgServices) {
+  const runEstimateLoaders = new Map<number, DataLoader<string, EstimateRow[]>>();
   return {
     project: byId<ProjectRow>((ids) => services.projects.byIds(ids)),
     pipeline: byId<PipelineRow>((ids) => services.pipelines.byIds(ids)),
+    /** A run's estimate history, batched per page size asked for. */
+    runEstimates: (first: number) => {
+      let loader = runEstimateLoaders.get(first);
+      if (!loader) {
+        loader = new DataLoader<string, EstimateRow[]>(async (ids) => {
+          const byRun = await services.live.historyByRuns(ids, first);
+          return ids.map((id) => byRun.get(id) ?? []);
+        });
+        runEstimateLoaders.set(first, loader);
+      }
+      return loader;
+    },
   };
 }
 

@@ -78,7 +78,7 @@ export class RunResolver {
 
   @FieldResolver(() => [RunEstimate], { description: 'Estimate history of the run (QUOTE and LIVE), newest first' })
   estimates(@Root() run: RunRow, @Arg('first', () => Int, { defaultValue: 20 }) first: number, @Ctx() ctx: Context) {
-    return ctx.org().live.history(run.id, first);
+    return ctx.org().loaders.runEstimates(first).load(run.id);
   }
 
   @FieldResolver(() => Money, { nullable: true })

@@ -13,7 +13,7 @@
  *    ended has no remainder;
  * 5. store LIVE = spent + remainder, set runs.estimated_cost, publish `estimateUpdated` on commit.
  */
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
 import { estimates, type EstimateRow } from '../db/schema/index.js';
@@ -64,15 +64,28 @@ export class LiveEstimateService {
     return row ?? null;
   }
 
-  /** QUOTE and LIVE estimates of the run, newest first (TASK rows are per task, not the run's figure). */
-  async history(runId: string, first: number): Promise<EstimateRow[]> {
+  /**
+   * QUOTE and LIVE estimates of each run, newest first, at most `first` per run (TASK rows are per task,
+   * not the run's figure). One query for a whole page of runs.
+   */
+  async historyByRuns(runIds: readonly string[], first: number): Promise<Map<string, EstimateRow[]>> {
     if (!Number.isInteger(first) || first < 1 || first > 1000) throw badInput('first', 'must be from 1 to 1000');
-    return this.db
-      .select()
+    const ids = runIds.filter(isUuid);
+    const out = new Map<string, EstimateRow[]>(ids.map((id) => [id, []]));
+    if (ids.length === 0) return out;
+    const ranked = this.db
+      .select({ id: estimates.id, rank: sql<number>`row_number() over (partition by ${estimates.runId} order by ${estimates.createdAt} desc, ${estimates.id})`.as('rank') })
       .from(estimates)
-      .where(and(eq(estimates.orgId, this.orgId), eq(estimates.runId, runId), sql`${estimates.kind} <> 'TASK'`))
-      .orderBy(desc(estimates.createdAt))
-      .limit(first);
+      .where(and(eq(estimates.orgId, this.orgId), inArray(estimates.runId, ids), sql`${estimates.kind} <> 'TASK'`))
+      .as('ranked');
+    const rows = await this.db
+      .select({ e: estimates })
+      .from(estimates)
+      .innerJoin(ranked, eq(ranked.id, estimates.id))
+      .where(and(eq(estimates.orgId, this.orgId), sql`${ranked.rank} <= ${first}`))
+      .orderBy(desc(estimates.createdAt), estimates.id);
+    for (const { e } of rows) out.get(e.runId!)?.push(e);
+    return out;
   }
 
   async reprice(runId: string): Promise<RepriceOutcome> {

@@ -100,6 +100,22 @@ describe('estimates over GraphQL', () => {
     assert.equal(q.data!.estimate.model.nTest, champion.nTest);
     assert.ok(q.data!.estimate.processes.length > 0);
 
+    // registerRun now stores the champion's quote; a page of runs reads every run's estimates in one query
+    const reg = await t.gql(`mutation { registerRun(input: {projectCode: "P-1", pipeline: "openproblems", sampleCount: 4, region: "westeurope"}) { id } }`, {}, keys.analyst);
+    assert.equal(reg.errors, undefined);
+    const before = t.queries.length;
+    const page = await t.gql(`{ runs(first: 50) { edges { node { id estimates(first: 5) { kind modelName value features } } } } }`, {}, keys.viewer);
+    assert.equal(page.errors, undefined);
+    const nodes = page.data!.runs.edges.map((e: { node: { id: string; estimates: { kind: string; modelName: string; value: string; features: Record<string, unknown> }[] } }) => e.node);
+    assert.ok(nodes.length >= 5);
+    const mine = nodes.find((n: { id: string }) => n.id === reg.data!.registerRun.id)!;
+    assert.equal(mine.estimates[0].kind, 'QUOTE');
+    assert.equal(mine.estimates[0].modelName, champion.modelName);
+    assert.equal(mine.estimates[0].features.basis, 'CHAMPION');
+    // stored to 10 places, answered to 6
+    assert.ok(Math.abs(Number(mine.estimates[0].value) - Number(q.data!.estimate.value)) < 1e-6);
+    assert.equal(t.queries.slice(before).filter((x) => /row_number\(\) over \(partition by ("estimates"\.)?"run_id"/.test(x)).length, 1);
+
     // the other organization sees no versions and still gets price-sheet quotes for the same pipeline
     const theirs = await t.gql(`{ models { modelName } }`, {}, other.viewer);
     assert.deepEqual(theirs.data!.models, []);

@@ -13,6 +13,11 @@
  * position in submit order; `group` = the tag's first `:` field (the openproblems task family,
  * e.g. `label_projection`). `rchar` (bytes read) stands in for input size in one row marked
  * ORACLE: it is measured while the task runs, so a real quote cannot have it.
+ *
+ * With `--db` it also times the services on a real Postgres (GCT_BENCH_PG_PORT or DATABASE_URL):
+ * a quote (EstimationService.quote) from a champion trained on the three traces plus a 10,000-task
+ * run built by cycling the largest trace's tasks, and the live re-price of that 10,000-task run
+ * (first: every task priced; then steady state, after one more completion). Target: < 100 ms.
  */
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +27,7 @@ import { medianBaseline } from '../src/models/median-baseline.js';
 import type { EstimationModel, ModelTarget, TrainingSample } from '../src/models/model.js';
 import { regressionModel } from '../src/models/regression.js';
 import { fixturePath } from '../test/support/fixtures.js';
+import { fmt } from './support.js';
 
 const DIR = fixturePath('nextflow-traces', 'openproblems');
 const RUNS = ['execution_trace_2021-03-04.txt', 'execution_trace_2022-05-13.txt', 'execution_trace_2022-05-15.txt'];
@@ -157,6 +163,71 @@ async function main() {
     const t2 = performance.now();
     console.log(`  ${c.label.padEnd(32)} fit ${(t1 - t0).toFixed(1)} ms, 20,000 predictions ${(t2 - t1).toFixed(1)} ms (checksum ${total.toExponential(3)})`);
   }
+  if (process.argv.includes('--db')) await serviceTimes(runs.get(RUNS[2])!);
+}
+
+/** Median and max of `n` timed calls. */
+async function timeIt(n: number, fn: () => Promise<unknown>): Promise<{ median: number; max: number }> {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  return { median: ms[Math.floor(ms.length / 2)], max: ms[ms.length - 1] };
+}
+
+async function serviceTimes(largest: Task[]) {
+  const { startBenchApp } = await import('./support.js');
+  const { sql } = await import('drizzle-orm');
+  const { importTraceHistory } = await import('../test/support/history.js');
+  const { RunService } = await import('../src/services/runs.js');
+  const { toTaskInsert, upsertTasks } = await import('../src/services/capture/task-upsert.js');
+  const { ModelService } = await import('../src/services/model-versions.js');
+  const { EstimateService } = await import('../src/services/estimates.js');
+  const { LiveEstimateService } = await import('../src/services/live-estimates.js');
+  const env = await startBenchApp();
+  try {
+    const db = env.app.database.db;
+    const { models, config } = env.app;
+    await importTraceHistory(db, env.orgId);
+    const run = await new RunService(db, env.orgId, 500).register({ projectCode: 'HIST-openproblems', pipeline: 'openproblems', sampleCount: 4 });
+    const rows = Array.from({ length: 10_000 }, (_, i) => {
+      const r = largest[i % largest.length].record;
+      return toTaskInsert(env.orgId, run.id, { ...r, taskId: i + 1 }, 'trace', /^([^\s:]+)/);
+    });
+    for (let i = 0; i < rows.length; i += 2000) await upsertTasks(db, rows.slice(i, i + 2000));
+    await db.execute(sql`update tasks set vm_size = 'Standard_D4_v3', priority = 'DEDICATED', cpus = coalesce(cpus, 1) where org_id = ${env.orgId}`);
+    const t0 = performance.now();
+    const report = await new ModelService(db, env.orgId, models, config.estimation).retrain();
+    console.log(`\nservices on Postgres (history: 3 real runs + a 10,000-task run of the same pipeline, ${await count(db, env.orgId)} tasks):`);
+    console.log(`  retrain: ${report.versions} versions in ${fmt(performance.now() - t0)} ms`);
+    const estimates = new EstimateService(db, env.orgId, models, config.estimation);
+    const quote = await estimates.quote({ pipeline: 'openproblems', samples: 4, region: 'westeurope' });
+    const q = await timeIt(20, () => estimates.quote({ pipeline: 'openproblems', samples: 4, region: 'westeurope' }));
+    console.log(`  quote (basis ${quote.basis}, ${quote.processes.length} processes, model ${quote.model.name}): median ${fmt(q.median)} ms, max ${fmt(q.max)} ms over 20 (target < 100 ms)`);
+    const live = new LiveEstimateService(db, env.orgId, models, config.estimation);
+    const first = await timeIt(1, () => live.reprice(run.id));
+    console.log(`  live re-price of the 10,000-task run, first (prices every task): ${fmt(first.median)} ms`);
+    const steady: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 1_050)); // one live figure per run per second
+      await upsertTasks(db, [toTaskInsert(env.orgId, run.id, { ...largest[i].record, taskId: 20_000 + i }, 'trace', /^([^\s:]+)/)]);
+      await db.execute(sql`update tasks set vm_size = 'Standard_D4_v3' where org_id = ${env.orgId} and run_id = ${run.id} and vm_size is null`);
+      steady.push((await timeIt(1, () => live.reprice(run.id))).median);
+    }
+    steady.sort((a, b) => a - b);
+    console.log(`  live re-price after one more completion: median ${fmt(steady[2])} ms, max ${fmt(steady[4])} ms over 5 (target < 100 ms)`);
+  } finally {
+    await env.close();
+  }
+}
+
+async function count(db: import('../src/db/client.js').Db, orgId: string): Promise<number> {
+  const { sql } = await import('drizzle-orm');
+  const [{ n }] = (await db.execute(sql`select count(*)::int as n from tasks where org_id = ${orgId}`)) as unknown as { n: number }[];
+  return n;
 }
 
 main().catch((err) => {

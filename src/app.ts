@@ -13,6 +13,8 @@ import { registerEventLoaders } from './graphql/event-loaders.js';
 import { startBoss } from './jobs/boss.js';
 import { registerJobs } from './jobs/index.js';
 import type { Logger } from './logger.js';
+import { loadModelRegistry } from './models/load-modules.js';
+import type { ModelRegistry } from './models/registry.js';
 import { bootstrapIfEmpty } from './services/organizations.js';
 
 export interface App {
@@ -23,6 +25,8 @@ export interface App {
   http?: HttpServer;
   /** Present on API processes: what subscriptions listen to. */
   events?: EventBus;
+  /** Built-in and user estimation models. */
+  models: ModelRegistry;
   /** Reverse order of start: HTTP, queue, pool, embedded Postgres. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -52,6 +56,9 @@ export async function startApp(
     }
   };
   try {
+    // before anything starts: a configured model module that is missing or invalid stops the boot
+    const models = await loadModelRegistry(config.estimation.modelModules);
+    log.info({ models: models.list().map((m) => `${m.name}@${m.version}`) }, 'estimation models loaded');
     const { url, embedded } = await resolveDatabase(config, log);
     if (embedded) closers.push(['embedded postgres', () => embedded.stop()]);
     const database = connect(url, { onQuery: opts.onQuery });
@@ -63,13 +70,13 @@ export async function startApp(
 
     const boss = await startBoss(url, config.role, log);
     closers.push(['pg-boss', () => boss.stop({ graceful: true, timeout: 10_000, wait: true })]);
-    await registerJobs(boss, { database, log, boss, config }, config.role !== 'api');
+    await registerJobs(boss, { database, log, boss, config, models }, config.role !== 'api');
 
     let http: HttpServer | undefined;
     let events: EventBus | undefined;
     if (config.role !== 'worker') {
       events = new EventBus(database.sql, log);
-      registerEventLoaders(events, database.db, config);
+      registerEventLoaders(events, database.db, config, models);
       await events.start();
       const bus = events;
       closers.push(['events', () => bus.close()]);
@@ -80,6 +87,8 @@ export async function startApp(
         log,
         schema,
         events,
+        models,
+        boss,
         verifyJwt: createJwtVerifier({ secret: config.jwtSecret, jwksUrl: config.jwtJwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience }),
         mount: (router, { viewerOf }) => mountRoutes(router, { config, database, viewerOf, boss }),
         readiness: {
@@ -90,7 +99,7 @@ export async function startApp(
       closers.push(['http', () => http!.close()]);
     }
     let closing: Promise<void> | undefined;
-    return { config, database, databaseUrl: url, boss, http, events, close: () => (closing ??= close()) };
+    return { config, database, databaseUrl: url, boss, http, events, models, close: () => (closing ??= close()) };
   } catch (err) {
     await close();
     throw err;

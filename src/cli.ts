@@ -16,6 +16,7 @@ import cliProgress from 'cli-progress';
 import { organizations } from './db/schema/index.js';
 import { importTrace } from './services/capture/trace-import.js';
 import { importCostsCommand } from './cli/import-costs.js';
+import { requestLiveEstimate } from './jobs/live-estimate.js';
 
 const { SingleBar, Presets } = cliProgress;
 
@@ -130,7 +131,7 @@ importCmd
   .action(async (file: string, opts: { org?: string; run?: string; project?: string; tz: string }) => {
     const config = loadConfig();
     const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-    await withDatabase(config, log, async ({ db }) => {
+    await withDatabase(config, log, async ({ db, sql }) => {
       const orgId = await resolveOrg(db, opts.org);
       const size = (await stat(file)).size;
       const input = createReadStream(file);
@@ -143,6 +144,8 @@ importCmd
         fileName: path.basename(file),
         onProgress: (rows) => bar.update(input.bytesRead, { rows }),
       }).finally(() => bar.stop());
+      // a worker re-prices the run (live estimate) when one is running against this database
+      if (report.tasksCreated + report.tasksUpdated > 0) await requestLiveEstimate(sql, orgId, report.runId);
       process.stdout.write(
         `run ${report.runId}
 rows read ${report.rowsRead}, tasks created ${report.tasksCreated}, updated ${report.tasksUpdated}, rejected ${report.rejectedCount}

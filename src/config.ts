@@ -35,6 +35,20 @@ export interface Config {
   costSyncCron: string | undefined;
   capture: CaptureSettings;
   reconcile: ReconcileSettings;
+  estimation: EstimationSettings;
+}
+
+/** Models, retraining and quotes (issue 5). */
+export interface EstimationSettings {
+  /** GCT_MODEL_MODULES: user model modules (paths or package names) loaded at start beside the built-ins. */
+  modelModules: string[];
+  /** Cron (UTC) of the nightly `models.retrain` of every organization; undefined: off. */
+  retrainCron: string | undefined;
+  /** Newest share of the history held out (by submit time) to score models when retraining. */
+  holdoutFraction: number;
+  /** A quote with no history prices this VM size for `defaultVmHoursPerSample` hours per sample. */
+  defaultVmSize: string;
+  defaultVmHoursPerSample: number;
 }
 
 /** How bill lines become actual costs (services/reconcile.ts). */
@@ -104,6 +118,19 @@ function httpsEndpoint(env: Env, name: string, fallback: string): string {
     throw new ConfigError(`${name} must be a plain https URL (tokens are sent to it), got "${value}"`);
   }
   return url.toString().replace(/\/+$/, '');
+}
+
+/** Comma-separated list; empty entries are dropped. */
+function list(env: Env, name: string): string[] {
+  return (str(env, name) ?? '').split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+}
+
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) throw new ConfigError(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
+  return value;
 }
 
 function secretKey(env: Env): Buffer | undefined {
@@ -185,6 +212,13 @@ export function loadConfig(env: Env = process.env): Config {
     reconcile: {
       idleMode: idleMode(env),
       driftThreshold: percent(env, 'GCT_ESTIMATE_DRIFT_PERCENT', 20),
+    },
+    estimation: {
+      modelModules: list(env, 'GCT_MODEL_MODULES'),
+      retrainCron: cron(env, 'GCT_MODEL_RETRAIN_CRON', '30 2 * * *'),
+      holdoutFraction: decimal(env, 'GCT_MODEL_HOLDOUT_FRACTION', 0.3, 0.05, 0.9),
+      defaultVmSize: str(env, 'GCT_QUOTE_DEFAULT_VM_SIZE') ?? 'Standard_D4_v3',
+      defaultVmHoursPerSample: decimal(env, 'GCT_QUOTE_DEFAULT_VM_HOURS_PER_SAMPLE', 2, 0, 10_000),
     },
   };
 }

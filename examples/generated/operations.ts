@@ -256,17 +256,6 @@ export type CostImportStatus =
   | 'RUNNING'
   | 'SUCCEEDED';
 
-/** A share of a run's actual cost: its tasks' allocations plus its part of the run's idle share. */
-export type CostPart = {
-  __typename?: 'CostPart';
-  /** The run's idle share, split in proportion to task cost */
-  idleShare: Money;
-  /** The sample or process; null for tasks without one */
-  name?: Maybe<Scalars['String']['output']>;
-  tasks: Money;
-  total: Money;
-};
-
 /** One sync of a connection: the window it replaced and what it found. */
 export type CostSync = {
   __typename?: 'CostSync';
@@ -380,71 +369,70 @@ export type DeclarePoolInput = {
   vmSize: Scalars['String']['input'];
 };
 
-/** How far one model version's estimates of one kind were from the bill, for one pipeline. */
-export type EstimateAccuracy = {
-  __typename?: 'EstimateAccuracy';
-  /** Mean error ratio: positive, estimates run high */
-  bias?: Maybe<Scalars['Float']['output']>;
-  /** Estimates compared with an actual */
-  count: Scalars['Int']['output'];
-  /** Estimates beyond the drift threshold */
-  drifted: Scalars['Int']['output'];
-  kind: EstimateKind;
-  /** Mean |error ratio| (0.1 = 10%) */
-  mape?: Maybe<Scalars['Float']['output']>;
-  /** Median |error ratio| */
-  medianApe?: Maybe<Scalars['Float']['output']>;
-  modelName: Scalars['String']['output'];
-  modelVersion: Scalars['String']['output'];
-  pipeline?: Maybe<Pipeline>;
+/** What a run is expected to cost, with an 80 % interval */
+export type Estimate = {
+  __typename?: 'Estimate';
+  basis: EstimateBasis;
+  /** ISO 4217 */
+  currency: Scalars['String']['output'];
+  high: Scalars['Decimal']['output'];
+  /** held-out (model residuals) or default (no history: a wide 0.5×–2× band) */
+  intervalMethod: Scalars['String']['output'];
+  low: Scalars['Decimal']['output'];
+  model: EstimateModelInfo;
+  /** Why this basis, and what was assumed */
+  note: Scalars['String']['output'];
+  /** Region whose prices were used */
+  priceRegion: Scalars['String']['output'];
+  /** True when SPOT was priced at the LOW_PRIORITY rate */
+  priorityFallback: Scalars['Boolean']['output'];
+  /** Per process, when the model has one (empty for PRICE_SHEET) */
+  processes: Array<ProcessEstimate>;
+  /** True when the requested region has no prices and the reference region’s were used */
+  regionFallback: Scalars['Boolean']['output'];
+  value: Scalars['Decimal']['output'];
 };
 
-/** A stored run estimate against the reconciled actual cost. */
-export type EstimateError = {
-  __typename?: 'EstimateError';
-  actualCost: Money;
-  /** (estimated − actual) / actual; null when the actual is 0 */
-  errorRatio?: Maybe<Scalars['Decimal']['output']>;
-  estimateId: Scalars['ID']['output'];
-  estimatedCost: Money;
-  id: Scalars['ID']['output'];
-  kind: EstimateKind;
-  modelName: Scalars['String']['output'];
-  modelVersion: Scalars['String']['output'];
-  pipeline?: Maybe<Pipeline>;
-  runId: Scalars['ID']['output'];
-  updatedAt: Scalars['DateTime']['output'];
+/** PRICE_SHEET: no trained model for the pipeline, the price-sheet rule over stated assumptions; CHAMPION: the champion model of the pipeline */
+export type EstimateBasis =
+  | 'CHAMPION'
+  | 'PRICE_SHEET';
+
+export type EstimateInput = {
+  inputBytes?: InputMaybe<Scalars['SafeInt']['input']>;
+  /** Pipeline parameters (recorded with the quote) */
+  params?: InputMaybe<Scalars['JSONObject']['input']>;
+  /** e.g. nf-core/rnaseq */
+  pipeline: Scalars['String']['input'];
+  priority?: InputMaybe<VmPriority>;
+  /** Cloud region, e.g. westeurope; prices fall back to the reference region (reported) */
+  region?: InputMaybe<Scalars['String']['input']>;
+  revision?: InputMaybe<Scalars['String']['input']>;
+  samples: Scalars['Int']['input'];
 };
 
-export type EstimateErrorConnection = {
-  __typename?: 'EstimateErrorConnection';
-  edges: Array<EstimateErrorEdge>;
-  pageInfo: PageInfo;
-};
-
-export type EstimateErrorEdge = {
-  __typename?: 'EstimateErrorEdge';
-  cursor: Scalars['String']['output'];
-  node: EstimateError;
-};
-
-export type EstimateErrorFilterInput = {
-  modelName?: InputMaybe<Scalars['String']['input']>;
-  /** Pipeline name, e.g. nf-core/rnaseq (every revision) */
-  pipeline?: InputMaybe<Scalars['String']['input']>;
-  runId?: InputMaybe<Scalars['ID']['input']>;
-};
-
-/** QUOTE before launch, LIVE while running, TASK for one task */
+/** QUOTE before launch, LIVE while running (spent + predicted remainder), TASK for one finished task */
 export type EstimateKind =
   | 'LIVE'
   | 'QUOTE'
   | 'TASK';
 
-/** SHARE: a pool's idle goes to the runs that used it in that charge period; SEPARATE: it stays with the pool (GCT_RECONCILE_IDLE) */
-export type IdleMode =
-  | 'SEPARATE'
-  | 'SHARE';
+/** The model behind an estimate and what its holdout measured (null for the price-sheet rule) */
+export type EstimateModelInfo = {
+  __typename?: 'EstimateModelInfo';
+  bias?: Maybe<Scalars['Float']['output']>;
+  coverage?: Maybe<Scalars['Float']['output']>;
+  mape?: Maybe<Scalars['Float']['output']>;
+  medianApe?: Maybe<Scalars['Float']['output']>;
+  /** Holdout samples its metrics come from */
+  nTest?: Maybe<Scalars['Int']['output']>;
+  /** Samples the version was trained on */
+  nTrain?: Maybe<Scalars['Int']['output']>;
+  name: Scalars['String']['output'];
+  target: Scalars['String']['output'];
+  trainedAt?: Maybe<Scalars['DateTime']['output']>;
+  version: Scalars['String']['output'];
+};
 
 /** The caller: a user (JWT) or an API key, in one organization. */
 export type Me = {
@@ -455,6 +443,42 @@ export type Me = {
   organization: Organization;
   principalId: Scalars['ID']['output'];
   role: Role;
+};
+
+export type ModelFilterInput = {
+  championOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  pipeline?: InputMaybe<Scalars['String']['input']>;
+  target?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** PIPELINE: fitted on all tasks of a pipeline; PROCESS: on one process of it */
+export type ModelScope =
+  | 'PIPELINE'
+  | 'PROCESS';
+
+/** One fit of a model on a scope of the history, with its time-ordered holdout metrics (fractions: 0.25 = 25 %) */
+export type ModelVersion = {
+  __typename?: 'ModelVersion';
+  /** Σpredicted / Σactual − 1 on the holdout */
+  bias?: Maybe<Scalars['Float']['output']>;
+  /** The version quotes use for this target and scope */
+  champion: Scalars['Boolean']['output'];
+  /** Share of holdout values inside the model's 80 % interval */
+  coverage?: Maybe<Scalars['Float']['output']>;
+  id: Scalars['ID']['output'];
+  /** Mean absolute percentage error on the holdout */
+  mape?: Maybe<Scalars['Float']['output']>;
+  medianApe?: Maybe<Scalars['Float']['output']>;
+  modelName: Scalars['String']['output'];
+  modelVersion: Scalars['String']['output'];
+  nTest: Scalars['Int']['output'];
+  nTrain: Scalars['Int']['output'];
+  pipeline: Scalars['String']['output'];
+  /** '' for PIPELINE scope */
+  process: Scalars['String']['output'];
+  scope: ModelScope;
+  target: Scalars['String']['output'];
+  trainedAt: Scalars['DateTime']['output'];
 };
 
 /** An amount with its currency. */
@@ -474,10 +498,10 @@ export type Mutation = {
   createProject: Project;
   /** Declares (or redeclares) a pool by name: its VM size, region and pricing tier */
   declarePool: Pool;
-  /** Queues a reconciliation of the bill lines whose charge period starts in [from, to) (at most 366 days); re-running a window replaces it */
-  reconcileCosts: ReconcileRequest;
-  /** A LIMS announces a run before launch and gets the id to pass to Nextflow */
+  /** A LIMS announces a run before launch and gets the id to pass to Nextflow. With a sampleCount, the quote (see `estimate`) is stored as its estimatedCost */
   registerRun: Run;
+  /** Queues a retrain of the organization's models (models.retrain); returns the job id (the already queued one, if any) */
+  retrainModels: Scalars['ID']['output'];
   /** Queues a sync that replaces [from, to) (UTC midnights; default the connection window, today included) with what Azure reports now */
   syncCostConnection: CostSyncRequest;
 };
@@ -501,12 +525,6 @@ export type MutationCreateProjectArgs = {
 
 export type MutationDeclarePoolArgs = {
   input: DeclarePoolInput;
-};
-
-
-export type MutationReconcileCostsArgs = {
-  from: Scalars['DateTime']['input'];
-  to: Scalars['DateTime']['input'];
 };
 
 
@@ -560,6 +578,21 @@ export type Pool = {
   vmSize: Scalars['String']['output'];
 };
 
+export type ProcessEstimate = {
+  __typename?: 'ProcessEstimate';
+  high: Scalars['Decimal']['output'];
+  low: Scalars['Decimal']['output'];
+  /** name@version of the model that predicted the runtime */
+  model: Scalars['String']['output'];
+  process: Scalars['String']['output'];
+  /** Predicted runtime of one task */
+  runtimeMs: Scalars['Float']['output'];
+  /** Expected tasks of the process */
+  tasks: Scalars['Float']['output'];
+  value: Scalars['Decimal']['output'];
+  vmSize: Scalars['String']['output'];
+};
+
 /** One process of a run: its tasks' use, summed in SQL. */
 export type ProcessSummary = {
   __typename?: 'ProcessSummary';
@@ -602,19 +635,19 @@ export type Query = {
   costSyncs: CostSyncConnection;
   /** Billed cost grouped by the dimensions asked and by currency, ordered by the group keys */
   costs: CostGroupConnection;
-  /** Estimate error per pipeline, estimate kind and model version */
-  estimateAccuracy: Array<EstimateAccuracy>;
-  /** Stored run estimates against reconciled actual costs, most recently updated first */
-  estimateErrors: EstimateErrorConnection;
+  /** A quote before launch: the champion model of the pipeline when there is one, else the price-sheet rule (basis says which) */
+  estimate: Estimate;
   /** Who is calling, with which role, in which organization */
   me: Me;
+  /** Trained model versions with their holdout metrics, newest first */
+  models: Array<ModelVersion>;
   /** The organization's declared compute pools */
   pools: Array<Pool>;
   /** NOT_FOUND when no project of your organization has this code */
   project: Project;
   projects: Array<Project>;
-  /** Reconciliations of the bill, newest first */
-  reconciliations: ReconciliationConnection;
+  /** Models the server can train and use: built-ins and GCT_MODEL_MODULES */
+  registeredModels: Array<RegisteredModel>;
   /** NOT_FOUND when no run of your organization has this id */
   run: Run;
   /** Newest first */
@@ -653,26 +686,19 @@ export type QueryCostsArgs = {
 };
 
 
-export type QueryEstimateAccuracyArgs = {
-  filter?: InputMaybe<EstimateErrorFilterInput>;
+export type QueryEstimateArgs = {
+  input: EstimateInput;
 };
 
 
-export type QueryEstimateErrorsArgs = {
-  after?: InputMaybe<Scalars['String']['input']>;
-  filter?: InputMaybe<EstimateErrorFilterInput>;
+export type QueryModelsArgs = {
+  filter?: InputMaybe<ModelFilterInput>;
   first?: Scalars['Int']['input'];
 };
 
 
 export type QueryProjectArgs = {
   code: Scalars['String']['input'];
-};
-
-
-export type QueryReconciliationsArgs = {
-  after?: InputMaybe<Scalars['String']['input']>;
-  first?: Scalars['Int']['input'];
 };
 
 
@@ -685,76 +711,6 @@ export type QueryRunsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<RunFilterInput>;
   first?: Scalars['Int']['input'];
-};
-
-export type ReconcileRequest = {
-  __typename?: 'ReconcileRequest';
-  /** The costs.reconcile job; its reconciliation appears in `reconciliations` when it runs */
-  jobId: Scalars['String']['output'];
-};
-
-/** One reconciliation of a window of the bill: its lines split to tasks, idle and unallocated. */
-export type Reconciliation = {
-  __typename?: 'Reconciliation';
-  /** Runs with allocations in a currency other than the run's: their actual cost is left unset (amounts are never converted) */
-  currencyMismatchRuns: Scalars['Int']['output'];
-  driftAlerts: Scalars['Int']['output'];
-  durationMs?: Maybe<Scalars['Int']['output']>;
-  error?: Maybe<Scalars['String']['output']>;
-  estimateErrors: Scalars['Int']['output'];
-  finishedAt?: Maybe<Scalars['DateTime']['output']>;
-  id: Scalars['ID']['output'];
-  idleMode: IdleMode;
-  /** The costs.reconcile job that ran it (what reconcileCosts returned) */
-  jobId?: Maybe<Scalars['String']['output']>;
-  lines: Scalars['Int']['output'];
-  /** Lines of a declared pool's resource */
-  poolLines: Scalars['Int']['output'];
-  /** Runs whose actual cost was recomputed */
-  runsUpdated: Scalars['Int']['output'];
-  startedAt: Scalars['DateTime']['output'];
-  status: ReconciliationStatus;
-  /** Task × line allocations */
-  taskAllocations: Scalars['Int']['output'];
-  totals: Array<ReconciliationTotal>;
-  /** import, sync or request (reconcileCosts) */
-  trigger: Scalars['String']['output'];
-  unallocatedLines: Scalars['Int']['output'];
-  windowEnd: Scalars['DateTime']['output'];
-  /** Charge periods starting in [windowStart, windowEnd) */
-  windowStart: Scalars['DateTime']['output'];
-};
-
-export type ReconciliationConnection = {
-  __typename?: 'ReconciliationConnection';
-  edges: Array<ReconciliationEdge>;
-  pageInfo: PageInfo;
-};
-
-export type ReconciliationEdge = {
-  __typename?: 'ReconciliationEdge';
-  cursor: Scalars['String']['output'];
-  node: Reconciliation;
-};
-
-/** RUNNING, then SUCCEEDED or FAILED */
-export type ReconciliationStatus =
-  | 'FAILED'
-  | 'RUNNING'
-  | 'SUCCEEDED';
-
-/** Bill amounts of one reconciliation in one currency: cost = tasks + idle + unallocated, exactly. */
-export type ReconciliationTotal = {
-  __typename?: 'ReconciliationTotal';
-  /** Every line of the window */
-  cost: Money;
-  currency: Scalars['String']['output'];
-  /** Pool time no task used (shared with runs or not, per the record's idleMode) */
-  idle: Money;
-  /** Allocated to tasks */
-  tasks: Money;
-  /** Lines tied to no declared pool */
-  unallocated: Money;
 };
 
 export type RegisterRunInput = {
@@ -774,6 +730,18 @@ export type RegisterRunInput = {
   sampleCount?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** An estimation model the server can use: a built-in or one loaded from GCT_MODEL_MODULES */
+export type RegisteredModel = {
+  __typename?: 'RegisteredModel';
+  /** Shipped with the server (false: a user module) */
+  builtin: Scalars['Boolean']['output'];
+  name: Scalars['String']['output'];
+  /** What it predicts per task: runtimeMs, peakRssBytes, costPerTask, costPerRun */
+  target: Scalars['String']['output'];
+  /** The model code's version */
+  version: Scalars['String']['output'];
+};
+
 /** VIEWER < ANALYST < ADMIN: each role may do what the ones below it may. */
 export type Role =
   | 'ADMIN'
@@ -786,12 +754,12 @@ export type Run = {
   /** Reconciled from the bill */
   actualCost?: Maybe<Money>;
   completedAt?: Maybe<Scalars['DateTime']['output']>;
-  /** The actual cost from the reconciled bill, per currency (normally one; empty before the bill is reconciled) */
-  costBreakdown: Array<RunCostBreakdown>;
   createdAt: Scalars['DateTime']['output'];
   errorMessage?: Maybe<Scalars['String']['output']>;
   /** The current estimate */
   estimatedCost?: Maybe<Money>;
+  /** Estimate history of the run (QUOTE and LIVE), newest first */
+  estimates: Array<RunEstimate>;
   executor?: Maybe<Scalars['String']['output']>;
   /** Pass this to Nextflow (e.g. --gct_run_id) to tie the execution to this run */
   id: Scalars['ID']['output'];
@@ -820,6 +788,12 @@ export type Run = {
 
 
 /** One workflow execution. */
+export type RunEstimatesArgs = {
+  first?: Scalars['Int']['input'];
+};
+
+
+/** One workflow execution. */
 export type RunTasksArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<TaskFilterInput>;
@@ -832,26 +806,27 @@ export type RunConnection = {
   pageInfo: PageInfo;
 };
 
-/** A run's actual cost in one currency, from the reconciled bill. */
-export type RunCostBreakdown = {
-  __typename?: 'RunCostBreakdown';
-  currency: Scalars['String']['output'];
-  /** Its share of pool idle (0 when idle is kept apart) */
-  idleShare: Money;
-  /** Per process, largest first */
-  processes: Array<CostPart>;
-  /** Per sample (from task tags), largest first */
-  samples: Array<CostPart>;
-  /** What its tasks used of the pool lines */
-  tasks: Money;
-  /** tasks + idleShare */
-  total: Money;
-};
-
 export type RunEdge = {
   __typename?: 'RunEdge';
   cursor: Scalars['String']['output'];
   node: Run;
+};
+
+/** One stored estimate of a run (history: a new figure is a new row) */
+export type RunEstimate = {
+  __typename?: 'RunEstimate';
+  createdAt: Scalars['DateTime']['output'];
+  currency: Scalars['String']['output'];
+  /** What the figure was computed from (LIVE: spent, remainder, basis, finishedTasks) */
+  features: Scalars['JSONObject']['output'];
+  high?: Maybe<Scalars['Decimal']['output']>;
+  id: Scalars['ID']['output'];
+  kind: EstimateKind;
+  low?: Maybe<Scalars['Decimal']['output']>;
+  modelName: Scalars['String']['output'];
+  modelVersion: Scalars['String']['output'];
+  runId?: Maybe<Scalars['ID']['output']>;
+  value: Scalars['Decimal']['output'];
 };
 
 export type RunFilterInput = {
@@ -887,8 +862,15 @@ export type SampleSummary = {
 
 export type Subscription = {
   __typename?: 'Subscription';
+  /** Pushed when the run's live estimate changes (at most once a second per run), whichever process computed it */
+  estimateUpdated?: Maybe<RunEstimate>;
   /** Pushed when the run's status or tasks change, whichever API process captured the change */
   runUpdated: Run;
+};
+
+
+export type SubscriptionEstimateUpdatedArgs = {
+  runId: Scalars['ID']['input'];
 };
 
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import type { Database } from './client.js';
+import { seedPrices } from '../services/prices.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** `drizzle/` at the repository root, whether running from `src/db/` or from `dist/src/db/`. */
@@ -11,13 +12,17 @@ export const migrationsFolder = path.resolve(here, here.includes(`${path.sep}dis
 // Several API and worker processes may boot at once against one database: one migrates, the others wait.
 const MIGRATION_LOCK = 7_240_001;
 
-/** Applies the pending drizzle-kit migrations; safe to run twice and from several processes at once. */
+/**
+ * Applies the pending drizzle-kit migrations, then seeds the shipped price snapshots (reference data
+ * every estimate needs); both are safe to run twice and from several processes at once.
+ */
 export async function runMigrations(database: Database): Promise<void> {
   // the session lock lives on its own connection, so a pool of one can still run the migration
   const lock = postgres(database.url, { max: 1, onnotice: () => {} });
   try {
     await lock`select pg_advisory_lock(${MIGRATION_LOCK})`;
     await migrate(database.db, { migrationsFolder });
+    await seedPrices(database.db);
   } finally {
     await lock.end({ timeout: 5 });
   }

@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Viewer } from '../auth/roles.js';
 import { AppError } from '../errors.js';
-import type { PipelineRow, ProjectRow } from '../db/schema/index.js';
+import type { EstimateRow, PipelineRow, ProjectRow } from '../db/schema/index.js';
 import { PipelineService } from '../services/pipelines.js';
 import { PrincipalService } from '../services/principals.js';
 import { ProjectService } from '../services/projects.js';
@@ -16,10 +16,18 @@ import { TaskService } from '../services/tasks.js';
 import { PoolService } from '../services/pools.js';
 import { ReconciliationService, type RunCostTotals } from '../services/reconciliations.js';
 import type { EventBus } from '../events/bus.js';
+import type PgBoss from 'pg-boss';
+import type { ModelRegistry } from '../models/registry.js';
+import { ModelService } from '../services/model-versions.js';
+import { EstimateService } from '../services/estimates.js';
+import { LiveEstimateService } from '../services/live-estimates.js';
 
 /** Services bound to the caller's organization: the only way resolvers reach data. */
-export function orgServices(db: Db, orgId: string, config: Config) {
+export function orgServices(db: Db, orgId: string, config: Config, models: ModelRegistry) {
   return {
+    models: new ModelService(db, orgId, models, config.estimation),
+    estimates: new EstimateService(db, orgId, models, config.estimation),
+    live: new LiveEstimateService(db, orgId, models, config.estimation),
     projects: new ProjectService(db, orgId),
     pipelines: new PipelineService(db, orgId),
     principals: new PrincipalService(db, orgId),
@@ -44,6 +52,7 @@ function byId<T extends { id: string }>(load: (ids: readonly string[]) => Promis
 
 /** Per-request batching, so a page of 500 runs costs one query per related type, not 500. */
 function loaders(services: OrgServices) {
+  const runEstimateLoaders = new Map<number, DataLoader<string, EstimateRow[]>>();
   return {
     project: byId<ProjectRow>((ids) => services.projects.byIds(ids)),
     pipeline: byId<PipelineRow>((ids) => services.pipelines.byIds(ids)),
@@ -52,6 +61,18 @@ function loaders(services: OrgServices) {
       const rows = await services.reconciliations.runTotals(ids);
       return ids.map((id) => rows.filter((r) => r.runId === id));
     }),
+    /** A run's estimate history, batched per page size asked for. */
+    runEstimates: (first: number) => {
+      let loader = runEstimateLoaders.get(first);
+      if (!loader) {
+        loader = new DataLoader<string, EstimateRow[]>(async (ids) => {
+          const byRun = await services.live.historyByRuns(ids, first);
+          return ids.map((id) => byRun.get(id) ?? []);
+        });
+        runEstimateLoaders.set(first, loader);
+      }
+      return loader;
+    },
   };
 }
 
@@ -63,20 +84,24 @@ export interface Context {
   requestId: string;
   /** Cross-process events, for subscriptions. */
   events: EventBus;
+  /** Built-in and user estimation models. */
+  models: ModelRegistry;
+  /** The job queue (enqueue only). */
+  boss: PgBoss;
   /** Set when a credential was sent but did not verify: protected fields answer with it. */
   authError?: AppError;
   /** Throws UNAUTHENTICATED when there is no caller. */
   org(): OrgServices & { orgId: string; loaders: ReturnType<typeof loaders> };
 }
 
-export function createContext(base: { viewer: Viewer | null; db: Db; config: Config; log: Logger; requestId: string; events: EventBus; authError?: AppError }): Context {
+export function createContext(base: { viewer: Viewer | null; db: Db; config: Config; log: Logger; requestId: string; events: EventBus; models: ModelRegistry; boss: PgBoss; authError?: AppError }): Context {
   let scoped: ReturnType<Context['org']> | undefined;
   return {
     ...base,
     org() {
       if (!base.viewer) throw base.authError ?? new AppError('UNAUTHENTICATED', 'authentication required: send Authorization: Bearer <api key or JWT>');
       if (!scoped) {
-        const services = orgServices(base.db, base.viewer.orgId, base.config);
+        const services = orgServices(base.db, base.viewer.orgId, base.config, base.models);
         scoped = { ...services, orgId: base.viewer.orgId, loaders: loaders(services) };
       }
       return scoped;

@@ -2,6 +2,7 @@ import { AppError } from '../errors.js';
 import { parseWeblogJson, WeblogFormatError } from '../ingest/nextflow/index.js';
 import { captureWeblogEvent } from '../services/capture/weblog.js';
 import { importTrace } from '../services/capture/trace-import.js';
+import { requestLiveEstimate } from '../jobs/live-estimate.js';
 import { readBody } from './body.js';
 import { requireViewer } from './require-viewer.js';
 import type { RouteDeps } from './routes.js';
@@ -29,6 +30,8 @@ export function weblogHandler(deps: RouteDeps) {
       throw err;
     }
     const outcome = await captureWeblogEvent(deps.database.db, viewer.orgId, event, deps.config.capture);
+    // after the capture committed, so the re-estimate sees it
+    if (outcome.repriceDue) await requestLiveEstimate(deps.database.sql, viewer.orgId, outcome.runId);
     sendJson(rc.res, 200, { ok: true, ...outcome });
   };
 }
@@ -46,6 +49,7 @@ export function traceUploadHandler(deps: RouteDeps) {
       fileName: q.get('fileName'),
       principalId: viewer.principalId,
     });
+    if (report.tasksCreated + report.tasksUpdated > 0) await requestLiveEstimate(deps.database.sql, viewer.orgId, report.runId);
     sendJson(rc.res, 200, report);
   };
 }

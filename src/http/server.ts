@@ -17,6 +17,8 @@ import { formatError } from '../graphql/errors.js';
 import { complexityLimitPlugin } from '../graphql/limits.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../events/bus.js';
+import type PgBoss from 'pg-boss';
+import type { ModelRegistry } from '../models/registry.js';
 import { graphqlHandler } from './graphql-http.js';
 import { Router, sendJson, type RequestContext } from './router.js';
 
@@ -27,6 +29,9 @@ export interface HttpDeps {
   schema: GraphQLSchema;
   verifyJwt: JwtVerifier | undefined;
   events: EventBus;
+  /** Estimation models (built-ins and GCT_MODEL_MODULES) and the job queue, for resolvers. */
+  models: ModelRegistry;
+  boss: PgBoss;
   /** Checks for /readyz: each resolves when its dependency answers. */
   readiness: Record<string, () => Promise<unknown>>;
   /** Extra plain-HTTP endpoints (weblog, uploads, exports) mounted by the app. */
@@ -66,7 +71,7 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
       if (!(err instanceof AppError)) throw err;
       authError = err;
     }
-    return createContext({ viewer, db, config, log: rc.log, requestId: rc.requestId, events: deps.events, authError });
+    return createContext({ viewer, db, config, log: rc.log, requestId: rc.requestId, events: deps.events, models: deps.models, boss: deps.boss, authError });
   };
 
   const router = new Router()
@@ -130,7 +135,7 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
         }
         return true;
       },
-      context: (ctx) => createContext({ viewer: ctx.extra.viewer ?? null, db, config, log, requestId: randomUUID(), events: deps.events }),
+      context: (ctx) => createContext({ viewer: ctx.extra.viewer ?? null, db, config, log, requestId: randomUUID(), events: deps.events, models: deps.models, boss: deps.boss }),
     },
     wss,
   );

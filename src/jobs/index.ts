@@ -2,14 +2,21 @@ import type PgBoss from 'pg-boss';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { ModelRegistry } from '../models/registry.js';
 import { costSyncAllJob, costSyncJob } from './cost-sync.js';
 import { costReconcileJob } from './reconcile.js';
+import { modelsRetrainAllJob, modelsRetrainJob } from './models-retrain.js';
+import { liveEstimateJob } from './live-estimate.js';
+
+export { enqueueRetrain, MODELS_RETRAIN_QUEUE } from './models-retrain.js';
+export { requestLiveEstimate, LIVE_ESTIMATE_QUEUE } from './live-estimate.js';
 
 export interface JobDeps {
   database: Database;
   log: Logger;
   boss: PgBoss;
   config: Config;
+  models: ModelRegistry;
 }
 
 /** One pg-boss queue: its name, what its handler does, and when it runs on its own. */
@@ -22,12 +29,21 @@ export interface JobDefinition<T extends object = object> {
   cron?: string | ((config: Config) => string | undefined);
   /** Queue options (policy, retries, expiry); applied when the queue is created and at every start. */
   queue?: Omit<PgBoss.Queue, 'name'>;
+  /** Worker options (polling interval, batch size); pg-boss's defaults when omitted. */
+  work?: PgBoss.WorkOptions;
   handler: (data: T, deps: JobDeps) => Promise<unknown>;
 }
 
 /** Every background queue, in one list. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const definitions: readonly JobDefinition<any>[] = [costSyncJob, costSyncAllJob, costReconcileJob];
+export const definitions: readonly JobDefinition<any>[] = [
+  costSyncJob,
+  costSyncAllJob,
+  costReconcileJob,
+  modelsRetrainJob,
+  modelsRetrainAllJob,
+  liveEstimateJob,
+];
 
 /** Creates every queue (any role may enqueue) and, for worker roles, starts handlers and schedules. */
 export async function registerJobs(boss: PgBoss, deps: JobDeps, runWorkers: boolean): Promise<void> {
@@ -36,7 +52,7 @@ export async function registerJobs(boss: PgBoss, deps: JobDeps, runWorkers: bool
     // createQueue leaves an existing queue as it was
     if (job.queue) await boss.updateQueue(job.name, { ...job.queue, name: job.name });
     if (!runWorkers) continue;
-    await boss.work<object>(job.name, async (jobs) => {
+    await boss.work<object>(job.name, job.work ?? {}, async (jobs) => {
       for (const j of jobs) {
         const log = deps.log.child({ job: job.name, jobId: j.id });
         log.info('job started');

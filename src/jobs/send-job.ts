@@ -40,3 +40,14 @@ export async function sendJob(sql: postgres.Sql | postgres.TransactionSql, name:
   if (!id) throw new Error(`pg-boss did not accept a job for queue ${JSON.stringify(name)} (does the queue exist?)`);
   return id;
 }
+
+/**
+ * Enqueues at most one job per `key` per `seconds` slot, without losing the last request: when the
+ * current slot has its job, this one goes to the next slot (starting then), and when that is taken
+ * too, the job already waiting there will run after this request and see its change. Call it after
+ * the change commits, so the job that runs can see it. Returns the job id, or null when a waiting
+ * job covers this request.
+ */
+export async function sendDebouncedJob(sql: postgres.Sql | postgres.TransactionSql, name: string, data: object, seconds: number, key: string): Promise<string | null> {
+  return sender.sendDebounced(name, data, { db: adapter(sql) }, seconds, key);
+}

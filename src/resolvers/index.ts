@@ -10,5 +10,23 @@ import {
   EstimateAccuracyResolver, EstimateErrorResolver, ReconciliationResolver, RunCostBreakdownResolver, RunCostResolver,
 } from './reconciliation.resolver.js';
 
-export const resolvers: NonEmptyArray<Function> = [MeResolver, ProjectResolver, PrincipalResolver, RunResolver, PoolResolver, CostConnectionResolver, CostSyncResolver, CostResolver, CostImportResolver,
-  ReconciliationResolver, RunCostResolver, RunCostBreakdownResolver, EstimateErrorResolver, EstimateAccuracyResolver];
+import { EstimateResolver } from './estimate.resolver.js';
+
+/** One resolver class a line: branches that add resolvers then merge without conflicts. */
+export const resolvers: NonEmptyArray<Function> = [
+  MeResolver,
+  ProjectResolver,
+  PrincipalResolver,
+  RunResolver,
+  PoolResolver,
+  CostConnectionResolver,
+  CostSyncResolver,
+  CostResolver,
+  CostImportResolver,
+  ReconciliationResolver,
+  RunCostResolver,
+  RunCostBreakdownResolver,
+  EstimateErrorResolver,
+  EstimateAccuracyResolver,
+  EstimateResolver,
+];

@@ -1,9 +1,10 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import type { Context } from '../graphql/context.js';
 import type { RunRow } from '../db/schema/index.js';
 import { Money, money, toConnection } from '../schema/common.js';
 import { Pipeline, RegisterRunInput, Run, RunConnection, RunsArgs } from '../schema/run.js';
 import { Project } from '../schema/project.js';
+import { RunEstimate } from '../schema/estimate.js';
 import { ProcessSummary, SampleSummary, TaskConnection, TasksArgs } from '../schema/task.js';
 import type { Delivered } from '../events/bus.js';
 import { RUN_UPDATED } from '../services/capture/run-events.js';
@@ -23,9 +24,13 @@ export class RunResolver {
   }
 
   @Authorized('ANALYST')
-  @Mutation(() => Run, { description: 'A LIMS announces a run before launch and gets the id to pass to Nextflow' })
-  registerRun(@Arg('input', () => RegisterRunInput) input: RegisterRunInput, @Ctx() ctx: Context) {
-    return ctx.org().runs.register(input);
+  @Mutation(() => Run, {
+    description: 'A LIMS announces a run before launch and gets the id to pass to Nextflow. With a sampleCount, the quote (see `estimate`) is stored as its estimatedCost',
+  })
+  async registerRun(@Arg('input', () => RegisterRunInput) input: RegisterRunInput, @Ctx() ctx: Context) {
+    const org = ctx.org();
+    const run = await org.runs.register(input);
+    return org.estimates.quoteRun(run, { ...input, samples: input.sampleCount });
   }
 
   @Authorized()
@@ -69,6 +74,11 @@ export class RunResolver {
   @FieldResolver(() => Money, { nullable: true })
   estimatedCost(@Root() run: RunRow) {
     return money(run.estimatedCost, run.currency);
+  }
+
+  @FieldResolver(() => [RunEstimate], { description: 'Estimate history of the run (QUOTE and LIVE), newest first' })
+  estimates(@Root() run: RunRow, @Arg('first', () => Int, { defaultValue: 20 }) first: number, @Ctx() ctx: Context) {
+    return ctx.org().loaders.runEstimates(first).load(run.id);
   }
 
   @FieldResolver(() => Money, { nullable: true })

@@ -10,3 +10,5 @@ export * from './imports.js';
 export * from './connections.js';
 export * from './alerts.js';
 export * from './allocations.js';
+export * from './model-versions.js';
+export * from './pipeline-profiles.js';

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { date, index, integer, numeric, char, pgTable, text, uniqueIndex, bigint } from 'drizzle-orm/pg-core';
 import { timestamps } from './columns.js';
 import { vmPriorityEnum } from './runs.js';
@@ -22,6 +23,8 @@ export const prices = pgTable(
   (t) => [
     uniqueIndex('prices_lookup_key').on(t.provider, t.region, t.vmSize, t.priority, t.effectiveFrom),
     index('prices_size_idx').on(t.vmSize),
+    // VM sizes are matched case-insensitively (pools are typed by people), once per priced task
+    index('prices_provider_size_ci_idx').on(t.provider, sql`lower(${t.vmSize})`),
   ],
 );
 

@@ -11,6 +11,8 @@ export interface WeblogOutcome {
   runCreated: boolean;
   taskCreated: boolean;
   taskUpdated: boolean;
+  /** A task finished (or the workflow did): the run's live estimate is due (see requestLiveEstimate). */
+  repriceDue: boolean;
 }
 
 /**
@@ -42,6 +44,8 @@ export async function captureWeblogEvent(db: Db, orgId: string, event: WeblogEve
     }
     // NOTIFY inside the transaction is delivered on commit, and not at all on rollback
     await publishRunUpdated(tx, orgId, run.id);
-    return { runId: run.id, runCreated: created, taskCreated: outcome.created > 0, taskUpdated: outcome.updated > 0 };
+    const changed = outcome.created > 0 || outcome.updated > 0;
+    const repriceDue = (event.event === 'process_completed' && changed) || event.event === 'completed';
+    return { runId: run.id, runCreated: created, taskCreated: outcome.created > 0, taskUpdated: outcome.updated > 0, repriceDue };
   });
 }

@@ -1,5 +1,6 @@
 CREATE TYPE "public"."allocation_kind" AS ENUM('TASK', 'IDLE', 'UNALLOCATED');--> statement-breakpoint
 CREATE TYPE "public"."reconciliation_status" AS ENUM('RUNNING', 'SUCCEEDED', 'FAILED');--> statement-breakpoint
+CREATE TYPE "public"."model_scope" AS ENUM('PIPELINE', 'PROCESS');--> statement-breakpoint
 CREATE TABLE "allocations" (
 	"org_id" uuid NOT NULL,
 	"id" bigint GENERATED ALWAYS AS IDENTITY (sequence name "allocations_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
@@ -62,13 +63,54 @@ CREATE TABLE "reconciliations" (
 	CONSTRAINT "reconciliations_pkey" PRIMARY KEY("org_id","id")
 );
 --> statement-breakpoint
+CREATE TABLE "model_versions" (
+	"org_id" uuid NOT NULL,
+	"id" uuid DEFAULT gen_random_uuid() NOT NULL,
+	"model_name" text NOT NULL,
+	"model_version" text NOT NULL,
+	"target" text NOT NULL,
+	"scope" "model_scope" NOT NULL,
+	"pipeline" text NOT NULL,
+	"process" text DEFAULT '' NOT NULL,
+	"state" jsonb NOT NULL,
+	"mape" double precision,
+	"median_ape" double precision,
+	"bias" double precision,
+	"coverage" double precision,
+	"n_train" integer NOT NULL,
+	"n_test" integer NOT NULL,
+	"champion" boolean DEFAULT false NOT NULL,
+	"trained_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "model_versions_pkey" PRIMARY KEY("org_id","id")
+);
+--> statement-breakpoint
+CREATE TABLE "pipeline_profiles" (
+	"org_id" uuid NOT NULL,
+	"pipeline" text NOT NULL,
+	"process" text NOT NULL,
+	"tasks_per_sample" double precision NOT NULL,
+	"cpus" double precision,
+	"memory_bytes" double precision,
+	"position" double precision,
+	"vm_size" text,
+	"runs" integer NOT NULL,
+	"tasks" integer NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "pipeline_profiles_pkey" PRIMARY KEY("org_id","pipeline","process")
+);
+--> statement-breakpoint
 ALTER TABLE "allocations" ADD CONSTRAINT "allocations_org_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "estimate_errors" ADD CONSTRAINT "estimate_errors_org_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "estimate_errors" ADD CONSTRAINT "estimate_errors_run_fk" FOREIGN KEY ("org_id","run_id") REFERENCES "public"."runs"("org_id","id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "reconciliations" ADD CONSTRAINT "reconciliations_org_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "model_versions" ADD CONSTRAINT "model_versions_org_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pipeline_profiles" ADD CONSTRAINT "pipeline_profiles_org_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "allocations_org_period_idx" ON "allocations" USING btree ("org_id","charge_period_start");--> statement-breakpoint
 CREATE INDEX "allocations_org_run_idx" ON "allocations" USING btree ("org_id","run_id");--> statement-breakpoint
 CREATE INDEX "allocations_org_line_idx" ON "allocations" USING btree ("org_id","cost_record_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "estimate_errors_org_estimate_key" ON "estimate_errors" USING btree ("org_id","estimate_id");--> statement-breakpoint
 CREATE INDEX "estimate_errors_org_pipeline_model_idx" ON "estimate_errors" USING btree ("org_id","pipeline_id","model_name","model_version");--> statement-breakpoint
-CREATE INDEX "reconciliations_org_started_idx" ON "reconciliations" USING btree ("org_id","started_at","id");
+CREATE INDEX "reconciliations_org_started_idx" ON "reconciliations" USING btree ("org_id","started_at","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "model_versions_champion_key" ON "model_versions" USING btree ("org_id","target","scope","pipeline","process") WHERE "model_versions"."champion";--> statement-breakpoint
+CREATE INDEX "model_versions_org_trained_idx" ON "model_versions" USING btree ("org_id","trained_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "prices_provider_size_ci_idx" ON "prices" USING btree ("provider",lower("vm_size"));

@@ -1,0 +1,48 @@
+import { sql } from 'drizzle-orm';
+import { boolean, doublePrecision, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { orgId, tstz, uuidPk } from './columns.js';
+import { organizations } from './organizations.js';
+
+/** PIPELINE: fitted on every task of a pipeline; PROCESS: on one process of a pipeline. */
+export const modelScopeEnum = pgEnum('model_scope', ['PIPELINE', 'PROCESS']);
+
+/**
+ * One fit of one model on one scope of an organization's history, with what its time-ordered
+ * holdout measured. Versions are kept; at most one champion per (target, scope, pipeline, process):
+ * the fit quotes use.
+ */
+export const modelVersions = pgTable(
+  'model_versions',
+  {
+    orgId: orgId(),
+    id: uuidPk(),
+    modelName: text('model_name').notNull(),
+    /** The model code's own version (EstimationModel.version). */
+    modelVersion: text('model_version').notNull(),
+    target: text('target').notNull(),
+    scope: modelScopeEnum('scope').notNull(),
+    pipeline: text('pipeline').notNull(),
+    /** '' for PIPELINE scope. */
+    process: text('process').notNull().default(''),
+    /** The fitted state, as the model returned it (JSON-serialisable by contract). */
+    state: jsonb('state').$type<unknown>().notNull(),
+    /** Holdout metrics (fractions; null when no scored sample had a non-zero actual). */
+    mape: doublePrecision('mape'),
+    medianApe: doublePrecision('median_ape'),
+    bias: doublePrecision('bias'),
+    coverage: doublePrecision('coverage'),
+    nTrain: integer('n_train').notNull(),
+    nTest: integer('n_test').notNull(),
+    champion: boolean('champion').notNull().default(false),
+    trainedAt: tstz('trained_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ name: 'model_versions_pkey', columns: [t.orgId, t.id] }),
+    foreignKey({ name: 'model_versions_org_fk', columns: [t.orgId], foreignColumns: [organizations.id] }).onDelete('cascade'),
+    uniqueIndex('model_versions_champion_key').on(t.orgId, t.target, t.scope, t.pipeline, t.process).where(sql`${t.champion}`),
+    index('model_versions_org_trained_idx').on(t.orgId, t.trainedAt.desc()),
+  ],
+);
+
+export type ModelVersionRow = typeof modelVersions.$inferSelect;
+export type ModelScope = (typeof modelScopeEnum.enumValues)[number];

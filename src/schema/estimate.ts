@@ -1,0 +1,128 @@
+import { IsIn, IsObject, IsOptional, Length, Max, Min } from 'class-validator';
+import { GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
+import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { modelScopeEnum, type ModelScope } from '../db/schema/model-versions.js';
+import type { VmPriority } from '../db/schema/runs.js';
+import { MODEL_TARGETS } from '../models/model.js';
+import { DecimalScalar } from './scalars.js';
+import { VmPriorityEnum } from './task.js';
+
+export const ModelScopeEnum = Object.fromEntries(modelScopeEnum.enumValues.map((s) => [s, s])) as { [K in ModelScope]: K };
+registerEnumType(ModelScopeEnum, { name: 'ModelScope', description: 'PIPELINE: fitted on all tasks of a pipeline; PROCESS: on one process of it' });
+
+export const EstimateBasisEnum = { PRICE_SHEET: 'PRICE_SHEET', CHAMPION: 'CHAMPION' } as const;
+registerEnumType(EstimateBasisEnum, {
+  name: 'EstimateBasis',
+  description: 'PRICE_SHEET: no trained model for the pipeline, the price-sheet rule over stated assumptions; CHAMPION: the champion model of the pipeline',
+});
+
+@ObjectType({ description: 'An estimation model the server can use: a built-in or one loaded from GCT_MODEL_MODULES' })
+export class RegisteredModel {
+  @Field(() => String) name!: string;
+  @Field(() => String, { description: "The model code's version" }) version!: string;
+  @Field(() => String, { description: `What it predicts per task: ${MODEL_TARGETS.join(', ')}` }) target!: string;
+  @Field(() => Boolean, { description: 'Shipped with the server (false: a user module)' }) builtin!: boolean;
+}
+
+@ObjectType({ description: 'One fit of a model on a scope of the history, with its time-ordered holdout metrics (fractions: 0.25 = 25 %)' })
+export class ModelVersion {
+  @Field(() => ID) id!: string;
+  @Field(() => String) modelName!: string;
+  @Field(() => String) modelVersion!: string;
+  @Field(() => String) target!: string;
+  @Field(() => ModelScopeEnum) scope!: ModelScope;
+  @Field(() => String) pipeline!: string;
+  @Field(() => String, { description: "'' for PIPELINE scope" }) process!: string;
+  @Field(() => Float, { nullable: true, description: 'Mean absolute percentage error on the holdout' }) mape!: number | null;
+  @Field(() => Float, { nullable: true }) medianApe!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Σpredicted / Σactual − 1 on the holdout' }) bias!: number | null;
+  @Field(() => Float, { nullable: true, description: "Share of holdout values inside the model's 80 % interval" }) coverage!: number | null;
+  @Field(() => Int) nTrain!: number;
+  @Field(() => Int) nTest!: number;
+  @Field(() => Boolean, { description: 'The version quotes use for this target and scope' }) champion!: boolean;
+  @Field(() => Date) trainedAt!: Date;
+}
+
+@InputType()
+export class ModelFilterInput {
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) pipeline?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @IsIn([...MODEL_TARGETS]) target?: string | null;
+  @Field(() => Boolean, { nullable: true }) @IsOptional() championOnly?: boolean | null;
+}
+
+@ArgsType()
+export class ModelsArgs {
+  @Field(() => ModelFilterInput, { nullable: true }) @IsOptional() filter?: ModelFilterInput | null;
+  @Field(() => Int, { defaultValue: 100, description: 'Newest first, at most 1000' }) @Min(1) @Max(1000) first!: number;
+}
+
+@InputType()
+export class EstimateInput {
+  @Field(() => String, { description: 'e.g. nf-core/rnaseq' }) @Length(1, 200) pipeline!: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 100) revision?: string | null;
+  @Field(() => Int) @Min(0) @Max(1_000_000) samples!: number;
+  @Field(() => GraphQLSafeInt, { nullable: true }) @IsOptional() @Min(0) inputBytes?: number | null;
+  @Field(() => String, { nullable: true, description: 'Cloud region, e.g. westeurope; prices fall back to the reference region (reported)' }) @IsOptional() @Length(1, 64) region?: string | null;
+  @Field(() => VmPriorityEnum, { nullable: true, defaultValue: 'DEDICATED' }) @IsOptional() priority?: VmPriority | null;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Pipeline parameters (recorded with the quote)' }) @IsOptional() @IsObject() params?: Record<string, unknown> | null;
+}
+
+@ObjectType({ description: 'The model behind an estimate and what its holdout measured (null for the price-sheet rule)' })
+export class EstimateModelInfo {
+  @Field(() => String) name!: string;
+  @Field(() => String) version!: string;
+  @Field(() => String) target!: string;
+  @Field(() => Float, { nullable: true }) mape!: number | null;
+  @Field(() => Float, { nullable: true }) medianApe!: number | null;
+  @Field(() => Float, { nullable: true }) bias!: number | null;
+  @Field(() => Float, { nullable: true }) coverage!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Samples the version was trained on' }) nTrain!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Holdout samples its metrics come from' }) nTest!: number | null;
+  @Field(() => Date, { nullable: true }) trainedAt!: Date | null;
+}
+
+@ObjectType()
+export class ProcessEstimate {
+  @Field(() => String) process!: string;
+  @Field(() => Float, { description: 'Expected tasks of the process' }) tasks!: number;
+  @Field(() => Float, { description: 'Predicted runtime of one task' }) runtimeMs!: number;
+  @Field(() => String) vmSize!: string;
+  @Field(() => DecimalScalar) value!: string;
+  @Field(() => DecimalScalar) low!: string;
+  @Field(() => DecimalScalar) high!: string;
+  @Field(() => String, { description: 'name@version of the model that predicted the runtime' }) model!: string;
+}
+
+@ObjectType({ description: 'What a run is expected to cost, with an 80 % interval' })
+export class Estimate {
+  @Field(() => DecimalScalar) value!: string;
+  @Field(() => DecimalScalar) low!: string;
+  @Field(() => DecimalScalar) high!: string;
+  @Field(() => String, { description: 'ISO 4217' }) currency!: string;
+  @Field(() => EstimateBasisEnum) basis!: keyof typeof EstimateBasisEnum;
+  @Field(() => String, { description: 'Why this basis, and what was assumed' }) note!: string;
+  @Field(() => String, { description: 'held-out (model residuals) or default (no history: a wide 0.5×–2× band)' }) intervalMethod!: string;
+  @Field(() => EstimateModelInfo) model!: EstimateModelInfo;
+  @Field(() => [ProcessEstimate], { description: 'Per process, when the model has one (empty for PRICE_SHEET)' }) processes!: ProcessEstimate[];
+  @Field(() => String, { description: 'Region whose prices were used' }) priceRegion!: string;
+  @Field(() => Boolean, { description: 'True when the requested region has no prices and the reference region’s were used' }) regionFallback!: boolean;
+  @Field(() => Boolean, { description: 'True when SPOT was priced at the LOW_PRIORITY rate' }) priorityFallback!: boolean;
+}
+
+export const EstimateKindEnum = { QUOTE: 'QUOTE', LIVE: 'LIVE', TASK: 'TASK' } as const;
+registerEnumType(EstimateKindEnum, { name: 'EstimateKind', description: 'QUOTE before launch, LIVE while running (spent + predicted remainder), TASK for one finished task' });
+
+@ObjectType({ description: "One stored estimate of a run (history: a new figure is a new row)" })
+export class RunEstimate {
+  @Field(() => ID) id!: string;
+  @Field(() => ID, { nullable: true }) runId!: string | null;
+  @Field(() => EstimateKindEnum) kind!: keyof typeof EstimateKindEnum;
+  @Field(() => String) modelName!: string;
+  @Field(() => String) modelVersion!: string;
+  @Field(() => DecimalScalar) value!: string;
+  @Field(() => DecimalScalar, { nullable: true }) low!: string | null;
+  @Field(() => DecimalScalar, { nullable: true }) high!: string | null;
+  @Field(() => String) currency!: string;
+  @Field(() => GraphQLJSONObject, { description: 'What the figure was computed from (LIVE: spent, remainder, basis, finishedTasks)' }) features!: Record<string, unknown>;
+  @Field(() => Date) createdAt!: Date;
+}

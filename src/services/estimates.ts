@@ -1,0 +1,267 @@
+/**
+ * Quotes: what a run of a pipeline will cost before it starts.
+ *
+ * With no trained model for the pipeline (no history, or history not yet retrained), the quote is
+ * the price-sheet rule over a stated assumption: each sample needs `defaultVmHoursPerSample` hours of
+ * a whole `defaultVmSize` VM (settings), and the answer says so (`basis: PRICE_SHEET`). Its interval is
+ * the library's wide default (0.5×–2×), labelled `default`, because there are no residuals to measure.
+ *
+ * With a champion runtime model, per process of the pipeline's profile (pipeline_profiles, written
+ * by the retrain from the pipeline's finished runs):
+ * 1. tasks = median over finished runs of (the process's tasks per sample) × samples;
+ * 2. the task's typical features (median cpus and memory requested, the usual VM size), with the
+ *    quote's input bytes per sample and sample count;
+ * 3. runtime from the process's PROCESS champion, else the PIPELINE champion, with its interval;
+ * 4. cost = tasks × price-sheet(runtime) on that VM's price for the quote's region and priority.
+ * The run's interval sums the processes' bounds (processes taken as moving together, the cautious
+ * choice). The answer names the PIPELINE champion and its holdout metrics.
+ */
+import type { Db } from '../db/client.js';
+import type { EstimationSettings } from '../config.js';
+import { estimates, pipelineProfiles, runs, type ModelVersionRow, type PipelineProfileRow, type RunRow, type VmPriority } from '../db/schema/index.js';
+import { and, eq } from 'drizzle-orm';
+import { AppError, badInput } from '../errors.js';
+import {
+  applyInterval, calibrateFromRatios, priceDuration, priceSheetModel, toDecimalString, type EstimationModel, type Features, type Prediction, type VmPrice,
+} from '../models/index.js';
+import type { ModelRegistry } from '../models/registry.js';
+import { ModelService } from './model-versions.js';
+import { PriceService, type PriceAnswer } from './prices.js';
+
+export interface QuoteInput {
+  pipeline: string;
+  revision?: string | null;
+  samples: number;
+  inputBytes?: number | null;
+  region?: string | null;
+  priority?: VmPriority | null;
+  params?: Record<string, unknown> | null;
+}
+
+export type QuoteBasis = 'PRICE_SHEET' | 'CHAMPION';
+
+export interface QuoteModel {
+  name: string;
+  version: string;
+  target: string;
+  /** Holdout metrics of the version used; null for the price-sheet rule. */
+  mape: number | null;
+  medianApe: number | null;
+  bias: number | null;
+  coverage: number | null;
+  nTrain: number | null;
+  nTest: number | null;
+  trainedAt: Date | null;
+}
+
+export interface ProcessQuote {
+  process: string;
+  tasks: number;
+  runtimeMs: number;
+  vmSize: string;
+  value: number;
+  low: number;
+  high: number;
+  model: string;
+}
+
+export interface Quote {
+  value: number;
+  low: number;
+  high: number;
+  currency: string;
+  basis: QuoteBasis;
+  /** Why this basis, and what was assumed. */
+  note: string;
+  /** How the interval was obtained: `held-out` residuals of the champion, or the no-history `default`. */
+  intervalMethod: string;
+  model: QuoteModel;
+  processes: ProcessQuote[];
+  /** The region whose prices were used, and whether it differs from the one asked for. */
+  priceRegion: string;
+  regionFallback: boolean;
+  priorityFallback: boolean;
+  features: Record<string, unknown>;
+}
+
+const MAX_SAMPLES = 1_000_000;
+
+export class EstimateService {
+  private readonly prices: PriceService;
+  private readonly models: ModelService;
+
+  constructor(
+    private readonly db: Db,
+    private readonly orgId: string,
+    private readonly registry: ModelRegistry,
+    private readonly settings: EstimationSettings,
+  ) {
+    this.prices = new PriceService(db);
+    this.models = new ModelService(db, orgId, registry, settings);
+  }
+
+  async quote(input: QuoteInput, at: Date = new Date()): Promise<Quote> {
+    if (input.pipeline.trim() === '') throw badInput('pipeline', 'must not be empty');
+    if (!Number.isInteger(input.samples) || input.samples < 0 || input.samples > MAX_SAMPLES) throw badInput('samples', `must be an integer from 0 to ${MAX_SAMPLES}`);
+    if (input.inputBytes != null && !(input.inputBytes >= 0)) throw badInput('inputBytes', 'must not be negative');
+    const region = input.region?.trim().toLowerCase() || null;
+    const features = { pipeline: input.pipeline, revision: input.revision ?? null, samples: input.samples, inputBytes: input.inputBytes ?? null, region, priority: input.priority ?? 'DEDICATED' };
+    const champions = await this.models.champions(input.pipeline, 'runtimeMs');
+    const pipelineChampion = champions.find((c) => c.scope === 'PIPELINE');
+    let why = 'no trained model for this pipeline yet';
+    if (pipelineChampion && !this.registry.has(pipelineChampion.modelName)) why = `its champion ${pipelineChampion.modelName} is no longer registered`;
+    else if (pipelineChampion) {
+      const quote = await this.fromChampion(input, region, pipelineChampion, champions, at, features);
+      if (quote) return quote;
+      why = 'no succeeded run of this pipeline to profile its processes from';
+    }
+    return this.fromPriceSheet(input, region, at, features, why);
+  }
+
+  private async price(vmSize: string, region: string | null, priority: VmPriority | null | undefined, at: Date, field: string): Promise<PriceAnswer> {
+    const answer = await this.prices.lookup({ provider: 'azure', region, vmSize, priority: priority ?? 'DEDICATED', date: at });
+    if (!answer) throw badInput(field, `no price for VM size ${vmSize} (${priority ?? 'DEDICATED'}) in ${region ?? 'the reference region'} on ${at.toISOString().slice(0, 10)}`);
+    return answer;
+  }
+
+  private async fromPriceSheet(input: QuoteInput, region: string | null, at: Date, features: Record<string, unknown>, why: string): Promise<Quote> {
+    const { defaultVmSize, defaultVmHoursPerSample } = this.settings;
+    const p = await this.price(defaultVmSize, region, input.priority, at, 'region');
+    const vm = vmOf(p);
+    const value = input.samples * priceDuration({ cpus: vm.vcpus, memoryBytes: null }, vm, defaultVmHoursPerSample * 3_600_000);
+    const cal = calibrateFromRatios([], 0.8, 'default');
+    const { low, high } = applyInterval(value, cal);
+    return {
+      value, low, high,
+      currency: p.price.currency,
+      basis: 'PRICE_SHEET',
+      note: `price-sheet: ${why}; assumed ${defaultVmHoursPerSample} h of a whole ${defaultVmSize} per sample (GCT_QUOTE_DEFAULT_VM_HOURS_PER_SAMPLE, GCT_QUOTE_DEFAULT_VM_SIZE)`,
+      intervalMethod: cal.method,
+      model: { name: priceSheetModel.name, version: priceSheetModel.version, target: priceSheetModel.target, mape: null, medianApe: null, bias: null, coverage: null, nTrain: null, nTest: null, trainedAt: null },
+      processes: [],
+      priceRegion: p.price.region,
+      regionFallback: p.regionFallback,
+      priorityFallback: p.priorityFallback,
+      features,
+    };
+  }
+
+  /** The pipeline's per-process profile, as the last retrain left it. */
+  private async profiles(pipeline: string): Promise<PipelineProfileRow[]> {
+    return this.db
+      .select()
+      .from(pipelineProfiles)
+      .where(and(eq(pipelineProfiles.orgId, this.orgId), eq(pipelineProfiles.pipeline, pipeline)))
+      .orderBy(pipelineProfiles.process);
+  }
+
+  private async fromChampion(
+    input: QuoteInput, region: string | null, champion: ModelVersionRow, champions: ModelVersionRow[], at: Date, features: Record<string, unknown>,
+  ): Promise<Quote | null> {
+    const profiles = await this.profiles(input.pipeline);
+    if (profiles.length === 0) return null;
+    const byProcess = new Map(champions.filter((c) => c.scope === 'PROCESS' && this.registry.has(c.modelName)).map((c) => [c.process, c]));
+    const sizes = [...new Set(profiles.map((p) => p.vmSize ?? this.settings.defaultVmSize))];
+    const answers = await this.prices.lookupMany(sizes.map((vmSize) => ({ provider: 'azure', region, vmSize, priority: input.priority ?? 'DEDICATED', date: at })));
+    const priceOf = new Map(sizes.map((s, i) => [s, answers[i]]));
+    const perSampleBytes = input.inputBytes != null && input.samples > 0 ? input.inputBytes / input.samples : null;
+    const processes: ProcessQuote[] = [];
+    let anyPrice: PriceAnswer | null = null;
+    for (const p of profiles) {
+      const vmSize = p.vmSize ?? this.settings.defaultVmSize;
+      const answer = priceOf.get(vmSize);
+      if (!answer) throw badInput('region', `no price for VM size ${vmSize} (used by ${p.process}) in ${region ?? 'the reference region'}`);
+      anyPrice ??= answer;
+      const version = byProcess.get(p.process) ?? champion;
+      const model = this.registry.get(version.modelName) as EstimationModel<unknown>;
+      const f: Features = { process: p.process, inputBytes: perSampleBytes, sampleCount: input.samples, cpus: p.cpus, memoryBytes: p.memoryBytes, attempt: 1, position: p.position };
+      const runtime = model.predict(f, version.state);
+      const tasks = p.tasksPerSample * input.samples;
+      const vm = vmOf(answer);
+      const cost = (ms: number) => tasks * taskCost({ cpus: p.cpus, memoryBytes: p.memoryBytes }, vm, ms);
+      processes.push({ process: p.process, tasks, runtimeMs: runtime.value, vmSize, value: cost(runtime.value), low: cost(Math.max(0, runtime.low)), high: cost(runtime.high), model: `${version.modelName}@${version.modelVersion}` });
+    }
+    const sum = (k: keyof Prediction) => processes.reduce((a, p) => a + p[k], 0);
+    const p = anyPrice!;
+    return {
+      value: sum('value'), low: sum('low'), high: sum('high'),
+      currency: p.price.currency,
+      basis: 'CHAMPION',
+      note: `champion runtime model of ${input.pipeline}, priced with the price-sheet rule per process`,
+      intervalMethod: 'held-out',
+      model: {
+        name: champion.modelName, version: champion.modelVersion, target: champion.target,
+        mape: champion.mape, medianApe: champion.medianApe, bias: champion.bias, coverage: champion.coverage,
+        nTrain: champion.nTrain, nTest: champion.nTest, trainedAt: champion.trainedAt,
+      },
+      processes,
+      priceRegion: p.price.region,
+      regionFallback: answers.some((a) => a?.regionFallback),
+      priorityFallback: answers.some((a) => a?.priorityFallback),
+      features,
+    };
+  }
+
+  /**
+   * The quote `registerRun` stores on a new run (when it says how many samples). A run whose quote
+   * cannot be priced (no price for the region's VM sizes) is still registered, without an estimate:
+   * the LIMS needs the run id more than the figure.
+   */
+  async quoteRun(run: RunRow, input: Omit<QuoteInput, 'samples'> & { samples: number | null | undefined }): Promise<RunRow> {
+    if (input.samples == null) return run;
+    let quote: Quote;
+    try {
+      quote = await this.quote({ ...input, samples: input.samples }, run.createdAt);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'BAD_USER_INPUT') return run;
+      throw err;
+    }
+    return this.storeQuote(run, quote);
+  }
+
+  /** Stores a quote as the run's QUOTE estimate and its current estimated cost, in one transaction. */
+  async storeQuote(run: RunRow, quote: Quote): Promise<RunRow> {
+    return this.db.transaction(async (tx) => {
+      await tx.insert(estimates).values({
+        orgId: this.orgId,
+        runId: run.id,
+        kind: 'QUOTE',
+        modelName: quote.model.name,
+        modelVersion: quote.model.version,
+        value: toDecimalString(quote.value),
+        low: toDecimalString(quote.low),
+        high: toDecimalString(quote.high),
+        currency: quote.currency,
+        // the breakdown is kept so estimate errors can later be measured per process, not only per run
+        features: {
+          ...quote.features,
+          basis: quote.basis,
+          priceRegion: quote.priceRegion,
+          regionFallback: quote.regionFallback,
+          modelMape: quote.model.mape,
+          processes: quote.processes.map((p) => ({ process: p.process, tasks: p.tasks, value: p.value, model: p.model })),
+        },
+      });
+      const [row] = await tx
+        .update(runs)
+        .set({ estimatedCost: toDecimalString(quote.value), currency: quote.currency, updatedAt: new Date() })
+        .where(and(eq(runs.orgId, this.orgId), eq(runs.id, run.id)))
+        .returning();
+      return row;
+    });
+  }
+}
+
+export function vmOf(answer: PriceAnswer): VmPrice {
+  return { vcpus: answer.price.vcpus, memoryGib: Number(answer.price.memoryGib), pricePerHour: answer.price.pricePerHour };
+}
+
+/** The price-sheet rule; a request larger than the VM pays for the whole VM (it would get one to itself). */
+export function taskCost(task: { cpus: number | null; memoryBytes: number | null }, vm: VmPrice, ms: number): number {
+  try {
+    return priceDuration(task, vm, ms);
+  } catch (err) {
+    if (err instanceof RangeError && /does not fit/.test(err.message)) return priceDuration({ cpus: vm.vcpus, memoryBytes: null }, vm, ms);
+    throw err;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Training history: what past completed tasks of an organization looked like before they ran
+ * (features) and what they turned out to need (runtime, peak memory, price-sheet cost). One SQL
+ * query; costs are computed in SQL numeric with the same rule and fallbacks as PriceService.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import type { Features, ModelTarget, TrainingSample } from '../models/index.js';
+import { REFERENCE_REGION } from './prices.js';
+
+export interface HistoryTask {
+  pipeline: string;
+  runId: string;
+  process: string;
+  features: Features;
+  runtimeMs: number | null;
+  peakRssBytes: number | null;
+  /** Price-sheet cost of the task (null when its VM size or price is unknown). */
+  cost: number | null;
+  vmSize: string | null;
+  at: number;
+}
+
+interface Row {
+  pipeline: string;
+  run_id: string;
+  process: string;
+  tag: string | null;
+  sample: string | null;
+  sample_count: number | null;
+  input_per_sample: number | null;
+  cpus: number | null;
+  memory_bytes: string | null;
+  attempt: number;
+  position: string;
+  realtime_ms: string | null;
+  peak_rss: string | null;
+  vm_size: string | null;
+  cost: string | null;
+  at: string;
+}
+
+const num = (v: string | number | null) => (v === null ? null : Number(v));
+
+/**
+ * Joins `pr` (price_per_hour, vcpus, memory_gib, currency) to tasks `t` of runs `r`: the price of the
+ * task's VM size and tier in its pool's region (else the run's), in force when it started, with
+ * PriceService's fallbacks (reference region, SPOT → LOW_PRIORITY, earliest price for older tasks).
+ * Null when the size is unknown.
+ */
+export function taskPriceJoin(): SQL {
+  const reference = REFERENCE_REGION.azure;
+  return sql`left join pools po on po.org_id = t.org_id and po.name = t.pool
+    left join lateral (
+      select p.price_per_hour, p.vcpus, p.memory_gib, p.currency from prices p
+      where p.provider = coalesce(po.provider, 'azure') and lower(p.vm_size) = lower(t.vm_size)
+        and p.region in (coalesce(po.region, r.region, ${reference}), ${reference})
+        and (p.priority = coalesce(t.priority, 'DEDICATED') or (t.priority = 'SPOT' and p.priority = 'LOW_PRIORITY'))
+      order by (p.effective_from <= coalesce(t.started_at, now())::date) desc,
+               (p.region = coalesce(po.region, r.region, ${reference})) desc, (p.priority = coalesce(t.priority, 'DEDICATED')) desc,
+               case when p.effective_from <= coalesce(t.started_at, now())::date then p.effective_from end desc, p.effective_from
+      limit 1
+    ) pr on t.vm_size is not null`;
+}
+
+/**
+ * The price-sheet rule in SQL numeric, over `t` and `pr`: price × max(cpu share, memory share) × hours,
+ * the share capped at the whole VM. Wall time: realtime, else the duration, else completed − started.
+ */
+export function taskCostSql(): SQL {
+  return sql`(pr.price_per_hour
+    * least(1, greatest(coalesce(t.cpus, 1)::numeric / pr.vcpus, coalesce(t.memory_bytes, 0)::numeric / (pr.memory_gib * 1073741824)))
+    * coalesce(t.realtime_ms, t.duration_ms, (extract(epoch from t.completed_at - t.started_at) * 1000)::bigint) / 3600000)`;
+}
+
+/** Completed tasks of the organization's runs (of one pipeline, when given), oldest first. */
+export async function taskHistory(db: Db, orgId: string, pipeline?: string): Promise<HistoryTask[]> {
+  const rows = (await db.execute(sql`
+    select pl.name as pipeline, t.run_id, t.process, t.tag, t.sample, r.sample_count,
+           (r.input_bytes::float8 / nullif(r.sample_count, 0)) as input_per_sample,
+           t.cpus, t.memory_bytes, t.attempt,
+           (row_number() over (partition by t.run_id order by t.submitted_at, t.task_id) - 1) as position,
+           coalesce(t.realtime_ms, t.duration_ms) as realtime_ms, t.peak_rss, t.vm_size,
+           ${taskCostSql()} as cost,
+           (extract(epoch from coalesce(t.submitted_at, t.started_at)) * 1000)::float8 as at
+    from tasks t
+    join runs r on r.org_id = t.org_id and r.id = t.run_id
+    join pipelines pl on pl.org_id = r.org_id and pl.id = r.pipeline_id
+    ${taskPriceJoin()}
+    where t.org_id = ${orgId} and t.status = 'COMPLETED' and t.process is not null
+      and coalesce(t.submitted_at, t.started_at) is not null
+      ${pipeline === undefined ? sql`` : sql`and pl.name = ${pipeline}`}
+    order by at, t.run_id, t.task_id`)) as unknown as Row[];
+  return rows.map((r) => ({
+    pipeline: r.pipeline,
+    runId: r.run_id,
+    process: r.process,
+    features: {
+      process: r.process,
+      tag: r.tag,
+      group: r.sample,
+      inputBytes: r.input_per_sample,
+      sampleCount: r.sample_count,
+      cpus: r.cpus,
+      memoryBytes: num(r.memory_bytes),
+      attempt: r.attempt,
+      position: Number(r.position),
+    },
+    runtimeMs: num(r.realtime_ms),
+    peakRssBytes: num(r.peak_rss),
+    cost: num(r.cost),
+    vmSize: r.vm_size,
+    at: Number(r.at),
+  }));
+}
+
+/** Task-level targets the retrain job fits; `costPerRun` needs run-level samples and is not fitted here. */
+export const TASK_TARGETS: readonly ModelTarget[] = ['runtimeMs', 'peakRssBytes', 'costPerTask'];
+
+/** The samples of one target: tasks whose observed value for it is known. */
+export function samplesFor(target: ModelTarget, tasks: readonly HistoryTask[]): TrainingSample[] {
+  const out: TrainingSample[] = [];
+  for (const t of tasks) {
+    const value = target === 'runtimeMs' ? t.runtimeMs : target === 'peakRssBytes' ? t.peakRssBytes : target === 'costPerTask' ? t.cost : null;
+    if (value !== null && Number.isFinite(value)) out.push({ features: t.features, value, at: t.at });
+  }
+  return out;
+}

@@ -1,0 +1,211 @@
+/**
+ * Live estimates: while a run runs, its figure is the price-sheet cost of the tasks that finished
+ * plus a prediction of what remains, re-computed after task completions and kept as history
+ * (estimates of kind LIVE; each finished task also gets its own TASK estimate once).
+ *
+ * Re-pricing, in one transaction holding the run's row lock (concurrent workers take turns):
+ * 1. too soon after the last LIVE estimate (< 1 s): nothing is written; the caller re-queues;
+ * 2. price every newly finished task (TASK rows, SQL numeric);
+ * 3. the finished tasks' cost and count per process;
+ * 4. the remainder: from a fresh quote of the run's pipeline (its profile holds finished runs only, so
+ *    not this one), per process (expected tasks − finished) × cost per task when the quote has processes, else the
+ *    quote minus what is spent; without a quote, the stored QUOTE minus what is spent; a run that has
+ *    ended has no remainder;
+ * 5. store LIVE = spent + remainder, set runs.estimated_cost, publish `estimateUpdated` on commit.
+ */
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import type { EstimationSettings } from '../config.js';
+import { estimates, type EstimateRow } from '../db/schema/index.js';
+import { AppError, badInput } from '../errors.js';
+import { publishEvent } from '../events/publish.js';
+import { priceSheetModel, toDecimalString } from '../models/index.js';
+import type { ModelRegistry } from '../models/registry.js';
+import { EstimateService, type Quote } from './estimates.js';
+import { taskCostSql, taskPriceJoin } from './history.js';
+import { isUuid } from './runs.js';
+
+export const ESTIMATE_UPDATED = 'estimateUpdated';
+/** At most one live estimate (and one event) per run per this many ms. */
+export const LIVE_MIN_INTERVAL_MS = 1000;
+
+export type RepriceOutcome =
+  | { status: 'stored'; estimate: EstimateRow }
+  | { status: 'too-soon'; waitMs: number }
+  | { status: 'not-found' };
+
+interface RunInfo {
+  id: string;
+  status: string;
+  pipeline: string | null;
+  sample_count: number | null;
+  input_bytes: string | null;
+  region: string | null;
+  currency: string;
+}
+
+export class LiveEstimateService {
+  constructor(
+    private readonly db: Db,
+    private readonly orgId: string,
+    private readonly registry: ModelRegistry,
+    private readonly settings: EstimationSettings,
+  ) {}
+
+  /** The newest estimate of the run (any kind), or null. */
+  async latest(runId: string): Promise<EstimateRow | null> {
+    if (!isUuid(runId)) return null;
+    const [row] = await this.db
+      .select()
+      .from(estimates)
+      .where(and(eq(estimates.orgId, this.orgId), eq(estimates.runId, runId), sql`${estimates.kind} <> 'TASK'`))
+      .orderBy(desc(estimates.createdAt))
+      .limit(1);
+    return row ?? null;
+  }
+
+  /**
+   * QUOTE and LIVE estimates of each run, newest first, at most `first` per run (TASK rows are per task,
+   * not the run's figure). One query for a whole page of runs.
+   */
+  async historyByRuns(runIds: readonly string[], first: number): Promise<Map<string, EstimateRow[]>> {
+    if (!Number.isInteger(first) || first < 1 || first > 1000) throw badInput('first', 'must be from 1 to 1000');
+    const ids = runIds.filter(isUuid);
+    const out = new Map<string, EstimateRow[]>(ids.map((id) => [id, []]));
+    if (ids.length === 0) return out;
+    const ranked = this.db
+      .select({ id: estimates.id, rank: sql<number>`row_number() over (partition by ${estimates.runId} order by ${estimates.createdAt} desc, ${estimates.id})`.as('rank') })
+      .from(estimates)
+      .where(and(eq(estimates.orgId, this.orgId), inArray(estimates.runId, ids), sql`${estimates.kind} <> 'TASK'`))
+      .as('ranked');
+    const rows = await this.db
+      .select({ e: estimates })
+      .from(estimates)
+      .innerJoin(ranked, eq(ranked.id, estimates.id))
+      .where(and(eq(estimates.orgId, this.orgId), sql`${ranked.rank} <= ${first}`))
+      .orderBy(desc(estimates.createdAt), estimates.id);
+    for (const { e } of rows) out.get(e.runId!)?.push(e);
+    return out;
+  }
+
+  async reprice(runId: string): Promise<RepriceOutcome> {
+    if (!isUuid(runId)) return { status: 'not-found' };
+    return this.db.transaction(async (tx) => {
+      const [run] = (await tx.execute(sql`
+        select r.id, r.status, pl.name as pipeline, r.sample_count, r.input_bytes, r.region, r.currency
+        from runs r left join pipelines pl on pl.org_id = r.org_id and pl.id = r.pipeline_id
+        where r.org_id = ${this.orgId} and r.id = ${runId}
+        for update of r`)) as unknown as RunInfo[];
+      if (!run) return { status: 'not-found' } as const;
+
+      // 1.
+      const [last] = (await tx.execute(sql`
+        select (extract(epoch from now() - max(created_at)) * 1000)::float8 as age_ms
+        from estimates where org_id = ${this.orgId} and run_id = ${runId} and kind = 'LIVE'`)) as unknown as { age_ms: number | null }[];
+      if (last?.age_ms != null && last.age_ms < LIVE_MIN_INTERVAL_MS) return { status: 'too-soon', waitMs: LIVE_MIN_INTERVAL_MS - last.age_ms } as const;
+
+      // 2. the anti-join is a hashed subplan: a run's TASK rows are read once, not once per task
+      await tx.execute(sql`
+        insert into estimates (org_id, run_id, task_id, kind, model_name, model_version, value, currency, features)
+        select t.org_id, t.run_id, t.id, 'TASK', ${priceSheetModel.name}, ${priceSheetModel.version}, round(${taskCostSql()}, 10), pr.currency,
+               jsonb_build_object('vmSize', t.vm_size, 'priority', coalesce(t.priority, 'DEDICATED'), 'cpus', t.cpus, 'memoryBytes', t.memory_bytes)
+        from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id
+        ${taskPriceJoin()}
+        where t.org_id = ${this.orgId} and t.run_id = ${runId} and t.status in ('COMPLETED', 'FAILED')
+          and pr.price_per_hour is not null and ${taskCostSql()} is not null
+          and t.id not in (select e.task_id from estimates e where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK' and e.task_id is not null)`);
+
+      // 3. finished tasks per process, and what the priced ones cost (TASK rows exist only for finished tasks)
+      const done = (await tx.execute(sql`
+        select t.process, count(*)::int as n
+        from tasks t
+        where t.org_id = ${this.orgId} and t.run_id = ${runId} and t.status in ('COMPLETED', 'FAILED')
+        group by t.process`)) as unknown as { process: string | null; n: number }[];
+      const [{ spent, priced }] = (await tx.execute(sql`
+        select coalesce(sum(value), 0)::text as spent, count(*)::int as priced
+        from estimates where org_id = ${this.orgId} and run_id = ${runId} and kind = 'TASK'`)) as unknown as { spent: string; priced: number }[];
+      const spentNum = Number(spent);
+
+      // 4.
+      const remainder = await this.remainder(tx as unknown as Db, run, done, spentNum);
+
+      // 5. spent is exact (numeric); the remainder is a model's float, rendered to fixed places
+      const [row] = await tx
+        .insert(estimates)
+        .values({
+          orgId: this.orgId,
+          runId,
+          kind: 'LIVE',
+          modelName: remainder.model,
+          modelVersion: remainder.version,
+          value: sql`${spent}::numeric + ${toDecimalString(remainder.value)}::numeric`,
+          low: sql`${spent}::numeric + ${toDecimalString(remainder.low)}::numeric`,
+          high: sql`${spent}::numeric + ${toDecimalString(remainder.high)}::numeric`,
+          currency: remainder.currency ?? run.currency,
+          features: {
+            spent,
+            remainder: remainder.value,
+            basis: remainder.basis,
+            finishedTasks: done.reduce((a, d) => a + d.n, 0),
+            unpricedTasks: done.reduce((a, d) => a + d.n, 0) - priced,
+            runStatus: run.status,
+          },
+        })
+        .returning();
+      await tx.execute(sql`update runs set estimated_cost = ${row.value}::numeric, updated_at = now() where org_id = ${this.orgId} and id = ${runId}`);
+      await publishEvent(tx, { topic: ESTIMATE_UPDATED, orgId: this.orgId, key: runId });
+      return { status: 'stored', estimate: row } as const;
+    });
+  }
+
+  private async remainder(
+    tx: Db,
+    run: RunInfo,
+    done: { process: string | null; n: number }[],
+    spent: number,
+  ): Promise<{ value: number; low: number; high: number; model: string; version: string; basis: string; currency: string | null }> {
+    const none = (basis: string) => ({ value: 0, low: 0, high: 0, model: priceSheetModel.name, version: priceSheetModel.version, basis, currency: null });
+    if (run.status === 'SUCCEEDED' || run.status === 'FAILED') return none('run ended: finished tasks only');
+    let quote: Quote | null = null;
+    if (run.pipeline && run.sample_count != null) {
+      try {
+        quote = await new EstimateService(tx, this.orgId, this.registry, this.settings).quote({
+          pipeline: run.pipeline,
+          samples: run.sample_count,
+          inputBytes: run.input_bytes === null ? null : Number(run.input_bytes),
+          region: run.region,
+        });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+      }
+    }
+    if (quote && quote.processes.length > 0) {
+      const finished = new Map(done.map((d) => [d.process ?? '', d.n]));
+      let value = 0;
+      let low = 0;
+      let high = 0;
+      for (const p of quote.processes) {
+        const left = Math.max(0, p.tasks - (finished.get(p.process) ?? 0));
+        if (p.tasks <= 0 || left === 0) continue;
+        value += (left * p.value) / p.tasks;
+        low += (left * p.low) / p.tasks;
+        high += (left * p.high) / p.tasks;
+      }
+      return { value, low, high, model: quote.model.name, version: quote.model.version, basis: 'champion per process', currency: quote.currency };
+    }
+    if (quote) {
+      return { value: Math.max(0, quote.value - spent), low: Math.max(0, quote.low - spent), high: Math.max(0, quote.high - spent), model: quote.model.name, version: quote.model.version, basis: 'quote minus spent', currency: quote.currency };
+    }
+    const [stored] = await tx
+      .select()
+      .from(estimates)
+      .where(and(eq(estimates.orgId, this.orgId), eq(estimates.runId, run.id), eq(estimates.kind, 'QUOTE')))
+      .orderBy(desc(estimates.createdAt))
+      .limit(1);
+    if (stored) {
+      const rest = (x: string | null) => Math.max(0, Number(x ?? stored.value) - spent);
+      return { value: rest(stored.value), low: rest(stored.low), high: rest(stored.high), model: stored.modelName, version: stored.modelVersion, basis: 'stored quote minus spent', currency: stored.currency };
+    }
+    return none('no quote: finished tasks only');
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * Model versions of an organization: retraining (fit every model on every scope of the history,
+ * score it on a time-ordered holdout, keep the version) and champions (the version quotes use).
+ *
+ * Retraining, per pipeline and target:
+ * 1. scopes: the whole pipeline, and each process with enough history of its own;
+ * 2. every registered model of the target is backtested on the same split (older tasks train,
+ *    newer ones score), then refitted on all of it; each fit is stored as a version;
+ * 3. the round's best model by holdout MAPE becomes champion only if it beats the current
+ *    champion's model on this same holdout; otherwise the champion's model stays, on its new fit.
+ */
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import type { EstimationSettings } from '../config.js';
+import { modelVersions, pipelineProfiles, type ModelScope, type ModelVersionRow } from '../db/schema/index.js';
+import { backtest, priceSheetModel, type BacktestResult, type EstimationModel, type ModelTarget, type TrainingSample } from '../models/index.js';
+import type { ModelRegistry } from '../models/registry.js';
+import { checkPageSize } from './pagination.js';
+import { samplesFor, taskHistory, TASK_TARGETS, type HistoryTask } from './history.js';
+
+/** Below this many samples a scope is not fitted (the holdout would be a handful of tasks). */
+export const MIN_SCOPE_SAMPLES = 20;
+
+export interface RetrainReport {
+  pipelines: number;
+  versions: number;
+  promoted: { target: string; scope: ModelScope; pipeline: string; process: string; model: string; mape: number | null }[];
+  /** Models that threw while fitting or predicting, per scope: skipped, not fatal. */
+  failures: { model: string; pipeline: string; process: string; error: string }[];
+}
+
+export interface ModelFilter {
+  pipeline?: string | null;
+  target?: string | null;
+  championOnly?: boolean | null;
+}
+
+interface Scoped {
+  scope: ModelScope;
+  pipeline: string;
+  process: string;
+  samples: TrainingSample[];
+}
+
+export class ModelService {
+  constructor(
+    private readonly db: Db,
+    private readonly orgId: string,
+    private readonly registry: ModelRegistry,
+    private readonly settings: Pick<EstimationSettings, 'holdoutFraction'>,
+  ) {}
+
+  /** Models that learn from history: every registered one but the price-sheet rule (it needs the observed duration). */
+  learners(target?: ModelTarget): EstimationModel[] {
+    return this.registry.list().filter((m) => m.name !== priceSheetModel.name && (target === undefined || m.target === target));
+  }
+
+  async list(filter: ModelFilter, first: number): Promise<ModelVersionRow[]> {
+    checkPageSize(first, 1000);
+    const conditions = [eq(modelVersions.orgId, this.orgId)];
+    if (filter.pipeline) conditions.push(eq(modelVersions.pipeline, filter.pipeline));
+    if (filter.target) conditions.push(eq(modelVersions.target, filter.target));
+    if (filter.championOnly) conditions.push(eq(modelVersions.champion, true));
+    return this.db
+      .select()
+      .from(modelVersions)
+      .where(and(...conditions))
+      .orderBy(desc(modelVersions.trainedAt), modelVersions.pipeline, modelVersions.process, modelVersions.modelName)
+      .limit(first);
+  }
+
+  /** Current champions of a pipeline for a target: the PIPELINE one and every PROCESS one. */
+  async champions(pipeline: string, target: ModelTarget): Promise<ModelVersionRow[]> {
+    return this.db
+      .select()
+      .from(modelVersions)
+      .where(and(eq(modelVersions.orgId, this.orgId), eq(modelVersions.pipeline, pipeline), eq(modelVersions.target, target), eq(modelVersions.champion, true)));
+  }
+
+  async retrain(opts: { pipeline?: string; log?: { warn(obj: object, msg: string): void } } = {}): Promise<RetrainReport> {
+    const history = await taskHistory(this.db, this.orgId, opts.pipeline);
+    const byPipeline = new Map<string, HistoryTask[]>();
+    for (const t of history) {
+      const list = byPipeline.get(t.pipeline);
+      if (list) list.push(t);
+      else byPipeline.set(t.pipeline, [t]);
+    }
+    const report: RetrainReport = { pipelines: byPipeline.size, versions: 0, promoted: [], failures: [] };
+    for (const [pipeline, tasks] of byPipeline) {
+      await this.refreshProfile(pipeline);
+      for (const target of TASK_TARGETS) {
+        const models = this.learners(target);
+        if (models.length === 0) continue;
+        for (const scoped of scopesOf(pipeline, samplesFor(target, tasks))) {
+          await this.retrainScope(target, scoped, models, report, opts.log);
+        }
+      }
+    }
+    return report;
+  }
+
+  private async retrainScope(target: ModelTarget, s: Scoped, models: EstimationModel[], report: RetrainReport, log?: { warn(obj: object, msg: string): void }) {
+    const fitted: { model: EstimationModel; result: BacktestResult; state: unknown }[] = [];
+    for (const model of models) {
+      try {
+        const result = backtest(model, s.samples, { trainFraction: 1 - this.settings.holdoutFraction });
+        // the stored fit uses all the history; the metrics are the holdout's
+        const state = JSON.parse(JSON.stringify(model.fit(s.samples))) as unknown;
+        fitted.push({ model, result, state });
+      } catch (err) {
+        const error = (err as Error).message;
+        report.failures.push({ model: model.name, pipeline: s.pipeline, process: s.process, error });
+        log?.warn({ model: model.name, pipeline: s.pipeline, process: s.process, error }, 'model failed to train; skipped');
+      }
+    }
+    if (fitted.length === 0) return;
+    const finite = (x: number) => (Number.isFinite(x) ? x : null);
+    await this.db.transaction(async (tx) => {
+      const scopeWhere = and(
+        eq(modelVersions.orgId, this.orgId),
+        eq(modelVersions.target, target),
+        eq(modelVersions.scope, s.scope),
+        eq(modelVersions.pipeline, s.pipeline),
+        eq(modelVersions.process, s.process),
+      );
+      // serialises concurrent retrains of one scope, so two champions are never chosen at once
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`${this.orgId}/${target}/${s.scope}/${s.pipeline}/${s.process}`}))`);
+      const [current] = await tx.select().from(modelVersions).where(and(scopeWhere, eq(modelVersions.champion, true)));
+      const rank = (r: BacktestResult) => (Number.isFinite(r.mape) ? r.mape : Infinity);
+      const best = fitted.reduce((a, b) => (rank(b.result) < rank(a.result) ? b : a));
+      const incumbent = current ? fitted.find((f) => f.model.name === current.modelName) : undefined;
+      // promote only a measurable improvement on this holdout; otherwise the incumbent model keeps the title on its refit
+      const winner = incumbent && !(rank(best.result) < rank(incumbent.result)) ? incumbent : best;
+      if (current) await tx.update(modelVersions).set({ champion: false }).where(and(scopeWhere, eq(modelVersions.champion, true)));
+      const rows = await tx
+        .insert(modelVersions)
+        .values(
+          fitted.map((f) => ({
+            orgId: this.orgId,
+            modelName: f.model.name,
+            modelVersion: f.model.version,
+            target,
+            scope: s.scope,
+            pipeline: s.pipeline,
+            process: s.process,
+            state: f.state,
+            mape: finite(f.result.mape),
+            medianApe: finite(f.result.medianApe),
+            bias: finite(f.result.bias),
+            coverage: finite(f.result.coverage),
+            nTrain: f.result.nTrain,
+            nTest: f.result.n,
+            champion: f === winner && Number.isFinite(rank(f.result)),
+          })),
+        )
+        .returning({ id: modelVersions.id });
+      report.versions += rows.length;
+      if (Number.isFinite(rank(winner.result)) && (!current || current.modelName !== winner.model.name)) {
+        report.promoted.push({ target, scope: s.scope, pipeline: s.pipeline, process: s.process, model: winner.model.name, mape: finite(winner.result.mape) });
+      }
+    });
+  }
+
+  /**
+   * Rewrites the pipeline's per-process profile from its SUCCEEDED runs (a running or failed run would
+   * understate how many tasks a run has): medians of tasks per sample, requested cpus and memory, and
+   * submit position; the usual VM size.
+   */
+  async refreshProfile(pipeline: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.delete(pipelineProfiles).where(and(eq(pipelineProfiles.orgId, this.orgId), eq(pipelineProfiles.pipeline, pipeline)));
+      await tx.execute(sql`
+        insert into pipeline_profiles (org_id, pipeline, process, tasks_per_sample, cpus, memory_bytes, position, vm_size, runs, tasks)
+        with t as (
+          select t.run_id, t.process, t.cpus, t.memory_bytes, t.vm_size, greatest(r.sample_count, 1) as samples,
+                 row_number() over (partition by t.run_id order by t.submitted_at, t.task_id) - 1 as position
+          from tasks t
+          join runs r on r.org_id = t.org_id and r.id = t.run_id
+          join pipelines pl on pl.org_id = r.org_id and pl.id = r.pipeline_id
+          where t.org_id = ${this.orgId} and pl.name = ${pipeline} and r.status = 'SUCCEEDED'
+            and t.status = 'COMPLETED' and t.process is not null
+        ),
+        per_run as (select process, run_id, count(*)::float8 / min(samples) as per_sample from t group by process, run_id),
+        per_process as (
+          select process, percentile_cont(0.5) within group (order by per_sample) as tasks_per_sample, count(*)::int as runs
+          from per_run group by process
+        )
+        select ${this.orgId}::uuid, ${pipeline}, p.process, pp.tasks_per_sample,
+               percentile_cont(0.5) within group (order by p.cpus),
+               percentile_cont(0.5) within group (order by p.memory_bytes),
+               percentile_cont(0.5) within group (order by p.position),
+               mode() within group (order by p.vm_size), pp.runs, count(*)::int
+        from t p join per_process pp on pp.process = p.process
+        group by p.process, pp.tasks_per_sample, pp.runs`);
+    });
+  }
+}
+
+/** The pipeline scope, then each process with enough samples of its own. */
+function scopesOf(pipeline: string, samples: TrainingSample[]): Scoped[] {
+  const out: Scoped[] = [];
+  if (samples.length >= MIN_SCOPE_SAMPLES) out.push({ scope: 'PIPELINE', pipeline, process: '', samples });
+  const byProcess = new Map<string, TrainingSample[]>();
+  for (const s of samples) {
+    const list = byProcess.get(s.features.process);
+    if (list) list.push(s);
+    else byProcess.set(s.features.process, [s]);
+  }
+  for (const [process, list] of byProcess) {
+    if (list.length >= MIN_SCOPE_SAMPLES) out.push({ scope: 'PROCESS', pipeline, process, samples: list });
+  }
+  return out;
+}

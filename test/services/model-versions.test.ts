@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { loadModelModule, loadModelRegistry, ModelModuleError } from '../../src/models/load-modules.js';
+import { medianBaseline, ModelRegistry, type EstimationModel } from '../../src/models/index.js';
+import { ModelService } from '../../src/services/model-versions.js';
+import { EstimateService } from '../../src/services/estimates.js';
+import { createOrganization } from '../../src/services/organizations.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { and, eq } from 'drizzle-orm';
+import { estimates } from '../../src/db/schema/index.js';
+import { RunService } from '../../src/services/runs.js';
+import { repoRoot } from '../support/fixtures.js';
+import { importTraceHistory } from '../support/history.js';
+
+const fixtureModel = (f: string) => path.join(repoRoot, 'test', 'fixtures', 'models', f);
+const settings = loadConfig({}).estimation;
+
+/** Predicts a runtime of ~11.6 days for everything: loses any fair comparison. */
+const terrible: EstimationModel<Record<string, never>> = {
+  name: 'test:terrible', version: '1', target: 'runtimeMs',
+  fit: () => ({}),
+  predict: () => ({ value: 1e9, low: 1e9, high: 1e9 }),
+};
+
+const snapshot = JSON.parse(readFileSync(path.join(repoRoot, 'data', 'prices', 'azure', 'BatchSupportedVmSizeInformation_AZURECLOUD_2025-03-04.json'), 'utf8')) as { VmSize: string; LowPriority: boolean; PricePerHour: number; VCpusAvailable: number }[];
+
+describe('user model modules', () => {
+  test('a module named by path is loaded beside the built-ins and validated', async () => {
+    const registry = await loadModelRegistry([fixtureModel('weighted-median.mjs')]);
+    const names = registry.list().map((m) => m.name);
+    assert.ok(names.includes('lab:weighted-median-runtime'));
+    assert.ok(names.includes('median-baseline:runtimeMs'));
+    // relative to the working directory, as a config value usually is
+    const rel = path.relative(process.cwd(), fixtureModel('weighted-median.mjs'));
+    const models = await loadModelModule(rel.startsWith('.') ? rel : `./${rel}`);
+    assert.equal(models[0].version, '2024.1');
+  });
+
+  test('an invalid module stops loading with a message naming the module and each bad field', async () => {
+    await assert.rejects(loadModelRegistry([fixtureModel('missing-predict.mjs')]), (err: Error) => {
+      assert.ok(err instanceof ModelModuleError);
+      assert.match(err.message, /GCT_MODEL_MODULES/);
+      assert.match(err.message, /missing-predict\.mjs/);
+      assert.match(err.message, /"predict"/);
+      assert.match(err.message, /"target" must be one of/);
+      return true;
+    });
+    await assert.rejects(loadModelRegistry([fixtureModel('no-such-file.mjs')]), /no-such-file\.mjs" could not be loaded/);
+    await assert.rejects(loadModelRegistry(['gct-no-such-package-xyz']), /gct-no-such-package-xyz" could not be loaded/);
+    // the same module twice: the second registration clashes by name
+    await assert.rejects(loadModelRegistry([fixtureModel('weighted-median.mjs'), fixtureModel('weighted-median.mjs')]), /already registered/);
+  });
+});
+
+describe('retraining and champions', () => {
+  let db: TestDatabase;
+  let orgId: string;
+  let otherOrgId: string;
+  before(async () => {
+    db = await createTestDatabase();
+    orgId = (await createOrganization(db.db, { name: 'Learners', slug: 'learners' })).organization.id;
+    otherOrgId = (await createOrganization(db.db, { name: 'Other', slug: 'other' })).organization.id;
+    await importTraceHistory(db.db, orgId);
+  });
+  after(() => db.drop());
+
+  const service = (models: EstimationModel[], org = orgId) => {
+    const registry = new ModelRegistry();
+    for (const m of models) registry.register(m);
+    return new ModelService(db.db, org, registry, settings);
+  };
+  const champions = async (s: ModelService) => (await s.list({ target: 'runtimeMs', championOnly: true }, 1000)).filter((v) => v.scope === 'PIPELINE');
+
+  test('a quote for a pipeline with no trained model answers from price-sheet and says so', async () => {
+    const q = await new EstimateService(db.db, orgId, new ModelRegistry(), settings).quote({ pipeline: 'nf-core/never-run', samples: 6, region: 'eastus', priority: 'DEDICATED' });
+    const vm = snapshot.find((e) => e.VmSize === settings.defaultVmSize && !e.LowPriority)!;
+    assert.equal(q.basis, 'PRICE_SHEET');
+    assert.equal(q.model.name, 'price-sheet:costPerTask');
+    assert.equal(q.model.mape, null);
+    assert.match(q.note, /no trained model/);
+    assert.ok(Math.abs(q.value - 6 * settings.defaultVmHoursPerSample * vm.PricePerHour) < 1e-9);
+    assert.ok(q.low < q.value && q.value < q.high);
+    assert.equal(q.intervalMethod, 'default');
+    assert.equal(q.regionFallback, true);
+    assert.equal(q.priceRegion, 'westeurope');
+  });
+
+  test('the first retrain crowns the best holdout model; a worse one never displaces it, a better one does', async () => {
+    const first = service([terrible]);
+    const r1 = await first.retrain();
+    assert.ok(r1.versions > 0);
+    let [champ] = await champions(first);
+    assert.equal(champ.modelName, 'test:terrible');
+
+    const median = medianBaseline({ target: 'runtimeMs' });
+    const second = service([terrible, median]);
+    const r2 = await second.retrain();
+    assert.ok(r2.promoted.some((p) => p.scope === 'PIPELINE' && p.model === median.name));
+    [champ] = await champions(second);
+    assert.equal(champ.modelName, median.name);
+    const scoped = await second.list({ target: 'runtimeMs', pipeline: 'openproblems' }, 1000);
+    const sameRound = scoped.filter((v) => v.scope === 'PIPELINE' && v.trainedAt.getTime() === champ.trainedAt.getTime());
+    assert.equal(sameRound.length, 2);
+    assert.ok(sameRound.every((v) => v.champion || (v.mape ?? Infinity) > (champ.mape ?? Infinity)));
+    assert.ok(champ.nTrain > 0 && champ.nTest > 0 && champ.coverage !== null && champ.medianApe !== null && champ.bias !== null);
+
+    const r3 = await second.retrain();
+    assert.equal(r3.promoted.filter((p) => p.scope === 'PIPELINE').length, 0);
+    const [again] = await champions(second);
+    assert.equal(again.modelName, median.name);
+    assert.ok(again.trainedAt >= champ.trainedAt);
+    assert.notEqual(again.id, champ.id, 'the champion moves to its newest fit');
+    // versions are kept: three rounds of the pipeline scope
+    const all = await second.list({ target: 'runtimeMs', pipeline: 'openproblems' }, 1000);
+    assert.equal(all.filter((v) => v.scope === 'PIPELINE').length, 1 + 2 + 2);
+    // exactly one champion per scope
+    const keys = (await second.list({ championOnly: true }, 1000)).map((v) => `${v.target}/${v.scope}/${v.pipeline}/${v.process}`);
+    assert.equal(new Set(keys).size, keys.length);
+  });
+
+  test('a user module model is trained and, as champion, answers quotes with its metrics and a per-process breakdown', async () => {
+    const [user] = await loadModelModule(fixtureModel('weighted-median.mjs'));
+    const registry = new ModelRegistry().register(user);
+    // an organization of its own, so no champion from the test above competes with the user model
+    const histOrg = (await createOrganization(db.db, { name: 'Lab', slug: 'lab' })).organization.id;
+    await importTraceHistory(db.db, histOrg);
+    await new ModelService(db.db, histOrg, registry, settings).retrain();
+    const q = await new EstimateService(db.db, histOrg, registry, settings).quote({ pipeline: 'openproblems', samples: 8, inputBytes: 8e9, region: 'westeurope' });
+    assert.equal(q.basis, 'CHAMPION');
+    assert.equal(q.model.name, 'lab:weighted-median-runtime');
+    assert.equal(q.model.version, '2024.1');
+    assert.ok(q.model.mape !== null && q.model.nTest! > 0);
+    assert.ok(q.processes.length > 1);
+    const sum = q.processes.reduce((a, p) => a + p.value, 0);
+    assert.ok(Math.abs(sum - q.value) < 1e-9 * Math.max(1, q.value));
+    assert.ok(q.low <= q.value && q.value <= q.high && q.value > 0);
+    assert.equal(q.regionFallback, false);
+    // twice the samples, twice the tasks, so twice the cost (runtime features do not change for this model)
+    const q2 = await new EstimateService(db.db, histOrg, registry, settings).quote({ pipeline: 'openproblems', samples: 16, inputBytes: 16e9, region: 'westeurope' });
+    assert.ok(Math.abs(q2.value - 2 * q.value) < 1e-9 * q2.value);
+
+    // a registered run keeps this quote, with its per-process breakdown, as its QUOTE estimate
+    const run = await new RunService(db.db, histOrg, 500).register({ projectCode: 'HIST-openproblems', pipeline: 'openproblems', sampleCount: 8, inputBytes: 8e9, region: 'westeurope' });
+    const stored = await new EstimateService(db.db, histOrg, registry, settings).quoteRun(run, { pipeline: 'openproblems', samples: 8, inputBytes: 8e9, region: 'westeurope' });
+    assert.ok(Math.abs(Number(stored.estimatedCost) - q.value) < 1e-6);
+    const [row] = await db.db.select().from(estimates).where(and(eq(estimates.orgId, histOrg), eq(estimates.runId, run.id)));
+    assert.equal(row.kind, 'QUOTE');
+    assert.equal(row.modelName, 'lab:weighted-median-runtime');
+    assert.equal((row.features.processes as unknown[]).length, q.processes.length);
+  });
+
+  test("another organization sees none of these versions and gets no quote from this organization's history", async () => {
+    const other = service([terrible, medianBaseline({ target: 'runtimeMs' })], otherOrgId);
+    assert.deepEqual(await other.list({}, 1000), []);
+    const report = await other.retrain();
+    assert.equal(report.versions, 0);
+    const q = await new EstimateService(db.db, otherOrgId, new ModelRegistry().register(medianBaseline({ target: 'runtimeMs' })), settings).quote({ pipeline: 'openproblems', samples: 8 });
+    assert.equal(q.basis, 'PRICE_SHEET');
+  });
+});

@@ -34,6 +34,11 @@ export type AzureCostType =
   | 'ActualCost'
   | 'AmortizedCost';
 
+/** Periods are UTC days (YYYY-MM-DD) or months (YYYY-MM) of the charge period start */
+export type ComplianceGranularity =
+  | 'DAY'
+  | 'MONTH';
+
 /** An Azure Cost Management connection. Its client secret is write-only: no field returns it. */
 export type CostConnection = {
   __typename?: 'CostConnection';
@@ -399,6 +404,8 @@ export type Mutation = {
   declarePool: Pool;
   /** A LIMS announces a run before launch and gets the id to pass to Nextflow */
   registerRun: Run;
+  /** Replaces the required tag keys; answers the new set */
+  setRequiredTagKeys: Array<Scalars['String']['output']>;
   /** Queues a sync that replaces [from, to) (UTC midnights; default the connection window, today included) with what Azure reports now */
   syncCostConnection: CostSyncRequest;
 };
@@ -427,6 +434,11 @@ export type MutationDeclarePoolArgs = {
 
 export type MutationRegisterRunArgs = {
   input: RegisterRunInput;
+};
+
+
+export type MutationSetRequiredTagKeysArgs = {
+  input: RequiredTagKeysInput;
 };
 
 
@@ -524,10 +536,14 @@ export type Query = {
   /** NOT_FOUND when no project of your organization has this code */
   project: Project;
   projects: Array<Project>;
+  /** Tag keys every billed resource should carry */
+  requiredTagKeys: Array<Scalars['String']['output']>;
   /** NOT_FOUND when no run of your organization has this id */
   run: Run;
   /** Newest first */
   runs: RunConnection;
+  /** Spend on bill lines missing required tag keys, by period, resource group and service */
+  tagCompliance: TagComplianceReport;
 };
 
 
@@ -578,6 +594,13 @@ export type QueryRunsArgs = {
   first?: Scalars['Int']['input'];
 };
 
+
+export type QueryTagComplianceArgs = {
+  from: Scalars['DateTime']['input'];
+  granularity?: ComplianceGranularity;
+  to: Scalars['DateTime']['input'];
+};
+
 export type RegisterRunInput = {
   inputBytes?: InputMaybe<Scalars['SafeInt']['input']>;
   labels?: InputMaybe<Scalars['JSONObject']['input']>;
@@ -593,6 +616,11 @@ export type RegisterRunInput = {
   revision?: InputMaybe<Scalars['String']['input']>;
   runName?: InputMaybe<Scalars['String']['input']>;
   sampleCount?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type RequiredTagKeysInput = {
+  /** The whole set (replaces the current one); up to 50, compared without case; [] turns the policy off */
+  keys: Array<Scalars['String']['input']>;
 };
 
 /** VIEWER < ANALYST < ADMIN: each role may do what the ones below it may. */
@@ -697,6 +725,62 @@ export type Subscription = {
 
 export type SubscriptionRunUpdatedArgs = {
   runId: Scalars['ID']['input'];
+};
+
+/** Untagged spend of one period, resource group and service, by the keys missing. */
+export type TagComplianceGroup = {
+  __typename?: 'TagComplianceGroup';
+  amount: Money;
+  /** Required keys these lines lack, sorted */
+  missingKeys: Array<Scalars['String']['output']>;
+  period: Scalars['String']['output'];
+  resourceGroup?: Maybe<Scalars['String']['output']>;
+  rows: Scalars['Int']['output'];
+  service?: Maybe<Scalars['String']['output']>;
+};
+
+export type TagComplianceGroupConnection = {
+  __typename?: 'TagComplianceGroupConnection';
+  edges: Array<TagComplianceGroupEdge>;
+  pageInfo: PageInfo;
+};
+
+export type TagComplianceGroupEdge = {
+  __typename?: 'TagComplianceGroupEdge';
+  cursor: Scalars['String']['output'];
+  node: TagComplianceGroup;
+};
+
+/** Spend on resources missing the organization's required tag keys, over a window. */
+export type TagComplianceReport = {
+  __typename?: 'TagComplianceReport';
+  from: Scalars['DateTime']['output'];
+  granularity: ComplianceGranularity;
+  groups: TagComplianceGroupConnection;
+  /** The required keys the report checked; with none, nothing is untagged */
+  requiredKeys: Array<Scalars['String']['output']>;
+  to: Scalars['DateTime']['output'];
+  /** Per currency */
+  totals: Array<TagComplianceTotal>;
+};
+
+
+/** Spend on resources missing the organization's required tag keys, over a window. */
+export type TagComplianceReportGroupsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+};
+
+/** Spend in one currency, and the part of it on bill lines missing a required tag. */
+export type TagComplianceTotal = {
+  __typename?: 'TagComplianceTotal';
+  rows: Scalars['Int']['output'];
+  total: Money;
+  /** On lines lacking at least one required key (or with it empty) */
+  untagged: Money;
+  untaggedRows: Scalars['Int']['output'];
+  /** untagged / total; null when the total is 0 */
+  untaggedShare?: Maybe<Scalars['Float']['output']>;
 };
 
 /** One Nextflow task attempt, with what it asked for and what it used. */

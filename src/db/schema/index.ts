@@ -9,3 +9,4 @@ export * from './pools.js';
 export * from './imports.js';
 export * from './connections.js';
 export * from './alerts.js';
+export * from './tag-policy.js';

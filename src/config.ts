@@ -3,6 +3,7 @@
  * and listed in the README and `.env.example`.
  */
 import path from 'node:path';
+import type { RecommendationSettings } from './services/recommendations.js';
 import { parseSecretKey } from './services/secrets.js';
 
 export type ProcessRole = 'api' | 'worker' | 'all';
@@ -34,6 +35,9 @@ export interface Config {
   /** Cron (UTC) of the scheduled sync of every cost connection; undefined: off. */
   costSyncCron: string | undefined;
   capture: CaptureSettings;
+  recommendations: RecommendationSettings;
+  /** Cron (UTC) of the recommendations refresh; undefined: off. */
+  recommendationsCron: string | undefined;
 }
 
 /** How captured Nextflow runs are tied to LIMS runs, projects and samples. */
@@ -154,5 +158,12 @@ export function loadConfig(env: Env = process.env): Config {
       samplePattern: regex(env, 'GCT_SAMPLE_TAG_PATTERN', '^([^\\s:]+)'),
       weblogMaxBytes: int(env, 'GCT_WEBLOG_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     },
+    recommendations: {
+      headroom: int(env, 'GCT_RIGHTSIZE_HEADROOM_PERCENT', 20, 0, 500) / 100,
+      windowDays: int(env, 'GCT_RECOMMENDATION_WINDOW_DAYS', 30, 1, 365),
+      minTasks: int(env, 'GCT_RECOMMENDATION_MIN_TASKS', 5, 1, 100_000),
+      lowPriorityMaxMinutes: int(env, 'GCT_LOW_PRIORITY_MAX_MINUTES', 30, 1, 24 * 60),
+    },
+    recommendationsCron: cron(env, 'GCT_RECOMMENDATIONS_CRON', '30 5 * * *'),
   };
 }

@@ -402,8 +402,12 @@ export type Mutation = {
   createProject: Project;
   /** Declares (or redeclares) a pool by name: its VM size, region and pricing tier */
   declarePool: Pool;
+  /** Recomputes recommendations now (a job also does it daily) */
+  refreshRecommendations: RecommendationRefresh;
   /** A LIMS announces a run before launch and gets the id to pass to Nextflow */
   registerRun: Run;
+  /** Accept or dismiss a recommendation (or reopen it) */
+  setRecommendationStatus: Recommendation;
   /** Replaces the required tag keys; answers the new set */
   setRequiredTagKeys: Array<Scalars['String']['output']>;
   /** Queues a sync that replaces [from, to) (UTC midnights; default the connection window, today included) with what Azure reports now */
@@ -434,6 +438,12 @@ export type MutationDeclarePoolArgs = {
 
 export type MutationRegisterRunArgs = {
   input: RegisterRunInput;
+};
+
+
+export type MutationSetRecommendationStatusArgs = {
+  id: Scalars['ID']['input'];
+  status: RecommendationStatus;
 };
 
 
@@ -536,6 +546,8 @@ export type Query = {
   /** NOT_FOUND when no project of your organization has this code */
   project: Project;
   projects: Array<Project>;
+  /** Savings recommendations, biggest monthly saving first */
+  recommendations: RecommendationConnection;
   /** Tag keys every billed resource should carry */
   requiredTagKeys: Array<Scalars['String']['output']>;
   /** NOT_FOUND when no run of your organization has this id */
@@ -583,6 +595,14 @@ export type QueryProjectArgs = {
 };
 
 
+export type QueryRecommendationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  kind?: InputMaybe<Array<RecommendationKind>>;
+  status?: InputMaybe<Array<RecommendationStatus>>;
+};
+
+
 export type QueryRunArgs = {
   id: Scalars['ID']['input'];
 };
@@ -600,6 +620,60 @@ export type QueryTagComplianceArgs = {
   granularity?: ComplianceGranularity;
   to: Scalars['DateTime']['input'];
 };
+
+/** A saving found in the task history, priced with the price sheet. */
+export type Recommendation = {
+  __typename?: 'Recommendation';
+  /** Evidence and the proposed setting: current and recommended values, percentiles, task counts, the Nextflow config line (`config`) */
+  detail: Scalars['JSONObject']['output'];
+  id: Scalars['ID']['output'];
+  kind: RecommendationKind;
+  /** Per 30 days at current prices; null when its tasks could not be priced (no pool / VM size declared) */
+  monthlySaving?: Maybe<Money>;
+  process?: Maybe<Scalars['String']['output']>;
+  refreshedAt: Scalars['DateTime']['output'];
+  status: RecommendationStatus;
+  statusChangedAt?: Maybe<Scalars['DateTime']['output']>;
+  title: Scalars['String']['output'];
+};
+
+export type RecommendationConnection = {
+  __typename?: 'RecommendationConnection';
+  edges: Array<RecommendationEdge>;
+  pageInfo: PageInfo;
+};
+
+export type RecommendationEdge = {
+  __typename?: 'RecommendationEdge';
+  cursor: Scalars['String']['output'];
+  node: Recommendation;
+};
+
+export type RecommendationKind =
+  /** Money spent on failed or aborted attempts */
+  | 'FAILED_WORK'
+  /** Pool with a high idle share of its bill */
+  | 'IDLE_POOL'
+  /** Short, retry-safe process on dedicated VMs */
+  | 'LOW_PRIORITY'
+  /** Requested cpus well above p95 of %cpu + headroom */
+  | 'RIGHTSIZE_CPU'
+  /** Requested memory well above p95 of peak RSS + headroom */
+  | 'RIGHTSIZE_MEMORY';
+
+export type RecommendationRefresh = {
+  __typename?: 'RecommendationRefresh';
+  /** Recommendations the refresh found */
+  found: Scalars['Int']['output'];
+  /** OPEN ones no longer warranted, removed */
+  removed: Scalars['Int']['output'];
+};
+
+/** OPEN until someone ACCEPTs or DISMISSes it; a refresh keeps that decision */
+export type RecommendationStatus =
+  | 'ACCEPTED'
+  | 'DISMISSED'
+  | 'OPEN';
 
 export type RegisterRunInput = {
   inputBytes?: InputMaybe<Scalars['SafeInt']['input']>;

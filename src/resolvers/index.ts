@@ -6,6 +6,7 @@ import { RunResolver } from './run.resolver.js';
 import { CostConnectionResolver, CostSyncResolver } from './cost-connection.resolver.js';
 import { PoolResolver } from './pool.resolver.js';
 import { CostImportResolver, CostResolver } from './cost.resolver.js';
+import { RecommendationResolver } from './recommendation.resolver.js';
 import { TagComplianceResolver } from './tag-compliance.resolver.js';
 
-export const resolvers: NonEmptyArray<Function> = [MeResolver, ProjectResolver, PrincipalResolver, RunResolver, PoolResolver, CostConnectionResolver, CostSyncResolver, CostResolver, CostImportResolver, TagComplianceResolver];
+export const resolvers: NonEmptyArray<Function> = [MeResolver, ProjectResolver, PrincipalResolver, RunResolver, PoolResolver, CostConnectionResolver, CostSyncResolver, CostResolver, CostImportResolver, TagComplianceResolver, RecommendationResolver];

@@ -10,3 +10,4 @@ export * from './imports.js';
 export * from './connections.js';
 export * from './alerts.js';
 export * from './tag-policy.js';
+export * from './recommendations.js';

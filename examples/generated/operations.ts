@@ -18,6 +18,61 @@ export type Scalars = {
   SafeInt: { input: number; output: number; }
 };
 
+export type AllocationMatch = {
+  __typename?: 'AllocationMatch';
+  project?: Maybe<Scalars['String']['output']>;
+  resourceGroup?: Maybe<Scalars['String']['output']>;
+  resourceId?: Maybe<Scalars['String']['output']>;
+  service?: Maybe<Scalars['String']['output']>;
+  sku?: Maybe<Scalars['String']['output']>;
+  tags?: Maybe<Scalars['JSONObject']['output']>;
+};
+
+/** Every given field must match. Patterns are globs (* and ?) compared without case. */
+export type AllocationMatchInput = {
+  /** The line's project tag */
+  project?: InputMaybe<Scalars['String']['input']>;
+  /** Resource group pattern */
+  resourceGroup?: InputMaybe<Scalars['String']['input']>;
+  /** Resource id pattern, e.g. *\/storageAccounts/shared* */
+  resourceId?: InputMaybe<Scalars['String']['input']>;
+  /** Service name, e.g. Storage */
+  service?: InputMaybe<Scalars['String']['input']>;
+  /** SKU id */
+  sku?: InputMaybe<Scalars['String']['input']>;
+  /** The line carries all these tags, e.g. {"team": "sequencing"} */
+  tags?: InputMaybe<Scalars['JSONObject']['input']>;
+};
+
+/** Spend a candidate rule would move from one cost centre to another. */
+export type AllocationMove = {
+  __typename?: 'AllocationMove';
+  amount: Money;
+  from: Scalars['String']['output'];
+  rows: Scalars['Int']['output'];
+  to: Scalars['String']['output'];
+};
+
+/** Assigns bill lines no task explains to a cost centre; first match by priority wins. */
+export type AllocationRule = {
+  __typename?: 'AllocationRule';
+  costCentre: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  match: AllocationMatch;
+  name: Scalars['String']['output'];
+  priority: Scalars['Int']['output'];
+};
+
+export type AllocationRuleInput = {
+  /** Where matching lines go */
+  costCentre: Scalars['String']['input'];
+  match: AllocationMatchInput;
+  name: Scalars['String']['input'];
+  /** 1 applies first; unique per organization */
+  priority: Scalars['Int']['input'];
+};
+
 /** An API key as stored: its visible prefix, never the secret. */
 export type ApiKey = {
   __typename?: 'ApiKey';
@@ -38,6 +93,14 @@ export type AzureCostType =
 export type ComplianceGranularity =
   | 'DAY'
   | 'MONTH';
+
+/** Unexplained spend of one cost centre ('Unallocated' for lines no rule matches), in one currency. */
+export type CostCentreTotal = {
+  __typename?: 'CostCentreTotal';
+  amount: Money;
+  costCentre: Scalars['String']['output'];
+  rows: Scalars['Int']['output'];
+};
 
 /** An Azure Cost Management connection. Its client secret is write-only: no field returns it. */
 export type CostConnection = {
@@ -395,6 +458,7 @@ export type Money = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  createAllocationRule: AllocationRule;
   /** The key is in this answer only; it cannot be read again */
   createApiKey: CreatedApiKey;
   /** Connects an Azure scope; sync it with syncCostConnection, or wait for the schedule */
@@ -402,6 +466,8 @@ export type Mutation = {
   createProject: Project;
   /** Declares (or redeclares) a pool by name: its VM size, region and pricing tier */
   declarePool: Pool;
+  /** Its lines return to the next matching rule, or to Unallocated */
+  deleteAllocationRule: Scalars['Boolean']['output'];
   /** Recomputes recommendations now (a job also does it daily) */
   refreshRecommendations: RecommendationRefresh;
   /** A LIMS announces a run before launch and gets the id to pass to Nextflow */
@@ -412,6 +478,11 @@ export type Mutation = {
   setRequiredTagKeys: Array<Scalars['String']['output']>;
   /** Queues a sync that replaces [from, to) (UTC midnights; default the connection window, today included) with what Azure reports now */
   syncCostConnection: CostSyncRequest;
+};
+
+
+export type MutationCreateAllocationRuleArgs = {
+  input: AllocationRuleInput;
 };
 
 
@@ -433,6 +504,11 @@ export type MutationCreateProjectArgs = {
 
 export type MutationDeclarePoolArgs = {
   input: DeclarePoolInput;
+};
+
+
+export type MutationDeleteAllocationRuleArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -527,6 +603,10 @@ export type Project = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Allocation rules in the order they apply */
+  allocationRules: Array<AllocationRule>;
+  /** Spend no task explains (lines of resources that are not declared pools), by cost centre */
+  costCentres: Array<CostCentreTotal>;
   /** NOT_FOUND when no connection of your organization has this id */
   costConnection: CostConnection;
   /** The organization's Azure Cost Management connections */
@@ -539,6 +619,8 @@ export type Query = {
   costSyncs: CostSyncConnection;
   /** Billed cost grouped by the dimensions asked and by currency, ordered by the group keys */
   costs: CostGroupConnection;
+  /** What saving this rule would move over the window, without saving it */
+  dryRunAllocationRule: Array<AllocationMove>;
   /** Who is calling, with which role, in which organization */
   me: Me;
   /** The organization's declared compute pools */
@@ -556,6 +638,12 @@ export type Query = {
   runs: RunConnection;
   /** Spend on bill lines missing required tag keys, by period, resource group and service */
   tagCompliance: TagComplianceReport;
+};
+
+
+export type QueryCostCentresArgs = {
+  from: Scalars['DateTime']['input'];
+  to: Scalars['DateTime']['input'];
 };
 
 
@@ -587,6 +675,13 @@ export type QueryCostsArgs = {
   filter?: InputMaybe<CostFilterInput>;
   first?: Scalars['Int']['input'];
   groupBy?: Array<CostGroupByInput>;
+};
+
+
+export type QueryDryRunAllocationRuleArgs = {
+  from: Scalars['DateTime']['input'];
+  input: AllocationRuleInput;
+  to: Scalars['DateTime']['input'];
 };
 
 

@@ -6,7 +6,8 @@ import { RunResolver } from './run.resolver.js';
 import { CostConnectionResolver, CostSyncResolver } from './cost-connection.resolver.js';
 import { PoolResolver } from './pool.resolver.js';
 import { CostImportResolver, CostResolver } from './cost.resolver.js';
+import { AllocationRuleResolver } from './allocation-rule.resolver.js';
 import { RecommendationResolver } from './recommendation.resolver.js';
 import { TagComplianceResolver } from './tag-compliance.resolver.js';
 
-export const resolvers: NonEmptyArray<Function> = [MeResolver, ProjectResolver, PrincipalResolver, RunResolver, PoolResolver, CostConnectionResolver, CostSyncResolver, CostResolver, CostImportResolver, TagComplianceResolver, RecommendationResolver];
+export const resolvers: NonEmptyArray<Function> = [MeResolver, ProjectResolver, PrincipalResolver, RunResolver, PoolResolver, CostConnectionResolver, CostSyncResolver, CostResolver, CostImportResolver, TagComplianceResolver, RecommendationResolver, AllocationRuleResolver];

@@ -11,3 +11,4 @@ export * from './connections.js';
 export * from './alerts.js';
 export * from './tag-policy.js';
 export * from './recommendations.js';
+export * from './allocation-rules.js';

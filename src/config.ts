@@ -38,7 +38,21 @@ export interface Config {
   recommendations: RecommendationSettings;
   /** Cron (UTC) of the recommendations refresh; undefined: off. */
   recommendationsCron: string | undefined;
+  reconcile: ReconcileSettings;
 }
+
+/** How bill lines become actual costs (services/reconcile.ts). */
+export interface ReconcileSettings {
+  /**
+   * SHARE: a pool line's idle is given to the runs that used the line, in proportion to their task
+   * allocations on it (their actual cost includes it); SEPARATE: idle stays with the pool.
+   */
+  idleMode: IdleMode;
+  /** |estimate − actual| / actual above this (0.2 = 20%) raises an ESTIMATE_DRIFT alert. */
+  driftThreshold: number;
+}
+
+export type IdleMode = 'SHARE' | 'SEPARATE';
 
 /** How captured Nextflow runs are tied to LIMS runs, projects and samples. */
 export interface CaptureSettings {
@@ -114,6 +128,20 @@ function cron(env: Env, name: string, fallback: string): string | undefined {
   return value;
 }
 
+function idleMode(env: Env): IdleMode {
+  const value = (str(env, 'GCT_RECONCILE_IDLE') ?? 'share').toLowerCase();
+  if (value !== 'share' && value !== 'separate') throw new ConfigError(`GCT_RECONCILE_IDLE must be share or separate, got "${value}"`);
+  return value === 'share' ? 'SHARE' : 'SEPARATE';
+}
+
+function percent(env: Env, name: string, fallback: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback / 100;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > 10_000) throw new ConfigError(`${name} must be a percentage above 0, e.g. 20, got "${raw}"`);
+  return value / 100;
+}
+
 export function parseRole(raw: string | undefined): ProcessRole {
   const role = raw ?? 'all';
   if (role !== 'api' && role !== 'worker' && role !== 'all') {
@@ -165,5 +193,9 @@ export function loadConfig(env: Env = process.env): Config {
       lowPriorityMaxMinutes: int(env, 'GCT_LOW_PRIORITY_MAX_MINUTES', 30, 1, 24 * 60),
     },
     recommendationsCron: cron(env, 'GCT_RECOMMENDATIONS_CRON', '30 5 * * *'),
+    reconcile: {
+      idleMode: idleMode(env),
+      driftThreshold: percent(env, 'GCT_ESTIMATE_DRIFT_PERCENT', 20),
+    },
   };
 }

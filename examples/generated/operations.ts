@@ -324,6 +324,17 @@ export type CostImportStatus =
   | 'RUNNING'
   | 'SUCCEEDED';
 
+/** A share of a run's actual cost: its tasks' allocations plus its part of the run's idle share. */
+export type CostPart = {
+  __typename?: 'CostPart';
+  /** The run's idle share, split in proportion to task cost */
+  idleShare: Money;
+  /** The sample or process; null for tasks without one */
+  name?: Maybe<Scalars['String']['output']>;
+  tasks: Money;
+  total: Money;
+};
+
 /** One sync of a connection: the window it replaced and what it found. */
 export type CostSync = {
   __typename?: 'CostSync';
@@ -437,6 +448,72 @@ export type DeclarePoolInput = {
   vmSize: Scalars['String']['input'];
 };
 
+/** How far one model version's estimates of one kind were from the bill, for one pipeline. */
+export type EstimateAccuracy = {
+  __typename?: 'EstimateAccuracy';
+  /** Mean error ratio: positive, estimates run high */
+  bias?: Maybe<Scalars['Float']['output']>;
+  /** Estimates compared with an actual */
+  count: Scalars['Int']['output'];
+  /** Estimates beyond the drift threshold */
+  drifted: Scalars['Int']['output'];
+  kind: EstimateKind;
+  /** Mean |error ratio| (0.1 = 10%) */
+  mape?: Maybe<Scalars['Float']['output']>;
+  /** Median |error ratio| */
+  medianApe?: Maybe<Scalars['Float']['output']>;
+  modelName: Scalars['String']['output'];
+  modelVersion: Scalars['String']['output'];
+  pipeline?: Maybe<Pipeline>;
+};
+
+/** A stored run estimate against the reconciled actual cost. */
+export type EstimateError = {
+  __typename?: 'EstimateError';
+  actualCost: Money;
+  /** (estimated − actual) / actual; null when the actual is 0 */
+  errorRatio?: Maybe<Scalars['Decimal']['output']>;
+  estimateId: Scalars['ID']['output'];
+  estimatedCost: Money;
+  id: Scalars['ID']['output'];
+  kind: EstimateKind;
+  modelName: Scalars['String']['output'];
+  modelVersion: Scalars['String']['output'];
+  pipeline?: Maybe<Pipeline>;
+  runId: Scalars['ID']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type EstimateErrorConnection = {
+  __typename?: 'EstimateErrorConnection';
+  edges: Array<EstimateErrorEdge>;
+  pageInfo: PageInfo;
+};
+
+export type EstimateErrorEdge = {
+  __typename?: 'EstimateErrorEdge';
+  cursor: Scalars['String']['output'];
+  node: EstimateError;
+};
+
+export type EstimateErrorFilterInput = {
+  modelName?: InputMaybe<Scalars['String']['input']>;
+  /** Pipeline name, e.g. nf-core/rnaseq (every revision) */
+  pipeline?: InputMaybe<Scalars['String']['input']>;
+  runId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** QUOTE before launch, LIVE while running, TASK for one task */
+export type EstimateKind =
+  | 'LIVE'
+  | 'QUOTE'
+  | 'TASK';
+
+/** SHARE: a pool's idle goes to the runs that used it in that charge period; SEPARATE: it stays with the pool (GCT_RECONCILE_IDLE) */
+export type IdleMode =
+  | 'SEPARATE'
+  | 'SHARE';
+
 /** The caller: a user (JWT) or an API key, in one organization. */
 export type Me = {
   __typename?: 'Me';
@@ -468,6 +545,8 @@ export type Mutation = {
   declarePool: Pool;
   /** Its lines return to the next matching rule, or to Unallocated */
   deleteAllocationRule: Scalars['Boolean']['output'];
+  /** Queues a reconciliation of the bill lines whose charge period starts in [from, to) (at most 366 days); re-running a window replaces it */
+  reconcileCosts: ReconcileRequest;
   /** Recomputes recommendations now (a job also does it daily) */
   refreshRecommendations: RecommendationRefresh;
   /** A LIMS announces a run before launch and gets the id to pass to Nextflow */
@@ -509,6 +588,12 @@ export type MutationDeclarePoolArgs = {
 
 export type MutationDeleteAllocationRuleArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationReconcileCostsArgs = {
+  from: Scalars['DateTime']['input'];
+  to: Scalars['DateTime']['input'];
 };
 
 
@@ -621,6 +706,10 @@ export type Query = {
   costs: CostGroupConnection;
   /** What saving this rule would move over the window, without saving it */
   dryRunAllocationRule: Array<AllocationMove>;
+  /** Estimate error per pipeline, estimate kind and model version */
+  estimateAccuracy: Array<EstimateAccuracy>;
+  /** Stored run estimates against reconciled actual costs, most recently updated first */
+  estimateErrors: EstimateErrorConnection;
   /** Who is calling, with which role, in which organization */
   me: Me;
   /** The organization's declared compute pools */
@@ -630,6 +719,8 @@ export type Query = {
   projects: Array<Project>;
   /** Savings recommendations, biggest monthly saving first */
   recommendations: RecommendationConnection;
+  /** Reconciliations of the bill, newest first */
+  reconciliations: ReconciliationConnection;
   /** Tag keys every billed resource should carry */
   requiredTagKeys: Array<Scalars['String']['output']>;
   /** NOT_FOUND when no run of your organization has this id */
@@ -685,6 +776,18 @@ export type QueryDryRunAllocationRuleArgs = {
 };
 
 
+export type QueryEstimateAccuracyArgs = {
+  filter?: InputMaybe<EstimateErrorFilterInput>;
+};
+
+
+export type QueryEstimateErrorsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<EstimateErrorFilterInput>;
+  first?: Scalars['Int']['input'];
+};
+
+
 export type QueryProjectArgs = {
   code: Scalars['String']['input'];
 };
@@ -695,6 +798,12 @@ export type QueryRecommendationsArgs = {
   first?: Scalars['Int']['input'];
   kind?: InputMaybe<Array<RecommendationKind>>;
   status?: InputMaybe<Array<RecommendationStatus>>;
+};
+
+
+export type QueryReconciliationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
 };
 
 
@@ -770,6 +879,74 @@ export type RecommendationStatus =
   | 'DISMISSED'
   | 'OPEN';
 
+export type ReconcileRequest = {
+  __typename?: 'ReconcileRequest';
+  /** The costs.reconcile job; its reconciliation appears in `reconciliations` when it runs */
+  jobId: Scalars['String']['output'];
+};
+
+/** One reconciliation of a window of the bill: its lines split to tasks, idle and unallocated. */
+export type Reconciliation = {
+  __typename?: 'Reconciliation';
+  /** Runs with allocations in a currency other than the run's: their actual cost is left unset (amounts are never converted) */
+  currencyMismatchRuns: Scalars['Int']['output'];
+  driftAlerts: Scalars['Int']['output'];
+  durationMs?: Maybe<Scalars['Int']['output']>;
+  error?: Maybe<Scalars['String']['output']>;
+  estimateErrors: Scalars['Int']['output'];
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  idleMode: IdleMode;
+  lines: Scalars['Int']['output'];
+  /** Lines of a declared pool's resource */
+  poolLines: Scalars['Int']['output'];
+  /** Runs whose actual cost was recomputed */
+  runsUpdated: Scalars['Int']['output'];
+  startedAt: Scalars['DateTime']['output'];
+  status: ReconciliationStatus;
+  /** Task × line allocations */
+  taskAllocations: Scalars['Int']['output'];
+  totals: Array<ReconciliationTotal>;
+  /** import, sync or request (reconcileCosts) */
+  trigger: Scalars['String']['output'];
+  unallocatedLines: Scalars['Int']['output'];
+  windowEnd: Scalars['DateTime']['output'];
+  /** Charge periods starting in [windowStart, windowEnd) */
+  windowStart: Scalars['DateTime']['output'];
+};
+
+export type ReconciliationConnection = {
+  __typename?: 'ReconciliationConnection';
+  edges: Array<ReconciliationEdge>;
+  pageInfo: PageInfo;
+};
+
+export type ReconciliationEdge = {
+  __typename?: 'ReconciliationEdge';
+  cursor: Scalars['String']['output'];
+  node: Reconciliation;
+};
+
+/** RUNNING, then SUCCEEDED or FAILED */
+export type ReconciliationStatus =
+  | 'FAILED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
+/** Bill amounts of one reconciliation in one currency: cost = tasks + idle + unallocated, exactly. */
+export type ReconciliationTotal = {
+  __typename?: 'ReconciliationTotal';
+  /** Every line of the window */
+  cost: Money;
+  currency: Scalars['String']['output'];
+  /** Pool time no task used (shared with runs or not, per the record's idleMode) */
+  idle: Money;
+  /** Allocated to tasks */
+  tasks: Money;
+  /** Lines tied to no declared pool */
+  unallocated: Money;
+};
+
 export type RegisterRunInput = {
   inputBytes?: InputMaybe<Scalars['SafeInt']['input']>;
   labels?: InputMaybe<Scalars['JSONObject']['input']>;
@@ -804,6 +981,8 @@ export type Run = {
   /** Reconciled from the bill */
   actualCost?: Maybe<Money>;
   completedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The actual cost from the reconciled bill, per currency (normally one; empty before the bill is reconciled) */
+  costBreakdown: Array<RunCostBreakdown>;
   createdAt: Scalars['DateTime']['output'];
   errorMessage?: Maybe<Scalars['String']['output']>;
   /** The current estimate */
@@ -846,6 +1025,22 @@ export type RunConnection = {
   __typename?: 'RunConnection';
   edges: Array<RunEdge>;
   pageInfo: PageInfo;
+};
+
+/** A run's actual cost in one currency, from the reconciled bill. */
+export type RunCostBreakdown = {
+  __typename?: 'RunCostBreakdown';
+  currency: Scalars['String']['output'];
+  /** Its share of pool idle (0 when idle is kept apart) */
+  idleShare: Money;
+  /** Per process, largest first */
+  processes: Array<CostPart>;
+  /** Per sample (from task tags), largest first */
+  samples: Array<CostPart>;
+  /** What its tasks used of the pool lines */
+  tasks: Money;
+  /** tasks + idleShare */
+  total: Money;
 };
 
 export type RunEdge = {

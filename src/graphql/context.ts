@@ -17,6 +17,7 @@ import { PoolService } from '../services/pools.js';
 import { AllocationRuleService } from '../services/allocation-rules.js';
 import { RecommendationService } from '../services/recommendations.js';
 import { TagComplianceService } from '../services/tag-compliance.js';
+import { ReconciliationService, type RunCostTotals } from '../services/reconciliations.js';
 import type { EventBus } from '../events/bus.js';
 
 /** Services bound to the caller's organization: the only way resolvers reach data. */
@@ -34,6 +35,7 @@ export function orgServices(db: Db, orgId: string, config: Config) {
     allocationRules: new AllocationRuleService(db, orgId),
     recommendations: new RecommendationService(db, orgId, config.maxPageSize),
     tagCompliance: new TagComplianceService(db, orgId, config.maxPageSize),
+    reconciliations: new ReconciliationService(db, orgId, config),
   };
 }
 export type OrgServices = ReturnType<typeof orgServices>;
@@ -51,6 +53,11 @@ function loaders(services: OrgServices) {
   return {
     project: byId<ProjectRow>((ids) => services.projects.byIds(ids)),
     pipeline: byId<PipelineRow>((ids) => services.pipelines.byIds(ids)),
+    /** A run's actual cost per currency: one query for a page of runs. */
+    runCosts: new DataLoader<string, RunCostTotals[]>(async (ids) => {
+      const rows = await services.reconciliations.runTotals(ids);
+      return ids.map((id) => rows.filter((r) => r.runId === id));
+    }),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { costSyncAllJob, costSyncJob } from './cost-sync.js';
 import { recommendationsRefreshJob } from './recommendations.js';
+import { costReconcileJob } from './reconcile.js';
 
 export interface JobDeps {
   database: Database;
@@ -27,7 +28,12 @@ export interface JobDefinition<T extends object = object> {
 
 /** Every background queue, in one list. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const definitions: readonly JobDefinition<any>[] = [costSyncJob, costSyncAllJob, recommendationsRefreshJob];
+export const definitions: readonly JobDefinition<any>[] = [
+  costSyncJob,
+  costSyncAllJob,
+  costReconcileJob,
+  recommendationsRefreshJob,
+];
 
 /** Creates every queue (any role may enqueue) and, for worker roles, starts handlers and schedules. */
 export async function registerJobs(boss: PgBoss, deps: JobDeps, runWorkers: boolean): Promise<void> {

@@ -10,4 +10,27 @@ import { AllocationRuleResolver } from './allocation-rule.resolver.js';
 import { RecommendationResolver } from './recommendation.resolver.js';
 import { TagComplianceResolver } from './tag-compliance.resolver.js';
 
-export const resolvers: NonEmptyArray<Function> = [MeResolver, ProjectResolver, PrincipalResolver, RunResolver, PoolResolver, CostConnectionResolver, CostSyncResolver, CostResolver, CostImportResolver, TagComplianceResolver, RecommendationResolver, AllocationRuleResolver];
+import {
+  EstimateAccuracyResolver, EstimateErrorResolver, ReconciliationResolver, RunCostBreakdownResolver, RunCostResolver,
+} from './reconciliation.resolver.js';
+
+/** One resolver class a line: branches that add resolvers then merge without conflicts. */
+export const resolvers: NonEmptyArray<Function> = [
+  MeResolver,
+  ProjectResolver,
+  PrincipalResolver,
+  RunResolver,
+  PoolResolver,
+  CostConnectionResolver,
+  CostSyncResolver,
+  CostResolver,
+  CostImportResolver,
+  ReconciliationResolver,
+  RunCostResolver,
+  RunCostBreakdownResolver,
+  EstimateErrorResolver,
+  EstimateAccuracyResolver,
+  TagComplianceResolver,
+  RecommendationResolver,
+  AllocationRuleResolver,
+];

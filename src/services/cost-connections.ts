@@ -13,6 +13,7 @@ import { isSupportedGroupingDimension } from '../ingest/azure/map-rows.js';
 import type { CostRow } from '../ingest/costs/cost-row.js';
 import { CostRowHasher } from '../ingest/costs/row-hash.js';
 import { enqueueCostSync } from '../jobs/cost-sync-queue.js';
+import { reconcileAfterIngest } from '../jobs/reconcile-queue.js';
 import type { Logger } from '../logger.js';
 import { loadCostRows } from './cost-loader.js';
 import { spoolCostRows, type CostRowSpool, type HashedCostRow } from './cost-row-spool.js';
@@ -376,6 +377,7 @@ export class CostConnectionService {
         from cost_records where ${inWindow(tx)} group by currency order by currency`;
       const totals = Object.fromEntries(sums.map((s) => [s.currency.trim(), s.total]));
       const rows = sums.reduce((n, s) => n + s.rows, 0);
+      await reconcileAfterIngest(tx, this.orgId, window.from, window.to, 'sync');
       const durationMs = Date.now() - startedAt.getTime();
       await tx`update cost_syncs set status = 'SUCCEEDED', rows = ${rows}, totals = ${JSON.stringify(totals)}::jsonb, requests = ${requests},
                duration_ms = ${durationMs}, error = null, finished_at = now()

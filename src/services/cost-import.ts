@@ -26,6 +26,7 @@ import { parseCurrency } from '../ingest/costs/currency.js';
 import { copyTextValue, costRowHasNul, loadCostRowsWithSummary, type CostRowWithHash, type CurrencyTotal } from './cost-loader.js';
 import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
+import { reconcileAfterIngest } from '../jobs/reconcile-queue.js';
 
 export type CostFileFormatOption = 'azure' | 'focus' | 'auto';
 export const COST_FILE_FORMATS: readonly CostFileFormatOption[] = ['azure', 'focus', 'auto'];
@@ -122,6 +123,7 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
       }
       const summary = await loadCostRowsWithSummary(tx, orgId, hashed(file.rows), { source: 'file', sourceId: importId, batchId: importId });
       await rejects.copyInto(tx);
+      await reconcileAfterIngest(tx, orgId, summary.periodStart, summary.periodEnd, 'import');
       const stored: StoredReport = {
         format: file.format,
         variant: file.variant,

@@ -12,3 +12,4 @@ export * from './alerts.js';
 export * from './tag-policy.js';
 export * from './recommendations.js';
 export * from './allocation-rules.js';
+export * from './allocations.js';

@@ -1,0 +1,31 @@
+import { reconcile } from '../services/reconcile.js';
+import { isUuid } from '../services/runs.js';
+import { COST_RECONCILE_QUEUE, type CostReconcilePayload } from './reconcile-queue.js';
+import type { JobDefinition } from './index.js';
+
+export { COST_RECONCILE_QUEUE, type CostReconcilePayload };
+
+function parsePayload(data: unknown): { orgId: string; from: Date; to: Date; trigger: string } {
+  const d = (data ?? {}) as Record<string, unknown>;
+  if (typeof d.orgId !== 'string' || !isUuid(d.orgId)) throw new Error(`${COST_RECONCILE_QUEUE} payload: orgId must be a uuid`);
+  const date = (field: 'from' | 'to') => {
+    const value = typeof d[field] === 'string' ? new Date(d[field] as string) : new Date(Number.NaN);
+    if (Number.isNaN(value.getTime())) throw new Error(`${COST_RECONCILE_QUEUE} payload: ${field} must be an ISO date-time`);
+    return value;
+  };
+  return { orgId: d.orgId, from: date('from'), to: date('to'), trigger: typeof d.trigger === 'string' ? d.trigger : 'job' };
+}
+
+/**
+ * Reconciles one window. Re-running a window replaces it (one transaction, serialized per
+ * organization by an advisory lock), so a retried or duplicated job is harmless.
+ */
+export const costReconcileJob: JobDefinition<CostReconcilePayload> = {
+  name: COST_RECONCILE_QUEUE,
+  queue: { retryLimit: 2, retryDelay: 30, expireInSeconds: 3600 },
+  async handler(data, deps) {
+    const p = parsePayload(data);
+    const record = await reconcile(deps.database.db, p.orgId, { from: p.from, to: p.to }, { ...deps.config.reconcile, trigger: p.trigger });
+    return { reconciliationId: record.id, lines: record.lines, runsUpdated: record.runsUpdated, driftAlerts: record.driftAlerts, durationMs: record.durationMs };
+  },
+};

@@ -1,0 +1,379 @@
+/**
+ * Reconciliation: bill lines (cost_records) of a window become allocations to tasks, idle and
+ * unallocated; runs get their actual cost; stored estimates get their error; drift raises alerts.
+ *
+ * Words (docs/domain.md): a pool line is a bill line whose resource is a declared pool's resource id
+ * (or below it, e.g. one VM of its scale set); its cost is the line's effective cost (billed when the
+ * bill has none). A task's weight on a line is share × hours, where share = max(cpu share, memory
+ * share) of the pool's VM and hours is how long the task overlapped the line's charge period.
+ *
+ * 1. Lock the organization's reconciliations (one at a time: windows may overlap) and delete the
+ *    window's allocations, remembering which runs had some.
+ * 2. Lines of the window, each with its pool (if any), its rate per VM hour (cost / consumed hours when
+ *    the unit is hours, else the pool VM's listed price in the line's currency) and the VM's size.
+ * 3. Task pieces: tasks of those pools overlapping each line. Both sides are cut into UTC hour buckets
+ *    and hash-joined on (pool, hour), each pair kept only in the first hour both touch, so a long task
+ *    or a daily line costs buckets, not a scan of every task against every line.
+ * 4. Per line: scale = the rate, or cost / Σweight when the tasks explain more than was billed (never
+ *    allocate more than the cost), or cost / Σweight when no rate is known. TASK = trunc(weight ×
+ *    scale, 10). IDLE = cost − Σ TASK (a difference in numeric: the line sums exactly). With idle
+ *    shared, the idle goes to the line's runs in proportion to their TASK amounts, the last run taking
+ *    the difference. Lines of no pool are UNALLOCATED, whole.
+ * 5. Runs that had or have allocations get actual_cost = Σ of their allocations (TASK + shared IDLE).
+ *    Currency rule: amounts are never converted (we hold no exchange rates); allocations carry their
+ *    line's currency, and a run's actual cost is set only when all its allocations are in the run's
+ *    currency. Otherwise it stays null and the run counts in `currencyMismatchRuns`.
+ * 6. Each such run's latest estimate per (kind, model, version) — QUOTE and LIVE, run-level — gets
+ *    its error against the actual; beyond the drift threshold an ESTIMATE_DRIFT alert is raised, once
+ *    per estimate (its dedupe key).
+ * Everything from 1 to 6 is one transaction: a re-run of the same window replaces, and readers see the
+ * old split or the new one, never half of each.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { IdleMode } from '../config.js';
+import type { Db } from '../db/client.js';
+import type { ReconciliationRow, ReconciliationTotal } from '../db/schema/index.js';
+import { badInput } from '../errors.js';
+import { raiseAlert } from './alerts.js';
+import { isUuid } from './runs.js';
+
+export interface ReconcileWindow {
+  /** Charge periods starting in [from, to) are reconciled. */
+  from: Date;
+  to: Date;
+}
+
+export interface ReconcileOptions {
+  idleMode: IdleMode;
+  /** 0.2 = 20% */
+  driftThreshold: number;
+  /** What asked: `import`, `sync`, `request`, … (stored on the record). */
+  trigger?: string;
+  jobId?: string;
+}
+
+/** Longest window one reconciliation replaces (a year of bills, in one transaction). */
+export const MAX_RECONCILE_DAYS = 366;
+/**
+ * Tasks that started this long before a window's first charge period are not looked at: without a
+ * bound the search for tasks overlapping the window would read the pool's whole history. Nextflow
+ * tasks of a month are far beyond anything Batch pools run.
+ */
+const MAX_TASK_DAYS = 30;
+/** Allocations are kept to 10 decimal places (far below a cent); the remainders absorb the rest. */
+const PLACES = 10;
+const LOCK_NAMESPACE = 0x7265636f; // 'reco'
+
+export function checkReconcileWindow(window: ReconcileWindow): void {
+  for (const field of ['from', 'to'] as const) {
+    if (!(window[field] instanceof Date) || Number.isNaN(window[field].getTime())) throw badInput(field, 'must be a date-time');
+  }
+  if (window.from.getTime() >= window.to.getTime()) throw badInput('from', 'must be before to');
+  const days = (window.to.getTime() - window.from.getTime()) / 86_400_000;
+  if (days > MAX_RECONCILE_DAYS) throw badInput('from', `the window spans ${Math.ceil(days)} days; at most ${MAX_RECONCILE_DAYS} are reconciled at once`);
+}
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** Reconciles [from, to) of one organization's bill. Returns the reconciliation record (SUCCEEDED). */
+export async function reconcile(db: Db, orgId: string, window: ReconcileWindow, options: ReconcileOptions): Promise<ReconciliationRow> {
+  if (!isUuid(orgId)) throw badInput('orgId', 'must be a uuid');
+  checkReconcileWindow(window);
+  const started = Date.now();
+  const from = window.from.toISOString();
+  const to = window.to.toISOString();
+  // on record before the work, committed on its own: a failure below still leaves the attempt
+  const [{ id }] = (await db.execute(sql`
+    insert into reconciliations (org_id, window_start, window_end, status, idle_mode, trigger, job_id)
+    values (${orgId}, ${from}::timestamptz, ${to}::timestamptz, 'RUNNING', ${options.idleMode}, ${options.trigger ?? 'direct'}, ${options.jobId ?? null})
+    returning id`)) as unknown as { id: string }[];
+
+  try {
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${orgId}))`);
+      const counts = await splitWindow(tx, orgId, id, from, to, options.idleMode);
+      const runsResult = await updateRunActuals(tx, orgId);
+      const drift = await recordEstimateErrors(tx, orgId, id, options.driftThreshold);
+      await tx.execute(sql`
+        update reconciliations set status = 'SUCCEEDED', lines = ${counts.lines}, pool_lines = ${counts.poolLines},
+          unallocated_lines = ${counts.unallocatedLines}, task_allocations = ${counts.taskAllocations},
+          runs_updated = ${runsResult.updated}, currency_mismatch_runs = ${runsResult.mismatched},
+          estimate_errors = ${drift.errors}, drift_alerts = ${drift.alerts}, totals = ${JSON.stringify(counts.totals)}::jsonb,
+          finished_at = now(), duration_ms = ${Date.now() - started}
+        where org_id = ${orgId} and id = ${id}`);
+    });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await db.execute(sql`
+      update reconciliations set status = 'FAILED', error = ${message.slice(0, 10_000)}, finished_at = now(), duration_ms = ${Date.now() - started}
+      where org_id = ${orgId} and id = ${id}`);
+    throw err;
+  }
+  const [row] = await db.query.reconciliations.findMany({ where: (r, { and, eq }) => and(eq(r.orgId, orgId), eq(r.id, id)) });
+  return row;
+}
+
+interface SplitCounts {
+  lines: number;
+  poolLines: number;
+  unallocatedLines: number;
+  taskAllocations: number;
+  totals: ReconciliationTotal[];
+}
+
+async function rows<T>(tx: Tx, query: SQL): Promise<T[]> {
+  return [...((await tx.execute(query)) as unknown as T[])];
+}
+
+/** Steps 1–4. Temporary tables live until the commit; each is analyzed so the joins are planned on real counts. */
+async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from: string, to: string, idleMode: IdleMode): Promise<SplitCounts> {
+  const x = (q: SQL) => tx.execute(q);
+  // 1. the window's old allocations go; their runs are recomputed below even if no line reaches them now
+  await x(sql`create temp table rc_runs (run_id uuid primary key) on commit drop`);
+  await x(sql`
+    with gone as (
+      delete from allocations where org_id = ${orgId} and charge_period_start >= ${from}::timestamptz and charge_period_start < ${to}::timestamptz
+      returning run_id)
+    insert into rc_runs select distinct run_id from gone where run_id is not null`);
+
+  // 2. pools (with their VM's size, from the price table: sizes do not vary by region) and lines
+  await x(sql`
+    create temp table rc_pools (id uuid, name text, provider text, region text, vm_size text, priority vm_priority, rid text,
+      vcpus integer, memory_gib numeric) on commit drop`);
+  await x(sql`
+    insert into rc_pools
+    select p.id, p.name, p.provider, p.region, p.vm_size, p.priority, lower(p.resource_id), spec.vcpus, spec.memory_gib
+    from pools p
+    left join lateral (
+      select pr.vcpus, pr.memory_gib from prices pr
+      where pr.provider = p.provider and lower(pr.vm_size) = lower(p.vm_size)
+      order by (pr.region = p.region) desc, (pr.priority = p.priority) desc, pr.effective_from desc limit 1) spec on true
+    where p.org_id = ${orgId} and coalesce(p.resource_id, '') <> ''`);
+  await x(sql`
+    create temp table rc_lines (line_id bigint primary key, ps timestamptz, pe timestamptz, cost numeric, currency char(3),
+      pool_id uuid, pool_name text, line_rate numeric, list_rate numeric) on commit drop`);
+  await x(sql`
+    insert into rc_lines
+    select cr.id, cr.charge_period_start, cr.charge_period_end, c.cost, cr.currency, pl.id, pl.name,
+      -- Azure's quantity is in the meter's base unit even when the unit names a block ("10 Hours"), FOCUS's too
+      case when lower(trim(cr.consumed_unit)) ~ '^([0-9]+ +)*(hours?|hrs?|horas?|instance hours?)$' and cr.consumed_quantity > 0
+           then c.cost / cr.consumed_quantity end,
+      null
+    from cost_records cr
+    cross join lateral (select coalesce(cr.effective_cost, cr.billed_cost) as cost) c
+    left join lateral (
+      select p.* from rc_pools p
+      where cr.resource_id is not null and (lower(cr.resource_id) = p.rid or starts_with(lower(cr.resource_id), p.rid || '/'))
+      order by length(p.rid) desc, p.name limit 1) pl on true
+    where cr.org_id = ${orgId} and cr.charge_period_start >= ${from}::timestamptz and cr.charge_period_start < ${to}::timestamptz`);
+  // only lines without a rate of their own need the listed price (looked up once per pool, currency and day)
+  await x(sql`
+    with wanted as (
+      select distinct l.pool_id, l.currency, (l.ps at time zone 'UTC')::date as day from rc_lines l
+      where l.pool_id is not null and l.line_rate is null),
+    priced as (
+      select w.*, price.price_per_hour from wanted w join rc_pools p on p.id = w.pool_id
+      cross join lateral (
+        select pr.price_per_hour from prices pr
+        where pr.provider = p.provider and lower(pr.vm_size) = lower(p.vm_size) and pr.priority = p.priority
+          and pr.currency = w.currency and pr.effective_from <= w.day
+        order by (pr.region = p.region) desc, pr.effective_from desc limit 1) price)
+    update rc_lines l set list_rate = priced.price_per_hour from priced
+    where l.pool_id = priced.pool_id and l.currency = priced.currency and (l.ps at time zone 'UTC')::date = priced.day and l.line_rate is null`);
+  await x(sql`analyze rc_lines`);
+
+  // 3. tasks of the lines' pools near the window, with their share of the VM, cut into hour buckets
+  await x(sql`
+    create temp table rc_tasks (task_id bigint primary key, run_id uuid, pool text, ts timestamptz, te timestamptz, share numeric) on commit drop`);
+  await x(sql`
+    with bounds as (select min(ps) as lo, max(pe) as hi from rc_lines where pool_id is not null)
+    insert into rc_tasks
+    select t.id, t.run_id, t.pool, t.started_at, e.te,
+      -- a VM of unknown size: the task is taken to hold the whole node (idle can then only be understated)
+      round(least(1, greatest(coalesce(t.cpus, 1)::numeric / p.vcpus, coalesce(t.memory_bytes, 0)::numeric / (p.memory_gib * 1073741824)), 1), 12)
+    from bounds, rc_pools p
+    join tasks t on t.org_id = ${orgId} and t.pool = p.name
+    cross join lateral (select coalesce(t.completed_at, t.started_at + t.realtime_ms * interval '1 millisecond') as te) e
+    where p.name in (select pool_name from rc_lines where pool_id is not null)
+      and t.started_at < bounds.hi and t.started_at >= bounds.lo - ${`${MAX_TASK_DAYS} days`}::interval
+      and e.te > t.started_at and e.te > bounds.lo`);
+  await x(sql`analyze rc_tasks`);
+  await x(sql`
+    create temp table rc_task_hours on commit drop as
+    select t.task_id, t.pool, h.h from rc_tasks t
+    cross join lateral generate_series(date_trunc('hour', t.ts, 'UTC'), t.te - interval '1 microsecond', interval '1 hour') h(h)`);
+  await x(sql`
+    create temp table rc_line_hours on commit drop as
+    select l.line_id, l.pool_name as pool, h.h from rc_lines l
+    cross join lateral generate_series(date_trunc('hour', l.ps, 'UTC'), l.pe - interval '1 microsecond', interval '1 hour') h(h)
+    where l.pool_id is not null and l.pe > l.ps`);
+  await x(sql`analyze rc_task_hours`);
+  await x(sql`analyze rc_line_hours`);
+  await x(sql`
+    create temp table rc_pieces on commit drop as
+    select l.line_id, t.task_id, t.run_id, t.share,
+      round(extract(epoch from least(t.te, l.pe) - greatest(t.ts, l.ps)) / 3600, 12) as hours
+    from rc_line_hours lh
+    join rc_task_hours th on th.pool = lh.pool and th.h = lh.h
+    join rc_lines l on l.line_id = lh.line_id
+    join rc_tasks t on t.task_id = th.task_id
+    -- the first hour both touch: each (line, task) pair once
+    where lh.h = greatest(date_trunc('hour', t.ts, 'UTC'), date_trunc('hour', l.ps, 'UTC'))
+      and t.ts < l.pe and t.te > l.ps`);
+  await x(sql`analyze rc_pieces`);
+
+  // 4. the split
+  await x(sql`
+    create temp table rc_scale on commit drop as
+    select l.line_id, l.ps, l.cost, l.currency, l.pool_id, s.sw, r.rate, r.kind,
+      case when l.cost <= 0 or coalesce(s.sw, 0) = 0 then null
+           when r.rate is null then trunc(l.cost / s.sw, 20)
+           else least(r.rate, trunc(l.cost / s.sw, 20)) end as scale
+    from rc_lines l
+    left join (select line_id, sum(share * hours) as sw from rc_pieces group by line_id) s using (line_id)
+    cross join lateral (select coalesce(l.line_rate, l.list_rate) as rate, case when l.line_rate is not null then 'RATE' else 'PRICE' end as kind) r
+    where l.pool_id is not null`);
+  await x(sql`
+    create temp table rc_task_alloc on commit drop as
+    select p.line_id, p.run_id, p.task_id, p.share, p.hours,
+      trunc(p.share * p.hours * s.scale, ${PLACES}) as amount,
+      case when s.rate is null then 'WEIGHT' when s.scale < s.rate then 'SCALED' else s.kind end as method
+    from rc_pieces p join rc_scale s using (line_id)
+    where s.scale is not null`);
+  await x(sql`
+    create temp table rc_idle on commit drop as
+    select s.line_id, s.ps, s.currency, s.pool_id, s.cost - coalesce(a.total, 0) as idle, coalesce(a.total, 0) as tasks, a.line_id is not null as has_tasks
+    from rc_scale s left join (select line_id, sum(amount) as total from rc_task_alloc group by line_id) a using (line_id)`);
+
+  await x(sql`
+    insert into allocations (org_id, reconciliation_id, cost_record_id, charge_period_start, kind, method, pool_id, run_id, task_id, share, hours, amount, currency)
+    select ${orgId}, ${reconciliationId}, a.line_id, l.ps, 'TASK', a.method, l.pool_id, a.run_id, a.task_id, a.share, a.hours, a.amount, l.currency
+    from rc_task_alloc a join rc_lines l using (line_id)`);
+  const share = idleMode === 'SHARE';
+  if (share) {
+    await x(sql`
+      insert into allocations (org_id, reconciliation_id, cost_record_id, charge_period_start, kind, method, pool_id, run_id, amount, currency)
+      with per_run as (
+        select line_id, run_id, sum(amount) as amount from rc_task_alloc group by line_id, run_id),
+      ranked as (
+        select r.line_id, r.run_id, r.amount, i.idle, i.tasks, i.ps, i.currency, i.pool_id,
+          row_number() over (partition by r.line_id order by r.amount desc, r.run_id) as rn, count(*) over (partition by r.line_id) as n
+        from per_run r join rc_idle i using (line_id)
+        where i.idle <> 0 and i.tasks > 0),
+      parts as (
+        select *, case when rn < n then trunc(idle * amount / tasks, ${PLACES}) end as part from ranked)
+      select ${orgId}, ${reconciliationId}, line_id, ps, 'IDLE', 'SHARED', pool_id, run_id,
+        -- the last run takes the difference, so the shares sum to the idle exactly
+        coalesce(part, idle - coalesce(sum(part) over (partition by line_id), 0)), currency
+      from parts`);
+  }
+  await x(sql`
+    insert into allocations (org_id, reconciliation_id, cost_record_id, charge_period_start, kind, method, pool_id, amount, currency)
+    select ${orgId}, ${reconciliationId}, line_id, ps, 'IDLE', 'REMAINDER', pool_id, idle, currency
+    from rc_idle
+    -- every line keeps at least one row, so "its rows sum to its cost" can be checked for each
+    where (idle <> 0 and not (${share} and tasks > 0)) or not has_tasks`);
+  await x(sql`
+    insert into allocations (org_id, reconciliation_id, cost_record_id, charge_period_start, kind, method, amount, currency)
+    select ${orgId}, ${reconciliationId}, line_id, ps, 'UNALLOCATED', 'NO_POOL', cost, currency
+    from rc_lines where pool_id is null`);
+  await x(sql`insert into rc_runs select distinct run_id from rc_task_alloc on conflict do nothing`);
+
+  const [c] = await rows<{ lines: number; pool_lines: number; task_allocations: number }>(
+    tx,
+    sql`select (select count(*) from rc_lines)::int as lines, (select count(*) from rc_lines where pool_id is not null)::int as pool_lines,
+          (select count(*) from rc_task_alloc)::int as task_allocations`,
+  );
+  const totals = await rows<ReconciliationTotal>(
+    tx,
+    sql`select trim(currency) as currency, sum(amount)::text as cost,
+          coalesce(sum(amount) filter (where kind = 'TASK'), 0)::text as tasks,
+          coalesce(sum(amount) filter (where kind = 'IDLE'), 0)::text as idle,
+          coalesce(sum(amount) filter (where kind = 'UNALLOCATED'), 0)::text as unallocated
+        from allocations where org_id = ${orgId} and reconciliation_id = ${reconciliationId}
+        group by currency order by currency`,
+  );
+  return { lines: c.lines, poolLines: c.pool_lines, unallocatedLines: c.lines - c.pool_lines, taskAllocations: c.task_allocations, totals };
+}
+
+/** Step 5, for the runs in rc_runs. */
+async function updateRunActuals(tx: Tx, orgId: string): Promise<{ updated: number; mismatched: number }> {
+  const [r] = await rows<{ updated: number; mismatched: number }>(
+    tx,
+    sql`
+    with agg as (
+      select u.run_id, sum(a.amount) filter (where a.currency = r.currency) as amount,
+        count(a.id) filter (where a.currency <> r.currency) as foreign_rows, count(a.id) as n
+      from rc_runs u
+      join runs r on r.org_id = ${orgId} and r.id = u.run_id
+      left join allocations a on a.org_id = ${orgId} and a.run_id = u.run_id
+      group by u.run_id),
+    done as (
+      update runs r set actual_cost = case when agg.n > 0 and agg.foreign_rows = 0 then agg.amount end, updated_at = now()
+      from agg where r.org_id = ${orgId} and r.id = agg.run_id
+      returning agg.foreign_rows > 0 as mismatched)
+    select count(*)::int as updated, count(*) filter (where mismatched)::int as mismatched from done`,
+  );
+  return r;
+}
+
+interface ErrorRow {
+  estimate_id: string;
+  run_id: string;
+  kind: string;
+  model_name: string;
+  model_version: string;
+  estimated: string;
+  actual: string;
+  currency: string;
+  error_ratio: string | null;
+  drifted: boolean;
+  pipeline: string | null;
+}
+
+/** Step 6. */
+async function recordEstimateErrors(tx: Tx, orgId: string, reconciliationId: string, threshold: number): Promise<{ errors: number; alerts: number }> {
+  // a run that lost its actual (its lines were replaced) has nothing to be compared with any more
+  await tx.execute(sql`
+    delete from estimate_errors e using rc_runs u, runs r
+    where e.org_id = ${orgId} and e.run_id = u.run_id and r.org_id = ${orgId} and r.id = u.run_id and r.actual_cost is null`);
+  const errors = await rows<ErrorRow>(
+    tx,
+    sql`
+    with latest as (
+      select distinct on (e.run_id, e.kind, e.model_name, e.model_version) e.*
+      from estimates e join rc_runs u on u.run_id = e.run_id
+      where e.org_id = ${orgId} and e.task_id is null and e.kind in ('QUOTE', 'LIVE')
+      order by e.run_id, e.kind, e.model_name, e.model_version, e.created_at desc, e.id),
+    upserted as (
+      insert into estimate_errors as ee (org_id, estimate_id, reconciliation_id, run_id, pipeline_id, kind, model_name, model_version, estimated, actual, currency, error_ratio)
+      select ${orgId}, l.id, ${reconciliationId}, l.run_id, r.pipeline_id, l.kind, l.model_name, l.model_version, l.value, r.actual_cost, r.currency,
+        case when r.actual_cost <> 0 then (l.value - r.actual_cost) / r.actual_cost end
+      from latest l join runs r on r.org_id = ${orgId} and r.id = l.run_id
+      where r.actual_cost is not null and l.currency = r.currency
+      on conflict (org_id, estimate_id) do update set reconciliation_id = excluded.reconciliation_id, actual = excluded.actual,
+        error_ratio = excluded.error_ratio, pipeline_id = excluded.pipeline_id, updated_at = now()
+      returning ee.*)
+    select u.estimate_id, u.run_id, u.kind::text as kind, u.model_name, u.model_version, u.estimated::text, u.actual::text, trim(u.currency) as currency,
+      u.error_ratio::text, coalesce(abs(u.error_ratio) > ${threshold}, false) as drifted,
+      p.name || case when p.revision <> '' then '@' || p.revision else '' end as pipeline
+    from upserted u left join pipelines p on p.org_id = ${orgId} and p.id = u.pipeline_id`,
+  );
+  let alerts = 0;
+  // one insert per drifting estimate (few per run), each deduplicated by its key
+  for (const e of errors.filter((r) => r.drifted)) {
+    const ratio = Number(e.error_ratio);
+    const percent = Math.round(ratio * 1000) / 10;
+    const raised = await raiseAlert(tx, orgId, {
+      kind: 'ESTIMATE_DRIFT',
+      severity: Math.abs(ratio) > threshold * 2 ? 'CRITICAL' : 'WARNING',
+      dedupeKey: `estimate-drift:${e.estimate_id}`,
+      title: `${e.kind} estimate ${percent > 0 ? 'over' : 'under'} actual by ${Math.abs(percent)}%`,
+      message: `${e.model_name}@${e.model_version} estimated ${e.estimated} ${e.currency} for run ${e.run_id}${e.pipeline ? ` (${e.pipeline})` : ''}; the bill says ${e.actual} ${e.currency}.`,
+      subject: { runId: e.run_id, estimateId: e.estimate_id, pipeline: e.pipeline, modelName: e.model_name, modelVersion: e.model_version },
+      details: { kind: e.kind, estimated: e.estimated, actual: e.actual, currency: e.currency, errorRatio: e.error_ratio, threshold },
+    });
+    if (raised) alerts++;
+  }
+  return { errors: errors.length, alerts };
+}

@@ -89,10 +89,83 @@ export type AzureCostType =
   | 'ActualCost'
   | 'AmortizedCost';
 
+export type BreakdownFilterInput = {
+  /** Charge periods (runs, for estimates) starting at or after */
+  from: Scalars['DateTime']['input'];
+  /** Any of these pipeline names */
+  pipeline?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Any of these project codes */
+  project?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Any of these providers */
+  provider?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Any of these region ids */
+  region?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Any of these resource groups (case-insensitive) */
+  resourceGroup?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Any of these service names */
+  service?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Starting before (half-open); the previous period is the window of the same length just before */
+  to: Scalars['DateTime']['input'];
+};
+
+export type BreakdownGroupByInput = {
+  dimension: ExplorerDimension;
+  /** Required with TAG */
+  tagKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type BreakdownKey = {
+  __typename?: 'BreakdownKey';
+  dimension: ExplorerDimension;
+  tagKey?: Maybe<Scalars['String']['output']>;
+  value?: Maybe<Scalars['String']['output']>;
+};
+
 /** Periods are UTC days (YYYY-MM-DD) or months (YYYY-MM) of the charge period start */
 export type ComplianceGranularity =
   | 'DAY'
   | 'MONTH';
+
+export type CostBreakdownConnection = {
+  __typename?: 'CostBreakdownConnection';
+  edges: Array<CostBreakdownGroupEdge>;
+  pageInfo: PageInfo;
+  /** Per currency, over the whole filter */
+  totals: Array<CostBreakdownTotal>;
+};
+
+/** Cost of one group in one currency, with genomics units. */
+export type CostBreakdownGroup = {
+  __typename?: 'CostBreakdownGroup';
+  actual?: Maybe<Money>;
+  /** Per GB (10^9 bytes) of input */
+  costPerGb?: Maybe<Money>;
+  costPerRun?: Maybe<Money>;
+  costPerSample?: Maybe<Money>;
+  estimate?: Maybe<Money>;
+  /** Input bytes of the runs in the group */
+  inputBytes?: Maybe<Scalars['Decimal']['output']>;
+  keys: Array<BreakdownKey>;
+  /** YYYY-MM-DD start of the period */
+  period?: Maybe<Scalars['String']['output']>;
+  /** Actual of the same keys over the previous window (periods aside) */
+  previousActual?: Maybe<Money>;
+  runs: Scalars['Int']['output'];
+  samples: Scalars['Int']['output'];
+};
+
+export type CostBreakdownGroupEdge = {
+  __typename?: 'CostBreakdownGroupEdge';
+  cursor: Scalars['String']['output'];
+  node: CostBreakdownGroup;
+};
+
+export type CostBreakdownTotal = {
+  __typename?: 'CostBreakdownTotal';
+  actual?: Maybe<Money>;
+  estimate?: Maybe<Money>;
+  previousActual?: Maybe<Money>;
+};
 
 /** Unexplained spend of one cost centre ('Unallocated' for lines no rule matches), in one currency. */
 export type CostCentreTotal = {
@@ -324,6 +397,12 @@ export type CostImportStatus =
   | 'RUNNING'
   | 'SUCCEEDED';
 
+/** ACTUAL: the reconciled bill; ESTIMATE: runs’ current estimates; BOTH side by side */
+export type CostMetric =
+  | 'ACTUAL'
+  | 'BOTH'
+  | 'ESTIMATE';
+
 /** A share of a run's actual cost: its tasks' allocations plus its part of the run's idle share. */
 export type CostPart = {
   __typename?: 'CostPart';
@@ -509,6 +588,30 @@ export type EstimateKind =
   | 'QUOTE'
   | 'TASK';
 
+export type ExplorerDimension =
+  /** Allocation rules’ cost centre for spend no task explains; null for pool lines */
+  | 'COST_CENTRE'
+  | 'PIPELINE'
+  /** Nextflow process of the task */
+  | 'PROCESS'
+  /** Project code of the run a cost piece went to (null: not a run’s) */
+  | 'PROJECT'
+  | 'PROVIDER'
+  | 'REGION'
+  | 'RESOURCE_GROUP'
+  | 'RUN'
+  /** Sample of the task (from its tag) */
+  | 'SAMPLE'
+  | 'SERVICE'
+  /** Value of the bill line tag named by tagKey */
+  | 'TAG';
+
+/** Periods are UTC; a week starts on Monday */
+export type Granularity =
+  | 'DAY'
+  | 'MONTH'
+  | 'WEEK';
+
 /** SHARE: a pool's idle goes to the runs that used it in that charge period; SEPARATE: it stays with the pool (GCT_RECONCILE_IDLE) */
 export type IdleMode =
   | 'SEPARATE'
@@ -690,6 +793,8 @@ export type Query = {
   __typename?: 'Query';
   /** Allocation rules in the order they apply */
   allocationRules: Array<AllocationRule>;
+  /** The cost explorer: actual (reconciled bill) and estimated cost by workflow and bill dimensions, per period, with the previous period and per-run / per-sample / per-GB units */
+  costBreakdown: CostBreakdownConnection;
   /** Spend no task explains (lines of resources that are not declared pools), by cost centre */
   costCentres: Array<CostCentreTotal>;
   /** NOT_FOUND when no connection of your organization has this id */
@@ -729,6 +834,16 @@ export type Query = {
   runs: RunConnection;
   /** Spend on bill lines missing required tag keys, by period, resource group and service */
   tagCompliance: TagComplianceReport;
+};
+
+
+export type QueryCostBreakdownArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter: BreakdownFilterInput;
+  first?: Scalars['Int']['input'];
+  granularity?: InputMaybe<Granularity>;
+  groupBy?: Array<BreakdownGroupByInput>;
+  metric?: CostMetric;
 };
 
 

@@ -6,6 +6,7 @@ import { RunResolver } from './run.resolver.js';
 import { CostConnectionResolver, CostSyncResolver } from './cost-connection.resolver.js';
 import { PoolResolver } from './pool.resolver.js';
 import { CostImportResolver, CostResolver } from './cost.resolver.js';
+import { CostExplorerResolver } from './cost-explorer.resolver.js';
 import { AllocationRuleResolver } from './allocation-rule.resolver.js';
 import { RecommendationResolver } from './recommendation.resolver.js';
 import { TagComplianceResolver } from './tag-compliance.resolver.js';
@@ -33,4 +34,5 @@ export const resolvers: NonEmptyArray<Function> = [
   TagComplianceResolver,
   RecommendationResolver,
   AllocationRuleResolver,
+  CostExplorerResolver,
 ];

@@ -52,7 +52,7 @@ function condition(match: AllocationMatch): SQL {
 }
 
 /** The cost centre of a bill line `c` under `rules` (already in priority order). */
-function costCentreOf(rules: readonly Rule[]): SQL {
+export function costCentreOf(rules: readonly Rule[]): SQL {
   if (rules.length === 0) return sql`${UNALLOCATED}::text`;
   return sql`case ${sql.join(rules.map((r) => sql`when ${condition(r.match)} then ${r.costCentre}::text`), sql` `)} else ${UNALLOCATED}::text end`;
 }

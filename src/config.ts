@@ -191,6 +191,7 @@ export function loadConfig(env: Env = process.env): Config {
       windowDays: int(env, 'GCT_RECOMMENDATION_WINDOW_DAYS', 30, 1, 365),
       minTasks: int(env, 'GCT_RECOMMENDATION_MIN_TASKS', 5, 1, 100_000),
       lowPriorityMaxMinutes: int(env, 'GCT_LOW_PRIORITY_MAX_MINUTES', 30, 1, 24 * 60),
+      idlePoolPercent: int(env, 'GCT_IDLE_POOL_PERCENT', 30, 1, 100),
     },
     recommendationsCron: cron(env, 'GCT_RECOMMENDATIONS_CRON', '30 5 * * *'),
     reconcile: {

@@ -14,6 +14,8 @@ export interface RecommendationSettings {
   minTasks: number;
   /** Processes whose p95 runtime is at most this are candidates for low-priority VMs. */
   lowPriorityMaxMinutes: number;
+  /** Pools whose idle share of their bill is at least this percentage are reported. */
+  idlePoolPercent: number;
 }
 
 const GIB = 1024 ** 3;
@@ -40,7 +42,8 @@ interface Candidate {
  * - LOW_PRIORITY: short processes on dedicated VMs that never failed without being retried; the
  *   saving is the dedicated minus the low-priority price of the same VM size.
  * - FAILED_WORK: money spent on attempts that failed or were aborted.
- * Idle pools need reconciled bills and are not computed here yet.
+ * - IDLE_POOL: pools whose idle share of their reconciled bill (billed time no task used) is at
+ *   least the configured percentage; the saving is that idle money (autoscale or smaller pools).
  */
 export class RecommendationService {
   constructor(
@@ -200,6 +203,16 @@ export class RecommendationService {
            and percentile_cont(0.95) within group (order by realtime_ms) <= ${s.lowPriorityMaxMinutes * 60_000}
            and sum((price - low_price) * hours * share) > 0
       ),
+      idle_pools as (
+        select 'IDLE_POOL' as kind, null::uuid as pipeline_id, null::text as pipeline, pl.name as process, count(distinct a.cost_record_id)::int,
+               null::float8, null::float8,
+               (100 * sum(a.amount) filter (where a.kind = 'IDLE') / nullif(sum(a.amount), 0))::float8,
+               (sum(a.amount) filter (where a.kind = 'IDLE') * ${scale})::text, min(a.currency), count(distinct a.cost_record_id)::int, count(distinct a.currency)
+        from allocations a join pools pl on pl.org_id = a.org_id and pl.id = a.pool_id
+        where a.org_id = ${this.orgId} and a.charge_period_start >= ${since.toISOString()}::timestamptz and a.charge_period_start < ${now.toISOString()}::timestamptz
+        group by pl.name
+        having sum(a.amount) > 0 and sum(a.amount) filter (where a.kind = 'IDLE') >= ${s.idlePoolPercent / 100} * sum(a.amount)
+      ),
       failed as (
         select 'FAILED_WORK' as kind, pipeline_id, pipeline, process, count(*)::int, null::float8, null::float8, null::float8,
                (sum(price * hours * share) * ${scale})::text, min(currency), count(price)::int, count(distinct currency)
@@ -208,7 +221,7 @@ export class RecommendationService {
       )
       select kind, pipeline_id, pipeline, process, tasks, current, recommended, p95,
              case when currencies = 1 then saving end as saving, case when currencies = 1 then currency end as currency, priced_tasks
-      from (select * from memory union all select * from cpu union all select * from low_priority union all select * from failed) c
+      from (select * from memory union all select * from cpu union all select * from low_priority union all select * from failed union all select * from idle_pools) c
       order by kind, pipeline_id, process`);
     return [...(rows as unknown as Candidate[])].map((r) => ({ ...r, currency: r.currency?.trim() ?? null }));
   }
@@ -227,6 +240,8 @@ function titleOf(c: Candidate): string {
       return `${c.process}: request ${c.recommended} cpus instead of ${c.current}`;
     case 'LOW_PRIORITY':
       return `${c.process}: run on low-priority VMs`;
+    case 'IDLE_POOL':
+      return `pool ${c.process}: ${Math.round(c.p95 ?? 0)}% of its bill is idle`;
     default:
       return `${c.process}: failed attempts`;
   }
@@ -241,6 +256,8 @@ function detailOf(c: Candidate, s: RecommendationSettings): Record<string, unkno
       return { ...base, requestedCpus: c.current, cpuPercentP95: c.p95, recommendedCpus: c.recommended, headroom: s.headroom, config: configLine(c.process, `cpus = ${c.recommended}`) };
     case 'LOW_PRIORITY':
       return { ...base, runtimeP95Minutes: c.p95, note: 'short, and every failure was retried: a preempted task is rerun', config: "Azure Batch: run these tasks in a pool with low-priority nodes (azure.batch.pools.<name>.lowPriority = true)" };
+    case 'IDLE_POOL':
+      return { pool: c.process, billLines: c.tasks, idlePercent: c.p95, windowDays: s.windowDays, note: 'billed node time no task used: let the pool autoscale to zero, lower its minimum nodes, or pick a smaller VM size' };
     default:
       return { ...base, note: 'money spent on attempts that failed or were aborted; the saving is what fixing their cause would return' };
   }

@@ -10,6 +10,7 @@ import { prices, projects } from '../../src/db/schema/index.js';
 import { parseAzureBatchPrices } from '../../src/ingest/prices/azure-batch-prices.js';
 import { importTrace } from '../../src/services/capture/trace-import.js';
 import { reconcile } from '../../src/services/reconcile.js';
+import { RecommendationService } from '../../src/services/recommendations.js';
 import { createOrgWithKeys, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
 import { fixturePath } from '../support/fixtures.js';
 import { traceFixture } from '../ingest/nextflow/helpers.js';
@@ -161,6 +162,23 @@ describe('costBreakdown: the explorer over a reconciled bill', () => {
     assert.equal(centre(after.nodes, 'Unallocated'), fixed('1.5'), 'the unreconciled network line, whole');
     assert.equal(centre(nodes, 'Unallocated'), fixed('8.75'));
     assert.equal(centre(after.nodes, null), centre(nodes, null), 'pool lines have no cost centre');
+  });
+
+  test('a pool whose reconciled bill is mostly idle gets an IDLE_POOL recommendation worth its idle money', async () => {
+    const settings = { ...t.app.config.recommendations, windowDays: 30 };
+    const now = new Date(window.to);
+    await new RecommendationService(t.db.db, a.org.id, 500).refresh({ ...settings, idlePoolPercent: 1 }, now);
+    const [idle] = await t.db.sql<{ idle: string; total: string }[]>`
+      select sum(amount) filter (where kind = 'IDLE')::text as idle, sum(amount)::text as total from allocations where org_id = ${a.org.id} and pool_id is not null`;
+    const [rec] = await t.db.sql<{ kind: string; process: string; monthly_saving: string; detail: { idlePercent: number } }[]>`
+      select kind, process, monthly_saving::text, detail from recommendations where org_id = ${a.org.id} and kind = 'IDLE_POOL'`;
+    assert.equal(rec.process, 'nf-e8');
+    assert.equal(fixed(rec.monthly_saving), fixed(idle.idle), 'a 30-day window: the saving is the idle money itself');
+    assert.ok(Math.abs(rec.detail.idlePercent - (100 * Number(idle.idle)) / Number(idle.total)) < 1e-6);
+    // above the threshold: none
+    await new RecommendationService(t.db.db, a.org.id, 500).refresh({ ...settings, idlePoolPercent: 100 }, now);
+    const [{ n }] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from recommendations where org_id = ${a.org.id} and kind = 'IDLE_POOL'`;
+    assert.equal(n, 0);
   });
 
   test('another organization sees nothing; bad input is refused by name', async () => {

@@ -104,6 +104,18 @@ CREATE TABLE "recommendations" (
 	CONSTRAINT "recommendations_pkey" PRIMARY KEY("org_id","id")
 );
 --> statement-breakpoint
+CREATE TABLE "cost_reports" (
+	"org_id" uuid NOT NULL,
+	"id" uuid DEFAULT gen_random_uuid() NOT NULL,
+	"project_id" uuid NOT NULL,
+	"month" date NOT NULL,
+	"csv" text NOT NULL,
+	"html" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "cost_reports_pkey" PRIMARY KEY("org_id","id")
+);
+--> statement-breakpoint
 ALTER TABLE "allocation_rules" ADD CONSTRAINT "allocation_rules_org_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "allocations" ADD CONSTRAINT "allocations_org_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "estimate_errors" ADD CONSTRAINT "estimate_errors_org_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -111,6 +123,8 @@ ALTER TABLE "estimate_errors" ADD CONSTRAINT "estimate_errors_run_fk" FOREIGN KE
 ALTER TABLE "reconciliations" ADD CONSTRAINT "reconciliations_org_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "required_tag_keys" ADD CONSTRAINT "required_tag_keys_org_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "recommendations" ADD CONSTRAINT "recommendations_org_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "cost_reports" ADD CONSTRAINT "cost_reports_org_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "cost_reports" ADD CONSTRAINT "cost_reports_project_fk" FOREIGN KEY ("org_id","project_id") REFERENCES "public"."projects"("org_id","id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "allocation_rules_org_priority_key" ON "allocation_rules" USING btree ("org_id","priority");--> statement-breakpoint
 CREATE INDEX "allocations_org_period_idx" ON "allocations" USING btree ("org_id","charge_period_start");--> statement-breakpoint
 CREATE INDEX "allocations_org_run_idx" ON "allocations" USING btree ("org_id","run_id");--> statement-breakpoint
@@ -119,4 +133,6 @@ CREATE UNIQUE INDEX "estimate_errors_org_estimate_key" ON "estimate_errors" USIN
 CREATE INDEX "estimate_errors_org_pipeline_model_idx" ON "estimate_errors" USING btree ("org_id","pipeline_id","model_name","model_version");--> statement-breakpoint
 CREATE INDEX "reconciliations_org_started_idx" ON "reconciliations" USING btree ("org_id","started_at","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "recommendations_org_kind_subject_key" ON "recommendations" USING btree ("org_id","kind","subject");--> statement-breakpoint
-CREATE INDEX "recommendations_org_status_idx" ON "recommendations" USING btree ("org_id","status");
+CREATE INDEX "recommendations_org_status_idx" ON "recommendations" USING btree ("org_id","status");--> statement-breakpoint
+CREATE UNIQUE INDEX "cost_reports_org_project_month_key" ON "cost_reports" USING btree ("org_id","project_id","month");--> statement-breakpoint
+CREATE INDEX "cost_reports_org_month_idx" ON "cost_reports" USING btree ("org_id","month");

@@ -38,6 +38,8 @@ export interface Config {
   recommendations: RecommendationSettings;
   /** Cron (UTC) of the recommendations refresh; undefined: off. */
   recommendationsCron: string | undefined;
+  /** Cron (UTC) of the monthly cost reports (last month, every project); undefined: off. */
+  reportsCron: string | undefined;
   reconcile: ReconcileSettings;
 }
 
@@ -194,6 +196,7 @@ export function loadConfig(env: Env = process.env): Config {
       idlePoolPercent: int(env, 'GCT_IDLE_POOL_PERCENT', 30, 1, 100),
     },
     recommendationsCron: cron(env, 'GCT_RECOMMENDATIONS_CRON', '30 5 * * *'),
+    reportsCron: cron(env, 'GCT_REPORTS_CRON', '0 6 2 * *'),
     reconcile: {
       idleMode: idleMode(env),
       driftThreshold: percent(env, 'GCT_ESTIMATE_DRIFT_PERCENT', 20),

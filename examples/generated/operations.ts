@@ -414,6 +414,33 @@ export type CostPart = {
   total: Money;
 };
 
+/** A project's monthly cost report, stored as rendered. */
+export type CostReport = {
+  __typename?: 'CostReport';
+  createdAt: Scalars['DateTime']['output'];
+  /** GET with the same Authorization header */
+  csvUrl: Scalars['String']['output'];
+  /** A readable page with a chart of daily spend */
+  htmlUrl: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** YYYY-MM */
+  month: Scalars['String']['output'];
+  project: Project;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type CostReportConnection = {
+  __typename?: 'CostReportConnection';
+  edges: Array<CostReportEdge>;
+  pageInfo: PageInfo;
+};
+
+export type CostReportEdge = {
+  __typename?: 'CostReportEdge';
+  cursor: Scalars['String']['output'];
+  node: CostReport;
+};
+
 /** One sync of a connection: the window it replaced and what it found. */
 export type CostSync = {
   __typename?: 'CostSync';
@@ -648,6 +675,8 @@ export type Mutation = {
   declarePool: Pool;
   /** Its lines return to the next matching rule, or to Unallocated */
   deleteAllocationRule: Scalars['Boolean']['output'];
+  /** Renders (or re-renders) a month for a project now; a monthly job does last month for every project */
+  generateCostReport: CostReport;
   /** Queues a reconciliation of the bill lines whose charge period starts in [from, to) (at most 366 days); re-running a window replaces it */
   reconcileCosts: ReconcileRequest;
   /** Recomputes recommendations now (a job also does it daily) */
@@ -691,6 +720,12 @@ export type MutationDeclarePoolArgs = {
 
 export type MutationDeleteAllocationRuleArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationGenerateCostReportArgs = {
+  month: Scalars['String']['input'];
+  project: Scalars['String']['input'];
 };
 
 
@@ -805,6 +840,8 @@ export type Query = {
   costImport: CostImport;
   /** Cost file imports, newest first */
   costImports: CostImportConnection;
+  /** Monthly cost reports, newest month first */
+  costReports: CostReportConnection;
   /** A connection's syncs, newest first */
   costSyncs: CostSyncConnection;
   /** Billed cost grouped by the dimensions asked and by currency, ordered by the group keys */
@@ -866,6 +903,13 @@ export type QueryCostImportArgs = {
 export type QueryCostImportsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
+};
+
+
+export type QueryCostReportsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  project?: InputMaybe<Scalars['String']['input']>;
 };
 
 

@@ -14,6 +14,7 @@ import { CostImportService } from '../services/cost-import.js';
 import { CostConnectionService } from '../services/cost-connections.js';
 import { TaskService } from '../services/tasks.js';
 import { PoolService } from '../services/pools.js';
+import { CostReportService } from '../services/cost-reports.js';
 import { CostExplorerService } from '../services/cost-explorer.js';
 import { AllocationRuleService } from '../services/allocation-rules.js';
 import { RecommendationService } from '../services/recommendations.js';
@@ -33,6 +34,7 @@ export function orgServices(db: Db, orgId: string, config: Config) {
     costConnections: new CostConnectionService(db, orgId, config),
     tasks: new TaskService(db, orgId, config.maxPageSize),
     pools: new PoolService(db, orgId),
+    costReports: new CostReportService(db, orgId, config.maxPageSize),
     explorer: new CostExplorerService(db, orgId, config.maxPageSize),
     allocationRules: new AllocationRuleService(db, orgId),
     recommendations: new RecommendationService(db, orgId, config.maxPageSize),

@@ -4,6 +4,7 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { costSyncAllJob, costSyncJob } from './cost-sync.js';
 import { recommendationsRefreshJob } from './recommendations.js';
+import { costReportsJob } from './cost-reports.js';
 import { costReconcileJob } from './reconcile.js';
 
 export interface JobDeps {
@@ -33,6 +34,7 @@ export const definitions: readonly JobDefinition<any>[] = [
   costSyncAllJob,
   costReconcileJob,
   recommendationsRefreshJob,
+  costReportsJob,
 ];
 
 /** Creates every queue (any role may enqueue) and, for worker roles, starts handlers and schedules. */

@@ -6,6 +6,7 @@ import { RunResolver } from './run.resolver.js';
 import { CostConnectionResolver, CostSyncResolver } from './cost-connection.resolver.js';
 import { PoolResolver } from './pool.resolver.js';
 import { CostImportResolver, CostResolver } from './cost.resolver.js';
+import { CostReportResolver } from './cost-report.resolver.js';
 import { CostExplorerResolver } from './cost-explorer.resolver.js';
 import { AllocationRuleResolver } from './allocation-rule.resolver.js';
 import { RecommendationResolver } from './recommendation.resolver.js';
@@ -35,4 +36,5 @@ export const resolvers: NonEmptyArray<Function> = [
   RecommendationResolver,
   AllocationRuleResolver,
   CostExplorerResolver,
+  CostReportResolver,
 ];

@@ -15,6 +15,7 @@ import { createOrgWithKeys, startTestApp, type GqlResult, type TestApp } from '.
 import { fixturePath } from '../support/fixtures.js';
 import { traceFixture } from '../ingest/nextflow/helpers.js';
 import { scaled } from '../ingest/costs/support/raw-csv.js';
+import { parse } from 'csv-parse/sync';
 
 const PRICE_FILE = 'BatchSupportedVmSizeInformation_2024-01-08.json';
 const RESOURCE = '/subscriptions/00000000-0000-0000-0000-000000000002/resourceGroups/lab/providers/Microsoft.Batch/batchAccounts/lab/pools/nf-e8';
@@ -179,6 +180,34 @@ describe('costBreakdown: the explorer over a reconciled bill', () => {
     await new RecommendationService(t.db.db, a.org.id, 500).refresh({ ...settings, idlePoolPercent: 100 }, now);
     const [{ n }] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from recommendations where org_id = ${a.org.id} and kind = 'IDLE_POOL'`;
     assert.equal(n, 0);
+  });
+
+  test('a monthly report per project: CSV sums to the explorer total, the HTML page charts each day; downloads are scoped', async () => {
+    const month = window.from.slice(0, 7);
+    const gen = await t.gql(`mutation($m: String!) { generateCostReport(project: "P-ATAC", month: $m) { id month csvUrl htmlUrl project { code } } }`, { m: month }, a.analyst);
+    assert.equal(gen.errors, undefined, JSON.stringify(gen.errors));
+    const report = gen.data!.generateCostReport;
+    assert.equal(report.month, month);
+    assert.equal(report.project.code, 'P-ATAC');
+    const from = `${month}-01T00:00:00Z`;
+    const next = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1)).toISOString();
+    const explorer = await all(a.viewer, { filter: { from, to: next, project: ['P-ATAC'] }, groupBy: [], granularity: 'DAY' });
+    const get = (url: string, key: string) => fetch(`${t.url}${url}`, { headers: { authorization: `Bearer ${key}` } });
+    const csv = parse(await (await get(report.csvUrl, a.viewer)).text(), { columns: true }) as Record<string, string>[];
+    assert.ok(csv.length >= 1);
+    assert.equal(csv.reduce((sum, r) => sum + fixed(r.actual || null), 0n), fixed(explorer.totals[0].actual!.amount));
+    const html = await (await get(report.htmlUrl, a.viewer)).text();
+    assert.match(html, /^<!doctype html>/);
+    assert.equal((html.match(/<rect /g) ?? []).length, explorer.nodes.length, 'one bar per day with costs');
+    const other = await get(report.csvUrl, b.viewer);
+    assert.equal(other.status, 404);
+    const list = await t.gql(`{ costReports(project: "P-ATAC") { edges { node { id month } } } }`, {}, a.viewer);
+    assert.deepEqual(list.data!.costReports.edges.map((e: { node: { id: string } }) => e.node.id), [report.id]);
+    assert.deepEqual((await t.gql(`{ costReports { edges { node { id } } } }`, {}, b.viewer)).data!.costReports.edges, []);
+    const again = await t.gql(`mutation($m: String!) { generateCostReport(project: "P-ATAC", month: $m) { id } }`, { m: month }, a.analyst);
+    assert.equal(again.data!.generateCostReport.id, report.id, 're-rendering replaces the month, it does not add one');
+    const bad = await t.gql(`mutation { generateCostReport(project: "P-ATAC", month: "2024-13") { id } }`, {}, a.analyst);
+    assert.equal(bad.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
   });
 
   test('another organization sees nothing; bad input is refused by name', async () => {

@@ -13,3 +13,4 @@ export * from './tag-policy.js';
 export * from './recommendations.js';
 export * from './allocation-rules.js';
 export * from './allocations.js';
+export * from './reports.js';

@@ -3,6 +3,7 @@
  * and listed in the README and `.env.example`.
  */
 import path from 'node:path';
+import type { RecommendationSettings } from './services/recommendations.js';
 import { parseSecretKey } from './services/secrets.js';
 
 export type ProcessRole = 'api' | 'worker' | 'all';
@@ -34,6 +35,11 @@ export interface Config {
   /** Cron (UTC) of the scheduled sync of every cost connection; undefined: off. */
   costSyncCron: string | undefined;
   capture: CaptureSettings;
+  recommendations: RecommendationSettings;
+  /** Cron (UTC) of the recommendations refresh; undefined: off. */
+  recommendationsCron: string | undefined;
+  /** Cron (UTC) of the monthly cost reports (last month, every project); undefined: off. */
+  reportsCron: string | undefined;
   reconcile: ReconcileSettings;
   estimation: EstimationSettings;
 }
@@ -209,6 +215,15 @@ export function loadConfig(env: Env = process.env): Config {
       samplePattern: regex(env, 'GCT_SAMPLE_TAG_PATTERN', '^([^\\s:]+)'),
       weblogMaxBytes: int(env, 'GCT_WEBLOG_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     },
+    recommendations: {
+      headroom: int(env, 'GCT_RIGHTSIZE_HEADROOM_PERCENT', 20, 0, 500) / 100,
+      windowDays: int(env, 'GCT_RECOMMENDATION_WINDOW_DAYS', 30, 1, 365),
+      minTasks: int(env, 'GCT_RECOMMENDATION_MIN_TASKS', 5, 1, 100_000),
+      lowPriorityMaxMinutes: int(env, 'GCT_LOW_PRIORITY_MAX_MINUTES', 30, 1, 24 * 60),
+      idlePoolPercent: int(env, 'GCT_IDLE_POOL_PERCENT', 30, 1, 100),
+    },
+    recommendationsCron: cron(env, 'GCT_RECOMMENDATIONS_CRON', '30 5 * * *'),
+    reportsCron: cron(env, 'GCT_REPORTS_CRON', '0 6 2 * *'),
     reconcile: {
       idleMode: idleMode(env),
       driftThreshold: percent(env, 'GCT_ESTIMATE_DRIFT_PERCENT', 20),

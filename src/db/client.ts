@@ -2,7 +2,8 @@ import postgres from 'postgres';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import * as schema from './schema/index.js';
 
-export type Db = PostgresJsDatabase<typeof schema>;
+/** With `$client`, the postgres.js pool underneath (cursors, COPY). */
+export type Db = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
 export type Sql = postgres.Sql;
 
 export interface Database {

@@ -14,6 +14,11 @@ import { CostImportService } from '../services/cost-import.js';
 import { CostConnectionService } from '../services/cost-connections.js';
 import { TaskService } from '../services/tasks.js';
 import { PoolService } from '../services/pools.js';
+import { CostReportService } from '../services/cost-reports.js';
+import { CostExplorerService } from '../services/cost-explorer.js';
+import { AllocationRuleService } from '../services/allocation-rules.js';
+import { RecommendationService } from '../services/recommendations.js';
+import { TagComplianceService } from '../services/tag-compliance.js';
 import { ReconciliationService, type RunCostTotals } from '../services/reconciliations.js';
 import type { EventBus } from '../events/bus.js';
 import type PgBoss from 'pg-boss';
@@ -37,6 +42,11 @@ export function orgServices(db: Db, orgId: string, config: Config, models: Model
     costConnections: new CostConnectionService(db, orgId, config),
     tasks: new TaskService(db, orgId, config.maxPageSize),
     pools: new PoolService(db, orgId),
+    costReports: new CostReportService(db, orgId, config.maxPageSize),
+    explorer: new CostExplorerService(db, orgId, config.maxPageSize),
+    allocationRules: new AllocationRuleService(db, orgId),
+    recommendations: new RecommendationService(db, orgId, config.maxPageSize),
+    tagCompliance: new TagComplianceService(db, orgId, config.maxPageSize),
     reconciliations: new ReconciliationService(db, orgId, config),
   };
 }

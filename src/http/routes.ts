@@ -5,6 +5,8 @@ import type { Viewer } from '../auth/roles.js';
 import type { Router, RequestContext } from './router.js';
 import { traceUploadHandler, weblogHandler } from './capture-routes.js';
 import { costUploadHandler } from './cost-upload.js';
+import { costExportHandler } from './cost-export.js';
+import { reportDownloadHandler } from './report-download.js';
 
 export interface RouteDeps {
   config: Config;
@@ -19,4 +21,6 @@ export function mountRoutes(router: Router, deps: RouteDeps): void {
   router.on('POST', '/nextflow/weblog', weblogHandler(deps));
   router.on('POST', '/import/trace', traceUploadHandler(deps));
   router.on('POST', '/import/costs', costUploadHandler(deps));
+  router.on('GET', '/export/costs.csv', costExportHandler(deps));
+  router.on('GET', '/reports/download', reportDownloadHandler(deps));
 }

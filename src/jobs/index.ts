@@ -4,6 +4,8 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { costSyncAllJob, costSyncJob } from './cost-sync.js';
+import { recommendationsRefreshJob } from './recommendations.js';
+import { costReportsJob } from './cost-reports.js';
 import { costReconcileJob } from './reconcile.js';
 import { modelsRetrainAllJob, modelsRetrainJob } from './models-retrain.js';
 import { liveEstimateJob } from './live-estimate.js';
@@ -43,6 +45,8 @@ export const definitions: readonly JobDefinition<any>[] = [
   modelsRetrainJob,
   modelsRetrainAllJob,
   liveEstimateJob,
+  recommendationsRefreshJob,
+  costReportsJob,
 ];
 
 /** Creates every queue (any role may enqueue) and, for worker roles, starts handlers and schedules. */

@@ -6,6 +6,12 @@ import { RunResolver } from './run.resolver.js';
 import { CostConnectionResolver, CostSyncResolver } from './cost-connection.resolver.js';
 import { PoolResolver } from './pool.resolver.js';
 import { CostImportResolver, CostResolver } from './cost.resolver.js';
+import { CostReportResolver } from './cost-report.resolver.js';
+import { CostExplorerResolver } from './cost-explorer.resolver.js';
+import { AllocationRuleResolver } from './allocation-rule.resolver.js';
+import { RecommendationResolver } from './recommendation.resolver.js';
+import { TagComplianceResolver } from './tag-compliance.resolver.js';
+
 import {
   EstimateAccuracyResolver, EstimateErrorResolver, ReconciliationResolver, RunCostBreakdownResolver, RunCostResolver,
 } from './reconciliation.resolver.js';
@@ -29,4 +35,9 @@ export const resolvers: NonEmptyArray<Function> = [
   EstimateErrorResolver,
   EstimateAccuracyResolver,
   EstimateResolver,
+  TagComplianceResolver,
+  RecommendationResolver,
+  AllocationRuleResolver,
+  CostExplorerResolver,
+  CostReportResolver,
 ];

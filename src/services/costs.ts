@@ -1,4 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type postgres from 'postgres';
 import type { Db } from '../db/client.js';
 import { badInput } from '../errors.js';
 import { providerKey } from '../ingest/costs/index.js';
@@ -98,16 +100,7 @@ export class CostService {
       if (tag !== 'costs' || typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw badInput('after', 'is not a cursor this API returned');
       offset = n;
     }
-    const keyExprs = dims.map((d) => (d.dimension === 'TAG' ? sql`tags ->> ${d.tagKey}` : KEY_SQL[d.dimension].expr));
-    const selected = keyExprs.map((expr, i) => sql`${expr} as ${sql.raw(`k${i}`)}`);
-    const positions = [...keyExprs.map((_, i) => i + 1), keyExprs.length + 1];
-    const query = sql`
-      select ${sql.join([...selected, sql`currency`], sql`, `)}, sum(billed_cost)::text as amount, count(*)::int as rows
-      from cost_records
-      where ${this.where(filter)}
-      group by ${sql.raw(positions.join(', '))}
-      order by ${sql.raw(positions.map((p) => `${p} asc nulls last`).join(', '))}
-      limit ${first + 1} offset ${offset}`;
+    const query = sql`${this.groupQuery(filter, dims)} limit ${first + 1} offset ${offset}`;
     const result = (await this.db.execute(query)) as unknown as Record<string, string | number | null>[];
     const rows = [...result];
     const nodes = rows.slice(0, first).map((r) => toGroup(r, dims));
@@ -119,6 +112,33 @@ export class CostService {
       endCursor: nodes.length > 0 ? cursorAt(nodes.length - 1) : null,
       cursorOf: (node) => cursorAt(indexOf.get(node) ?? 0),
     };
+  }
+
+  /**
+   * Every group, in the same order as `groups`, read through a server-side cursor `batch` rows at a
+   * time: for exports, where a client wants the whole result without paging and the server must not
+   * hold it in memory.
+   */
+  async *allGroups(filter: CostFilter, groupBy: readonly CostGroupBy[], batch = 1000): AsyncGenerator<{ dims: CostGroupBy[]; group: CostGroupRow }> {
+    const dims = normalizeGroupBy(groupBy);
+    const query = new PgDialect().sqlToQuery(this.groupQuery(filter, dims));
+    const cursor = this.db.$client.unsafe(query.sql, query.params as postgres.ParameterOrJSON<never>[]).cursor(batch);
+    for await (const rows of cursor) {
+      for (const r of rows) yield { dims, group: toGroup(r as Record<string, string | number | null>, dims) };
+    }
+  }
+
+  /** Groups ordered by their keys (ascending, nulls last), then currency. */
+  private groupQuery(filter: CostFilter, dims: CostGroupBy[]): SQL {
+    const keyExprs = dims.map((d) => (d.dimension === 'TAG' ? sql`tags ->> ${d.tagKey}` : KEY_SQL[d.dimension].expr));
+    const selected = keyExprs.map((expr, i) => sql`${expr} as ${sql.raw(`k${i}`)}`);
+    const positions = [...keyExprs.map((_, i) => i + 1), keyExprs.length + 1];
+    return sql`
+      select ${sql.join([...selected, sql`currency`], sql`, `)}, sum(billed_cost)::text as amount, count(*)::int as rows
+      from cost_records
+      where ${this.where(filter)}
+      group by ${sql.raw(positions.join(', '))}
+      order by ${sql.raw(positions.map((p) => `${p} asc nulls last`).join(', '))}`;
   }
 
   /** Billed cost per currency over everything the filter matches. */

@@ -1,0 +1,243 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { badInput } from '../errors.js';
+import { AllocationRuleService, costCentreOf } from './allocation-rules.js';
+import { checkPageSize, decodeCursor, encodeCursor } from './pagination.js';
+
+export const EXPLORER_DIMENSIONS = ['PROJECT', 'PIPELINE', 'RUN', 'SAMPLE', 'PROCESS', 'SERVICE', 'RESOURCE_GROUP', 'REGION', 'PROVIDER', 'TAG', 'COST_CENTRE'] as const;
+export type ExplorerDimension = (typeof EXPLORER_DIMENSIONS)[number];
+export const GRANULARITIES = ['DAY', 'WEEK', 'MONTH'] as const;
+export type Granularity = (typeof GRANULARITIES)[number];
+export const METRICS = ['ACTUAL', 'ESTIMATE', 'BOTH'] as const;
+export type Metric = (typeof METRICS)[number];
+export const MAX_BREAKDOWN_DIMENSIONS = 5;
+
+export interface ExplorerGroupBy {
+  dimension: ExplorerDimension;
+  tagKey?: string | null;
+}
+
+export interface ExplorerFilter {
+  from: Date;
+  /** Exclusive. */
+  to: Date;
+  project?: string[] | null;
+  pipeline?: string[] | null;
+  service?: string[] | null;
+  resourceGroup?: string[] | null;
+  region?: string[] | null;
+  provider?: string[] | null;
+}
+
+export interface BreakdownQuery {
+  filter: ExplorerFilter;
+  groupBy: readonly ExplorerGroupBy[];
+  /** null: no period key (one group over the whole window). */
+  granularity: Granularity | null;
+  metric: Metric;
+}
+
+export interface BreakdownRow {
+  period: string | null;
+  /** One value per groupBy entry, in order. */
+  keys: (string | null)[];
+  currency: string;
+  actual: string | null;
+  estimate: string | null;
+  /** The same keys (period aside) over the window just before, of the same length. */
+  previousActual: string | null;
+  runs: number;
+  samples: number;
+  inputBytes: string | null;
+  costPerRun: string | null;
+  costPerSample: string | null;
+  costPerGb: string | null;
+}
+
+export interface BreakdownTotal {
+  currency: string;
+  actual: string | null;
+  estimate: string | null;
+  previousActual: string | null;
+}
+
+const PERIOD_SQL: Record<Granularity, string> = { DAY: 'day', WEEK: 'week', MONTH: 'month' };
+
+/**
+ * The cost explorer: the bill, as split over runs, samples and processes by reconciliation, sliced by
+ * workflow and bill dimensions. ACTUAL is the effective cost (FOCUS EffectiveCost, else billed) of
+ * every bill line — its reconciled allocations where it has them (task, idle, unallocated pieces),
+ * the whole line while it is not reconciled yet — so totals equal the bill whatever the grouping.
+ * ESTIMATE is the runs' current estimates, dated by run start; bill dimensions are null for it.
+ * Amounts are summed in SQL numeric, per currency; units (per run, per sample, per GB of input)
+ * divide in numeric too.
+ */
+export class CostExplorerService {
+  constructor(
+    private readonly db: Db,
+    private readonly orgId: string,
+    private readonly maxPageSize: number,
+  ) {}
+
+  async breakdown(q: BreakdownQuery, first: number, after?: string | null): Promise<{ rows: BreakdownRow[]; hasNextPage: boolean; cursorAt: (i: number) => string; endCursor: string | null }> {
+    checkPageSize(first, this.maxPageSize);
+    let offset = 0;
+    if (after) {
+      const [tag, n] = decodeCursor(after, 2);
+      if (tag !== 'breakdown' || typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw badInput('after', 'is not a cursor this API returned');
+      offset = n;
+    }
+    const query = await this.query(q);
+    const result = (await this.db.execute(sql`${query} limit ${first + 1} offset ${offset}`)) as unknown as Record<string, unknown>[];
+    const all = [...result];
+    const rows = all.slice(0, first).map((r) => toRow(r, q.groupBy.length));
+    const cursorAt = (i: number) => encodeCursor(['breakdown', offset + i + 1]);
+    return { rows, hasNextPage: all.length > first, cursorAt, endCursor: rows.length ? cursorAt(rows.length - 1) : null };
+  }
+
+  async totals(q: BreakdownQuery): Promise<BreakdownTotal[]> {
+    const query = await this.query({ ...q, groupBy: [], granularity: null });
+    const result = (await this.db.execute(query)) as unknown as Record<string, unknown>[];
+    return [...result].map((r) => ({ currency: String(r.currency).trim(), actual: str(r.actual), estimate: str(r.estimate), previousActual: str(r.previous_actual) }));
+  }
+
+  /** The whole ordered result as SQL, for pages (`limit/offset` appended) and for raw-SQL baselines. */
+  async query(q: BreakdownQuery): Promise<SQL> {
+    const dims = validate(q);
+    const { from, to } = q.filter;
+    const previousFrom = new Date(from.getTime() - (to.getTime() - from.getTime()));
+    const rules = dims.some((d) => d.dimension === 'COST_CENTRE') ? await new AllocationRuleService(this.db, this.orgId).list() : [];
+    const keyOf = (d: ExplorerGroupBy): SQL => {
+      switch (d.dimension) {
+        case 'PROJECT': return sql`p.project`;
+        case 'PIPELINE': return sql`p.pipeline`;
+        case 'RUN': return sql`p.run_id::text`;
+        case 'SAMPLE': return sql`p.sample`;
+        case 'PROCESS': return sql`p.process`;
+        case 'SERVICE': return sql`p.service_name`;
+        case 'RESOURCE_GROUP': return sql`p.resource_group`;
+        case 'REGION': return sql`p.region_id`;
+        case 'PROVIDER': return sql`p.provider`;
+        case 'TAG': return sql`p.tags ->> ${d.tagKey}`;
+        case 'COST_CENTRE': return sql`case when p.explained then null else (select ${costCentreOf(rules)} from (select p.tags, p.resource_id, p.resource_group, p.service_name, p.sku_id) c) end`;
+      }
+    };
+    const period = q.granularity ? sql`to_char(date_trunc(${PERIOD_SQL[q.granularity]}, p.at at time zone 'UTC'), 'YYYY-MM-DD')` : sql`null::text`;
+    const keys = dims.map((d, i) => sql`${keyOf(d)} as ${sql.raw(`k${i}`)}`);
+    const keyCols = dims.map((_, i) => sql.raw(`k${i}`));
+    const keyList = (prefix: string) => sql.join([sql.raw(`${prefix}period`), ...dims.map((_, i) => sql.raw(`${prefix}k${i}`)), sql.raw(`${prefix}currency`)], sql`, `);
+    const sameKeys = sql.join([sql`g.currency = prev.currency`, ...dims.map((_, i) => sql`g.${sql.raw(`k${i}`)} is not distinct from prev.${sql.raw(`k${i}`)}`)], sql` and `);
+    const wantActual = q.metric !== 'ESTIMATE';
+    const wantEstimate = q.metric !== 'ACTUAL';
+    const f = q.filter;
+    const conditions = (alias: string): SQL => {
+      const c: SQL[] = [];
+      const anyOf = (values: string[] | null | undefined, expr: SQL) => {
+        if (values?.length) c.push(sql`${expr} in (${sql.join(values.map((v) => sql`${v}`), sql`, `)})`);
+      };
+      anyOf(f.project, sql.raw(`${alias}.project`));
+      anyOf(f.pipeline, sql.raw(`${alias}.pipeline`));
+      anyOf(f.service, sql.raw(`${alias}.service_name`));
+      anyOf(f.resourceGroup?.map((v) => v.toLowerCase()), sql.raw(`lower(${alias}.resource_group)`));
+      anyOf(f.region, sql.raw(`${alias}.region_id`));
+      anyOf(f.provider, sql.raw(`${alias}.provider`));
+      return c.length ? sql.join(c, sql` and `) : sql`true`;
+    };
+    const org = this.orgId;
+    const window = (col: string, start: Date) => sql`${sql.raw(col)} >= ${start.toISOString()}::timestamptz and ${sql.raw(col)} < ${to.toISOString()}::timestamptz`;
+
+    // pieces of the bill over [previousFrom, to): reconciled lines as their allocations, others whole
+    const pieces = sql`
+      select a.charge_period_start as at, a.amount, a.currency, a.run_id, a.task_id, a.kind <> 'UNALLOCATED' as explained,
+             c.provider, c.service_name, c.resource_group, c.region_id, c.tags, c.resource_id, c.sku_id
+      from allocations a join cost_records c on c.org_id = a.org_id and c.id = a.cost_record_id
+      where a.org_id = ${org} and ${window('a.charge_period_start', previousFrom)}
+      union all
+      select c.charge_period_start, coalesce(c.effective_cost, c.billed_cost), c.currency, null, null,
+             exists (select 1 from pools pl where pl.org_id = c.org_id and lower(pl.resource_id) = lower(c.resource_id)),
+             c.provider, c.service_name, c.resource_group, c.region_id, c.tags, c.resource_id, c.sku_id
+      from cost_records c
+      where c.org_id = ${org} and ${window('c.charge_period_start', previousFrom)}
+        and not exists (select 1 from allocations a where a.org_id = c.org_id and a.cost_record_id = c.id)`;
+    const actual = sql`
+      select x.*, r.id as run_key, r.input_bytes, t.sample, t.process, pr.code as project, pp.name as pipeline, 'A' as metric
+      from (${pieces}) x
+      left join runs r on r.org_id = ${org} and r.id = x.run_id
+      left join tasks t on t.org_id = ${org} and t.id = x.task_id
+      left join projects pr on pr.org_id = ${org} and pr.id = r.project_id
+      left join pipelines pp on pp.org_id = ${org} and pp.id = r.pipeline_id`;
+    const estimate = sql`
+      select coalesce(r.started_at, r.submitted_at, r.created_at) as at, r.estimated_cost as amount, r.currency, r.id as run_id, null::bigint as task_id, true as explained,
+             null::text as provider, null::text as service_name, null::text as resource_group, r.region as region_id, '{}'::jsonb as tags, null::text as resource_id, null::text as sku_id,
+             r.id as run_key, r.input_bytes, null::text as sample, null::text as process, pr.code as project, pp.name as pipeline, 'E' as metric
+      from runs r
+      left join projects pr on pr.org_id = r.org_id and pr.id = r.project_id
+      left join pipelines pp on pp.org_id = r.org_id and pp.id = r.pipeline_id
+      where r.org_id = ${org} and r.estimated_cost is not null and ${window('coalesce(r.started_at, r.submitted_at, r.created_at)', previousFrom)}`;
+    const sources = [wantActual ? actual : null, wantEstimate ? estimate : null].filter((s): s is SQL => s !== null);
+    const current = window('p.at', from);
+    return sql`
+      with p as (select * from (${sql.join(sources, sql` union all `)}) u where ${conditions('u')}),
+      g as (
+        select ${period} as period, ${sql.join([...keys, sql`p.currency`], sql`, `)},
+               sum(p.amount) filter (where p.metric = 'A') as actual,
+               sum(p.amount) filter (where p.metric = 'E') as estimate,
+               count(distinct p.run_key)::int as runs,
+               count(distinct (p.run_key, p.sample)) filter (where p.sample is not null)::int as samples,
+               array_agg(distinct p.run_key) filter (where p.run_key is not null) as run_keys
+        from p where ${current}
+        group by ${keyList('')}
+      ),
+      prev as (
+        select ${sql.join([...keys, sql`p.currency`], sql`, `)}, sum(p.amount) as actual
+        from p where p.metric = 'A' and p.at < ${from.toISOString()}::timestamptz
+        group by ${sql.join([...keyCols, sql`currency`], sql`, `)}
+      )
+      select g.period, ${sql.join([...keyCols.map((k) => sql`g.${k}`), sql`g.currency`], sql`, `)},
+             g.actual::text, g.estimate::text, prev.actual::text as previous_actual, g.runs, g.samples,
+             ib.input_bytes::text as input_bytes,
+             (g.actual / nullif(g.runs, 0))::text as cost_per_run,
+             (g.actual / nullif(g.samples, 0))::text as cost_per_sample,
+             (g.actual / nullif(ib.input_bytes / 1e9, 0))::text as cost_per_gb
+      from g
+      left join prev on ${sameKeys}
+      left join lateral (select sum(r.input_bytes)::numeric as input_bytes from runs r where r.org_id = ${org} and r.id = any(g.run_keys)) ib on true
+      order by ${sql.join([sql.raw('g.period'), ...dims.map((_, i) => sql.raw(`g.k${i}`)), sql.raw('g.currency')].map((c) => sql`${c} nulls last`), sql`, `)}`;
+  }
+}
+
+function validate(q: BreakdownQuery): ExplorerGroupBy[] {
+  const { from, to } = q.filter;
+  if (!(from < to)) throw badInput('filter.to', 'must be after filter.from');
+  if (!METRICS.includes(q.metric)) throw badInput('metric', `one of ${METRICS.join(', ')}`);
+  if (q.granularity !== null && !GRANULARITIES.includes(q.granularity)) throw badInput('granularity', `one of ${GRANULARITIES.join(', ')}`);
+  if (q.groupBy.length > MAX_BREAKDOWN_DIMENSIONS) throw badInput('groupBy', `at most ${MAX_BREAKDOWN_DIMENSIONS} dimensions`);
+  const seen = new Set<string>();
+  return q.groupBy.map((g, i) => {
+    if (!EXPLORER_DIMENSIONS.includes(g.dimension)) throw badInput(`groupBy.${i}.dimension`, `unknown dimension ${JSON.stringify(g.dimension)}`);
+    if (g.dimension === 'TAG' ? !g.tagKey : g.tagKey != null) throw badInput(`groupBy.${i}.tagKey`, g.dimension === 'TAG' ? 'TAG needs the tag key' : `only TAG takes a tag key, not ${g.dimension}`);
+    const id = g.dimension === 'TAG' ? `TAG:${g.tagKey}` : g.dimension;
+    if (seen.has(id)) throw badInput(`groupBy.${i}`, `${id} is given twice`);
+    seen.add(id);
+    return { dimension: g.dimension, tagKey: g.dimension === 'TAG' ? g.tagKey : null };
+  });
+}
+
+const str = (v: unknown) => (v == null ? null : String(v));
+
+function toRow(r: Record<string, unknown>, n: number): BreakdownRow {
+  return {
+    period: str(r.period),
+    keys: Array.from({ length: n }, (_, i) => str(r[`k${i}`])),
+    currency: String(r.currency).trim(),
+    actual: str(r.actual),
+    estimate: str(r.estimate),
+    previousActual: str(r.previous_actual),
+    runs: Number(r.runs),
+    samples: Number(r.samples),
+    inputBytes: str(r.input_bytes),
+    costPerRun: str(r.cost_per_run),
+    costPerSample: str(r.cost_per_sample),
+    costPerGb: str(r.cost_per_gb),
+  };
+}

@@ -33,6 +33,8 @@ export interface Config {
   azureArmEndpoint: string;
   /** Cron (UTC) of the scheduled sync of every cost connection; undefined: off. */
   costSyncCron: string | undefined;
+  /** Cron (UTC) of the scheduled evaluation of every budget; undefined: off (ingest still triggers it). */
+  budgetEvalCron: string | undefined;
   capture: CaptureSettings;
 }
 
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     azureAuthorityHost: httpsEndpoint(env, 'GCT_AZURE_AUTHORITY_HOST', 'https://login.microsoftonline.com'),
     azureArmEndpoint: httpsEndpoint(env, 'GCT_AZURE_ARM_ENDPOINT', 'https://management.azure.com'),
     costSyncCron: cron(env, 'GCT_COST_SYNC_CRON', '0 */4 * * *'),
+    budgetEvalCron: cron(env, 'GCT_BUDGET_EVAL_CRON', '*/15 * * * *'),
     capture: {
       runIdParam: str(env, 'GCT_RUN_ID_PARAM') ?? 'gct_run_id',
       projectParam: str(env, 'GCT_PROJECT_PARAM') ?? 'project',

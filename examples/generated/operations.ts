@@ -18,6 +18,59 @@ export type Scalars = {
   SafeInt: { input: number; output: number; }
 };
 
+/** Something a listener must hear about once: a budget threshold crossed, an anomaly, estimate drift. */
+export type Alert = {
+  __typename?: 'Alert';
+  acknowledgedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The principal (user or API key) that acknowledged it */
+  acknowledgedBy?: Maybe<Scalars['ID']['output']>;
+  /** Names the occurrence: the same key is raised once */
+  dedupeKey: Scalars['String']['output'];
+  details: Scalars['JSONObject']['output'];
+  id: Scalars['ID']['output'];
+  kind: AlertKind;
+  message: Scalars['String']['output'];
+  raisedAt: Scalars['DateTime']['output'];
+  resolution?: Maybe<Scalars['String']['output']>;
+  resolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  resolvedBy?: Maybe<Scalars['ID']['output']>;
+  severity: AlertSeverity;
+  state: AlertState;
+  /** What it is about, e.g. { budgetId } or { runId, pipeline } */
+  subject: Scalars['JSONObject']['output'];
+  title: Scalars['String']['output'];
+};
+
+export type AlertConnection = {
+  __typename?: 'AlertConnection';
+  edges: Array<AlertEdge>;
+  pageInfo: PageInfo;
+};
+
+export type AlertEdge = {
+  __typename?: 'AlertEdge';
+  cursor: Scalars['String']['output'];
+  node: Alert;
+};
+
+export type AlertKind =
+  | 'ANOMALY'
+  | 'BUDGET_ACTUAL'
+  | 'BUDGET_FORECAST'
+  | 'ESTIMATE_DRIFT';
+
+/** INFO < WARNING < CRITICAL */
+export type AlertSeverity =
+  | 'CRITICAL'
+  | 'INFO'
+  | 'WARNING';
+
+/** OPEN → ACKNOWLEDGED → RESOLVED (or OPEN → RESOLVED) */
+export type AlertState =
+  | 'ACKNOWLEDGED'
+  | 'OPEN'
+  | 'RESOLVED';
+
 /** An API key as stored: its visible prefix, never the secret. */
 export type ApiKey = {
   __typename?: 'ApiKey';
@@ -33,6 +86,107 @@ export type ApiKey = {
 export type AzureCostType =
   | 'ActualCost'
   | 'AmortizedCost';
+
+/** A spending limit over a scope and a period, with alert thresholds. */
+export type Budget = {
+  __typename?: 'Budget';
+  amount: Money;
+  createdAt: Scalars['DateTime']['output'];
+  /** CUSTOM periods only; exclusive */
+  endsAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  period: BudgetPeriod;
+  scope: BudgetScopeView;
+  /** Spend in the current period (the one containing now) */
+  spend: BudgetSpendView;
+  /** CUSTOM periods only */
+  startsAt?: Maybe<Scalars['DateTime']['output']>;
+  thresholds: Array<BudgetThresholdView>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A budget threshold crossed: the alert, and the spend that crossed it */
+export type BudgetBreach = {
+  __typename?: 'BudgetBreach';
+  alert: Alert;
+  amount: Money;
+  basis: ThresholdBasis;
+  billed: Money;
+  budgetId: Scalars['ID']['output'];
+  budgetName: Scalars['String']['output'];
+  committed: Money;
+  /** FORECAST thresholds: the forecast that crossed it */
+  forecast?: Maybe<Money>;
+  percent: Scalars['Float']['output'];
+  percentUsed: Scalars['Decimal']['output'];
+  /** e.g. 2026-11, 2026-Q4, 2026 */
+  period: Scalars['String']['output'];
+  scope: BudgetScopeView;
+  total: Money;
+};
+
+/** Calendar periods in UTC, or CUSTOM with startsAt/endsAt */
+export type BudgetPeriod =
+  | 'CUSTOM'
+  | 'MONTH'
+  | 'QUARTER'
+  | 'YEAR';
+
+export type BudgetScopeInput = {
+  kind: BudgetScopeKind;
+  /** PIPELINE: the pipeline name, e.g. nf-core/rnaseq (every revision) */
+  pipeline?: InputMaybe<Scalars['String']['input']>;
+  /** PROJECT: the LIMS project code */
+  projectCode?: InputMaybe<Scalars['String']['input']>;
+  /** TAG: the key of a bill tag / run label */
+  tagKey?: InputMaybe<Scalars['String']['input']>;
+  /** TAG: the value it must have */
+  tagValue?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What a budget covers: the whole organization, a project, a pipeline (every revision), or a tag/label key=value */
+export type BudgetScopeKind =
+  | 'ORGANIZATION'
+  | 'PIPELINE'
+  | 'PROJECT'
+  | 'TAG';
+
+export type BudgetScopeView = {
+  __typename?: 'BudgetScopeView';
+  kind: BudgetScopeKind;
+  pipeline?: Maybe<Scalars['String']['output']>;
+  projectCode?: Maybe<Scalars['String']['output']>;
+  tagKey?: Maybe<Scalars['String']['output']>;
+  tagValue?: Maybe<Scalars['String']['output']>;
+};
+
+/** Spend of a budget in one period: billed (from the bill) and committed (estimates of runs the bill does not cover yet), shown separately */
+export type BudgetSpendView = {
+  __typename?: 'BudgetSpendView';
+  billed: Money;
+  committed: Money;
+  /** total × 100 / amount */
+  percentUsed: Scalars['Decimal']['output'];
+  /** Exclusive */
+  periodEnd: Scalars['DateTime']['output'];
+  periodStart: Scalars['DateTime']['output'];
+  /** billed + committed */
+  total: Money;
+};
+
+export type BudgetThresholdInput = {
+  basis?: ThresholdBasis;
+  /** Percent of the amount, above 0 and at most 500 (e.g. 80) */
+  percent: Scalars['Float']['input'];
+};
+
+export type BudgetThresholdView = {
+  __typename?: 'BudgetThresholdView';
+  basis: ThresholdBasis;
+  /** Percent of the amount, above 0 and at most 500 */
+  percent: Scalars['Float']['output'];
+};
 
 /** An Azure Cost Management connection. Its client secret is write-only: no field returns it. */
 export type CostConnection = {
@@ -328,6 +482,21 @@ export type CreateApiKeyInput = {
   role: Role;
 };
 
+export type CreateBudgetInput = {
+  /** Greater than 0 */
+  amount: Scalars['Decimal']['input'];
+  /** ISO 4217; default: the organization's currency */
+  currency?: InputMaybe<Scalars['String']['input']>;
+  /** CUSTOM periods only; exclusive */
+  endsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  name: Scalars['String']['input'];
+  period: BudgetPeriod;
+  scope: BudgetScopeInput;
+  /** CUSTOM periods only */
+  startsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  thresholds?: Array<BudgetThresholdInput>;
+};
+
 /** The client secret is not in here but a separate argument of createCostConnection. */
 export type CreateCostConnectionInput = {
   auth?: CostConnectionAuth;
@@ -390,22 +559,40 @@ export type Money = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** OPEN → ACKNOWLEDGED, recording who and when; CONFLICT from any other state */
+  acknowledgeAlert: Alert;
   /** The key is in this answer only; it cannot be read again */
   createApiKey: CreatedApiKey;
+  createBudget: Budget;
   /** Connects an Azure scope; sync it with syncCostConnection, or wait for the schedule */
   createCostConnection: CostConnection;
   createProject: Project;
   /** Declares (or redeclares) a pool by name: its VM size, region and pricing tier */
   declarePool: Pool;
+  /** Returns the deleted id; alerts it raised stay */
+  deleteBudget: Scalars['ID']['output'];
   /** A LIMS announces a run before launch and gets the id to pass to Nextflow */
   registerRun: Run;
+  /** OPEN or ACKNOWLEDGED → RESOLVED, recording who, when and why; CONFLICT when already resolved */
+  resolveAlert: Alert;
   /** Queues a sync that replaces [from, to) (UTC midnights; default the connection window, today included) with what Azure reports now */
   syncCostConnection: CostSyncRequest;
+  updateBudget: Budget;
+};
+
+
+export type MutationAcknowledgeAlertArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
 export type MutationCreateApiKeyArgs = {
   input: CreateApiKeyInput;
+};
+
+
+export type MutationCreateBudgetArgs = {
+  input: CreateBudgetInput;
 };
 
 
@@ -425,8 +612,19 @@ export type MutationDeclarePoolArgs = {
 };
 
 
+export type MutationDeleteBudgetArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationRegisterRunArgs = {
   input: RegisterRunInput;
+};
+
+
+export type MutationResolveAlertArgs = {
+  id: Scalars['ID']['input'];
+  resolution?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -434,6 +632,12 @@ export type MutationSyncCostConnectionArgs = {
   from?: InputMaybe<Scalars['DateTime']['input']>;
   id: Scalars['ID']['input'];
   to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type MutationUpdateBudgetArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateBudgetInput;
 };
 
 export type Organization = {
@@ -505,6 +709,14 @@ export type Project = {
 
 export type Query = {
   __typename?: 'Query';
+  /** NOT_FOUND when no alert of your organization has this id */
+  alert: Alert;
+  /** Oldest first; a listener that reconnects asks for what it missed with since */
+  alerts: AlertConnection;
+  /** NOT_FOUND when no budget of your organization has this id */
+  budget: Budget;
+  /** By name */
+  budgets: Array<Budget>;
   /** NOT_FOUND when no connection of your organization has this id */
   costConnection: CostConnection;
   /** The organization's Azure Cost Management connections */
@@ -528,6 +740,25 @@ export type Query = {
   run: Run;
   /** Newest first */
   runs: RunConnection;
+};
+
+
+export type QueryAlertArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryAlertsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  kinds?: InputMaybe<Array<AlertKind>>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  states?: InputMaybe<Array<AlertState>>;
+};
+
+
+export type QueryBudgetArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -690,8 +921,23 @@ export type SampleSummary = {
 
 export type Subscription = {
   __typename?: 'Subscription';
+  /** Every alert your organization raises, from whichever process raised it; kinds filters, severity is the minimum */
+  alertRaised: Alert;
+  /** A budget threshold crossed (once per threshold and period); scope narrows it to budgets of that scope */
+  budgetBreached: BudgetBreach;
   /** Pushed when the run's status or tasks change, whichever API process captured the change */
   runUpdated: Run;
+};
+
+
+export type SubscriptionAlertRaisedArgs = {
+  kinds?: InputMaybe<Array<AlertKind>>;
+  severity?: InputMaybe<AlertSeverity>;
+};
+
+
+export type SubscriptionBudgetBreachedArgs = {
+  scope?: InputMaybe<BudgetScopeInput>;
 };
 
 
@@ -776,6 +1022,23 @@ export type TaskStatus =
   | 'NEW'
   | 'RUNNING'
   | 'SUBMITTED';
+
+/** ACTUAL: billed + committed spend so far; FORECAST: spend forecast for the whole period */
+export type ThresholdBasis =
+  | 'ACTUAL'
+  | 'FORECAST';
+
+/** Only the fields given change */
+export type UpdateBudgetInput = {
+  amount?: InputMaybe<Scalars['Decimal']['input']>;
+  currency?: InputMaybe<Scalars['String']['input']>;
+  endsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  period?: InputMaybe<BudgetPeriod>;
+  scope?: InputMaybe<BudgetScopeInput>;
+  startsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  thresholds?: InputMaybe<Array<BudgetThresholdInput>>;
+};
 
 /** Pricing tier of the machine: dedicated, low-priority (Azure Batch) or spot */
 export type VmPriority =

@@ -14,6 +14,8 @@ import { CostImportService } from '../services/cost-import.js';
 import { CostConnectionService } from '../services/cost-connections.js';
 import { TaskService } from '../services/tasks.js';
 import { PoolService } from '../services/pools.js';
+import { BudgetService } from '../services/budgets.js';
+import { AlertService } from '../services/alerts.js';
 import type { EventBus } from '../events/bus.js';
 
 /** Services bound to the caller's organization: the only way resolvers reach data. */
@@ -28,6 +30,8 @@ export function orgServices(db: Db, orgId: string, config: Config) {
     costConnections: new CostConnectionService(db, orgId, config),
     tasks: new TaskService(db, orgId, config.maxPageSize),
     pools: new PoolService(db, orgId),
+    budgets: new BudgetService(db, orgId),
+    alerts: new AlertService(db, orgId, config.maxPageSize),
   };
 }
 export type OrgServices = ReturnType<typeof orgServices>;

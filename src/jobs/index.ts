@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { costSyncAllJob, costSyncJob } from './cost-sync.js';
+import { budgetEvaluateAllJob, budgetEvaluateJob } from './budget-evaluation.js';
 
 export interface JobDeps {
   database: Database;
@@ -26,7 +27,7 @@ export interface JobDefinition<T extends object = object> {
 
 /** Every background queue, in one list. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const definitions: readonly JobDefinition<any>[] = [costSyncJob, costSyncAllJob];
+export const definitions: readonly JobDefinition<any>[] = [costSyncJob, costSyncAllJob, budgetEvaluateJob, budgetEvaluateAllJob];
 
 /** Creates every queue (any role may enqueue) and, for worker roles, starts handlers and schedules. */
 export async function registerJobs(boss: PgBoss, deps: JobDeps, runWorkers: boolean): Promise<void> {

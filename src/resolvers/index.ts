@@ -6,5 +6,7 @@ import { RunResolver } from './run.resolver.js';
 import { CostConnectionResolver, CostSyncResolver } from './cost-connection.resolver.js';
 import { PoolResolver } from './pool.resolver.js';
 import { CostImportResolver, CostResolver } from './cost.resolver.js';
+import { BudgetResolver } from './budget.resolver.js';
+import { AlertResolver } from './alert.resolver.js';
 
-export const resolvers: NonEmptyArray<Function> = [MeResolver, ProjectResolver, PrincipalResolver, RunResolver, PoolResolver, CostConnectionResolver, CostSyncResolver, CostResolver, CostImportResolver];
+export const resolvers: NonEmptyArray<Function> = [MeResolver, ProjectResolver, PrincipalResolver, RunResolver, PoolResolver, CostConnectionResolver, CostSyncResolver, CostResolver, CostImportResolver, BudgetResolver, AlertResolver];

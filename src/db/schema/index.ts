@@ -9,3 +9,5 @@ export * from './pools.js';
 export * from './imports.js';
 export * from './connections.js';
 export * from './alerts.js';
+export * from './budgets.js';
+export * from './webhooks.js';

@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, gte, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { alerts, type AlertKind, type AlertRow, type AlertSeverity, type AlertState } from '../db/schema/index.js';
 import { publishEvent, type Executor } from '../events/publish.js';
-import { conflict, notFound } from '../errors.js';
+import { badInput, conflict, notFound } from '../errors.js';
 import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
 import { enqueueAlertDispatch } from './alert-dispatch-hook.js';
@@ -105,16 +105,18 @@ export class AlertService {
     if (filter.states?.length) conditions.push(inArray(alerts.state, filter.states));
     if (after) {
       const [at, id] = decodeCursor(after, 2);
-      const raisedAt = new Date(String(at));
-      conditions.push(or(gt(alerts.raisedAt, raisedAt), and(eq(alerts.raisedAt, raisedAt), gt(alerts.id, String(id))))!);
+      if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !isUuid(id)) throw badInput('after', 'is not a cursor this API returned');
+      conditions.push(sql`(${alerts.raisedAt}, ${alerts.id}) > (${at}::timestamptz, ${id}::uuid)`);
     }
+    // the cursor keeps raised_at to the microsecond: a JS Date (milliseconds) would repeat or skip rows
     const rows = await this.db
-      .select()
+      .select({ row: alerts, at: sql<string>`to_char(${alerts.raisedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` })
       .from(alerts)
       .where(and(...conditions))
       .orderBy(asc(alerts.raisedAt), asc(alerts.id))
       .limit(first + 1);
-    return toPage(rows, first, (r) => [r.raisedAt.toISOString(), r.id]);
+    const page = toPage(rows, first, (r) => [r.at, r.row.id]);
+    return { ...page, nodes: page.nodes.map((r) => r.row), cursorOf: (node: AlertRow) => page.cursorOf(rows.find((r) => r.row === node)!) };
   }
 
   /** OPEN → ACKNOWLEDGED, recording who and when; CONFLICT from any other state. */

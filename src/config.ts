@@ -35,7 +35,18 @@ export interface Config {
   costSyncCron: string | undefined;
   /** Cron (UTC) of the scheduled evaluation of every budget; undefined: off (ingest still triggers it). */
   budgetEvalCron: string | undefined;
+  webhooks: WebhookSettings;
   capture: CaptureSettings;
+}
+
+/** How alerts are delivered to webhook channels. */
+export interface WebhookSettings {
+  /** One POST may take this long before it counts as failed. */
+  timeoutMs: number;
+  /** Retries after the first attempt (pg-boss, exponential backoff). */
+  retryLimit: number;
+  /** First retry delay; each next one roughly doubles. */
+  retryDelaySeconds: number;
 }
 
 /** How captured Nextflow runs are tied to LIMS runs, projects and samples. */
@@ -151,6 +162,11 @@ export function loadConfig(env: Env = process.env): Config {
     azureArmEndpoint: httpsEndpoint(env, 'GCT_AZURE_ARM_ENDPOINT', 'https://management.azure.com'),
     costSyncCron: cron(env, 'GCT_COST_SYNC_CRON', '0 */4 * * *'),
     budgetEvalCron: cron(env, 'GCT_BUDGET_EVAL_CRON', '*/15 * * * *'),
+    webhooks: {
+      timeoutMs: int(env, 'GCT_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      retryLimit: int(env, 'GCT_WEBHOOK_RETRY_LIMIT', 6, 0, 50),
+      retryDelaySeconds: int(env, 'GCT_WEBHOOK_RETRY_DELAY_SECONDS', 10, 1, 3600),
+    },
     capture: {
       runIdParam: str(env, 'GCT_RUN_ID_PARAM') ?? 'gct_run_id',
       projectParam: str(env, 'GCT_PROJECT_PARAM') ?? 'project',

@@ -520,11 +520,29 @@ export type CreateProjectInput = {
   name: Scalars['String']['input'];
 };
 
+export type CreateWebhookChannelInput = {
+  format?: WebhookFormat;
+  /** Only these kinds (default: all) */
+  kinds?: InputMaybe<Array<AlertKind>>;
+  /** At least this severity (default INFO) */
+  minSeverity?: InputMaybe<AlertSeverity>;
+  name: Scalars['String']['input'];
+  /** http(s) URL the alerts are POSTed to */
+  url: Scalars['String']['input'];
+};
+
 export type CreatedApiKey = {
   __typename?: 'CreatedApiKey';
   apiKey: ApiKey;
   /** The secret key. Shown this once: store it now. */
   key: Scalars['String']['output'];
+};
+
+export type CreatedWebhookChannel = {
+  __typename?: 'CreatedWebhookChannel';
+  channel: WebhookChannel;
+  /** The HMAC-SHA256 signing secret: shown once, now */
+  secret: Scalars['String']['output'];
 };
 
 export type DeclarePoolInput = {
@@ -567,10 +585,14 @@ export type Mutation = {
   /** Connects an Azure scope; sync it with syncCostConnection, or wait for the schedule */
   createCostConnection: CostConnection;
   createProject: Project;
+  /** The signing secret is in the answer, once */
+  createWebhookChannel: CreatedWebhookChannel;
   /** Declares (or redeclares) a pool by name: its VM size, region and pricing tier */
   declarePool: Pool;
   /** Returns the deleted id; alerts it raised stay */
   deleteBudget: Scalars['ID']['output'];
+  /** Deletes the channel and its delivery log */
+  deleteWebhookChannel: Scalars['ID']['output'];
   /** A LIMS announces a run before launch and gets the id to pass to Nextflow */
   registerRun: Run;
   /** OPEN or ACKNOWLEDGED → RESOLVED, recording who, when and why; CONFLICT when already resolved */
@@ -578,6 +600,7 @@ export type Mutation = {
   /** Queues a sync that replaces [from, to) (UTC midnights; default the connection window, today included) with what Azure reports now */
   syncCostConnection: CostSyncRequest;
   updateBudget: Budget;
+  updateWebhookChannel: WebhookChannel;
 };
 
 
@@ -607,12 +630,22 @@ export type MutationCreateProjectArgs = {
 };
 
 
+export type MutationCreateWebhookChannelArgs = {
+  input: CreateWebhookChannelInput;
+};
+
+
 export type MutationDeclarePoolArgs = {
   input: DeclarePoolInput;
 };
 
 
 export type MutationDeleteBudgetArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteWebhookChannelArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -638,6 +671,12 @@ export type MutationSyncCostConnectionArgs = {
 export type MutationUpdateBudgetArgs = {
   id: Scalars['ID']['input'];
   input: UpdateBudgetInput;
+};
+
+
+export type MutationUpdateWebhookChannelArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateWebhookChannelInput;
 };
 
 export type Organization = {
@@ -740,6 +779,9 @@ export type Query = {
   run: Run;
   /** Newest first */
   runs: RunConnection;
+  webhookChannel: WebhookChannel;
+  /** By name */
+  webhookChannels: Array<WebhookChannel>;
 };
 
 
@@ -807,6 +849,11 @@ export type QueryRunsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<RunFilterInput>;
   first?: Scalars['Int']['input'];
+};
+
+
+export type QueryWebhookChannelArgs = {
+  id: Scalars['ID']['input'];
 };
 
 export type RegisterRunInput = {
@@ -1040,11 +1087,92 @@ export type UpdateBudgetInput = {
   thresholds?: InputMaybe<Array<BudgetThresholdInput>>;
 };
 
+/** Only the fields given change */
+export type UpdateWebhookChannelInput = {
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  format?: InputMaybe<WebhookFormat>;
+  kinds?: InputMaybe<Array<AlertKind>>;
+  minSeverity?: InputMaybe<AlertSeverity>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Pricing tier of the machine: dedicated, low-priority (Azure Batch) or spot */
 export type VmPriority =
   | 'DEDICATED'
   | 'LOW_PRIORITY'
   | 'SPOT';
+
+export type WebhookAttempt = {
+  __typename?: 'WebhookAttempt';
+  at: Scalars['DateTime']['output'];
+  durationMs: Scalars['Int']['output'];
+  error?: Maybe<Scalars['String']['output']>;
+  statusCode?: Maybe<Scalars['Int']['output']>;
+};
+
+/** Where alerts go besides subscriptions: signed HTTP POSTs */
+export type WebhookChannel = {
+  __typename?: 'WebhookChannel';
+  createdAt: Scalars['DateTime']['output'];
+  /** Newest first */
+  deliveries: WebhookDeliveryConnection;
+  enabled: Scalars['Boolean']['output'];
+  format: WebhookFormat;
+  id: Scalars['ID']['output'];
+  /** Empty: every kind */
+  kinds: Array<AlertKind>;
+  minSeverity: AlertSeverity;
+  name: Scalars['String']['output'];
+  /** Scheme, host and path only: a query string (Slack-style tokens) is not shown */
+  url: Scalars['String']['output'];
+};
+
+
+/** Where alerts go besides subscriptions: signed HTTP POSTs */
+export type WebhookChannelDeliveriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+};
+
+/** One alert to one channel */
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  alertId: Scalars['ID']['output'];
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  lastStatusCode?: Maybe<Scalars['Int']['output']>;
+  /** Every attempt, oldest first */
+  log: Array<WebhookAttempt>;
+  status: WebhookDeliveryStatus;
+};
+
+export type WebhookDeliveryConnection = {
+  __typename?: 'WebhookDeliveryConnection';
+  edges: Array<WebhookDeliveryEdge>;
+  pageInfo: PageInfo;
+};
+
+export type WebhookDeliveryEdge = {
+  __typename?: 'WebhookDeliveryEdge';
+  cursor: Scalars['String']['output'];
+  node: WebhookDelivery;
+};
+
+/** PENDING, then SUCCEEDED, or RETRYING (with backoff) until FAILED */
+export type WebhookDeliveryStatus =
+  | 'FAILED'
+  | 'PENDING'
+  | 'RETRYING'
+  | 'SUCCEEDED';
+
+/** JSON: the alert as JSON; SLACK: a Slack incoming-webhook message */
+export type WebhookFormat =
+  | 'JSON'
+  | 'SLACK';
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 

@@ -16,6 +16,7 @@ import { TaskService } from '../services/tasks.js';
 import { PoolService } from '../services/pools.js';
 import { BudgetService } from '../services/budgets.js';
 import { AlertService } from '../services/alerts.js';
+import { WebhookService } from '../services/webhooks.js';
 import type { EventBus } from '../events/bus.js';
 
 /** Services bound to the caller's organization: the only way resolvers reach data. */
@@ -32,6 +33,7 @@ export function orgServices(db: Db, orgId: string, config: Config) {
     pools: new PoolService(db, orgId),
     budgets: new BudgetService(db, orgId),
     alerts: new AlertService(db, orgId, config.maxPageSize),
+    webhooks: new WebhookService(db, orgId, config),
   };
 }
 export type OrgServices = ReturnType<typeof orgServices>;

@@ -4,6 +4,7 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { costSyncAllJob, costSyncJob } from './cost-sync.js';
 import { budgetEvaluateAllJob, budgetEvaluateJob } from './budget-evaluation.js';
+import { alertDispatchJob, webhookDeliverJob } from './webhooks.js';
 
 export interface JobDeps {
   database: Database;
@@ -21,20 +22,21 @@ export interface JobDefinition<T extends object = object> {
    */
   cron?: string | ((config: Config) => string | undefined);
   /** Queue options (policy, retries, expiry); applied when the queue is created and at every start. */
-  queue?: Omit<PgBoss.Queue, 'name'>;
+  queue?: Omit<PgBoss.Queue, 'name'> | ((config: Config) => Omit<PgBoss.Queue, 'name'>);
   handler: (data: T, deps: JobDeps) => Promise<unknown>;
 }
 
 /** Every background queue, in one list. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const definitions: readonly JobDefinition<any>[] = [costSyncJob, costSyncAllJob, budgetEvaluateJob, budgetEvaluateAllJob];
+export const definitions: readonly JobDefinition<any>[] = [costSyncJob, costSyncAllJob, budgetEvaluateJob, budgetEvaluateAllJob, alertDispatchJob, webhookDeliverJob];
 
 /** Creates every queue (any role may enqueue) and, for worker roles, starts handlers and schedules. */
 export async function registerJobs(boss: PgBoss, deps: JobDeps, runWorkers: boolean): Promise<void> {
   for (const job of definitions) {
-    await boss.createQueue(job.name, { ...job.queue, name: job.name });
+    const queue = typeof job.queue === 'function' ? job.queue(deps.config) : job.queue;
+    await boss.createQueue(job.name, { ...queue, name: job.name });
     // createQueue leaves an existing queue as it was
-    if (job.queue) await boss.updateQueue(job.name, { ...job.queue, name: job.name });
+    if (queue) await boss.updateQueue(job.name, { ...queue, name: job.name });
     if (!runWorkers) continue;
     await boss.work<object>(job.name, async (jobs) => {
       for (const j of jobs) {

@@ -8,5 +8,6 @@ import { PoolResolver } from './pool.resolver.js';
 import { CostImportResolver, CostResolver } from './cost.resolver.js';
 import { BudgetResolver } from './budget.resolver.js';
 import { AlertResolver } from './alert.resolver.js';
+import { WebhookChannelResolver } from './webhook.resolver.js';
 
-export const resolvers: NonEmptyArray<Function> = [MeResolver, ProjectResolver, PrincipalResolver, RunResolver, PoolResolver, CostConnectionResolver, CostSyncResolver, CostResolver, CostImportResolver, BudgetResolver, AlertResolver];
+export const resolvers: NonEmptyArray<Function> = [MeResolver, ProjectResolver, PrincipalResolver, RunResolver, PoolResolver, CostConnectionResolver, CostSyncResolver, CostResolver, CostImportResolver, BudgetResolver, AlertResolver, WebhookChannelResolver];

@@ -36,6 +36,7 @@ export interface Config {
   /** Cron (UTC) of the scheduled evaluation of every budget; undefined: off (ingest still triggers it). */
   budgetEvalCron: string | undefined;
   webhooks: WebhookSettings;
+  anomalies: AnomalySettings;
   capture: CaptureSettings;
 }
 
@@ -47,6 +48,22 @@ export interface WebhookSettings {
   retryLimit: number;
   /** First retry delay; each next one roughly doubles. */
   retryDelaySeconds: number;
+}
+
+/** How daily costs are checked against their own history. */
+export interface AnomalySettings {
+  /** Cron (UTC) of the daily detection; undefined: off. */
+  cron: string | undefined;
+  /** Days of history before the checked day. */
+  windowDays: number;
+  /** Fewer days of bill history than this: no verdict. */
+  minHistoryDays: number;
+  /** Robust z-score at or above which a day is an anomaly. */
+  threshold: number;
+  /** Smallest impact (actual − expected, in the bill's currency) worth an anomaly; a decimal string. */
+  minImpact: string;
+  /** After an anomaly alert on a dimension value, no new one for it for this long. */
+  cooldownHours: number;
 }
 
 /** How captured Nextflow runs are tied to LIMS runs, projects and samples. */
@@ -72,6 +89,21 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function num(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) throw new ConfigError(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
+  return value;
+}
+
+function decimal(env: Env, name: string, fallback: string): string {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(`${name} must be a non-negative decimal number such as "10" or "2.50", got "${raw}"`);
+  return raw;
 }
 
 function str(env: Env, name: string): string | undefined {
@@ -162,6 +194,14 @@ export function loadConfig(env: Env = process.env): Config {
     azureArmEndpoint: httpsEndpoint(env, 'GCT_AZURE_ARM_ENDPOINT', 'https://management.azure.com'),
     costSyncCron: cron(env, 'GCT_COST_SYNC_CRON', '0 */4 * * *'),
     budgetEvalCron: cron(env, 'GCT_BUDGET_EVAL_CRON', '*/15 * * * *'),
+    anomalies: {
+      cron: cron(env, 'GCT_ANOMALY_CRON', '30 6 * * *'),
+      windowDays: int(env, 'GCT_ANOMALY_WINDOW_DAYS', 28, 7, 365),
+      minHistoryDays: int(env, 'GCT_ANOMALY_MIN_HISTORY_DAYS', 7, 3, 365),
+      threshold: num(env, 'GCT_ANOMALY_THRESHOLD', 3.5, 1, 100),
+      minImpact: decimal(env, 'GCT_ANOMALY_MIN_IMPACT', '10'),
+      cooldownHours: int(env, 'GCT_ANOMALY_COOLDOWN_HOURS', 24, 0, 24 * 90),
+    },
     webhooks: {
       timeoutMs: int(env, 'GCT_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
       retryLimit: int(env, 'GCT_WEBHOOK_RETRY_LIMIT', 6, 0, 50),

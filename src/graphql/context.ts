@@ -17,6 +17,7 @@ import { PoolService } from '../services/pools.js';
 import { BudgetService } from '../services/budgets.js';
 import { AlertService } from '../services/alerts.js';
 import { WebhookService } from '../services/webhooks.js';
+import { AnomalyService } from '../services/anomalies.js';
 import type { EventBus } from '../events/bus.js';
 
 /** Services bound to the caller's organization: the only way resolvers reach data. */
@@ -34,6 +35,7 @@ export function orgServices(db: Db, orgId: string, config: Config) {
     budgets: new BudgetService(db, orgId),
     alerts: new AlertService(db, orgId, config.maxPageSize),
     webhooks: new WebhookService(db, orgId, config),
+    anomalies: new AnomalyService(db, orgId, config.maxPageSize),
   };
 }
 export type OrgServices = ReturnType<typeof orgServices>;

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import { costSyncAllJob, costSyncJob } from './cost-sync.js';
 import { budgetEvaluateAllJob, budgetEvaluateJob } from './budget-evaluation.js';
 import { alertDispatchJob, webhookDeliverJob } from './webhooks.js';
+import { anomalyDetectAllJob, anomalyDetectJob } from './anomalies.js';
 
 export interface JobDeps {
   database: Database;
@@ -28,7 +29,7 @@ export interface JobDefinition<T extends object = object> {
 
 /** Every background queue, in one list. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const definitions: readonly JobDefinition<any>[] = [costSyncJob, costSyncAllJob, budgetEvaluateJob, budgetEvaluateAllJob, alertDispatchJob, webhookDeliverJob];
+export const definitions: readonly JobDefinition<any>[] = [costSyncJob, costSyncAllJob, budgetEvaluateJob, budgetEvaluateAllJob, alertDispatchJob, webhookDeliverJob, anomalyDetectJob, anomalyDetectAllJob];
 
 /** Creates every queue (any role may enqueue) and, for worker roles, starts handlers and schedules. */
 export async function registerJobs(boss: PgBoss, deps: JobDeps, runWorkers: boolean): Promise<void> {

@@ -9,5 +9,6 @@ import { CostImportResolver, CostResolver } from './cost.resolver.js';
 import { BudgetResolver } from './budget.resolver.js';
 import { AlertResolver } from './alert.resolver.js';
 import { WebhookChannelResolver } from './webhook.resolver.js';
+import { AnomalyResolver } from './anomaly.resolver.js';
 
-export const resolvers: NonEmptyArray<Function> = [MeResolver, ProjectResolver, PrincipalResolver, RunResolver, PoolResolver, CostConnectionResolver, CostSyncResolver, CostResolver, CostImportResolver, BudgetResolver, AlertResolver, WebhookChannelResolver];
+export const resolvers: NonEmptyArray<Function> = [MeResolver, ProjectResolver, PrincipalResolver, RunResolver, PoolResolver, CostConnectionResolver, CostSyncResolver, CostResolver, CostImportResolver, BudgetResolver, AlertResolver, WebhookChannelResolver, AnomalyResolver];

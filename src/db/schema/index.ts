@@ -11,3 +11,4 @@ export * from './connections.js';
 export * from './alerts.js';
 export * from './budgets.js';
 export * from './webhooks.js';
+export * from './anomalies.js';

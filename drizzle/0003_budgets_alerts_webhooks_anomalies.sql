@@ -1,7 +1,34 @@
+CREATE TYPE "public"."anomaly_feedback" AS ENUM('EXPECTED', 'NOT_ANOMALY');--> statement-breakpoint
+CREATE TYPE "public"."cost_dimension" AS ENUM('ORGANIZATION', 'PROJECT', 'PIPELINE', 'SERVICE', 'RESOURCE_GROUP', 'TAG');--> statement-breakpoint
 CREATE TYPE "public"."budget_period" AS ENUM('MONTH', 'QUARTER', 'YEAR', 'CUSTOM');--> statement-breakpoint
 CREATE TYPE "public"."budget_scope" AS ENUM('ORGANIZATION', 'PROJECT', 'PIPELINE', 'TAG');--> statement-breakpoint
 CREATE TYPE "public"."webhook_delivery_status" AS ENUM('PENDING', 'SUCCEEDED', 'RETRYING', 'FAILED');--> statement-breakpoint
 CREATE TYPE "public"."webhook_format" AS ENUM('JSON', 'SLACK');--> statement-breakpoint
+CREATE TABLE "anomalies" (
+	"org_id" uuid NOT NULL,
+	"id" uuid DEFAULT gen_random_uuid() NOT NULL,
+	"day" date NOT NULL,
+	"dimension" "cost_dimension" NOT NULL,
+	"dimension_key" text DEFAULT '' NOT NULL,
+	"dimension_value" text NOT NULL,
+	"currency" char(3) NOT NULL,
+	"actual" numeric NOT NULL,
+	"expected" numeric NOT NULL,
+	"impact" numeric NOT NULL,
+	"score" double precision NOT NULL,
+	"severity" "alert_severity" NOT NULL,
+	"history_days" integer NOT NULL,
+	"contributors" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"feedback" "anomaly_feedback",
+	"feedback_note" text,
+	"feedback_by" uuid,
+	"feedback_at" timestamp with time zone,
+	"alert_id" uuid,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "anomalies_pkey" PRIMARY KEY("org_id","id")
+);
+--> statement-breakpoint
 CREATE TABLE "budgets" (
 	"org_id" uuid NOT NULL,
 	"id" uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -59,11 +86,14 @@ CREATE TABLE "webhook_deliveries" (
 --> statement-breakpoint
 ALTER TABLE "alerts" ADD COLUMN "cooldown_key" text;--> statement-breakpoint
 ALTER TABLE "alerts" ADD COLUMN "resolution" text;--> statement-breakpoint
+ALTER TABLE "anomalies" ADD CONSTRAINT "anomalies_org_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "budgets" ADD CONSTRAINT "budgets_org_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "budgets" ADD CONSTRAINT "budgets_project_fk" FOREIGN KEY ("org_id","project_id") REFERENCES "public"."projects"("org_id","id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_channels" ADD CONSTRAINT "webhook_channels_org_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_channel_fk" FOREIGN KEY ("org_id","channel_id") REFERENCES "public"."webhook_channels"("org_id","id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_alert_fk" FOREIGN KEY ("org_id","alert_id") REFERENCES "public"."alerts"("org_id","id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "anomalies_org_day_dimension_key" ON "anomalies" USING btree ("org_id","day","dimension","dimension_key","dimension_value","currency");--> statement-breakpoint
+CREATE INDEX "anomalies_org_day_idx" ON "anomalies" USING btree ("org_id","day","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "budgets_org_name_key" ON "budgets" USING btree ("org_id","name");--> statement-breakpoint
 CREATE UNIQUE INDEX "webhook_channels_org_name_key" ON "webhook_channels" USING btree ("org_id","name");--> statement-breakpoint
 CREATE UNIQUE INDEX "webhook_deliveries_org_channel_alert_key" ON "webhook_deliveries" USING btree ("org_id","channel_id","alert_id");--> statement-breakpoint

@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Roo
 import type { Context } from '../graphql/context.js';
 import type { BudgetRow } from '../db/schema/index.js';
 import { Money, money } from '../schema/common.js';
-import { Budget, BudgetScopeView, BudgetSpendView, CreateBudgetInput, UpdateBudgetInput } from '../schema/budget.js';
+import { Budget, BudgetForecastView, BudgetScopeView, BudgetSpendView, CreateBudgetInput, UpdateBudgetInput } from '../schema/budget.js';
 import type { BudgetUpdate } from '../services/budgets.js';
 
 @Resolver(() => Budget)
@@ -62,5 +62,11 @@ export class BudgetResolver {
       total: money(s.total, s.currency)!,
       percentUsed: s.percentUsed,
     };
+  }
+
+  @FieldResolver(() => BudgetForecastView)
+  async forecast(@Root() budget: BudgetRow, @Ctx() ctx: Context): Promise<BudgetForecastView> {
+    const f = await ctx.org().budgets.forecast(budget);
+    return { ...f, value: money(f.value, budget.currency)!, low: money(f.low, budget.currency)!, high: money(f.high, budget.currency)! };
   }
 }

@@ -1,5 +1,5 @@
 import { ArrayMaxSize, IsOptional, Length, Max, Min, ValidateNested } from 'class-validator';
-import { Field, Float, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { budgetPeriodEnum, budgetScopeEnum, type BudgetPeriod, type BudgetScope, type ThresholdBasis } from '../db/schema/budgets.js';
 import { MAX_THRESHOLD_PERCENT } from '../services/budgets.js';
 import { Money } from './common.js';
@@ -62,6 +62,51 @@ export class BudgetSpendView {
   percentUsed!: string;
 }
 
+export const ForecastMethodEnum = { SEASONAL_TREND: 'SEASONAL_TREND', SIMPLE_TREND: 'SIMPLE_TREND', RUN_RATE: 'RUN_RATE' } as const;
+registerEnumType(ForecastMethodEnum, {
+  name: 'ForecastMethod',
+  description: 'SEASONAL_TREND: weekly seasonality + linear trend (21+ days of history); SIMPLE_TREND: linear trend (7-20 days); RUN_RATE: average daily spend (less)',
+});
+
+@ObjectType({ description: 'How the forecast model did on this scope’s own past: forecasting each of the last weeks from the days before it' })
+export class ForecastBacktestView {
+  @Field(() => Float, { nullable: true, description: 'Mean absolute percentage error of the weekly totals, as a fraction (0.1 = 10%)' })
+  mape!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Σforecast / Σactual − 1' })
+  bias!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Share of weeks whose actual fell inside the 90% interval' })
+  coverage!: number | null;
+
+  @Field(() => Int, { description: 'Weeks scored' })
+  n!: number;
+
+  @Field(() => Int)
+  horizonDays!: number;
+}
+
+@ObjectType({ description: 'Spend expected by the end of the period: spend so far + forecast of the days left, with a 90% interval' })
+export class BudgetForecastView {
+  @Field(() => Money)
+  value!: Money;
+
+  @Field(() => Money)
+  low!: Money;
+
+  @Field(() => Money)
+  high!: Money;
+
+  @Field(() => ForecastMethodEnum, { description: 'Which model answered (the fallbacks say history was short)' })
+  method!: string;
+
+  @Field(() => Int, { description: 'Days of daily history the model learned from' })
+  historyDays!: number;
+
+  @Field(() => ForecastBacktestView)
+  backtest!: ForecastBacktestView;
+}
+
 @ObjectType({ description: 'A spending limit over a scope and a period, with alert thresholds.' })
 export class Budget {
   @Field(() => ID)
@@ -90,6 +135,9 @@ export class Budget {
 
   @Field(() => BudgetSpendView, { description: 'Spend in the current period (the one containing now)' })
   spend?: BudgetSpendView;
+
+  @Field(() => BudgetForecastView, { description: 'Forecast for the current period' })
+  forecast?: BudgetForecastView;
 
   @Field(() => Date)
   createdAt!: Date;

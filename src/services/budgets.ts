@@ -5,6 +5,7 @@ import { badInput, conflict, notFound } from '../errors.js';
 import { parseCurrency } from '../ingest/costs/currency.js';
 import { periodAt, type PeriodWindow } from './budget-periods.js';
 import { ProjectService } from './projects.js';
+import { forecastBudget, type BudgetForecast } from './forecast.js';
 import { isUuid } from './runs.js';
 
 export interface BudgetScopeInput {
@@ -207,6 +208,12 @@ export class BudgetService {
   /** Spend of the budget's period that contains `at` (default now). */
   spend(budget: BudgetRow, at: Date = new Date()): Promise<BudgetSpend> {
     return budgetSpend(this.db, budget, periodAt(budget, at));
+  }
+
+  /** Forecast for the period containing `at` (default now). */
+  async forecast(budget: BudgetRow, at: Date = new Date()): Promise<BudgetForecast> {
+    const period = periodAt(budget, at);
+    return forecastBudget(this.db, budget, period, await budgetSpend(this.db, budget, period), at);
   }
 }
 

@@ -71,6 +71,73 @@ export type AlertState =
   | 'OPEN'
   | 'RESOLVED';
 
+/** One day's cost of one dimension value that stood out from its own recent history */
+export type Anomaly = {
+  __typename?: 'Anomaly';
+  actual: Money;
+  /** The ANOMALY alert it raised (none during a cooldown) */
+  alertId?: Maybe<Scalars['ID']['output']>;
+  /** Top contributing values of other dimensions, by impact */
+  contributors: Array<AnomalyContributorView>;
+  /** YYYY-MM-DD (UTC) */
+  day: Scalars['String']['output'];
+  dimension: AnomalyDimension;
+  /** Tag key for TAG, '' otherwise */
+  dimensionKey: Scalars['String']['output'];
+  dimensionValue: Scalars['String']['output'];
+  /** Median of the history window */
+  expected: Money;
+  feedback?: Maybe<AnomalyFeedback>;
+  feedbackAt?: Maybe<Scalars['DateTime']['output']>;
+  feedbackBy?: Maybe<Scalars['ID']['output']>;
+  feedbackNote?: Maybe<Scalars['String']['output']>;
+  historyDays: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  /** actual − expected */
+  impact: Money;
+  /** Robust z-score: (actual − median) / (1.4826 × MAD) */
+  score: Scalars['Float']['output'];
+  severity: AlertSeverity;
+};
+
+export type AnomalyConnection = {
+  __typename?: 'AnomalyConnection';
+  edges: Array<AnomalyEdge>;
+  pageInfo: PageInfo;
+};
+
+/** A dimension value that drove an anomaly */
+export type AnomalyContributorView = {
+  __typename?: 'AnomalyContributorView';
+  actual: Money;
+  dimension: AnomalyDimension;
+  expected: Money;
+  impact: Money;
+  /** Tag key for TAG, '' otherwise */
+  key: Scalars['String']['output'];
+  value: Scalars['String']['output'];
+};
+
+/** What an anomaly is about. PROJECT and PIPELINE from reconciled runs; the others from bill lines */
+export type AnomalyDimension =
+  | 'ORGANIZATION'
+  | 'PIPELINE'
+  | 'PROJECT'
+  | 'RESOURCE_GROUP'
+  | 'SERVICE'
+  | 'TAG';
+
+export type AnomalyEdge = {
+  __typename?: 'AnomalyEdge';
+  cursor: Scalars['String']['output'];
+  node: Anomaly;
+};
+
+/** EXPECTED: real but planned; NOT_ANOMALY: the detector was wrong */
+export type AnomalyFeedback =
+  | 'EXPECTED'
+  | 'NOT_ANOMALY';
+
 /** An API key as stored: its visible prefix, never the secret. */
 export type ApiKey = {
   __typename?: 'ApiKey';
@@ -94,6 +161,8 @@ export type Budget = {
   createdAt: Scalars['DateTime']['output'];
   /** CUSTOM periods only; exclusive */
   endsAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Forecast for the current period */
+  forecast: BudgetForecastView;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   period: BudgetPeriod;
@@ -124,6 +193,19 @@ export type BudgetBreach = {
   period: Scalars['String']['output'];
   scope: BudgetScopeView;
   total: Money;
+};
+
+/** Spend expected by the end of the period: spend so far + forecast of the days left, with a 90% interval */
+export type BudgetForecastView = {
+  __typename?: 'BudgetForecastView';
+  backtest: ForecastBacktestView;
+  high: Money;
+  /** Days of daily history the model learned from */
+  historyDays: Scalars['Int']['output'];
+  low: Money;
+  /** Which model answered (the fallbacks say history was short) */
+  method: ForecastMethod;
+  value: Money;
 };
 
 /** Calendar periods in UTC, or CUSTOM with startsAt/endsAt */
@@ -556,6 +638,26 @@ export type DeclarePoolInput = {
   vmSize: Scalars['String']['input'];
 };
 
+/** How the forecast model did on this scope’s own past: forecasting each of the last weeks from the days before it */
+export type ForecastBacktestView = {
+  __typename?: 'ForecastBacktestView';
+  /** Σforecast / Σactual − 1 */
+  bias?: Maybe<Scalars['Float']['output']>;
+  /** Share of weeks whose actual fell inside the 90% interval */
+  coverage?: Maybe<Scalars['Float']['output']>;
+  horizonDays: Scalars['Int']['output'];
+  /** Mean absolute percentage error of the weekly totals, as a fraction (0.1 = 10%) */
+  mape?: Maybe<Scalars['Float']['output']>;
+  /** Weeks scored */
+  n: Scalars['Int']['output'];
+};
+
+/** SEASONAL_TREND: weekly seasonality + linear trend (21+ days of history); SIMPLE_TREND: linear trend (7-20 days); RUN_RATE: average daily spend (less) */
+export type ForecastMethod =
+  | 'RUN_RATE'
+  | 'SEASONAL_TREND'
+  | 'SIMPLE_TREND';
+
 /** The caller: a user (JWT) or an API key, in one organization. */
 export type Me = {
   __typename?: 'Me';
@@ -593,6 +695,8 @@ export type Mutation = {
   deleteBudget: Scalars['ID']['output'];
   /** Deletes the channel and its delivery log */
   deleteWebhookChannel: Scalars['ID']['output'];
+  /** Marks an anomaly expected or not an anomaly; who, when and why are kept */
+  markAnomaly: Anomaly;
   /** A LIMS announces a run before launch and gets the id to pass to Nextflow */
   registerRun: Run;
   /** OPEN or ACKNOWLEDGED → RESOLVED, recording who, when and why; CONFLICT when already resolved */
@@ -647,6 +751,13 @@ export type MutationDeleteBudgetArgs = {
 
 export type MutationDeleteWebhookChannelArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationMarkAnomalyArgs = {
+  feedback: AnomalyFeedback;
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -752,6 +863,8 @@ export type Query = {
   alert: Alert;
   /** Oldest first; a listener that reconnects asks for what it missed with since */
   alerts: AlertConnection;
+  /** Newest day first */
+  anomalies: AnomalyConnection;
   /** NOT_FOUND when no budget of your organization has this id */
   budget: Budget;
   /** By name */
@@ -796,6 +909,15 @@ export type QueryAlertsArgs = {
   kinds?: InputMaybe<Array<AlertKind>>;
   since?: InputMaybe<Scalars['DateTime']['input']>;
   states?: InputMaybe<Array<AlertState>>;
+};
+
+
+export type QueryAnomaliesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  dimensions?: InputMaybe<Array<AnomalyDimension>>;
+  first?: Scalars['Int']['input'];
+  from?: InputMaybe<Scalars['String']['input']>;
+  to?: InputMaybe<Scalars['String']['input']>;
 };
 
 

@@ -7,14 +7,14 @@ import { Connection, Money } from './common.js';
 
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
-export const CostDimensionEnum = enumOf(costDimensionEnum.enumValues);
-registerEnumType(CostDimensionEnum, { name: 'CostDimension', description: 'PROJECT and PIPELINE from reconciled runs; the others from bill lines' });
+export const AnomalyDimensionEnum = enumOf(costDimensionEnum.enumValues);
+registerEnumType(AnomalyDimensionEnum, { name: 'AnomalyDimension', description: 'What an anomaly is about. PROJECT and PIPELINE from reconciled runs; the others from bill lines' });
 export const AnomalyFeedbackEnum = enumOf(anomalyFeedbackEnum.enumValues);
 registerEnumType(AnomalyFeedbackEnum, { name: 'AnomalyFeedback', description: 'EXPECTED: real but planned; NOT_ANOMALY: the detector was wrong' });
 
 @ObjectType({ description: 'A dimension value that drove an anomaly' })
 export class AnomalyContributorView {
-  @Field(() => CostDimensionEnum)
+  @Field(() => AnomalyDimensionEnum)
   dimension!: CostDimension;
 
   @Field(() => String, { description: "Tag key for TAG, '' otherwise" })
@@ -41,7 +41,7 @@ export class Anomaly {
   @Field(() => String, { description: 'YYYY-MM-DD (UTC)' })
   day!: string;
 
-  @Field(() => CostDimensionEnum)
+  @Field(() => AnomalyDimensionEnum)
   dimension!: CostDimension;
 
   @Field(() => String, { description: "Tag key for TAG, '' otherwise" })
@@ -102,7 +102,7 @@ export class AnomaliesArgs {
   @Matches(/^\d{4}-\d{2}-\d{2}$/)
   to?: string | null;
 
-  @Field(() => [CostDimensionEnum], { nullable: true })
+  @Field(() => [AnomalyDimensionEnum], { nullable: true })
   @IsOptional()
   @ArrayMaxSize(6)
   dimensions?: CostDimension[] | null;

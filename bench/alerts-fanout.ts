@@ -5,7 +5,7 @@
  * N plain `ws` sockets by a bare WebSocketServer. Prints publish-to-receive p50/p99 (publish = just
  * before the raising transaction starts; for ws, just before the broadcast loop) and counts lost and
  * duplicated deliveries.
- *   node dist/bench/alerts-fanout.js [--subscribers 1000] [--alerts 1000] [--interval-ms 10]
+ *   node dist/bench/alerts-fanout.js [--subscribers 1000] [--alerts 1000] [--interval-ms 50]
  * Clients and server share this process (and the machine's cores), as they share loopback.
  */
 import { performance } from 'node:perf_hooks';
@@ -21,7 +21,7 @@ const arg = (name: string, fallback: number) => {
 };
 const SUBSCRIBERS = arg('subscribers', 1000);
 const ALERTS = arg('alerts', 1000);
-const INTERVAL_MS = arg('interval-ms', 10);
+const INTERVAL_MS = arg('interval-ms', 50);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Per subscriber, which alert numbers arrived (and how often), and every latency sample. */
@@ -101,7 +101,7 @@ try {
   const gqlMs = performance.now() - g0;
   // receipts that beat the commit acknowledgement to this process count from when it came
   for (const [i, n, at] of pending) fromCommit.receive(i, n, Math.max(at, gqlCommitted[n]));
-  for (const c of clients) await c.dispose();
+  for (const c of clients.splice(0)) await c.dispose();
 
   // 2. baseline: the same payloads broadcast by a bare ws server to plain sockets
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });

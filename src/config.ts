@@ -34,6 +34,10 @@ export interface Config {
   azureArmEndpoint: string;
   /** Cron (UTC) of the scheduled sync of every cost connection; undefined: off. */
   costSyncCron: string | undefined;
+  /** Cron (UTC) of the scheduled evaluation of every budget; undefined: off (ingest still triggers it). */
+  budgetEvalCron: string | undefined;
+  webhooks: WebhookSettings;
+  anomalies: AnomalySettings;
   capture: CaptureSettings;
   recommendations: RecommendationSettings;
   /** Cron (UTC) of the recommendations refresh; undefined: off. */
@@ -70,6 +74,32 @@ export interface ReconcileSettings {
 
 export type IdleMode = 'SHARE' | 'SEPARATE';
 
+/** How alerts are delivered to webhook channels. */
+export interface WebhookSettings {
+  /** One POST may take this long before it counts as failed. */
+  timeoutMs: number;
+  /** Retries after the first attempt (pg-boss, exponential backoff). */
+  retryLimit: number;
+  /** First retry delay; each next one roughly doubles. */
+  retryDelaySeconds: number;
+}
+
+/** How daily costs are checked against their own history. */
+export interface AnomalySettings {
+  /** Cron (UTC) of the daily detection; undefined: off. */
+  cron: string | undefined;
+  /** Days of history before the checked day. */
+  windowDays: number;
+  /** Fewer days of bill history than this: no verdict. */
+  minHistoryDays: number;
+  /** Robust z-score at or above which a day is an anomaly. */
+  threshold: number;
+  /** Smallest impact (actual − expected, in the bill's currency) worth an anomaly; a decimal string. */
+  minImpact: string;
+  /** After an anomaly alert on a dimension value, no new one for it for this long. */
+  cooldownHours: number;
+}
+
 /** How captured Nextflow runs are tied to LIMS runs, projects and samples. */
 export interface CaptureSettings {
   /** Pipeline param carrying the id `registerRun` returned (`--gct_run_id <id>`). */
@@ -93,6 +123,21 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function num(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) throw new ConfigError(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
+  return value;
+}
+
+function decimal(env: Env, name: string, fallback: string): string {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(`${name} must be a non-negative decimal number such as "10" or "2.50", got "${raw}"`);
+  return raw;
 }
 
 function str(env: Env, name: string): string | undefined {
@@ -129,14 +174,6 @@ function httpsEndpoint(env: Env, name: string, fallback: string): string {
 /** Comma-separated list; empty entries are dropped. */
 function list(env: Env, name: string): string[] {
   return (str(env, name) ?? '').split(',').map((x) => x.trim()).filter((x) => x.length > 0);
-}
-
-function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) throw new ConfigError(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  return value;
 }
 
 function secretKey(env: Env): Buffer | undefined {
@@ -209,6 +246,20 @@ export function loadConfig(env: Env = process.env): Config {
     azureAuthorityHost: httpsEndpoint(env, 'GCT_AZURE_AUTHORITY_HOST', 'https://login.microsoftonline.com'),
     azureArmEndpoint: httpsEndpoint(env, 'GCT_AZURE_ARM_ENDPOINT', 'https://management.azure.com'),
     costSyncCron: cron(env, 'GCT_COST_SYNC_CRON', '0 */4 * * *'),
+    budgetEvalCron: cron(env, 'GCT_BUDGET_EVAL_CRON', '*/15 * * * *'),
+    anomalies: {
+      cron: cron(env, 'GCT_ANOMALY_CRON', '30 6 * * *'),
+      windowDays: int(env, 'GCT_ANOMALY_WINDOW_DAYS', 28, 7, 365),
+      minHistoryDays: int(env, 'GCT_ANOMALY_MIN_HISTORY_DAYS', 7, 3, 365),
+      threshold: num(env, 'GCT_ANOMALY_THRESHOLD', 3.5, 1, 100),
+      minImpact: decimal(env, 'GCT_ANOMALY_MIN_IMPACT', '10'),
+      cooldownHours: int(env, 'GCT_ANOMALY_COOLDOWN_HOURS', 24, 0, 24 * 90),
+    },
+    webhooks: {
+      timeoutMs: int(env, 'GCT_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      retryLimit: int(env, 'GCT_WEBHOOK_RETRY_LIMIT', 6, 0, 50),
+      retryDelaySeconds: int(env, 'GCT_WEBHOOK_RETRY_DELAY_SECONDS', 10, 1, 3600),
+    },
     capture: {
       runIdParam: str(env, 'GCT_RUN_ID_PARAM') ?? 'gct_run_id',
       projectParam: str(env, 'GCT_PROJECT_PARAM') ?? 'project',
@@ -231,9 +282,9 @@ export function loadConfig(env: Env = process.env): Config {
     estimation: {
       modelModules: list(env, 'GCT_MODEL_MODULES'),
       retrainCron: cron(env, 'GCT_MODEL_RETRAIN_CRON', '30 2 * * *'),
-      holdoutFraction: decimal(env, 'GCT_MODEL_HOLDOUT_FRACTION', 0.3, 0.05, 0.9),
+      holdoutFraction: num(env, 'GCT_MODEL_HOLDOUT_FRACTION', 0.3, 0.05, 0.9),
       defaultVmSize: str(env, 'GCT_QUOTE_DEFAULT_VM_SIZE') ?? 'Standard_D4_v3',
-      defaultVmHoursPerSample: decimal(env, 'GCT_QUOTE_DEFAULT_VM_HOURS_PER_SAMPLE', 2, 0, 10_000),
+      defaultVmHoursPerSample: num(env, 'GCT_QUOTE_DEFAULT_VM_HOURS_PER_SAMPLE', 2, 0, 10_000),
     },
   };
 }

@@ -18,6 +18,181 @@ export type Scalars = {
   SafeInt: { input: number; output: number; }
 };
 
+/** Something a listener must hear about once: a budget threshold crossed, an anomaly, estimate drift. */
+export type Alert = {
+  __typename?: 'Alert';
+  acknowledgedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The principal (user or API key) that acknowledged it */
+  acknowledgedBy?: Maybe<Scalars['ID']['output']>;
+  /** Names the occurrence: the same key is raised once */
+  dedupeKey: Scalars['String']['output'];
+  details: Scalars['JSONObject']['output'];
+  id: Scalars['ID']['output'];
+  kind: AlertKind;
+  message: Scalars['String']['output'];
+  raisedAt: Scalars['DateTime']['output'];
+  resolution?: Maybe<Scalars['String']['output']>;
+  resolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  resolvedBy?: Maybe<Scalars['ID']['output']>;
+  severity: AlertSeverity;
+  state: AlertState;
+  /** What it is about, e.g. { budgetId } or { runId, pipeline } */
+  subject: Scalars['JSONObject']['output'];
+  title: Scalars['String']['output'];
+};
+
+export type AlertConnection = {
+  __typename?: 'AlertConnection';
+  edges: Array<AlertEdge>;
+  pageInfo: PageInfo;
+};
+
+export type AlertEdge = {
+  __typename?: 'AlertEdge';
+  cursor: Scalars['String']['output'];
+  node: Alert;
+};
+
+export type AlertKind =
+  | 'ANOMALY'
+  | 'BUDGET_ACTUAL'
+  | 'BUDGET_FORECAST'
+  | 'ESTIMATE_DRIFT';
+
+/** INFO < WARNING < CRITICAL */
+export type AlertSeverity =
+  | 'CRITICAL'
+  | 'INFO'
+  | 'WARNING';
+
+/** OPEN → ACKNOWLEDGED → RESOLVED (or OPEN → RESOLVED) */
+export type AlertState =
+  | 'ACKNOWLEDGED'
+  | 'OPEN'
+  | 'RESOLVED';
+
+export type AllocationMatch = {
+  __typename?: 'AllocationMatch';
+  project?: Maybe<Scalars['String']['output']>;
+  resourceGroup?: Maybe<Scalars['String']['output']>;
+  resourceId?: Maybe<Scalars['String']['output']>;
+  service?: Maybe<Scalars['String']['output']>;
+  sku?: Maybe<Scalars['String']['output']>;
+  tags?: Maybe<Scalars['JSONObject']['output']>;
+};
+
+/** Every given field must match. Patterns are globs (* and ?) compared without case. */
+export type AllocationMatchInput = {
+  /** The line's project tag */
+  project?: InputMaybe<Scalars['String']['input']>;
+  /** Resource group pattern */
+  resourceGroup?: InputMaybe<Scalars['String']['input']>;
+  /** Resource id pattern, e.g. *\/storageAccounts/shared* */
+  resourceId?: InputMaybe<Scalars['String']['input']>;
+  /** Service name, e.g. Storage */
+  service?: InputMaybe<Scalars['String']['input']>;
+  /** SKU id */
+  sku?: InputMaybe<Scalars['String']['input']>;
+  /** The line carries all these tags, e.g. {"team": "sequencing"} */
+  tags?: InputMaybe<Scalars['JSONObject']['input']>;
+};
+
+/** Spend a candidate rule would move from one cost centre to another. */
+export type AllocationMove = {
+  __typename?: 'AllocationMove';
+  amount: Money;
+  from: Scalars['String']['output'];
+  rows: Scalars['Int']['output'];
+  to: Scalars['String']['output'];
+};
+
+/** Assigns bill lines no task explains to a cost centre; first match by priority wins. */
+export type AllocationRule = {
+  __typename?: 'AllocationRule';
+  costCentre: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  match: AllocationMatch;
+  name: Scalars['String']['output'];
+  priority: Scalars['Int']['output'];
+};
+
+export type AllocationRuleInput = {
+  /** Where matching lines go */
+  costCentre: Scalars['String']['input'];
+  match: AllocationMatchInput;
+  name: Scalars['String']['input'];
+  /** 1 applies first; unique per organization */
+  priority: Scalars['Int']['input'];
+};
+
+/** One day's cost of one dimension value that stood out from its own recent history */
+export type Anomaly = {
+  __typename?: 'Anomaly';
+  actual: Money;
+  /** The ANOMALY alert it raised (none during a cooldown) */
+  alertId?: Maybe<Scalars['ID']['output']>;
+  /** Top contributing values of other dimensions, by impact */
+  contributors: Array<AnomalyContributorView>;
+  /** YYYY-MM-DD (UTC) */
+  day: Scalars['String']['output'];
+  dimension: AnomalyDimension;
+  /** Tag key for TAG, '' otherwise */
+  dimensionKey: Scalars['String']['output'];
+  dimensionValue: Scalars['String']['output'];
+  /** Median of the history window */
+  expected: Money;
+  feedback?: Maybe<AnomalyFeedback>;
+  feedbackAt?: Maybe<Scalars['DateTime']['output']>;
+  feedbackBy?: Maybe<Scalars['ID']['output']>;
+  feedbackNote?: Maybe<Scalars['String']['output']>;
+  historyDays: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  /** actual − expected */
+  impact: Money;
+  /** Robust z-score: (actual − median) / (1.4826 × MAD) */
+  score: Scalars['Float']['output'];
+  severity: AlertSeverity;
+};
+
+export type AnomalyConnection = {
+  __typename?: 'AnomalyConnection';
+  edges: Array<AnomalyEdge>;
+  pageInfo: PageInfo;
+};
+
+/** A dimension value that drove an anomaly */
+export type AnomalyContributorView = {
+  __typename?: 'AnomalyContributorView';
+  actual: Money;
+  dimension: AnomalyDimension;
+  expected: Money;
+  impact: Money;
+  /** Tag key for TAG, '' otherwise */
+  key: Scalars['String']['output'];
+  value: Scalars['String']['output'];
+};
+
+/** What an anomaly is about. PROJECT and PIPELINE from reconciled runs; the others from bill lines */
+export type AnomalyDimension =
+  | 'ORGANIZATION'
+  | 'PIPELINE'
+  | 'PROJECT'
+  | 'RESOURCE_GROUP'
+  | 'SERVICE'
+  | 'TAG';
+
+export type AnomalyEdge = {
+  __typename?: 'AnomalyEdge';
+  cursor: Scalars['String']['output'];
+  node: Anomaly;
+};
+
+/** EXPECTED: real but planned; NOT_ANOMALY: the detector was wrong */
+export type AnomalyFeedback =
+  | 'EXPECTED'
+  | 'NOT_ANOMALY';
+
 /** An API key as stored: its visible prefix, never the secret. */
 export type ApiKey = {
   __typename?: 'ApiKey';
@@ -33,6 +208,208 @@ export type ApiKey = {
 export type AzureCostType =
   | 'ActualCost'
   | 'AmortizedCost';
+
+export type BreakdownFilterInput = {
+  /** Charge periods (runs, for estimates) starting at or after */
+  from: Scalars['DateTime']['input'];
+  /** Any of these pipeline names */
+  pipeline?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Any of these project codes */
+  project?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Any of these providers */
+  provider?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Any of these region ids */
+  region?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Any of these resource groups (case-insensitive) */
+  resourceGroup?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Any of these service names */
+  service?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Starting before (half-open); the previous period is the window of the same length just before */
+  to: Scalars['DateTime']['input'];
+};
+
+export type BreakdownGroupByInput = {
+  dimension: ExplorerDimension;
+  /** Required with TAG */
+  tagKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type BreakdownKey = {
+  __typename?: 'BreakdownKey';
+  dimension: ExplorerDimension;
+  tagKey?: Maybe<Scalars['String']['output']>;
+  value?: Maybe<Scalars['String']['output']>;
+};
+
+/** A spending limit over a scope and a period, with alert thresholds. */
+export type Budget = {
+  __typename?: 'Budget';
+  amount: Money;
+  createdAt: Scalars['DateTime']['output'];
+  /** CUSTOM periods only; exclusive */
+  endsAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Forecast for the current period */
+  forecast: BudgetForecastView;
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  period: BudgetPeriod;
+  scope: BudgetScopeView;
+  /** Spend in the current period (the one containing now) */
+  spend: BudgetSpendView;
+  /** CUSTOM periods only */
+  startsAt?: Maybe<Scalars['DateTime']['output']>;
+  thresholds: Array<BudgetThresholdView>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A budget threshold crossed: the alert, and the spend that crossed it */
+export type BudgetBreach = {
+  __typename?: 'BudgetBreach';
+  alert: Alert;
+  amount: Money;
+  basis: ThresholdBasis;
+  billed: Money;
+  budgetId: Scalars['ID']['output'];
+  budgetName: Scalars['String']['output'];
+  committed: Money;
+  /** FORECAST thresholds: the forecast that crossed it */
+  forecast?: Maybe<Money>;
+  percent: Scalars['Float']['output'];
+  percentUsed: Scalars['Decimal']['output'];
+  /** e.g. 2026-11, 2026-Q4, 2026 */
+  period: Scalars['String']['output'];
+  scope: BudgetScopeView;
+  total: Money;
+};
+
+/** Spend expected by the end of the period: spend so far + forecast of the days left, with a 90% interval */
+export type BudgetForecastView = {
+  __typename?: 'BudgetForecastView';
+  backtest: ForecastBacktestView;
+  high: Money;
+  /** Days of daily history the model learned from */
+  historyDays: Scalars['Int']['output'];
+  low: Money;
+  /** Which model answered (the fallbacks say history was short) */
+  method: ForecastMethod;
+  value: Money;
+};
+
+/** Calendar periods in UTC, or CUSTOM with startsAt/endsAt */
+export type BudgetPeriod =
+  | 'CUSTOM'
+  | 'MONTH'
+  | 'QUARTER'
+  | 'YEAR';
+
+export type BudgetScopeInput = {
+  kind: BudgetScopeKind;
+  /** PIPELINE: the pipeline name, e.g. nf-core/rnaseq (every revision) */
+  pipeline?: InputMaybe<Scalars['String']['input']>;
+  /** PROJECT: the LIMS project code */
+  projectCode?: InputMaybe<Scalars['String']['input']>;
+  /** TAG: the key of a bill tag / run label */
+  tagKey?: InputMaybe<Scalars['String']['input']>;
+  /** TAG: the value it must have */
+  tagValue?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What a budget covers: the whole organization, a project, a pipeline (every revision), or a tag/label key=value */
+export type BudgetScopeKind =
+  | 'ORGANIZATION'
+  | 'PIPELINE'
+  | 'PROJECT'
+  | 'TAG';
+
+export type BudgetScopeView = {
+  __typename?: 'BudgetScopeView';
+  kind: BudgetScopeKind;
+  pipeline?: Maybe<Scalars['String']['output']>;
+  projectCode?: Maybe<Scalars['String']['output']>;
+  tagKey?: Maybe<Scalars['String']['output']>;
+  tagValue?: Maybe<Scalars['String']['output']>;
+};
+
+/** Spend of a budget in one period: billed (from the bill) and committed (estimates of runs the bill does not cover yet), shown separately */
+export type BudgetSpendView = {
+  __typename?: 'BudgetSpendView';
+  billed: Money;
+  committed: Money;
+  /** total × 100 / amount */
+  percentUsed: Scalars['Decimal']['output'];
+  /** Exclusive */
+  periodEnd: Scalars['DateTime']['output'];
+  periodStart: Scalars['DateTime']['output'];
+  /** billed + committed */
+  total: Money;
+};
+
+export type BudgetThresholdInput = {
+  basis?: ThresholdBasis;
+  /** Percent of the amount, above 0 and at most 500 (e.g. 80) */
+  percent: Scalars['Float']['input'];
+};
+
+export type BudgetThresholdView = {
+  __typename?: 'BudgetThresholdView';
+  basis: ThresholdBasis;
+  /** Percent of the amount, above 0 and at most 500 */
+  percent: Scalars['Float']['output'];
+};
+
+/** Periods are UTC days (YYYY-MM-DD) or months (YYYY-MM) of the charge period start */
+export type ComplianceGranularity =
+  | 'DAY'
+  | 'MONTH';
+
+export type CostBreakdownConnection = {
+  __typename?: 'CostBreakdownConnection';
+  edges: Array<CostBreakdownGroupEdge>;
+  pageInfo: PageInfo;
+  /** Per currency, over the whole filter */
+  totals: Array<CostBreakdownTotal>;
+};
+
+/** Cost of one group in one currency, with genomics units. */
+export type CostBreakdownGroup = {
+  __typename?: 'CostBreakdownGroup';
+  actual?: Maybe<Money>;
+  /** Per GB (10^9 bytes) of input */
+  costPerGb?: Maybe<Money>;
+  costPerRun?: Maybe<Money>;
+  costPerSample?: Maybe<Money>;
+  estimate?: Maybe<Money>;
+  /** Input bytes of the runs in the group */
+  inputBytes?: Maybe<Scalars['Decimal']['output']>;
+  keys: Array<BreakdownKey>;
+  /** YYYY-MM-DD start of the period */
+  period?: Maybe<Scalars['String']['output']>;
+  /** Actual of the same keys over the previous window (periods aside) */
+  previousActual?: Maybe<Money>;
+  runs: Scalars['Int']['output'];
+  samples: Scalars['Int']['output'];
+};
+
+export type CostBreakdownGroupEdge = {
+  __typename?: 'CostBreakdownGroupEdge';
+  cursor: Scalars['String']['output'];
+  node: CostBreakdownGroup;
+};
+
+export type CostBreakdownTotal = {
+  __typename?: 'CostBreakdownTotal';
+  actual?: Maybe<Money>;
+  estimate?: Maybe<Money>;
+  previousActual?: Maybe<Money>;
+};
+
+/** Unexplained spend of one cost centre ('Unallocated' for lines no rule matches), in one currency. */
+export type CostCentreTotal = {
+  __typename?: 'CostCentreTotal';
+  amount: Money;
+  costCentre: Scalars['String']['output'];
+  rows: Scalars['Int']['output'];
+};
 
 /** An Azure Cost Management connection. Its client secret is write-only: no field returns it. */
 export type CostConnection = {
@@ -256,6 +633,50 @@ export type CostImportStatus =
   | 'RUNNING'
   | 'SUCCEEDED';
 
+/** ACTUAL: the reconciled bill; ESTIMATE: runs’ current estimates; BOTH side by side */
+export type CostMetric =
+  | 'ACTUAL'
+  | 'BOTH'
+  | 'ESTIMATE';
+
+/** A share of a run's actual cost: its tasks' allocations plus its part of the run's idle share. */
+export type CostPart = {
+  __typename?: 'CostPart';
+  /** The run's idle share, split in proportion to task cost */
+  idleShare: Money;
+  /** The sample or process; null for tasks without one */
+  name?: Maybe<Scalars['String']['output']>;
+  tasks: Money;
+  total: Money;
+};
+
+/** A project's monthly cost report, stored as rendered. */
+export type CostReport = {
+  __typename?: 'CostReport';
+  createdAt: Scalars['DateTime']['output'];
+  /** GET with the same Authorization header */
+  csvUrl: Scalars['String']['output'];
+  /** A readable page with a chart of daily spend */
+  htmlUrl: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** YYYY-MM */
+  month: Scalars['String']['output'];
+  project: Project;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type CostReportConnection = {
+  __typename?: 'CostReportConnection';
+  edges: Array<CostReportEdge>;
+  pageInfo: PageInfo;
+};
+
+export type CostReportEdge = {
+  __typename?: 'CostReportEdge';
+  cursor: Scalars['String']['output'];
+  node: CostReport;
+};
+
 /** One sync of a connection: the window it replaced and what it found. */
 export type CostSync = {
   __typename?: 'CostSync';
@@ -328,6 +749,21 @@ export type CreateApiKeyInput = {
   role: Role;
 };
 
+export type CreateBudgetInput = {
+  /** Greater than 0 */
+  amount: Scalars['Decimal']['input'];
+  /** ISO 4217; default: the organization's currency */
+  currency?: InputMaybe<Scalars['String']['input']>;
+  /** CUSTOM periods only; exclusive */
+  endsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  name: Scalars['String']['input'];
+  period: BudgetPeriod;
+  scope: BudgetScopeInput;
+  /** CUSTOM periods only */
+  startsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  thresholds?: Array<BudgetThresholdInput>;
+};
+
 /** The client secret is not in here but a separate argument of createCostConnection. */
 export type CreateCostConnectionInput = {
   auth?: CostConnectionAuth;
@@ -351,11 +787,29 @@ export type CreateProjectInput = {
   name: Scalars['String']['input'];
 };
 
+export type CreateWebhookChannelInput = {
+  format?: WebhookFormat;
+  /** Only these kinds (default: all) */
+  kinds?: InputMaybe<Array<AlertKind>>;
+  /** At least this severity (default INFO) */
+  minSeverity?: InputMaybe<AlertSeverity>;
+  name: Scalars['String']['input'];
+  /** http(s) URL the alerts are POSTed to */
+  url: Scalars['String']['input'];
+};
+
 export type CreatedApiKey = {
   __typename?: 'CreatedApiKey';
   apiKey: ApiKey;
   /** The secret key. Shown this once: store it now. */
   key: Scalars['String']['output'];
+};
+
+export type CreatedWebhookChannel = {
+  __typename?: 'CreatedWebhookChannel';
+  channel: WebhookChannel;
+  /** The HMAC-SHA256 signing secret: shown once, now */
+  secret: Scalars['String']['output'];
 };
 
 export type DeclarePoolInput = {
@@ -393,10 +847,65 @@ export type Estimate = {
   value: Scalars['Decimal']['output'];
 };
 
+/** How far one model version's estimates of one kind were from the bill, for one pipeline. */
+export type EstimateAccuracy = {
+  __typename?: 'EstimateAccuracy';
+  /** Mean error ratio: positive, estimates run high */
+  bias?: Maybe<Scalars['Float']['output']>;
+  /** Estimates compared with an actual */
+  count: Scalars['Int']['output'];
+  /** Estimates beyond the drift threshold */
+  drifted: Scalars['Int']['output'];
+  kind: EstimateKind;
+  /** Mean |error ratio| (0.1 = 10%) */
+  mape?: Maybe<Scalars['Float']['output']>;
+  /** Median |error ratio| */
+  medianApe?: Maybe<Scalars['Float']['output']>;
+  modelName: Scalars['String']['output'];
+  modelVersion: Scalars['String']['output'];
+  pipeline?: Maybe<Pipeline>;
+};
+
 /** PRICE_SHEET: no trained model for the pipeline, the price-sheet rule over stated assumptions; CHAMPION: the champion model of the pipeline */
 export type EstimateBasis =
   | 'CHAMPION'
   | 'PRICE_SHEET';
+
+/** A stored run estimate against the reconciled actual cost. */
+export type EstimateError = {
+  __typename?: 'EstimateError';
+  actualCost: Money;
+  /** (estimated − actual) / actual; null when the actual is 0 */
+  errorRatio?: Maybe<Scalars['Decimal']['output']>;
+  estimateId: Scalars['ID']['output'];
+  estimatedCost: Money;
+  id: Scalars['ID']['output'];
+  kind: EstimateKind;
+  modelName: Scalars['String']['output'];
+  modelVersion: Scalars['String']['output'];
+  pipeline?: Maybe<Pipeline>;
+  runId: Scalars['ID']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type EstimateErrorConnection = {
+  __typename?: 'EstimateErrorConnection';
+  edges: Array<EstimateErrorEdge>;
+  pageInfo: PageInfo;
+};
+
+export type EstimateErrorEdge = {
+  __typename?: 'EstimateErrorEdge';
+  cursor: Scalars['String']['output'];
+  node: EstimateError;
+};
+
+export type EstimateErrorFilterInput = {
+  modelName?: InputMaybe<Scalars['String']['input']>;
+  /** Pipeline name, e.g. nf-core/rnaseq (every revision) */
+  pipeline?: InputMaybe<Scalars['String']['input']>;
+  runId?: InputMaybe<Scalars['ID']['input']>;
+};
 
 export type EstimateInput = {
   inputBytes?: InputMaybe<Scalars['SafeInt']['input']>;
@@ -433,6 +942,55 @@ export type EstimateModelInfo = {
   trainedAt?: Maybe<Scalars['DateTime']['output']>;
   version: Scalars['String']['output'];
 };
+
+export type ExplorerDimension =
+  /** Allocation rules’ cost centre for spend no task explains; null for pool lines */
+  | 'COST_CENTRE'
+  | 'PIPELINE'
+  /** Nextflow process of the task */
+  | 'PROCESS'
+  /** Project code of the run a cost piece went to (null: not a run’s) */
+  | 'PROJECT'
+  | 'PROVIDER'
+  | 'REGION'
+  | 'RESOURCE_GROUP'
+  | 'RUN'
+  /** Sample of the task (from its tag) */
+  | 'SAMPLE'
+  | 'SERVICE'
+  /** Value of the bill line tag named by tagKey */
+  | 'TAG';
+
+/** How the forecast model did on this scope’s own past: forecasting each of the last weeks from the days before it */
+export type ForecastBacktestView = {
+  __typename?: 'ForecastBacktestView';
+  /** Σforecast / Σactual − 1 */
+  bias?: Maybe<Scalars['Float']['output']>;
+  /** Share of weeks whose actual fell inside the 90% interval */
+  coverage?: Maybe<Scalars['Float']['output']>;
+  horizonDays: Scalars['Int']['output'];
+  /** Mean absolute percentage error of the weekly totals, as a fraction (0.1 = 10%) */
+  mape?: Maybe<Scalars['Float']['output']>;
+  /** Weeks scored */
+  n: Scalars['Int']['output'];
+};
+
+/** SEASONAL_TREND: weekly seasonality + linear trend (21+ days of history); SIMPLE_TREND: linear trend (7-20 days); RUN_RATE: average daily spend (less) */
+export type ForecastMethod =
+  | 'RUN_RATE'
+  | 'SEASONAL_TREND'
+  | 'SIMPLE_TREND';
+
+/** Periods are UTC; a week starts on Monday */
+export type Granularity =
+  | 'DAY'
+  | 'MONTH'
+  | 'WEEK';
+
+/** SHARE: a pool's idle goes to the runs that used it in that charge period; SEPARATE: it stays with the pool (GCT_RECONCILE_IDLE) */
+export type IdleMode =
+  | 'SEPARATE'
+  | 'SHARE';
 
 /** The caller: a user (JWT) or an API key, in one organization. */
 export type Me = {
@@ -491,24 +1049,67 @@ export type Money = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** OPEN → ACKNOWLEDGED, recording who and when; CONFLICT from any other state */
+  acknowledgeAlert: Alert;
+  createAllocationRule: AllocationRule;
   /** The key is in this answer only; it cannot be read again */
   createApiKey: CreatedApiKey;
+  createBudget: Budget;
   /** Connects an Azure scope; sync it with syncCostConnection, or wait for the schedule */
   createCostConnection: CostConnection;
   createProject: Project;
+  /** The signing secret is in the answer, once */
+  createWebhookChannel: CreatedWebhookChannel;
   /** Declares (or redeclares) a pool by name: its VM size, region and pricing tier */
   declarePool: Pool;
+  /** Its lines return to the next matching rule, or to Unallocated */
+  deleteAllocationRule: Scalars['Boolean']['output'];
+  /** Returns the deleted id; alerts it raised stay */
+  deleteBudget: Scalars['ID']['output'];
+  /** Deletes the channel and its delivery log */
+  deleteWebhookChannel: Scalars['ID']['output'];
+  /** Renders (or re-renders) a month for a project now; a monthly job does last month for every project */
+  generateCostReport: CostReport;
+  /** Marks an anomaly expected or not an anomaly; who, when and why are kept */
+  markAnomaly: Anomaly;
+  /** Queues a reconciliation of the bill lines whose charge period starts in [from, to) (at most 366 days); re-running a window replaces it */
+  reconcileCosts: ReconcileRequest;
+  /** Recomputes recommendations now (a job also does it daily) */
+  refreshRecommendations: RecommendationRefresh;
   /** A LIMS announces a run before launch and gets the id to pass to Nextflow. With a sampleCount, the quote (see `estimate`) is stored as its estimatedCost */
   registerRun: Run;
+  /** OPEN or ACKNOWLEDGED → RESOLVED, recording who, when and why; CONFLICT when already resolved */
+  resolveAlert: Alert;
   /** Queues a retrain of the organization's models (models.retrain); returns the job id (the already queued one, if any) */
   retrainModels: Scalars['ID']['output'];
+  /** Accept or dismiss a recommendation (or reopen it) */
+  setRecommendationStatus: Recommendation;
+  /** Replaces the required tag keys; answers the new set */
+  setRequiredTagKeys: Array<Scalars['String']['output']>;
   /** Queues a sync that replaces [from, to) (UTC midnights; default the connection window, today included) with what Azure reports now */
   syncCostConnection: CostSyncRequest;
+  updateBudget: Budget;
+  updateWebhookChannel: WebhookChannel;
+};
+
+
+export type MutationAcknowledgeAlertArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationCreateAllocationRuleArgs = {
+  input: AllocationRuleInput;
 };
 
 
 export type MutationCreateApiKeyArgs = {
   input: CreateApiKeyInput;
+};
+
+
+export type MutationCreateBudgetArgs = {
+  input: CreateBudgetInput;
 };
 
 
@@ -523,8 +1124,47 @@ export type MutationCreateProjectArgs = {
 };
 
 
+export type MutationCreateWebhookChannelArgs = {
+  input: CreateWebhookChannelInput;
+};
+
+
 export type MutationDeclarePoolArgs = {
   input: DeclarePoolInput;
+};
+
+
+export type MutationDeleteAllocationRuleArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteBudgetArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteWebhookChannelArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationGenerateCostReportArgs = {
+  month: Scalars['String']['input'];
+  project: Scalars['String']['input'];
+};
+
+
+export type MutationMarkAnomalyArgs = {
+  feedback: AnomalyFeedback;
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationReconcileCostsArgs = {
+  from: Scalars['DateTime']['input'];
+  to: Scalars['DateTime']['input'];
 };
 
 
@@ -533,10 +1173,39 @@ export type MutationRegisterRunArgs = {
 };
 
 
+export type MutationResolveAlertArgs = {
+  id: Scalars['ID']['input'];
+  resolution?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationSetRecommendationStatusArgs = {
+  id: Scalars['ID']['input'];
+  status: RecommendationStatus;
+};
+
+
+export type MutationSetRequiredTagKeysArgs = {
+  input: RequiredTagKeysInput;
+};
+
+
 export type MutationSyncCostConnectionArgs = {
   from?: InputMaybe<Scalars['DateTime']['input']>;
   id: Scalars['ID']['input'];
   to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type MutationUpdateBudgetArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateBudgetInput;
+};
+
+
+export type MutationUpdateWebhookChannelArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateWebhookChannelInput;
 };
 
 export type Organization = {
@@ -623,6 +1292,22 @@ export type Project = {
 
 export type Query = {
   __typename?: 'Query';
+  /** NOT_FOUND when no alert of your organization has this id */
+  alert: Alert;
+  /** Oldest first; a listener that reconnects asks for what it missed with since */
+  alerts: AlertConnection;
+  /** Allocation rules in the order they apply */
+  allocationRules: Array<AllocationRule>;
+  /** Newest day first */
+  anomalies: AnomalyConnection;
+  /** NOT_FOUND when no budget of your organization has this id */
+  budget: Budget;
+  /** By name */
+  budgets: Array<Budget>;
+  /** The cost explorer: actual (reconciled bill) and estimated cost by workflow and bill dimensions, per period, with the previous period and per-run / per-sample / per-GB units */
+  costBreakdown: CostBreakdownConnection;
+  /** Spend no task explains (lines of resources that are not declared pools), by cost centre */
+  costCentres: Array<CostCentreTotal>;
   /** NOT_FOUND when no connection of your organization has this id */
   costConnection: CostConnection;
   /** The organization's Azure Cost Management connections */
@@ -631,12 +1316,20 @@ export type Query = {
   costImport: CostImport;
   /** Cost file imports, newest first */
   costImports: CostImportConnection;
+  /** Monthly cost reports, newest month first */
+  costReports: CostReportConnection;
   /** A connection's syncs, newest first */
   costSyncs: CostSyncConnection;
   /** Billed cost grouped by the dimensions asked and by currency, ordered by the group keys */
   costs: CostGroupConnection;
+  /** What saving this rule would move over the window, without saving it */
+  dryRunAllocationRule: Array<AllocationMove>;
   /** A quote before launch: the champion model of the pipeline when there is one, else the price-sheet rule (basis says which) */
   estimate: Estimate;
+  /** Estimate error per pipeline, estimate kind and model version */
+  estimateAccuracy: Array<EstimateAccuracy>;
+  /** Stored run estimates against reconciled actual costs, most recently updated first */
+  estimateErrors: EstimateErrorConnection;
   /** Who is calling, with which role, in which organization */
   me: Me;
   /** Trained model versions with their holdout metrics, newest first */
@@ -646,12 +1339,67 @@ export type Query = {
   /** NOT_FOUND when no project of your organization has this code */
   project: Project;
   projects: Array<Project>;
+  /** Savings recommendations, biggest monthly saving first */
+  recommendations: RecommendationConnection;
+  /** Reconciliations of the bill, newest first */
+  reconciliations: ReconciliationConnection;
   /** Models the server can train and use: built-ins and GCT_MODEL_MODULES */
   registeredModels: Array<RegisteredModel>;
+  /** Tag keys every billed resource should carry */
+  requiredTagKeys: Array<Scalars['String']['output']>;
   /** NOT_FOUND when no run of your organization has this id */
   run: Run;
   /** Newest first */
   runs: RunConnection;
+  /** Spend on bill lines missing required tag keys, by period, resource group and service */
+  tagCompliance: TagComplianceReport;
+  webhookChannel: WebhookChannel;
+  /** By name */
+  webhookChannels: Array<WebhookChannel>;
+};
+
+
+export type QueryAlertArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryAlertsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  kinds?: InputMaybe<Array<AlertKind>>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  states?: InputMaybe<Array<AlertState>>;
+};
+
+
+export type QueryAnomaliesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  dimensions?: InputMaybe<Array<AnomalyDimension>>;
+  first?: Scalars['Int']['input'];
+  from?: InputMaybe<Scalars['String']['input']>;
+  to?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryBudgetArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryCostBreakdownArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter: BreakdownFilterInput;
+  first?: Scalars['Int']['input'];
+  granularity?: InputMaybe<Granularity>;
+  groupBy?: Array<BreakdownGroupByInput>;
+  metric?: CostMetric;
+};
+
+
+export type QueryCostCentresArgs = {
+  from: Scalars['DateTime']['input'];
+  to: Scalars['DateTime']['input'];
 };
 
 
@@ -671,6 +1419,13 @@ export type QueryCostImportsArgs = {
 };
 
 
+export type QueryCostReportsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  project?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type QueryCostSyncsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   connectionId: Scalars['ID']['input'];
@@ -686,8 +1441,27 @@ export type QueryCostsArgs = {
 };
 
 
+export type QueryDryRunAllocationRuleArgs = {
+  from: Scalars['DateTime']['input'];
+  input: AllocationRuleInput;
+  to: Scalars['DateTime']['input'];
+};
+
+
 export type QueryEstimateArgs = {
   input: EstimateInput;
+};
+
+
+export type QueryEstimateAccuracyArgs = {
+  filter?: InputMaybe<EstimateErrorFilterInput>;
+};
+
+
+export type QueryEstimateErrorsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<EstimateErrorFilterInput>;
+  first?: Scalars['Int']['input'];
 };
 
 
@@ -702,6 +1476,20 @@ export type QueryProjectArgs = {
 };
 
 
+export type QueryRecommendationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  kind?: InputMaybe<Array<RecommendationKind>>;
+  status?: InputMaybe<Array<RecommendationStatus>>;
+};
+
+
+export type QueryReconciliationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+};
+
+
 export type QueryRunArgs = {
   id: Scalars['ID']['input'];
 };
@@ -711,6 +1499,142 @@ export type QueryRunsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<RunFilterInput>;
   first?: Scalars['Int']['input'];
+};
+
+
+export type QueryTagComplianceArgs = {
+  from: Scalars['DateTime']['input'];
+  granularity?: ComplianceGranularity;
+  to: Scalars['DateTime']['input'];
+};
+
+
+export type QueryWebhookChannelArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** A saving found in the task history, priced with the price sheet. */
+export type Recommendation = {
+  __typename?: 'Recommendation';
+  /** Evidence and the proposed setting: current and recommended values, percentiles, task counts, the Nextflow config line (`config`) */
+  detail: Scalars['JSONObject']['output'];
+  id: Scalars['ID']['output'];
+  kind: RecommendationKind;
+  /** Per 30 days at current prices; null when its tasks could not be priced (no pool / VM size declared) */
+  monthlySaving?: Maybe<Money>;
+  process?: Maybe<Scalars['String']['output']>;
+  refreshedAt: Scalars['DateTime']['output'];
+  status: RecommendationStatus;
+  statusChangedAt?: Maybe<Scalars['DateTime']['output']>;
+  title: Scalars['String']['output'];
+};
+
+export type RecommendationConnection = {
+  __typename?: 'RecommendationConnection';
+  edges: Array<RecommendationEdge>;
+  pageInfo: PageInfo;
+};
+
+export type RecommendationEdge = {
+  __typename?: 'RecommendationEdge';
+  cursor: Scalars['String']['output'];
+  node: Recommendation;
+};
+
+export type RecommendationKind =
+  /** Money spent on failed or aborted attempts */
+  | 'FAILED_WORK'
+  /** Pool with a high idle share of its bill */
+  | 'IDLE_POOL'
+  /** Short, retry-safe process on dedicated VMs */
+  | 'LOW_PRIORITY'
+  /** Requested cpus well above p95 of %cpu + headroom */
+  | 'RIGHTSIZE_CPU'
+  /** Requested memory well above p95 of peak RSS + headroom */
+  | 'RIGHTSIZE_MEMORY';
+
+export type RecommendationRefresh = {
+  __typename?: 'RecommendationRefresh';
+  /** Recommendations the refresh found */
+  found: Scalars['Int']['output'];
+  /** OPEN ones no longer warranted, removed */
+  removed: Scalars['Int']['output'];
+};
+
+/** OPEN until someone ACCEPTs or DISMISSes it; a refresh keeps that decision */
+export type RecommendationStatus =
+  | 'ACCEPTED'
+  | 'DISMISSED'
+  | 'OPEN';
+
+export type ReconcileRequest = {
+  __typename?: 'ReconcileRequest';
+  /** The costs.reconcile job; its reconciliation appears in `reconciliations` when it runs */
+  jobId: Scalars['String']['output'];
+};
+
+/** One reconciliation of a window of the bill: its lines split to tasks, idle and unallocated. */
+export type Reconciliation = {
+  __typename?: 'Reconciliation';
+  /** Runs with allocations in a currency other than the run's: their actual cost is left unset (amounts are never converted) */
+  currencyMismatchRuns: Scalars['Int']['output'];
+  driftAlerts: Scalars['Int']['output'];
+  durationMs?: Maybe<Scalars['Int']['output']>;
+  error?: Maybe<Scalars['String']['output']>;
+  estimateErrors: Scalars['Int']['output'];
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  idleMode: IdleMode;
+  /** The costs.reconcile job that ran it (what reconcileCosts returned) */
+  jobId?: Maybe<Scalars['String']['output']>;
+  lines: Scalars['Int']['output'];
+  /** Lines of a declared pool's resource */
+  poolLines: Scalars['Int']['output'];
+  /** Runs whose actual cost was recomputed */
+  runsUpdated: Scalars['Int']['output'];
+  startedAt: Scalars['DateTime']['output'];
+  status: ReconciliationStatus;
+  /** Task × line allocations */
+  taskAllocations: Scalars['Int']['output'];
+  totals: Array<ReconciliationTotal>;
+  /** import, sync or request (reconcileCosts) */
+  trigger: Scalars['String']['output'];
+  unallocatedLines: Scalars['Int']['output'];
+  windowEnd: Scalars['DateTime']['output'];
+  /** Charge periods starting in [windowStart, windowEnd) */
+  windowStart: Scalars['DateTime']['output'];
+};
+
+export type ReconciliationConnection = {
+  __typename?: 'ReconciliationConnection';
+  edges: Array<ReconciliationEdge>;
+  pageInfo: PageInfo;
+};
+
+export type ReconciliationEdge = {
+  __typename?: 'ReconciliationEdge';
+  cursor: Scalars['String']['output'];
+  node: Reconciliation;
+};
+
+/** RUNNING, then SUCCEEDED or FAILED */
+export type ReconciliationStatus =
+  | 'FAILED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
+/** Bill amounts of one reconciliation in one currency: cost = tasks + idle + unallocated, exactly. */
+export type ReconciliationTotal = {
+  __typename?: 'ReconciliationTotal';
+  /** Every line of the window */
+  cost: Money;
+  currency: Scalars['String']['output'];
+  /** Pool time no task used (shared with runs or not, per the record's idleMode) */
+  idle: Money;
+  /** Allocated to tasks */
+  tasks: Money;
+  /** Lines tied to no declared pool */
+  unallocated: Money;
 };
 
 export type RegisterRunInput = {
@@ -742,6 +1666,11 @@ export type RegisteredModel = {
   version: Scalars['String']['output'];
 };
 
+export type RequiredTagKeysInput = {
+  /** The whole set (replaces the current one); up to 50, compared without case; [] turns the policy off */
+  keys: Array<Scalars['String']['input']>;
+};
+
 /** VIEWER < ANALYST < ADMIN: each role may do what the ones below it may. */
 export type Role =
   | 'ADMIN'
@@ -754,6 +1683,8 @@ export type Run = {
   /** Reconciled from the bill */
   actualCost?: Maybe<Money>;
   completedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The actual cost from the reconciled bill, per currency (normally one; empty before the bill is reconciled) */
+  costBreakdown: Array<RunCostBreakdown>;
   createdAt: Scalars['DateTime']['output'];
   errorMessage?: Maybe<Scalars['String']['output']>;
   /** The current estimate */
@@ -804,6 +1735,22 @@ export type RunConnection = {
   __typename?: 'RunConnection';
   edges: Array<RunEdge>;
   pageInfo: PageInfo;
+};
+
+/** A run's actual cost in one currency, from the reconciled bill. */
+export type RunCostBreakdown = {
+  __typename?: 'RunCostBreakdown';
+  currency: Scalars['String']['output'];
+  /** Its share of pool idle (0 when idle is kept apart) */
+  idleShare: Money;
+  /** Per process, largest first */
+  processes: Array<CostPart>;
+  /** Per sample (from task tags), largest first */
+  samples: Array<CostPart>;
+  /** What its tasks used of the pool lines */
+  tasks: Money;
+  /** tasks + idleShare */
+  total: Money;
 };
 
 export type RunEdge = {
@@ -862,10 +1809,25 @@ export type SampleSummary = {
 
 export type Subscription = {
   __typename?: 'Subscription';
+  /** Every alert your organization raises, from whichever process raised it; kinds filters, severity is the minimum */
+  alertRaised: Alert;
+  /** A budget threshold crossed (once per threshold and period); scope narrows it to budgets of that scope */
+  budgetBreached: BudgetBreach;
   /** Pushed when the run's live estimate changes (at most once a second per run), whichever process computed it */
   estimateUpdated?: Maybe<RunEstimate>;
   /** Pushed when the run's status or tasks change, whichever API process captured the change */
   runUpdated: Run;
+};
+
+
+export type SubscriptionAlertRaisedArgs = {
+  kinds?: InputMaybe<Array<AlertKind>>;
+  severity?: InputMaybe<AlertSeverity>;
+};
+
+
+export type SubscriptionBudgetBreachedArgs = {
+  scope?: InputMaybe<BudgetScopeInput>;
 };
 
 
@@ -876,6 +1838,62 @@ export type SubscriptionEstimateUpdatedArgs = {
 
 export type SubscriptionRunUpdatedArgs = {
   runId: Scalars['ID']['input'];
+};
+
+/** Untagged spend of one period, resource group and service, by the keys missing. */
+export type TagComplianceGroup = {
+  __typename?: 'TagComplianceGroup';
+  amount: Money;
+  /** Required keys these lines lack, sorted */
+  missingKeys: Array<Scalars['String']['output']>;
+  period: Scalars['String']['output'];
+  resourceGroup?: Maybe<Scalars['String']['output']>;
+  rows: Scalars['Int']['output'];
+  service?: Maybe<Scalars['String']['output']>;
+};
+
+export type TagComplianceGroupConnection = {
+  __typename?: 'TagComplianceGroupConnection';
+  edges: Array<TagComplianceGroupEdge>;
+  pageInfo: PageInfo;
+};
+
+export type TagComplianceGroupEdge = {
+  __typename?: 'TagComplianceGroupEdge';
+  cursor: Scalars['String']['output'];
+  node: TagComplianceGroup;
+};
+
+/** Spend on resources missing the organization's required tag keys, over a window. */
+export type TagComplianceReport = {
+  __typename?: 'TagComplianceReport';
+  from: Scalars['DateTime']['output'];
+  granularity: ComplianceGranularity;
+  groups: TagComplianceGroupConnection;
+  /** The required keys the report checked; with none, nothing is untagged */
+  requiredKeys: Array<Scalars['String']['output']>;
+  to: Scalars['DateTime']['output'];
+  /** Per currency */
+  totals: Array<TagComplianceTotal>;
+};
+
+
+/** Spend on resources missing the organization's required tag keys, over a window. */
+export type TagComplianceReportGroupsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+};
+
+/** Spend in one currency, and the part of it on bill lines missing a required tag. */
+export type TagComplianceTotal = {
+  __typename?: 'TagComplianceTotal';
+  rows: Scalars['Int']['output'];
+  total: Money;
+  /** On lines lacking at least one required key (or with it empty) */
+  untagged: Money;
+  untaggedRows: Scalars['Int']['output'];
+  /** untagged / total; null when the total is 0 */
+  untaggedShare?: Maybe<Scalars['Float']['output']>;
 };
 
 /** One Nextflow task attempt, with what it asked for and what it used. */
@@ -956,11 +1974,109 @@ export type TaskStatus =
   | 'RUNNING'
   | 'SUBMITTED';
 
+/** ACTUAL: billed + committed spend so far; FORECAST: spend forecast for the whole period */
+export type ThresholdBasis =
+  | 'ACTUAL'
+  | 'FORECAST';
+
+/** Only the fields given change */
+export type UpdateBudgetInput = {
+  amount?: InputMaybe<Scalars['Decimal']['input']>;
+  currency?: InputMaybe<Scalars['String']['input']>;
+  endsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  period?: InputMaybe<BudgetPeriod>;
+  scope?: InputMaybe<BudgetScopeInput>;
+  startsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  thresholds?: InputMaybe<Array<BudgetThresholdInput>>;
+};
+
+/** Only the fields given change */
+export type UpdateWebhookChannelInput = {
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  format?: InputMaybe<WebhookFormat>;
+  kinds?: InputMaybe<Array<AlertKind>>;
+  minSeverity?: InputMaybe<AlertSeverity>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Pricing tier of the machine: dedicated, low-priority (Azure Batch) or spot */
 export type VmPriority =
   | 'DEDICATED'
   | 'LOW_PRIORITY'
   | 'SPOT';
+
+export type WebhookAttempt = {
+  __typename?: 'WebhookAttempt';
+  at: Scalars['DateTime']['output'];
+  durationMs: Scalars['Int']['output'];
+  error?: Maybe<Scalars['String']['output']>;
+  statusCode?: Maybe<Scalars['Int']['output']>;
+};
+
+/** Where alerts go besides subscriptions: signed HTTP POSTs */
+export type WebhookChannel = {
+  __typename?: 'WebhookChannel';
+  createdAt: Scalars['DateTime']['output'];
+  /** Newest first */
+  deliveries: WebhookDeliveryConnection;
+  enabled: Scalars['Boolean']['output'];
+  format: WebhookFormat;
+  id: Scalars['ID']['output'];
+  /** Empty: every kind */
+  kinds: Array<AlertKind>;
+  minSeverity: AlertSeverity;
+  name: Scalars['String']['output'];
+  /** Scheme, host and path only: a query string (Slack-style tokens) is not shown */
+  url: Scalars['String']['output'];
+};
+
+
+/** Where alerts go besides subscriptions: signed HTTP POSTs */
+export type WebhookChannelDeliveriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+};
+
+/** One alert to one channel */
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  alertId: Scalars['ID']['output'];
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  lastStatusCode?: Maybe<Scalars['Int']['output']>;
+  /** Every attempt, oldest first */
+  log: Array<WebhookAttempt>;
+  status: WebhookDeliveryStatus;
+};
+
+export type WebhookDeliveryConnection = {
+  __typename?: 'WebhookDeliveryConnection';
+  edges: Array<WebhookDeliveryEdge>;
+  pageInfo: PageInfo;
+};
+
+export type WebhookDeliveryEdge = {
+  __typename?: 'WebhookDeliveryEdge';
+  cursor: Scalars['String']['output'];
+  node: WebhookDelivery;
+};
+
+/** PENDING, then SUCCEEDED, or RETRYING (with backoff) until FAILED */
+export type WebhookDeliveryStatus =
+  | 'FAILED'
+  | 'PENDING'
+  | 'RETRYING'
+  | 'SUCCEEDED';
+
+/** JSON: the alert as JSON; SLACK: a Slack incoming-webhook message */
+export type WebhookFormat =
+  | 'JSON'
+  | 'SLACK';
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 

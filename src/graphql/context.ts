@@ -20,6 +20,10 @@ import { AllocationRuleService } from '../services/allocation-rules.js';
 import { RecommendationService } from '../services/recommendations.js';
 import { TagComplianceService } from '../services/tag-compliance.js';
 import { ReconciliationService, type RunCostTotals } from '../services/reconciliations.js';
+import { BudgetService } from '../services/budgets.js';
+import { AlertService } from '../services/alerts.js';
+import { WebhookService } from '../services/webhooks.js';
+import { AnomalyService } from '../services/anomalies.js';
 import type { EventBus } from '../events/bus.js';
 import type PgBoss from 'pg-boss';
 import type { ModelRegistry } from '../models/registry.js';
@@ -48,6 +52,10 @@ export function orgServices(db: Db, orgId: string, config: Config, models: Model
     recommendations: new RecommendationService(db, orgId, config.maxPageSize),
     tagCompliance: new TagComplianceService(db, orgId, config.maxPageSize),
     reconciliations: new ReconciliationService(db, orgId, config),
+    budgets: new BudgetService(db, orgId),
+    alerts: new AlertService(db, orgId, config.maxPageSize),
+    webhooks: new WebhookService(db, orgId, config),
+    anomalies: new AnomalyService(db, orgId, config.maxPageSize),
   };
 }
 export type OrgServices = ReturnType<typeof orgServices>;

@@ -9,6 +9,9 @@ import { costReportsJob } from './cost-reports.js';
 import { costReconcileJob } from './reconcile.js';
 import { modelsRetrainAllJob, modelsRetrainJob } from './models-retrain.js';
 import { liveEstimateJob } from './live-estimate.js';
+import { budgetEvaluateAllJob, budgetEvaluateJob } from './budget-evaluation.js';
+import { alertDispatchJob, webhookDeliverJob } from './webhooks.js';
+import { anomalyDetectAllJob, anomalyDetectJob } from './anomalies.js';
 
 export { enqueueRetrain, MODELS_RETRAIN_QUEUE } from './models-retrain.js';
 export { requestLiveEstimate, LIVE_ESTIMATE_QUEUE } from './live-estimate.js';
@@ -30,7 +33,7 @@ export interface JobDefinition<T extends object = object> {
    */
   cron?: string | ((config: Config) => string | undefined);
   /** Queue options (policy, retries, expiry); applied when the queue is created and at every start. */
-  queue?: Omit<PgBoss.Queue, 'name'>;
+  queue?: Omit<PgBoss.Queue, 'name'> | ((config: Config) => Omit<PgBoss.Queue, 'name'>);
   /** Worker options (polling interval, batch size); pg-boss's defaults when omitted. */
   work?: PgBoss.WorkOptions;
   handler: (data: T, deps: JobDeps) => Promise<unknown>;
@@ -47,14 +50,21 @@ export const definitions: readonly JobDefinition<any>[] = [
   liveEstimateJob,
   recommendationsRefreshJob,
   costReportsJob,
+  budgetEvaluateJob,
+  budgetEvaluateAllJob,
+  alertDispatchJob,
+  webhookDeliverJob,
+  anomalyDetectJob,
+  anomalyDetectAllJob,
 ];
 
 /** Creates every queue (any role may enqueue) and, for worker roles, starts handlers and schedules. */
 export async function registerJobs(boss: PgBoss, deps: JobDeps, runWorkers: boolean): Promise<void> {
   for (const job of definitions) {
-    await boss.createQueue(job.name, { ...job.queue, name: job.name });
+    const queue = typeof job.queue === 'function' ? job.queue(deps.config) : job.queue;
+    await boss.createQueue(job.name, { ...queue, name: job.name });
     // createQueue leaves an existing queue as it was
-    if (job.queue) await boss.updateQueue(job.name, { ...job.queue, name: job.name });
+    if (queue) await boss.updateQueue(job.name, { ...queue, name: job.name });
     if (!runWorkers) continue;
     await boss.work<object>(job.name, job.work ?? {}, async (jobs) => {
       for (const j of jobs) {

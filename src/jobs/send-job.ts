@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import type postgres from 'postgres';
+import { sql as dsql, type SQL } from 'drizzle-orm';
 
 /** The schema `startBoss` (jobs/boss.ts) runs pg-boss in. */
 export const PGBOSS_SCHEMA = 'pgboss';
@@ -35,7 +36,7 @@ function adapter(sql: postgres.Sql | postgres.TransactionSql) {
  * pg-boss, only the queue (created by `registerJobs` at start). Returns the job id.
  */
 export async function sendJob(sql: postgres.Sql | postgres.TransactionSql, name: string, data: object, options: PgBoss.SendOptions = {}): Promise<string> {
-  const id = await sender.send(name, data, { ...options, db: adapter(sql) });
+  const id = await sendJobUnlessDuplicate(sql, name, data, options);
   // null: no such queue, or a singletonSeconds/short-policy duplicate was refused
   if (!id) throw new Error(`pg-boss did not accept a job for queue ${JSON.stringify(name)} (does the queue exist?)`);
   return id;
@@ -50,4 +51,40 @@ export async function sendJob(sql: postgres.Sql | postgres.TransactionSql, name:
  */
 export async function sendDebouncedJob(sql: postgres.Sql | postgres.TransactionSql, name: string, data: object, seconds: number, key: string): Promise<string | null> {
   return sender.sendDebounced(name, data, { db: adapter(sql) }, seconds, key);
+}
+
+/**
+ * Like `sendJob`, but a job the queue's policy refuses as a duplicate (e.g. a `stately` queue that
+ * already has one queued for the singleton key) is not an error: returns null. For triggers that
+ * only need "some evaluation will run after this commit".
+ */
+export async function sendJobUnlessDuplicate(sql: postgres.Sql | postgres.TransactionSql, name: string, data: object, options: PgBoss.SendOptions = {}): Promise<string | null> {
+  return sender.send(name, data, { ...options, db: adapter(sql) });
+}
+
+/**
+ * pg-boss's `db` adapter over a Drizzle transaction (anything with `execute(sql)`), for code that
+ * holds one rather than a postgres.js client: pg-boss's `$n` placeholders become Drizzle parameters.
+ */
+function drizzleAdapter(executor: { execute(query: SQL): Promise<unknown> }) {
+  return {
+    async executeSql(text: string, values: unknown[] = []) {
+      const parts = text.split(/\$(\d+)/);
+      const chunks: SQL[] = [];
+      parts.forEach((part, i) => {
+        if (i % 2 === 0) chunks.push(dsql.raw(part));
+        else {
+          const v = values[Number(part) - 1];
+          chunks.push(dsql`${v === undefined ? null : v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v) ? JSON.stringify(v) : v instanceof Date ? v.toISOString() : v}`);
+        }
+      });
+      const rows = (await executor.execute(dsql.join(chunks, dsql``))) as unknown as Record<string, unknown>[];
+      return { rows: [...rows] };
+    },
+  };
+}
+
+/** `sendJob` through a Drizzle transaction. */
+export async function sendJobViaDrizzle(executor: { execute(query: SQL): Promise<unknown> }, name: string, data: object, options: PgBoss.SendOptions = {}): Promise<string | null> {
+  return sender.send(name, data, { ...options, db: drizzleAdapter(executor) });
 }

@@ -40,4 +40,13 @@ export const resolvers: NonEmptyArray<Function> = [
   AllocationRuleResolver,
   CostExplorerResolver,
   CostReportResolver,
+  BudgetResolver,
+  AlertResolver,
+  WebhookChannelResolver,
+  AnomalyResolver,
 ];
+import { BudgetResolver } from './budget.resolver.js';
+import { AlertResolver } from './alert.resolver.js';
+import { WebhookChannelResolver } from './webhook.resolver.js';
+import { AnomalyResolver } from './anomaly.resolver.js';
+

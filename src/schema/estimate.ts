@@ -1,3 +1,4 @@
+import { estimateKindEnum } from '../db/schema/estimates.js';
 import { IsIn, IsObject, IsOptional, Length, Max, Min } from 'class-validator';
 import { GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
@@ -109,7 +110,7 @@ export class Estimate {
   @Field(() => Boolean, { description: 'True when SPOT was priced at the LOW_PRIORITY rate' }) priorityFallback!: boolean;
 }
 
-export const EstimateKindEnum = { QUOTE: 'QUOTE', LIVE: 'LIVE', TASK: 'TASK' } as const;
+export const EstimateKindEnum = Object.fromEntries(estimateKindEnum.enumValues.map((v) => [v, v])) as { [K in (typeof estimateKindEnum.enumValues)[number]]: K };
 registerEnumType(EstimateKindEnum, { name: 'EstimateKind', description: 'QUOTE before launch, LIVE while running (spent + predicted remainder), TASK for one finished task' });
 
 @ObjectType({ description: "One stored estimate of a run (history: a new figure is a new row)" })

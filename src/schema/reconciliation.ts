@@ -4,6 +4,7 @@ import { reconciliationStatusEnum, type ReconciliationStatus } from '../db/schem
 import { estimateKindEnum } from '../db/schema/estimates.js';
 import type { IdleMode } from '../config.js';
 import { Connection, Money } from './common.js';
+import { EstimateKindEnum } from './estimate.js';
 import { Pipeline } from './run.js';
 import { DecimalScalar } from './scalars.js';
 
@@ -17,8 +18,6 @@ registerEnumType(IdleModeEnum, {
 });
 
 type EstimateKind = (typeof estimateKindEnum.enumValues)[number];
-export const EstimateKindEnum = Object.fromEntries(estimateKindEnum.enumValues.map((v) => [v, v])) as { [K in EstimateKind]: K };
-registerEnumType(EstimateKindEnum, { name: 'EstimateKind', description: 'QUOTE before launch, LIVE while running, TASK for one task' });
 
 @ObjectType({ description: 'Bill amounts of one reconciliation in one currency: cost = tasks + idle + unallocated, exactly.' })
 export class ReconciliationTotal {

@@ -20,6 +20,7 @@ import { spoolCostRows, type CostRowSpool, type HashedCostRow } from './cost-row
 import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
 import { SecretBox, SECRET_KEY_SETTING } from './secrets.js';
+import { enqueueBudgetEvaluation } from '../jobs/budget-evaluation-queue.js';
 
 export type ConnectionAuth = CostConnectionRow['auth'];
 export type SyncStatus = CostSyncRow['status'];
@@ -384,6 +385,7 @@ export class CostConnectionService {
                where org_id = ${this.orgId} and id = ${syncId}`;
       await tx`update cost_connections set last_status = 'SUCCEEDED', last_sync_at = now(), last_error = null, updated_at = now()
                where org_id = ${this.orgId} and id = ${connection.id}`;
+      await enqueueBudgetEvaluation(tx, this.orgId);
     });
     return this.getSync(syncId);
   }

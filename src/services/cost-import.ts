@@ -27,6 +27,7 @@ import { copyTextValue, costRowHasNul, loadCostRowsWithSummary, type CostRowWith
 import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
 import { reconcileAfterIngest } from '../jobs/reconcile-queue.js';
+import { enqueueBudgetEvaluation } from '../jobs/budget-evaluation-queue.js';
 
 export type CostFileFormatOption = 'azure' | 'focus' | 'auto';
 export const COST_FILE_FORMATS: readonly CostFileFormatOption[] = ['azure', 'focus', 'auto'];
@@ -136,6 +137,7 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
           rows_created = ${summary.inserted}, rows_unchanged = ${summary.unchanged}, rows_rejected = ${rejects.count},
           report = ${JSON.stringify(stored)}::jsonb, finished_at = now()
         where org_id = ${orgId} and id = ${importId}`;
+      await enqueueBudgetEvaluation(tx, orgId);
       return { read, summary, stored };
     });
 

@@ -1,4 +1,5 @@
 import { foreignKey, index, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { orgId, timestamps, tstz, uuidPk } from './columns.js';
 import { organizations } from './organizations.js';
 
@@ -20,6 +21,13 @@ export const alerts = pgTable(
     severity: alertSeverityEnum('severity').notNull(),
     state: alertStateEnum('state').notNull().default('OPEN'),
     dedupeKey: text('dedupe_key').notNull(),
+    /**
+     * Names what flaps (an anomaly's dimension value, a pipeline's drift) across occurrences: while an
+     * alert with the same key was raised within the cooldown, a new occurrence raises nothing.
+     */
+    cooldownKey: text('cooldown_key'),
+    /** Why it was resolved, from the person who resolved it. */
+    resolution: text('resolution'),
     title: text('title').notNull(),
     message: text('message').notNull(),
     /** What the alert is about, e.g. `{ "budgetId": … }` or `{ "runId": …, "pipeline": … }`. */
@@ -38,9 +46,11 @@ export const alerts = pgTable(
     uniqueIndex('alerts_org_dedupe_key').on(t.orgId, t.dedupeKey),
     // `alerts(since:)` for listeners that reconnect
     index('alerts_org_raised_idx').on(t.orgId, t.raisedAt, t.id),
+    index('alerts_org_cooldown_idx').on(t.orgId, t.cooldownKey, t.raisedAt).where(sql`${t.cooldownKey} is not null`),
   ],
 );
 
 export type AlertRow = typeof alerts.$inferSelect;
 export type AlertKind = (typeof alertKindEnum.enumValues)[number];
 export type AlertSeverity = (typeof alertSeverityEnum.enumValues)[number];
+export type AlertState = (typeof alertStateEnum.enumValues)[number];

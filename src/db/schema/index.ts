@@ -16,3 +16,6 @@ export * from './allocations.js';
 export * from './model-versions.js';
 export * from './pipeline-profiles.js';
 export * from './reports.js';
+export * from './budgets.js';
+export * from './webhooks.js';
+export * from './anomalies.js';

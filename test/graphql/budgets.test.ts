@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ProjectService } from '../../src/services/projects.js';
+import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
+import { daysAgo, insertCost, insertPipeline, insertRun } from '../support/spend.js';
+import { scaled } from '../ingest/costs/support/raw-csv.js';
+
+const BUDGET_FIELDS = `id name period amount { amount currency } thresholds { percent basis }
+  scope { kind projectCode pipeline tagKey tagValue }
+  spend { periodStart periodEnd billed { amount } committed { amount } total { amount } percentUsed }`;
+
+const CREATE = `mutation($input: CreateBudgetInput!) { createBudget(input: $input) { ${BUDGET_FIELDS} } }`;
+
+/** Exact decimal sum of the amounts a test inserted (independent of the SQL under test). */
+const sum = (...amounts: string[]) => amounts.reduce((s, a) => s + scaled(a), 0n);
+
+describe('budgets', () => {
+  let t: TestApp;
+  let keys: Awaited<ReturnType<typeof createOrgWithKeys>>;
+  let other: Awaited<ReturnType<typeof createOrgWithKeys>>;
+  let projectId: string;
+
+  before(async () => {
+    t = await startTestApp({ role: 'api' });
+    keys = await createOrgWithKeys(t.db, 'budget-org');
+    other = await createOrgWithKeys(t.db, 'budget-other');
+    projectId = (await new ProjectService(t.db.db, keys.org.id).create({ code: 'P-100', name: 'Tumour panel' })).id;
+    await new ProjectService(t.db.db, other.org.id).create({ code: 'P-100', name: 'Same code, other org' });
+  });
+  after(() => t.close());
+
+  test('an ANALYST creates, updates and deletes; a VIEWER lists but may not create', async () => {
+    const input = { name: 'Lab monthly', scope: { kind: 'ORGANIZATION' }, period: 'MONTH', amount: '5000', thresholds: [{ percent: 80, basis: 'ACTUAL' }, { percent: 100, basis: 'FORECAST' }] };
+    const denied = await t.gql(CREATE, { input }, keys.viewer);
+    assert.equal(denied.errors?.[0].extensions?.code, 'FORBIDDEN');
+
+    const created = await t.gql(CREATE, { input }, keys.analyst);
+    assert.equal(created.errors, undefined, JSON.stringify(created.errors));
+    const b = created.data!.createBudget;
+    assert.equal(b.amount.currency, keys.org.currency);
+    assert.deepEqual(b.thresholds, [{ percent: 80, basis: 'ACTUAL' }, { percent: 100, basis: 'FORECAST' }]);
+
+    const listed = await t.gql(`{ budgets { id name } }`, {}, keys.viewer);
+    assert.deepEqual(listed.data!.budgets.map((x: { id: string }) => x.id), [b.id]);
+
+    const updated = await t.gql(`mutation($id: ID!) { updateBudget(id: $id, input: { amount: "6000.50" }) { amount { amount } name } }`, { id: b.id }, keys.analyst);
+    assert.equal(updated.data?.updateBudget.amount.amount, '6000.50');
+    assert.equal(updated.data?.updateBudget.name, 'Lab monthly');
+
+    // another organization sees nothing, and cannot change or delete it
+    const theirs = await t.gql(`query($id: ID!) { budget(id: $id) { id } }`, { id: b.id }, other.admin);
+    assert.equal(theirs.errors?.[0].extensions?.code, 'NOT_FOUND');
+    const theirDelete = await t.gql(`mutation($id: ID!) { deleteBudget(id: $id) }`, { id: b.id }, other.admin);
+    assert.equal(theirDelete.errors?.[0].extensions?.code, 'NOT_FOUND');
+    assert.deepEqual((await t.gql(`{ budgets { id } }`, {}, other.viewer)).data!.budgets, []);
+
+    const deleted = await t.gql(`mutation($id: ID!) { deleteBudget(id: $id) }`, { id: b.id }, keys.analyst);
+    assert.equal(deleted.data?.deleteBudget, b.id);
+    assert.deepEqual((await t.gql(`{ budgets { id } }`, {}, keys.viewer)).data!.budgets, []);
+  });
+
+  test('invalid budgets answer BAD_USER_INPUT naming the field', async () => {
+    const base = { name: 'Bad', scope: { kind: 'ORGANIZATION' }, period: 'MONTH', amount: '100', thresholds: [{ percent: 80, basis: 'ACTUAL' }] };
+    const fieldOf = (e: { extensions?: Record<string, unknown> } | undefined) =>
+      (e?.extensions?.field as string | undefined) ?? ((e?.extensions?.fields as { field: string }[] | undefined) ?? []).map((f) => f.field).join(',');
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['negative amount', { ...base, amount: '-5' }, /amount/],
+      ['zero amount', { ...base, amount: '0' }, /amount/],
+      ['unknown project', { ...base, scope: { kind: 'PROJECT', projectCode: 'NOPE' } }, /scope\.projectCode/],
+      ['project scope without a project', { ...base, scope: { kind: 'PROJECT' } }, /scope\.projectCode/],
+      ['unknown pipeline', { ...base, scope: { kind: 'PIPELINE', pipeline: 'nf-core/none' } }, /scope\.pipeline/],
+      ['tag scope without a value', { ...base, scope: { kind: 'TAG', tagKey: 'study' } }, /scope\.tagValue/],
+      ['threshold 0', { ...base, thresholds: [{ percent: 0, basis: 'ACTUAL' }] }, /thresholds\.0\.percent/],
+      ['threshold 1000%', { ...base, thresholds: [{ percent: 1000, basis: 'ACTUAL' }] }, /thresholds\.0\.percent/],
+      ['custom period without a range', { ...base, period: 'CUSTOM' }, /startsAt/],
+    ];
+    for (const [what, input, field] of cases) {
+      const res = await t.gql(CREATE, { input }, keys.analyst);
+      assert.equal(res.errors?.[0].extensions?.code, 'BAD_USER_INPUT', `${what}: ${JSON.stringify(res.errors ?? res.data)}`);
+      assert.match(fieldOf(res.errors?.[0]), field, `${what}: ${JSON.stringify(res.errors)}`);
+    }
+    // a scope kind that does not exist is refused by the schema, naming where
+    const unknownKind = await t.gql(CREATE, { input: { ...base, scope: { kind: 'GALAXY' } } }, keys.analyst);
+    assert.equal(unknownKind.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+    assert.match(unknownKind.errors![0].message, /scope\.kind|GALAXY/);
+    assert.deepEqual((await t.gql(`{ budgets { id } }`, {}, keys.viewer)).data!.budgets, []);
+  });
+
+  test('an organization budget shows billed (the bill) and committed (in-flight runs) separately, never another org\'s', async () => {
+    const org = keys.org.id;
+    await insertCost(t.db.db, org, { day: daysAgo(0), amount: '4000.125' });
+    await insertCost(t.db.db, org, { day: daysAgo(0), amount: '99.875' });
+    await insertCost(t.db.db, org, { day: daysAgo(0), amount: '7', currency: 'EUR' }); // another currency: not counted
+    await insertCost(t.db.db, other.org.id, { day: daysAgo(0), amount: '100000' });
+    await insertRun(t.db.db, org, { status: 'RUNNING', estimatedCost: '650' });
+    await insertRun(t.db.db, org, { status: 'REGISTERED', estimatedCost: '12.5' });
+    // reconciled: its cost is in the bill already
+    await insertRun(t.db.db, org, { status: 'SUCCEEDED', estimatedCost: '300', actualCost: '280' });
+    await insertRun(t.db.db, other.org.id, { status: 'RUNNING', estimatedCost: '999' });
+
+    const res = await t.gql(CREATE, { input: { name: 'Org', scope: { kind: 'ORGANIZATION' }, period: 'MONTH', amount: '5000', currency: 'USD' } }, keys.analyst);
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const s = res.data!.createBudget.spend;
+    assert.equal(scaled(s.billed.amount), sum('4000.125', '99.875'));
+    assert.equal(scaled(s.committed.amount), sum('650', '12.5'));
+    assert.equal(scaled(s.total.amount), sum('4000.125', '99.875', '650', '12.5'));
+    assert.equal(new Date(s.periodStart).getTime(), Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
+  });
+
+  test('project and pipeline budgets read reconciled runs (actual) and unreconciled estimates (committed)', async () => {
+    const org = keys.org.id;
+    const pipelineId = await insertPipeline(t.db.db, org, 'nf-core/sarek', '3.4.0');
+    const otherRevision = await insertPipeline(t.db.db, org, 'nf-core/sarek', '3.5.0');
+    await insertRun(t.db.db, org, { projectId, pipelineId, status: 'SUCCEEDED', estimatedCost: '50', actualCost: '61.25' });
+    await insertRun(t.db.db, org, { projectId, pipelineId: otherRevision, status: 'RUNNING', estimatedCost: '40.5' });
+    await insertRun(t.db.db, org, { pipelineId, status: 'RUNNING', estimatedCost: '10' }); // no project
+    await insertRun(t.db.db, org, { projectId, status: 'SUCCEEDED', actualCost: '5', startedAt: daysAgo(400) }); // another period
+
+    const project = await t.gql(CREATE, { input: { name: 'P-100 month', scope: { kind: 'PROJECT', projectCode: 'P-100' }, period: 'MONTH', amount: '1000', currency: 'USD' } }, keys.analyst);
+    assert.equal(project.errors, undefined, JSON.stringify(project.errors));
+    assert.equal(project.data!.createBudget.scope.projectCode, 'P-100');
+    assert.equal(scaled(project.data!.createBudget.spend.billed.amount), sum('61.25'));
+    assert.equal(scaled(project.data!.createBudget.spend.committed.amount), sum('40.5'));
+
+    const pipeline = await t.gql(CREATE, { input: { name: 'sarek year', scope: { kind: 'PIPELINE', pipeline: 'nf-core/sarek' }, period: 'YEAR', amount: '1000', currency: 'USD' } }, keys.analyst);
+    assert.equal(pipeline.errors, undefined, JSON.stringify(pipeline.errors));
+    assert.equal(scaled(pipeline.data!.createBudget.spend.billed.amount), sum('61.25'));
+    assert.equal(scaled(pipeline.data!.createBudget.spend.committed.amount), sum('40.5', '10'));
+  });
+
+  test('a tag budget counts bill lines with that tag and runs with that label', async () => {
+    const org = keys.org.id;
+    await insertCost(t.db.db, org, { day: daysAgo(0), amount: '33.3', tags: { study: 'BRCA', owner: 'x' } });
+    await insertCost(t.db.db, org, { day: daysAgo(0), amount: '44.4', tags: { study: 'other' } });
+    await insertRun(t.db.db, org, { status: 'RUNNING', estimatedCost: '2.2', labels: { study: 'BRCA' } });
+    const res = await t.gql(CREATE, { input: { name: 'BRCA', scope: { kind: 'TAG', tagKey: 'study', tagValue: 'BRCA' }, period: 'QUARTER', amount: '100', currency: 'USD' } }, keys.analyst);
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    assert.equal(scaled(res.data!.createBudget.spend.billed.amount), sum('33.3'));
+    assert.equal(scaled(res.data!.createBudget.spend.committed.amount), sum('2.2'));
+    assert.equal(scaled(res.data!.createBudget.spend.percentUsed), sum('35.50'));
+  });
+});

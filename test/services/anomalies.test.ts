@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { countAlerts } from '../../src/services/alerts.js';
+import { AnomalyService, detectAnomalies } from '../../src/services/anomalies.js';
+import { createOrganization } from '../../src/services/organizations.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { daysAgo, insertCost } from '../support/spend.js';
+
+/** Deterministic noise (LCG), so a failure reproduces. */
+function noise(seed: number) {
+  let s = seed;
+  return () => {
+    s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
+    return s / 2 ** 31;
+  };
+}
+
+const RESOURCE_GROUPS = ['rg-batch', 'rg-storage', 'rg-spike'];
+const settings = loadConfig({}).anomalies;
+const iso = (d: Date) => d.toISOString().slice(0, 10);
+
+/** 29 days (28 of history + the checked one) of ±3% noise around a level per resource group; `spike` added on the last day. */
+async function seedSeries(db: TestDatabase, orgId: string, spike: { resourceGroup: string; amount: number } | null, seed: number) {
+  const rand = noise(seed);
+  for (let d = 28; d >= 0; d--) {
+    for (const [i, rg] of RESOURCE_GROUPS.entries()) {
+      const level = 100 * (i + 1);
+      let amount = level * (0.97 + 0.06 * rand());
+      if (d === 0 && spike?.resourceGroup === rg) amount += spike.amount;
+      await insertCost(db.db, orgId, { day: daysAgo(d + 1), amount: amount.toFixed(2), resourceGroup: rg, serviceName: i === 1 ? 'Storage' : 'Virtual Machines', tags: { study: i === 2 ? 'BRCA' : 'other' } });
+    }
+  }
+}
+
+describe('anomaly detection (robust z-score per dimension)', () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await createTestDatabase();
+  });
+  after(() => db.drop());
+
+  test('an injected spike is found on the right dimension value, with money impact and root cause; others are not flagged', async () => {
+    const { organization } = await createOrganization(db.db, { name: 'Spiky', slug: 'spiky' });
+    const spikeAmount = 900;
+    await seedSeries(db, organization.id, { resourceGroup: 'rg-spike', amount: spikeAmount }, 7);
+
+    const report = await detectAnomalies(db.db, organization.id, settings);
+    assert.equal(report.day, iso(daysAgo(1)), 'defaults to the newest day of the bill');
+    const byKey = new Map(report.found.map((a) => [`${a.dimension}:${a.dimensionKey}:${a.dimensionValue}`, a]));
+
+    const rg = byKey.get('RESOURCE_GROUP::rg-spike');
+    assert.ok(rg, `found: ${[...byKey.keys()].join(', ')}`);
+    // expected is the median of ~300/day history; impact ≈ the injected amount (± the noise band)
+    assert.ok(Math.abs(Number(rg.expected) - 300) < 10, `expected ${rg.expected}`);
+    assert.ok(Math.abs(Number(rg.impact) - spikeAmount) < 20, `impact ${rg.impact}`);
+    assert.ok(rg.score >= settings.threshold);
+    assert.equal(rg.historyDays, 28);
+    for (const other of ['rg-batch', 'rg-storage']) assert.equal(byKey.has(`RESOURCE_GROUP::${other}`), false, `${other} is not an anomaly`);
+    assert.equal(byKey.has('SERVICE::Storage'), false);
+
+    // the organization-wide anomaly names the resource group (and its tag) as the root cause
+    const org = byKey.get('ORGANIZATION::');
+    assert.ok(org);
+    const topRg = org.contributors.find((c) => c.dimension === 'RESOURCE_GROUP');
+    assert.equal(topRg?.value, 'rg-spike');
+    assert.ok(org.contributors.some((c) => c.dimension === 'TAG' && c.key === 'study' && c.value === 'BRCA'));
+
+    // each anomaly raised one alert; a re-run raises nothing more and keeps feedback
+    const alerts = await countAlerts(db.db, organization.id, 'anomaly:');
+    assert.equal(alerts, report.found.length);
+    const service = new AnomalyService(db.db, organization.id, 100);
+    const marked = await service.giveFeedback(rg.id, 'EXPECTED', organization.id, 'new cohort started');
+    assert.equal(marked.feedback, 'EXPECTED');
+    const again = await detectAnomalies(db.db, organization.id, settings);
+    assert.equal(again.found.length, report.found.length);
+    assert.equal(await countAlerts(db.db, organization.id, 'anomaly:'), alerts);
+    assert.equal((await service.get(rg.id)).feedbackNote, 'new cohort started');
+  });
+
+  test('a flat, noisy series raises nothing', async () => {
+    const { organization } = await createOrganization(db.db, { name: 'Flat', slug: 'flat' });
+    await seedSeries(db, organization.id, null, 11);
+    const report = await detectAnomalies(db.db, organization.id, settings);
+    assert.ok(report.series > 0);
+    assert.deepEqual(report.found.map((a) => `${a.dimension}:${a.dimensionValue}:${a.score}`), []);
+  });
+
+  test('another organization sees none of them', async () => {
+    const { organization } = await createOrganization(db.db, { name: 'Nosy', slug: 'nosy' });
+    const page = await new AnomalyService(db.db, organization.id, 100).list({}, 100);
+    assert.deepEqual(page.nodes, []);
+    assert.deepEqual((await detectAnomalies(db.db, organization.id, settings)).found, []);
+  });
+});

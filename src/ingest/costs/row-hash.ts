@@ -52,7 +52,9 @@ export function costRowHash(row: CostRow, occurrence: number): string {
 
 /**
  * Numbers identical rows 0, 1, 2… in the order they are met while streaming one file, and hashes
- * them. Use one per file. Memory is one short key per distinct row (about 100 bytes); a key
+ * them. Use one per file. Most rows are unique, so each row is hashed once, as occurrence 0, and
+ * that hash is also the key under which its later copies are counted; only a copy is hashed again,
+ * with its own occurrence. Memory is one short key per distinct row (about 100 bytes); a key
  * collision could only shift an occurrence index, and the hash still covers the full content.
  */
 export class CostRowHasher {
@@ -60,9 +62,11 @@ export class CostRowHasher {
 
   next(row: CostRow): { hash: string; occurrence: number } {
     const canonical = canonicalCostRow(row);
-    const key = createHash('sha256').update(canonical).digest().toString('latin1', 0, 12);
+    const first = createHash('sha256').update(canonical).update('\n#0').digest('hex');
+    const key = first.slice(0, 24);
     const occurrence = this.#seen.get(key) ?? 0;
     this.#seen.set(key, occurrence + 1);
+    if (occurrence === 0) return { hash: first, occurrence };
     return { hash: createHash('sha256').update(canonical).update(`\n#${occurrence}`).digest('hex'), occurrence };
   }
 }

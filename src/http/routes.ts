@@ -18,5 +18,5 @@ export interface RouteDeps {
 export function mountRoutes(router: Router, deps: RouteDeps): void {
   router.on('POST', '/nextflow/weblog', weblogHandler(deps));
   router.on('POST', '/import/trace', traceUploadHandler(deps));
-  router.on('POST', '/import/costs', costUploadHandler(deps));
+  router.on('POST', '/import/costs', costUploadHandler(deps, { maxBytes: deps.config.maxUploadBytes, setting: 'GCT_MAX_UPLOAD_BYTES' }));
 }

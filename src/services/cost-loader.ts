@@ -90,7 +90,7 @@ async function inTransaction<T>(sql: CostSql, fn: (tx: postgres.TransactionSql) 
 }
 
 /** Staging columns, in COPY order; all text. The constant columns (org, source, batch) are added by the insert. */
-const STAGE_COLUMNS = [
+export const STAGE_COLUMNS = [
   'row_hash',
   'provider',
   'billing_account_id',

@@ -60,7 +60,7 @@ export async function openCostFile(input: Readable, opts: OpenCostFileOptions): 
 
   const stages: NodeJS.ReadWriteStream[] = source.gzip ? [createGunzip(), new TextGuard()] : [new TextGuard()];
   // failures of any stage end the last one, and so the iteration below
-  const text = pipeline([source.stream, ...stages], () => undefined) as unknown as AsyncIterable<Buffer> & { destroy(): void; destroyed: boolean };
+  const text = pipeline([source.stream, ...stages], () => undefined) as unknown as Readable;
   const batches = csvRecordBatches(text, MAX_RECORD_CHARS);
   let lastLine = 0;
   const next = async (): Promise<IteratorResult<CsvRecord[]>> => {

@@ -136,7 +136,7 @@ const CHUNK_CHARS = 128 * 1024;
  * and encoded: parsing (JavaScript) and inserting (Postgres) overlap instead of adding up. Small
  * enough that a batch (about 10,000 × 0.45 KB) stays in the session's temp buffers (8 MB by default)
  * and sorts in memory under SORT_WORK_MEM: at 50,000 rows the staging table spilled to disk and the
- * sort by hash became an external merge, together a fifth of the insert's time.
+ * sort by hash became an external merge (0.9 s of a 3.7 s insert in one measurement; 0.5 s in memory).
  */
 const BATCH_ROWS = 10_000;
 

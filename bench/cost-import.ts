@@ -280,7 +280,7 @@ async function main(): Promise<void> {
     console.log('where (a) goes — JavaScript alone, cumulative (no database):');
     line('    parse (read, split records, map to cost rows)', parseOnly);
     line('    parse + hash', parseHash);
-    line('    parse + hash + encode COPY text', parseHashEncode);
+    line('    parse + hash + encode COPY text (written to a file for (d))', parseHashEncode);
     console.log('where (a) goes — Postgres statements of the load (wall, overlapping the JavaScript of the next batch):');
     for (const phase of ['stage-copy', 'insert', 'summary'] as const) console.log(`    ${phase.padEnd(56)} ${secs(phases.get(phase) ?? 0).padStart(8)}`);
     console.log('');

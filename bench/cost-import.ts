@@ -2,9 +2,16 @@
  * Cost file import speed. Generates an N-row FOCUS CSV from the shipped sample's rows (dates shifted and
  * resource ids suffixed per copy, so every row hashes differently), then, in the same database and run:
  *   (a) ours:    importCostFile (parse, hash, COPY into staging, insert … on conflict do nothing, report)
- *   (b) floor:   raw COPY of the same file (CSV) into a bare table of the same columns, all text
+ *   (b) floor:   raw COPY of the same file (CSV) into a bare table of the same columns, all text, logged
+ *                (the fair floor: cost_records is logged) and unlogged
  *   (c) naive:   the same parsed and hashed rows, Drizzle insert().values() in chunks of 1,000
- * and prints rows/s and ratios (target: ours / raw COPY >= 0.5).
+ *   (d) table:   our already-encoded rows COPYed straight into a copy of cost_records (same types, indexes,
+ *                foreign key): what the table itself costs, whoever loads it
+ * and prints rows/s and ratios (target: ours / raw COPY >= 0.5), then where (a)'s time goes: the
+ * JavaScript phases alone (parse, + map and hash, + encode) and the Postgres phases of the load.
+ *
+ * The machine may be shared: besides wall time it prints CPU seconds, of this process and (with the
+ * embedded Postgres) of every Postgres process, which other load on the machine does not inflate.
  *
  *   npx tsc -p tsconfig.json && node dist/bench/cost-import.js [--rows 1000000] [--skip-drizzle]
  *
@@ -14,7 +21,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +35,7 @@ import { runMigrations } from '../src/db/migrate.js';
 import { costRecords } from '../src/db/schema/index.js';
 import { CostRowHasher, openCostFile } from '../src/ingest/costs/index.js';
 import { importCostFile } from '../src/services/cost-import.js';
+import { encodeCostRowLine, STAGE_COLUMNS, type CostLoadPhase } from '../src/services/cost-loader.js';
 import { createOrganization } from '../src/services/organizations.js';
 import { fixturePath, repoRoot } from '../test/support/fixtures.js';
 import { withDatabaseName } from '../test/support/db.js';
@@ -74,10 +82,49 @@ async function generate(file: string, rows: number): Promise<number> {
   return header.length;
 }
 
-async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; result: T }> {
+interface Measured<T> {
+  ms: number;
+  /** CPU milliseconds of this process, and of the Postgres cluster (null when it is not ours to read). */
+  nodeCpuMs: number;
+  pgCpuMs: number | null;
+  result: T;
+}
+
+/** Wall time and CPU time of `fn`: CPU time is what other load on a shared machine does not inflate. */
+async function measure<T>(pgCpu: () => Promise<number | null>, fn: () => Promise<T>): Promise<Measured<T>> {
+  const pg0 = await pgCpu();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await fn();
-  return { ms: performance.now() - t0, result };
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const pg1 = await pgCpu();
+  return { ms, nodeCpuMs: (cpu.user + cpu.system) / 1000, pgCpuMs: pg0 === null || pg1 === null ? null : pg1 - pg0, result };
+}
+
+/**
+ * CPU milliseconds used so far by the postmaster under `dataDir` and its children (backends, WAL writer,
+ * checkpointer…), from /proc. Children that exited are counted by the kernel into the parent's cstime.
+ */
+function clusterCpu(dataDir: string): () => Promise<number | null> {
+  const tick = 10; // USER_HZ is 100 on Linux
+  return async () => {
+    try {
+      const postmaster = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+      let total = 0;
+      for (const entry of await readdir('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+        // fields after the command name, which may hold spaces: state ppid … utime(14) stime(15) cutime(16) cstime(17)
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(entry) !== postmaster && Number(f[1]) !== postmaster) continue;
+        total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * tick;
+      }
+      return total;
+    } catch {
+      return null;
+    }
+  };
 }
 
 /** Between runs: an empty cost_records and a checkpoint, so each run starts from the same state. */
@@ -90,10 +137,13 @@ async function reset(database: Database): Promise<void> {
 async function main(): Promise<void> {
   let adminUrl = process.env.DATABASE_URL;
   let stopEmbedded = async () => {};
+  let pgCpu: () => Promise<number | null> = async () => null;
   if (!adminUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(repoRoot, '.data', 'bench-costs'), port: Number(process.env.GCT_BENCH_PG_PORT ?? 54351), database: 'gct_admin', log });
+    const dataDir = path.join(repoRoot, '.data', 'bench-costs');
+    const embedded = await startEmbeddedPostgres({ dataDir, port: Number(process.env.GCT_BENCH_PG_PORT ?? 54351), database: 'gct_admin', log });
     adminUrl = embedded.url;
     stopEmbedded = embedded.stop;
+    pgCpu = clusterCpu(path.join(dataDir, 'pg'));
   }
   const name = `gct_bench_costs_${randomBytes(4).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
@@ -102,64 +152,100 @@ async function main(): Promise<void> {
   try {
     await admin.unsafe(`create database ${name}`);
     database = connect(withDatabaseName(adminUrl, name), { max: 4 });
+    const sql = database.sql;
     await runMigrations(database);
     const { organization } = await createOrganization(database.db, { name: 'Bench', slug: 'bench' });
     const orgId = organization.id;
-    const [{ version }] = await database.sql`select current_setting('server_version') as version`;
+    const [{ version }] = await sql`select current_setting('server_version') as version`;
+    const m = <T>(fn: () => Promise<T>) => measure(pgCpu, fn);
 
     const file = path.join(dir, 'focus.csv');
-    const g = await time(() => generate(file, ROWS));
+    const g = await m(() => generate(file, ROWS));
     const columns = g.result;
     const size = (await stat(file)).size;
     console.log(`${fmtInt(ROWS)} FOCUS rows, ${columns} columns, ${mb(size)}; generated in ${(g.ms / 1000).toFixed(1)} s; Postgres ${version}, Node ${process.version}\n`);
 
-    // (b) the physical floor first: the bare text table has no indexes and is dropped afterwards
-    await database.sql.unsafe(`create unlogged table bench_raw (${Array.from({ length: columns }, (_, i) => `c${i} text`).join(', ')})`);
-    await database.sql`checkpoint`.catch(() => undefined);
-    const raw = await time(async () => {
-      const writable = await database!.sql`copy bench_raw from stdin with (format csv, header true)`.writable();
-      await pipeline(createReadStream(file), writable);
-      return (await database!.sql`select count(*)::int as n from bench_raw`)[0].n as number;
-    });
-    if (raw.result !== ROWS) throw new Error(`raw COPY loaded ${raw.result} rows, expected ${ROWS}`);
-    await database.sql`drop table bench_raw`;
-    // a logged table is the fairer floor for a logged cost_records: measure both
-    await database.sql.unsafe(`create table bench_raw (${Array.from({ length: columns }, (_, i) => `c${i} text`).join(', ')})`);
-    await database.sql`checkpoint`.catch(() => undefined);
-    const rawLogged = await time(async () => {
-      const writable = await database!.sql`copy bench_raw from stdin with (format csv, header true)`.writable();
-      await pipeline(createReadStream(file), writable);
-    });
-    await database.sql`drop table bench_raw`;
+    // (b) the physical floor: a bare text table, no indexes, dropped afterwards; logged is the fair one
+    const rawCopy = async (unlogged: boolean) => {
+      await sql.unsafe(`create ${unlogged ? 'unlogged ' : ''}table bench_raw (${Array.from({ length: columns }, (_, i) => `c${i} text`).join(', ')})`);
+      await sql`checkpoint`.catch(() => undefined);
+      const run = await m(async () => {
+        const writable = await sql`copy bench_raw from stdin with (format csv, header true)`.writable();
+        await pipeline(createReadStream(file), writable);
+      });
+      const [{ n }] = await sql`select count(*)::int as n from bench_raw`;
+      if (n !== ROWS) throw new Error(`raw COPY loaded ${n} rows, expected ${ROWS}`);
+      await sql`drop table bench_raw`;
+      return run;
+    };
+    const rawLogged = await rawCopy(false);
+    const rawUnlogged = await rawCopy(true);
 
-    // (a) ours
+    // (a) ours, with the time of each Postgres phase of the load
     await reset(database);
+    const phases = new Map<CostLoadPhase, number>();
     const rssBefore = process.memoryUsage().rss;
     let peakRss = rssBefore;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-    const ours = await time(() => importCostFile(database!, orgId, createReadStream(file), { fileName: 'focus.csv', format: 'focus' }));
+    const ours = await m(() =>
+      importCostFile(database!, orgId, createReadStream(file), { fileName: 'focus.csv', format: 'focus', onLoadTiming: (phase, ms) => phases.set(phase, (phases.get(phase) ?? 0) + ms) }),
+    );
     clearInterval(sampler);
     if (ours.result.rowsLoaded !== ROWS) throw new Error(`ours loaded ${ours.result.rowsLoaded} rows, expected ${ROWS}`);
-    const again = await time(() => importCostFile(database!, orgId, createReadStream(file), { fileName: 'focus.csv', format: 'focus' }));
+    const again = await m(() => importCostFile(database!, orgId, createReadStream(file), { fileName: 'focus.csv', format: 'focus' }));
     if (again.result.rowsLoaded !== 0) throw new Error('the second import loaded rows');
 
-    // parse + hash alone: how much of (a) is JavaScript
-    const parseOnly = await time(async () => {
+    // the JavaScript side alone, phase by phase; the last one keeps the encoded rows for (d)
+    const parseOnly = await m(async () => {
+      const opened = await openCostFile(createReadStream(file), { format: 'focus' });
+      let n = 0;
+      for await (const item of opened.rows) if (item.kind === 'row') n++;
+      return n;
+    });
+    const parseHash = await m(async () => {
       const opened = await openCostFile(createReadStream(file), { format: 'focus' });
       const hasher = new CostRowHasher();
       let n = 0;
       for await (const item of opened.rows) if (item.kind === 'row') n += hasher.next(item.row).hash.length > 0 ? 1 : 0;
       return n;
     });
+    const encoded = path.join(dir, 'encoded.copy');
+    const batch = randomUUID();
+    const parseHashEncode = await m(async () => {
+      const opened = await openCostFile(createReadStream(file), { format: 'focus' });
+      const hasher = new CostRowHasher();
+      const prefix = `${orgId}\tfile\t${batch}\t${batch}\t`;
+      const out = createWriteStream(encoded);
+      let chunk = '';
+      for await (const item of opened.rows) {
+        if (item.kind !== 'row') continue;
+        chunk += prefix + encodeCostRowLine(item.row, hasher.next(item.row).hash);
+        if (chunk.length > 1 << 20) {
+          if (!out.write(chunk)) await once(out, 'drain');
+          chunk = '';
+        }
+      }
+      out.end(chunk);
+      await once(out, 'finish');
+    });
+
+    // (d) the same rows, already encoded, COPYed straight into a table like cost_records
+    await sql.unsafe(`create table bench_like (like cost_records including all)`);
+    await sql.unsafe(`alter table bench_like add foreign key (org_id) references organizations (id) on delete cascade`);
+    await sql`checkpoint`.catch(() => undefined);
+    const tableCopy = await m(async () => {
+      const writable = await sql.unsafe(`copy bench_like (org_id, source, source_id, ingest_batch, ${STAGE_COLUMNS.join(', ')}) from stdin`).writable();
+      await pipeline(createReadStream(encoded), writable);
+    });
+    await sql`drop table bench_like`;
 
     // (c) Drizzle, chunks of 1,000, the same parsed and hashed rows
-    let drizzle: { ms: number; result: number } | undefined;
+    let drizzle: Measured<number> | undefined;
     if (!SKIP_DRIZZLE) {
       await reset(database);
-      drizzle = await time(async () => {
+      drizzle = await m(async () => {
         const opened = await openCostFile(createReadStream(file), { format: 'focus' });
         const hasher = new CostRowHasher();
-        const batch = randomUUID();
         let chunk: (typeof costRecords.$inferInsert)[] = [];
         let inserted = 0;
         const flush = async () => {
@@ -170,18 +256,7 @@ async function main(): Promise<void> {
         };
         for await (const item of opened.rows) {
           if (item.kind !== 'row') continue;
-          const { row } = item;
-          chunk.push({
-            ...row,
-            // drizzle's shared-client serializers are identity for timestamps: ISO text goes through as is
-            chargePeriodStart: row.chargePeriodStart,
-            chargePeriodEnd: row.chargePeriodEnd,
-            orgId,
-            source: 'file',
-            sourceId: batch,
-            ingestBatch: batch,
-            rowHash: hasher.next(row).hash,
-          });
+          chunk.push({ ...item.row, orgId, source: 'file', sourceId: batch, ingestBatch: batch, rowHash: hasher.next(item.row).hash });
           if (chunk.length === CHUNK) await flush();
         }
         await flush();
@@ -191,17 +266,33 @@ async function main(): Promise<void> {
     }
 
     const rate = (ms: number) => ROWS / (ms / 1000);
-    const line = (label: string, ms: number) => console.log(`${label.padEnd(58)} ${(ms / 1000).toFixed(2).padStart(8)} s ${fmtInt(rate(ms)).padStart(12)} rows/s`);
-    line('(a) ours: importCostFile (parse, hash, COPY, insert)', ours.ms);
-    line('(b) raw COPY, CSV into a bare text table (unlogged)', raw.ms);
-    line('(b) raw COPY, CSV into a bare text table (logged)', rawLogged.ms);
-    if (drizzle) line(`(c) Drizzle insert().values(), chunks of ${CHUNK}`, drizzle.ms);
-    line('    ours, the same file again (nothing new)', again.ms);
-    line('    parse + hash alone (no database)', parseOnly.ms);
+    const secs = (ms: number | null) => (ms === null ? '     -' : (ms / 1000).toFixed(2).padStart(6));
+    console.log(`${''.padEnd(60)} ${'wall s'.padStart(8)} ${'rows/s'.padStart(10)}   cpu s: ${'node'.padStart(6)} ${'pg'.padStart(6)}`);
+    const line = (label: string, r: Measured<unknown>) =>
+      console.log(`${label.padEnd(60)} ${(r.ms / 1000).toFixed(2).padStart(8)} ${fmtInt(rate(r.ms)).padStart(10)}          ${secs(r.nodeCpuMs)} ${secs(r.pgCpuMs)}`);
+    line('(a) ours: importCostFile (parse, hash, COPY, insert)', ours);
+    line('(b) raw COPY, CSV into a bare text table (logged)', rawLogged);
+    line('(b) raw COPY, CSV into a bare text table (unlogged)', rawUnlogged);
+    line('(d) COPY of our encoded rows into a copy of cost_records', tableCopy);
+    if (drizzle) line(`(c) Drizzle insert().values(), chunks of ${CHUNK}`, drizzle);
+    line('    ours, the same file again (nothing new)', again);
     console.log('');
-    console.log(`ours / raw COPY (unlogged)  ${(rate(ours.ms) / rate(raw.ms)).toFixed(2)}   (target >= 0.5)`);
-    console.log(`ours / raw COPY (logged)    ${(rate(ours.ms) / rate(rawLogged.ms)).toFixed(2)}`);
-    if (drizzle) console.log(`ours / Drizzle chunks       ${(rate(ours.ms) / rate(drizzle.ms)).toFixed(2)}`);
+    console.log('where (a) goes — JavaScript alone, cumulative (no database):');
+    line('    parse (read, split records, map to cost rows)', parseOnly);
+    line('    parse + hash', parseHash);
+    line('    parse + hash + encode COPY text (written to a file for (d))', parseHashEncode);
+    console.log('where (a) goes — Postgres statements of the load (wall, overlapping the JavaScript of the next batch):');
+    for (const phase of ['stage-copy', 'insert', 'summary'] as const) console.log(`    ${phase.padEnd(56)} ${secs(phases.get(phase) ?? 0).padStart(8)}`);
+    console.log('');
+    const ratio = (a: Measured<unknown>, b: Measured<unknown>) => (rate(a.ms) / rate(b.ms)).toFixed(2);
+    console.log(`ours / raw COPY (logged)    ${ratio(ours, rawLogged)}   (target >= 0.5)`);
+    console.log(`ours / raw COPY (unlogged)  ${ratio(ours, rawUnlogged)}`);
+    console.log(`(d) / raw COPY (logged)     ${ratio(tableCopy, rawLogged)}   (the table's own cost: the ceiling for any loader of cost_records)`);
+    if (ours.pgCpuMs !== null && rawLogged.pgCpuMs !== null && tableCopy.pgCpuMs !== null) {
+      const cpu = (r: Measured<unknown>) => r.nodeCpuMs + (r.pgCpuMs ?? 0);
+      console.log(`by CPU time (node + pg): ours / raw COPY (logged) ${(cpu(rawLogged) / cpu(ours)).toFixed(2)}, (d) / raw COPY ${(cpu(rawLogged) / cpu(tableCopy)).toFixed(2)}`);
+    }
+    if (drizzle) console.log(`ours / Drizzle chunks       ${ratio(ours, drizzle)}`);
     console.log(`peak RSS during (a)         ${mb(peakRss)} (before: ${mb(rssBefore)})`);
   } finally {
     await database?.close();

@@ -25,6 +25,8 @@ export interface Config {
   maxQueryDepth: number;
   maxQueryComplexity: number;
   maxBodyBytes: number;
+  /** GCT_MAX_UPLOAD_BYTES: largest cost file accepted by `POST /import/costs` (the body streams; this bounds disk, not memory). */
+  maxUploadBytes: number;
   role: ProcessRole;
   /** GCT_SECRET_KEY: AES-256 key for secrets kept in the database (Azure client secrets); unset: none can be stored. */
   secretKey: Buffer | undefined;
@@ -241,6 +243,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxQueryDepth: int(env, 'GCT_MAX_QUERY_DEPTH', 10, 2, 100),
     maxQueryComplexity: int(env, 'GCT_MAX_QUERY_COMPLEXITY', 20_000, 10, 10_000_000),
     maxBodyBytes: int(env, 'GCT_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxUploadBytes: int(env, 'GCT_MAX_UPLOAD_BYTES', 2 * 1024 ** 3, 1024, 1024 ** 4),
     role: parseRole(str(env, 'GCT_ROLE')),
     secretKey: secretKey(env),
     azureAuthorityHost: httpsEndpoint(env, 'GCT_AZURE_AUTHORITY_HOST', 'https://login.microsoftonline.com'),

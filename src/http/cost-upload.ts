@@ -14,6 +14,8 @@ export interface CostUploadOptions {
    * Past it the import fails (PAYLOAD_TOO_LARGE) and nothing of it is kept but the FAILED record.
    */
   maxBytes?: number;
+  /** The setting that sets `maxBytes`, named in the error so whoever hits the limit knows what to raise. */
+  setting?: string;
 }
 
 /**
@@ -23,15 +25,17 @@ export interface CostUploadOptions {
  */
 export function costUploadHandler(deps: Pick<RouteDeps, 'database' | 'viewerOf'>, opts: CostUploadOptions = {}) {
   const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
+  const tooLarge = () =>
+    new AppError('PAYLOAD_TOO_LARGE', `the cost file is larger than ${maxBytes} bytes, the most this server accepts${opts.setting ? ` (${opts.setting})` : ''}`, { limit: maxBytes });
   return async (rc: RequestContext) => {
     const viewer = await requireViewer(rc, deps.viewerOf, 'ANALYST');
     const q = rc.url.searchParams;
     const format = q.get('format') ?? 'auto';
     if (!COST_FILE_FORMATS.includes(format as CostFileFormatOption)) throw badInput('format', `must be azure, focus or auto, got ${JSON.stringify(format)}`);
     const declared = Number(rc.req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+    if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
     try {
-      const report = await importCostFile(deps.database, viewer.orgId, Readable.from(bodyOf(rc.req, maxBytes), { objectMode: false }), {
+      const report = await importCostFile(deps.database, viewer.orgId, Readable.from(bodyOf(rc.req, maxBytes, tooLarge), { objectMode: false }), {
         fileName: q.get('fileName') || 'upload',
         format: format as CostFileFormatOption,
         assumeCurrency: q.get('currency') ?? undefined,
@@ -47,12 +51,12 @@ export function costUploadHandler(deps: Pick<RouteDeps, 'database' | 'viewerOf'>
 }
 
 /** The request body, failing past `maxBytes`; stopping early leaves the request open (to drain it, then answer). */
-async function* bodyOf(req: IncomingMessage, maxBytes: number): AsyncGenerator<Buffer> {
+async function* bodyOf(req: IncomingMessage, maxBytes: number, tooLarge: () => Error): AsyncGenerator<Buffer> {
   let size = 0;
   for await (const chunk of req.iterator({ destroyOnReturn: false })) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
+    if (size > maxBytes) throw tooLarge();
     yield buffer;
   }
 }
@@ -63,5 +67,3 @@ async function drain(req: IncomingMessage): Promise<void> {
   req.resume();
   await done;
 }
-
-const tooLarge = (limit: number) => new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes`, { limit });

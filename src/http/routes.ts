@@ -20,7 +20,7 @@ export interface RouteDeps {
 export function mountRoutes(router: Router, deps: RouteDeps): void {
   router.on('POST', '/nextflow/weblog', weblogHandler(deps));
   router.on('POST', '/import/trace', traceUploadHandler(deps));
-  router.on('POST', '/import/costs', costUploadHandler(deps));
+  router.on('POST', '/import/costs', costUploadHandler(deps, { maxBytes: deps.config.maxUploadBytes, setting: 'GCT_MAX_UPLOAD_BYTES' }));
   router.on('GET', '/export/costs.csv', costExportHandler(deps));
   router.on('GET', '/reports/download', reportDownloadHandler(deps));
 }

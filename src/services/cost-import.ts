@@ -23,7 +23,7 @@ import { importRejects, imports, type ImportRejectRow, type ImportRow } from '..
 import { badInput, notFound } from '../errors.js';
 import { CostFileFormatError, CostRowHasher, openCostFile, type CostFileItem } from '../ingest/costs/index.js';
 import { parseCurrency } from '../ingest/costs/currency.js';
-import { copyTextValue, costRowHasNul, loadCostRowsWithSummary, type CostRowWithHash, type CurrencyTotal } from './cost-loader.js';
+import { copyTextValue, costRowHasNul, loadCostRowsWithSummary, type CostLoadOptions, type CostRowWithHash, type CurrencyTotal } from './cost-loader.js';
 import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
 import { reconcileAfterIngest } from '../jobs/reconcile-queue.js';
@@ -42,6 +42,8 @@ export interface ImportCostFileOptions {
   principalId?: string;
   /** Called every PROGRESS_EVERY records read, and once at the end of the file. */
   onProgress?: (rowsRead: number) => void;
+  /** Time spent in each Postgres phase of the load (benchmarks). */
+  onLoadTiming?: CostLoadOptions['onTiming'];
 }
 
 const PROGRESS_EVERY = 5000;
@@ -122,7 +124,7 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
         }
         opts.onProgress?.(read);
       }
-      const summary = await loadCostRowsWithSummary(tx, orgId, hashed(file.rows), { source: 'file', sourceId: importId, batchId: importId });
+      const summary = await loadCostRowsWithSummary(tx, orgId, hashed(file.rows), { source: 'file', sourceId: importId, batchId: importId }, { onTiming: opts.onLoadTiming });
       await rejects.copyInto(tx);
       await reconcileAfterIngest(tx, orgId, summary.periodStart, summary.periodEnd, 'import');
       const stored: StoredReport = {

@@ -51,6 +51,20 @@ describe('loadCostRows: COPY into staging, then insert new rows only', () => {
   });
   after(() => t.drop());
 
+  test("inside the caller's transaction, the load's own work_mem is put back afterwards, and the batches add up", async () => {
+    const rows = Array.from({ length: 25_000 }, (_, i) => ({ row: costRow({ billedCost: '0.01' }), hash: `work-mem-${i}` }));
+    const phases = new Set<string>();
+    const seen = await t.sql.begin(async (tx) => {
+      await tx`set local work_mem = '5MB'`;
+      const summary = await loadCostRowsWithSummary(tx, orgId, from(rows), meta(), { onTiming: (phase) => phases.add(phase) });
+      const [{ work_mem }] = await tx`select current_setting('work_mem') as work_mem`;
+      return { summary, work_mem };
+    });
+    assert.equal(seen.work_mem, '5MB');
+    assert.deepEqual([seen.summary.inserted, seen.summary.totals], [25_000, [{ currency: 'USD', amount: '250.00', rows: 25_000 }]]);
+    assert.deepEqual([...phases].sort(), ['insert', 'stage-copy', 'summary']);
+  });
+
   test('text with backslashes, tabs, line breaks, quotes and non-ASCII, nulls and tags survive the COPY exactly', async () => {
     const nasty = 'a\\b\tc\nd\re "q" \\N \\. é 漢字 😀';
     const tags = { 'key\twith\ttab': 'value\nwith\\newline', empty: '', 'quote"': '\\N' };

@@ -152,4 +152,16 @@ describe('CostRowHasher', () => {
     );
     assert.notEqual(doubled[0].hash, doubled[2].hash);
   });
+
+  it('counts copies of rows met long before, across the growth of its table', () => {
+    const hasher = new CostRowHasher();
+    const nth = (i: number): CostRow => ({ ...row, resourceId: `${row.resourceId}-${i}` });
+    for (let i = 0; i < 20_000; i++) assert.equal(hasher.next(nth(i)).occurrence, 0);
+    assert.deepEqual([hasher.next(nth(3)), hasher.next(nth(19_999)), hasher.next(nth(3))], [
+      { occurrence: 1, hash: costRowHash(nth(3), 1) },
+      { occurrence: 1, hash: costRowHash(nth(19_999), 1) },
+      { occurrence: 2, hash: costRowHash(nth(3), 2) },
+    ]);
+    assert.deepEqual(hasher.next(nth(20_000)), { occurrence: 0, hash: costRowHash(nth(20_000), 0) });
+  });
 });

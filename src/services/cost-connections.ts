@@ -17,7 +17,7 @@ import { reconcileAfterIngest } from '../jobs/reconcile-queue.js';
 import type { Logger } from '../logger.js';
 import { loadCostRows } from './cost-loader.js';
 import { spoolCostRows, type CostRowSpool, type HashedCostRow } from './cost-row-spool.js';
-import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
+import { checkPageSize, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
 import { SecretBox, SECRET_KEY_SETTING } from './secrets.js';
 import { enqueueBudgetEvaluation } from '../jobs/budget-evaluation-queue.js';
@@ -248,19 +248,14 @@ export class CostConnectionService {
     checkPageSize(first, this.settings.maxPageSize);
     await this.getRow(connectionId);
     const conditions = [eq(costSyncs.orgId, this.orgId), eq(costSyncs.connectionId, connectionId)];
-    if (after) {
-      const [createdAt, id] = decodeCursor(after, 2);
-      const at = new Date(createdAt);
-      if (Number.isNaN(at.getTime()) || typeof id !== 'string' || !isUuid(id)) throw badInput('after', 'is not a cursor this API returned');
-      conditions.push(or(lt(costSyncs.createdAt, at), and(eq(costSyncs.createdAt, at), lt(costSyncs.id, id)))!);
-    }
+    if (after) conditions.push(olderThan(costSyncs.createdAt, costSyncs.id, decodeTimeIdCursor(after)));
     const rows = await this.db
-      .select()
+      .select({ row: costSyncs, at: microsecondsOf(costSyncs.createdAt) })
       .from(costSyncs)
       .where(and(...conditions))
       .orderBy(desc(costSyncs.createdAt), desc(costSyncs.id))
       .limit(first + 1);
-    return toPage(rows, first, (r) => [r.createdAt.toISOString(), r.id]);
+    return rowsPage(rows, first);
   }
 
   /**

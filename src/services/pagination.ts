@@ -1,3 +1,4 @@
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { badInput } from '../errors.js';
 
 /** Opaque keyset cursors: base64url JSON of the sort key of the last row seen. */
@@ -32,4 +33,30 @@ export function toPage<T>(rows: T[], first: number, keyOf: (row: T) => (string |
 
 export function checkPageSize(first: number, max: number): void {
   if (!Number.isInteger(first) || first < 1 || first > max) throw badInput('first', `must be from 1 to ${max}, got ${first}`);
+}
+
+/**
+ * A timestamptz as ISO text to the microsecond, for keyset cursors: a JS Date keeps milliseconds only,
+ * and a cursor rounded to them repeats or skips rows created within the same millisecond.
+ */
+export const microsecondsOf = (column: AnyColumn) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** Decodes a `(timestamp, uuid)` keyset cursor made with `microsecondsOf`. */
+export function decodeTimeIdCursor(after: string): { at: string; id: string } {
+  const [at, id] = decodeCursor(after, 2);
+  if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+    throw badInput('after', 'is not a cursor this API returned');
+  }
+  return { at, id };
+}
+
+/** Rows after the cursor in `(time desc, id desc)` order. */
+export const olderThan = (time: AnyColumn, idColumn: AnyColumn, cursor: { at: string; id: string }): SQL =>
+  sql`(${time}, ${idColumn}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`;
+
+/** `toPage` for rows selected as `{ row, at: microsecondsOf(…) }`, keyed by `(at, row.id)`. */
+export function rowsPage<T extends { id: string }>(rows: { row: T; at: string }[], first: number): Page<T> {
+  const page = toPage(rows, first, (r) => [r.at, r.row.id]);
+  const atOf = new Map(rows.map((r) => [r.row, r.at]));
+  return { ...page, nodes: page.nodes.map((r) => r.row), cursorOf: (node: T) => encodeCursor([atOf.get(node)!, node.id]) };
 }

@@ -2,7 +2,7 @@ import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.js';
 import { runs, type RunRow, type RunStatus } from '../db/schema/index.js';
 import { badInput, notFound } from '../errors.js';
-import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
+import { checkPageSize, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, type Page } from './pagination.js';
 import { PipelineService } from './pipelines.js';
 import { ProjectService } from './projects.js';
 
@@ -81,20 +81,15 @@ export class RunService {
     if (Object.keys(labels).length > 0) conditions.push(sql`${runs.labels} @> ${JSON.stringify(labels)}::jsonb`);
     if (filter.createdFrom) conditions.push(gte(runs.createdAt, filter.createdFrom));
     if (filter.createdTo) conditions.push(lt(runs.createdAt, filter.createdTo));
-    if (after) {
-      const [createdAt, id] = decodeCursor(after, 2);
-      const at = new Date(createdAt);
-      if (Number.isNaN(at.getTime()) || typeof id !== 'string' || !isUuid(id)) throw badInput('after', 'is not a cursor this API returned');
-      // keyset on (created_at desc, id desc): stable while rows are being added
-      conditions.push(or(lt(runs.createdAt, at), and(eq(runs.createdAt, at), lt(runs.id, id))));
-    }
+    // keyset on (created_at desc, id desc): stable while rows are being added
+    if (after) conditions.push(olderThan(runs.createdAt, runs.id, decodeTimeIdCursor(after)));
     const rows = await this.db
-      .select()
+      .select({ row: runs, at: microsecondsOf(runs.createdAt) })
       .from(runs)
       .where(and(...conditions))
       .orderBy(desc(runs.createdAt), desc(runs.id))
       .limit(first + 1);
-    return toPage(rows, first, (r) => [r.createdAt.toISOString(), r.id]);
+    return rowsPage(rows, first);
   }
 
   /** A LIMS announces a run before launch; the returned id is what it passes to Nextflow. */

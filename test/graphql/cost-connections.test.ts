@@ -76,6 +76,22 @@ describe('cost connections over GraphQL, synced by the pg-boss worker against th
     return res;
   }
 
+  /**
+   * The pg-boss job once it has settled: the sync row is marked finished inside the handler, a moment
+   * before pg-boss marks the job completed or failed, so a read right after the sync can see it active.
+   */
+  async function settledJob(jobId: string, timeoutMs = 15_000): Promise<{ state: string; singleton_key: string; policy: string }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [job] = await t.db.sql<{ state: string; singleton_key: string; policy: string }[]>`
+        select state, singleton_key, policy from pgboss.job where id = ${jobId}
+        union all select state, singleton_key, policy from pgboss.archive where id = ${jobId}`;
+      if (job && job.state !== 'active' && job.state !== 'created' && job.state !== 'retry') return { ...job };
+      if (Date.now() > deadline) throw new Error(`job ${jobId} did not settle: ${JSON.stringify(job)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /** Polls the connection's syncs until `syncId` is finished; bounded. */
   async function waitForSync(connection: string, syncId: string, timeoutMs = 30_000): Promise<SyncNode> {
     const deadline = Date.now() + timeoutMs;
@@ -205,9 +221,7 @@ describe('cost connections over GraphQL, synced by the pg-boss worker against th
     assert.ok(done.startedAt && done.finishedAt && done.durationMs !== null);
     assert.deepEqual(await sqlSum(connectionId), { total: expected.total, n: 30 });
 
-    const [job] = await t.db.sql<{ state: string; singleton_key: string; policy: string }[]>`
-      select state, singleton_key, policy from pgboss.job where id = ${jobId}
-      union all select state, singleton_key, policy from pgboss.archive where id = ${jobId}`;
+    const job = await settledJob(jobId);
     assert.deepEqual(job, { state: 'completed', singleton_key: connectionId, policy: 'singleton' });
 
     const conn = await gql(CONNECTION, { id: connectionId }, a.viewer);
@@ -226,7 +240,7 @@ describe('cost connections over GraphQL, synced by the pg-boss worker against th
     const conn = await gql(CONNECTION, { id: failingId }, a.viewer);
     assert.equal(conn.data!.costConnection.lastStatus, 'FAILED');
     assert.equal(conn.data!.costConnection.lastError, done.error);
-    const [job] = await t.db.sql<{ state: string }[]>`select state from pgboss.job where id = ${jobId} union all select state from pgboss.archive where id = ${jobId}`;
+    const job = await settledJob(jobId);
     assert.equal(job.state, 'failed');
   });
 

@@ -83,7 +83,7 @@ describe('costBreakdown: the explorer over a reconciled bill', () => {
       insert into cost_records (org_id, provider, resource_id, service_name, resource_group, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)
       select ${a.org.id}, 'azure', ${RESOURCE}, 'Azure Batch', 'lab', h, h + interval '1 hour', 3 * p.price_per_hour, 'USD', 3, '1 Hour', 'file', 'h' || h::text
       from generate_series(${window.from}::timestamptz, ${window.to}::timestamptz - interval '1 hour', interval '1 hour') h,
-        (select price_per_hour from prices where vm_size = 'Standard_E8_v3' and priority = 'DEDICATED') p`;
+        (select price_per_hour from prices where vm_size = 'Standard_E8_v3' and priority = 'DEDICATED' and effective_from = '2024-01-08') p`;
     await t.db.sql`
       insert into cost_records (org_id, provider, resource_id, service_name, resource_group, charge_period_start, charge_period_end, billed_cost, currency, tags, source, row_hash)
       values (${a.org.id}, 'azure', '/subscriptions/x/resourceGroups/shared/providers/Microsoft.Storage/storageAccounts/refs', 'Storage', 'shared',

@@ -266,6 +266,8 @@ describe('fetchAzureCosts against the fake Azure (real ClientSecretCredential + 
     assert.equal(rows.length, 6);
     const at = fake.requests.slice(before).filter((r) => r.kind === 'query').map((r) => r.at);
     assert.equal(at.length, 3);
-    assert.ok(at[2] - at[0] >= 990, `third call ${Math.round(at[2] - at[0])} ms after the first; the budget allows 2 per 1000 ms`);
+    // receive times at the fake carry loopback delay on a loaded machine (a first request received
+    // late shortens the gap); without the budget the three calls arrive a few ms apart
+    assert.ok(at[2] - at[0] >= 800, `third call ${Math.round(at[2] - at[0])} ms after the first; the budget allows 2 per 1000 ms`);
   });
 });

@@ -77,14 +77,18 @@ describe('estimates over GraphQL', () => {
     assert.equal(res.errors, undefined);
     assert.match(res.data!.retrainModels, /^[0-9a-f-]{36}$/);
 
-    type V = { modelName: string; scope: string; process: string; champion: boolean; mape: number | null; nTest: number; target: string };
-    let versions: V[] = [];
-    for (let i = 0; i < 300 && versions.length === 0; i++) {
-      const m = await t.gql<{ models: V[] }>(`{ models(first: 1000) { modelName scope process champion mape nTest target } }`, {}, keys.viewer);
-      assert.equal(m.errors, undefined);
-      versions = m.data!.models;
-      if (versions.length === 0) await new Promise((r) => setTimeout(r, 200));
+    // the job stores versions scope by scope: wait for it to finish, not for the first version
+    const jobId = res.data!.retrainModels;
+    for (let i = 0; ; i++) {
+      const [job] = await t.db.sql<{ state: string }[]>`select state from pgboss.job where id = ${jobId} union all select state from pgboss.archive where id = ${jobId}`;
+      if (job?.state === 'completed') break;
+      assert.ok(i < 600 && job?.state !== 'failed', `retrain job ${JSON.stringify(job)}`);
+      await new Promise((r) => setTimeout(r, 200));
     }
+    type V = { modelName: string; scope: string; process: string; champion: boolean; mape: number | null; nTest: number; target: string };
+    const m = await t.gql<{ models: V[] }>(`{ models(first: 1000) { modelName scope process champion mape nTest target } }`, {}, keys.viewer);
+    assert.equal(m.errors, undefined);
+    const versions = m.data!.models;
     assert.ok(versions.length > 0, 'the retrain job stored versions');
     assert.ok(versions.some((v) => v.modelName === 'lab:weighted-median-runtime'), 'the user model was trained');
     const pipelineRuntime = versions.filter((v) => v.target === 'runtimeMs' && v.scope === 'PIPELINE');

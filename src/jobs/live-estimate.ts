@@ -1,6 +1,7 @@
 import type postgres from 'postgres';
 import { LIVE_MIN_INTERVAL_MS, LiveEstimateService } from '../services/live-estimates.js';
 import { isUuid } from '../services/runs.js';
+import { enqueueBudgetEvaluation } from './budget-evaluation-queue.js';
 import type { JobDefinition } from './index.js';
 import { sendDebouncedJob } from './send-job.js';
 
@@ -36,6 +37,8 @@ export const liveEstimateJob: JobDefinition<LiveEstimatePayload> = {
     // a slot's job can start right after the previous slot's (polling batches them): the service refused,
     // so hand the request to the next slot instead of dropping it
     if (outcome.status === 'too-soon') await requestLiveEstimate(deps.database.sql, d.orgId, d.runId);
+    // committed spend (runs in flight) counts toward budgets: a new figure is a reason to evaluate them
+    if (outcome.status === 'stored') await enqueueBudgetEvaluation(deps.database.sql, d.orgId);
     return outcome.status === 'stored' ? { status: 'stored', estimateId: outcome.estimate.id, value: outcome.estimate.value } : outcome;
   },
 };

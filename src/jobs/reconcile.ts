@@ -2,6 +2,10 @@ import { reconcile } from '../services/reconcile.js';
 import { isUuid } from '../services/runs.js';
 import { COST_RECONCILE_QUEUE, type CostReconcilePayload } from './reconcile-queue.js';
 import type { JobDefinition } from './index.js';
+import { ANOMALY_DETECT_QUEUE } from './anomalies.js';
+import { enqueueBudgetEvaluation } from './budget-evaluation-queue.js';
+import { enqueueRetrain } from './models-retrain.js';
+import { sendJobUnlessDuplicate } from './send-job.js';
 
 export { COST_RECONCILE_QUEUE, type CostReconcilePayload };
 
@@ -26,6 +30,11 @@ export const costReconcileJob: JobDefinition<CostReconcilePayload> = {
   async handler(data, deps) {
     const p = parsePayload(data);
     const record = await reconcile(deps.database.db, p.orgId, { from: p.from, to: p.to }, { ...deps.config.reconcile, trigger: p.trigger, jobId: p.jobId });
+    // what reads actual costs follows each reconciliation: budgets, anomalies over reconciled runs, and
+    // the models, which learn from the difference between their estimates and the actuals
+    await enqueueBudgetEvaluation(deps.database.sql, p.orgId);
+    await sendJobUnlessDuplicate(deps.database.sql, ANOMALY_DETECT_QUEUE, { orgId: p.orgId }, { singletonKey: p.orgId });
+    if (record.runsUpdated > 0) await enqueueRetrain(deps.boss, p.orgId);
     return { reconciliationId: record.id, lines: record.lines, runsUpdated: record.runsUpdated, driftAlerts: record.driftAlerts, durationMs: record.durationMs };
   },
 };

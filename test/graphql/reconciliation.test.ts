@@ -116,6 +116,9 @@ describe('reconciliation over GraphQL', () => {
     assert.equal(forbidden.errors?.[0].extensions?.code, 'FORBIDDEN');
     const backwards = await t.gql(mutation, { from: window.to, to: window.from }, a.admin);
     assert.equal(backwards.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+    const budget = await t.gql(`mutation { createBudget(input: { name: "lab", scope: { kind: ORGANIZATION }, period: MONTH, amount: "100000", thresholds: [{ percent: 80, basis: ACTUAL }] }) { id } }`, {}, a.analyst);
+    assert.equal(budget.errors, undefined, JSON.stringify(budget.errors));
+    const [{ now: requested }] = await t.db.sql<{ now: string }[]>`select now()::text as now`;
     const ok = await t.gql(mutation, window, a.admin);
     assert.match(ok.data?.reconcileCosts.jobId, /^[0-9a-f-]{36}$/);
     const [done] = await waitForReconciliation(a.viewer, 1);
@@ -125,6 +128,17 @@ describe('reconciliation over GraphQL', () => {
     const total = done.totals[0];
     assert.equal(norm(decimalSum([total.tasks.amount, total.idle.amount, total.unallocated.amount])), norm(total.cost.amount));
     assert.ok(Number(total.idle.amount) > 0, 'three nodes every hour leave idle');
+    // what reads actual costs follows: budgets are evaluated, anomalies checked, models retrained
+    // (queued by the job right after the reconciliation is recorded: poll briefly)
+    let followers: { name: string }[] = [];
+    for (let i = 0; i < 50 && followers.length < 3; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 200));
+      followers = await t.db.sql<{ name: string }[]>`
+        select distinct name from (select name, data, created_on from pgboss.job union all select name, data, created_on from pgboss.archive) j
+        where data->>'orgId' = ${a.org.id} and created_on > ${requested}::timestamptz
+          and name in ('budgets.evaluate', 'anomalies.detect', 'models.retrain') order by name`;
+    }
+    assert.deepEqual(followers.map((f) => f.name), ['anomalies.detect', 'budgets.evaluate', 'models.retrain']);
 
     const res = await t.gql(
       `query($id: ID!) { run(id: $id) { actualCost { amount currency }

@@ -15,6 +15,7 @@ import { AppError, httpStatusOf } from '../errors.js';
 import { createContext, type Context } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import { complexityLimitPlugin } from '../graphql/limits.js';
+import { sharedSubscribe } from '../graphql/shared-subscribe.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../events/bus.js';
 import type PgBoss from 'pg-boss';
@@ -125,6 +126,8 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
   const wsServer = useServer<Record<string, unknown>, { viewer?: Viewer | null }>(
     {
       schema,
+      // each event executed once per distinct subscription and fanned out, not once per subscriber
+      subscribe: sharedSubscribe(),
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const header = typeof params.authorization === 'string' ? params.authorization : typeof params.Authorization === 'string' ? params.Authorization : ctx.extra.request.headers.authorization;

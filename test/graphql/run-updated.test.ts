@@ -55,4 +55,31 @@ describe('runUpdated subscription across processes', () => {
     const denied = collect(other, `subscription($id: ID!) { runUpdated(runId: $id) { id } }`, { id: runId });
     await assert.rejects(denied.waitFor(1, 5000), /NOT_FOUND|not found/);
   });
+
+  test('an event is executed once for all subscribers asking the same thing, and each still gets it', async () => {
+    const { runId } = await postWeblog({ ...events[0], runId: '9d0b8f5a-0000-4000-8000-00000000abce', runName: 'shared_exec' });
+    const QUERY = `subscription($id: ID!) { runUpdated(runId: $id) { id taskCount processes { name tasks } } }`;
+    const subs = Array.from({ length: 5 }, () => {
+      const client = wsClient(second.url, keys.viewer);
+      clients.push(client);
+      return collect<{ runUpdated: { id: string; taskCount: number; processes: { name: string }[] } }>(client, QUERY, { id: runId });
+    });
+    // a sixth asks for something else: executed separately
+    const otherClient = wsClient(second.url, keys.viewer);
+    clients.push(otherClient);
+    const different = collect<{ runUpdated: { id: string } }>(otherClient, `subscription($id: ID!) { runUpdated(runId: $id) { id status } }`, { id: runId });
+    for (let i = 0; i < 200 && second.app.events!.subscriberCount < 6; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(second.app.events!.subscriberCount, 6);
+
+    const before = second.queries.length;
+    const completion = events.filter((e) => e.event === 'process_completed')[0];
+    await postWeblog({ ...completion, runId: '9d0b8f5a-0000-4000-8000-00000000abce', runName: 'shared_exec' });
+    const got = await Promise.all(subs.map((s) => s.waitFor(1)));
+    assert.ok(got.every((g) => g[0].runUpdated.id === runId && g[0].runUpdated.taskCount === 1 && g[0].runUpdated.processes.length === 1));
+    assert.equal((await different.waitFor(1))[0].runUpdated.id, runId);
+    // the processes field reads the tasks table: once for the five identical subscriptions
+    const processReads = second.queries.slice(before).filter((q) => /from "?tasks"?/i.test(q) && /group by/i.test(q));
+    assert.equal(processReads.length, 1, processReads.join('\n'));
+    for (const s of [...subs, different]) s.stop();
+  });
 });

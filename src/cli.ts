@@ -16,6 +16,7 @@ import cliProgress from 'cli-progress';
 import { organizations } from './db/schema/index.js';
 import { importTrace } from './services/capture/trace-import.js';
 import { importCostsCommand } from './cli/import-costs.js';
+import { loadDemo } from './services/demo.js';
 import { requestLiveEstimate } from './jobs/live-estimate.js';
 
 const { SingleBar, Presets } = cliProgress;
@@ -119,6 +120,23 @@ async function resolveOrg(db: ReturnType<typeof connect>['db'], slug: string | u
   if (all.length === 1) return all[0].id;
   throw new Error(all.length === 0 ? 'no organization yet: start the server once or run `org create`' : 'several organizations: say which with --org <slug>');
 }
+
+program
+  .command('demo')
+  .description('fill an organization with a realistic demo month (runs, bill, budget, anomaly, recommendations); safe to run again')
+  .option('--org <slug>', 'organization', 'demo')
+  .action(async (opts: { org: string }) => {
+    const config = loadConfig();
+    const log = createLogger(config.logLevel);
+    await withDatabase(config, log, async ({ db }) => {
+      const organization = await findOrganizationBySlug(db, opts.org);
+      if (!organization) throw new Error(`no organization "${opts.org}": start the server once (it creates "demo"), or pass --org`);
+      const report = await loadDemo(db, organization.id, config);
+      process.stdout.write(`demo data for ${organization.slug} (${report.month}): ${report.runs} runs, ${report.tasks} tasks, ${report.billLines} bill lines, `
+        + `${report.billed.map((b) => `${Number(b.amount).toFixed(2)} ${b.currency}`).join(', ')} billed; ${report.budgetAlerts} budget alert(s), ${report.anomalies} anomaly(ies), `
+        + `${report.recommendations} recommendation(s)\n`);
+    });
+  });
 
 const importCmd = program.command('import').description('import files: Nextflow traces, cost exports');
 importCmd

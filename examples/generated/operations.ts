@@ -1520,7 +1520,7 @@ export type Recommendation = {
   detail: Scalars['JSONObject']['output'];
   id: Scalars['ID']['output'];
   kind: RecommendationKind;
-  /** Per 30 days at current prices; null when its tasks could not be priced (no pool / VM size declared) */
+  /** Per 30 days at current prices, to 4 decimal places; null when its tasks could not be priced (no pool / VM size declared) */
   monthlySaving?: Maybe<Money>;
   process?: Maybe<Scalars['String']['output']>;
   refreshedAt: Scalars['DateTime']['output'];

@@ -35,7 +35,7 @@ export class Recommendation {
   @Field(() => GraphQLJSONObject, { description: 'Evidence and the proposed setting: current and recommended values, percentiles, task counts, the Nextflow config line (`config`)' })
   detail!: Record<string, unknown>;
 
-  @Field(() => Money, { nullable: true, description: 'Per 30 days at current prices; null when its tasks could not be priced (no pool / VM size declared)' })
+  @Field(() => Money, { nullable: true, description: 'Per 30 days at current prices, to 4 decimal places; null when its tasks could not be priced (no pool / VM size declared)' })
   monthlySaving!: Money | null;
 
   @Field(() => RecommendationStatusEnum)

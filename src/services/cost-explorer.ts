@@ -196,9 +196,9 @@ export class CostExplorerService {
       select g.period, ${sql.join([...keyCols.map((k) => sql`g.${k}`), sql`g.currency`], sql`, `)},
              g.actual::text, g.estimate::text, prev.actual::text as previous_actual, g.runs, g.samples,
              ib.input_bytes::text as input_bytes,
-             (g.actual / nullif(g.runs, 0))::text as cost_per_run,
-             (g.actual / nullif(g.samples, 0))::text as cost_per_sample,
-             (g.actual / nullif(ib.input_bytes / 1e9, 0))::text as cost_per_gb
+             round(g.actual / nullif(g.runs, 0), 10)::text as cost_per_run,
+             round(g.actual / nullif(g.samples, 0), 10)::text as cost_per_sample,
+             round(g.actual / nullif(ib.input_bytes / 1e9, 0), 10)::text as cost_per_gb
       from g
       left join prev on ${sameKeys}
       left join lateral (select sum(r.input_bytes)::numeric as input_bytes from runs r where r.org_id = ${org} and r.id = any(g.run_keys)) ib on true

@@ -105,9 +105,9 @@ export async function loadDemo(db: Db, orgId: string, config: Config, now = new 
       null, 'USD', r.tags, 'demo', 'demo:' || r.service || ':' || d::text
     from generate_series(${from.toISOString()}::timestamptz, ${today.toISOString()}::timestamptz - interval '1 day', interval '1 day') d,
       (values ('/subscriptions/00000000-0000-0000-0000-00000000de00/resourceGroups/demo-shared/providers/Microsoft.Storage/storageAccounts/demorefs',
-               'demo-shared', 'Storage', 6.40::numeric, '{"demo": "true", "team": "core"}'::jsonb),
+               'demo-shared', 'Storage', 2.40::numeric, '{"demo": "true", "team": "core"}'::jsonb),
               ('/subscriptions/00000000-0000-0000-0000-00000000de00/resourceGroups/demo-network/providers/Microsoft.Network/natGateways/demo-nat',
-               'demo-network', 'Bandwidth', 1.90::numeric, '{"demo": "true"}'::jsonb)) r(id, rg, service, cost, tags)`);
+               'demo-network', 'Bandwidth', 0.30::numeric, '{"demo": "true"}'::jsonb)) r(id, rg, service, cost, tags)`);
 
   await reconcile(db, orgId, { from, to: new Date(today.getTime() + 86_400_000) }, { ...config.reconcile, trigger: 'demo' });
 

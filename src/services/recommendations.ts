@@ -220,7 +220,7 @@ export class RecommendationService {
         group by 1, 2, 3, 4
       )
       select kind, pipeline_id, pipeline, process, tasks, current, recommended, p95,
-             case when currencies = 1 then saving end as saving, case when currencies = 1 then currency end as currency, priced_tasks
+             case when currencies = 1 then round(saving::numeric, 4)::text end as saving, case when currencies = 1 then currency end as currency, priced_tasks
       from (select * from memory union all select * from cpu union all select * from low_priority union all select * from failed union all select * from idle_pools) c
       order by kind, pipeline_id, process`);
     return [...(rows as unknown as Candidate[])].map((r) => ({ ...r, currency: r.currency?.trim() ?? null }));

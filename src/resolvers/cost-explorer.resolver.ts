@@ -11,7 +11,7 @@ export class CostExplorerResolver {
   async costBreakdown(@Args(() => CostBreakdownArgs) args: CostBreakdownArgs, @Ctx() ctx: Context) {
     const query: BreakdownQuery = { filter: { ...args.filter }, groupBy: args.groupBy, granularity: args.granularity ?? null, metric: args.metric };
     const page = await ctx.org().explorer.breakdown(query, args.first, args.after);
-    const edges = page.rows.map((r, i) => {
+    const edges = page.nodes.map((r) => {
       const m = (amount: string | null) => money(amount, r.currency);
       const node = Object.assign(new CostBreakdownGroup(), {
         ...r,
@@ -19,7 +19,7 @@ export class CostExplorerResolver {
         actual: m(r.actual), estimate: m(r.estimate), previousActual: m(r.previousActual),
         costPerRun: m(r.costPerRun), costPerSample: m(r.costPerSample), costPerGb: m(r.costPerGb),
       });
-      return { cursor: page.cursorAt(i), node };
+      return { cursor: page.cursorOf(r), node };
     });
     return Object.assign(new CostBreakdownConnection(), { edges, pageInfo: Object.assign(new PageInfo(), { hasNextPage: page.hasNextPage, endCursor: page.endCursor }), query });
   }

@@ -2,8 +2,8 @@ import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { alerts, type AlertKind, type AlertRow, type AlertSeverity, type AlertState } from '../db/schema/index.js';
 import { publishEvent, type Executor } from '../events/publish.js';
-import { badInput, conflict, notFound } from '../errors.js';
-import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
+import { conflict, notFound } from '../errors.js';
+import { checkPageSize, decodeTimeIdCursor, microsecondsOf, newerThan, rowsPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
 import { enqueueAlertDispatch } from './alert-dispatch-hook.js';
 
@@ -103,20 +103,14 @@ export class AlertService {
     if (filter.since) conditions.push(gte(alerts.raisedAt, filter.since));
     if (filter.kinds?.length) conditions.push(inArray(alerts.kind, filter.kinds));
     if (filter.states?.length) conditions.push(inArray(alerts.state, filter.states));
-    if (after) {
-      const [at, id] = decodeCursor(after, 2);
-      if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !isUuid(id)) throw badInput('after', 'is not a cursor this API returned');
-      conditions.push(sql`(${alerts.raisedAt}, ${alerts.id}) > (${at}::timestamptz, ${id}::uuid)`);
-    }
-    // the cursor keeps raised_at to the microsecond: a JS Date (milliseconds) would repeat or skip rows
+    if (after) conditions.push(newerThan(alerts.raisedAt, alerts.id, decodeTimeIdCursor(after)));
     const rows = await this.db
-      .select({ row: alerts, at: sql<string>`to_char(${alerts.raisedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` })
+      .select({ row: alerts, at: microsecondsOf(alerts.raisedAt) })
       .from(alerts)
       .where(and(...conditions))
       .orderBy(asc(alerts.raisedAt), asc(alerts.id))
       .limit(first + 1);
-    const page = toPage(rows, first, (r) => [r.at, r.row.id]);
-    return { ...page, nodes: page.nodes.map((r) => r.row), cursorOf: (node: AlertRow) => page.cursorOf(rows.find((r) => r.row === node)!) };
+    return rowsPage(rows, first);
   }
 
   /** OPEN → ACKNOWLEDGED, recording who and when; CONFLICT from any other state. */

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AzureAuthorityHosts } from '@azure/identity';
-import { and, asc, desc, eq, lt, or, sql as dsql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql as dsql } from 'drizzle-orm';
 import { pino } from 'pino';
 import type postgres from 'postgres';
 import type { Config } from '../config.js';

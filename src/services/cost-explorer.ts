@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { badInput } from '../errors.js';
 import { AllocationRuleService, costCentreOf } from './allocation-rules.js';
-import { checkPageSize, decodeCursor, encodeCursor } from './pagination.js';
+import { checkPageSize, decodeOffsetCursor, offsetPage, type Page } from './pagination.js';
 
 export const EXPLORER_DIMENSIONS = ['PROJECT', 'PIPELINE', 'RUN', 'SAMPLE', 'PROCESS', 'SERVICE', 'RESOURCE_GROUP', 'REGION', 'PROVIDER', 'TAG', 'COST_CENTRE'] as const;
 export type ExplorerDimension = (typeof EXPLORER_DIMENSIONS)[number];
@@ -79,20 +79,12 @@ export class CostExplorerService {
     private readonly maxPageSize: number,
   ) {}
 
-  async breakdown(q: BreakdownQuery, first: number, after?: string | null): Promise<{ rows: BreakdownRow[]; hasNextPage: boolean; cursorAt: (i: number) => string; endCursor: string | null }> {
+  async breakdown(q: BreakdownQuery, first: number, after?: string | null): Promise<Page<BreakdownRow>> {
     checkPageSize(first, this.maxPageSize);
-    let offset = 0;
-    if (after) {
-      const [tag, n] = decodeCursor(after, 2);
-      if (tag !== 'breakdown' || typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw badInput('after', 'is not a cursor this API returned');
-      offset = n;
-    }
+    const offset = decodeOffsetCursor(after, 'breakdown');
     const query = await this.query(q);
     const result = (await this.db.execute(sql`${query} limit ${first + 1} offset ${offset}`)) as unknown as Record<string, unknown>[];
-    const all = [...result];
-    const rows = all.slice(0, first).map((r) => toRow(r, q.groupBy.length));
-    const cursorAt = (i: number) => encodeCursor(['breakdown', offset + i + 1]);
-    return { rows, hasNextPage: all.length > first, cursorAt, endCursor: rows.length ? cursorAt(rows.length - 1) : null };
+    return offsetPage([...result].map((r) => toRow(r, q.groupBy.length)), first, offset, 'breakdown');
   }
 
   async totals(q: BreakdownQuery): Promise<BreakdownTotal[]> {

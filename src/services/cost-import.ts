@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { and, asc, desc, eq, gt, lt, or } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, or } from 'drizzle-orm';
 import type postgres from 'postgres';
 import type { Db, Sql } from '../db/client.js';
 import { importRejects, imports, type ImportRejectRow, type ImportRow } from '../db/schema/index.js';
@@ -24,7 +24,7 @@ import { badInput, notFound } from '../errors.js';
 import { CostFileFormatError, CostRowHasher, openCostFile, type CostFileItem } from '../ingest/costs/index.js';
 import { parseCurrency } from '../ingest/costs/currency.js';
 import { copyTextValue, costRowHasNul, loadCostRowsWithSummary, type CostLoadOptions, type CostRowWithHash, type CurrencyTotal } from './cost-loader.js';
-import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
+import { checkPageSize, decodeCursor, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, toPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
 import { reconcileAfterIngest } from '../jobs/reconcile-queue.js';
 import { enqueueBudgetEvaluation } from '../jobs/budget-evaluation-queue.js';
@@ -239,19 +239,14 @@ export class CostImportService {
   async list(first: number, after?: string | null): Promise<Page<ImportRow>> {
     checkPageSize(first, this.maxPageSize);
     const conditions = [this.owned()];
-    if (after) {
-      const [startedAt, id] = decodeCursor(after, 2);
-      const at = new Date(startedAt);
-      if (Number.isNaN(at.getTime()) || typeof id !== 'string' || !isUuid(id)) throw badInput('after', 'is not a cursor this API returned');
-      conditions.push(or(lt(imports.startedAt, at), and(eq(imports.startedAt, at), lt(imports.id, id))));
-    }
+    if (after) conditions.push(olderThan(imports.startedAt, imports.id, decodeTimeIdCursor(after)));
     const rows = await this.db
-      .select()
+      .select({ row: imports, at: microsecondsOf(imports.startedAt) })
       .from(imports)
       .where(and(...conditions))
       .orderBy(desc(imports.startedAt), desc(imports.id))
       .limit(first + 1);
-    return toPage(rows, first, (r) => [r.startedAt.toISOString(), r.id]);
+    return rowsPage(rows, first);
   }
 
   /** Quarantined rows of one import, by line. */

@@ -84,7 +84,7 @@ export class CostReportService {
     let after: string | null = null;
     for (;;) {
       const page = await explorer.breakdown(q, PAGE, after);
-      out.push(...page.rows);
+      out.push(...page.nodes);
       if (!page.hasNextPage) return out;
       after = page.endCursor;
     }

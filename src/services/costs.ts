@@ -5,7 +5,7 @@ import type { Db } from '../db/client.js';
 import { badInput } from '../errors.js';
 import { providerKey } from '../ingest/costs/index.js';
 import type { CurrencyTotal } from './cost-loader.js';
-import { checkPageSize, decodeCursor, encodeCursor } from './pagination.js';
+import { checkPageSize, decodeOffsetCursor, offsetPage, type Page } from './pagination.js';
 
 export const COST_DIMENSIONS = ['DAY', 'MONTH', 'PROVIDER', 'SUB_ACCOUNT', 'RESOURCE_GROUP', 'RESOURCE', 'SERVICE', 'REGION', 'TAG'] as const;
 export type CostDimension = (typeof COST_DIMENSIONS)[number];
@@ -54,12 +54,7 @@ export interface CostGroupRow {
   rows: number;
 }
 
-export interface CostGroupPage {
-  nodes: CostGroupRow[];
-  hasNextPage: boolean;
-  endCursor: string | null;
-  cursorOf: (node: CostGroupRow) => string;
-}
+export type CostGroupPage = Page<CostGroupRow>;
 
 export const MAX_GROUP_BY = 6;
 
@@ -74,6 +69,9 @@ const KEY_SQL: Record<Exclude<CostDimension, 'TAG'>, { key: Exclude<keyof CostGr
   SERVICE: { key: 'service', expr: sql`service_name` },
   REGION: { key: 'region', expr: sql`region_id` },
 };
+
+/** The field of `CostGroupKeys` a (non-TAG) dimension fills. */
+export const groupKeyField = (dimension: Exclude<CostDimension, 'TAG'>) => KEY_SQL[dimension].key;
 
 /**
  * The cost explorer: billed cost of one organization, filtered, grouped by dimensions and by
@@ -94,24 +92,10 @@ export class CostService {
   async groups(filter: CostFilter, groupBy: readonly CostGroupBy[], first: number, after?: string | null): Promise<CostGroupPage> {
     checkPageSize(first, this.maxPageSize);
     const dims = normalizeGroupBy(groupBy);
-    let offset = 0;
-    if (after) {
-      const [tag, n] = decodeCursor(after, 2);
-      if (tag !== 'costs' || typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw badInput('after', 'is not a cursor this API returned');
-      offset = n;
-    }
+    const offset = decodeOffsetCursor(after, 'costs');
     const query = sql`${this.groupQuery(filter, dims)} limit ${first + 1} offset ${offset}`;
     const result = (await this.db.execute(query)) as unknown as Record<string, string | number | null>[];
-    const rows = [...result];
-    const nodes = rows.slice(0, first).map((r) => toGroup(r, dims));
-    const cursorAt = (index: number) => encodeCursor(['costs', offset + index + 1]);
-    const indexOf = new Map(nodes.map((n, i) => [n, i]));
-    return {
-      nodes,
-      hasNextPage: rows.length > first,
-      endCursor: nodes.length > 0 ? cursorAt(nodes.length - 1) : null,
-      cursorOf: (node) => cursorAt(indexOf.get(node) ?? 0),
-    };
+    return offsetPage([...result].map((r) => toGroup(r, dims)), first, offset, 'costs');
   }
 
   /**

@@ -1,5 +1,6 @@
 import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { badInput } from '../errors.js';
+import { isUuid } from './ids.js';
 
 /** Opaque keyset cursors: base64url JSON of the sort key of the last row seen. */
 export function encodeCursor(key: readonly (string | number)[]): string {
@@ -44,7 +45,7 @@ export const microsecondsOf = (column: AnyColumn) => sql<string>`to_char(${colum
 /** Decodes a `(timestamp, uuid)` keyset cursor made with `microsecondsOf`. */
 export function decodeTimeIdCursor(after: string): { at: string; id: string } {
   const [at, id] = decodeCursor(after, 2);
-  if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+  if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !isUuid(id)) {
     throw badInput('after', 'is not a cursor this API returned');
   }
   return { at, id };
@@ -53,6 +54,31 @@ export function decodeTimeIdCursor(after: string): { at: string; id: string } {
 /** Rows after the cursor in `(time desc, id desc)` order. */
 export const olderThan = (time: AnyColumn, idColumn: AnyColumn, cursor: { at: string; id: string }): SQL =>
   sql`(${time}, ${idColumn}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`;
+
+/** Rows after the cursor in `(time asc, id asc)` order. */
+export const newerThan = (time: AnyColumn, idColumn: AnyColumn, cursor: { at: string; id: string }): SQL =>
+  sql`(${time}, ${idColumn}) > (${cursor.at}::timestamptz, ${cursor.id}::uuid)`;
+
+/** An offset into an aggregate (whose groups Postgres computes in full for any page), from a cursor made by `offsetPage`. */
+export function decodeOffsetCursor(after: string | null | undefined, tag: string): number {
+  if (!after) return 0;
+  const [t, n] = decodeCursor(after, 2);
+  if (t !== tag || typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw badInput('after', 'is not a cursor this API returned');
+  return n;
+}
+
+/** A page of rows fetched with `limit first + 1 offset offset`; cursors are positions, tagged by the list they belong to. */
+export function offsetPage<T>(rows: readonly T[], first: number, offset: number, tag: string): Page<T> {
+  const nodes = rows.slice(0, first);
+  const indexOf = new Map(nodes.map((n, i) => [n, i]));
+  const cursorAt = (i: number) => encodeCursor([tag, offset + i + 1]);
+  return {
+    nodes,
+    hasNextPage: rows.length > first,
+    endCursor: nodes.length > 0 ? cursorAt(nodes.length - 1) : null,
+    cursorOf: (node) => cursorAt(indexOf.get(node) ?? 0),
+  };
+}
 
 /** `toPage` for rows selected as `{ row, at: microsecondsOf(…) }`, keyed by `(at, row.id)`. */
 export function rowsPage<T extends { id: string }>(rows: { row: T; at: string }[], first: number): Page<T> {

@@ -1,8 +1,8 @@
 import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { recommendations, type RecommendationKind, type RecommendationRow, type RecommendationStatus } from '../db/schema/index.js';
-import { badInput, notFound } from '../errors.js';
-import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
+import { notFound } from '../errors.js';
+import { checkPageSize, decodeOffsetCursor, offsetPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
 
 export interface RecommendationSettings {
@@ -57,12 +57,7 @@ export class RecommendationService {
     const conditions = [eq(recommendations.orgId, this.orgId)];
     if (filter.status?.length) conditions.push(inArray(recommendations.status, filter.status));
     if (filter.kind?.length) conditions.push(inArray(recommendations.kind, filter.kind));
-    let offset = 0;
-    if (after) {
-      const [tag, n] = decodeCursor(after, 2);
-      if (tag !== 'recommendations' || typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw badInput('after', 'is not a cursor this API returned');
-      offset = n;
-    }
+    const offset = decodeOffsetCursor(after, 'recommendations');
     // biggest saving first; the list is short (one row per process and kind), so offsets are fine
     const rows = await this.db
       .select()
@@ -71,8 +66,7 @@ export class RecommendationService {
       .orderBy(sql`${recommendations.monthlySaving} desc nulls last`, asc(recommendations.kind), asc(recommendations.subject))
       .limit(first + 1)
       .offset(offset);
-    const indexOf = new Map(rows.map((r, i) => [r.id, i]));
-    return toPage(rows, first, (r) => ['recommendations', offset + indexOf.get(r.id)! + 1]);
+    return offsetPage(rows, first, offset, 'recommendations');
   }
 
   async setStatus(id: string, status: RecommendationStatus, principalId: string | null): Promise<RecommendationRow> {

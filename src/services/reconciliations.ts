@@ -3,13 +3,13 @@
  * actual cost broken down (tasks, idle share, per sample, per process), estimate errors and accuracy.
  * Every amount is summed in SQL numeric and travels as a decimal string.
  */
-import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db, Sql } from '../db/client.js';
 import { estimateErrors, reconciliations, type EstimateErrorRow, type ReconciliationRow } from '../db/schema/index.js';
-import { badInput } from '../errors.js';
+
 import { enqueueReconcile } from '../jobs/reconcile-queue.js';
-import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
+import { checkPageSize, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, type Page } from './pagination.js';
 import { checkReconcileWindow, type ReconcileWindow } from './reconcile.js';
 import { isUuid, RunService } from './runs.js';
 
@@ -79,19 +79,14 @@ export class ReconciliationService {
   async list(first: number, after?: string | null): Promise<Page<ReconciliationRow>> {
     checkPageSize(first, this.config.maxPageSize);
     const conditions: (SQL | undefined)[] = [eq(reconciliations.orgId, this.orgId)];
-    if (after) {
-      const [startedAt, id] = decodeCursor(after, 2);
-      const at = new Date(startedAt);
-      if (Number.isNaN(at.getTime()) || typeof id !== 'string' || !isUuid(id)) throw badInput('after', 'is not a cursor this API returned');
-      conditions.push(or(lt(reconciliations.startedAt, at), and(eq(reconciliations.startedAt, at), lt(reconciliations.id, id))));
-    }
+    if (after) conditions.push(olderThan(reconciliations.startedAt, reconciliations.id, decodeTimeIdCursor(after)));
     const rows = await this.db
-      .select()
+      .select({ row: reconciliations, at: microsecondsOf(reconciliations.startedAt) })
       .from(reconciliations)
       .where(and(...conditions))
       .orderBy(desc(reconciliations.startedAt), desc(reconciliations.id))
       .limit(first + 1);
-    return toPage(rows, first, (r) => [r.startedAt.toISOString(), r.id]);
+    return rowsPage(rows, first);
   }
 
   /** Per currency (normally one): the run's task allocations, its idle share and their sum. */
@@ -145,19 +140,14 @@ export class ReconciliationService {
     if (filter.runId) conditions.push(isUuid(filter.runId) ? eq(e.runId, filter.runId) : sql`false`);
     if (filter.pipeline) conditions.push(sql`${e.pipelineId} in (select id from pipelines where org_id = ${this.orgId} and name = ${filter.pipeline})`);
     if (filter.modelName) conditions.push(eq(e.modelName, filter.modelName));
-    if (after) {
-      const [updatedAt, id] = decodeCursor(after, 2);
-      const at = new Date(updatedAt);
-      if (Number.isNaN(at.getTime()) || typeof id !== 'string' || !isUuid(id)) throw badInput('after', 'is not a cursor this API returned');
-      conditions.push(or(lt(e.updatedAt, at), and(eq(e.updatedAt, at), lt(e.id, id))));
-    }
+    if (after) conditions.push(olderThan(e.updatedAt, e.id, decodeTimeIdCursor(after)));
     const rows = await this.db
-      .select()
+      .select({ row: e, at: microsecondsOf(e.updatedAt) })
       .from(e)
       .where(and(...conditions))
       .orderBy(desc(e.updatedAt), desc(e.id))
       .limit(first + 1);
-    return toPage(rows, first, (r) => [r.updatedAt.toISOString(), r.id]);
+    return rowsPage(rows, first);
   }
 
   /** Per pipeline, estimate kind and model version: how far estimates were from the bill. */

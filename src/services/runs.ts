@@ -1,7 +1,8 @@
-import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { runs, type RunRow, type RunStatus } from '../db/schema/index.js';
 import { badInput, notFound } from '../errors.js';
+import { isUuid } from './ids.js';
 import { checkPageSize, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, type Page } from './pagination.js';
 import { PipelineService } from './pipelines.js';
 import { ProjectService } from './projects.js';
@@ -40,8 +41,8 @@ export function normalizeLabels(labels: Record<string, unknown> | null | undefin
   return out;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (id: string) => UUID.test(id);
+/** Re-exported: services and jobs import it from here. */
+export { isUuid };
 
 export class RunService {
   constructor(

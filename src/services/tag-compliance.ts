@@ -2,7 +2,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { requiredTagKeys } from '../db/schema/index.js';
 import { badInput } from '../errors.js';
-import { checkPageSize, decodeCursor, encodeCursor, type Page } from './pagination.js';
+import { checkPageSize, decodeOffsetCursor, offsetPage, type Page } from './pagination.js';
 
 export const MAX_REQUIRED_TAG_KEYS = 50;
 export const COMPLIANCE_GRANULARITIES = ['DAY', 'MONTH'] as const;
@@ -102,12 +102,7 @@ export class TagComplianceService {
   async groups(window: ComplianceWindow, granularity: ComplianceGranularity, first: number, after?: string | null): Promise<Page<ComplianceGroup>> {
     checkPageSize(first, this.maxPageSize);
     if (!COMPLIANCE_GRANULARITIES.includes(granularity)) throw badInput('granularity', `one of ${COMPLIANCE_GRANULARITIES.join(', ')}`);
-    let offset = 0;
-    if (after) {
-      const [tag, n] = decodeCursor(after, 2);
-      if (tag !== 'tag-compliance' || typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw badInput('after', 'is not a cursor this API returned');
-      offset = n;
-    }
+    const offset = decodeOffsetCursor(after, 'tag-compliance');
     const rows = (await this.db.execute(sql`
       ${this.lines(window, PERIOD_SQL[granularity])}
       select period, resource_group, service_name, missing, currency, sum(billed_cost)::text as amount, count(*)::int as rows
@@ -115,7 +110,7 @@ export class TagComplianceService {
       group by 1, 2, 3, 4, 5
       order by 1, 2 nulls last, 3 nulls last, 4, 5
       limit ${first + 1} offset ${offset}`)) as unknown as Record<string, unknown>[];
-    const nodes = [...rows].slice(0, first).map((r) => ({
+    const groups = [...rows].map((r) => ({
       period: String(r.period),
       resourceGroup: r.resource_group == null ? null : String(r.resource_group),
       service: r.service_name == null ? null : String(r.service_name),
@@ -124,14 +119,7 @@ export class TagComplianceService {
       amount: String(r.amount),
       rows: Number(r.rows),
     }));
-    const indexOf = new Map(nodes.map((n, i) => [n, i]));
-    const cursorAt = (i: number) => encodeCursor(['tag-compliance', offset + i + 1]);
-    return {
-      nodes,
-      hasNextPage: rows.length > first,
-      endCursor: nodes.length > 0 ? cursorAt(nodes.length - 1) : null,
-      cursorOf: (node) => cursorAt(indexOf.get(node) ?? 0),
-    };
+    return offsetPage(groups, first, offset, 'tag-compliance');
   }
 
   /** `with lines as (…)`: the window's bill lines with the required keys each one lacks, sorted. */

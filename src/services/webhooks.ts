@@ -5,7 +5,7 @@ import type { Db } from '../db/client.js';
 import { alerts, webhookChannels, webhookDeliveries, type AlertKind, type AlertRow, type AlertSeverity, type WebhookChannelRow, type WebhookDeliveryRow, type WebhookFormat } from '../db/schema/index.js';
 import { badInput, conflict, notFound } from '../errors.js';
 import { sendJobViaDrizzle } from '../jobs/send-job.js';
-import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
+import { checkPageSize, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
 import { SecretBox, SECRET_KEY_SETTING } from './secrets.js';
 import { sign, SIGNATURE_HEADER } from './webhook-signature.js';
@@ -125,19 +125,14 @@ export class WebhookService {
   async deliveries(channelId: string, first: number, after?: string | null): Promise<Page<WebhookDeliveryRow>> {
     checkPageSize(first, this.config.maxPageSize);
     const conditions = [eq(webhookDeliveries.orgId, this.orgId), eq(webhookDeliveries.channelId, channelId)];
-    if (after) {
-      const [at, id] = decodeCursor(after, 2);
-      if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !isUuid(id)) throw badInput('after', 'is not a cursor this API returned');
-      conditions.push(sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (${at}::timestamptz, ${id}::uuid)`);
-    }
+    if (after) conditions.push(olderThan(webhookDeliveries.createdAt, webhookDeliveries.id, decodeTimeIdCursor(after)));
     const rows = await this.db
-      .select({ row: webhookDeliveries, at: sql<string>`to_char(${webhookDeliveries.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` })
+      .select({ row: webhookDeliveries, at: microsecondsOf(webhookDeliveries.createdAt) })
       .from(webhookDeliveries)
       .where(and(...conditions))
       .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
       .limit(first + 1);
-    const page = toPage(rows, first, (r) => [r.at, r.row.id]);
-    return { ...page, nodes: page.nodes.map((r) => r.row), cursorOf: (node: WebhookDeliveryRow) => page.cursorOf(rows.find((r) => r.row === node)!) };
+    return rowsPage(rows, first);
   }
 
   /**

@@ -3,11 +3,10 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { alertKindEnum, alertSeverityEnum, alertStateEnum, type AlertKind, type AlertSeverity, type AlertState } from '../db/schema/alerts.js';
 import { BudgetScopeView, ThresholdBasisEnum } from './budget.js';
-import { Connection, Money } from './common.js';
+import { Connection, Money, enumOf } from './common.js';
 import { DecimalScalar } from './scalars.js';
 import type { ThresholdBasis } from '../db/schema/budgets.js';
 
-const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
 export const AlertKindEnum = enumOf(alertKindEnum.enumValues);
 registerEnumType(AlertKindEnum, { name: 'AlertKind' });

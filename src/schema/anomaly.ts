@@ -3,9 +3,8 @@ import { ArgsType, Field, Float, ID, Int, ObjectType, registerEnumType } from 't
 import { anomalyFeedbackEnum, costDimensionEnum, type AnomalyFeedback, type CostDimension } from '../db/schema/anomalies.js';
 import type { AlertSeverity } from '../db/schema/alerts.js';
 import { AlertSeverityEnum } from './alert.js';
-import { Connection, Money } from './common.js';
+import { Connection, Money, enumOf } from './common.js';
 
-const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
 export const AnomalyDimensionEnum = enumOf(costDimensionEnum.enumValues);
 registerEnumType(AnomalyDimensionEnum, { name: 'AnomalyDimension', description: 'What an anomaly is about. PROJECT and PIPELINE from reconciled runs; the others from bill lines' });

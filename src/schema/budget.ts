@@ -2,13 +2,13 @@ import { ArrayMaxSize, IsOptional, Length, Max, Min, ValidateNested } from 'clas
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { budgetPeriodEnum, budgetScopeEnum, type BudgetPeriod, type BudgetScope, type ThresholdBasis } from '../db/schema/budgets.js';
 import { MAX_THRESHOLD_PERCENT } from '../services/budgets.js';
-import { Money } from './common.js';
+import { Money, enumOf } from './common.js';
 import { DecimalScalar } from './scalars.js';
 
-export const BudgetScopeKindEnum = Object.fromEntries(budgetScopeEnum.enumValues.map((s) => [s, s])) as { [K in BudgetScope]: K };
+export const BudgetScopeKindEnum = enumOf(budgetScopeEnum.enumValues);
 registerEnumType(BudgetScopeKindEnum, { name: 'BudgetScopeKind', description: 'What a budget covers: the whole organization, a project, a pipeline (every revision), or a tag/label key=value' });
 
-export const BudgetPeriodEnum = Object.fromEntries(budgetPeriodEnum.enumValues.map((s) => [s, s])) as { [K in BudgetPeriod]: K };
+export const BudgetPeriodEnum = enumOf(budgetPeriodEnum.enumValues);
 registerEnumType(BudgetPeriodEnum, { name: 'BudgetPeriod', description: 'Calendar periods in UTC, or CUSTOM with startsAt/endsAt' });
 
 export const ThresholdBasisEnum = { ACTUAL: 'ACTUAL', FORECAST: 'FORECAST' } as const satisfies { [K in ThresholdBasis]: K };

@@ -1,9 +1,12 @@
 import { ArrayMaxSize, ArrayMinSize, IsOptional, Length } from 'class-validator';
 import { Field, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
-import { ROLES, type Role } from '../auth/roles.js';
+import { ROLES } from '../auth/roles.js';
 import { DecimalScalar } from './scalars.js';
 
-export const RoleEnum = Object.fromEntries(ROLES.map((r) => [r, r])) as { [K in Role]: K };
+/** A GraphQL enum object (`{ A: 'A', … }`) from the values it is defined by (a pgEnum's, a const list). */
+export const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+
+export const RoleEnum = enumOf(ROLES);
 registerEnumType(RoleEnum, { name: 'Role', description: 'VIEWER < ANALYST < ADMIN: each role may do what the ones below it may.' });
 
 @ObjectType({ description: 'An amount with its currency.' })

@@ -2,15 +2,15 @@ import { IsOptional, Length, Max, Min } from 'class-validator';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionAuthEnum, syncStatusEnum } from '../db/schema/connections.js';
 import type { AzureCostType, ConnectionAuth, SyncStatus } from '../services/cost-connections.js';
-import { Connection } from './common.js';
+import { Connection, enumOf } from './common.js';
 
-export const CostConnectionAuthEnum = Object.fromEntries(connectionAuthEnum.enumValues.map((v) => [v, v])) as { [K in ConnectionAuth]: K };
+export const CostConnectionAuthEnum = enumOf(connectionAuthEnum.enumValues);
 registerEnumType(CostConnectionAuthEnum, {
   name: 'CostConnectionAuth',
   description: 'CLIENT_SECRET: an Entra app registration and its secret; MANAGED_IDENTITY: the identity of the machine the worker runs on',
 });
 
-export const CostSyncStatusEnum = Object.fromEntries(syncStatusEnum.enumValues.map((v) => [v, v])) as { [K in SyncStatus]: K };
+export const CostSyncStatusEnum = enumOf(syncStatusEnum.enumValues);
 registerEnumType(CostSyncStatusEnum, { name: 'CostSyncStatus', description: 'QUEUED, then RUNNING, then SUCCEEDED or FAILED' });
 
 /** GraphQL names in upper case, Azure's names as values. */

@@ -4,10 +4,9 @@ import {
   EXPLORER_DIMENSIONS, GRANULARITIES, MAX_BREAKDOWN_DIMENSIONS, METRICS,
   type BreakdownQuery, type ExplorerDimension, type ExplorerFilter, type Granularity, type Metric,
 } from '../services/cost-explorer.js';
-import { AnyOf, Connection, Money } from './common.js';
+import { AnyOf, Connection, Money, enumOf } from './common.js';
 import { DecimalScalar } from './scalars.js';
 
-const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 export const ExplorerDimensionEnum = enumOf(EXPLORER_DIMENSIONS);
 registerEnumType(ExplorerDimensionEnum, {
   name: 'ExplorerDimension',

@@ -3,9 +3,9 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { importStatusEnum } from '../db/schema/imports.js';
 import { COST_DIMENSIONS, MAX_GROUP_BY, type CostDimension, type CostFilter } from '../services/costs.js';
-import { AnyOf, Connection, Money } from './common.js';
+import { AnyOf, Connection, Money, enumOf } from './common.js';
 
-export const CostDimensionEnum = Object.fromEntries(COST_DIMENSIONS.map((d) => [d, d])) as { [K in CostDimension]: K };
+export const CostDimensionEnum = enumOf(COST_DIMENSIONS);
 registerEnumType(CostDimensionEnum, {
   name: 'CostDimension',
   description: 'What cost groups are keyed by. Days and months are UTC, of the charge period start.',
@@ -23,7 +23,7 @@ registerEnumType(CostDimensionEnum, {
 });
 
 type ImportStatus = (typeof importStatusEnum.enumValues)[number];
-export const CostImportStatusEnum = Object.fromEntries(importStatusEnum.enumValues.map((s) => [s, s])) as { [K in ImportStatus]: K };
+export const CostImportStatusEnum = enumOf(importStatusEnum.enumValues);
 registerEnumType(CostImportStatusEnum, { name: 'CostImportStatus', description: 'RUNNING, then SUCCEEDED (everything loaded) or FAILED (nothing loaded)' });
 
 @InputType({ description: 'One grouping dimension. TAG takes the tag key; no other dimension does.' })

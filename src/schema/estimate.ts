@@ -7,8 +7,9 @@ import type { VmPriority } from '../db/schema/runs.js';
 import { MODEL_TARGETS } from '../models/model.js';
 import { DecimalScalar } from './scalars.js';
 import { VmPriorityEnum } from './task.js';
+import { enumOf } from './common.js';
 
-export const ModelScopeEnum = Object.fromEntries(modelScopeEnum.enumValues.map((s) => [s, s])) as { [K in ModelScope]: K };
+export const ModelScopeEnum = enumOf(modelScopeEnum.enumValues);
 registerEnumType(ModelScopeEnum, { name: 'ModelScope', description: 'PIPELINE: fitted on all tasks of a pipeline; PROCESS: on one process of it' });
 
 export const EstimateBasisEnum = { PRICE_SHEET: 'PRICE_SHEET', CHAMPION: 'CHAMPION' } as const;
@@ -110,7 +111,7 @@ export class Estimate {
   @Field(() => Boolean, { description: 'True when SPOT was priced at the LOW_PRIORITY rate' }) priorityFallback!: boolean;
 }
 
-export const EstimateKindEnum = Object.fromEntries(estimateKindEnum.enumValues.map((v) => [v, v])) as { [K in (typeof estimateKindEnum.enumValues)[number]]: K };
+export const EstimateKindEnum = enumOf(estimateKindEnum.enumValues);
 registerEnumType(EstimateKindEnum, { name: 'EstimateKind', description: 'QUOTE before launch, LIVE while running (spent + predicted remainder), TASK for one finished task' });
 
 @ObjectType({ description: "One stored estimate of a run (history: a new figure is a new row)" })

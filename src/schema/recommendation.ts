@@ -2,9 +2,9 @@ import { IsOptional, Max, Min } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { ArgsType, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { recommendationKindEnum, recommendationStatusEnum, type RecommendationKind, type RecommendationStatus } from '../db/schema/recommendations.js';
-import { Connection, Money } from './common.js';
+import { Connection, Money, enumOf } from './common.js';
 
-export const RecommendationKindEnum = Object.fromEntries(recommendationKindEnum.enumValues.map((k) => [k, k])) as { [K in RecommendationKind]: K };
+export const RecommendationKindEnum = enumOf(recommendationKindEnum.enumValues);
 registerEnumType(RecommendationKindEnum, {
   name: 'RecommendationKind',
   valuesConfig: {
@@ -15,7 +15,7 @@ registerEnumType(RecommendationKindEnum, {
     IDLE_POOL: { description: 'Pool with a high idle share of its bill' },
   },
 });
-export const RecommendationStatusEnum = Object.fromEntries(recommendationStatusEnum.enumValues.map((s) => [s, s])) as { [K in RecommendationStatus]: K };
+export const RecommendationStatusEnum = enumOf(recommendationStatusEnum.enumValues);
 registerEnumType(RecommendationStatusEnum, { name: 'RecommendationStatus', description: 'OPEN until someone ACCEPTs or DISMISSes it; a refresh keeps that decision' });
 
 @ObjectType({ description: 'A saving found in the task history, priced with the price sheet.' })

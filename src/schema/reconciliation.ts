@@ -3,12 +3,12 @@ import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumTyp
 import { reconciliationStatusEnum, type ReconciliationStatus } from '../db/schema/allocations.js';
 import { estimateKindEnum } from '../db/schema/estimates.js';
 import type { IdleMode } from '../config.js';
-import { Connection, Money } from './common.js';
+import { Connection, Money, enumOf } from './common.js';
 import { EstimateKindEnum } from './estimate.js';
 import { Pipeline } from './run.js';
 import { DecimalScalar } from './scalars.js';
 
-export const ReconciliationStatusEnum = Object.fromEntries(reconciliationStatusEnum.enumValues.map((v) => [v, v])) as { [K in ReconciliationStatus]: K };
+export const ReconciliationStatusEnum = enumOf(reconciliationStatusEnum.enumValues);
 registerEnumType(ReconciliationStatusEnum, { name: 'ReconciliationStatus', description: 'RUNNING, then SUCCEEDED or FAILED' });
 
 export const IdleModeEnum = { SHARE: 'SHARE', SEPARATE: 'SEPARATE' } as const satisfies { [K in IdleMode]: K };

@@ -2,10 +2,10 @@ import { ArrayMaxSize, IsObject, IsOptional, Length, Max, Min } from 'class-vali
 import { GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { runStatusEnum, type RunStatus } from '../db/schema/runs.js';
-import { Connection, Money } from './common.js';
+import { Connection, Money, enumOf } from './common.js';
 import { Project } from './project.js';
 
-export const RunStatusEnum = Object.fromEntries(runStatusEnum.enumValues.map((s) => [s, s])) as { [K in RunStatus]: K };
+export const RunStatusEnum = enumOf(runStatusEnum.enumValues);
 registerEnumType(RunStatusEnum, { name: 'RunStatus', description: 'REGISTERED by a LIMS before launch, then RUNNING, then SUCCEEDED or FAILED' });
 
 @ObjectType()

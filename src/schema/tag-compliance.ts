@@ -1,9 +1,9 @@
 import { ArrayMaxSize, IsOptional, Length, Max, Min } from 'class-validator';
 import { ArgsType, Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { COMPLIANCE_GRANULARITIES, MAX_REQUIRED_TAG_KEYS, type ComplianceGranularity, type ComplianceWindow } from '../services/tag-compliance.js';
-import { Connection, Money } from './common.js';
+import { Connection, Money, enumOf } from './common.js';
 
-export const ComplianceGranularityEnum = Object.fromEntries(COMPLIANCE_GRANULARITIES.map((g) => [g, g])) as { [K in ComplianceGranularity]: K };
+export const ComplianceGranularityEnum = enumOf(COMPLIANCE_GRANULARITIES);
 registerEnumType(ComplianceGranularityEnum, { name: 'ComplianceGranularity', description: 'Periods are UTC days (YYYY-MM-DD) or months (YYYY-MM) of the charge period start' });
 
 @InputType()

@@ -3,12 +3,12 @@ import { GraphQLSafeInt } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { TASK_STATUSES, type TaskStatus } from '../ingest/nextflow/index.js';
 import { vmPriorityEnum, type VmPriority } from '../db/schema/runs.js';
-import { Connection } from './common.js';
+import { Connection, enumOf } from './common.js';
 
-export const TaskStatusEnum = Object.fromEntries(TASK_STATUSES.map((s) => [s, s])) as { [K in TaskStatus]: K };
+export const TaskStatusEnum = enumOf(TASK_STATUSES);
 registerEnumType(TaskStatusEnum, { name: 'TaskStatus', description: "Nextflow's task states" });
 
-export const VmPriorityEnum = Object.fromEntries(vmPriorityEnum.enumValues.map((s) => [s, s])) as { [K in VmPriority]: K };
+export const VmPriorityEnum = enumOf(vmPriorityEnum.enumValues);
 registerEnumType(VmPriorityEnum, { name: 'VmPriority', description: 'Pricing tier of the machine: dedicated, low-priority (Azure Batch) or spot' });
 
 @ObjectType({ description: 'One Nextflow task attempt, with what it asked for and what it used.' })

@@ -3,9 +3,8 @@ import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } fro
 import { webhookDeliveryStatusEnum, webhookFormatEnum, type WebhookFormat } from '../db/schema/webhooks.js';
 import type { AlertKind, AlertSeverity } from '../db/schema/alerts.js';
 import { AlertKindEnum, AlertSeverityEnum } from './alert.js';
-import { Connection } from './common.js';
+import { Connection, enumOf } from './common.js';
 
-const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
 export const WebhookFormatEnum = enumOf(webhookFormatEnum.enumValues);
 registerEnumType(WebhookFormatEnum, { name: 'WebhookFormat', description: 'JSON: the alert as JSON; SLACK: a Slack incoming-webhook message' });

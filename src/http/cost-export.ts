@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { badInput } from '../errors.js';
-import { COST_DIMENSIONS, CostService, type CostDimension, type CostFilter, type CostGroupBy, type CostGroupRow } from '../services/costs.js';
+import { COST_DIMENSIONS, CostService, groupKeyField, type CostDimension, type CostFilter, type CostGroupBy, type CostGroupRow } from '../services/costs.js';
 import { requireViewer } from './require-viewer.js';
 import type { RouteDeps } from './routes.js';
 import type { RequestContext } from './router.js';
@@ -65,16 +65,12 @@ function groupByOf(q: URLSearchParams): CostGroupBy[] {
   });
 }
 
-const KEY_OF: Record<Exclude<CostDimension, 'TAG'>, keyof Omit<CostGroupRow['keys'], 'tags'>> = {
-  DAY: 'day', MONTH: 'month', PROVIDER: 'provider', SUB_ACCOUNT: 'subAccount', RESOURCE_GROUP: 'resourceGroup', RESOURCE: 'resource', SERVICE: 'service', REGION: 'region',
-};
-
-const columnOf = (g: CostGroupBy) => (g.dimension === 'TAG' ? `tag:${g.tagKey}` : KEY_OF[g.dimension]);
+const columnOf = (g: CostGroupBy) => (g.dimension === 'TAG' ? `tag:${g.tagKey}` : groupKeyField(g.dimension));
 
 function rowOf(group: CostGroupRow, groupBy: CostGroupBy[]): Record<string, string | number | null> {
   const row: Record<string, string | number | null> = { currency: group.currency, amount: group.amount, rows: group.rows };
   for (const g of groupBy) {
-    row[columnOf(g)] = g.dimension === 'TAG' ? (group.keys.tags?.find((t) => t.key === g.tagKey)?.value ?? null) : group.keys[KEY_OF[g.dimension]];
+    row[columnOf(g)] = g.dimension === 'TAG' ? (group.keys.tags?.find((t) => t.key === g.tagKey)?.value ?? null) : group.keys[groupKeyField(g.dimension)];
   }
   return row;
 }

@@ -19,11 +19,14 @@ const sender = new PgBoss({
   },
 });
 
-/** pg-boss's `db` adapter over postgres.js: it passes plain objects for jsonb and undefined for "unset". */
+/** A pg-boss parameter as a driver takes it: pg-boss passes plain objects for jsonb and undefined for "unset". */
+const toParam = (v: unknown) => (v === undefined ? null : v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v) ? JSON.stringify(v) : v);
+
+/** pg-boss's `db` adapter over postgres.js. */
 function adapter(sql: postgres.Sql | postgres.TransactionSql) {
   return {
     async executeSql(text: string, values: unknown[] = []) {
-      const params = values.map((v) => (v === undefined ? null : v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v) ? JSON.stringify(v) : v));
+      const params = values.map(toParam);
       const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
       return { rows: [...rows] };
     },
@@ -74,8 +77,9 @@ function drizzleAdapter(executor: { execute(query: SQL): Promise<unknown> }) {
       parts.forEach((part, i) => {
         if (i % 2 === 0) chunks.push(dsql.raw(part));
         else {
-          const v = values[Number(part) - 1];
-          chunks.push(dsql`${v === undefined ? null : v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v) ? JSON.stringify(v) : v instanceof Date ? v.toISOString() : v}`);
+          // Drizzle's driver takes dates as ISO strings here
+          const v = toParam(values[Number(part) - 1]);
+          chunks.push(dsql`${v instanceof Date ? v.toISOString() : v}`);
         }
       });
       const rows = (await executor.execute(dsql.join(chunks, dsql``))) as unknown as Record<string, unknown>[];

@@ -4,13 +4,19 @@ export {
 } from './model.js';
 export { ModelRegistry } from './registry.js';
 export {
-  MIN_HELD_OUT, applyInterval, calibrateFromRatios, fitCalibrated, median, quantile, residualRatios, timeOrderedSplit,
-  type CalibratedState, type CalibrationOptions, type IntervalCalibration,
+  MIN_HELD_OUT, applyInterval, byTime, calibrateFromRatios, fitCalibrated, heldOutRatios, median, quantile, residualRatios, timeOrderedSplit,
+  type CalibratedState, type CalibrationOptions, type IntervalCalibration, type ProcessCalibration,
 } from './intervals.js';
 export { medianBaseline, fitMedianPoint, predictMedianPoint, type MedianBaselineOptions, type MedianPoint, type MedianState } from './median-baseline.js';
 export { regressionModel, fitRegressionPoint, predictRegressionPoint, type LinearFit, type RegressionOptions, type RegressionPoint, type RegressionState } from './regression.js';
 export {
   parsePrice, priceDuration, pricePrediction, priceSheetModel, priceTask, toDecimalString, vmShare, type TaskResources,
 } from './price-sheet.js';
+export { tagTokens } from './tag-tokens.js';
+export { tokenRidgeModel, fitTokenRidgePoint, predictTokenRidgePoint, type TokenFit, type TokenRidgeOptions, type TokenRidgePoint, type TokenRidgeState } from './token-ridge.js';
+export {
+  DEFAULT_CANDIDATES, fitSelectorPoint, predictSelectorPoint, processSelectorModel,
+  type PointCandidate, type SelectorOptions, type SelectorPoint, type SelectorState,
+} from './process-selector.js';
 export { backtest, evaluate, type BacktestOptions, type BacktestResult } from './backtest.js';
 export { builtinRegistry } from './builtins.js';

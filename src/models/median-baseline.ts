@@ -54,10 +54,11 @@ export function medianBaseline(opts: MedianBaselineOptions): EstimationModel<Med
   const minGroup = opts.minGroupSamples ?? Infinity;
   return {
     name: opts.name ?? `median-baseline:${opts.target}`,
-    version: '1',
+    // 2: rolling-origin, per-process intervals (intervals.ts)
+    version: '2',
     target: opts.target,
     fit: (samples) => fitCalibrated(samples, (s) => fitMedianPoint(s, minGroup), predictMedianPoint, opts),
-    predict: (features, state) => applyInterval(predictMedianPoint(features, state.point), state.interval),
+    predict: (features, state) => applyInterval(predictMedianPoint(features, state.point), state.interval, features.process),
   };
 }
 

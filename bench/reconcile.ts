@@ -74,6 +74,7 @@ try {
     from generate_series(1, ${TASKS}) i
     cross join lateral (select (${runtimes}::bigint[])[1 + i % ${runtimes.length}] as ms) rt
     cross join lateral (select ${START}::timestamptz + ((i::float8 / ${TASKS}) * ${HOURS - 1}) * interval '1 hour' as started) s`;
+  await sql`select cost_records_ensure_partitions(${START}, ${START}::timestamptz + ${HOURS} * interval '1 hour')`;
   await sql`
     insert into cost_records (org_id, provider, resource_id, service_name, charge_period_start, charge_period_end, billed_cost, currency,
       consumed_quantity, consumed_unit, source, row_hash)

@@ -14,6 +14,7 @@ import type { CostRow } from '../ingest/costs/cost-row.js';
 import { CostRowHasher } from '../ingest/costs/row-hash.js';
 import { enqueueCostSync } from '../jobs/cost-sync-queue.js';
 import { reconcileAfterIngest } from '../jobs/reconcile-queue.js';
+import { invalidateCostDays } from './cost-rollup.js';
 import type { Logger } from '../logger.js';
 import { loadCostRows } from './cost-loader.js';
 import { spoolCostRows, type CostRowSpool, type HashedCostRow } from './cost-row-spool.js';
@@ -362,6 +363,8 @@ export class CostConnectionService {
       const inWindow = (t: postgres.TransactionSql) =>
         t`org_id = ${this.orgId} and source = 'azure_api' and source_id = ${connection.id}
           and charge_period_start >= ${window.from.toISOString()}::timestamptz and charge_period_start < ${window.to.toISOString()}::timestamptz`;
+      // the window's days leave the explorer's rollup until the reconciliation this sync queues rebuilds them
+      await invalidateCostDays(tx, this.orgId, window.from, new Date(window.to.getTime() - 1));
       await tx`delete from cost_records where ${inWindow(tx)}`;
       const loaded = await loadCostRows(tx, this.orgId, spool.rows(), { source: 'azure_api', sourceId: connection.id, batchId: syncId });
       if (loaded.inserted !== spool.count) {

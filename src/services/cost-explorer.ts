@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { badInput } from '../errors.js';
 import { AllocationRuleService, costCentreOf } from './allocation-rules.js';
+import { actualPieces, heldDays, isMidnightUtc, rollupPieces } from './cost-rollup.js';
 import { checkPageSize, decodeOffsetCursor, offsetPage, type Page } from './pagination.js';
 
 export const EXPLORER_DIMENSIONS = ['PROJECT', 'PIPELINE', 'RUN', 'SAMPLE', 'PROCESS', 'SERVICE', 'RESOURCE_GROUP', 'REGION', 'PROVIDER', 'TAG', 'COST_CENTRE'] as const;
@@ -70,7 +71,8 @@ const PERIOD_SQL: Record<Granularity, string> = { DAY: 'day', WEEK: 'week', MONT
  * the whole line while it is not reconciled yet — so totals equal the bill whatever the grouping.
  * ESTIMATE is the runs' current estimates, dated by run start; bill dimensions are null for it.
  * Amounts are summed in SQL numeric, per currency; units (per run, per sample, per GB of input)
- * divide in numeric too.
+ * divide in numeric too. Days the daily rollup holds are read from it (services/cost-rollup): the
+ * same pieces, pre-summed per day, so a month is thousands of rows instead of millions.
  */
 export class CostExplorerService {
   constructor(
@@ -103,7 +105,7 @@ export class CostExplorerService {
       switch (d.dimension) {
         case 'PROJECT': return sql`p.project`;
         case 'PIPELINE': return sql`p.pipeline`;
-        case 'RUN': return sql`p.run_id::text`;
+        case 'RUN': return sql`p.run_key::text`;
         case 'SAMPLE': return sql`p.sample`;
         case 'PROCESS': return sql`p.process`;
         case 'SERVICE': return sql`p.service_name`;
@@ -138,30 +140,16 @@ export class CostExplorerService {
     const org = this.orgId;
     const window = (col: string, start: Date) => sql`${sql.raw(col)} >= ${start.toISOString()}::timestamptz and ${sql.raw(col)} < ${to.toISOString()}::timestamptz`;
 
-    // pieces of the bill over [previousFrom, to): reconciled lines as their allocations, others whole
-    const pieces = sql`
-      select a.charge_period_start as at, a.amount, a.currency, a.run_id, a.task_id, a.kind <> 'UNALLOCATED' as explained,
-             c.provider, c.service_name, c.resource_group, c.region_id, c.tags, c.resource_id, c.sku_id
-      from allocations a join cost_records c on c.org_id = a.org_id and c.id = a.cost_record_id
-      where a.org_id = ${org} and ${window('a.charge_period_start', previousFrom)}
-      union all
-      select c.charge_period_start, coalesce(c.effective_cost, c.billed_cost), c.currency, null, null,
-             exists (select 1 from pools pl where pl.org_id = c.org_id and lower(pl.resource_id) = lower(c.resource_id)),
-             c.provider, c.service_name, c.resource_group, c.region_id, c.tags, c.resource_id, c.sku_id
-      from cost_records c
-      where c.org_id = ${org} and ${window('c.charge_period_start', previousFrom)}
-        and not exists (select 1 from allocations a where a.org_id = c.org_id and a.cost_record_id = c.id)`;
-    const actual = sql`
-      select x.*, r.id as run_key, r.input_bytes, t.sample, t.process, pr.code as project, pp.name as pipeline, 'A' as metric
-      from (${pieces}) x
-      left join runs r on r.org_id = ${org} and r.id = x.run_id
-      left join tasks t on t.org_id = ${org} and t.id = x.task_id
-      left join projects pr on pr.org_id = ${org} and pr.id = r.project_id
-      left join pipelines pp on pp.org_id = ${org} and pp.id = r.pipeline_id`;
+    // the bill over [previousFrom, to): from the daily rollup for the days it holds (when the window is
+    // whole UTC days), from the detail for the others; both with the columns of actualPieces
+    const aligned = isMidnightUtc(previousFrom) && isMidnightUtc(to);
+    const { held, missing } = aligned ? await heldDays(this.db, org, previousFrom, to) : { held: null, missing: [{ from: previousFrom.toISOString(), to: to.toISOString() }] };
+    const actualSources = [held ? rollupPieces(org, held.fromDay, held.toDay) : null, missing.length ? actualPieces(org, missing) : null].filter((s): s is SQL => s !== null);
+    const actual = sql`select y.*, 'A' as metric from (${sql.join(actualSources, sql` union all `)}) y`;
     const estimate = sql`
-      select coalesce(r.started_at, r.submitted_at, r.created_at) as at, r.estimated_cost as amount, r.currency, r.id as run_id, null::bigint as task_id, true as explained,
+      select coalesce(r.started_at, r.submitted_at, r.created_at) as at, r.estimated_cost as amount, r.currency, r.id as run_key, true as explained,
              null::text as provider, null::text as service_name, null::text as resource_group, r.region as region_id, '{}'::jsonb as tags, null::text as resource_id, null::text as sku_id,
-             r.id as run_key, r.input_bytes, null::text as sample, null::text as process, pr.code as project, pp.name as pipeline, 'E' as metric
+             null::text as sample, null::text as process, pr.code as project, pp.name as pipeline, 'E' as metric
       from runs r
       left join projects pr on pr.org_id = r.org_id and pr.id = r.project_id
       left join pipelines pp on pp.org_id = r.org_id and pp.id = r.pipeline_id

@@ -1,20 +1,28 @@
 /**
- * Loads normalised bill lines into `cost_records` through `COPY … FROM STDIN`: the rows stream, in
- * batches, into a temporary staging table of the caller's transaction, and after each batch an
- * `insert … select … on conflict (org_id, row_hash) do nothing` moves the new ones in. Re-loading the
- * same rows changes nothing.
+ * Loads normalised bill lines into `cost_records`, in batches, with `COPY … FROM STDIN` straight into
+ * the table: COPY inserts many rows per call (one WAL record per page, not per row), where an
+ * `insert … select` from a staging table inserts them one by one (bench/cost-import measured the
+ * latter at about twice the time of the COPY it follows). Re-loading the same rows changes nothing:
+ * before each batch is copied, only its keys (hash, period, currency, amount) go to a small temporary
+ * table, the hashes already stored are looked up through the unique key, and those rows, and copies
+ * within the batch, are left out of the COPY. Loads of one organization take turns (an advisory lock
+ * held to the end of the transaction: services/cost-write-lock), so no other load can store one of the batch's hashes between
+ * the lookup and the COPY.
  *
- * The staging table's columns are all `text`, not `(like cost_records)`: the COPY then cannot fail
- * on a value, and every cast (numeric, timestamptz, jsonb) happens in the insert, where a failure is
- * an ordinary query error. postgres.js 3.4 never settles a COPY writable whose server error arrives
- * after `end()` (porsager/postgres#1173): a typed COPY that failed on its last rows would hang the
- * import with its transaction open.
+ * postgres.js 3.4 never settles a COPY writable whose server error arrives after `end()`
+ * (porsager/postgres#1173): `copyIn` also listens on the query's own rejection, so a COPY that fails
+ * on its last rows fails the load instead of hanging it with its transaction open. Values reach the
+ * COPY already checked (the mappers parse dates, decimals and currencies; NUL is refused when
+ * encoding), so such failures are not expected, only survived.
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type postgres from 'postgres';
 import type { CostRow } from '../ingest/costs/index.js';
+import { ensureCostPartitions, monthOf } from './cost-partitions.js';
+import { invalidateCostDays } from './cost-rollup.js';
+import { lockCostWrites } from './cost-write-lock.js';
 
 export interface CostLoadMeta {
   /** `file` (sourceId = the import) or `azure_api` (sourceId = the connection). */
@@ -51,7 +59,8 @@ export interface CostLoadSummary extends CostLoadResult {
 export type CostSql = postgres.Sql | postgres.TransactionSql;
 
 /** Where a load spends its time in Postgres, for benchmarks: each phase's statements, summed. */
-export type CostLoadPhase = 'stage-copy' | 'insert' | 'summary';
+export type CostLoadPhase = 'keys-copy' | 'lookup' | 'copy' | 'summary';
+export const COST_LOAD_PHASES: readonly CostLoadPhase[] = ['keys-copy', 'lookup', 'copy', 'summary'];
 export interface CostLoadOptions {
   /** Called after each statement of a phase with its duration in milliseconds. */
   onTiming?: (phase: CostLoadPhase, ms: number) => void;
@@ -71,7 +80,7 @@ export async function loadCostRows(sql: CostSql, orgId: string, rows: AsyncItera
   return { inserted, unchanged };
 }
 
-/** `loadCostRows`, plus totals and the period covered, computed in SQL over the staged rows. */
+/** `loadCostRows`, plus totals and the period covered, computed in SQL over every row given. */
 export function loadCostRowsWithSummary(
   sql: CostSql,
   orgId: string,
@@ -84,12 +93,12 @@ export function loadCostRowsWithSummary(
 
 const isTransaction = (sql: CostSql): sql is postgres.TransactionSql => typeof (sql as { savepoint?: unknown }).savepoint === 'function';
 
-async function inTransaction<T>(sql: CostSql, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(sql: CostSql, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
   if (isTransaction(sql)) return (await sql.savepoint((sp) => fn(sp))) as T;
   return (await sql.begin((tx) => fn(tx))) as T;
 }
 
-/** Staging columns, in COPY order; all text. The constant columns (org, source, batch) are added by the insert. */
+/** The row columns of `cost_records`, in COPY order after the constant ones (org, source, source id, batch). */
 export const STAGE_COLUMNS = [
   'row_hash',
   'provider',
@@ -117,37 +126,64 @@ export const STAGE_COLUMNS = [
   'tags',
 ] as const;
 
-type StageColumn = (typeof STAGE_COLUMNS)[number];
-const CASTS: Partial<Record<StageColumn, string>> = {
-  charge_period_start: 'timestamptz',
-  charge_period_end: 'timestamptz',
-  billed_cost: 'numeric',
-  effective_cost: 'numeric',
-  list_cost: 'numeric',
-  consumed_quantity: 'numeric',
-  tags: 'jsonb',
-};
+/** Every column a load writes, in COPY order. */
+export const LOAD_COLUMNS = ['org_id', 'source', 'source_id', 'ingest_batch', ...STAGE_COLUMNS] as const;
 
 /** COPY data is sent in chunks of about this many characters (fewer, larger CopyData messages). */
 const CHUNK_CHARS = 128 * 1024;
 
 /**
- * Rows per staged batch. While Postgres copies and inserts one batch, the next one is being parsed
- * and encoded: parsing (JavaScript) and inserting (Postgres) overlap instead of adding up. Small
- * enough that a batch (about 10,000 × 0.45 KB) stays in the session's temp buffers (8 MB by default)
- * and sorts in memory under SORT_WORK_MEM: at 50,000 rows the staging table spilled to disk and the
- * sort by hash became an external merge (0.9 s of a 3.7 s insert in one measurement; 0.5 s in memory).
+ * Rows per batch. While Postgres looks up and copies one batch, the next one is being parsed and
+ * encoded: parsing (JavaScript) and copying (Postgres) overlap instead of adding up.
  */
 const BATCH_ROWS = 10_000;
 
-/** work_mem for the load's statements (restored afterwards): a batch's sort by hash fits in it. */
-const SORT_WORK_MEM = '32MB';
+interface Batch {
+  /** Each row's COPY line (every LOAD_COLUMNS value), newline included. */
+  lines: string[];
+  hashes: string[];
+  /** The keys table's COPY text for the batch. */
+  keys: string;
+}
+
+/** COPYs `chunks` through `statement`; rejects on a server error, also one that arrives after the data ends. */
+export async function copyIn(tx: postgres.TransactionSql, statement: string, chunks: Iterable<Buffer | string>): Promise<void> {
+  const query = tx.unsafe(statement) as unknown as postgres.PendingQuery<postgres.Row[]> & { reject: (err: unknown) => void };
+  let failCopy: (err: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => {
+    failCopy = reject;
+  });
+  failed.catch(() => undefined);
+  // the query's promise was already resolved with the writable, so its rejection is the only sign of a late error
+  const reject = query.reject;
+  query.reject = (err: unknown) => {
+    failCopy(err);
+    reject(err);
+  };
+  const writable = await query.writable();
+  await Promise.race([pipeline(Readable.from(chunks, { highWaterMark: 4 }), writable), failed]);
+}
+
+/** `lines` joined into buffers of about CHUNK_CHARS characters. */
+function* chunked(lines: readonly string[]): Generator<Buffer> {
+  let chunk = '';
+  for (const line of lines) {
+    chunk += line;
+    if (chunk.length >= CHUNK_CHARS) {
+      yield Buffer.from(chunk);
+      chunk = '';
+    }
+  }
+  if (chunk) yield Buffer.from(chunk);
+}
 
 /**
- * 1. Create the staging table (and, for a summary, a table of per-batch subtotals).
- * 2. Encode rows into COPY text; every BATCH_ROWS rows, hand the batch to Postgres: truncate the
- *    staging table, COPY the batch in, insert the new rows, note the batch's subtotals.
- * 3. Flush the last batch, read the summary, drop both tables.
+ * 1. Take the organization's load lock; create the keys table (and, for a summary, a table of
+ *    per-batch subtotals).
+ * 2. Encode rows into COPY text; every BATCH_ROWS rows, hand the batch to Postgres: create the
+ *    months it needs, copy its keys, look up the hashes already stored, copy the other rows into
+ *    cost_records, note the batch's subtotals.
+ * 3. Flush the last batch, mark the days it touched for the explorer's rollup, read the summary.
  */
 async function load(
   tx: postgres.TransactionSql,
@@ -164,35 +200,49 @@ async function load(
     options.onTiming(phase, performance.now() - started);
     return result;
   };
+  await lockCostWrites(tx, orgId);
   // unique per call: a caller may load several times in one transaction
   const suffix = randomBytes(6).toString('hex');
-  const stage = `cost_stage_${suffix}`;
-  const subtotals = `cost_stage_sums_${suffix}`;
-  await tx.unsafe(`create temp table ${stage} (${STAGE_COLUMNS.map((c) => `${c} text`).join(', ')}) on commit drop`);
+  const keys = `cost_keys_${suffix}`;
+  const subtotals = `cost_keys_sums_${suffix}`;
+  await tx.unsafe(`create temp table ${keys} (row_hash text, charge_period_start timestamptz, charge_period_end timestamptz, currency text, billed_cost numeric) on commit drop`);
   if (summarize) await tx.unsafe(`create temp table ${subtotals} (currency text, amount numeric, rows bigint, start_at timestamptz, end_at timestamptz) on commit drop`);
-  // transaction-local, and put back at the end: the caller's later statements keep their own setting
-  const [{ work_mem: callerWorkMem }] = await tx<{ work_mem: string }[]>`select current_setting('work_mem') as work_mem, set_config('work_mem', ${SORT_WORK_MEM}, true)`;
 
-  const select = STAGE_COLUMNS.map((c) => (CASTS[c] ? `${c}::${CASTS[c]}` : c)).join(', ');
+  const prefix = `${orgId}\t${meta.source}\t${meta.sourceId}\t${meta.batchId}\t`;
+  // months seen in the rows so far, and those whose partitions this load has made sure of
+  const months = new Set<string>();
+  const ensured = new Set<string>();
+  let minStart = Infinity;
+  let maxStart = -Infinity;
   let inserted = 0;
-  const flush = async (chunks: Buffer[]) => {
-    await timed('stage-copy', async () => {
-      await tx.unsafe(`truncate ${stage}`);
-      const writable = await tx.unsafe(`copy ${stage} (${STAGE_COLUMNS.join(', ')}) from stdin`).writable();
-      await pipeline(Readable.from(chunks, { highWaterMark: 4 }), writable);
+  const flush = async (batch: Batch) => {
+    const newMonths = [...months].filter((m) => !ensured.has(m));
+    if (newMonths.length > 0) {
+      await ensureCostPartitions(tx, newMonths);
+      for (const m of newMonths) ensured.add(m);
+    }
+    await timed('keys-copy', async () => {
+      await tx.unsafe(`truncate ${keys}`);
+      await copyIn(tx, `copy ${keys} from stdin`, [Buffer.from(batch.keys)]);
     });
-    // sorted by hash: the unique index is then walked in order, each leaf page visited once per batch
-    const result = await timed('insert', () => tx.unsafe(
-      `insert into cost_records (org_id, source, source_id, ingest_batch, ${STAGE_COLUMNS.join(', ')})
-       select $1::uuid, $2, $3::uuid, $4::uuid, ${select} from ${stage} order by row_hash
-       on conflict (org_id, row_hash) do nothing`,
-      [orgId, meta.source, meta.sourceId, meta.batchId],
+    const stored = await timed('lookup', () => tx.unsafe<{ row_hash: string }[]>(
+      `select k.row_hash from ${keys} k
+       where exists (select 1 from cost_records c where c.org_id = $1 and c.row_hash = k.row_hash and c.charge_period_start = k.charge_period_start)`,
+      [orgId],
     ));
-    inserted += result.count;
+    const skip = new Set(stored.map((r) => r.row_hash));
+    const fresh: string[] = [];
+    batch.hashes.forEach((hash, i) => {
+      if (skip.has(hash)) return;
+      // a second copy of a hash in the same batch counts as stored: the first one is
+      skip.add(hash);
+      fresh.push(batch.lines[i]);
+    });
+    if (fresh.length > 0) await timed('copy', () => copyIn(tx, `copy cost_records (${LOAD_COLUMNS.join(', ')}) from stdin`, chunked(fresh)));
+    inserted += fresh.length;
     if (summarize) {
       await timed('summary', () => tx.unsafe(
-        `insert into ${subtotals} select currency, sum(billed_cost::numeric), count(*), min(charge_period_start::timestamptz), max(charge_period_end::timestamptz)
-         from ${stage} group by currency`,
+        `insert into ${subtotals} select currency, sum(billed_cost), count(*), min(charge_period_start), max(charge_period_end) from ${keys} group by currency`,
       ));
     }
   };
@@ -205,36 +255,32 @@ async function load(
     () => undefined,
   );
   try {
-    // encoded at once: bytes outside the JS heap are not traced or copied by the garbage collector
-    let chunks: Buffer[] = [];
-    let chunk = '';
-    let batchRows = 0;
+    let batch: Batch = { lines: [], hashes: [], keys: '' };
     for await (const { row, hash } of rows) {
-      chunk += encodeCostRowLine(row, hash);
+      batch.lines.push(prefix + encodeCostRowLine(row, hash));
+      batch.hashes.push(hash);
+      batch.keys += encodeCostKeyLine(row, hash);
+      const start = row.chargePeriodStart.getTime();
+      if (start < minStart) minStart = start;
+      if (start > maxStart) maxStart = start;
+      months.add(monthOf(row.chargePeriodStart));
       staged++;
-      batchRows++;
-      if (chunk.length >= CHUNK_CHARS) {
-        chunks.push(Buffer.from(chunk));
-        chunk = '';
-      }
-      if (batchRows >= BATCH_ROWS) {
-        chunks.push(Buffer.from(chunk));
+      if (batch.lines.length >= BATCH_ROWS) {
         await inFlight;
-        inFlight = flush(chunks);
+        inFlight = flush(batch);
         // observed here so a failure is not unhandled while parsing continues; still thrown at the next await
         inFlight.catch(() => undefined);
-        chunks = [];
-        chunk = '';
-        batchRows = 0;
+        batch = { lines: [], hashes: [], keys: '' };
       }
     }
     await inFlight;
-    if (batchRows > 0) await flush([...chunks, Buffer.from(chunk)]);
+    if (batch.lines.length > 0) await flush(batch);
   } catch (err) {
-    // the transaction can only roll back once no COPY or insert of ours is running on its connection
+    // the transaction can only roll back once no COPY of ours is running on its connection
     await settled();
     throw err;
   }
+  if (inserted > 0) await invalidateCostDays(tx, orgId, new Date(minStart), new Date(maxStart));
 
   let totals: CurrencyTotal[] = [];
   let periodStart: Date | null = null;
@@ -250,9 +296,13 @@ async function load(
     periodEnd = new Date(byCurrency.map((r) => r.end).sort().at(-1)!);
   }
   // the tables would go at commit; dropping them now frees their space for the rest of a long transaction
-  await tx.unsafe(`drop table ${stage}${summarize ? `, ${subtotals}` : ''}`);
-  await tx`select set_config('work_mem', ${callerWorkMem}, true)`;
+  await tx.unsafe(`drop table ${keys}${summarize ? `, ${subtotals}` : ''}`);
   return { inserted, unchanged: staged - inserted, staged, totals, periodStart, periodEnd };
+}
+
+/** The keys table's line for a row: hash, period, currency and billed cost. */
+function encodeCostKeyLine(row: CostRow, hash: string): string {
+  return `${copyTextValue(hash, 'row_hash')}\t${row.chargePeriodStart.toISOString()}\t${row.chargePeriodEnd.toISOString()}\t${copyTextValue(row.currency, 'currency')}\t${copyTextValue(row.billedCost, 'billedCost')}\n`;
 }
 
 /** A timestamptz expression as ISO 8601 text in UTC (sorts as text, parses with `new Date`). */

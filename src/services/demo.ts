@@ -83,6 +83,7 @@ export async function loadDemo(db: Db, orgId: string, config: Config, now = new 
       where r.org_id = ${orgId} and r.id = ${report.runId}`);
   }
 
+  await db.execute(sql`select cost_records_ensure_partitions(${from.toISOString()}::timestamptz, ${today.toISOString()}::timestamptz + interval '1 day')`);
   // the bill: three E8_v3 nodes every hour a demo run is up (plus an hour of scale-down), at the list price
   await db.execute(sql`
     insert into cost_records (org_id, provider, sub_account_id, resource_id, resource_group, resource_type, service_name, region_id,
@@ -142,6 +143,9 @@ export async function loadDemo(db: Db, orgId: string, config: Config, now = new 
 /** Everything an earlier demo load wrote, and nothing else. */
 async function removeDemo(db: Db, orgId: string): Promise<void> {
   await db.transaction(async (tx) => {
+    // the days held in the explorer's rollup that these lines were part of are read from the detail again
+    await tx.execute(sql`delete from cost_daily_days where org_id = ${orgId} and day in (
+      select distinct (charge_period_start at time zone 'UTC')::date from cost_records where org_id = ${orgId} and source = 'demo')`);
     await tx.execute(sql`delete from allocations where org_id = ${orgId} and cost_record_id in (select id from cost_records where org_id = ${orgId} and source = 'demo')`);
     await tx.execute(sql`delete from cost_records where org_id = ${orgId} and source = 'demo'`);
     await tx.execute(sql`delete from runs where org_id = ${orgId} and labels @> ${JSON.stringify(DEMO)}::jsonb`);

@@ -34,6 +34,7 @@ import type { IdleMode } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { ReconciliationRow, ReconciliationTotal } from '../db/schema/index.js';
 import { badInput } from '../errors.js';
+import { rebuildCostDaily } from './cost-rollup.js';
 import { raiseAlert } from './alerts.js';
 import { isUuid } from './runs.js';
 
@@ -94,6 +95,8 @@ export async function reconcile(db: Db, orgId: string, window: ReconcileWindow, 
       const counts = await splitWindow(tx, orgId, id, from, to, options.idleMode);
       const runsResult = await updateRunActuals(tx, orgId);
       const drift = await recordEstimateErrors(tx, orgId, id, options.driftThreshold);
+      // the explorer's rollup of the window's days, committed with the allocations it sums
+      await rebuildCostDaily(tx, orgId, window.from, window.to);
       await tx.execute(sql`
         update reconciliations set status = 'SUCCEEDED', lines = ${counts.lines}, pool_lines = ${counts.poolLines},
           unallocated_lines = ${counts.unallocatedLines}, task_allocations = ${counts.taskAllocations},

@@ -3,6 +3,7 @@
  * to the bill, and each equals SQL written here over the stored allocations.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -10,6 +11,8 @@ import { prices, projects } from '../../src/db/schema/index.js';
 import { parseAzureBatchPrices } from '../../src/ingest/prices/azure-batch-prices.js';
 import { importTrace } from '../../src/services/capture/trace-import.js';
 import { reconcile } from '../../src/services/reconcile.js';
+import { loadCostRows } from '../../src/services/cost-loader.js';
+import type { CostRow } from '../../src/ingest/costs/index.js';
 import { RecommendationService } from '../../src/services/recommendations.js';
 import { createOrgWithKeys, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
 import { fixturePath } from '../support/fixtures.js';
@@ -79,6 +82,7 @@ describe('costBreakdown: the explorer over a reconciled bill', () => {
       from tasks where org_id = ${a.org.id} and run_id = ${runId}`;
     window = { from: new Date(span.lo).toISOString(), to: new Date(span.hi).toISOString() };
     // three nodes billed every hour (idle left), one storage line no task explains
+    await t.db.sql`select cost_records_ensure_partitions(${window.from}, ${window.to})`;
     await t.db.sql`
       insert into cost_records (org_id, provider, resource_id, service_name, resource_group, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)
       select ${a.org.id}, 'azure', ${RESOURCE}, 'Azure Batch', 'lab', h, h + interval '1 hour', 3 * p.price_per_hour, 'USD', 3, '1 Hour', 'file', 'h' || h::text
@@ -148,11 +152,37 @@ describe('costBreakdown: the explorer over a reconciled bill', () => {
     }
   });
 
+  test('the daily rollup and the detail answer alike, for every grouping; reconciliation built the rollup', async () => {
+    const [{ days }] = await t.db.sql<{ days: number }[]>`select count(*)::int as days from cost_daily_days where org_id = ${a.org.id}`;
+    assert.equal(days, (Date.parse(window.to) - Date.parse(window.from)) / (24 * HOUR), 'every day of the reconciled window is held');
+    const groupings: Record<string, unknown>[] = [
+      { groupBy: [{ dimension: 'PROJECT' }], granularity: 'DAY' },
+      { groupBy: [{ dimension: 'PROCESS' }, { dimension: 'SAMPLE' }] },
+      { groupBy: [{ dimension: 'RUN' }, { dimension: 'SERVICE' }], granularity: 'WEEK', metric: 'BOTH' },
+      { groupBy: [{ dimension: 'TAG', tagKey: 'team' }, { dimension: 'RESOURCE_GROUP' }], granularity: 'MONTH' },
+      { groupBy: [{ dimension: 'COST_CENTRE' }, { dimension: 'PROVIDER' }, { dimension: 'REGION' }, { dimension: 'PIPELINE' }] },
+    ];
+    // a day longer: part of it (and of its previous window) has no bill, so no held day either
+    const shifted = { from: new Date(Date.parse(window.from) - 24 * HOUR).toISOString(), to: window.to };
+    const answers = async () => Promise.all(groupings.flatMap((g) => [window, shifted].map((filter) => all(a.viewer, { ...g, filter }))));
+    const fromRollup = await answers();
+    await t.db.sql`delete from cost_daily_days where org_id = ${a.org.id}`;
+    const fromDetail = await answers();
+    assert.deepEqual(fromRollup, fromDetail);
+    assert.ok(fromDetail.every((r) => r.nodes.length > 0));
+    await reconcile(t.db.db, a.org.id, { from: new Date(window.from), to: new Date(window.to) }, { idleMode: 'SHARE', driftThreshold: 0.2 });
+    assert.deepEqual(await answers(), fromDetail);
+  });
+
   test('a line not reconciled yet counts whole; cost centres come from allocation rules', async () => {
-    await t.db.sql`
-      insert into cost_records (org_id, provider, resource_id, service_name, resource_group, charge_period_start, charge_period_end, billed_cost, currency, source, row_hash)
-      values (${a.org.id}, 'azure', '/subscriptions/x/resourceGroups/net/providers/Microsoft.Network/x', 'Bandwidth', 'net',
-              ${window.from}::timestamptz + interval '2 hours', ${window.from}::timestamptz + interval '3 hours', 1.5, 'USD', 'file', 'net-1')`;
+    // through the loader, as every bill line arrives: it takes the line's day out of the rollup
+    const net: CostRow = {
+      provider: 'azure', billingAccountId: null, subAccountId: null, subAccountName: null, resourceId: '/subscriptions/x/resourceGroups/net/providers/Microsoft.Network/x',
+      resourceName: null, resourceGroup: 'net', resourceType: null, serviceName: 'Bandwidth', serviceCategory: null, skuId: null, meter: null, regionId: null,
+      chargeCategory: null, chargePeriodStart: new Date(Date.parse(window.from) + 2 * HOUR), chargePeriodEnd: new Date(Date.parse(window.from) + 3 * HOUR),
+      billedCost: '1.5', effectiveCost: null, listCost: null, currency: 'USD', consumedQuantity: null, consumedUnit: null, tags: {},
+    };
+    await loadCostRows(t.db.sql, a.org.id, (async function* () { yield { row: net, hash: 'net-1' }; })(), { source: 'file', sourceId: randomUUID(), batchId: randomUUID() });
     const { nodes, totals } = await all(a.viewer, { filter: window, groupBy: [{ dimension: 'COST_CENTRE' }] });
     assert.equal(fixed(totals[0].actual!.amount), fixed(await billTotal()));
     const rule = await t.gql(`mutation { createAllocationRule(input: { name: "core", priority: 1, costCentre: "Core", match: { tags: { team: "core" } } }) { id } }`, {}, a.admin);

@@ -82,6 +82,7 @@ describe('reconciliation over GraphQL', () => {
       from tasks where org_id = ${a.org.id} and run_id = ${runId}`;
     window = { from: new Date(Date.parse(span.lo) - HOUR).toISOString(), to: new Date(Date.parse(span.hi) + HOUR).toISOString() };
     // three nodes billed every hour of the window, at the snapshot's dedicated price for the size
+    await t.db.sql`select cost_records_ensure_partitions(${window.from}, ${window.to})`;
     await t.db.sql`
       insert into cost_records (org_id, provider, resource_id, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)
       select ${a.org.id}, 'azure', ${RESOURCE}, h, h + interval '1 hour', 3 * p.price_per_hour, 'USD', 3, '1 Hour', 'file', 'h' || h::text

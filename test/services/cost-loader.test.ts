@@ -39,7 +39,7 @@ async function* from(items: CostRowWithHash[]): AsyncGenerator<CostRowWithHash> 
   for (const item of items) yield item;
 }
 
-describe('loadCostRows: COPY into staging, then insert new rows only', () => {
+describe('loadCostRows: look up the stored hashes, COPY only the new rows', () => {
   let t: TestDatabase;
   let orgId: string;
   const meta = () => ({ source: 'file' as const, sourceId: randomUUID(), batchId: randomUUID() });
@@ -51,7 +51,7 @@ describe('loadCostRows: COPY into staging, then insert new rows only', () => {
   });
   after(() => t.drop());
 
-  test("inside the caller's transaction, the load's own work_mem is put back afterwards, and the batches add up", async () => {
+  test("inside the caller's transaction, the caller's settings survive, and the batches add up", async () => {
     const rows = Array.from({ length: 25_000 }, (_, i) => ({ row: costRow({ billedCost: '0.01' }), hash: `work-mem-${i}` }));
     const phases = new Set<string>();
     const seen = await t.sql.begin(async (tx) => {
@@ -62,7 +62,7 @@ describe('loadCostRows: COPY into staging, then insert new rows only', () => {
     });
     assert.equal(seen.work_mem, '5MB');
     assert.deepEqual([seen.summary.inserted, seen.summary.totals], [25_000, [{ currency: 'USD', amount: '250.00', rows: 25_000 }]]);
-    assert.deepEqual([...phases].sort(), ['insert', 'stage-copy', 'summary']);
+    assert.deepEqual([...phases].sort(), ['copy', 'keys-copy', 'lookup', 'summary']);
   });
 
   test('text with backslashes, tabs, line breaks, quotes and non-ASCII, nulls and tags survive the COPY exactly', async () => {

@@ -135,6 +135,7 @@ describe('reconcile', () => {
   }
 
   async function insertBill(orgId: string): Promise<void> {
+    await t.sql`select cost_records_ensure_partitions(${new Date(lines[0].start).toISOString()}, ${new Date(lines.at(-1)!.start).toISOString()})`;
     for (const [i, line] of lines.entries()) {
       await t.sql`
         insert into cost_records (org_id, provider, resource_id, service_name, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)

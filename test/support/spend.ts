@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.js';
 import { costRecords, pipelines, runs, type RunStatus } from '../../src/db/schema/index.js';
 
@@ -9,6 +10,7 @@ export async function insertCost(
   line: { day: Date; amount: string; currency?: string; tags?: Record<string, string>; serviceName?: string; resourceGroup?: string },
 ): Promise<void> {
   const end = new Date(line.day.getTime() + 86_400_000);
+  await db.execute(sql`select cost_records_ensure_partitions(${line.day.toISOString()}, ${line.day.toISOString()})`);
   await db.insert(costRecords).values({
     orgId,
     provider: 'Microsoft',

@@ -19,3 +19,4 @@ export * from './reports.js';
 export * from './budgets.js';
 export * from './webhooks.js';
 export * from './anomalies.js';
+export * from './cost-daily.js';

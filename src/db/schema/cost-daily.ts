@@ -1,0 +1,66 @@
+import { boolean, char, date, foreignKey, index, integer, jsonb, numeric, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { orgId, tstz } from './columns.js';
+import { organizations } from './organizations.js';
+
+/**
+ * The explorer's daily rollup: the bill as the explorer reads it (reconciled lines as their
+ * allocations, the others whole; see services/cost-explorer), summed per UTC day over every
+ * dimension the explorer can group or filter on. A month of a busy organization is a few
+ * thousand rows here against millions of bill lines and allocations.
+ *
+ * `resource_id` and `sku_id` are kept only for pieces no task explains: allocation rules (cost
+ * centres) match on them, and rules never apply to explained pieces, so keeping them everywhere
+ * would only multiply the rows by the number of resources.
+ */
+export const costDaily = pgTable(
+  'cost_daily',
+  {
+    orgId: orgId(),
+    day: date('day', { mode: 'string' }).notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    /** projects.code */
+    project: text('project'),
+    /** pipelines.name */
+    pipeline: text('pipeline'),
+    runId: uuid('run_id'),
+    sample: text('sample'),
+    process: text('process'),
+    /** False for a piece no task explains (UNALLOCATED, or a whole unreconciled line of no pool). */
+    explained: boolean('explained').notNull(),
+    provider: text('provider'),
+    serviceName: text('service_name'),
+    resourceGroup: text('resource_group'),
+    regionId: text('region_id'),
+    tags: jsonb('tags').$type<Record<string, string>>().notNull(),
+    resourceId: text('resource_id'),
+    skuId: text('sku_id'),
+    amount: numeric('amount').notNull(),
+    /** Pieces summed into the row. */
+    pieces: integer('pieces').notNull(),
+  },
+  (t) => [
+    foreignKey({ name: 'cost_daily_org_fk', columns: [t.orgId], foreignColumns: [organizations.id] }).onDelete('cascade'),
+    index('cost_daily_org_day_idx').on(t.orgId, t.day),
+  ],
+);
+
+/**
+ * The days whose `cost_daily` rows are current. Whatever changes a day's bill lines or their
+ * allocations deletes the day here (services/cost-rollup `invalidateCostDays`), in its own
+ * transaction; rebuilding puts it back. The explorer reads the rollup for listed days and the
+ * detail for the rest, so a stale rollup is never read.
+ */
+export const costDailyDays = pgTable(
+  'cost_daily_days',
+  {
+    orgId: orgId(),
+    day: date('day', { mode: 'string' }).notNull(),
+    builtAt: tstz('built_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ name: 'cost_daily_days_pkey', columns: [t.orgId, t.day] }),
+    foreignKey({ name: 'cost_daily_days_org_fk', columns: [t.orgId], foreignColumns: [organizations.id] }).onDelete('cascade'),
+  ],
+);
+
+export type CostDailyRow = typeof costDaily.$inferSelect;

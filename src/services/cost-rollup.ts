@@ -1,0 +1,142 @@
+/**
+ * The bill as the explorer reads it, and its daily rollup (`cost_daily`, see db/schema/cost-daily).
+ *
+ * A piece of the bill is a reconciled line's allocation (task, idle or unallocated share), or a whole
+ * line not reconciled yet; every piece carries the workflow side (run, sample, process, project,
+ * pipeline) and the bill side (provider, service, resource group, region, tags). `actualPieces` is
+ * the one definition: the rollup is built from it and the explorer reads it for days the rollup
+ * does not hold, so both paths give the same sums by construction.
+ *
+ * A day is held when it is listed in `cost_daily_days`. Loads and syncs unlist the days they touch
+ * (`invalidateCostDays`, in their transaction); reconciliation, which every ingest queues, rebuilds
+ * its window (`rebuildCostDaily`) and lists the days again.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type postgres from 'postgres';
+import type { Db } from '../db/client.js';
+import { lockCostWrites, lockCostWritesSql } from './cost-write-lock.js';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+type Executor = Pick<Db, 'execute'> | Pick<Tx, 'execute'>;
+
+/** A half-open range of instants, ISO UTC. */
+export interface Range {
+  from: string;
+  to: string;
+}
+
+const DAY_MS = 86_400_000;
+const dayOf = (at: Date) => at.toISOString().slice(0, 10);
+/** The UTC midnight at or before `at`. */
+export const floorDay = (at: Date) => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
+/** The UTC midnight at or after `at`. */
+export const ceilDay = (at: Date) => new Date(Math.ceil(at.getTime() / DAY_MS) * DAY_MS);
+export const isMidnightUtc = (at: Date) => at.getTime() % DAY_MS === 0;
+
+const inRanges = (col: SQL, ranges: readonly Range[]): SQL =>
+  ranges.length === 0
+    ? sql`false`
+    : sql`(${sql.join(ranges.map((r) => sql`(${col} >= ${r.from}::timestamptz and ${col} < ${r.to}::timestamptz)`), sql` or `)})`;
+
+/**
+ * Every piece of the organization's bill with a charge period starting in `ranges`. Columns: at,
+ * amount (effective cost, else billed), currency, run_key, explained (false: no task explains it),
+ * provider, service_name, resource_group, region_id, tags, resource_id, sku_id, sample, process,
+ * project, pipeline.
+ */
+export function actualPieces(orgId: string, ranges: readonly Range[]): SQL {
+  return sql`
+    select x.at, x.amount, x.currency, r.id as run_key, x.explained, x.provider, x.service_name, x.resource_group, x.region_id, x.tags,
+           x.resource_id, x.sku_id, t.sample, t.process, pr.code as project, pp.name as pipeline
+    from (
+      select a.charge_period_start as at, a.amount, a.currency, a.run_id, a.task_id, a.kind <> 'UNALLOCATED' as explained,
+             c.provider, c.service_name, c.resource_group, c.region_id, c.tags, c.resource_id, c.sku_id
+      from allocations a
+      join cost_records c on c.org_id = a.org_id and c.charge_period_start = a.charge_period_start and c.id = a.cost_record_id
+      where a.org_id = ${orgId} and ${inRanges(sql`a.charge_period_start`, ranges)}
+      union all
+      select c.charge_period_start, coalesce(c.effective_cost, c.billed_cost), c.currency, null, null,
+             exists (select 1 from pools pl where pl.org_id = c.org_id and lower(pl.resource_id) = lower(c.resource_id)),
+             c.provider, c.service_name, c.resource_group, c.region_id, c.tags, c.resource_id, c.sku_id
+      from cost_records c
+      where c.org_id = ${orgId} and ${inRanges(sql`c.charge_period_start`, ranges)}
+        and not exists (select 1 from allocations a where a.org_id = c.org_id and a.cost_record_id = c.id)
+    ) x
+    left join runs r on r.org_id = ${orgId} and r.id = x.run_id
+    left join tasks t on t.org_id = ${orgId} and t.id = x.task_id
+    left join projects pr on pr.org_id = ${orgId} and pr.id = r.project_id
+    left join pipelines pp on pp.org_id = ${orgId} and pp.id = r.pipeline_id`;
+}
+
+/** The rollup rows of held days in [fromDay, toDay), with the columns of `actualPieces`. */
+export function rollupPieces(orgId: string, fromDay: string, toDay: string): SQL {
+  return sql`
+    select (d.day::timestamp at time zone 'UTC') as at, d.amount, d.currency, d.run_id as run_key, d.explained, d.provider, d.service_name,
+           d.resource_group, d.region_id, d.tags, d.resource_id, d.sku_id, d.sample, d.process, d.project, d.pipeline
+    from cost_daily d
+    where d.org_id = ${orgId} and d.day >= ${fromDay}::date and d.day < ${toDay}::date
+      and exists (select 1 from cost_daily_days b where b.org_id = d.org_id and b.day = d.day)`;
+}
+
+/**
+ * Splits [from, to) (UTC midnights) into the days the rollup holds and the ranges it does not.
+ * Returns null for `held` when no day is held.
+ */
+export async function heldDays(db: Executor, orgId: string, from: Date, to: Date): Promise<{ held: { fromDay: string; toDay: string } | null; missing: Range[] }> {
+  const rows = (await db.execute(sql`
+    select day::text as day from cost_daily_days where org_id = ${orgId} and day >= ${dayOf(from)}::date and day < ${dayOf(to)}::date order by day`)) as unknown as { day: string }[];
+  const held = new Set([...rows].map((r) => r.day));
+  const missing: Range[] = [];
+  for (let t = from.getTime(); t < to.getTime(); t += DAY_MS) {
+    const day = new Date(t);
+    if (held.has(dayOf(day))) continue;
+    const last = missing.at(-1);
+    const iso = day.toISOString();
+    const next = new Date(t + DAY_MS).toISOString();
+    if (last && last.to === iso) last.to = next;
+    else missing.push({ from: iso, to: next });
+  }
+  return { held: held.size > 0 ? { fromDay: dayOf(from), toDay: dayOf(to) } : null, missing };
+}
+
+/**
+ * Rebuilds the rollup for every UTC day that [from, to) touches and lists those days as held.
+ * Runs in the caller's transaction (reconciliation's, so the rollup and the allocations it sums
+ * commit together), after the organization's bill-write lock.
+ */
+export async function rebuildCostDaily(tx: Executor, orgId: string, from: Date, to: Date): Promise<{ days: number; rows: number }> {
+  const fromDay = dayOf(floorDay(from));
+  const toDay = dayOf(ceilDay(to) > floorDay(from) ? ceilDay(to) : new Date(floorDay(from).getTime() + DAY_MS));
+  await tx.execute(lockCostWritesSql(orgId));
+  await tx.execute(sql`delete from cost_daily where org_id = ${orgId} and day >= ${fromDay}::date and day < ${toDay}::date`);
+  const pieces = actualPieces(orgId, [{ from: `${fromDay}T00:00:00Z`, to: `${toDay}T00:00:00Z` }]);
+  const [inserted] = (await tx.execute(sql`
+    with added as (
+    insert into cost_daily (org_id, day, currency, project, pipeline, run_id, sample, process, explained, provider, service_name, resource_group,
+                            region_id, tags, resource_id, sku_id, amount, pieces)
+    select ${orgId}, (p.at at time zone 'UTC')::date, p.currency, p.project, p.pipeline, p.run_key, p.sample, p.process, p.explained, p.provider,
+           p.service_name, p.resource_group, p.region_id, p.tags,
+           case when p.explained then null else p.resource_id end, case when p.explained then null else p.sku_id end, sum(p.amount), count(*)
+    from (${pieces}) p
+    group by 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16
+    returning 1)
+    select count(*)::int as n from added`)) as unknown as { n: number }[];
+  const [days] = (await tx.execute(sql`
+    with listed as (
+    insert into cost_daily_days (org_id, day)
+    select ${orgId}, d::date from generate_series(${fromDay}::date, ${toDay}::date - 1, interval '1 day') d
+    on conflict (org_id, day) do update set built_at = now()
+    returning 1)
+    select count(*)::int as n from listed`)) as unknown as { n: number }[];
+  return { days: days.n, rows: inserted.n };
+}
+
+/**
+ * Unlists the UTC days from `from` to `to` (both included) for the organization: the explorer then
+ * reads their detail until a rebuild. For postgres.js transactions (loads, syncs); takes the
+ * organization's bill-write lock first.
+ */
+export async function invalidateCostDays(tx: postgres.TransactionSql, orgId: string, from: Date, to: Date): Promise<void> {
+  await lockCostWrites(tx, orgId);
+  await tx`delete from cost_daily_days where org_id = ${orgId} and day >= ${dayOf(from)}::date and day <= ${dayOf(to)}::date`;
+}

@@ -13,6 +13,7 @@ export {
   parsePrice, priceDuration, pricePrediction, priceSheetModel, priceTask, toDecimalString, vmShare, type TaskResources,
 } from './price-sheet.js';
 export { tagTokens } from './tag-tokens.js';
+export { isKnown, leaveWordsOutRatios, vocabularyOf, type Vocabulary } from './novelty.js';
 export { tokenRidgeModel, fitTokenRidgePoint, predictTokenRidgePoint, type TokenFit, type TokenRidgeOptions, type TokenRidgePoint, type TokenRidgeState } from './token-ridge.js';
 export {
   DEFAULT_CANDIDATES, fitSelectorPoint, predictSelectorPoint, processSelectorModel,

@@ -21,3 +21,4 @@ export {
 } from './process-selector.js';
 export { backtest, evaluate, type BacktestOptions, type BacktestResult } from './backtest.js';
 export { builtinRegistry } from './builtins.js';
+export { chooseChampion, eligibility, type HoldoutScore, type PromotionRule } from './promotion.js';

@@ -58,6 +58,11 @@ export interface EstimationSettings {
   retrainCron: string | undefined;
   /** Newest share of the history held out (by submit time) to score models when retraining. */
   holdoutFraction: number;
+  /**
+   * GCT_MODEL_MAX_BIAS_PERCENT (default 50): a model whose holdout total misses by more than this
+   * (|Σpredicted / Σactual − 1|) is never made champion, however low its MAPE.
+   */
+  maxChampionBias: number;
   /** A quote with no history prices this VM size for `defaultVmHoursPerSample` hours per sample. */
   defaultVmSize: string;
   defaultVmHoursPerSample: number;
@@ -286,6 +291,7 @@ export function loadConfig(env: Env = process.env): Config {
       modelModules: list(env, 'GCT_MODEL_MODULES'),
       retrainCron: cron(env, 'GCT_MODEL_RETRAIN_CRON', '30 2 * * *'),
       holdoutFraction: num(env, 'GCT_MODEL_HOLDOUT_FRACTION', 0.3, 0.05, 0.9),
+      maxChampionBias: percent(env, 'GCT_MODEL_MAX_BIAS_PERCENT', 50),
       defaultVmSize: str(env, 'GCT_QUOTE_DEFAULT_VM_SIZE') ?? 'Standard_D4_v3',
       defaultVmHoursPerSample: num(env, 'GCT_QUOTE_DEFAULT_VM_HOURS_PER_SAMPLE', 2, 0, 10_000),
     },

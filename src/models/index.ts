@@ -13,6 +13,7 @@ export {
   parsePrice, priceDuration, pricePrediction, priceSheetModel, priceTask, toDecimalString, vmShare, type TaskResources,
 } from './price-sheet.js';
 export { tagTokens } from './tag-tokens.js';
+export { isKnown, leaveWordsOutRatios, vocabularyOf, type Vocabulary } from './novelty.js';
 export { tokenRidgeModel, fitTokenRidgePoint, predictTokenRidgePoint, type TokenFit, type TokenRidgeOptions, type TokenRidgePoint, type TokenRidgeState } from './token-ridge.js';
 export {
   DEFAULT_CANDIDATES, fitSelectorPoint, predictSelectorPoint, processSelectorModel,
@@ -20,3 +21,4 @@ export {
 } from './process-selector.js';
 export { backtest, evaluate, type BacktestOptions, type BacktestResult } from './backtest.js';
 export { builtinRegistry } from './builtins.js';
+export { chooseChampion, eligibility, type HoldoutScore, type PromotionRule } from './promotion.js';

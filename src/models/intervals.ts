@@ -16,10 +16,18 @@
  *
  * Quantiles are split-conformal order statistics (see conformalHigh).
  *
+ * Mondrian on novelty (v3): a task whose tag has a word the fit never saw with its process (a new
+ * dataset or method; a quote, which has no tag) errs unlike a familiar one, and the newer tasks of
+ * a run are mostly such. Known tasks get quantiles of the rolling-origin residuals of tasks that
+ * were known to their fit; new ones get quantiles of leave-words-out residuals (novelty.ts), where
+ * each task's word was withheld from the fit on purpose. Each stratum is per process when the
+ * process has `minGroupResiduals` residuals in it, else pooled over processes.
+ *
  * Nothing here is a fixed ±%: with too few held-out residuals the in-sample ratios are used, and
  * only with none at all a wide default, and `method` says which.
  */
-import type { Prediction, TrainingSample } from './model.js';
+import type { Features, Prediction, TrainingSample } from './model.js';
+import { isKnown, leaveWordsOutRatios, vocabularyOf, vocabularySets, type Vocabulary } from './novelty.js';
 
 export interface IntervalCalibration {
   /** Nominal coverage, e.g. 0.8. */
@@ -32,6 +40,14 @@ export interface IntervalCalibration {
   method: 'held-out' | 'in-sample' | 'default';
   /** Per-process ratios for processes with enough held-out residuals; absent in states fitted before v2 intervals. */
   byProcess?: Record<string, ProcessCalibration>;
+  /**
+   * For tasks new to the fit (see isKnown): ratios from leave-words-out residuals. With it, the
+   * ratios above are those of known tasks only. Absent before v3 intervals and when the samples'
+   * tags give no word to withhold; then every task gets the ratios above.
+   */
+  novel?: ProcessCalibration & { byProcess?: Record<string, ProcessCalibration> };
+  /** The words each process's tags carried in the fitted samples: what makes a task known. Set with `novel`. */
+  words?: Vocabulary;
 }
 
 export interface ProcessCalibration {
@@ -102,15 +118,25 @@ function conformalLow(sorted: readonly number[], q: number): number {
 }
 
 /**
- * The interval for a point estimate, with the process's own ratios when it has them. The bounds
- * are widened to include the point itself, so `low <= value <= high` always holds even when the
- * residuals say the model is biased.
+ * The interval for a point estimate: the novel or known stratum of the task, and within it the
+ * process's own ratios when it has them. The bounds are widened to include the point itself, so
+ * `low <= value <= high` always holds even when the residuals say the model is biased.
  */
-export function applyInterval(value: number, cal: IntervalCalibration, process?: string): Prediction {
-  const own = process !== undefined && cal.byProcess && Object.hasOwn(cal.byProcess, process) ? cal.byProcess[process] : cal;
+export function applyInterval(value: number, cal: IntervalCalibration, task?: Pick<Features, 'process' | 'tag'>): Prediction {
+  const stratum = cal.novel && cal.words && task && !isKnown(task, wordSets(cal.words)) ? cal.novel : cal;
+  const process = task?.process;
+  const own = process !== undefined && stratum.byProcess && Object.hasOwn(stratum.byProcess, process) ? stratum.byProcess[process] : stratum;
   const low = value * own.lowRatio;
   const high = value * own.highRatio;
   return { value, low: Math.min(low, value), high: Math.max(high, value) };
+}
+
+// a state is parsed once and predicts many tasks; its word lists become sets once
+const wordSetCache = new WeakMap<Vocabulary, Map<string, Set<string>>>();
+function wordSets(words: Vocabulary): Map<string, Set<string>> {
+  let sets = wordSetCache.get(words);
+  if (!sets) wordSetCache.set(words, (sets = vocabularySets(words)));
+  return sets;
 }
 
 /** Sorted by submit time; ties keep input order. */
@@ -141,14 +167,17 @@ export interface CalibrationOptions {
   holdOutFraction?: number;
   /** Time-ordered windows that share of the samples is cut into, each predicted by a fit on all older samples. Default 3. */
   folds?: number;
-  /** A process with at least this many held-out residuals gets its own quantiles. Default 20. */
+  /** A process with at least this many held-out residuals (in a stratum) gets its own quantiles. Default 20. */
   minGroupResiduals?: number;
+  /** Groups the withheld words are cut into for the novel stratum's residuals; 0 turns the stratum off. Default 5. */
+  wordFolds?: number;
 }
 
 /**
- * Fits a point model with a held-out interval: rolling-origin residuals over the newest samples
- * (see the file comment), then the point model refitted on all samples. The interval keeps the
- * held-out quantiles, which are if anything slightly pessimistic for the refit.
+ * Fits a point model with a held-out interval: rolling-origin residuals over the newest samples,
+ * split by novelty with leave-words-out residuals for new tasks (see the file comment), then the
+ * point model refitted on all samples. The interval keeps the held-out quantiles, which are if
+ * anything slightly pessimistic for the refit.
  */
 export function fitCalibrated<P>(
   samples: readonly TrainingSample[],
@@ -157,22 +186,41 @@ export function fitCalibrated<P>(
   opts: CalibrationOptions = {},
 ): CalibratedState<P> {
   const coverage = opts.coverage ?? 0.8;
-  const held = heldOutRatios(samples, fitPoint, predictPoint, opts.holdOutFraction ?? 0.3, opts.folds ?? 3);
-  let interval: IntervalCalibration;
-  if (held.all.length >= MIN_HELD_OUT) {
-    interval = calibrateFromRatios(held.all, coverage, 'held-out');
-    const minGroup = opts.minGroupResiduals ?? 20;
-    const byProcess: Record<string, ProcessCalibration> = {};
-    for (const [process, ratios] of held.byProcess) {
-      if (ratios.length < minGroup) continue;
-      const { lowRatio, highRatio, n } = calibrateFromRatios(ratios, coverage, 'held-out');
-      byProcess[process] = { lowRatio, highRatio, n };
-    }
-    if (Object.keys(byProcess).length > 0) interval.byProcess = byProcess;
+  const minGroup = opts.minGroupResiduals ?? 20;
+  const wordFolds = opts.wordFolds ?? 5;
+  const rolling = rollingResiduals(samples, fitPoint, predictPoint, opts.holdOutFraction ?? 0.3, opts.folds ?? 3);
+  const novel = wordFolds > 0 ? leaveWordsOutRatios(samples, fitPoint, predictPoint, wordFolds) : [];
+  const known = rolling.filter((r) => r.known);
+  let interval: IntervalCalibration | undefined;
+  if (novel.length >= MIN_HELD_OUT && known.length >= MIN_HELD_OUT) {
+    interval = stratum(known, coverage, minGroup);
+    interval.novel = stratum(novel, coverage, minGroup);
+    interval.words = vocabularyOf(samples);
+  } else if (rolling.length >= MIN_HELD_OUT) {
+    interval = stratum(rolling, coverage, minGroup);
   }
   const point = fitPoint(samples);
   interval ??= inSample(samples, point, predictPoint, coverage);
   return { point, interval };
+}
+
+/** Pooled ratios of one stratum, and a process's own where it has `minGroup` residuals. */
+function stratum(residuals: readonly { process: string; ratio: number }[], coverage: number, minGroup: number): IntervalCalibration {
+  const interval = calibrateFromRatios(residuals.map((r) => r.ratio), coverage, 'held-out');
+  const grouped = new Map<string, number[]>();
+  for (const { process, ratio } of residuals) {
+    const list = grouped.get(process);
+    if (list) list.push(ratio);
+    else grouped.set(process, [ratio]);
+  }
+  const byProcess: Record<string, ProcessCalibration> = {};
+  for (const [process, ratios] of grouped) {
+    if (ratios.length < minGroup) continue;
+    const { lowRatio, highRatio, n } = calibrateFromRatios(ratios, coverage, 'held-out');
+    byProcess[process] = { lowRatio, highRatio, n };
+  }
+  if (Object.keys(byProcess).length > 0) interval.byProcess = byProcess;
+  return interval;
 }
 
 function inSample<P>(
@@ -193,26 +241,41 @@ export function heldOutRatios<P>(
   fraction: number,
   folds: number,
 ): { all: number[]; byProcess: Map<string, number[]> } {
+  const all: number[] = [];
+  const byProcess = new Map<string, number[]>();
+  for (const { process, ratio } of rollingResiduals(samples, fitPoint, predictPoint, fraction, folds)) {
+    all.push(ratio);
+    const list = byProcess.get(process);
+    if (list) list.push(ratio);
+    else byProcess.set(process, [ratio]);
+  }
+  return { all, byProcess };
+}
+
+/** The rolling-origin residuals in time order, each saying whether its task was known to the fit that predicted it. */
+function rollingResiduals<P>(
+  samples: readonly TrainingSample[],
+  fitPoint: (s: readonly TrainingSample[]) => P,
+  predictPoint: (f: TrainingSample['features'], p: P) => number,
+  fraction: number,
+  folds: number,
+): { process: string; ratio: number; known: boolean }[] {
   if (!(fraction > 0 && fraction < 1)) throw new RangeError(`holdOutFraction ${fraction} is not in (0, 1)`);
   if (!(Number.isInteger(folds) && folds >= 1)) throw new RangeError(`folds ${folds} is not a positive integer`);
   const sorted = byTime(samples);
   const n = sorted.length;
-  const all: number[] = [];
-  const byProcess = new Map<string, number[]>();
+  const out: { process: string; ratio: number; known: boolean }[] = [];
   for (let k = folds - 1; k >= 0; k--) {
     const start = Math.floor(n * (1 - (fraction * (k + 1)) / folds));
     const end = Math.floor(n * (1 - (fraction * k) / folds));
     if (start <= 0 || end <= start) continue;
-    const window = sorted.slice(start, end);
-    const p = fitPoint(sorted.slice(0, start));
-    for (const s of window) {
-      const [r] = residualRatios([s.value], [predictPoint(s.features, p)]);
-      if (r === undefined) continue;
-      all.push(r);
-      const list = byProcess.get(s.features.process);
-      if (list) list.push(r);
-      else byProcess.set(s.features.process, [r]);
+    const older = sorted.slice(0, start);
+    const p = fitPoint(older);
+    const seen = vocabularySets(vocabularyOf(older));
+    for (const s of sorted.slice(start, end)) {
+      const [ratio] = residualRatios([s.value], [predictPoint(s.features, p)]);
+      if (ratio !== undefined) out.push({ process: s.features.process, ratio, known: isKnown(s.features, seen) });
     }
   }
-  return { all, byProcess };
+  return out;
 }

@@ -54,11 +54,11 @@ export function medianBaseline(opts: MedianBaselineOptions): EstimationModel<Med
   const minGroup = opts.minGroupSamples ?? Infinity;
   return {
     name: opts.name ?? `median-baseline:${opts.target}`,
-    // 2: rolling-origin, per-process intervals (intervals.ts)
-    version: '2',
+    // 2: rolling-origin, per-process intervals; 3: known/new-task strata (intervals.ts)
+    version: '3',
     target: opts.target,
     fit: (samples) => fitCalibrated(samples, (s) => fitMedianPoint(s, minGroup), predictMedianPoint, opts),
-    predict: (features, state) => applyInterval(predictMedianPoint(features, state.point), state.interval, features.process),
+    predict: (features, state) => applyInterval(predictMedianPoint(features, state.point), state.interval, features),
   };
 }
 

@@ -96,10 +96,11 @@ export function processSelectorModel(opts: SelectorOptions): EstimationModel<Sel
   const predictPoint = (f: Features, p: SelectorPoint) => predictSelectorPoint(f, p, candidates);
   return {
     name: opts.name ?? `process-selector:${opts.target}`,
-    version: '1',
+    // 2: known/new-task interval strata (intervals.ts)
+    version: '2',
     target: opts.target,
     fit: (samples) => fitCalibrated(samples, fitPoint, predictPoint, opts),
-    predict: (features, state) => applyInterval(predictPoint(features, state.point), state.interval, features.process),
+    predict: (features, state) => applyInterval(predictPoint(features, state.point), state.interval, features),
   };
 }
 

@@ -117,10 +117,10 @@ export function regressionModel(opts: RegressionOptions): EstimationModel<Regres
   const minSamples = opts.minSamples ?? 10;
   return {
     name: opts.name ?? `linear-regression:${opts.target}`,
-    // 2: rolling-origin, per-process intervals (intervals.ts)
-    version: '2',
+    // 2: rolling-origin, per-process intervals; 3: known/new-task strata (intervals.ts)
+    version: '3',
     target: opts.target,
     fit: (samples) => fitCalibrated(samples, (s) => fitRegressionPoint(s, candidates, minSamples), predictRegressionPoint, opts),
-    predict: (features, state) => applyInterval(predictRegressionPoint(features, state.point), state.interval, features.process),
+    predict: (features, state) => applyInterval(predictRegressionPoint(features, state.point), state.interval, features),
   };
 }

@@ -110,9 +110,10 @@ export function tokenRidgeModel(opts: TokenRidgeOptions): EstimationModel<TokenR
   const fitPoint = (s: readonly TrainingSample[]) => fitTokenRidgePoint(s, lambda, minWordCount);
   return {
     name: opts.name ?? `tag-token-ridge:${opts.target}`,
-    version: '1',
+    // 2: known/new-task interval strata (intervals.ts)
+    version: '2',
     target: opts.target,
     fit: (samples) => fitCalibrated(samples, fitPoint, predictTokenRidgePoint, opts),
-    predict: (features, state) => applyInterval(predictTokenRidgePoint(features, state.point), state.interval, features.process),
+    predict: (features, state) => applyInterval(predictTokenRidgePoint(features, state.point), state.interval, features),
   };
 }

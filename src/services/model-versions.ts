@@ -6,14 +6,15 @@
  * 1. scopes: the whole pipeline, and each process with enough history of its own;
  * 2. every registered model of the target is backtested on the same split (older tasks train,
  *    newer ones score), then refitted on all of it; each fit is stored as a version;
- * 3. the round's best model by holdout MAPE becomes champion only if it beats the current
- *    champion's model on this same holdout; otherwise the champion's model stays, on its new fit.
+ * 3. the round's best model by holdout MAPE among those whose holdout bias is within
+ *    `maxChampionBias` becomes champion only if it beats the current champion's model on this
+ *    same holdout; otherwise the champion's model stays, on its new fit (models/promotion.ts).
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
 import { modelVersions, pipelineProfiles, type ModelScope, type ModelVersionRow } from '../db/schema/index.js';
-import { backtest, priceSheetModel, type BacktestResult, type EstimationModel, type ModelTarget, type TrainingSample } from '../models/index.js';
+import { backtest, chooseChampion, priceSheetModel, type BacktestResult, type EstimationModel, type ModelTarget, type TrainingSample } from '../models/index.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { checkPageSize } from './pagination.js';
 import { samplesFor, taskHistory, TASK_TARGETS, type HistoryTask } from './history.js';
@@ -47,7 +48,7 @@ export class ModelService {
     private readonly db: Db,
     private readonly orgId: string,
     private readonly registry: ModelRegistry,
-    private readonly settings: Pick<EstimationSettings, 'holdoutFraction'>,
+    private readonly settings: Pick<EstimationSettings, 'holdoutFraction' | 'maxChampionBias'>,
   ) {}
 
   /** Models that learn from history: every registered one but the price-sheet rule (it needs the observed duration). */
@@ -126,11 +127,9 @@ export class ModelService {
       // serialises concurrent retrains of one scope, so two champions are never chosen at once
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`${this.orgId}/${target}/${s.scope}/${s.pipeline}/${s.process}`}))`);
       const [current] = await tx.select().from(modelVersions).where(and(scopeWhere, eq(modelVersions.champion, true)));
-      const rank = (r: BacktestResult) => (Number.isFinite(r.mape) ? r.mape : Infinity);
-      const best = fitted.reduce((a, b) => (rank(b.result) < rank(a.result) ? b : a));
-      const incumbent = current ? fitted.find((f) => f.model.name === current.modelName) : undefined;
-      // promote only a measurable improvement on this holdout; otherwise the incumbent model keeps the title on its refit
-      const winner = incumbent && !(rank(best.result) < rank(incumbent.result)) ? incumbent : best;
+      const incumbent = current ? fitted.findIndex((f) => f.model.name === current.modelName) : -1;
+      const pick = chooseChampion(fitted.map((f) => f.result), incumbent >= 0 ? incumbent : null, { maxBias: this.settings.maxChampionBias });
+      const winner = pick === null ? null : fitted[pick];
       if (current) await tx.update(modelVersions).set({ champion: false }).where(and(scopeWhere, eq(modelVersions.champion, true)));
       const rows = await tx
         .insert(modelVersions)
@@ -150,12 +149,12 @@ export class ModelService {
             coverage: finite(f.result.coverage),
             nTrain: f.result.nTrain,
             nTest: f.result.n,
-            champion: f === winner && Number.isFinite(rank(f.result)),
+            champion: f === winner,
           })),
         )
         .returning({ id: modelVersions.id });
       report.versions += rows.length;
-      if (Number.isFinite(rank(winner.result)) && (!current || current.modelName !== winner.model.name)) {
+      if (winner && (!current || current.modelName !== winner.model.name)) {
         report.promoted.push({ target, scope: s.scope, pipeline: s.pipeline, process: s.process, model: winner.model.name, mape: finite(winner.result.mape) });
       }
     });

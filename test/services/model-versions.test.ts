@@ -25,6 +25,26 @@ const terrible: EstimationModel<Record<string, never>> = {
   predict: () => ({ value: 1e9, low: 1e9, high: 1e9 }),
 };
 
+type MeanState = { byProcess: Record<string, number>; all: number };
+/** Per-process arithmetic mean: matches totals, not typical tasks. */
+const meanModel = (name: string): EstimationModel<MeanState> => ({
+  name, version: '1', target: 'runtimeMs',
+  fit: (samples) => {
+    const sums = new Map<string, [number, number]>();
+    for (const s of samples) {
+      const [sum, n] = sums.get(s.features.process) ?? [0, 0];
+      sums.set(s.features.process, [sum + s.value, n + 1]);
+    }
+    const all = samples.reduce((a, s) => a + s.value, 0) / Math.max(samples.length, 1);
+    return { byProcess: Object.fromEntries([...sums].map(([p, [sum, n]]) => [p, sum / n])), all };
+  },
+  predict: (f, st) => {
+    const v = Object.hasOwn(st.byProcess, f.process) ? st.byProcess[f.process] : st.all;
+    return { value: v, low: v / 2, high: v * 2 };
+  },
+});
+const scale = (p: { value: number; low: number; high: number }, k: number) => ({ value: p.value * k, low: p.low * k, high: p.high * k });
+
 const snapshot = JSON.parse(readFileSync(path.join(repoRoot, 'data', 'prices', 'azure', 'BatchSupportedVmSizeInformation_AZURECLOUD_2025-03-04.json'), 'utf8')) as { VmSize: string; LowPriority: boolean; PricePerHour: number; VCpusAvailable: number }[];
 
 describe('user model modules', () => {
@@ -67,11 +87,13 @@ describe('retraining and champions', () => {
   });
   after(() => db.drop());
 
-  const service = (models: EstimationModel[], org = orgId) => {
+  const service = (models: EstimationModel[], org = orgId, rule = settings) => {
     const registry = new ModelRegistry();
     for (const m of models) registry.register(m);
-    return new ModelService(db.db, org, registry, settings);
+    return new ModelService(db.db, org, registry, rule);
   };
+  // the MAPE-only rule, for the tests about MAPE; `terrible` misses every total by far
+  const noBiasBound = { ...settings, maxChampionBias: Infinity };
   const champions = async (s: ModelService) => (await s.list({ target: 'runtimeMs', championOnly: true }, 1000)).filter((v) => v.scope === 'PIPELINE');
 
   test('a quote for a pipeline with no trained model answers from price-sheet and says so', async () => {
@@ -89,14 +111,14 @@ describe('retraining and champions', () => {
   });
 
   test('the first retrain crowns the best holdout model; a worse one never displaces it, a better one does', async () => {
-    const first = service([terrible]);
+    const first = service([terrible], orgId, noBiasBound);
     const r1 = await first.retrain();
     assert.ok(r1.versions > 0);
     let [champ] = await champions(first);
     assert.equal(champ.modelName, 'test:terrible');
 
     const median = medianBaseline({ target: 'runtimeMs' });
-    const second = service([terrible, median]);
+    const second = service([terrible, median], orgId, noBiasBound);
     const r2 = await second.retrain();
     assert.ok(r2.promoted.some((p) => p.scope === 'PIPELINE' && p.model === median.name));
     [champ] = await champions(second);
@@ -119,6 +141,31 @@ describe('retraining and champions', () => {
     // exactly one champion per scope
     const keys = (await second.list({ championOnly: true }, 1000)).map((v) => `${v.target}/${v.scope}/${v.pipeline}/${v.process}`);
     assert.equal(new Set(keys).size, keys.length);
+  });
+
+  test('a candidate with the lowest MAPE but a holdout total far off is not promoted; an honest one is, and is kept against it', async () => {
+    const org = (await createOrganization(db.db, { name: 'Bias', slug: 'bias' })).organization.id;
+    await importTraceHistory(db.db, org);
+    const honest = meanModel('test:mean');
+    // a twentieth of the honest model's figure: on skewed runtimes its APEs stay below 100%, so its MAPE is low
+    const undercut: EstimationModel<MeanState> = { ...meanModel('test:undercut'), predict: (f, st) => scale(honest.predict(f, st), 0.05) };
+    const both = [undercut, honest];
+    await service(both, org).retrain();
+    const round = (await service(both, org).list({ target: 'runtimeMs', pipeline: 'openproblems' }, 1000)).filter((v) => v.scope === 'PIPELINE');
+    const u = round.find((v) => v.modelName === undercut.name)!;
+    const h = round.find((v) => v.modelName === honest.name)!;
+    // what makes this the case under test, measured on this history's holdout
+    assert.ok(u.mape! < h.mape!, `undercut MAPE ${u.mape} vs honest ${h.mape}`);
+    assert.ok(Math.abs(u.bias!) > settings.maxChampionBias, `undercut bias ${u.bias}`);
+    // this history drifts (test-profile runs, then a full run), so even the honest total is far off;
+    // the undercut one is still a factor 20 further
+    assert.ok(Math.abs(h.bias!) > settings.maxChampionBias && h.bias! > -0.95, `honest bias ${h.bias}`);
+    assert.equal(h.champion, true);
+    assert.equal(u.champion, false);
+
+    // the bound, not MAPE, is what kept it out: without it the lower MAPE takes the title
+    const report = await service(both, org, noBiasBound).retrain();
+    assert.ok(report.promoted.some((p) => p.scope === 'PIPELINE' && p.target === 'runtimeMs' && p.model === undercut.name));
   });
 
   test('a user module model is trained and, as champion, answers quotes with its metrics and a per-process breakdown', async () => {

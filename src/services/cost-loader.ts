@@ -138,12 +138,59 @@ const CHUNK_CHARS = 128 * 1024;
  */
 const BATCH_ROWS = 10_000;
 
-interface Batch {
-  /** Each row's COPY line (every LOAD_COLUMNS value), newline included. */
-  lines: string[];
-  hashes: string[];
-  /** The keys table's COPY text for the batch. */
-  keys: string;
+/**
+ * One batch on its way to Postgres. Rows are encoded into COPY buffers as they come (a row's text
+ * then no longer keeps the parsed file's strings alive), on the bet that none is stored yet, which is
+ * the case for all but re-imports; `fresh` re-encodes only when the lookup finds some.
+ */
+class Batch {
+  readonly items: CostRowWithHash[] = [];
+  readonly chunks: Buffer[] = [];
+  #chunk = '';
+  #keys = '';
+  /** Hashes in the batch, and whether one came twice. */
+  readonly #hashes = new Set<string>();
+  repeats = false;
+
+  constructor(private readonly prefix: string) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  add(item: CostRowWithHash): void {
+    this.items.push(item);
+    if (this.#hashes.has(item.hash)) this.repeats = true;
+    else this.#hashes.add(item.hash);
+    this.#chunk += this.prefix + encodeCostRowLine(item.row, item.hash);
+    this.#keys += encodeCostKeyLine(item.row, item.hash);
+    if (this.#chunk.length >= CHUNK_CHARS) this.#cut();
+  }
+
+  #cut(): void {
+    if (this.#chunk) this.chunks.push(Buffer.from(this.#chunk));
+    this.#chunk = '';
+  }
+
+  /** The keys table's COPY text. */
+  keys(): Buffer {
+    this.#cut();
+    return Buffer.from(this.#keys);
+  }
+
+  /** COPY buffers of the rows whose hash is not in `stored`, each hash once; and their count. */
+  fresh(stored: ReadonlySet<string>): { chunks: Iterable<Buffer>; rows: number } {
+    this.#cut();
+    if (stored.size === 0 && !this.repeats) return { chunks: this.chunks, rows: this.items.length };
+    const seen = new Set(stored);
+    const lines: string[] = [];
+    for (const { row, hash } of this.items) {
+      if (seen.has(hash)) continue;
+      seen.add(hash);
+      lines.push(this.prefix + encodeCostRowLine(row, hash));
+    }
+    return { chunks: chunked(lines), rows: lines.length };
+  }
 }
 
 /** COPYs `chunks` through `statement`; rejects on a server error, also one that arrives after the data ends. */
@@ -223,23 +270,20 @@ async function load(
     }
     await timed('keys-copy', async () => {
       await tx.unsafe(`truncate ${keys}`);
-      await copyIn(tx, `copy ${keys} from stdin`, [Buffer.from(batch.keys)]);
+      await copyIn(tx, `copy ${keys} from stdin`, [batch.keys()]);
     });
+    // one probe of the unique key per row (lateral … limit 1 keeps it a nested loop): as a semi-join the
+    // planner hashed every stored row of the organization, once per batch
     const stored = await timed('lookup', () => tx.unsafe<{ row_hash: string }[]>(
       `select k.row_hash from ${keys} k
-       where exists (select 1 from cost_records c where c.org_id = $1 and c.row_hash = k.row_hash and c.charge_period_start = k.charge_period_start)`,
+       cross join lateral (select 1 from cost_records c
+                           where c.org_id = $1 and c.row_hash = k.row_hash and c.charge_period_start = k.charge_period_start limit 1) stored`,
       [orgId],
     ));
-    const skip = new Set(stored.map((r) => r.row_hash));
-    const fresh: string[] = [];
-    batch.hashes.forEach((hash, i) => {
-      if (skip.has(hash)) return;
-      // a second copy of a hash in the same batch counts as stored: the first one is
-      skip.add(hash);
-      fresh.push(batch.lines[i]);
-    });
-    if (fresh.length > 0) await timed('copy', () => copyIn(tx, `copy cost_records (${LOAD_COLUMNS.join(', ')}) from stdin`, chunked(fresh)));
-    inserted += fresh.length;
+    // a second copy of a hash in the same batch counts as stored: the first one is
+    const fresh = batch.fresh(new Set(stored.map((r) => r.row_hash)));
+    if (fresh.rows > 0) await timed('copy', () => copyIn(tx, `copy cost_records (${LOAD_COLUMNS.join(', ')}) from stdin`, fresh.chunks));
+    inserted += fresh.rows;
     if (summarize) {
       await timed('summary', () => tx.unsafe(
         `insert into ${subtotals} select currency, sum(billed_cost), count(*), min(charge_period_start), max(charge_period_end) from ${keys} group by currency`,
@@ -255,26 +299,24 @@ async function load(
     () => undefined,
   );
   try {
-    let batch: Batch = { lines: [], hashes: [], keys: '' };
-    for await (const { row, hash } of rows) {
-      batch.lines.push(prefix + encodeCostRowLine(row, hash));
-      batch.hashes.push(hash);
-      batch.keys += encodeCostKeyLine(row, hash);
-      const start = row.chargePeriodStart.getTime();
+    let batch = new Batch(prefix);
+    for await (const item of rows) {
+      batch.add(item);
+      const start = item.row.chargePeriodStart.getTime();
       if (start < minStart) minStart = start;
       if (start > maxStart) maxStart = start;
-      months.add(monthOf(row.chargePeriodStart));
+      months.add(monthOf(item.row.chargePeriodStart));
       staged++;
-      if (batch.lines.length >= BATCH_ROWS) {
+      if (batch.size >= BATCH_ROWS) {
         await inFlight;
         inFlight = flush(batch);
         // observed here so a failure is not unhandled while parsing continues; still thrown at the next await
         inFlight.catch(() => undefined);
-        batch = { lines: [], hashes: [], keys: '' };
+        batch = new Batch(prefix);
       }
     }
     await inFlight;
-    if (batch.lines.length > 0) await flush(batch);
+    if (batch.size > 0) await flush(batch);
   } catch (err) {
     // the transaction can only roll back once no COPY of ours is running on its connection
     await settled();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { CostRow } from './cost-row.js';
 import { canonicalDecimal } from './decimal.js';
 
@@ -62,7 +62,8 @@ export class CostRowHasher {
 
   next(row: CostRow): { hash: string; occurrence: number } {
     const canonical = canonicalCostRow(row);
-    const digest = createHash('sha256').update(canonical).update('\n#0').digest();
+    // one-shot: a Hash object per row cost as much as the digest itself
+    const digest = hash('sha256', `${canonical}\n#0`, 'buffer');
     const occurrence = this.#seen.next(digest.readUInt32BE(0), digest.readUInt32BE(4));
     if (occurrence === 0) return { hash: digest.toString('hex'), occurrence };
     return { hash: createHash('sha256').update(canonical).update(`\n#${occurrence}`).digest('hex'), occurrence };

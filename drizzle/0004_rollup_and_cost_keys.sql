@@ -13,8 +13,6 @@ CREATE TABLE "cost_daily" (
 	"resource_group" text,
 	"region_id" text,
 	"tags" jsonb NOT NULL,
-	"resource_id" text,
-	"sku_id" text,
 	"amount" numeric NOT NULL,
 	"pieces" integer NOT NULL
 );

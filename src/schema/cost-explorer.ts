@@ -2,7 +2,7 @@ import { ArrayMaxSize, IsOptional, Length, Max, Min, ValidateNested } from 'clas
 import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import {
   EXPLORER_DIMENSIONS, GRANULARITIES, MAX_BREAKDOWN_DIMENSIONS, METRICS,
-  type BreakdownQuery, type ExplorerDimension, type ExplorerFilter, type Granularity, type Metric,
+  type BreakdownQuery, type BreakdownTotal, type ExplorerDimension, type ExplorerFilter, type Granularity, type Metric,
 } from '../services/cost-explorer.js';
 import { AnyOf, Connection, Money, enumOf } from './common.js';
 import { DecimalScalar } from './scalars.js';
@@ -122,4 +122,6 @@ export class CostBreakdownTotal {
 export class CostBreakdownConnection extends Connection(CostBreakdownGroup, 'CostBreakdownGroup') {
   /** For the totals field resolver. */
   query!: BreakdownQuery;
+  /** The totals, already under way when the request asked for them. */
+  totals?: Promise<BreakdownTotal[]>;
 }

@@ -81,6 +81,20 @@ export class CostExplorerService {
     private readonly maxPageSize: number,
   ) {}
 
+  /** Per window, for this service's life (one request): the page and the totals of a request share one lookup. */
+  readonly #held = new Map<string, ReturnType<typeof heldDays>>();
+
+  private heldDays(from: Date, to: Date): ReturnType<typeof heldDays> {
+    const key = `${from.toISOString()}/${to.toISOString()}`;
+    let held = this.#held.get(key);
+    if (!held) {
+      held = heldDays(this.db, this.orgId, from, to);
+      this.#held.set(key, held);
+      held.catch(() => this.#held.delete(key));
+    }
+    return held;
+  }
+
   async breakdown(q: BreakdownQuery, first: number, after?: string | null): Promise<Page<BreakdownRow>> {
     checkPageSize(first, this.maxPageSize);
     const offset = decodeOffsetCursor(after, 'breakdown');
@@ -141,9 +155,10 @@ export class CostExplorerService {
     const window = (col: string, start: Date) => sql`${sql.raw(col)} >= ${start.toISOString()}::timestamptz and ${sql.raw(col)} < ${to.toISOString()}::timestamptz`;
 
     // the bill over [previousFrom, to): from the daily rollup for the days it holds (when the window is
-    // whole UTC days), from the detail for the others; both with the columns of actualPieces
-    const aligned = isMidnightUtc(previousFrom) && isMidnightUtc(to);
-    const { held, missing } = aligned ? await heldDays(this.db, org, previousFrom, to) : { held: null, missing: [{ from: previousFrom.toISOString(), to: to.toISOString() }] };
+    // whole UTC days and no cost centre is asked for: rules match on resource ids, which the rollup
+    // leaves out), from the detail for the others; both with the columns of actualPieces
+    const rollup = isMidnightUtc(previousFrom) && isMidnightUtc(to) && !dims.some((d) => d.dimension === 'COST_CENTRE');
+    const { held, missing } = rollup ? await this.heldDays(previousFrom, to) : { held: null, missing: [{ from: previousFrom.toISOString(), to: to.toISOString() }] };
     const actualSources = [held ? rollupPieces(org, held.fromDay, held.toDay) : null, missing.length ? actualPieces(org, missing) : null].filter((s): s is SQL => s !== null);
     const actual = sql`select y.*, 'A' as metric from (${sql.join(actualSources, sql` union all `)}) y`;
     const estimate = sql`

@@ -68,11 +68,11 @@ export function actualPieces(orgId: string, ranges: readonly Range[]): SQL {
     left join pipelines pp on pp.org_id = ${orgId} and pp.id = r.pipeline_id`;
 }
 
-/** The rollup rows of held days in [fromDay, toDay), with the columns of `actualPieces`. */
+/** The rollup rows of held days in [fromDay, toDay), with the columns of `actualPieces` (resource id and SKU null). */
 export function rollupPieces(orgId: string, fromDay: string, toDay: string): SQL {
   return sql`
     select (d.day::timestamp at time zone 'UTC') as at, d.amount, d.currency, d.run_id as run_key, d.explained, d.provider, d.service_name,
-           d.resource_group, d.region_id, d.tags, d.resource_id, d.sku_id, d.sample, d.process, d.project, d.pipeline
+           d.resource_group, d.region_id, d.tags, null::text as resource_id, null::text as sku_id, d.sample, d.process, d.project, d.pipeline
     from cost_daily d
     where d.org_id = ${orgId} and d.day >= ${fromDay}::date and d.day < ${toDay}::date
       and exists (select 1 from cost_daily_days b where b.org_id = d.org_id and b.day = d.day)`;
@@ -113,12 +113,11 @@ export async function rebuildCostDaily(tx: Executor, orgId: string, from: Date, 
   const [inserted] = (await tx.execute(sql`
     with added as (
     insert into cost_daily (org_id, day, currency, project, pipeline, run_id, sample, process, explained, provider, service_name, resource_group,
-                            region_id, tags, resource_id, sku_id, amount, pieces)
+                            region_id, tags, amount, pieces)
     select ${orgId}, (p.at at time zone 'UTC')::date, p.currency, p.project, p.pipeline, p.run_key, p.sample, p.process, p.explained, p.provider,
-           p.service_name, p.resource_group, p.region_id, p.tags,
-           case when p.explained then null else p.resource_id end, case when p.explained then null else p.sku_id end, sum(p.amount), count(*)
+           p.service_name, p.resource_group, p.region_id, p.tags, sum(p.amount), count(*)
     from (${pieces}) p
-    group by 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16
+    group by 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
     returning 1)
     select count(*)::int as n from added`)) as unknown as { n: number }[];
   const [days] = (await tx.execute(sql`

@@ -8,9 +8,8 @@ import { organizations } from './organizations.js';
  * dimension the explorer can group or filter on. A month of a busy organization is a few
  * thousand rows here against millions of bill lines and allocations.
  *
- * `resource_id` and `sku_id` are kept only for pieces no task explains: allocation rules (cost
- * centres) match on them, and rules never apply to explained pieces, so keeping them everywhere
- * would only multiply the rows by the number of resources.
+ * No resource id or SKU: with them a day would hold a row per resource, as many as the bill has
+ * lines. Cost centres, whose allocation rules match on both, are read from the detail.
  */
 export const costDaily = pgTable(
   'cost_daily',
@@ -32,8 +31,6 @@ export const costDaily = pgTable(
     resourceGroup: text('resource_group'),
     regionId: text('region_id'),
     tags: jsonb('tags').$type<Record<string, string>>().notNull(),
-    resourceId: text('resource_id'),
-    skuId: text('sku_id'),
     amount: numeric('amount').notNull(),
     /** Pieces summed into the row. */
     pieces: integer('pieces').notNull(),

@@ -26,8 +26,10 @@ DROP TABLE "cost_records_unpartitioned";--> statement-breakpoint
 -- in the caller's transaction. Each is created as a plain table and then attached: CREATE TABLE …
 -- PARTITION OF would hold ACCESS EXCLUSIVE on all of cost_records until the loading transaction ends,
 -- blocking every reader for the length of an import; ATTACH takes SHARE UPDATE EXCLUSIVE, which
--- readers and other loads pass. Creators take turns on an advisory lock and look again after it,
--- since another transaction may have created the month meanwhile. Returns how many were created.
+-- readers and other loads pass. Creators take turns on that same lock, taken up front, and look again
+-- once they hold it, since another transaction may have created the month meanwhile (taking a table
+-- lock also makes this session see catalog changes committed while it waited; an advisory lock does
+-- not, and the second creator failed with "already exists"). Returns how many were created.
 CREATE FUNCTION "cost_records_ensure_partitions"(first_start timestamptz, last_start timestamptz) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -44,7 +46,7 @@ BEGIN
     name := 'cost_records_y' || to_char(month, 'YYYY') || 'm' || to_char(month, 'MM');
     IF to_regclass(quote_ident(name)) IS NULL THEN
       IF NOT locked THEN
-        PERFORM pg_advisory_xact_lock(7240015);
+        LOCK TABLE "cost_records" IN SHARE UPDATE EXCLUSIVE MODE;
         locked := true;
         CONTINUE;
       END IF;

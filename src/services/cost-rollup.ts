@@ -53,7 +53,8 @@ export function actualPieces(orgId: string, ranges: readonly Range[]): SQL {
              c.provider, c.service_name, c.resource_group, c.region_id, c.tags, c.resource_id, c.sku_id
       from allocations a
       join cost_records c on c.org_id = a.org_id and c.charge_period_start = a.charge_period_start and c.id = a.cost_record_id
-      where a.org_id = ${orgId} and ${inRanges(sql`a.charge_period_start`, ranges)}
+      -- the window on both sides: the planner does not carry it across the join, and without it read every month of cost_records
+      where a.org_id = ${orgId} and ${inRanges(sql`a.charge_period_start`, ranges)} and ${inRanges(sql`c.charge_period_start`, ranges)}
       union all
       select c.charge_period_start, coalesce(c.effective_cost, c.billed_cost), c.currency, null, null,
              exists (select 1 from pools pl where pl.org_id = c.org_id and lower(pl.resource_id) = lower(c.resource_id)),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import depthLimit from 'graphql-depth-limit';
 import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -52,7 +52,8 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
     schema,
     formatError: formatError(log),
     validationRules: [depthLimit(config.maxQueryDepth)],
-    plugins: [complexityLimitPlugin(schema, config.maxQueryComplexity, config.maxPageSize), ApolloServerPluginLandingPageDisabled()],
+    // no cache control: answers are per organization and never cached, and its hook ran on every field of every result
+    plugins: [complexityLimitPlugin(schema, config.maxQueryComplexity, config.maxPageSize), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
     introspection: true,
     includeStacktraceInErrorResponses: false,
     // the app owns shutdown order (HTTP, queue, pool, Postgres); Apollo's own signal handler would race it

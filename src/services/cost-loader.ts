@@ -93,7 +93,7 @@ export function loadCostRowsWithSummary(
 
 const isTransaction = (sql: CostSql): sql is postgres.TransactionSql => typeof (sql as { savepoint?: unknown }).savepoint === 'function';
 
-export async function inTransaction<T>(sql: CostSql, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+async function inTransaction<T>(sql: CostSql, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
   if (isTransaction(sql)) return (await sql.savepoint((sp) => fn(sp))) as T;
   return (await sql.begin((tx) => fn(tx))) as T;
 }

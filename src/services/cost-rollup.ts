@@ -28,9 +28,9 @@ export interface Range {
 const DAY_MS = 86_400_000;
 const dayOf = (at: Date) => at.toISOString().slice(0, 10);
 /** The UTC midnight at or before `at`. */
-export const floorDay = (at: Date) => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
+const floorDay = (at: Date) => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
 /** The UTC midnight at or after `at`. */
-export const ceilDay = (at: Date) => new Date(Math.ceil(at.getTime() / DAY_MS) * DAY_MS);
+const ceilDay = (at: Date) => new Date(Math.ceil(at.getTime() / DAY_MS) * DAY_MS);
 export const isMidnightUtc = (at: Date) => at.getTime() % DAY_MS === 0;
 
 const inRanges = (col: SQL, ranges: readonly Range[]): SQL =>
@@ -109,7 +109,8 @@ export async function heldDays(db: Executor, orgId: string, from: Date, to: Date
  */
 export async function rebuildCostDaily(tx: Executor, orgId: string, from: Date, to: Date): Promise<{ days: number; rows: number }> {
   const fromDay = dayOf(floorDay(from));
-  const toDay = dayOf(ceilDay(to) > floorDay(from) ? ceilDay(to) : new Date(floorDay(from).getTime() + DAY_MS));
+  // at least the day of `from`, even for an empty window
+  const toDay = dayOf(new Date(Math.max(ceilDay(to).getTime(), floorDay(from).getTime() + DAY_MS)));
   await tx.execute(lockCostWritesSql(orgId));
   const [{ nestloop }] = (await tx.execute(sql`select current_setting('enable_nestloop') as nestloop`)) as unknown as { nestloop: string }[];
   await tx.execute(sql`delete from cost_daily where org_id = ${orgId} and day >= ${fromDay}::date and day < ${toDay}::date`);

@@ -1,6 +1,9 @@
 /**
  * Shared by the benchmarks: a real Postgres (DATABASE_URL, or an embedded one under .data/bench),
  * a fresh migrated database per run, and the real app on a free loopback port.
+ *
+ * `keep`: a database name to keep after the run and reuse on the next (`reused` tells the caller its
+ * data is already there), for benchmarks whose data takes long to build.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -22,10 +25,12 @@ export interface BenchEnv {
   orgId: string;
   adminKey: string;
   analystKey: string;
+  /** The kept database already held this benchmark's data. */
+  reused: boolean;
   close(): Promise<void>;
 }
 
-export async function startBenchApp(): Promise<BenchEnv> {
+export async function startBenchApp(opts: { keep?: string } = {}): Promise<BenchEnv> {
   const log = pino({ level: 'warn' });
   let adminUrl = process.env.DATABASE_URL;
   let stopEmbedded = async () => {};
@@ -34,13 +39,19 @@ export async function startBenchApp(): Promise<BenchEnv> {
     adminUrl = embedded.url;
     stopEmbedded = embedded.stop;
   }
-  const name = `gct_bench_${randomBytes(4).toString('hex')}`;
+  if (opts.keep !== undefined && !/^[a-z_][a-z0-9_]*$/.test(opts.keep)) throw new Error(`database name ${JSON.stringify(opts.keep)}: lower-case letters, digits and _ only`);
+  const name = opts.keep ?? `gct_bench_${randomBytes(4).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
+  const [{ exists }] = await admin<{ exists: boolean }[]>`select exists (select from pg_database where datname = ${name}) as exists`;
+  if (!exists) await admin.unsafe(`create database ${name}`);
   const url = withDatabaseName(adminUrl, name);
   const migrator = connect(url, { max: 2 });
   await runMigrations(migrator);
-  const { organization, adminKey } = await createOrganization(migrator.db, { name: 'Bench', slug: 'bench' });
+  const [found] = await migrator.sql<{ id: string }[]>`select id from organizations where slug = 'bench'`;
+  const reused = exists && found !== undefined;
+  const { organization, adminKey } = found
+    ? { organization: found, adminKey: (await new PrincipalService(migrator.db, found.id).createApiKey({ name: 'bench admin', role: 'ADMIN' })).key }
+    : await createOrganization(migrator.db, { name: 'Bench', slug: 'bench' });
   const analystKey = (await new PrincipalService(migrator.db, organization.id).createApiKey({ name: 'bench', role: 'ANALYST' })).key;
   await migrator.close();
   const app = await startApp({ ...loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }), databaseUrl: url }, log);
@@ -50,9 +61,10 @@ export async function startBenchApp(): Promise<BenchEnv> {
     orgId: organization.id,
     adminKey,
     analystKey,
+    reused,
     async close() {
       await app.close();
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      if (opts.keep === undefined) await admin.unsafe(`drop database if exists ${name} with (force)`);
       await admin.end();
       await stopEmbedded();
     },

@@ -7,6 +7,7 @@ import { costSyncAllJob, costSyncJob } from './cost-sync.js';
 import { recommendationsRefreshJob } from './recommendations.js';
 import { costReportsJob } from './cost-reports.js';
 import { costReconcileJob } from './reconcile.js';
+import { costCentreRollupJob } from './cost-centre-rollup.js';
 import { modelsRetrainAllJob, modelsRetrainJob } from './models-retrain.js';
 import { liveEstimateJob } from './live-estimate.js';
 import { budgetEvaluateAllJob, budgetEvaluateJob } from './budget-evaluation.js';
@@ -45,6 +46,7 @@ export const definitions: readonly JobDefinition<any>[] = [
   costSyncJob,
   costSyncAllJob,
   costReconcileJob,
+  costCentreRollupJob,
   modelsRetrainJob,
   modelsRetrainAllJob,
   liveEstimateJob,

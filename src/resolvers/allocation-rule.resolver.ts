@@ -2,6 +2,7 @@ import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-
 import type { Context } from '../graphql/context.js';
 import { AllocationMove, AllocationRule, AllocationRuleInput, AllocationWindowArgs, CostCentreTotal } from '../schema/allocation-rule.js';
 import { money } from '../schema/common.js';
+import { enqueueCostCentreRollup } from '../jobs/cost-centre-rollup.js';
 
 /** GraphQL's JSON scalar yields null-prototype objects; the driver and validation want plain ones. */
 const plain = (input: AllocationRuleInput) => ({ ...input, match: { ...input.match, ...(input.match.tags ? { tags: { ...input.match.tags } } : {}) } });
@@ -16,14 +17,18 @@ export class AllocationRuleResolver {
 
   @Authorized('ADMIN')
   @Mutation(() => AllocationRule)
-  createAllocationRule(@Arg('input', () => AllocationRuleInput) input: AllocationRuleInput, @Ctx() ctx: Context) {
-    return ctx.org().allocationRules.create(plain(input));
+  async createAllocationRule(@Arg('input', () => AllocationRuleInput) input: AllocationRuleInput, @Ctx() ctx: Context) {
+    const rule = await ctx.org().allocationRules.create(plain(input));
+    await enqueueCostCentreRollup(ctx.boss, ctx.org().orgId);
+    return rule;
   }
 
   @Authorized('ADMIN')
   @Mutation(() => Boolean, { description: 'Its lines return to the next matching rule, or to Unallocated' })
-  deleteAllocationRule(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
-    return ctx.org().allocationRules.remove(id);
+  async deleteAllocationRule(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    const removed = await ctx.org().allocationRules.remove(id);
+    await enqueueCostCentreRollup(ctx.boss, ctx.org().orgId);
+    return removed;
   }
 
   @Authorized('ANALYST')

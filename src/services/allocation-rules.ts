@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { allocationRules, type AllocationMatch, type AllocationRuleRow } from '../db/schema/index.js';
@@ -58,6 +59,33 @@ export function costCentreOf(rules: readonly Rule[]): SQL {
 }
 
 /**
+ * The cost centre of a bill piece `alias` (columns of cost-rollup `actualPieces`) under `rules`: null
+ * for a piece a task explains, else the first matching rule's centre.
+ */
+export function pieceCostCentre(rules: readonly Rule[], alias: string): SQL {
+  const p = (col: string) => sql.raw(`${alias}.${col}`);
+  return sql`case when ${p('explained')} then null else (select ${costCentreOf(rules)} from (select ${p('tags')}, ${p('resource_id')}, ${p('resource_group')}, ${p('service_name')}, ${p('sku_id')}) c) end`;
+}
+
+/** The organization's rules in the order they apply, read through `executor` (a transaction, or the pool). */
+export function rulesOf(executor: Pick<Db, 'select'> | Pick<Parameters<Parameters<Db['transaction']>[0]>[0], 'select'>, orgId: string): Promise<AllocationRuleRow[]> {
+  return executor.select().from(allocationRules).where(eq(allocationRules.orgId, orgId)).orderBy(asc(allocationRules.priority));
+}
+
+/**
+ * What the cost centres of a set of rules depend on (order, matches, centres; not names or ids), as
+ * a hash: the rollup records it per day, and a day built under other rules is not read for cost centres.
+ */
+export function rulesFingerprint(rules: readonly Rule[]): string {
+  const canonical = (value: unknown): unknown =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, canonical(v)]))
+      : value;
+  const ordered = [...rules].sort((a, b) => a.priority - b.priority).map((r) => [r.priority, canonical(r.match), r.costCentre]);
+  return createHash('sha256').update(JSON.stringify(ordered)).digest('hex');
+}
+
+/**
  * Allocation rules for the bill lines no task explains: every line whose resource is not a declared
  * pool (pool lines are split over tasks and idle by reconciliation).
  */
@@ -68,7 +96,7 @@ export class AllocationRuleService {
   ) {}
 
   list(): Promise<AllocationRuleRow[]> {
-    return this.db.select().from(allocationRules).where(eq(allocationRules.orgId, this.orgId)).orderBy(asc(allocationRules.priority));
+    return rulesOf(this.db, this.orgId);
   }
 
   async create(input: AllocationRuleInput): Promise<AllocationRuleRow> {

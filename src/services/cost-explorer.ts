@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { badInput } from '../errors.js';
-import { AllocationRuleService, costCentreOf } from './allocation-rules.js';
+import { pieceCostCentre, rulesFingerprint, rulesOf } from './allocation-rules.js';
 import { actualPieces, heldDays, isMidnightUtc, rollupPieces } from './cost-rollup.js';
 import { checkPageSize, decodeOffsetCursor, offsetPage, type Page } from './pagination.js';
 
@@ -84,11 +84,11 @@ export class CostExplorerService {
   /** Per window, for this service's life (one request): the page and the totals of a request share one lookup. */
   readonly #held = new Map<string, ReturnType<typeof heldDays>>();
 
-  private heldDays(from: Date, to: Date): ReturnType<typeof heldDays> {
-    const key = `${from.toISOString()}/${to.toISOString()}`;
+  private heldDays(from: Date, to: Date, rulesHash?: string): ReturnType<typeof heldDays> {
+    const key = `${from.toISOString()}/${to.toISOString()}/${rulesHash ?? ''}`;
     let held = this.#held.get(key);
     if (!held) {
-      held = heldDays(this.db, this.orgId, from, to);
+      held = heldDays(this.db, this.orgId, from, to, rulesHash);
       this.#held.set(key, held);
       held.catch(() => this.#held.delete(key));
     }
@@ -114,7 +114,8 @@ export class CostExplorerService {
     const dims = validate(q);
     const { from, to } = q.filter;
     const previousFrom = new Date(from.getTime() - (to.getTime() - from.getTime()));
-    const rules = dims.some((d) => d.dimension === 'COST_CENTRE') ? await new AllocationRuleService(this.db, this.orgId).list() : [];
+    const costCentres = dims.some((d) => d.dimension === 'COST_CENTRE');
+    const rules = costCentres ? await rulesOf(this.db, this.orgId) : [];
     const keyOf = (d: ExplorerGroupBy): SQL => {
       switch (d.dimension) {
         case 'PROJECT': return sql`p.project`;
@@ -127,7 +128,7 @@ export class CostExplorerService {
         case 'REGION': return sql`p.region_id`;
         case 'PROVIDER': return sql`p.provider`;
         case 'TAG': return sql`p.tags ->> ${d.tagKey}`;
-        case 'COST_CENTRE': return sql`case when p.explained then null else (select ${costCentreOf(rules)} from (select p.tags, p.resource_id, p.resource_group, p.service_name, p.sku_id) c) end`;
+        case 'COST_CENTRE': return sql`p.cost_centre`;
       }
     };
     const period = q.granularity ? sql`to_char(date_trunc(${PERIOD_SQL[q.granularity]}, p.at at time zone 'UTC'), 'YYYY-MM-DD')` : sql`null::text`;
@@ -155,16 +156,19 @@ export class CostExplorerService {
     const window = (col: string, start: Date) => sql`${sql.raw(col)} >= ${start.toISOString()}::timestamptz and ${sql.raw(col)} < ${to.toISOString()}::timestamptz`;
 
     // the bill over [previousFrom, to): from the daily rollup for the days it holds (when the window is
-    // whole UTC days and no cost centre is asked for: rules match on resource ids, which the rollup
-    // leaves out), from the detail for the others; both with the columns of actualPieces
-    const rollup = isMidnightUtc(previousFrom) && isMidnightUtc(to) && !dims.some((d) => d.dimension === 'COST_CENTRE');
-    const { held, missing } = rollup ? await this.heldDays(previousFrom, to) : { held: null, missing: [{ from: previousFrom.toISOString(), to: to.toISOString() }] };
-    const actualSources = [held ? rollupPieces(org, held.fromDay, held.toDay) : null, missing.length ? actualPieces(org, missing) : null].filter((s): s is SQL => s !== null);
+    // whole UTC days; for cost centres, the days built under the current rules), from the detail for
+    // the others; both with the columns of actualPieces and the cost centre
+    const rollup = isMidnightUtc(previousFrom) && isMidnightUtc(to);
+    const { held, missing } = rollup
+      ? await this.heldDays(previousFrom, to, costCentres ? rulesFingerprint(rules) : undefined)
+      : { held: [], missing: [{ from: previousFrom.toISOString(), to: to.toISOString() }] };
+    const detail = sql`select x.*, ${costCentres ? pieceCostCentre(rules, 'x') : sql`null::text`} as cost_centre from (${actualPieces(org, missing)}) x`;
+    const actualSources = [held.length ? rollupPieces(org, held) : null, missing.length ? detail : null].filter((s): s is SQL => s !== null);
     const actual = sql`select y.*, 'A' as metric from (${sql.join(actualSources, sql` union all `)}) y`;
     const estimate = sql`
       select coalesce(r.started_at, r.submitted_at, r.created_at) as at, r.estimated_cost as amount, r.currency, r.id as run_key, true as explained,
              null::text as provider, null::text as service_name, null::text as resource_group, r.region as region_id, '{}'::jsonb as tags, null::text as resource_id, null::text as sku_id,
-             null::text as sample, null::text as process, pr.code as project, pp.name as pipeline, 'E' as metric
+             null::text as sample, null::text as process, pr.code as project, pp.name as pipeline, null::text as cost_centre, 'E' as metric
       from runs r
       left join projects pr on pr.org_id = r.org_id and pr.id = r.project_id
       left join pipelines pp on pp.org_id = r.org_id and pp.id = r.pipeline_id

@@ -14,6 +14,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type postgres from 'postgres';
 import type { Db } from '../db/client.js';
+import { pieceCostCentre, rulesFingerprint, rulesOf } from './allocation-rules.js';
 import { lockCostWrites, lockCostWritesSql } from './cost-write-lock.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -37,6 +38,12 @@ const inRanges = (col: SQL, ranges: readonly Range[]): SQL =>
   ranges.length === 0
     ? sql`false`
     : sql`(${sql.join(ranges.map((r) => sql`(${col} >= ${r.from}::timestamptz and ${col} < ${r.to}::timestamptz)`), sql` or `)})`;
+
+/** `ranges` of UTC midnights as conditions on a date column (which its index serves). */
+const inDays = (col: SQL, ranges: readonly Range[]): SQL =>
+  ranges.length === 0
+    ? sql`false`
+    : sql`(${sql.join(ranges.map((r) => sql`(${col} >= ${r.from.slice(0, 10)}::date and ${col} < ${r.to.slice(0, 10)}::date)`), sql` or `)})`;
 
 /**
  * Every piece of the organization's bill with a charge period starting in `ranges`. Columns: at,
@@ -71,35 +78,40 @@ export function actualPieces(orgId: string, ranges: readonly Range[]): SQL {
     left join pipelines pp on pp.org_id = ${orgId} and pp.id = r.pipeline_id`;
 }
 
-/** The rollup rows of held days in [fromDay, toDay), with the columns of `actualPieces` (resource id and SKU null). */
-export function rollupPieces(orgId: string, fromDay: string, toDay: string): SQL {
+/**
+ * The rollup rows of the days in `held` (ranges of UTC midnights, from `heldDays`), with the columns of
+ * `actualPieces` (resource id and SKU null) and `cost_centre`. The days are named rather than checked
+ * against `cost_daily_days` again: a day unlisted in between is then read as it was when the request
+ * split its window, not lost to both halves.
+ */
+export function rollupPieces(orgId: string, held: readonly Range[]): SQL {
   return sql`
     select (d.day::timestamp at time zone 'UTC') as at, d.amount, d.currency, d.run_id as run_key, d.explained, d.provider, d.service_name,
-           d.resource_group, d.region_id, d.tags, null::text as resource_id, null::text as sku_id, d.sample, d.process, d.project, d.pipeline
+           d.resource_group, d.region_id, d.tags, null::text as resource_id, null::text as sku_id, d.sample, d.process, d.project, d.pipeline, d.cost_centre
     from cost_daily d
-    where d.org_id = ${orgId} and d.day >= ${fromDay}::date and d.day < ${toDay}::date
-      and exists (select 1 from cost_daily_days b where b.org_id = d.org_id and b.day = d.day)`;
+    where d.org_id = ${orgId} and ${inDays(sql`d.day`, held)}`;
 }
 
 /**
- * Splits [from, to) (UTC midnights) into the days the rollup holds and the ranges it does not.
- * Returns null for `held` when no day is held.
+ * Splits [from, to) (UTC midnights) into the ranges of days the rollup holds and those it does not.
+ * With `rulesHash`, only days built under those allocation rules count as held (for cost centres).
  */
-export async function heldDays(db: Executor, orgId: string, from: Date, to: Date): Promise<{ held: { fromDay: string; toDay: string } | null; missing: Range[] }> {
+export async function heldDays(db: Executor, orgId: string, from: Date, to: Date, rulesHash?: string): Promise<{ held: Range[]; missing: Range[] }> {
   const rows = (await db.execute(sql`
-    select day::text as day from cost_daily_days where org_id = ${orgId} and day >= ${dayOf(from)}::date and day < ${dayOf(to)}::date order by day`)) as unknown as { day: string }[];
-  const held = new Set([...rows].map((r) => r.day));
+    select day::text as day from cost_daily_days
+    where org_id = ${orgId} and day >= ${dayOf(from)}::date and day < ${dayOf(to)}::date ${rulesHash === undefined ? sql`` : sql`and rules_hash = ${rulesHash}`}`)) as unknown as { day: string }[];
+  const listed = new Set([...rows].map((r) => r.day));
+  const held: Range[] = [];
   const missing: Range[] = [];
   for (let t = from.getTime(); t < to.getTime(); t += DAY_MS) {
-    const day = new Date(t);
-    if (held.has(dayOf(day))) continue;
-    const last = missing.at(-1);
-    const iso = day.toISOString();
+    const ranges = listed.has(dayOf(new Date(t))) ? held : missing;
+    const last = ranges.at(-1);
+    const iso = new Date(t).toISOString();
     const next = new Date(t + DAY_MS).toISOString();
     if (last && last.to === iso) last.to = next;
-    else missing.push({ from: iso, to: next });
+    else ranges.push({ from: iso, to: next });
   }
-  return { held: held.size > 0 ? { fromDay: dayOf(from), toDay: dayOf(to) } : null, missing };
+  return { held, missing };
 }
 
 /**
@@ -107,11 +119,13 @@ export async function heldDays(db: Executor, orgId: string, from: Date, to: Date
  * Runs in the caller's transaction (reconciliation's, so the rollup and the allocations it sums
  * commit together), after the organization's bill-write lock.
  */
-export async function rebuildCostDaily(tx: Executor, orgId: string, from: Date, to: Date): Promise<{ days: number; rows: number }> {
+export async function rebuildCostDaily(tx: Tx, orgId: string, from: Date, to: Date): Promise<{ days: number; rows: number }> {
   const fromDay = dayOf(floorDay(from));
   // at least the day of `from`, even for an empty window
   const toDay = dayOf(new Date(Math.max(ceilDay(to).getTime(), floorDay(from).getTime() + DAY_MS)));
   await tx.execute(lockCostWritesSql(orgId));
+  // cost centres under the rules as this transaction reads them; the days record which rules those were
+  const rules = await rulesOf(tx, orgId);
   const [{ nestloop }] = (await tx.execute(sql`select current_setting('enable_nestloop') as nestloop`)) as unknown as { nestloop: string }[];
   await tx.execute(sql`delete from cost_daily where org_id = ${orgId} and day >= ${fromDay}::date and day < ${toDay}::date`);
   const pieces = actualPieces(orgId, [{ from: `${fromDay}T00:00:00Z`, to: `${toDay}T00:00:00Z` }]);
@@ -121,19 +135,19 @@ export async function rebuildCostDaily(tx: Executor, orgId: string, from: Date, 
   const [inserted] = (await tx.execute(sql`
     with added as (
     insert into cost_daily (org_id, day, currency, project, pipeline, run_id, sample, process, explained, provider, service_name, resource_group,
-                            region_id, tags, amount, pieces)
+                            region_id, tags, cost_centre, amount, pieces)
     select ${orgId}, (p.at at time zone 'UTC')::date, p.currency, p.project, p.pipeline, p.run_key, p.sample, p.process, p.explained, p.provider,
-           p.service_name, p.resource_group, p.region_id, p.tags, sum(p.amount), count(*)
+           p.service_name, p.resource_group, p.region_id, p.tags, ${pieceCostCentre(rules, 'p')}, sum(p.amount), count(*)
     from (${pieces}) p
-    group by 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
+    group by 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
     returning 1)
     select count(*)::int as n from added`)) as unknown as { n: number }[];
   await tx.execute(sql`select set_config('enable_nestloop', ${nestloop}, true)`);
   const [days] = (await tx.execute(sql`
     with listed as (
-    insert into cost_daily_days (org_id, day)
-    select ${orgId}, d::date from generate_series(${fromDay}::date, ${toDay}::date - 1, interval '1 day') d
-    on conflict (org_id, day) do update set built_at = now()
+    insert into cost_daily_days (org_id, day, rules_hash)
+    select ${orgId}, d::date, ${rulesFingerprint(rules)} from generate_series(${fromDay}::date, ${toDay}::date - 1, interval '1 day') d
+    on conflict (org_id, day) do update set built_at = now(), rules_hash = excluded.rules_hash
     returning 1)
     select count(*)::int as n from listed`)) as unknown as { n: number }[];
   return { days: days.n, rows: inserted.n };
@@ -147,4 +161,24 @@ export async function rebuildCostDaily(tx: Executor, orgId: string, from: Date, 
 export async function invalidateCostDays(tx: postgres.TransactionSql, orgId: string, from: Date, to: Date): Promise<void> {
   await lockCostWrites(tx, orgId);
   await tx`delete from cost_daily_days where org_id = ${orgId} and day >= ${dayOf(from)}::date and day <= ${dayOf(to)}::date`;
+}
+
+/**
+ * Rebuilds the held days whose cost centres were evaluated under other allocation rules than the
+ * current ones (after a rule is added or removed), a month per transaction, so each holds the
+ * bill-write lock for one month's rebuild only. Returns the days rebuilt.
+ */
+export async function rebuildStaleCostCentres(db: Db, orgId: string): Promise<number> {
+  const hash = rulesFingerprint(await rulesOf(db, orgId));
+  const months = (await db.execute(sql`
+    select min(day)::text as first, max(day)::text as last from cost_daily_days
+    where org_id = ${orgId} and rules_hash is distinct from ${hash}
+    group by date_trunc('month', day) order by 1`)) as unknown as { first: string; last: string }[];
+  let days = 0;
+  for (const m of months) {
+    const from = new Date(`${m.first}T00:00:00Z`);
+    const to = new Date(Date.parse(`${m.last}T00:00:00Z`) + DAY_MS);
+    days += (await db.transaction((tx) => rebuildCostDaily(tx, orgId, from, to))).days;
+  }
+  return days;
 }

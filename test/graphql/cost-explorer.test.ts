@@ -14,6 +14,7 @@ import { reconcile } from '../../src/services/reconcile.js';
 import { loadCostRows } from '../../src/services/cost-loader.js';
 import type { CostRow } from '../../src/ingest/costs/index.js';
 import { RecommendationService } from '../../src/services/recommendations.js';
+import { rulesFingerprint, rulesOf } from '../../src/services/allocation-rules.js';
 import { createOrgWithKeys, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
 import { fixturePath } from '../support/fixtures.js';
 import { traceFixture } from '../ingest/nextflow/helpers.js';
@@ -193,6 +194,56 @@ describe('costBreakdown: the explorer over a reconciled bill', () => {
     assert.equal(centre(after.nodes, 'Unallocated'), fixed('1.5'), 'the unreconciled network line, whole');
     assert.equal(centre(nodes, 'Unallocated'), fixed('8.75'));
     assert.equal(centre(after.nodes, null), centre(nodes, null), 'pool lines have no cost centre');
+  });
+
+  test('cost centres come from the rollup once rebuilt under the current rules, and from the detail until then', async () => {
+    const byCentre = async () => (await all(a.viewer, { filter: window, groupBy: [{ dimension: 'COST_CENTRE' }], granularity: 'DAY' })).nodes;
+    const rebuiltUnder = async () => {
+      const hash = rulesFingerprint(await rulesOf(t.db.db, a.org.id));
+      const [{ stale, held }] = await t.db.sql<{ stale: number; held: number }[]>`
+        select count(*) filter (where rules_hash is distinct from ${hash})::int as stale, count(*)::int as held from cost_daily_days where org_id = ${a.org.id}`;
+      return { stale, held };
+    };
+    const settled = async () => {
+      for (let i = 0; i < 150 && (await rebuiltUnder()).stale > 0; i++) await new Promise((r) => setTimeout(r, 200));
+      assert.equal((await rebuiltUnder()).stale, 0, 'the rebuild job rebuilt every held day under the current rules');
+    };
+    const fromDetail = async () => {
+      // the same answer with the rollup out of the way, for comparison
+      const listed = await t.db.sql`delete from cost_daily_days where org_id = ${a.org.id} returning *`;
+      try {
+        return await byCentre();
+      } finally {
+        if (listed.length) await t.db.sql`insert into cost_daily_days ${t.db.sql(listed as unknown as Record<string, unknown>[])}`;
+      }
+    };
+    // every day held (reconciliation rebuilds under the rules of the time: "Core" is one)
+    await reconcile(t.db.db, a.org.id, { from: new Date(window.from), to: new Date(window.to) }, { idleMode: 'SHARE', driftThreshold: 0.2 });
+    assert.equal((await rebuiltUnder()).stale, 0);
+    const network = await t.gql(`mutation { createAllocationRule(input: { name: "network", priority: 2, costCentre: "Networking", match: { service: "Bandwidth" } }) { id } }`, {}, a.admin);
+    assert.equal(network.errors, undefined, JSON.stringify(network.errors));
+    // at once: the days built under the old rules are read from the detail
+    const now = await byCentre();
+    assert.ok(now.some((n) => n.keys[0].value === 'Networking'), 'the new rule applies at once');
+    await settled();
+    const rolledCentres = async () =>
+      (await t.db.sql<{ centres: string[] }[]>`
+        select array_agg(distinct cost_centre order by cost_centre) filter (where cost_centre is not null) as centres from cost_daily where org_id = ${a.org.id}`)[0].centres;
+    assert.deepEqual(await rolledCentres(), ['Core', 'Networking'], 'the rollup holds the current rules\' cost centres');
+    const rolled = await byCentre();
+    assert.deepEqual(rolled, now, 'rollup and detail agree after the rebuild');
+    assert.deepEqual(await fromDetail(), rolled);
+    // removing a rule returns its costs to Unallocated, at once and after the rebuild
+    const [{ id }] = await t.db.sql<{ id: string }[]>`select id from allocation_rules where org_id = ${a.org.id} and cost_centre = 'Core'`;
+    const removed = await t.gql(`mutation($id: ID!) { deleteAllocationRule(id: $id) }`, { id }, a.admin);
+    assert.equal(removed.errors, undefined, JSON.stringify(removed.errors));
+    const sum = (ns: Node[], v: string) => ns.filter((n) => n.keys[0].value === v).reduce((acc, n) => acc + fixed(n.actual?.amount), 0n);
+    const without = await byCentre();
+    assert.equal(sum(without, 'Core'), 0n);
+    assert.equal(sum(without, 'Unallocated'), sum(now, 'Unallocated') + sum(now, 'Core'));
+    await settled();
+    assert.deepEqual(await rolledCentres(), ['Networking', 'Unallocated']);
+    assert.deepEqual(await byCentre(), without);
   });
 
   test('a pool whose reconciled bill is mostly idle gets an IDLE_POOL recommendation worth its idle money', async () => {

@@ -9,7 +9,8 @@ import { organizations } from './organizations.js';
  * thousand rows here against millions of bill lines and allocations.
  *
  * No resource id or SKU: with them a day would hold a row per resource, as many as the bill has
- * lines. Cost centres, whose allocation rules match on both, are read from the detail.
+ * lines. Allocation rules match on both, so each unexplained piece's cost centre is evaluated when
+ * the day is built, under the rules of that moment (`cost_daily_days.rules_hash`).
  */
 export const costDaily = pgTable(
   'cost_daily',
@@ -31,6 +32,8 @@ export const costDaily = pgTable(
     resourceGroup: text('resource_group'),
     regionId: text('region_id'),
     tags: jsonb('tags').$type<Record<string, string>>().notNull(),
+    /** The allocation rules' cost centre of an unexplained piece (`Unallocated` when none matches); null when explained. */
+    costCentre: text('cost_centre'),
     amount: numeric('amount').notNull(),
     /** Pieces summed into the row. */
     pieces: integer('pieces').notNull(),
@@ -53,6 +56,12 @@ export const costDailyDays = pgTable(
     orgId: orgId(),
     day: date('day', { mode: 'string' }).notNull(),
     builtAt: tstz('built_at').notNull().defaultNow(),
+    /**
+     * The allocation rules the day's cost centres were evaluated under (services/allocation-rules
+     * `rulesFingerprint`). After a rule change the explorer reads cost centres from the detail for
+     * days built under other rules, until they are rebuilt.
+     */
+    rulesHash: text('rules_hash'),
   },
   (t) => [
     primaryKey({ name: 'cost_daily_days_pkey', columns: [t.orgId, t.day] }),

@@ -118,22 +118,24 @@ export class CostExplorerService {
     const rules = costCentres ? await rulesOf(this.db, this.orgId) : [];
     const keyOf = (d: ExplorerGroupBy): SQL => {
       switch (d.dimension) {
-        case 'PROJECT': return sql`p.project`;
-        case 'PIPELINE': return sql`p.pipeline`;
-        case 'RUN': return sql`p.run_key::text`;
-        case 'SAMPLE': return sql`p.sample`;
-        case 'PROCESS': return sql`p.process`;
-        case 'SERVICE': return sql`p.service_name`;
-        case 'RESOURCE_GROUP': return sql`p.resource_group`;
-        case 'REGION': return sql`p.region_id`;
-        case 'PROVIDER': return sql`p.provider`;
-        case 'TAG': return sql`p.tags ->> ${d.tagKey}`;
-        case 'COST_CENTRE': return sql`p.cost_centre`;
+        case 'PROJECT': return sql`u.project`;
+        case 'PIPELINE': return sql`u.pipeline`;
+        case 'RUN': return sql`u.run_key::text`;
+        case 'SAMPLE': return sql`u.sample`;
+        case 'PROCESS': return sql`u.process`;
+        case 'SERVICE': return sql`u.service_name`;
+        case 'RESOURCE_GROUP': return sql`u.resource_group`;
+        case 'REGION': return sql`u.region_id`;
+        case 'PROVIDER': return sql`u.provider`;
+        case 'TAG': return sql`u.tags ->> ${d.tagKey}`;
+        case 'COST_CENTRE': return sql`u.cost_centre`;
       }
     };
-    const period = q.granularity ? sql`to_char(date_trunc(${PERIOD_SQL[q.granularity]}, p.at at time zone 'UTC'), 'YYYY-MM-DD')` : sql`null::text`;
+    // grouped as a timestamp, formatted once per group at the end
+    const period = q.granularity ? sql`date_trunc(${PERIOD_SQL[q.granularity]}, p.at at time zone 'UTC')` : sql`null::timestamp`;
     const keys = dims.map((d, i) => sql`${keyOf(d)} as ${sql.raw(`k${i}`)}`);
     const keyCols = dims.map((_, i) => sql.raw(`k${i}`));
+    const groupCols = sql.join([...keyCols.map((k) => sql`p.${k}`), sql`p.currency`], sql`, `);
     const keyList = (prefix: string) => sql.join([sql.raw(`${prefix}period`), ...dims.map((_, i) => sql.raw(`${prefix}k${i}`)), sql.raw(`${prefix}currency`)], sql`, `);
     const sameKeys = sql.join([sql`g.currency = prev.currency`, ...dims.map((_, i) => sql`g.${sql.raw(`k${i}`)} is not distinct from prev.${sql.raw(`k${i}`)}`)], sql` and `);
     const wantActual = q.metric !== 'ESTIMATE';
@@ -176,9 +178,13 @@ export class CostExplorerService {
     const sources = [wantActual ? actual : null, wantEstimate ? estimate : null].filter((s): s is SQL => s !== null);
     const current = window('p.at', from);
     return sql`
-      with p as (select * from (${sql.join(sources, sql` union all `)}) u where ${conditions('u')}),
+      with p as (
+        -- only what the groups need: read twice (this window, the previous one), p is materialized, and
+        -- carrying the bill's tags along made it spill to disk for a year
+        select u.at, u.amount, u.currency, u.metric, u.run_key, u.sample${sql.join(keys.map((k) => sql`, ${k}`), sql``)}
+        from (${sql.join(sources, sql` union all `)}) u where ${conditions('u')}),
       g as (
-        select ${period} as period, ${sql.join([...keys, sql`p.currency`], sql`, `)},
+        select ${period} as period, ${groupCols},
                sum(p.amount) filter (where p.metric = 'A') as actual,
                sum(p.amount) filter (where p.metric = 'E') as estimate,
                count(distinct p.run_key)::int as runs,
@@ -188,11 +194,11 @@ export class CostExplorerService {
         group by ${keyList('')}
       ),
       prev as (
-        select ${sql.join([...keys, sql`p.currency`], sql`, `)}, sum(p.amount) as actual
+        select ${groupCols}, sum(p.amount) as actual
         from p where p.metric = 'A' and p.at < ${from.toISOString()}::timestamptz
         group by ${sql.join([...keyCols, sql`currency`], sql`, `)}
       )
-      select g.period, ${sql.join([...keyCols.map((k) => sql`g.${k}`), sql`g.currency`], sql`, `)},
+      select to_char(g.period, 'YYYY-MM-DD') as period, ${sql.join([...keyCols.map((k) => sql`g.${k}`), sql`g.currency`], sql`, `)},
              g.actual::text, g.estimate::text, prev.actual::text as previous_actual, g.runs, g.samples,
              ib.input_bytes::text as input_bytes,
              round(g.actual / nullif(g.runs, 0), 10)::text as cost_per_run,

@@ -4,6 +4,7 @@
  * certificate for the HTTPS fakes, then node's test runner over every compiled `*.test.js`.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -12,7 +13,7 @@ import { connect } from '../../src/db/client.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { repoRoot } from './fixtures.js';
-import { TEMPLATE_DB, withDatabaseName } from './db.js';
+import { runOfDatabase, templateName, TEST_RUN_LOCK, withDatabaseName } from './db.js';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
@@ -24,23 +25,47 @@ async function findTests(dir: string): Promise<string[]> {
     .sort();
 }
 
-async function prepareTemplate(adminUrl: string): Promise<void> {
+/**
+ * Claims `run` (a session advisory lock held until `release`), drops what ended runs left, and builds
+ * this run's migrated template.
+ */
+async function prepareRun(adminUrl: string, run: string): Promise<{ release(): Promise<void> }> {
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`drop database if exists ${TEMPLATE_DB} with (force)`);
-    await admin.unsafe(`create database ${TEMPLATE_DB}`);
-    // databases left by an interrupted earlier run
-    const stale = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'gct_t\\_%'`;
-    for (const { datname } of stale) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
-  } finally {
-    await admin.end();
+  // one connection: the lock is the session's, held until the run ends
+  const session = await admin.reserve();
+  await session`select pg_advisory_lock(${TEST_RUN_LOCK}, hashtext(${run}))`;
+  const dropRun = async (of: string) => {
+    const names = await session<{ datname: string }[]>`select datname from pg_database where datname like 'gct\\_%'`;
+    for (const { datname } of names) if (runOfDatabase(datname) === of) await session.unsafe(`drop database if exists "${datname}" with (force)`);
+  };
+  // databases of runs that ended without cleaning up (interrupted): their run's lock is free
+  const leftovers = await session<{ datname: string }[]>`select datname from pg_database where datname like 'gct\\_%'`;
+  for (const other of new Set(leftovers.map((d) => runOfDatabase(d.datname)).filter((r): r is string => r !== undefined && r !== run))) {
+    const [{ free }] = await session<{ free: boolean }[]>`select pg_try_advisory_lock(${TEST_RUN_LOCK}, hashtext(${other})) as free`;
+    if (!free) continue;
+    try {
+      await dropRun(other);
+    } finally {
+      await session`select pg_advisory_unlock(${TEST_RUN_LOCK}, hashtext(${other}))`;
+    }
   }
-  const template = connect(withDatabaseName(adminUrl, TEMPLATE_DB), { max: 1 });
+  await session.unsafe(`create database ${templateName(run)}`);
+  const template = connect(withDatabaseName(adminUrl, templateName(run)), { max: 1 });
   try {
     await runMigrations(template);
   } finally {
     await template.close();
   }
+  return {
+    async release() {
+      try {
+        await dropRun(run);
+      } finally {
+        session.release();
+        await admin.end();
+      }
+    },
+  };
 }
 
 async function main(): Promise<number> {
@@ -59,18 +84,21 @@ async function main(): Promise<number> {
     adminUrl = embedded.url;
     stop = embedded.stop;
   }
+  const run = randomBytes(4).toString('hex');
+  let release = async () => {};
   try {
-    await prepareTemplate(adminUrl);
+    release = (await prepareRun(adminUrl, run)).release;
     const { ensureTestCertificate } = await import('../fakes/azure/cert.js');
     const cert = ensureTestCertificate(path.join(repoRoot, '.data', 'test-cert'));
     let files = await findTests(path.join(repoRoot, 'dist', 'test'));
     if (filters.length > 0) files = files.filter((f) => filters.some((flt) => f.includes(flt)));
     const child = spawn(process.execPath, ['--test', `--test-concurrency=${process.env.GCT_TEST_CONCURRENCY ?? 2}`, ...files], {
       stdio: 'inherit',
-      env: { ...process.env, GCT_TEST_ADMIN_URL: adminUrl, NODE_EXTRA_CA_CERTS: cert.certPath, DATABASE_URL: '' },
+      env: { ...process.env, GCT_TEST_ADMIN_URL: adminUrl, GCT_TEST_RUN: run, NODE_EXTRA_CA_CERTS: cert.certPath, DATABASE_URL: '' },
     });
     return await new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
   } finally {
+    await release();
     await stop();
   }
 }

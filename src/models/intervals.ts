@@ -19,9 +19,15 @@
  * Mondrian on novelty (v3): a task whose tag has a word the fit never saw with its process (a new
  * dataset or method; a quote, which has no tag) errs unlike a familiar one, and the newer tasks of
  * a run are mostly such. Known tasks get quantiles of the rolling-origin residuals of tasks that
- * were known to their fit; new ones get quantiles of leave-words-out residuals (novelty.ts), where
- * each task's word was withheld from the fit on purpose. Each stratum is per process when the
- * process has `minGroupResiduals` residuals in it, else pooled over processes.
+ * were known to their fit. New ones get the widest of two bands (v4): quantiles of leave-words-out
+ * residuals (novelty.ts), where each task's word was withheld from the fit on purpose, and those of
+ * the rolling-origin residuals of tasks that really were new when they arrived. Each misses what
+ * the other sees: withholding a word measures how far any one dataset or method sits from the rest
+ * but not how later arrivals drift (on the openproblems traces, datasets added late in a run were
+ * ~2× faster than the earlier ones); the tasks that arrived new show that drift but are few, from
+ * two or three datasets per window. Which kind of error a new task will meet is not known when it
+ * is quoted, so its interval covers both. Each band is per process when the process has
+ * `minGroupResiduals` residuals in it, else pooled over processes.
  *
  * Nothing here is a fixed ±%: with too few held-out residuals the in-sample ratios are used, and
  * only with none at all a wide default, and `method` says which.
@@ -41,9 +47,10 @@ export interface IntervalCalibration {
   /** Per-process ratios for processes with enough held-out residuals; absent in states fitted before v2 intervals. */
   byProcess?: Record<string, ProcessCalibration>;
   /**
-   * For tasks new to the fit (see isKnown): ratios from leave-words-out residuals. With it, the
-   * ratios above are those of known tasks only. Absent before v3 intervals and when the samples'
-   * tags give no word to withhold; then every task gets the ratios above.
+   * For tasks new to the fit (see isKnown): the widest of the leave-words-out and the arrived-new
+   * rolling-origin ratios (v4; leave-words-out alone in v3). With it, the ratios above are those of
+   * known tasks only. Absent before v3 intervals and when neither source has `MIN_HELD_OUT`
+   * residuals; then every task gets the ratios above.
    */
   novel?: ProcessCalibration & { byProcess?: Record<string, ProcessCalibration> };
   /** The words each process's tags carried in the fitted samples: what makes a task known. Set with `novel`. */
@@ -189,12 +196,13 @@ export function fitCalibrated<P>(
   const minGroup = opts.minGroupResiduals ?? 20;
   const wordFolds = opts.wordFolds ?? 5;
   const rolling = rollingResiduals(samples, fitPoint, predictPoint, opts.holdOutFraction ?? 0.3, opts.folds ?? 3);
-  const novel = wordFolds > 0 ? leaveWordsOutRatios(samples, fitPoint, predictPoint, wordFolds) : [];
   const known = rolling.filter((r) => r.known);
+  const novelSources = wordFolds > 0 ? [leaveWordsOutRatios(samples, fitPoint, predictPoint, wordFolds), rolling.filter((r) => !r.known)] : [];
+  const novelBands = novelSources.filter((r) => r.length >= MIN_HELD_OUT).map((r) => stratum(r, coverage, minGroup));
   let interval: IntervalCalibration | undefined;
-  if (novel.length >= MIN_HELD_OUT && known.length >= MIN_HELD_OUT) {
+  if (novelBands.length > 0 && known.length >= MIN_HELD_OUT) {
     interval = stratum(known, coverage, minGroup);
-    interval.novel = stratum(novel, coverage, minGroup);
+    interval.novel = novelBands.slice(1).reduce<Band>(widest, novelBands[0]);
     interval.words = vocabularyOf(samples);
   } else if (rolling.length >= MIN_HELD_OUT) {
     interval = stratum(rolling, coverage, minGroup);
@@ -221,6 +229,27 @@ function stratum(residuals: readonly { process: string; ratio: number }[], cover
   }
   if (Object.keys(byProcess).length > 0) interval.byProcess = byProcess;
   return interval;
+}
+
+type Band = ProcessCalibration & { byProcess?: Record<string, ProcessCalibration> };
+
+/**
+ * The band that contains both, pooled and per process; a process with ratios of its own in only
+ * one band is compared with the other band's pooled ratios, which is what that band gives it.
+ */
+export function widest(a: Band, b: Band): Band {
+  const span = (x: ProcessCalibration, y: ProcessCalibration): ProcessCalibration => ({
+    lowRatio: Math.min(x.lowRatio, y.lowRatio),
+    highRatio: Math.max(x.highRatio, y.highRatio),
+    n: x.n + y.n,
+  });
+  const out: Band = span(a, b);
+  const processes = new Set([...Object.keys(a.byProcess ?? {}), ...Object.keys(b.byProcess ?? {})]);
+  if (processes.size > 0) {
+    out.byProcess = {};
+    for (const p of processes) out.byProcess[p] = span(a.byProcess?.[p] ?? a, b.byProcess?.[p] ?? b);
+  }
+  return out;
 }
 
 function inSample<P>(

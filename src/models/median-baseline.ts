@@ -54,8 +54,8 @@ export function medianBaseline(opts: MedianBaselineOptions): EstimationModel<Med
   const minGroup = opts.minGroupSamples ?? Infinity;
   return {
     name: opts.name ?? `median-baseline:${opts.target}`,
-    // 2: rolling-origin, per-process intervals; 3: known/new-task strata (intervals.ts)
-    version: '3',
+    // 2: rolling-origin, per-process intervals; 3: known/new-task strata; 4: new tasks' band spans arrived-new residuals too (intervals.ts)
+    version: '4',
     target: opts.target,
     fit: (samples) => fitCalibrated(samples, (s) => fitMedianPoint(s, minGroup), predictMedianPoint, opts),
     predict: (features, state) => applyInterval(predictMedianPoint(features, state.point), state.interval, features),

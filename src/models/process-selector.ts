@@ -96,8 +96,8 @@ export function processSelectorModel(opts: SelectorOptions): EstimationModel<Sel
   const predictPoint = (f: Features, p: SelectorPoint) => predictSelectorPoint(f, p, candidates);
   return {
     name: opts.name ?? `process-selector:${opts.target}`,
-    // 2: known/new-task interval strata (intervals.ts)
-    version: '2',
+    // 2: known/new-task interval strata; 3: new tasks' band spans arrived-new residuals too (intervals.ts)
+    version: '3',
     target: opts.target,
     fit: (samples) => fitCalibrated(samples, fitPoint, predictPoint, opts),
     predict: (features, state) => applyInterval(predictPoint(features, state.point), state.interval, features),

@@ -117,8 +117,8 @@ export function regressionModel(opts: RegressionOptions): EstimationModel<Regres
   const minSamples = opts.minSamples ?? 10;
   return {
     name: opts.name ?? `linear-regression:${opts.target}`,
-    // 2: rolling-origin, per-process intervals; 3: known/new-task strata (intervals.ts)
-    version: '3',
+    // 2: rolling-origin, per-process intervals; 3: known/new-task strata; 4: new tasks' band spans arrived-new residuals too (intervals.ts)
+    version: '4',
     target: opts.target,
     fit: (samples) => fitCalibrated(samples, (s) => fitRegressionPoint(s, candidates, minSamples), predictRegressionPoint, opts),
     predict: (features, state) => applyInterval(predictRegressionPoint(features, state.point), state.interval, features),

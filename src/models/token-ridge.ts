@@ -110,8 +110,8 @@ export function tokenRidgeModel(opts: TokenRidgeOptions): EstimationModel<TokenR
   const fitPoint = (s: readonly TrainingSample[]) => fitTokenRidgePoint(s, lambda, minWordCount);
   return {
     name: opts.name ?? `tag-token-ridge:${opts.target}`,
-    // 2: known/new-task interval strata (intervals.ts)
-    version: '2',
+    // 2: known/new-task interval strata; 3: new tasks' band spans arrived-new residuals too (intervals.ts)
+    version: '3',
     target: opts.target,
     fit: (samples) => fitCalibrated(samples, fitPoint, predictTokenRidgePoint, opts),
     predict: (features, state) => applyInterval(predictTokenRidgePoint(features, state.point), state.interval, features),

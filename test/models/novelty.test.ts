@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TrainingSample } from '../../src/models/model.js';
+import { calibrateFromRatios } from '../../src/models/intervals.js';
 import { isKnown, leaveWordsOutRatios, vocabularyOf } from '../../src/models/novelty.js';
 import { fitTokenRidgePoint, predictTokenRidgePoint, tokenRidgeModel } from '../../src/models/token-ridge.js';
 import { normal, rng } from './synthetic.js';
@@ -74,4 +75,36 @@ test('new datasets get the wide interval their errors need and known ones keep t
   // without the stratum, new datasets get the known tasks' narrow interval and are mostly missed
   const plain = tokenRidgeModel({ target: 'runtimeMs', wordFolds: 0 });
   assert.ok(coverage(plain, plain.fit(train), freshNew) < 0.5);
+});
+
+/**
+ * Datasets arrive one after another, each a little smaller than the last (log level from +1 down
+ * to −1 over the history), a dataset's tasks spread over the arrival of the next few so every
+ * window has known tasks too.
+ */
+function drifting(from: number, count: number, seed: number, prefix = 'ds'): TrainingSample[] {
+  const r = rng(seed);
+  const out: TrainingSample[] = [];
+  for (let k = from; k < from + count; k++) {
+    const level = Math.exp(1 - (2 * k) / 29);
+    for (let j = 0; j < 10; j++) out.push({ features: { process: 'RUN', tag: `bench:${prefix}${k}` }, value: 1000 * level * Math.exp(0.1 * normal(r)), at: k * 10 + j * 3 });
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
+
+test('new tasks also get the errors of tasks that arrived new: a drift that withholding a word cannot show is covered', () => {
+  const train = drifting(0, 30, 21);
+  // new datasets as small as the latest arrivals: below most of the history, not beyond it
+  const fresh = drifting(25, 6, 22, 'new');
+  const m = tokenRidgeModel({ target: 'runtimeMs' });
+  const state = m.fit(train);
+  // the band leave-words-out residuals alone give: datasets scattered around the mean, no drift
+  const lwo = calibrateFromRatios(leaveWordsOutRatios(train, fitTokenRidgePoint, predictTokenRidgePoint, 5).map((x) => x.ratio), 0.8, 'held-out');
+  const p = (s: TrainingSample) => predictTokenRidgePoint(s.features, state.point);
+  const lwoCoverage = fresh.filter((s) => s.value >= p(s) * lwo.lowRatio && s.value <= p(s) * lwo.highRatio).length / fresh.length;
+  const novel = state.interval.novel!.byProcess?.RUN ?? state.interval.novel!;
+  assert.ok(novel.lowRatio < lwo.lowRatio, `low ${novel.lowRatio} vs leave-words-out ${lwo.lowRatio}`);
+  assert.ok(novel.highRatio >= lwo.highRatio, 'the band still contains the leave-words-out one');
+  const withBoth = coverage(m, state, fresh);
+  assert.ok(lwoCoverage < 0.6 && withBoth > 0.8, `fresh smaller datasets covered ${withBoth}, by leave-words-out alone ${lwoCoverage}`);
 });

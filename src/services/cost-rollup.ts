@@ -92,14 +92,19 @@ export function rollupPieces(orgId: string, held: readonly Range[]): SQL {
     where d.org_id = ${orgId} and ${inDays(sql`d.day`, held)}`;
 }
 
+/** The statement `heldDays` runs: the listed days in [from, to) (for raw-SQL baselines too). */
+export function heldDaysQuery(orgId: string, from: Date, to: Date, rulesHash?: string): SQL {
+  return sql`
+    select day::text as day from cost_daily_days
+    where org_id = ${orgId} and day >= ${dayOf(from)}::date and day < ${dayOf(to)}::date ${rulesHash === undefined ? sql`` : sql`and rules_hash = ${rulesHash}`}`;
+}
+
 /**
  * Splits [from, to) (UTC midnights) into the ranges of days the rollup holds and those it does not.
  * With `rulesHash`, only days built under those allocation rules count as held (for cost centres).
  */
 export async function heldDays(db: Executor, orgId: string, from: Date, to: Date, rulesHash?: string): Promise<{ held: Range[]; missing: Range[] }> {
-  const rows = (await db.execute(sql`
-    select day::text as day from cost_daily_days
-    where org_id = ${orgId} and day >= ${dayOf(from)}::date and day < ${dayOf(to)}::date ${rulesHash === undefined ? sql`` : sql`and rules_hash = ${rulesHash}`}`)) as unknown as { day: string }[];
+  const rows = (await db.execute(heldDaysQuery(orgId, from, to, rulesHash))) as unknown as { day: string }[];
   const listed = new Set([...rows].map((r) => r.day));
   const held: Range[] = [];
   const missing: Range[] = [];

@@ -24,9 +24,9 @@ export interface EncodedCostBatch {
   minStart: number;
   maxStart: number;
   maxEnd: number;
-  /** Currency and billed cost of each row, comma-separated, in row order: the summary's input. */
-  currencies: string;
-  amounts: string;
+  /** The summary's input: the batch's currencies, and for each the billed costs of its rows, comma-separated. */
+  currencies: string[];
+  amounts: string[];
   /**
    * Whether a hash may have come earlier in this load, in this batch or an earlier one. False means
    * surely not: then only rows stored before the load began can share a hash with the batch.
@@ -104,8 +104,8 @@ class BatchBuilder {
   #minStart = Infinity;
   #maxStart = -Infinity;
   #maxEnd = -Infinity;
-  #currencies = '';
-  #amounts = '';
+  /** Billed costs by currency, comma-separated (a batch mostly has one currency). */
+  readonly #amounts = new Map<string, string>();
   #repeats = false;
 
   constructor(
@@ -117,8 +117,8 @@ class BatchBuilder {
   }
 
   add(row: CostRow, hash: string, line: string, seenBefore: boolean): void {
-    // the summary splits these on commas: a comma in either would shift every later row's amount
-    if (row.currency.includes(',') || row.billedCost.includes(',')) throw new RangeError(`cost row ${hash}: currency or billed cost contains a comma`);
+    // the summary splits these on commas and semicolons: one in either would shift every later row's amount
+    if (/[,;]/.test(row.currency) || row.billedCost.includes(',')) throw new RangeError(`cost row ${hash}: currency or billed cost contains a separator`);
     // worst case 3 bytes per UTF-16 unit; a short write would cut the line
     this.#reserve(this.prefix.length + line.length * 3);
     this.prefix.copy(this.#text, this.#used);
@@ -133,8 +133,8 @@ class BatchBuilder {
     if (start < this.#minStart) this.#minStart = start;
     if (start > this.#maxStart) this.#maxStart = start;
     if (end > this.#maxEnd) this.#maxEnd = end;
-    this.#currencies += this.rows === 0 ? row.currency : `,${row.currency}`;
-    this.#amounts += this.rows === 0 ? row.billedCost : `,${row.billedCost}`;
+    const amounts = this.#amounts.get(row.currency);
+    this.#amounts.set(row.currency, amounts === undefined ? row.billedCost : `${amounts},${row.billedCost}`);
     if (seenBefore) this.#repeats = true;
     this.rows++;
   }
@@ -168,8 +168,8 @@ class BatchBuilder {
       minStart: this.#minStart,
       maxStart: this.#maxStart,
       maxEnd: this.#maxEnd,
-      currencies: this.#currencies,
-      amounts: this.#amounts,
+      currencies: [...this.#amounts.keys()],
+      amounts: [...this.#amounts.values()],
       repeats: this.#repeats,
     };
   }

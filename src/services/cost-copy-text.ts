@@ -3,6 +3,7 @@
  * encodes in a worker thread that should not load the database client.
  */
 import type { CostRow } from '../ingest/costs/index.js';
+import { isoText } from '../ingest/costs/memo.js';
 
 /** The row columns of `cost_records`, in COPY order after the constant ones (org, source, source id, batch). */
 export const STAGE_COLUMNS = [
@@ -56,11 +57,6 @@ export function copyTextValue(value: string | null, field = 'value'): string {
 /** The row as one COPY text line (STAGE_COLUMNS order), newline included. */
 export function encodeCostRowLine(row: CostRow, hash: string): string {
   const v = copyTextValue;
-  const tags = JSON.stringify(row.tags);
-  // JSON writes NUL as the escape \u0000, which jsonb refuses (the cast would fail the insert, not the COPY)
-  if (tags.includes('\\u0000') && Object.entries(row.tags).some(([k, t]) => k.includes('\0') || t.includes('\0'))) {
-    throw new RangeError(`cost row ${hash}: tags contain a NUL character, which Postgres cannot store`);
-  }
   return (
     v(hash, 'row_hash') +
     '\t' + v(row.provider, 'provider') +
@@ -77,26 +73,67 @@ export function encodeCostRowLine(row: CostRow, hash: string): string {
     '\t' + v(row.meter, 'meter') +
     '\t' + v(row.regionId, 'regionId') +
     '\t' + v(row.chargeCategory, 'chargeCategory') +
-    '\t' + row.chargePeriodStart.toISOString() +
-    '\t' + row.chargePeriodEnd.toISOString() +
+    '\t' + isoText(row.chargePeriodStart) +
+    '\t' + isoText(row.chargePeriodEnd) +
     '\t' + v(row.billedCost, 'billedCost') +
     '\t' + v(row.effectiveCost, 'effectiveCost') +
     '\t' + v(row.listCost, 'listCost') +
     '\t' + v(row.currency, 'currency') +
     '\t' + v(row.consumedQuantity, 'consumedQuantity') +
     '\t' + v(row.consumedUnit, 'consumedUnit') +
-    '\t' + v(tags, 'tags') +
+    '\t' + tagsCopyText(row.tags, hash) +
     '\n'
   );
 }
 
+/** COPY texts of shared (frozen) tags objects, which many rows of a file hold (see memoTags). */
+const tagsTexts = new WeakMap<Record<string, string>, string>();
+
+function tagsCopyText(tags: Record<string, string>, hash: string): string {
+  let text = tagsTexts.get(tags);
+  if (text !== undefined) return text;
+  const json = JSON.stringify(tags);
+  // JSON writes NUL as the escape \u0000, which jsonb refuses (the cast would fail the insert, not the COPY)
+  if (json.includes('\\u0000') && Object.entries(tags).some(([k, t]) => k.includes('\0') || t.includes('\0'))) {
+    throw new RangeError(`cost row ${hash}: tags contain a NUL character, which Postgres cannot store`);
+  }
+  text = copyTextValue(json, 'tags');
+  if (Object.isFrozen(tags)) tagsTexts.set(tags, text);
+  return text;
+}
+
 /** True when a row holds a NUL character anywhere (such rows cannot be stored; importers quarantine them). */
 export function costRowHasNul(row: CostRow): boolean {
-  for (const value of Object.values(row)) {
-    if (typeof value === 'string' && value.includes('\0')) return true;
+  for (const field of TEXT_FIELDS) {
+    const value = row[field];
+    if (value !== null && value.includes('\0')) return true;
   }
-  for (const [key, value] of Object.entries(row.tags)) {
-    if (key.includes('\0') || value.includes('\0')) return true;
+  for (const key in row.tags) {
+    if (key.includes('\0') || row.tags[key].includes('\0')) return true;
   }
   return false;
 }
+
+/** The text fields of a CostRow (all but the dates and tags). */
+const TEXT_FIELDS = [
+  'provider',
+  'billingAccountId',
+  'subAccountId',
+  'subAccountName',
+  'resourceId',
+  'resourceName',
+  'resourceGroup',
+  'resourceType',
+  'serviceName',
+  'serviceCategory',
+  'skuId',
+  'meter',
+  'regionId',
+  'chargeCategory',
+  'billedCost',
+  'effectiveCost',
+  'listCost',
+  'currency',
+  'consumedQuantity',
+  'consumedUnit',
+] as const satisfies readonly (keyof CostRow)[];

@@ -252,8 +252,9 @@ async function load(
     inserted += fresh.rows;
     if (summarize) {
       await timed('summary', () => tx.unsafe(
-        `insert into ${subtotals} select c, sum(a::numeric), count(*) from unnest(string_to_array($1, ','), string_to_array($2, ',')) t(c, a) group by c`,
-        [batch.currencies, batch.amounts],
+        `insert into ${subtotals} select c, sum(a::numeric), count(*)
+         from unnest(string_to_array($1, ';'), string_to_array($2, ';')) t(c, list), unnest(string_to_array(list, ',')) a group by c`,
+        [batch.currencies.join(';'), batch.amounts.join(';')],
       ));
     }
   };

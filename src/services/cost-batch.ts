@@ -16,7 +16,10 @@ export interface EncodedCostBatch {
   text: Uint8Array;
   /** Byte offset where row i's line ends; it starts where row i - 1's ends (row 0 at 0). */
   ends: Uint32Array;
-  hashes: string[];
+  /** The rows' hashes, one after the other (one string crosses threads far cheaper than thousands): see batchHashes. */
+  hashes: string;
+  /** Where row i's hash ends in `hashes`. */
+  hashEnds: Uint32Array;
   /** charge_period_start of each row, in epoch milliseconds. */
   starts: Float64Array;
   /** The months (`YYYY-MM-01`) of the rows' starts, each once. */
@@ -32,6 +35,13 @@ export interface EncodedCostBatch {
    * surely not: then only rows stored before the load began can share a hash with the batch.
    */
   repeats: boolean;
+}
+
+/** The batch's hashes, row by row. */
+export function batchHashes(batch: EncodedCostBatch): string[] {
+  const hashes = new Array<string>(batch.rows);
+  for (let i = 0, at = 0; i < batch.rows; at = batch.hashEnds[i++]) hashes[i] = batch.hashes.slice(at, batch.hashEnds[i]);
+  return hashes;
 }
 
 /** Rows per batch: the unit of one stored-hash lookup and one COPY. */
@@ -96,7 +106,8 @@ class BatchBuilder {
   #used = 0;
   readonly #ends: Uint32Array;
   readonly #starts: Float64Array;
-  readonly #hashes: string[] = [];
+  #hashes = '';
+  readonly #hashEnds: Uint32Array;
   readonly #months = new Set<string>();
   /** The month of the last row's start, and that start's month bounds: rows of a file come mostly in runs of one month. */
   #monthFrom = Infinity;
@@ -113,6 +124,7 @@ class BatchBuilder {
     capacity: number,
   ) {
     this.#ends = new Uint32Array(capacity);
+    this.#hashEnds = new Uint32Array(capacity);
     this.#starts = new Float64Array(capacity);
   }
 
@@ -128,7 +140,8 @@ class BatchBuilder {
     const end = row.chargePeriodEnd.getTime();
     this.#ends[this.rows] = this.#used;
     this.#starts[this.rows] = start;
-    this.#hashes.push(hash);
+    this.#hashes += hash;
+    this.#hashEnds[this.rows] = this.#hashes.length;
     if (start < this.#monthFrom || start >= this.#monthTo) this.#enterMonth(row.chargePeriodStart);
     if (start < this.#minStart) this.#minStart = start;
     if (start > this.#maxStart) this.#maxStart = start;
@@ -163,6 +176,7 @@ class BatchBuilder {
       text: this.#text.subarray(0, this.#used),
       ends: this.#ends.subarray(0, this.rows),
       hashes: this.#hashes,
+      hashEnds: this.#hashEnds.subarray(0, this.rows),
       starts: this.#starts.subarray(0, this.rows),
       months: [...this.#months],
       minStart: this.#minStart,

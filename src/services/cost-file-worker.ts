@@ -47,7 +47,7 @@ port.on('message', (message: ToWorker) => {
 async function post(part: CostFilePart): Promise<void> {
   while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
   credits--;
-  const transfer = part.batch ? [part.batch.text.buffer, part.batch.ends.buffer, part.batch.starts.buffer] : [];
+  const transfer = part.batch ? [part.batch.text.buffer, part.batch.ends.buffer, part.batch.hashEnds.buffer, part.batch.starts.buffer] : [];
   send({ type: 'part', part }, transfer as ArrayBuffer[]);
 }
 

@@ -21,7 +21,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type postgres from 'postgres';
 import type { CostRow } from '../ingest/costs/index.js';
-import { encodeCostBatches, type EncodedCostBatch } from './cost-batch.js';
+import { batchHashes, encodeCostBatches, type EncodedCostBatch } from './cost-batch.js';
 import { copyTextValue, LOAD_COLUMNS, loadPrefix } from './cost-copy-text.js';
 import { ensureCostPartitions, monthsWithRows } from './cost-partitions.js';
 import { invalidateCostDays } from './cost-rollup.js';
@@ -137,10 +137,11 @@ export async function copyIn(tx: postgres.TransactionSql, statement: string, chu
 function freshRows(batch: EncodedCostBatch, stored: ReadonlySet<string>): { chunks: Iterable<Uint8Array>; rows: number } {
   if (stored.size === 0 && !batch.repeats) return { chunks: sliced(batch.text), rows: batch.rows };
   const seen = new Set(stored);
+  const hashes = batchHashes(batch);
   const parts: Uint8Array[] = [];
   let rows = 0;
   for (let i = 0; i < batch.rows; i++) {
-    const hash = batch.hashes[i];
+    const hash = hashes[i];
     if (seen.has(hash)) continue;
     seen.add(hash);
     parts.push(batch.text.subarray(i === 0 ? 0 : batch.ends[i - 1], batch.ends[i]));
@@ -156,8 +157,9 @@ function* sliced(bytes: Uint8Array): Generator<Uint8Array> {
 
 /** The lookup's keys table text: hash and charge period start of each row. */
 function keysText(batch: EncodedCostBatch): string {
+  const hashes = batchHashes(batch);
   let text = '';
-  for (let i = 0; i < batch.rows; i++) text += `${copyTextValue(batch.hashes[i], 'row_hash')}\t${new Date(batch.starts[i]).toISOString()}\n`;
+  for (let i = 0; i < batch.rows; i++) text += `${copyTextValue(hashes[i], 'row_hash')}\t${new Date(batch.starts[i]).toISOString()}\n`;
   return text;
 }
 

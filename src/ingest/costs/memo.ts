@@ -15,10 +15,19 @@ export function memoize<K, V>(fn: (key: K) => V): (key: K) => V {
     if (value === undefined && !memo.has(key)) {
       value = fn(key);
       if (memo.size >= LIMIT) memo.clear();
-      memo.set(key, value);
+      memo.set(typeof key === 'string' ? (detached(key) as K) : key, value);
     }
     return value as V;
   };
+}
+
+/**
+ * A copy of `text` that holds on to nothing else. A field cut from the parser's input is a slice of a
+ * whole chunk of the file in V8: kept as a memo key, it would keep that chunk in memory (up to LIMIT
+ * of them) and make the garbage collector move it around.
+ */
+function detached(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
 }
 
 const isoTexts = memoize((ms: number) => new Date(ms).toISOString());

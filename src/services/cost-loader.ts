@@ -250,15 +250,22 @@ async function load(
     }
     const mayBeStored = batch.repeats || batch.months.some((m) => occupied.get(m));
     const fresh = freshRows(batch, mayBeStored ? await lookup(batch) : new Set());
-    if (fresh.rows > 0) await timed('copy', () => copyIn(tx, `copy cost_records (${LOAD_COLUMNS.join(', ')}) from stdin`, fresh.chunks));
-    inserted += fresh.rows;
+    // the subtotals go out ahead of the COPY, without waiting for their answer: Postgres runs them in
+    // order, and the COPY's data does not wait a round trip for them
+    const statements: Promise<unknown>[] = [];
     if (summarize) {
-      await timed('summary', () => tx.unsafe(
+      statements.push(timed('summary', () => tx.unsafe(
         `insert into ${subtotals} select c, sum(a::numeric), count(*)
          from unnest(string_to_array($1, ';'), string_to_array($2, ';')) t(c, list), unnest(string_to_array(list, ',')) a group by c`,
         [batch.currencies.join(';'), batch.amounts.join(';')],
-      ));
+      )));
     }
+    if (fresh.rows > 0) statements.push(timed('copy', () => copyIn(tx, `copy cost_records (${LOAD_COLUMNS.join(', ')}) from stdin`, fresh.chunks)));
+    // every statement settled before this batch counts as done (no COPY may still hold the connection), and
+    // the first failure in statement order is the cause: a later one may only say the transaction is aborted
+    const failure = (await Promise.allSettled(statements)).find((r) => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    inserted += fresh.rows;
   };
 
   // the batch Postgres is working on; a failure surfaces at the next hand-over (or the end)

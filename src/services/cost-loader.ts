@@ -86,7 +86,7 @@ export async function loadCostRows(sql: CostSql, orgId: string, rows: AsyncItera
   return { inserted, unchanged };
 }
 
-/** `loadCostRows`, plus totals and the period covered, computed in SQL over every row given. */
+/** `loadCostRows`, plus totals (summed in SQL) and the period covered, over every row given. */
 export function loadCostRowsWithSummary(
   sql: CostSql,
   orgId: string,
@@ -309,6 +309,3 @@ async function load(
   if (tables.length > 0) await tx.unsafe(`drop table ${tables.join(', ')}`);
   return { inserted, unchanged: staged - inserted, staged, totals, periodStart, periodEnd };
 }
-
-/** A timestamptz expression as ISO 8601 text in UTC (sorts as text, parses with `new Date`). */
-export const isoUtc = (expr: string) => `to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;

@@ -3,9 +3,10 @@
  *
  * 1. An `imports` row (kind COSTS, RUNNING) is committed first, on its own: whatever happens next,
  *    the attempt stays on record.
- * 2. In ONE transaction: the file's rows stream through the hasher into `loadCostRowsWithSummary`
- *    (COPY), quarantined rows are copied into `import_rejects`, and the import becomes SUCCEEDED with
- *    its counters and report. A failure anywhere (a corrupt gzip part-way, a dropped upload) rolls
+ * 2. In ONE transaction: the file's rows are parsed, hashed and encoded in a worker thread
+ *    (cost-file-thread), their batches go into `loadCostBatchesWithSummary` (COPY), quarantined
+ *    rows are copied into `import_rejects`, and the import becomes SUCCEEDED with its counters and
+ *    report. A failure anywhere (a corrupt gzip part-way, a dropped upload) rolls
  *    all of it back.
  * 3. On failure the import is marked FAILED with the error, outside the rolled-back transaction.
  */
@@ -21,9 +22,12 @@ import type postgres from 'postgres';
 import type { Db, Sql } from '../db/client.js';
 import { importRejects, imports, type ImportRejectRow, type ImportRow } from '../db/schema/index.js';
 import { badInput, notFound } from '../errors.js';
-import { CostFileFormatError, CostRowHasher, openCostFile, type CostFileItem } from '../ingest/costs/index.js';
+import { CostFileFormatError } from '../ingest/costs/index.js';
 import { parseCurrency } from '../ingest/costs/currency.js';
-import { copyTextValue, costRowHasNul, loadCostRowsWithSummary, type CostLoadOptions, type CostRowWithHash, type CurrencyTotal } from './cost-loader.js';
+import type { EncodedCostBatch } from './cost-batch.js';
+import { copyTextValue, loadPrefix } from './cost-copy-text.js';
+import { openCostFileInWorker, type CostFileInWorker } from './cost-file-thread.js';
+import { loadCostBatchesWithSummary, type CostLoadOptions, type CurrencyTotal } from './cost-loader.js';
 import { checkPageSize, decodeCursor, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, toPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
 import { reconcileAfterIngest } from '../jobs/reconcile-queue.js';
@@ -107,29 +111,35 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
   const importId = created.id;
 
   const rejects = new RejectSpill(orgId, importId);
+  let file: CostFileInWorker | undefined;
   try {
-    const file = await openCostFile(input, { format: opts.format === 'auto' ? 'auto' : opts.format, fileName: opts.fileName, assumeCurrency });
+    // parsing, hashing and encoding run in a worker thread; this one only talks to Postgres
+    const prefix = loadPrefix(orgId, { source: 'file', sourceId: importId, batchId: importId });
+    file = await openCostFileInWorker(
+      input,
+      { format: opts.format === 'auto' ? 'auto' : opts.format, fileName: opts.fileName, assumeCurrency },
+      { prefix, onProgress: opts.onProgress, progressEvery: PROGRESS_EVERY },
+    );
+    const { parts } = file;
     const format = `${file.format}/${file.variant}`;
 
     // 2. everything of this import in one transaction
     const result = await sql.begin(async (tx) => {
       let read = 0;
-      const hasher = new CostRowHasher();
-      async function* hashed(items: AsyncIterable<CostFileItem>): AsyncGenerator<CostRowWithHash> {
-        for await (const item of items) {
-          if (++read % PROGRESS_EVERY === 0) opts.onProgress?.(read);
-          if (item.kind === 'quarantine') await rejects.add(item.line, item.raw, item.reason);
-          else if (costRowHasNul(item.row)) await rejects.add(item.line, JSON.stringify(item.row), 'a field contains a NUL character, which cannot be stored');
-          else yield { row: item.row, hash: hasher.next(item.row).hash };
+      async function* batches(): AsyncGenerator<EncodedCostBatch> {
+        for await (const part of parts) {
+          for (const reject of part.rejects) await rejects.add(reject.line, reject.raw, reject.reason);
+          read = part.read;
+          if (part.batch) yield part.batch;
         }
         opts.onProgress?.(read);
       }
-      const summary = await loadCostRowsWithSummary(tx, orgId, hashed(file.rows), { source: 'file', sourceId: importId, batchId: importId }, { onTiming: opts.onLoadTiming });
+      const summary = await loadCostBatchesWithSummary(tx, orgId, batches(), { onTiming: opts.onLoadTiming });
       await rejects.copyInto(tx);
       await reconcileAfterIngest(tx, orgId, summary.periodStart, summary.periodEnd, 'import');
       const stored: StoredReport = {
-        format: file.format,
-        variant: file.variant,
+        format: file!.format,
+        variant: file!.variant,
         totals: summary.totals,
         periodStart: summary.periodStart?.toISOString() ?? null,
         periodEnd: summary.periodEnd?.toISOString() ?? null,
@@ -174,6 +184,7 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
       .where(and(eq(imports.orgId, orgId), eq(imports.id, importId)));
     throw error;
   } finally {
+    await file?.close();
     await rejects.dispose();
   }
 }

@@ -3,11 +3,12 @@
  * the table: COPY inserts many rows per call (one WAL record per page, not per row), where an
  * `insert … select` from a staging table inserts them one by one (bench/cost-import measured the
  * latter at about twice the time of the COPY it follows). Re-loading the same rows changes nothing:
- * before each batch is copied, only its keys (hash, period, currency, amount) go to a small temporary
- * table, the hashes already stored are looked up through the unique key, and those rows, and copies
- * within the batch, are left out of the COPY. Loads of one organization take turns (an advisory lock
- * held to the end of the transaction: services/cost-write-lock), so no other load can store one of the batch's hashes between
- * the lookup and the COPY.
+ * before a batch is copied, unless its months held no rows of the organization before the load (see
+ * `load`), its keys (hash, period start) go to a small temporary table, the hashes already stored are
+ * looked up through the unique key, and those rows, and copies within the batch, are left out of the
+ * COPY. Loads of one organization take turns (an advisory lock held to the end of the transaction:
+ * services/cost-write-lock), so no other load can store one of the batch's hashes between the lookup
+ * and the COPY.
  *
  * postgres.js 3.4 never settles a COPY writable whose server error arrives after `end()`
  * (porsager/postgres#1173): `copyIn` also listens on the query's own rejection, so a COPY that fails
@@ -20,9 +21,13 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type postgres from 'postgres';
 import type { CostRow } from '../ingest/costs/index.js';
-import { ensureCostPartitions, monthOf } from './cost-partitions.js';
+import { batchHashes, encodeCostBatches, type EncodedCostBatch } from './cost-batch.js';
+import { copyTextValue, LOAD_COLUMNS, loadPrefix } from './cost-copy-text.js';
+import { ensureCostPartitions, monthsWithRows } from './cost-partitions.js';
 import { invalidateCostDays } from './cost-rollup.js';
 import { lockCostWrites } from './cost-write-lock.js';
+
+export { copyTextValue, costRowHasNul, encodeCostRowLine, LOAD_COLUMNS, STAGE_COLUMNS } from './cost-copy-text.js';
 
 export interface CostLoadMeta {
   /** `file` (sourceId = the import) or `azure_api` (sourceId = the connection). */
@@ -76,11 +81,12 @@ export type CostRowWithHash = { row: CostRow; hash: string };
  * nothing of this call remains.
  */
 export async function loadCostRows(sql: CostSql, orgId: string, rows: AsyncIterable<CostRowWithHash>, meta: CostLoadMeta, options: CostLoadOptions = {}): Promise<CostLoadResult> {
-  const { inserted, unchanged } = await inTransaction(sql, (tx) => load(tx, orgId, rows, meta, false, options));
+  const batches = encodeCostBatches(rows, loadPrefix(orgId, meta));
+  const { inserted, unchanged } = await inTransaction(sql, (tx) => load(tx, orgId, batches, false, options));
   return { inserted, unchanged };
 }
 
-/** `loadCostRows`, plus totals and the period covered, computed in SQL over every row given. */
+/** `loadCostRows`, plus totals (summed in SQL) and the period covered, over every row given. */
 export function loadCostRowsWithSummary(
   sql: CostSql,
   orgId: string,
@@ -88,7 +94,15 @@ export function loadCostRowsWithSummary(
   meta: CostLoadMeta,
   options: CostLoadOptions = {},
 ): Promise<CostLoadSummary> {
-  return inTransaction(sql, (tx) => load(tx, orgId, rows, meta, true, options));
+  return inTransaction(sql, (tx) => load(tx, orgId, encodeCostBatches(rows, loadPrefix(orgId, meta)), true, options));
+}
+
+/**
+ * `loadCostRowsWithSummary` of rows already encoded (by a CostBatchEncoder given `loadPrefix(orgId, meta)`
+ * of the same load), such as the file import's worker thread hands over.
+ */
+export function loadCostBatchesWithSummary(sql: CostSql, orgId: string, batches: AsyncIterable<EncodedCostBatch>, options: CostLoadOptions = {}): Promise<CostLoadSummary> {
+  return inTransaction(sql, (tx) => load(tx, orgId, batches, true, options));
 }
 
 const isTransaction = (sql: CostSql): sql is postgres.TransactionSql => typeof (sql as { savepoint?: unknown }).savepoint === 'function';
@@ -98,103 +112,11 @@ async function inTransaction<T>(sql: CostSql, fn: (tx: postgres.TransactionSql) 
   return (await sql.begin((tx) => fn(tx))) as T;
 }
 
-/** The row columns of `cost_records`, in COPY order after the constant ones (org, source, source id, batch). */
-export const STAGE_COLUMNS = [
-  'row_hash',
-  'provider',
-  'billing_account_id',
-  'sub_account_id',
-  'sub_account_name',
-  'resource_id',
-  'resource_name',
-  'resource_group',
-  'resource_type',
-  'service_name',
-  'service_category',
-  'sku_id',
-  'meter',
-  'region_id',
-  'charge_category',
-  'charge_period_start',
-  'charge_period_end',
-  'billed_cost',
-  'effective_cost',
-  'list_cost',
-  'currency',
-  'consumed_quantity',
-  'consumed_unit',
-  'tags',
-] as const;
-
-/** Every column a load writes, in COPY order. */
-export const LOAD_COLUMNS = ['org_id', 'source', 'source_id', 'ingest_batch', ...STAGE_COLUMNS] as const;
-
-/** COPY data is sent in chunks of about this many characters (fewer, larger CopyData messages). */
-const CHUNK_CHARS = 128 * 1024;
-
-/**
- * Rows per batch. While Postgres looks up and copies one batch, the next one is being parsed and
- * encoded: parsing (JavaScript) and copying (Postgres) overlap instead of adding up.
- */
-const BATCH_ROWS = 10_000;
-
-/**
- * One batch on its way to Postgres. Rows are encoded into COPY buffers as they come (a row's text
- * then no longer keeps the parsed file's strings alive), on the bet that none is stored yet, which is
- * the case for all but re-imports; `fresh` re-encodes only when the lookup finds some.
- */
-class Batch {
-  readonly items: CostRowWithHash[] = [];
-  readonly chunks: Buffer[] = [];
-  #chunk = '';
-  #keys = '';
-  /** Hashes in the batch, and whether one came twice. */
-  readonly #hashes = new Set<string>();
-  repeats = false;
-
-  constructor(private readonly prefix: string) {}
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  add(item: CostRowWithHash): void {
-    this.items.push(item);
-    if (this.#hashes.has(item.hash)) this.repeats = true;
-    else this.#hashes.add(item.hash);
-    this.#chunk += this.prefix + encodeCostRowLine(item.row, item.hash);
-    this.#keys += encodeCostKeyLine(item.row, item.hash);
-    if (this.#chunk.length >= CHUNK_CHARS) this.#cut();
-  }
-
-  #cut(): void {
-    if (this.#chunk) this.chunks.push(Buffer.from(this.#chunk));
-    this.#chunk = '';
-  }
-
-  /** The keys table's COPY text. */
-  keys(): Buffer {
-    this.#cut();
-    return Buffer.from(this.#keys);
-  }
-
-  /** COPY buffers of the rows whose hash is not in `stored`, each hash once; and their count. */
-  fresh(stored: ReadonlySet<string>): { chunks: Iterable<Buffer>; rows: number } {
-    this.#cut();
-    if (stored.size === 0 && !this.repeats) return { chunks: this.chunks, rows: this.items.length };
-    const seen = new Set(stored);
-    const lines: string[] = [];
-    for (const { row, hash } of this.items) {
-      if (seen.has(hash)) continue;
-      seen.add(hash);
-      lines.push(this.prefix + encodeCostRowLine(row, hash));
-    }
-    return { chunks: chunked(lines), rows: lines.length };
-  }
-}
+/** COPY data is sent in chunks of this many bytes (fewer, larger CopyData messages). */
+const CHUNK_BYTES = 128 * 1024;
 
 /** COPYs `chunks` through `statement`; rejects on a server error, also one that arrives after the data ends. */
-export async function copyIn(tx: postgres.TransactionSql, statement: string, chunks: Iterable<Buffer | string>): Promise<void> {
+export async function copyIn(tx: postgres.TransactionSql, statement: string, chunks: Iterable<Buffer | Uint8Array | string>): Promise<void> {
   const query = tx.unsafe(statement) as unknown as postgres.PendingQuery<postgres.Row[]> & { reject: (err: unknown) => void };
   let failCopy: (err: unknown) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => {
@@ -211,32 +133,55 @@ export async function copyIn(tx: postgres.TransactionSql, statement: string, chu
   await Promise.race([pipeline(Readable.from(chunks, { highWaterMark: 4 }), writable), failed]);
 }
 
-/** `lines` joined into buffers of about CHUNK_CHARS characters. */
-function* chunked(lines: readonly string[]): Generator<Buffer> {
-  let chunk = '';
-  for (const line of lines) {
-    chunk += line;
-    if (chunk.length >= CHUNK_CHARS) {
-      yield Buffer.from(chunk);
-      chunk = '';
-    }
+/** The batch's COPY text, without the rows whose hash is in `stored` and without second copies of a hash; and how many rows are left. */
+function freshRows(batch: EncodedCostBatch, stored: ReadonlySet<string>): { chunks: Iterable<Uint8Array>; rows: number } {
+  if (stored.size === 0 && !batch.repeats) return { chunks: sliced(batch.text), rows: batch.rows };
+  const seen = new Set(stored);
+  const hashes = batchHashes(batch);
+  const parts: Uint8Array[] = [];
+  let rows = 0;
+  for (let i = 0; i < batch.rows; i++) {
+    const hash = hashes[i];
+    if (seen.has(hash)) continue;
+    seen.add(hash);
+    parts.push(batch.text.subarray(i === 0 ? 0 : batch.ends[i - 1], batch.ends[i]));
+    rows++;
   }
-  if (chunk) yield Buffer.from(chunk);
+  return { chunks: sliced(Buffer.concat(parts)), rows };
+}
+
+/** `bytes` in views of CHUNK_BYTES (no copy: COPY data need not break at lines). */
+function* sliced(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += CHUNK_BYTES) yield bytes.subarray(at, at + CHUNK_BYTES);
+}
+
+/** The lookup's keys table text: hash and charge period start of each row. */
+function keysText(batch: EncodedCostBatch): string {
+  const hashes = batchHashes(batch);
+  let text = '';
+  for (let i = 0; i < batch.rows; i++) text += `${copyTextValue(hashes[i], 'row_hash')}\t${new Date(batch.starts[i]).toISOString()}\n`;
+  return text;
 }
 
 /**
- * 1. Take the organization's load lock; create the keys table (and, for a summary, a table of
- *    per-batch subtotals).
- * 2. Encode rows into COPY text; every BATCH_ROWS rows, hand the batch to Postgres: create the
- *    months it needs, copy its keys, look up the hashes already stored, copy the other rows into
- *    cost_records, note the batch's subtotals.
- * 3. Flush the last batch, mark the days it touched for the explorer's rollup, read the summary.
+ * 1. Take the organization's load lock; for a summary, create a table of per-batch subtotals.
+ * 2. For each batch: create the months it needs, and note which of them held rows of the organization
+ *    before this load; unless every month of the batch was empty then (and no hash of the batch came
+ *    earlier in the load), copy its keys and look up the hashes already stored; copy the other rows
+ *    into cost_records; note the batch's subtotals. While Postgres works on one batch, the next is
+ *    being parsed and encoded.
+ * 3. Mark the days the load touched for the explorer's rollup, read the summary.
+ *
+ * Skipping the lookup is sound because a stored row can only match one of the batch's rows with the
+ * same charge period start, so in the same month; a month without rows of the organization when the
+ * load first met it has since received only this load's rows (loads of one organization take turns),
+ * whose hashes the encoder has all seen. That is every month of a first import, where the keys copy
+ * and lookup cost Postgres about as much as the rows' own COPY.
  */
 async function load(
   tx: postgres.TransactionSql,
   orgId: string,
-  rows: AsyncIterable<CostRowWithHash>,
-  meta: CostLoadMeta,
+  batches: AsyncIterable<EncodedCostBatch>,
   summarize: boolean,
   options: CostLoadOptions,
 ): Promise<CostLoadSummary> {
@@ -248,39 +193,40 @@ async function load(
     return result;
   };
   await lockCostWrites(tx, orgId);
-  const [caller] = await tx<{ seqscan: string; indexscan: string; bitmapscan: string; jit: string }[]>`
-    select current_setting('enable_seqscan') as seqscan, current_setting('enable_indexscan') as indexscan,
-           current_setting('enable_bitmapscan') as bitmapscan, current_setting('jit') as jit`;
   // unique per call: a caller may load several times in one transaction
   const suffix = randomBytes(6).toString('hex');
   const keys = `cost_keys_${suffix}`;
   const subtotals = `cost_keys_sums_${suffix}`;
-  await tx.unsafe(`create temp table ${keys} (row_hash text, charge_period_start timestamptz, charge_period_end timestamptz, currency text, billed_cost numeric) on commit drop`);
-  if (summarize) await tx.unsafe(`create temp table ${subtotals} (currency text, amount numeric, rows bigint, start_at timestamptz, end_at timestamptz) on commit drop`);
+  if (summarize) await tx.unsafe(`create temp table ${subtotals} (currency text, amount numeric, rows bigint) on commit drop`);
 
-  const prefix = `${orgId}\t${meta.source}\t${meta.sourceId}\t${meta.batchId}\t`;
-  // months seen in the rows so far, and those whose partitions this load has made sure of
-  const months = new Set<string>();
-  const ensured = new Set<string>();
+  // each month this load has met: whether the organization had rows in it before
+  const occupied = new Map<string, boolean>();
   let minStart = Infinity;
   let maxStart = -Infinity;
+  let maxEnd = -Infinity;
   let inserted = 0;
-  const flush = async (batch: Batch) => {
-    const newMonths = [...months].filter((m) => !ensured.has(m));
-    if (newMonths.length > 0) {
-      await ensureCostPartitions(tx, newMonths);
-      for (const m of newMonths) ensured.add(m);
+  let staged = 0;
+
+  // the caller's planner settings, which each lookup sets aside for its statement (read at the first)
+  let caller: { seqscan: string; indexscan: string; bitmapscan: string; jit: string } | undefined;
+  const lookup = async (batch: EncodedCostBatch): Promise<Set<string>> => {
+    if (!caller) {
+      await tx.unsafe(`create temp table ${keys} (row_hash text, charge_period_start timestamptz) on commit drop`);
+      [caller] = await tx<{ seqscan: string; indexscan: string; bitmapscan: string; jit: string }[]>`
+        select current_setting('enable_seqscan') as seqscan, current_setting('enable_indexscan') as indexscan,
+               current_setting('enable_bitmapscan') as bitmapscan, current_setting('jit') as jit`;
     }
+    const settings = caller;
     await timed('keys-copy', async () => {
       await tx.unsafe(`truncate ${keys}`);
-      await copyIn(tx, `copy ${keys} from stdin`, [batch.keys()]);
+      await copyIn(tx, `copy ${keys} from stdin`, [keysText(batch)]);
     });
     // one probe of the unique key per row (lateral … limit 1 keeps it a nested loop): as a semi-join the
     // planner hashed every stored row of the organization, once per batch. Only an index-only scan (of the
     // row-hash key: the primary key lacks the hash) is left to it for the statement: a month this load has
     // just filled has no statistics yet, and the planner then scanned the partition, or the primary key's
     // whole period with the hash as a filter, once per row (30-45 s for 25,000 rows in one transaction)
-    const stored = await timed('lookup', async () => {
+    return timed('lookup', async () => {
       await tx`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true), set_config('enable_bitmapscan', 'off', true),
                       set_config('jit', 'off', true)`;
       const found = await tx.unsafe<{ row_hash: string }[]>(
@@ -289,22 +235,39 @@ async function load(
                              where c.org_id = $1 and c.row_hash = k.row_hash and c.charge_period_start = k.charge_period_start limit 1) stored`,
         [orgId],
       );
-      await tx`select set_config('enable_seqscan', ${caller.seqscan}, true), set_config('enable_indexscan', ${caller.indexscan}, true),
-                      set_config('enable_bitmapscan', ${caller.bitmapscan}, true), set_config('jit', ${caller.jit}, true)`;
-      return found;
+      await tx`select set_config('enable_seqscan', ${settings.seqscan}, true), set_config('enable_indexscan', ${settings.indexscan}, true),
+                      set_config('enable_bitmapscan', ${settings.bitmapscan}, true), set_config('jit', ${settings.jit}, true)`;
+      return new Set(found.map((r) => r.row_hash));
     });
-    // a second copy of a hash in the same batch counts as stored: the first one is
-    const fresh = batch.fresh(new Set(stored.map((r) => r.row_hash)));
-    if (fresh.rows > 0) await timed('copy', () => copyIn(tx, `copy cost_records (${LOAD_COLUMNS.join(', ')}) from stdin`, fresh.chunks));
-    inserted += fresh.rows;
-    if (summarize) {
-      await timed('summary', () => tx.unsafe(
-        `insert into ${subtotals} select currency, sum(billed_cost), count(*), min(charge_period_start), max(charge_period_end) from ${keys} group by currency`,
-      ));
-    }
   };
 
-  let staged = 0;
+  const flush = async (batch: EncodedCostBatch) => {
+    const met = batch.months.filter((m) => !occupied.has(m));
+    if (met.length > 0) {
+      await ensureCostPartitions(tx, met);
+      const before = await monthsWithRows(tx, orgId, met);
+      for (const m of met) occupied.set(m, before.has(m));
+    }
+    const mayBeStored = batch.repeats || batch.months.some((m) => occupied.get(m));
+    const fresh = freshRows(batch, mayBeStored ? await lookup(batch) : new Set());
+    // the subtotals go out ahead of the COPY, without waiting for their answer: Postgres runs them in
+    // order, and the COPY's data does not wait a round trip for them
+    const statements: Promise<unknown>[] = [];
+    if (summarize) {
+      statements.push(timed('summary', () => tx.unsafe(
+        `insert into ${subtotals} select c, sum(a::numeric), count(*)
+         from unnest(string_to_array($1, ';'), string_to_array($2, ';')) t(c, list), unnest(string_to_array(list, ',')) a group by c`,
+        [batch.currencies.join(';'), batch.amounts.join(';')],
+      )));
+    }
+    if (fresh.rows > 0) statements.push(timed('copy', () => copyIn(tx, `copy cost_records (${LOAD_COLUMNS.join(', ')}) from stdin`, fresh.chunks)));
+    // every statement settled before this batch counts as done (no COPY may still hold the connection), and
+    // the first failure in statement order is the cause: a later one may only say the transaction is aborted
+    const failure = (await Promise.allSettled(statements)).find((r) => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    inserted += fresh.rows;
+  };
+
   // the batch Postgres is working on; a failure surfaces at the next hand-over (or the end)
   let inFlight: Promise<void> = Promise.resolve();
   const settled = () => inFlight.then(
@@ -312,24 +275,17 @@ async function load(
     () => undefined,
   );
   try {
-    let batch = new Batch(prefix);
-    for await (const item of rows) {
-      batch.add(item);
-      const start = item.row.chargePeriodStart.getTime();
-      if (start < minStart) minStart = start;
-      if (start > maxStart) maxStart = start;
-      months.add(monthOf(item.row.chargePeriodStart));
-      staged++;
-      if (batch.size >= BATCH_ROWS) {
-        await inFlight;
-        inFlight = flush(batch);
-        // observed here so a failure is not unhandled while parsing continues; still thrown at the next await
-        inFlight.catch(() => undefined);
-        batch = new Batch(prefix);
-      }
+    for await (const batch of batches) {
+      if (batch.minStart < minStart) minStart = batch.minStart;
+      if (batch.maxStart > maxStart) maxStart = batch.maxStart;
+      if (batch.maxEnd > maxEnd) maxEnd = batch.maxEnd;
+      staged += batch.rows;
+      await inFlight;
+      inFlight = flush(batch);
+      // observed here so a failure is not unhandled while parsing continues; still thrown at the next await
+      inFlight.catch(() => undefined);
     }
     await inFlight;
-    if (batch.size > 0) await flush(batch);
   } catch (err) {
     // the transaction can only roll back once no COPY of ours is running on its connection
     await settled();
@@ -341,85 +297,15 @@ async function load(
   let periodStart: Date | null = null;
   let periodEnd: Date | null = null;
   if (summarize && staged > 0) {
-    // ISO text, not timestamptz: drizzle swaps the shared client's date parsers for identity ones
-    const byCurrency = await tx.unsafe<{ currency: string; amount: string; rows: number; start: string; end: string }[]>(
-      `select currency, sum(amount)::text as amount, sum(rows)::int as rows, ${isoUtc('min(start_at)')} as start, ${isoUtc('max(end_at)')} as end
-       from ${subtotals} group by currency order by currency`,
+    const byCurrency = await tx.unsafe<{ currency: string; amount: string; rows: number }[]>(
+      `select currency, sum(amount)::text as amount, sum(rows)::int as rows from ${subtotals} group by currency order by currency`,
     );
     totals = byCurrency.map(({ currency, amount, rows: n }) => ({ currency, amount, rows: n }));
-    periodStart = new Date(byCurrency.map((r) => r.start).sort()[0]);
-    periodEnd = new Date(byCurrency.map((r) => r.end).sort().at(-1)!);
+    periodStart = new Date(minStart);
+    periodEnd = new Date(maxEnd);
   }
   // the tables would go at commit; dropping them now frees their space for the rest of a long transaction
-  await tx.unsafe(`drop table ${keys}${summarize ? `, ${subtotals}` : ''}`);
+  const tables = [...(caller ? [keys] : []), ...(summarize ? [subtotals] : [])];
+  if (tables.length > 0) await tx.unsafe(`drop table ${tables.join(', ')}`);
   return { inserted, unchanged: staged - inserted, staged, totals, periodStart, periodEnd };
-}
-
-/** The keys table's line for a row: hash, period, currency and billed cost. */
-function encodeCostKeyLine(row: CostRow, hash: string): string {
-  return `${copyTextValue(hash, 'row_hash')}\t${row.chargePeriodStart.toISOString()}\t${row.chargePeriodEnd.toISOString()}\t${copyTextValue(row.currency, 'currency')}\t${copyTextValue(row.billedCost, 'billedCost')}\n`;
-}
-
-/** A timestamptz expression as ISO 8601 text in UTC (sorts as text, parses with `new Date`). */
-export const isoUtc = (expr: string) => `to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-const NEEDS_ESCAPE = /[\\\t\n\r\0]/;
-
-/**
- * One value in COPY text format: `\N` for null; backslash, tab, newline and carriage return escaped.
- * Postgres text cannot hold NUL, and a NUL in the data would fail the COPY itself: refuse it here.
- */
-export function copyTextValue(value: string | null, field = 'value'): string {
-  if (value === null) return '\\N';
-  if (!NEEDS_ESCAPE.test(value)) return value;
-  if (value.includes('\0')) throw new RangeError(`${field} contains a NUL character, which Postgres text cannot store`);
-  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
-}
-
-/** The row as one COPY text line (STAGE_COLUMNS order), newline included. */
-export function encodeCostRowLine(row: CostRow, hash: string): string {
-  const v = copyTextValue;
-  const tags = JSON.stringify(row.tags);
-  // JSON writes NUL as the escape \u0000, which jsonb refuses (the cast would fail the insert, not the COPY)
-  if (tags.includes('\\u0000') && Object.entries(row.tags).some(([k, t]) => k.includes('\0') || t.includes('\0'))) {
-    throw new RangeError(`cost row ${hash}: tags contain a NUL character, which Postgres cannot store`);
-  }
-  return (
-    v(hash, 'row_hash') +
-    '\t' + v(row.provider, 'provider') +
-    '\t' + v(row.billingAccountId, 'billingAccountId') +
-    '\t' + v(row.subAccountId, 'subAccountId') +
-    '\t' + v(row.subAccountName, 'subAccountName') +
-    '\t' + v(row.resourceId, 'resourceId') +
-    '\t' + v(row.resourceName, 'resourceName') +
-    '\t' + v(row.resourceGroup, 'resourceGroup') +
-    '\t' + v(row.resourceType, 'resourceType') +
-    '\t' + v(row.serviceName, 'serviceName') +
-    '\t' + v(row.serviceCategory, 'serviceCategory') +
-    '\t' + v(row.skuId, 'skuId') +
-    '\t' + v(row.meter, 'meter') +
-    '\t' + v(row.regionId, 'regionId') +
-    '\t' + v(row.chargeCategory, 'chargeCategory') +
-    '\t' + row.chargePeriodStart.toISOString() +
-    '\t' + row.chargePeriodEnd.toISOString() +
-    '\t' + v(row.billedCost, 'billedCost') +
-    '\t' + v(row.effectiveCost, 'effectiveCost') +
-    '\t' + v(row.listCost, 'listCost') +
-    '\t' + v(row.currency, 'currency') +
-    '\t' + v(row.consumedQuantity, 'consumedQuantity') +
-    '\t' + v(row.consumedUnit, 'consumedUnit') +
-    '\t' + v(tags, 'tags') +
-    '\n'
-  );
-}
-
-/** True when a row holds a NUL character anywhere (such rows cannot be stored; importers quarantine them). */
-export function costRowHasNul(row: CostRow): boolean {
-  for (const value of Object.values(row)) {
-    if (typeof value === 'string' && value.includes('\0')) return true;
-  }
-  for (const [key, value] of Object.entries(row.tags)) {
-    if (key.includes('\0') || value.includes('\0')) return true;
-  }
-  return false;
 }

@@ -210,6 +210,37 @@ describe('importCostFile', () => {
     assert.equal(rowsSeen, 5000, 'rows were streamed to the loader, and the file failed before its end (no final progress call)');
   });
 
+  test('an upload that breaks off after whole batches were copied fails with its own error, and nothing of it remains', async () => {
+    const orgId = await newOrg('dropped');
+    await importFile(orgId, createReadStream(EA_AMORTIZED), 'EA_AmortizedCost_Small.csv');
+    const state = await costState(orgId);
+    // 30,000 rows (the sample's, 30 times over: identical lines count as occurrences 0-29), cut off after about 25,000
+    const [header, ...lines] = readFileSync(FOCUS, 'utf8').trimEnd().split('\n');
+    const body = Buffer.from([header, ...Array.from({ length: 30 }, () => lines).flat()].join('\n') + '\n');
+    async function* dropped(): AsyncGenerator<Buffer> {
+      const stop = Math.floor(body.length * 0.85);
+      for (let at = 0; at < stop; at += 64 * 1024) yield body.subarray(at, Math.min(at + 64 * 1024, stop));
+      throw new Error('the client went away');
+    }
+    let rowsSeen = 0;
+    const phases: string[] = [];
+    await assert.rejects(
+      importCostFile({ sql: t.sql, db: t.db }, orgId, Readable.from(dropped()), {
+        fileName: 'dropped.csv',
+        format: 'auto',
+        onProgress: (n) => (rowsSeen = n),
+        onLoadTiming: (phase) => phases.push(phase),
+      }),
+      /the client went away/,
+    );
+    assert.ok(phases.includes('copy'), 'whole batches were copied before the input broke');
+    assert.ok(rowsSeen >= 20_000, `progress reported ${rowsSeen}`);
+    assert.deepEqual(await costState(orgId), state, 'no row of the failed import remains');
+    const [failed] = await t.sql`select status, error from imports where org_id = ${orgId} and file_name = 'dropped.csv'`;
+    assert.equal(failed.status, 'FAILED');
+    assert.match(failed.error, /the client went away/);
+  });
+
   test('an unknown format option or currency is refused before anything is recorded', async () => {
     const orgId = await newOrg('bad-opts');
     await assert.rejects(

@@ -52,6 +52,8 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
   after(() => t.drop());
 
   test("inside the caller's transaction, the caller's settings survive, and the batches add up", async () => {
+    // a row already in the month: the batches then go through the stored-hash lookup, which sets planner settings aside
+    await loadCostRows(t.sql, orgId, from([{ row: costRow(), hash: 'work-mem-seed' }]), meta());
     const rows = Array.from({ length: 25_000 }, (_, i) => ({ row: costRow({ billedCost: '0.01' }), hash: `work-mem-${i}` }));
     const phases = new Set<string>();
     const seen = await t.sql.begin(async (tx) => {
@@ -63,6 +65,20 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
     assert.equal(seen.work_mem, '5MB');
     assert.deepEqual([seen.summary.inserted, seen.summary.totals], [25_000, [{ currency: 'USD', amount: '250.00', rows: 25_000 }]]);
     assert.deepEqual([...phases].sort(), ['copy', 'keys-copy', 'lookup', 'summary']);
+  });
+
+  test('in months without rows of the organization, no lookup: a hash met again later in the load still counts once', async () => {
+    const month = (i: number) => new Date(Date.UTC(2031, 0, 1 + (i % 20)));
+    const rows = Array.from({ length: 25_000 }, (_, i) => ({ row: costRow({ chargePeriodStart: month(i), chargePeriodEnd: month(i + 1) }), hash: `fresh-month-${i}` }));
+    // the first batch's hashes again in the third batch, and one twice within the last
+    rows.push(...rows.slice(0, 3), rows[24_999]);
+    const phases: string[] = [];
+    const s = await loadCostRowsWithSummary(t.sql, orgId, from(rows), meta(), { onTiming: (phase) => phases.push(phase) });
+    assert.deepEqual([s.inserted, s.unchanged, s.staged], [25_000, 4, 25_004]);
+    // batches 1 and 2 hold only new hashes in empty months; the third repeats some, so it looks them up
+    assert.deepEqual(phases.filter((p) => p === 'lookup').length, 1);
+    const [{ n }] = await t.sql`select count(*)::int as n from cost_records where org_id = ${orgId} and row_hash like 'fresh-month-%'`;
+    assert.equal(n, 25_000);
   });
 
   test('text with backslashes, tabs, line breaks, quotes and non-ASCII, nulls and tags survive the COPY exactly', async () => {

@@ -1,7 +1,7 @@
 import { isArmId, resourceGroupFromArmId, resourceNameFromArmId, resourceTypeFromArmId } from './arm-id.js';
 import { addUtcDays, parseAzureDay } from './dates.js';
 import { CostFileFormatError } from './errors.js';
-import { FieldReader } from './field-reader.js';
+import { FieldReader, memoDates, memoTags } from './field-reader.js';
 import { ColumnIndex, type HeaderColumn } from './header.js';
 import type { MapperOptions, MapResult, RecordMapper } from './mapper.js';
 
@@ -71,18 +71,21 @@ export function createAzureMapper(index: ColumnIndex, options: MapperOptions): R
   const variant = azureVariant(c.cost, localized);
   const noCurrencyColumn = `no currency column (BillingCurrency, BillingCurrencyCode or Currency) in this ${variant} export and no currency was supplied`;
 
+  // per file: a file repeats its dates and tags on many rows
+  const azureDay = memoDates(parseAzureDay);
+  const tagsOf = memoTags();
   return {
     format: 'azure',
     variant,
     map(fields): MapResult {
       const r = new FieldReader(fields, false);
-      const day = r.date(c.date, parseAzureDay, DATE_FORMATS, 'no date column');
+      const day = r.date(c.date, azureDay, DATE_FORMATS, 'no date column');
       // German-localized exports may write decimal commas; English ones never do, so a comma there is an error
       const billedCost = r.requiredDecimal(c.cost, 'no cost column', localized);
       const currency = r.currency(c.currency, options.assumeCurrency, noCurrencyColumn);
       const listCost = r.decimal(c.listCost, localized);
       const consumedQuantity = r.decimal(c.quantity, localized);
-      const tags = r.tags(c.tags);
+      const tags = r.tags(c.tags, tagsOf);
       if (r.problems.length > 0 || !day || billedCost === null || currency === null) {
         return { ok: false, reason: r.problems.join('; ') };
       }

@@ -5,6 +5,9 @@
 
 const DECIMAL = /^([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
+/** What parseDecimal answers unchanged: a nonzero-led (or single zero) integer part, digits after a point; negative only when some digit is not 0. */
+const PLAIN = /^(?:(?:0|[1-9]\d*)(?:\.\d+)?|-(?:[1-9]\d*(?:\.\d+)?|0\.\d*[1-9]\d*))$/;
+
 /** Exponents beyond this are not amounts from a bill; refusing them also bounds the output size. */
 const MAX_EXPONENT = 400;
 
@@ -20,6 +23,8 @@ export interface DecimalOptions {
  * Thousands separators are never accepted: `1,234` is ambiguous across locales.
  */
 export function parseDecimal(text: string, options: DecimalOptions = {}): string | null {
+  // already plain (no sign to drop, no leading zeros, no exponent), as nearly every bill amount is
+  if (PLAIN.test(text)) return text;
   let s = text.trim();
   if (options.decimalComma && s.includes(',')) {
     if (s.includes('.')) return null;
@@ -62,7 +67,8 @@ export function parseDecimal(text: string, options: DecimalOptions = {}): string
  * Expects output of parseDecimal.
  */
 export function canonicalDecimal(decimal: string): string {
-  if (!decimal.includes('.')) return decimal;
+  // most amounts end in a significant digit: nothing to trim
+  if (decimal.charCodeAt(decimal.length - 1) !== 0x30 || !decimal.includes('.')) return decimal;
   const trimmed = decimal.replace(/\.?0+$/, '');
   return trimmed === '-0' ? '0' : trimmed;
 }

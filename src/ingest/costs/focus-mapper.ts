@@ -4,6 +4,7 @@ import { CostFileFormatError } from './errors.js';
 import { FieldReader } from './field-reader.js';
 import { ColumnIndex, type HeaderColumn } from './header.js';
 import type { MapperOptions, MapResult, RecordMapper } from './mapper.js';
+import { memoDates, memoTags } from './field-reader.js';
 import { providerKey } from './provider.js';
 
 /**
@@ -59,13 +60,16 @@ export function createFocusMapper(index: ColumnIndex, options: MapperOptions): R
   const has = (keys: string[]) => keys.some((k) => index.has(k));
   const variant = has(FOCUS_1_2) ? 'focus-1.2+' : has(FOCUS_1_1) ? 'focus-1.1+' : 'focus-1.0';
 
+  // per file: a file repeats its timestamps and tags on many rows
+  const timestamp = memoDates(parseTimestamp);
+  const tagsOf = memoTags();
   return {
     format: 'focus',
     variant,
     map(fields): MapResult {
       const r = new FieldReader(fields, true);
-      const start = r.date(c.start, parseTimestamp, TIMESTAMP, 'no ChargePeriodStart column');
-      const end = r.date(c.end, parseTimestamp, TIMESTAMP, 'no ChargePeriodEnd column');
+      const start = r.date(c.start, timestamp, TIMESTAMP, 'no ChargePeriodStart column');
+      const end = r.date(c.end, timestamp, TIMESTAMP, 'no ChargePeriodEnd column');
       if (start && end && end < start && c.end) r.problems.push(`${c.end.name}: ${end.toISOString()} is before ChargePeriodStart ${start.toISOString()}`);
       const billedCost = r.requiredDecimal(c.billedCost, 'no BilledCost column');
       const effectiveCost = r.decimal(c.effectiveCost);
@@ -73,7 +77,7 @@ export function createFocusMapper(index: ColumnIndex, options: MapperOptions): R
       const consumedQuantity = r.decimal(c.consumedQuantity);
       const currency = r.currency(c.currency, options.assumeCurrency, 'no BillingCurrency column and no currency was supplied');
       const providerName = r.requiredText(c.provider, 'no ProviderName or ServiceProviderName column');
-      const tags = r.tags(c.tags);
+      const tags = r.tags(c.tags, tagsOf);
       if (r.problems.length > 0 || !start || !end || billedCost === null || currency === null || providerName === null) {
         return { ok: false, reason: r.problems.join('; ') };
       }

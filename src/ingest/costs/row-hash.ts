@@ -1,6 +1,7 @@
 import { createHash, hash } from 'node:crypto';
 import type { CostRow } from './cost-row.js';
 import { canonicalDecimal } from './decimal.js';
+import { isoText } from './memo.js';
 
 /** Bump when the canonical form changes: stored hashes from older versions will then no longer match. */
 const CANONICAL_VERSION = 'cost-row/v1';
@@ -12,7 +13,7 @@ const CANONICAL_VERSION = 'cost-row/v1';
  */
 export function canonicalCostRow(row: CostRow): string {
   const amount = (v: string | null) => (v === null ? null : canonicalDecimal(v));
-  return JSON.stringify([
+  const fields = JSON.stringify([
     CANONICAL_VERSION,
     row.provider,
     row.billingAccountId,
@@ -28,16 +29,30 @@ export function canonicalCostRow(row: CostRow): string {
     row.meter,
     row.regionId,
     row.chargeCategory,
-    row.chargePeriodStart.toISOString(),
-    row.chargePeriodEnd.toISOString(),
+    isoText(row.chargePeriodStart),
+    isoText(row.chargePeriodEnd),
     amount(row.billedCost),
     amount(row.effectiveCost),
     amount(row.listCost),
     row.currency,
     amount(row.consumedQuantity),
     row.consumedUnit,
-    Object.entries(row.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   ]);
+  // the tags as the array's last element, spliced in: JSON of an array has no spaces to differ in
+  return `${fields.slice(0, -1)},${sortedTagsJson(row.tags)}]`;
+}
+
+/** Serialisations of shared (frozen) tags objects, which many rows of a file hold: see memoTags. */
+const tagsJson = new WeakMap<Record<string, string>, string>();
+
+/** The tags as JSON `[[key, value], …]`, sorted by key. */
+function sortedTagsJson(tags: Record<string, string>): string {
+  let json = tagsJson.get(tags);
+  if (json === undefined) {
+    json = JSON.stringify(Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    if (Object.isFrozen(tags)) tagsJson.set(tags, json);
+  }
+  return json;
 }
 
 /**

@@ -1,0 +1,38 @@
+/**
+ * Bounded memos for values a bill file repeats on row after row: timestamps (an hourly file has a few
+ * hundred distinct ones), tags (one set per resource), ISO texts of instants. Parsing or formatting
+ * each again cost a good part of an import's per-row time.
+ */
+
+/** Entries kept before a memo starts over: a file with more distinct values gains little from it anyway. */
+const LIMIT = 10_000;
+
+/** `fn` remembered by its argument, for at most LIMIT arguments at a time. */
+export function memoize<K, V>(fn: (key: K) => V): (key: K) => V {
+  const memo = new Map<K, V>();
+  return (key) => {
+    let value = memo.get(key);
+    if (value === undefined && !memo.has(key)) {
+      value = fn(key);
+      if (memo.size >= LIMIT) memo.clear();
+      memo.set(typeof key === 'string' ? (detached(key) as K) : key, value);
+    }
+    return value as V;
+  };
+}
+
+/**
+ * A copy of `text` that holds on to nothing else. A field cut from the parser's input is a slice of a
+ * whole chunk of the file in V8: kept as a memo key, it would keep that chunk in memory (up to LIMIT
+ * of them) and make the garbage collector move it around.
+ */
+function detached(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
+
+const isoTexts = memoize((ms: number) => new Date(ms).toISOString());
+
+/** `date.toISOString()`, remembered. */
+export function isoText(date: Date): string {
+  return isoTexts(date.getTime());
+}

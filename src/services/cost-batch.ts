@@ -1,0 +1,245 @@
+/**
+ * Cost rows turned into what the loader sends Postgres, a batch at a time: the COPY text of
+ * `cost_records` lines, and what the loader needs to know about the batch without looking at the rows
+ * again (hashes and starts for the stored-hash lookup, months for partitions, amounts for the summary).
+ *
+ * A batch is plain data (typed arrays, strings): it can be built in a worker thread and posted to the
+ * thread that talks to Postgres, its buffers transferred rather than copied.
+ */
+import type { CostRow } from '../ingest/costs/index.js';
+import { encodeCostRowLine } from './cost-copy-text.js';
+import { monthOf } from './cost-partitions.js';
+
+export interface EncodedCostBatch {
+  rows: number;
+  /** COPY text (LOAD_COLUMNS order) of every row, one line each. */
+  text: Uint8Array;
+  /** Byte offset where row i's line ends; it starts where row i - 1's ends (row 0 at 0). */
+  ends: Uint32Array;
+  /** The rows' hashes, one after the other (one string crosses threads far cheaper than thousands): see batchHashes. */
+  hashes: string;
+  /** Where row i's hash ends in `hashes`. */
+  hashEnds: Uint32Array;
+  /** charge_period_start of each row, in epoch milliseconds. */
+  starts: Float64Array;
+  /** The months (`YYYY-MM-01`) of the rows' starts, each once. */
+  months: string[];
+  minStart: number;
+  maxStart: number;
+  maxEnd: number;
+  /** The summary's input: the batch's currencies, and for each the billed costs of its rows, comma-separated. */
+  currencies: string[];
+  amounts: string[];
+  /**
+   * Whether a hash may have come earlier in this load, in this batch or an earlier one. False means
+   * surely not: then only rows stored before the load began can share a hash with the batch.
+   */
+  repeats: boolean;
+}
+
+/** The batch's hashes, row by row. */
+export function batchHashes(batch: EncodedCostBatch): string[] {
+  const hashes = new Array<string>(batch.rows);
+  for (let i = 0, at = 0; i < batch.rows; at = batch.hashEnds[i++]) hashes[i] = batch.hashes.slice(at, batch.hashEnds[i]);
+  return hashes;
+}
+
+/** Rows per batch: the unit of one stored-hash lookup and one COPY. */
+export const BATCH_ROWS = 10_000;
+
+/** Room for a batch's text at first; it grows by doubling. Bill lines are a few hundred bytes. */
+const INITIAL_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Encodes rows into batches of `batchRows`. One encoder per load: it remembers the load's hashes
+ * (as 64 bits each, in typed arrays, nothing for the garbage collector to trace) to say whether a
+ * batch may repeat one.
+ */
+export class CostBatchEncoder {
+  readonly #prefix: Buffer;
+  readonly #seen = new HashSeen();
+  #batch: BatchBuilder;
+
+  /** `prefix`: the load's constant columns (org, source, source id, batch), tab-terminated. */
+  constructor(
+    prefix: string,
+    private readonly batchRows = BATCH_ROWS,
+  ) {
+    this.#prefix = Buffer.from(prefix);
+    this.#batch = new BatchBuilder(this.#prefix, batchRows);
+  }
+
+  /** Adds a row; returns the batch it completed, if it did. Throws RangeError for a value Postgres cannot store (NUL). */
+  add(row: CostRow, hash: string): EncodedCostBatch | null {
+    const line = encodeCostRowLine(row, hash);
+    this.#batch.add(row, hash, line, this.#seen.add(hash));
+    if (this.#batch.rows < this.batchRows) return null;
+    return this.#take();
+  }
+
+  /** The last, partial batch, or null when there is none. */
+  finish(): EncodedCostBatch | null {
+    return this.#batch.rows > 0 ? this.#take() : null;
+  }
+
+  #take(): EncodedCostBatch {
+    const batch = this.#batch.build();
+    this.#batch = new BatchBuilder(this.#prefix, this.batchRows);
+    return batch;
+  }
+}
+
+/** `rows` as encoded batches (in-process; the file import does this in a worker). */
+export async function* encodeCostBatches(rows: AsyncIterable<{ row: CostRow; hash: string }>, prefix: string, batchRows = BATCH_ROWS): AsyncGenerator<EncodedCostBatch> {
+  const encoder = new CostBatchEncoder(prefix, batchRows);
+  for await (const { row, hash } of rows) {
+    const batch = encoder.add(row, hash);
+    if (batch) yield batch;
+  }
+  const last = encoder.finish();
+  if (last) yield last;
+}
+
+class BatchBuilder {
+  rows = 0;
+  #text: Buffer = Buffer.allocUnsafeSlow(INITIAL_BYTES);
+  #used = 0;
+  readonly #ends: Uint32Array;
+  readonly #starts: Float64Array;
+  #hashes = '';
+  readonly #hashEnds: Uint32Array;
+  readonly #months = new Set<string>();
+  /** The month of the last row's start, and that start's month bounds: rows of a file come mostly in runs of one month. */
+  #monthFrom = Infinity;
+  #monthTo = -Infinity;
+  #minStart = Infinity;
+  #maxStart = -Infinity;
+  #maxEnd = -Infinity;
+  /** Billed costs by currency, comma-separated (a batch mostly has one currency). */
+  readonly #amounts = new Map<string, string>();
+  #repeats = false;
+
+  constructor(
+    private readonly prefix: Buffer,
+    capacity: number,
+  ) {
+    this.#ends = new Uint32Array(capacity);
+    this.#hashEnds = new Uint32Array(capacity);
+    this.#starts = new Float64Array(capacity);
+  }
+
+  add(row: CostRow, hash: string, line: string, seenBefore: boolean): void {
+    // the summary splits these on commas and semicolons: one in either would shift every later row's amount
+    if (/[,;]/.test(row.currency) || row.billedCost.includes(',')) throw new RangeError(`cost row ${hash}: currency or billed cost contains a separator`);
+    // worst case 3 bytes per UTF-16 unit; a short write would cut the line
+    this.#reserve(this.prefix.length + line.length * 3);
+    this.prefix.copy(this.#text, this.#used);
+    this.#used += this.prefix.length;
+    this.#used += this.#text.write(line, this.#used);
+    const start = row.chargePeriodStart.getTime();
+    const end = row.chargePeriodEnd.getTime();
+    this.#ends[this.rows] = this.#used;
+    this.#starts[this.rows] = start;
+    this.#hashes += hash;
+    this.#hashEnds[this.rows] = this.#hashes.length;
+    if (start < this.#monthFrom || start >= this.#monthTo) this.#enterMonth(row.chargePeriodStart);
+    if (start < this.#minStart) this.#minStart = start;
+    if (start > this.#maxStart) this.#maxStart = start;
+    if (end > this.#maxEnd) this.#maxEnd = end;
+    const amounts = this.#amounts.get(row.currency);
+    this.#amounts.set(row.currency, amounts === undefined ? row.billedCost : `${amounts},${row.billedCost}`);
+    if (seenBefore) this.#repeats = true;
+    this.rows++;
+  }
+
+  #enterMonth(start: Date): void {
+    const month = monthOf(start);
+    this.#months.add(month);
+    this.#monthFrom = Date.parse(`${month}T00:00:00Z`);
+    const next = new Date(this.#monthFrom);
+    next.setUTCMonth(next.getUTCMonth() + 1);
+    this.#monthTo = next.getTime();
+  }
+
+  #reserve(bytes: number): void {
+    if (this.#used + bytes <= this.#text.length) return;
+    let size = this.#text.length * 2;
+    while (size < this.#used + bytes) size *= 2;
+    const grown = Buffer.allocUnsafeSlow(size);
+    this.#text.copy(grown, 0, 0, this.#used);
+    this.#text = grown;
+  }
+
+  build(): EncodedCostBatch {
+    return {
+      rows: this.rows,
+      text: this.#text.subarray(0, this.#used),
+      ends: this.#ends.subarray(0, this.rows),
+      hashes: this.#hashes,
+      hashEnds: this.#hashEnds.subarray(0, this.rows),
+      starts: this.#starts.subarray(0, this.rows),
+      months: [...this.#months],
+      minStart: this.#minStart,
+      maxStart: this.#maxStart,
+      maxEnd: this.#maxEnd,
+      currencies: [...this.#amounts.keys()],
+      amounts: [...this.#amounts.values()],
+      repeats: this.#repeats,
+    };
+  }
+}
+
+/**
+ * The hashes of one load, 64 bits of each (two 32-bit string hashes), in an open-addressing table of
+ * typed arrays. A false "seen" (two hashes sharing 64 bits) only costs the batch a lookup it did not
+ * need; a hash is never reported unseen after it was added.
+ */
+class HashSeen {
+  #a = new Uint32Array(1 << 12);
+  #b = new Uint32Array(1 << 12);
+  /** 1 marks a used slot. */
+  #used = new Uint8Array(1 << 12);
+  #size = 0;
+
+  /** Adds the hash; true if it (or one sharing its 64 bits) was added before. */
+  add(hash: string): boolean {
+    let a = 0x811c9dc5;
+    let b = 0;
+    for (let i = 0; i < hash.length; i++) {
+      const c = hash.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = (Math.imul(b, 31) + c) | 0;
+    }
+    a >>>= 0;
+    b >>>= 0;
+    if ((this.#size + 1) * 2 > this.#used.length) this.#grow();
+    const slot = this.#find(a, b);
+    if (this.#used[slot]) return true;
+    this.#used[slot] = 1;
+    this.#a[slot] = a;
+    this.#b[slot] = b;
+    this.#size++;
+    return false;
+  }
+
+  #find(a: number, b: number): number {
+    const mask = this.#used.length - 1;
+    let slot = a & mask;
+    while (this.#used[slot] && (this.#a[slot] !== a || this.#b[slot] !== b)) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  #grow(): void {
+    const [a, b, used] = [this.#a, this.#b, this.#used];
+    this.#a = new Uint32Array(a.length * 2);
+    this.#b = new Uint32Array(b.length * 2);
+    this.#used = new Uint8Array(used.length * 2);
+    for (let i = 0; i < used.length; i++) {
+      if (!used[i]) continue;
+      const slot = this.#find(a[i], b[i]);
+      this.#used[slot] = 1;
+      this.#a[slot] = a[i];
+      this.#b[slot] = b[i];
+    }
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * A cost file opened in a worker thread (cost-file-worker): the main thread passes the input's bytes
+ * on as the worker asks for them, and gets back the header's verdict, then parts of COPY-encoded rows
+ * and quarantined records. Both directions are pulled: the input is read only as fast as the worker
+ * parses, and the worker runs at most a few parts ahead of the caller.
+ */
+import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { CostFileFormatError, type CostFormat, type OpenCostFileOptions } from '../ingest/costs/index.js';
+import type { CostFilePart, FromWorker, ToWorker, WorkerSetup } from './cost-file-messages.js';
+
+export type { CostFilePart } from './cost-file-messages.js';
+
+export interface CostFileInWorker {
+  format: CostFormat;
+  variant: string;
+  columns: string[];
+  /** The file's parts in order; iterate once. Leaving the loop early (or failing) stops the worker. */
+  parts: AsyncIterable<CostFilePart>;
+  /** Stops the worker and the reading of the input; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export interface WorkerLoadOptions {
+  /** The load's constant COPY columns (loadPrefix). */
+  prefix: string;
+  batchRows?: number;
+  /** Called every `progressEvery` records the worker has read (as they are read, ahead of the load). */
+  onProgress?: (rowsRead: number) => void;
+  progressEvery?: number;
+}
+
+/**
+ * Opens `input` as openCostFile does (same options, same refusals, thrown here as CostFileFormatError),
+ * its rows encoded for a load whose constant columns are `load.prefix`.
+ */
+export async function openCostFileInWorker(input: Readable, options: OpenCostFileOptions, load: WorkerLoadOptions): Promise<CostFileInWorker> {
+  const setup: WorkerSetup = { options, prefix: load.prefix, batchRows: load.batchRows, progressEvery: load.onProgress ? (load.progressEvery ?? 0) : 0 };
+  const worker = new Worker(new URL('./cost-file-worker.js', import.meta.url), {
+    workerData: setup,
+    // a larger young generation (semi-spaces of 32 MB instead of 16): each collection of it copies the
+    // batch being built, so fewer of them cut the worker's garbage collection by about a third
+    resourceLimits: { maxYoungGenerationSizeMb: 96 },
+  });
+  const send = (message: ToWorker) => worker.postMessage(message);
+  const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+
+  const queue: CostFilePart[] = [];
+  let done = false;
+  let failure: unknown;
+  let closed = false;
+  let wake: (() => void) | undefined;
+  let opened!: (message: Extract<FromWorker, { type: 'opened' }>) => void;
+  let refused!: (err: unknown) => void;
+  const header = new Promise<Extract<FromWorker, { type: 'opened' }>>((resolve, reject) => {
+    opened = resolve;
+    refused = reject;
+  });
+
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    if (!input.destroyed) input.destroy();
+    await worker.terminate();
+  };
+  const fail = (err: unknown) => {
+    if (failure !== undefined || done) return;
+    failure = err;
+    refused(err);
+    wake?.();
+    void close();
+  };
+
+  const pump = async () => {
+    try {
+      const next = await chunks.next();
+      if (closed) return;
+      if (next.done) send({ type: 'end' });
+      else send({ type: 'bytes', chunk: typeof next.value === 'string' ? Buffer.from(next.value) : next.value });
+    } catch (err) {
+      // the input itself failed (a dropped upload): that error, as it is
+      fail(err);
+    }
+  };
+
+  worker.on('message', (message: FromWorker) => {
+    if (message.type === 'want') void pump();
+    else if (message.type === 'opened') opened(message);
+    else if (message.type === 'progress') load.onProgress?.(message.read);
+    else if (message.type === 'part') {
+      queue.push(message.part);
+      wake?.();
+    } else if (message.type === 'done') {
+      done = true;
+      wake?.();
+    } else if (message.type === 'error') {
+      const err = message.formatError ? new CostFileFormatError(message.message) : new Error(message.message);
+      if (message.stack) err.stack = message.stack;
+      fail(err);
+    }
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) => {
+    if (!done && !closed) fail(new Error(`the cost file worker stopped (exit code ${code}) before the end of the file`));
+  });
+
+  let info;
+  try {
+    info = await header;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+
+  let iterated = false;
+  async function* parts(): AsyncGenerator<CostFilePart> {
+    try {
+      for (;;) {
+        const part = queue.shift();
+        if (part) {
+          send({ type: 'ack' });
+          yield part;
+        } else if (failure !== undefined) {
+          throw failure;
+        } else if (done) {
+          return;
+        } else {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      }
+    } finally {
+      await close();
+    }
+  }
+
+  return {
+    format: info.format,
+    variant: info.variant,
+    columns: info.columns,
+    parts: {
+      [Symbol.asyncIterator]() {
+        if (iterated) throw new Error('the parts of a cost file can only be iterated once');
+        iterated = true;
+        return parts();
+      },
+    },
+    close,
+  };
+}

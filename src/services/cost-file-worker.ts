@@ -1,0 +1,80 @@
+/**
+ * Worker thread of the file import (see cost-file-thread): reads the file's bytes as the main thread
+ * hands them over, and parses, maps, hashes and encodes its rows into COPY batches. That is nearly
+ * all of an import's JavaScript; on its own thread it runs while the main thread keeps the COPY of
+ * the previous batch flowing, instead of delaying every Postgres round trip by a parsing stretch.
+ */
+import { Readable } from 'node:stream';
+import { parentPort, workerData } from 'node:worker_threads';
+import { CostFileFormatError, CostRowHasher, openCostFile } from '../ingest/costs/index.js';
+import { CostBatchEncoder } from './cost-batch.js';
+import { costRowHasNul } from './cost-copy-text.js';
+import type { CostFilePart, ToWorker, FromWorker, WorkerSetup } from './cost-file-messages.js';
+
+/** Parts posted and not yet taken by the main thread: beyond this, parsing waits. */
+const AHEAD = 2;
+/** A part goes out at the latest with this many quarantined rows, so a file of bad rows stays in bounded memory. */
+const MAX_REJECTS_PER_PART = 1000;
+
+const port = parentPort!;
+const setup = workerData as WorkerSetup;
+const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+let requested = false;
+const input = new Readable({
+  highWaterMark: 256 * 1024,
+  read() {
+    if (requested) return;
+    requested = true;
+    send({ type: 'want' });
+  },
+});
+
+let credits = AHEAD;
+let wake: (() => void) | undefined;
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'bytes') {
+    requested = false;
+    input.push(Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength));
+  } else if (message.type === 'end') {
+    input.push(null);
+  } else if (message.type === 'ack') {
+    credits++;
+    wake?.();
+  }
+});
+
+async function post(part: CostFilePart): Promise<void> {
+  while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
+  credits--;
+  const transfer = part.batch ? [part.batch.text.buffer, part.batch.ends.buffer, part.batch.hashEnds.buffer, part.batch.starts.buffer] : [];
+  send({ type: 'part', part }, transfer as ArrayBuffer[]);
+}
+
+async function run(): Promise<void> {
+  const file = await openCostFile(input, setup.options);
+  send({ type: 'opened', format: file.format, variant: file.variant, columns: file.columns });
+  const hasher = new CostRowHasher();
+  const encoder = new CostBatchEncoder(setup.prefix, setup.batchRows);
+  let read = 0;
+  let rejects: CostFilePart['rejects'] = [];
+  for await (const item of file.rows) {
+    read++;
+    if (setup.progressEvery > 0 && read % setup.progressEvery === 0) send({ type: 'progress', read });
+    let batch = null;
+    if (item.kind === 'quarantine') rejects.push({ line: item.line, raw: item.raw, reason: item.reason });
+    else if (costRowHasNul(item.row)) rejects.push({ line: item.line, raw: JSON.stringify(item.row), reason: 'a field contains a NUL character, which cannot be stored' });
+    else batch = encoder.add(item.row, hasher.next(item.row).hash);
+    if (batch || rejects.length >= MAX_REJECTS_PER_PART) {
+      await post({ batch, rejects, read });
+      rejects = [];
+    }
+  }
+  await post({ batch: encoder.finish(), rejects, read });
+  send({ type: 'done' });
+}
+
+run().catch((err: unknown) => {
+  const error = err instanceof Error ? err : new Error(String(err));
+  send({ type: 'error', message: error.message, formatError: error instanceof CostFileFormatError, stack: error.stack });
+});

@@ -8,6 +8,8 @@
  *   node dist/bench/alerts-fanout.js [--subscribers 1000] [--alerts 1000] [--interval-ms 50]
  * Clients and server share this process (and the machine's cores), as they share loopback.
  */
+// before anything loads graphql-js: the server as it runs (see src/production-mode)
+import '../src/production-mode.js';
 import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { createClient, type Client } from 'graphql-ws';

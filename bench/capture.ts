@@ -4,6 +4,8 @@
  * same task rows into a bare table (the database floor for the import), and GET /healthz (the HTTP floor
  * for an event).   node dist/bench/capture.js [--repeat N]
  */
+// before anything loads graphql-js: the server as it runs (see src/production-mode)
+import '../src/production-mode.js';
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { fixturePath } from '../test/support/fixtures.js';

@@ -23,6 +23,8 @@
  *
  * Runs against DATABASE_URL (a new database there, dropped at the end) or an embedded Postgres.
  */
+// before anything loads graphql-js: the server as it runs (see src/production-mode)
+import '../src/production-mode.js';
 import { performance } from 'node:perf_hooks';
 import { sql as dsql, type SQL } from 'drizzle-orm';
 import { loadConfig } from '../src/config.js';

@@ -10,6 +10,8 @@
  *     3 minutes at this size.)
  *   node dist/bench/reconcile.js [--tasks N] [--lines N]
  */
+// before anything loads graphql-js: the server as it runs (see src/production-mode)
+import '../src/production-mode.js';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config.js';

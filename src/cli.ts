@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './production-mode.js';
 import 'reflect-metadata';
 import { Command, Option } from 'commander';
 import { loadConfig, parseRole, type Config } from './config.js';

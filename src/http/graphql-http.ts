@@ -8,6 +8,9 @@ import { AppError } from '../errors.js';
 export function graphqlHandler(apollo: ApolloServer<Context>, maxBodyBytes: number, makeContext: (rc: RequestContext) => Promise<Context>) {
   return async (rc: RequestContext): Promise<void> => {
     const { req, res, url } = rc;
+    // the caller's lookup (a database round trip) runs while the body arrives and Apollo parses it
+    const context = makeContext(rc);
+    context.catch(() => undefined);
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -28,7 +31,7 @@ export function graphqlHandler(apollo: ApolloServer<Context>, maxBodyBytes: numb
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: () => makeContext(rc),
+      context: () => context,
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;

@@ -7,7 +7,7 @@ import { costSyncAllJob, costSyncJob } from './cost-sync.js';
 import { recommendationsRefreshJob } from './recommendations.js';
 import { costReportsJob } from './cost-reports.js';
 import { costReconcileJob } from './reconcile.js';
-import { costCentreRollupJob } from './cost-centre-rollup.js';
+import { costCentreRollupAllJob, costCentreRollupJob } from './cost-centre-rollup.js';
 import { modelsRetrainAllJob, modelsRetrainJob } from './models-retrain.js';
 import { liveEstimateJob } from './live-estimate.js';
 import { budgetEvaluateAllJob, budgetEvaluateJob } from './budget-evaluation.js';
@@ -47,6 +47,7 @@ export const definitions: readonly JobDefinition<any>[] = [
   costSyncAllJob,
   costReconcileJob,
   costCentreRollupJob,
+  costCentreRollupAllJob,
   modelsRetrainJob,
   modelsRetrainAllJob,
   liveEstimateJob,

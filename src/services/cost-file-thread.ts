@@ -86,7 +86,14 @@ export async function openCostFileInWorker(input: Readable, options: OpenCostFil
   worker.on('message', (message: FromWorker) => {
     if (message.type === 'want') void pump();
     else if (message.type === 'opened') opened(message);
-    else if (message.type === 'progress') load.onProgress?.(message.read);
+    else if (message.type === 'progress') {
+      // the caller's callback runs in this listener: what it throws fails the import, not the process
+      try {
+        load.onProgress?.(message.read);
+      } catch (err) {
+        fail(err);
+      }
+    }
     else if (message.type === 'part') {
       queue.push(message.part);
       wake?.();
@@ -94,7 +101,9 @@ export async function openCostFileInWorker(input: Readable, options: OpenCostFil
       done = true;
       wake?.();
     } else if (message.type === 'error') {
-      const err = message.formatError ? new CostFileFormatError(message.message) : new Error(message.message);
+      const err: Error & { code?: string } = message.formatError ? new CostFileFormatError(message.message) : new Error(message.message);
+      if (!message.formatError) err.name = message.name;
+      if (message.code !== undefined) err.code = message.code;
       if (message.stack) err.stack = message.stack;
       fail(err);
     }
@@ -116,12 +125,12 @@ export async function openCostFileInWorker(input: Readable, options: OpenCostFil
   async function* parts(): AsyncGenerator<CostFilePart> {
     try {
       for (;;) {
+        // a known failure first: the parts still queued are not loaded after it
+        if (failure !== undefined) throw failure;
         const part = queue.shift();
         if (part) {
           send({ type: 'ack' });
           yield part;
-        } else if (failure !== undefined) {
-          throw failure;
         } else if (done) {
           return;
         } else {

@@ -76,5 +76,6 @@ async function run(): Promise<void> {
 
 run().catch((err: unknown) => {
   const error = err instanceof Error ? err : new Error(String(err));
-  send({ type: 'error', message: error.message, formatError: error instanceof CostFileFormatError, stack: error.stack });
+  const code = (error as NodeJS.ErrnoException).code;
+  send({ type: 'error', message: error.message, formatError: error instanceof CostFileFormatError, name: error.name, code: typeof code === 'string' ? code : undefined, stack: error.stack });
 });

@@ -12,6 +12,7 @@ import { importTrace } from './capture/trace-import.js';
 import { PoolService } from './pools.js';
 import { ProjectService } from './projects.js';
 import { reconcile } from './reconcile.js';
+import { lockCostWritesSql } from './cost-write-lock.js';
 import { RecommendationService } from './recommendations.js';
 
 const TRACE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data/demo/execution_trace_2022-05-13.txt');
@@ -83,32 +84,36 @@ export async function loadDemo(db: Db, orgId: string, config: Config, now = new 
       where r.org_id = ${orgId} and r.id = ${report.runId}`);
   }
 
-  await db.execute(sql`select cost_records_ensure_partitions(${from.toISOString()}::timestamptz, ${today.toISOString()}::timestamptz + interval '1 day')`);
-  // the bill: three E8_v3 nodes every hour a demo run is up (plus an hour of scale-down), at the list price
-  await db.execute(sql`
-    insert into cost_records (org_id, provider, sub_account_id, resource_id, resource_group, resource_type, service_name, region_id,
-      charge_period_start, charge_period_end, billed_cost, effective_cost, currency, consumed_quantity, consumed_unit, tags, source, row_hash)
-    select ${orgId}, 'azure', '00000000-0000-0000-0000-00000000de00', ${POOL_RESOURCE}, 'demo-genomics', 'microsoft.batch/batchaccounts/pools',
-      'Azure Batch', 'westeurope', h, h + interval '1 hour', 3 * p.price_per_hour, 3 * p.price_per_hour, p.currency, 3, '1 Hour',
-      ${JSON.stringify(DEMO)}::jsonb, 'demo', 'demo:pool:' || h::text
-    from (select distinct generate_series(date_trunc('hour', r.started_at), r.completed_at + interval '1 hour', interval '1 hour') as h
-          from runs r where r.org_id = ${orgId} and r.labels @> ${JSON.stringify(DEMO)}::jsonb) hours,
-      lateral (select price_per_hour, currency from prices where provider = 'azure' and vm_size = 'Standard_E8_v3' and priority = 'DEDICATED'
-               order by effective_from desc limit 1) p`);
-  // shared reference storage and networking, every day; one day's storage spikes (the demo anomaly)
   const spike = new Date(today.getTime() - 2 * 86_400_000);
-  await db.execute(sql`
-    insert into cost_records (org_id, provider, sub_account_id, resource_id, resource_group, service_name, region_id,
-      charge_period_start, charge_period_end, billed_cost, effective_cost, currency, tags, source, row_hash)
-    select ${orgId}, 'azure', '00000000-0000-0000-0000-00000000de00', r.id, r.rg, r.service, 'westeurope', d, d + interval '1 day',
-      r.cost * case when r.service = 'Storage' and d = ${spike.toISOString()}::timestamptz then 9 else 1 end
-        * (1 + 0.04 * sin(extract(doy from d))),
-      null, 'USD', r.tags, 'demo', 'demo:' || r.service || ':' || d::text
-    from generate_series(${from.toISOString()}::timestamptz, ${today.toISOString()}::timestamptz - interval '1 day', interval '1 day') d,
-      (values ('/subscriptions/00000000-0000-0000-0000-00000000de00/resourceGroups/demo-shared/providers/Microsoft.Storage/storageAccounts/demorefs',
-               'demo-shared', 'Storage', 2.40::numeric, '{"demo": "true", "team": "core"}'::jsonb),
-              ('/subscriptions/00000000-0000-0000-0000-00000000de00/resourceGroups/demo-network/providers/Microsoft.Network/natGateways/demo-nat',
-               'demo-network', 'Bandwidth', 0.30::numeric, '{"demo": "true"}'::jsonb)) r(id, rg, service, cost, tags)`);
+  // the bill, written as every bill write is: in turn with the organization's loads and rollup rebuilds
+  await db.transaction(async (tx) => {
+    await tx.execute(lockCostWritesSql(orgId));
+    await tx.execute(sql`select cost_records_ensure_partitions(${from.toISOString()}::timestamptz, ${today.toISOString()}::timestamptz + interval '1 day')`);
+    // the bill: three E8_v3 nodes every hour a demo run is up (plus an hour of scale-down), at the list price
+    await tx.execute(sql`
+      insert into cost_records (org_id, provider, sub_account_id, resource_id, resource_group, resource_type, service_name, region_id,
+        charge_period_start, charge_period_end, billed_cost, effective_cost, currency, consumed_quantity, consumed_unit, tags, source, row_hash)
+      select ${orgId}, 'azure', '00000000-0000-0000-0000-00000000de00', ${POOL_RESOURCE}, 'demo-genomics', 'microsoft.batch/batchaccounts/pools',
+        'Azure Batch', 'westeurope', h, h + interval '1 hour', 3 * p.price_per_hour, 3 * p.price_per_hour, p.currency, 3, '1 Hour',
+        ${JSON.stringify(DEMO)}::jsonb, 'demo', 'demo:pool:' || h::text
+      from (select distinct generate_series(date_trunc('hour', r.started_at), r.completed_at + interval '1 hour', interval '1 hour') as h
+            from runs r where r.org_id = ${orgId} and r.labels @> ${JSON.stringify(DEMO)}::jsonb) hours,
+        lateral (select price_per_hour, currency from prices where provider = 'azure' and vm_size = 'Standard_E8_v3' and priority = 'DEDICATED'
+                 order by effective_from desc limit 1) p`);
+    // shared reference storage and networking, every day; one day's storage spikes (the demo anomaly)
+    await tx.execute(sql`
+      insert into cost_records (org_id, provider, sub_account_id, resource_id, resource_group, service_name, region_id,
+        charge_period_start, charge_period_end, billed_cost, effective_cost, currency, tags, source, row_hash)
+      select ${orgId}, 'azure', '00000000-0000-0000-0000-00000000de00', r.id, r.rg, r.service, 'westeurope', d, d + interval '1 day',
+        r.cost * case when r.service = 'Storage' and d = ${spike.toISOString()}::timestamptz then 9 else 1 end
+          * (1 + 0.04 * sin(extract(doy from d))),
+        null, 'USD', r.tags, 'demo', 'demo:' || r.service || ':' || d::text
+      from generate_series(${from.toISOString()}::timestamptz, ${today.toISOString()}::timestamptz - interval '1 day', interval '1 day') d,
+        (values ('/subscriptions/00000000-0000-0000-0000-00000000de00/resourceGroups/demo-shared/providers/Microsoft.Storage/storageAccounts/demorefs',
+                 'demo-shared', 'Storage', 2.40::numeric, '{"demo": "true", "team": "core"}'::jsonb),
+                ('/subscriptions/00000000-0000-0000-0000-00000000de00/resourceGroups/demo-network/providers/Microsoft.Network/natGateways/demo-nat',
+                 'demo-network', 'Bandwidth', 0.30::numeric, '{"demo": "true"}'::jsonb)) r(id, rg, service, cost, tags)`);
+  });
 
   await reconcile(db, orgId, { from, to: new Date(today.getTime() + 86_400_000) }, { ...config.reconcile, trigger: 'demo' });
 

@@ -241,6 +241,28 @@ describe('importCostFile', () => {
     assert.match(failed.error, /the client went away/);
   });
 
+  test('a progress callback that throws fails its import, with its error, and nothing of it remains', async () => {
+    const orgId = await newOrg('progress-throws');
+    const state = await costState(orgId);
+    // 10,000 rows: the worker reports progress at 5,000, from inside a message listener
+    const [header, ...lines] = readFileSync(FOCUS, 'utf8').trimEnd().split('\n');
+    const body = Buffer.from([header, ...Array.from({ length: 10 }, () => lines).flat()].join('\n') + '\n');
+    await assert.rejects(
+      importCostFile({ sql: t.sql, db: t.db }, orgId, Readable.from([body]), {
+        fileName: 'progress.csv',
+        format: 'auto',
+        onProgress: () => {
+          throw new Error('the progress bar broke');
+        },
+      }),
+      /the progress bar broke/,
+    );
+    assert.deepEqual(await costState(orgId), state);
+    const [failed] = await t.sql`select status, error from imports where org_id = ${orgId} and file_name = 'progress.csv'`;
+    assert.equal(failed.status, 'FAILED');
+    assert.match(failed.error, /the progress bar broke/);
+  });
+
   test('an unknown format option or currency is refused before anything is recorded', async () => {
     const orgId = await newOrg('bad-opts');
     await assert.rejects(

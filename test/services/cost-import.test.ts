@@ -85,6 +85,21 @@ describe('importCostFile', () => {
     });
   });
 
+  test('the same file imported twice at once: together they load it once, and the totals are the file\'s', async () => {
+    const orgId = await newOrg('concurrent');
+    // 8,000 rows into months the organization has no rows in yet: both loads may skip the stored-hash lookup at first
+    const [header, ...lines] = readFileSync(FOCUS, 'utf8').trimEnd().split('\n');
+    const body = Buffer.from([header, ...Array.from({ length: 8 }, () => lines).flat()].join('\n') + '\n');
+    const [a, b] = await Promise.all([importFile(orgId, Readable.from([body]), 'a.csv'), importFile(orgId, Readable.from([body]), 'b.csv')]);
+    const rows = a.rowsRead - a.rowsQuarantined;
+    assert.equal(a.rowsLoaded + b.rowsLoaded, rows);
+    assert.equal(a.rowsUnchanged + b.rowsUnchanged, rows);
+    assert.deepEqual(a.totals, b.totals);
+    const [{ n }] = await t.sql`select count(*)::int as n from cost_records where org_id = ${orgId}`;
+    assert.equal(n, rows);
+    assert.equal((await importFile(orgId, Readable.from([body]), 'c.csv')).rowsLoaded, 0);
+  });
+
   test('importing the same file twice loads nothing the second time and leaves totals as they were', async () => {
     const orgId = await newOrg('twice');
     const first = await importFile(orgId, createReadStream(FOCUS), 'focus_sample.csv');

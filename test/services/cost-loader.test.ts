@@ -188,6 +188,13 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
     assert.equal(s.periodEnd?.toISOString(), '2024-09-30T00:00:00.000Z');
   });
 
+  test('a subtotal that fails ahead of its COPY is the error reported, and the connection stays usable', async () => {
+    const rows = [{ row: costRow({ billedCost: 'abc' }), hash: 'bad-sum-1' }];
+    await assert.rejects(loadCostRowsWithSummary(t.sql, orgId, from(rows), meta()), /numeric/);
+    const [{ ok }] = await t.sql<{ ok: number }[]>`select 1 as ok`;
+    assert.equal(ok, 1);
+  });
+
   test('an empty source loads nothing', async () => {
     assert.deepEqual(await loadCostRows(t.sql, orgId, from([]), meta()), { inserted: 0, unchanged: 0 });
   });

@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CostFileFormatError, CostRowHasher, openCostFile } from '../ingest/costs/index.js';
-import { CostBatchEncoder } from './cost-batch.js';
+import { batchBuffers, CostBatchEncoder } from './cost-batch.js';
 import { costRowHasNul } from './cost-copy-text.js';
 import type { CostFilePart, ToWorker, FromWorker, WorkerSetup } from './cost-file-messages.js';
 
@@ -47,8 +47,7 @@ port.on('message', (message: ToWorker) => {
 async function post(part: CostFilePart): Promise<void> {
   while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
   credits--;
-  const transfer = part.batch ? [part.batch.text.buffer, part.batch.ends.buffer, part.batch.hashEnds.buffer, part.batch.starts.buffer] : [];
-  send({ type: 'part', part }, transfer as ArrayBuffer[]);
+  send({ type: 'part', part }, part.batch ? batchBuffers(part.batch) : []);
 }
 
 async function run(): Promise<void> {

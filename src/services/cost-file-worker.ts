@@ -57,16 +57,27 @@ async function run(): Promise<void> {
   const encoder = new CostBatchEncoder(setup.prefix, setup.batchRows);
   let read = 0;
   let rejects: CostFilePart['rejects'] = [];
-  for await (const item of file.rows) {
-    read++;
-    if (setup.progressEvery > 0 && read % setup.progressEvery === 0) send({ type: 'progress', read });
-    let batch = null;
-    if (item.kind === 'quarantine') rejects.push({ line: item.line, raw: item.raw, reason: item.reason });
-    else if (costRowHasNul(item.row)) rejects.push({ line: item.line, raw: JSON.stringify(item.row), reason: 'a field contains a NUL character, which cannot be stored' });
-    else batch = encoder.add(item.row, hasher.next(item.row).hash);
-    if (batch || rejects.length >= MAX_REJECTS_PER_PART) {
-      await post({ batch, rejects, read });
-      rejects = [];
+  for await (const items of file.itemBatches) {
+    for (const item of items) {
+      read++;
+      if (setup.progressEvery > 0 && read % setup.progressEvery === 0) send({ type: 'progress', read });
+      let batch = null;
+      if (item.kind === 'quarantine') {
+        rejects.push({ line: item.line, raw: item.raw, reason: item.reason });
+      } else {
+        try {
+          batch = encoder.add(item.row, hasher.next(item.row).hash);
+        } catch (err) {
+          // the encoder refuses NUL (a check of its own per field, instead of another pass over every row here);
+          // hashing such a row first only counts it among its identical copies, which are refused too
+          if (!(err instanceof RangeError && costRowHasNul(item.row))) throw err;
+          rejects.push({ line: item.line, raw: JSON.stringify(item.row), reason: 'a field contains a NUL character, which cannot be stored' });
+        }
+      }
+      if (batch || rejects.length >= MAX_REJECTS_PER_PART) {
+        await post({ batch, rejects, read });
+        rejects = [];
+      }
     }
   }
   await post({ batch: encoder.finish(), rejects, read });

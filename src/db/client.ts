@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { noDelaySocket } from './no-delay-socket.js';
 import * as schema from './schema/index.js';
 
 /** With `$client`, the postgres.js pool underneath (cursors, COPY). */
@@ -14,12 +15,15 @@ export interface Database {
 }
 
 export function connect(url: string, opts: { max?: number; applicationName?: string; onQuery?: (query: string) => void } = {}): Database {
-  const sql = postgres(url, {
+  const options = {
     max: opts.max ?? 10,
     onnotice: () => {},
-    debug: opts.onQuery ? (_conn, query) => opts.onQuery!(query) : undefined,
+    debug: opts.onQuery ? (_conn: number, query: string) => opts.onQuery!(query) : undefined,
     connection: { application_name: opts.applicationName ?? 'genome-cost-tracker' },
-  });
+    // postgres.js supports a socket factory, its type declarations do not
+    socket: noDelaySocket(),
+  };
+  const sql = postgres(url, options);
   const db = drizzle(sql, { schema });
   return { url, sql, db, close: () => sql.end({ timeout: 5 }) };
 }

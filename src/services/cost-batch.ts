@@ -16,9 +16,9 @@ export interface EncodedCostBatch {
   text: Uint8Array;
   /** Byte offset where row i's line ends; it starts where row i - 1's ends (row 0 at 0). */
   ends: Uint32Array;
-  /** The rows' hashes, one after the other (one string crosses threads far cheaper than thousands): see batchHashes. */
-  hashes: string;
-  /** Where row i's hash ends in `hashes`. */
+  /** The rows' hashes, one after the other, as UTF-8 (see batchHashes): transferred across threads, not cloned. */
+  hashes: Uint8Array;
+  /** Where row i's hash ends in `hashes` (a byte offset). */
   hashEnds: Uint32Array;
   /** charge_period_start of each row, in epoch milliseconds. */
   starts: Float64Array;
@@ -39,15 +39,21 @@ export interface EncodedCostBatch {
 
 /** The batch's hashes, row by row. */
 export function batchHashes(batch: EncodedCostBatch): string[] {
+  const bytes = Buffer.from(batch.hashes.buffer, batch.hashes.byteOffset, batch.hashes.byteLength);
   const hashes = new Array<string>(batch.rows);
-  for (let i = 0, at = 0; i < batch.rows; at = batch.hashEnds[i++]) hashes[i] = batch.hashes.slice(at, batch.hashEnds[i]);
+  for (let i = 0, at = 0; i < batch.rows; at = batch.hashEnds[i++]) hashes[i] = bytes.toString('utf8', at, batch.hashEnds[i]);
   return hashes;
+}
+
+/** The transferable buffers of a batch: it crosses threads without copying them. */
+export function batchBuffers(batch: EncodedCostBatch): ArrayBuffer[] {
+  return [batch.text.buffer, batch.ends.buffer, batch.hashes.buffer, batch.hashEnds.buffer, batch.starts.buffer] as ArrayBuffer[];
 }
 
 /** Rows per batch: the unit of one stored-hash lookup and one COPY. */
 export const BATCH_ROWS = 10_000;
 
-/** Room for a batch's text at first; it grows by doubling. Bill lines are a few hundred bytes. */
+/** Room for the first batch's text; it grows by doubling. Bill lines are a few hundred bytes. */
 const INITIAL_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -66,7 +72,7 @@ export class CostBatchEncoder {
     private readonly batchRows = BATCH_ROWS,
   ) {
     this.#prefix = Buffer.from(prefix);
-    this.#batch = new BatchBuilder(this.#prefix, batchRows);
+    this.#batch = new BatchBuilder(this.#prefix, batchRows, INITIAL_BYTES);
   }
 
   /** Adds a row; returns the batch it completed, if it did. Throws RangeError for a value Postgres cannot store (NUL). */
@@ -84,7 +90,8 @@ export class CostBatchEncoder {
 
   #take(): EncodedCostBatch {
     const batch = this.#batch.build();
-    this.#batch = new BatchBuilder(this.#prefix, this.batchRows);
+    // sized after the batch before (a file's lines are much alike): growing copied megabytes each batch
+    this.#batch = new BatchBuilder(this.#prefix, this.batchRows, Math.ceil(batch.text.length * 1.125));
     return batch;
   }
 }
@@ -102,11 +109,11 @@ export async function* encodeCostBatches(rows: AsyncIterable<{ row: CostRow; has
 
 class BatchBuilder {
   rows = 0;
-  #text: Buffer = Buffer.allocUnsafeSlow(INITIAL_BYTES);
+  #text: Buffer;
   #used = 0;
   readonly #ends: Uint32Array;
   readonly #starts: Float64Array;
-  #hashes = '';
+  readonly #hashes = new TextBytes(64 * 1024);
   readonly #hashEnds: Uint32Array;
   readonly #months = new Set<string>();
   /** The month of the last row's start, and that start's month bounds: rows of a file come mostly in runs of one month. */
@@ -116,21 +123,26 @@ class BatchBuilder {
   #maxStart = -Infinity;
   #maxEnd = -Infinity;
   /** Billed costs by currency, comma-separated (a batch mostly has one currency). */
-  readonly #amounts = new Map<string, string>();
+  readonly #amounts = new Map<string, TextBytes>();
   #repeats = false;
 
   constructor(
     private readonly prefix: Buffer,
     capacity: number,
+    bytes: number,
   ) {
+    this.#text = Buffer.allocUnsafeSlow(bytes);
     this.#ends = new Uint32Array(capacity);
     this.#hashEnds = new Uint32Array(capacity);
     this.#starts = new Float64Array(capacity);
   }
 
   add(row: CostRow, hash: string, line: string, seenBefore: boolean): void {
+    let amounts = this.#amounts.get(row.currency);
     // the summary splits these on commas and semicolons: one in either would shift every later row's amount
-    if (/[,;]/.test(row.currency) || row.billedCost.includes(',')) throw new RangeError(`cost row ${hash}: currency or billed cost contains a separator`);
+    if ((amounts === undefined && /[,;]/.test(row.currency)) || row.billedCost.includes(',')) {
+      throw new RangeError(`cost row ${hash}: currency or billed cost contains a separator`);
+    }
     // worst case 3 bytes per UTF-16 unit; a short write would cut the line
     this.#reserve(this.prefix.length + line.length * 3);
     this.prefix.copy(this.#text, this.#used);
@@ -140,14 +152,14 @@ class BatchBuilder {
     const end = row.chargePeriodEnd.getTime();
     this.#ends[this.rows] = this.#used;
     this.#starts[this.rows] = start;
-    this.#hashes += hash;
-    this.#hashEnds[this.rows] = this.#hashes.length;
+    this.#hashEnds[this.rows] = this.#hashes.add(hash);
     if (start < this.#monthFrom || start >= this.#monthTo) this.#enterMonth(row.chargePeriodStart);
     if (start < this.#minStart) this.#minStart = start;
     if (start > this.#maxStart) this.#maxStart = start;
     if (end > this.#maxEnd) this.#maxEnd = end;
-    const amounts = this.#amounts.get(row.currency);
-    this.#amounts.set(row.currency, amounts === undefined ? row.billedCost : `${amounts},${row.billedCost}`);
+    if (amounts === undefined) this.#amounts.set(row.currency, (amounts = new TextBytes(64 * 1024)));
+    else amounts.add(',');
+    amounts.add(row.billedCost);
     if (seenBefore) this.#repeats = true;
     this.rows++;
   }
@@ -175,7 +187,7 @@ class BatchBuilder {
       rows: this.rows,
       text: this.#text.subarray(0, this.#used),
       ends: this.#ends.subarray(0, this.rows),
-      hashes: this.#hashes,
+      hashes: this.#hashes.bytes(),
       hashEnds: this.#hashEnds.subarray(0, this.rows),
       starts: this.#starts.subarray(0, this.rows),
       months: [...this.#months],
@@ -183,9 +195,45 @@ class BatchBuilder {
       maxStart: this.#maxStart,
       maxEnd: this.#maxEnd,
       currencies: [...this.#amounts.keys()],
-      amounts: [...this.#amounts.values()],
+      amounts: [...this.#amounts.values()].map((a) => a.text()),
       repeats: this.#repeats,
     };
+  }
+}
+
+/**
+ * Text kept as UTF-8 bytes, appended to. A batch holds its hashes and amounts until it is built: held as
+ * strings, they were copied by every young-generation collection on the way, then promoted.
+ */
+class TextBytes {
+  #bytes: Buffer;
+  #used = 0;
+
+  constructor(capacity: number) {
+    this.#bytes = Buffer.allocUnsafeSlow(capacity);
+  }
+
+  /** Appends `text`; returns the byte length so far. */
+  add(text: string): number {
+    // worst case 3 bytes per UTF-16 unit; a short write would cut the text
+    if (this.#used + text.length * 3 > this.#bytes.length) this.#grow(text.length * 3);
+    return (this.#used += this.#bytes.write(text, this.#used));
+  }
+
+  bytes(): Uint8Array {
+    return this.#bytes.subarray(0, this.#used);
+  }
+
+  text(): string {
+    return this.#bytes.toString('utf8', 0, this.#used);
+  }
+
+  #grow(needed: number): void {
+    let size = this.#bytes.length * 2;
+    while (size < this.#used + needed) size *= 2;
+    const grown = Buffer.allocUnsafeSlow(size);
+    this.#bytes.copy(grown, 0, 0, this.#used);
+    this.#bytes = grown;
   }
 }
 

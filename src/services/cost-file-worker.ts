@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CostFileFormatError, CostRowHasher, openCostFile } from '../ingest/costs/index.js';
-import { CostBatchEncoder } from './cost-batch.js';
+import { batchBuffers, CostBatchEncoder } from './cost-batch.js';
 import { costRowHasNul } from './cost-copy-text.js';
 import type { CostFilePart, ToWorker, FromWorker, WorkerSetup } from './cost-file-messages.js';
 
@@ -47,8 +47,7 @@ port.on('message', (message: ToWorker) => {
 async function post(part: CostFilePart): Promise<void> {
   while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
   credits--;
-  const transfer = part.batch ? [part.batch.text.buffer, part.batch.ends.buffer, part.batch.hashEnds.buffer, part.batch.starts.buffer] : [];
-  send({ type: 'part', part }, transfer as ArrayBuffer[]);
+  send({ type: 'part', part }, part.batch ? batchBuffers(part.batch) : []);
 }
 
 async function run(): Promise<void> {
@@ -58,16 +57,27 @@ async function run(): Promise<void> {
   const encoder = new CostBatchEncoder(setup.prefix, setup.batchRows);
   let read = 0;
   let rejects: CostFilePart['rejects'] = [];
-  for await (const item of file.rows) {
-    read++;
-    if (setup.progressEvery > 0 && read % setup.progressEvery === 0) send({ type: 'progress', read });
-    let batch = null;
-    if (item.kind === 'quarantine') rejects.push({ line: item.line, raw: item.raw, reason: item.reason });
-    else if (costRowHasNul(item.row)) rejects.push({ line: item.line, raw: JSON.stringify(item.row), reason: 'a field contains a NUL character, which cannot be stored' });
-    else batch = encoder.add(item.row, hasher.next(item.row).hash);
-    if (batch || rejects.length >= MAX_REJECTS_PER_PART) {
-      await post({ batch, rejects, read });
-      rejects = [];
+  for await (const items of file.itemBatches) {
+    for (const item of items) {
+      read++;
+      if (setup.progressEvery > 0 && read % setup.progressEvery === 0) send({ type: 'progress', read });
+      let batch = null;
+      if (item.kind === 'quarantine') {
+        rejects.push({ line: item.line, raw: item.raw, reason: item.reason });
+      } else {
+        try {
+          batch = encoder.add(item.row, hasher.next(item.row).hash);
+        } catch (err) {
+          // the encoder refuses NUL (a check of its own per field, instead of another pass over every row here);
+          // hashing such a row first only counts it among its identical copies, which are refused too
+          if (!(err instanceof RangeError && costRowHasNul(item.row))) throw err;
+          rejects.push({ line: item.line, raw: JSON.stringify(item.row), reason: 'a field contains a NUL character, which cannot be stored' });
+        }
+      }
+      if (batch || rejects.length >= MAX_REJECTS_PER_PART) {
+        await post({ batch, rejects, read });
+        rejects = [];
+      }
     }
   }
   await post({ batch: encoder.finish(), rejects, read });

@@ -5,6 +5,7 @@ import { FieldReader } from './field-reader.js';
 import { ColumnIndex, type HeaderColumn } from './header.js';
 import type { MapperOptions, MapResult, RecordMapper } from './mapper.js';
 import { memoDates, memoTags } from './field-reader.js';
+import { memoize } from './memo.js';
 import { providerKey } from './provider.js';
 
 /**
@@ -60,9 +61,10 @@ export function createFocusMapper(index: ColumnIndex, options: MapperOptions): R
   const has = (keys: string[]) => keys.some((k) => index.has(k));
   const variant = has(FOCUS_1_2) ? 'focus-1.2+' : has(FOCUS_1_1) ? 'focus-1.1+' : 'focus-1.0';
 
-  // per file: a file repeats its timestamps and tags on many rows
+  // per file: a file repeats its timestamps, tags and provider names on many rows
   const timestamp = memoDates(parseTimestamp);
   const tagsOf = memoTags();
+  const providerOf = memoize(providerKey);
   return {
     format: 'focus',
     variant,
@@ -86,7 +88,7 @@ export function createFocusMapper(index: ColumnIndex, options: MapperOptions): R
       return {
         ok: true,
         row: {
-          provider: providerKey(providerName),
+          provider: providerOf(providerName),
           billingAccountId: r.text(c.billingAccountId),
           subAccountId: r.text(c.subAccountId),
           subAccountName: r.text(c.subAccountName),

@@ -28,8 +28,10 @@ export interface CostFile {
   variant: string;
   /** Header names as written (BOM and surrounding spaces removed). */
   columns: string[];
-  /** Every data record, in file order, as a row or a quarantined row. Iterate once. */
+  /** Every data record, in file order, as a row or a quarantined row. Iterate once (this or `itemBatches`). */
   rows: AsyncIterable<CostFileItem>;
+  /** The same items, as many at a time as the input's chunks held: one await per chunk instead of per row. */
+  itemBatches: AsyncIterable<CostFileItem[]>;
 }
 
 /** Generous for a bill line (real ones are a few KiB); hitting it means an unclosed quote or no CSV at all. */
@@ -111,12 +113,16 @@ export async function openCostFile(input: Readable, opts: OpenCostFileOptions): 
     return mapped.ok ? { kind: 'row', line, row: mapped.row } : { kind: 'quarantine', line, raw: rawText(record), reason: mapped.reason };
   }
 
-  async function* items(): AsyncGenerator<CostFileItem> {
+  async function* itemBatches(): AsyncGenerator<CostFileItem[]> {
     try {
       for (let records = rest; ; ) {
-        for (const record of records) {
-          lastLine = record.line;
-          yield item(record);
+        if (records.length > 0) {
+          const items = new Array<CostFileItem>(records.length);
+          for (let i = 0; i < records.length; i++) {
+            lastLine = records[i].line;
+            items[i] = item(records[i]);
+          }
+          yield items;
         }
         const result = await next();
         if (result.done) return;
@@ -127,18 +133,24 @@ export async function openCostFile(input: Readable, opts: OpenCostFileOptions): 
     }
   }
 
+  async function* items(): AsyncGenerator<CostFileItem> {
+    for await (const batch of itemBatches()) for (const one of batch) yield one;
+  }
+
   let iterated = false;
+  const once = <T>(iterate: () => AsyncIterator<T>): AsyncIterable<T> => ({
+    [Symbol.asyncIterator]() {
+      if (iterated) throw new Error(`${label}: rows can only be iterated once (the file is streamed)`);
+      iterated = true;
+      return iterate();
+    },
+  });
   return {
     format: mapper.format,
     variant: mapper.variant,
     columns,
-    rows: {
-      [Symbol.asyncIterator]() {
-        if (iterated) throw new Error(`${label}: rows can only be iterated once (the file is streamed)`);
-        iterated = true;
-        return items();
-      },
-    },
+    rows: once(items),
+    itemBatches: once(itemBatches),
   };
 }
 

@@ -52,6 +52,11 @@ export function batchBuffers(batch: EncodedCostBatch): ArrayBuffer[] {
 
 /** Rows per batch: the unit of one stored-hash lookup and one COPY. */
 export const BATCH_ROWS = 10_000;
+/**
+ * A batch also ends at this much COPY text: rows can be wide (a record may be megabytes of tags), and
+ * a load holds a few batches at once (being built, queued, being copied), outside any heap limit.
+ */
+export const BATCH_BYTES = 32 * 1024 * 1024;
 
 /** Room for the first batch's text; it grows by doubling. Bill lines are a few hundred bytes. */
 const INITIAL_BYTES = 4 * 1024 * 1024;
@@ -79,7 +84,7 @@ export class CostBatchEncoder {
   add(row: CostRow, hash: string): EncodedCostBatch | null {
     const line = encodeCostRowLine(row, hash);
     this.#batch.add(row, hash, line, this.#seen.add(hash));
-    if (this.#batch.rows < this.batchRows) return null;
+    if (this.#batch.rows < this.batchRows && this.#batch.bytes < BATCH_BYTES) return null;
     return this.#take();
   }
 
@@ -91,7 +96,7 @@ export class CostBatchEncoder {
   #take(): EncodedCostBatch {
     const batch = this.#batch.build();
     // sized after the batch before (a file's lines are much alike): growing copied megabytes each batch
-    this.#batch = new BatchBuilder(this.#prefix, this.batchRows, Math.ceil(batch.text.length * 1.125));
+    this.#batch = new BatchBuilder(this.#prefix, this.batchRows, Math.min(Math.ceil(batch.text.length * 1.125), BATCH_BYTES + BATCH_BYTES / 8));
     return batch;
   }
 }
@@ -135,6 +140,11 @@ class BatchBuilder {
     this.#ends = new Uint32Array(capacity);
     this.#hashEnds = new Uint32Array(capacity);
     this.#starts = new Float64Array(capacity);
+  }
+
+  /** COPY text so far. */
+  get bytes(): number {
+    return this.#used;
   }
 
   add(row: CostRow, hash: string, line: string, seenBefore: boolean): void {

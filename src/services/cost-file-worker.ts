@@ -15,6 +15,8 @@ import type { CostFilePart, ToWorker, FromWorker, WorkerSetup } from './cost-fil
 const AHEAD = 2;
 /** A part goes out at the latest with this many quarantined rows, so a file of bad rows stays in bounded memory. */
 const MAX_REJECTS_PER_PART = 1000;
+/** Or this much of their raw text: a rejected record may be megabytes long. */
+const MAX_REJECT_BYTES_PER_PART = 8 * 1024 * 1024;
 
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
@@ -57,6 +59,7 @@ async function run(): Promise<void> {
   const encoder = new CostBatchEncoder(setup.prefix, setup.batchRows);
   let read = 0;
   let rejects: CostFilePart['rejects'] = [];
+  let rejectBytes = 0;
   for await (const items of file.itemBatches) {
     for (const item of items) {
       read++;
@@ -64,6 +67,7 @@ async function run(): Promise<void> {
       let batch = null;
       if (item.kind === 'quarantine') {
         rejects.push({ line: item.line, raw: item.raw, reason: item.reason });
+        rejectBytes += item.raw.length;
       } else {
         try {
           batch = encoder.add(item.row, hasher.next(item.row).hash);
@@ -71,12 +75,15 @@ async function run(): Promise<void> {
           // the encoder refuses NUL (a check of its own per field, instead of another pass over every row here);
           // hashing such a row first only counts it among its identical copies, which are refused too
           if (!(err instanceof RangeError && costRowHasNul(item.row))) throw err;
-          rejects.push({ line: item.line, raw: JSON.stringify(item.row), reason: 'a field contains a NUL character, which cannot be stored' });
+          const raw = JSON.stringify(item.row);
+          rejects.push({ line: item.line, raw, reason: 'a field contains a NUL character, which cannot be stored' });
+          rejectBytes += raw.length;
         }
       }
-      if (batch || rejects.length >= MAX_REJECTS_PER_PART) {
+      if (batch || rejects.length >= MAX_REJECTS_PER_PART || rejectBytes >= MAX_REJECT_BYTES_PER_PART) {
         await post({ batch, rejects, read });
         rejects = [];
+        rejectBytes = 0;
       }
     }
   }

@@ -77,7 +77,8 @@ export type CostRowWithHash = { row: CostRow; hash: string };
  * TransactionSql (the rows then commit or roll back with the caller's work, and the call itself is
  * atomic: a savepoint undoes its batches if it fails); in its own transaction when given a pool.
  * Memory stays bounded whatever the row count: the iterable is pulled only as fast as Postgres keeps
- * up, with at most two batches of encoded rows held. If `rows` throws, the error propagates and
+ * up, with a few batches of encoded rows held (each at most BATCH_ROWS rows and about BATCH_BYTES of
+ * text), and 8 bytes per row of the load for its hashes. If `rows` throws, the error propagates and
  * nothing of this call remains.
  */
 export async function loadCostRows(sql: CostSql, orgId: string, rows: AsyncIterable<CostRowWithHash>, meta: CostLoadMeta, options: CostLoadOptions = {}): Promise<CostLoadResult> {

@@ -5,6 +5,7 @@ import type { CostRow } from '../../src/ingest/costs/index.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { loadCostRows, loadCostRowsWithSummary, type CostRowWithHash } from '../../src/services/cost-loader.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { BATCH_BYTES, BATCH_ROWS, CostBatchEncoder } from '../../src/services/cost-batch.js';
 
 function costRow(over: Partial<CostRow> = {}): CostRow {
   return {
@@ -38,6 +39,25 @@ function costRow(over: Partial<CostRow> = {}): CostRow {
 async function* from(items: CostRowWithHash[]): AsyncGenerator<CostRowWithHash> {
   for (const item of items) yield item;
 }
+
+test('a batch ends at BATCH_BYTES of text as well as at BATCH_ROWS rows (wide rows do not make giant batches)', () => {
+  const encoder = new CostBatchEncoder('org\tfile\tsrc\tbatch\t');
+  const wide = costRow({ tags: { notes: 'x'.repeat(BATCH_BYTES / 4) } });
+  const batches = [];
+  for (let i = 0; i < 6; i++) {
+    const batch = encoder.add(wide, `wide-${i}`);
+    if (batch) batches.push(batch);
+  }
+  const last = encoder.finish();
+  assert.deepEqual(batches.map((b) => b.rows), [4], 'the fourth row passed BATCH_BYTES');
+  assert.ok(batches[0].text.length < BATCH_BYTES + BATCH_BYTES / 4 + 4096);
+  assert.equal(last?.rows, 2);
+  // narrow rows still batch by count
+  const narrow = new CostBatchEncoder('org\tfile\tsrc\tbatch\t');
+  let first = null;
+  for (let i = 0; first === null; i++) first = narrow.add(costRow(), `narrow-${i}`);
+  assert.equal(first.rows, BATCH_ROWS);
+});
 
 describe('loadCostRows: look up the stored hashes, COPY only the new rows', () => {
   let t: TestDatabase;

@@ -27,8 +27,6 @@ import { ensureCostPartitions, monthsWithRows } from './cost-partitions.js';
 import { invalidateCostDays } from './cost-rollup.js';
 import { lockCostWrites } from './cost-write-lock.js';
 
-export { copyTextValue, costRowHasNul, encodeCostRowLine, LOAD_COLUMNS, STAGE_COLUMNS } from './cost-copy-text.js';
-
 export interface CostLoadMeta {
   /** `file` (sourceId = the import) or `azure_api` (sourceId = the connection). */
   source: 'file' | 'azure_api';

@@ -47,16 +47,17 @@ program
     if (opts.role) config.role = parseRole(opts.role);
     if (opts.port) config.port = Number(opts.port);
     const log = createLogger(config.logLevel);
-    const app = await startApp(config, log, {
-      onBootstrapKey: (key) =>
-        process.stdout.write(
-          `\n  Created the demo organization. Its admin API key (shown once, store it now):\n\n    ${key}\n\n` +
-            `  Try: curl -s http://localhost:${config.port}/graphql -H 'content-type: application/json' \\\n` +
-            `         -H 'authorization: Bearer ${key}' -d '{"query":"{ me { name role organization { name } } }"}'\n\n`,
-        ),
-    });
+    // a signal during start-up (the first one initialises Postgres, which takes a while) waits for the
+    // start to finish and then stops everything: exiting at once would leave the embedded Postgres running
+    let app: Awaited<ReturnType<typeof startApp>> | undefined;
     let stopping = false;
+    let pending: string | undefined;
     const stop = async (signal: string) => {
+      if (!app) {
+        pending ??= signal;
+        log.info({ signal }, 'shutting down once started');
+        return;
+      }
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'shutting down');
@@ -66,6 +67,15 @@ program
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
+    app = await startApp(config, log, {
+      onBootstrapKey: (key) =>
+        process.stdout.write(
+          `\n  Created the demo organization. Its admin API key (shown once, store it now):\n\n    ${key}\n\n` +
+            `  Try: curl -s http://localhost:${config.port}/graphql -H 'content-type: application/json' \\\n` +
+            `         -H 'authorization: Bearer ${key}' -d '{"query":"{ me { name role organization { name } } }"}'\n\n`,
+        ),
+    });
+    if (pending) await stop(pending);
   });
 
 program

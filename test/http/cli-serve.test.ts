@@ -59,3 +59,35 @@ test('`gct serve` on the embedded default: first start prints a key that works, 
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test('`gct serve` stopped by SIGINT while it is still starting finishes starting, then stops everything', { timeout: 120_000 }, async () => {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'gct-serve-early-'));
+  execFileSync('chmod', ['755', dataDir]);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const env = { ...process.env, DATABASE_URL: '', PORT: String(port), GCT_DATA_DIR: dataDir, GCT_EMBEDDED_PG_PORT: String(port + 1), LOG_LEVEL: 'info' };
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/cli.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    // the signal lands after Postgres is up and before the server listens (migrations, queue, models)
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Postgres never started:\n${output}`)), 90_000);
+      const check = (d: Buffer) => {
+        output += d;
+        if (output.includes('embedded Postgres started')) {
+          clearTimeout(timer);
+          child.kill('SIGINT');
+          resolve();
+        }
+      };
+      child.stdout.on('data', check);
+      child.stderr.on('data', check);
+    });
+    assert.equal(await exited, 0, output);
+    assert.deepEqual(processesMentioning(dataDir), [], 'no postgres left running on the data dir');
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    for (const pid of processesMentioning(dataDir)) process.kill(Number(pid), 'SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

@@ -14,14 +14,19 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Whether a connection URL names several hosts (`postgres://u@h1:5432,h2:5432/db`). */
+const isMultiHost = (url: string) => (/^[a-z]+:\/\/(?:[^@/]*@)?([^/?#]*)/i.exec(url)?.[1] ?? '').includes(',');
+
 export function connect(url: string, opts: { max?: number; applicationName?: string; onQuery?: (query: string) => void } = {}): Database {
   const options = {
     max: opts.max ?? 10,
     onnotice: () => {},
     debug: opts.onQuery ? (_conn: number, query: string) => opts.onQuery!(query) : undefined,
     connection: { application_name: opts.applicationName ?? 'genome-cost-tracker' },
-    // postgres.js supports a socket factory, its type declarations do not
-    socket: noDelaySocket(),
+    // postgres.js supports a socket factory, its type declarations do not. Not for a multi-host URL:
+    // postgres.js moves on to the next host only with sockets of its own (a factory's refused connection
+    // leaves the connect waiting forever), so failover keeps postgres.js's sockets, with Nagle on
+    ...(isMultiHost(url) ? {} : { socket: noDelaySocket() }),
   };
   const sql = postgres(url, options);
   const db = drizzle(sql, { schema });

@@ -7,6 +7,7 @@
  * thread that talks to Postgres, its buffers transferred rather than copied.
  */
 import type { CostRow } from '../ingest/costs/index.js';
+import { OccurrenceTable } from '../ingest/costs/occurrence-table.js';
 import { encodeCostRowLine } from './cost-copy-text.js';
 import { monthOf } from './cost-partitions.js';
 
@@ -114,8 +115,7 @@ export async function* encodeCostBatches(rows: AsyncIterable<{ row: CostRow; has
 
 class BatchBuilder {
   rows = 0;
-  #text: Buffer;
-  #used = 0;
+  readonly #text: TextBytes;
   readonly #ends: Uint32Array;
   readonly #starts: Float64Array;
   readonly #hashes = new TextBytes(64 * 1024);
@@ -136,15 +136,15 @@ class BatchBuilder {
     capacity: number,
     bytes: number,
   ) {
-    this.#text = Buffer.allocUnsafeSlow(bytes);
+    this.#text = new TextBytes(bytes);
     this.#ends = new Uint32Array(capacity);
     this.#hashEnds = new Uint32Array(capacity);
     this.#starts = new Float64Array(capacity);
   }
 
-  /** COPY text so far. */
+  /** COPY text so far, in bytes. */
   get bytes(): number {
-    return this.#used;
+    return this.#text.length;
   }
 
   add(row: CostRow, hash: string, line: string, seenBefore: boolean): void {
@@ -153,14 +153,10 @@ class BatchBuilder {
     if ((amounts === undefined && /[,;]/.test(row.currency)) || row.billedCost.includes(',')) {
       throw new RangeError(`cost row ${hash}: currency or billed cost contains a separator`);
     }
-    // worst case 3 bytes per UTF-16 unit; a short write would cut the line
-    this.#reserve(this.prefix.length + line.length * 3);
-    this.prefix.copy(this.#text, this.#used);
-    this.#used += this.prefix.length;
-    this.#used += this.#text.write(line, this.#used);
+    this.#text.addBytes(this.prefix);
+    this.#ends[this.rows] = this.#text.add(line);
     const start = row.chargePeriodStart.getTime();
     const end = row.chargePeriodEnd.getTime();
-    this.#ends[this.rows] = this.#used;
     this.#starts[this.rows] = start;
     this.#hashEnds[this.rows] = this.#hashes.add(hash);
     if (start < this.#monthFrom || start >= this.#monthTo) this.#enterMonth(row.chargePeriodStart);
@@ -183,19 +179,10 @@ class BatchBuilder {
     this.#monthTo = next.getTime();
   }
 
-  #reserve(bytes: number): void {
-    if (this.#used + bytes <= this.#text.length) return;
-    let size = this.#text.length * 2;
-    while (size < this.#used + bytes) size *= 2;
-    const grown = Buffer.allocUnsafeSlow(size);
-    this.#text.copy(grown, 0, 0, this.#used);
-    this.#text = grown;
-  }
-
   build(): EncodedCostBatch {
     return {
       rows: this.rows,
-      text: this.#text.subarray(0, this.#used),
+      text: this.#text.bytes(),
       ends: this.#ends.subarray(0, this.rows),
       hashes: this.#hashes.bytes(),
       hashEnds: this.#hashEnds.subarray(0, this.rows),
@@ -212,8 +199,9 @@ class BatchBuilder {
 }
 
 /**
- * Text kept as UTF-8 bytes, appended to. A batch holds its hashes and amounts until it is built: held as
- * strings, they were copied by every young-generation collection on the way, then promoted.
+ * Text kept as UTF-8 bytes, appended to, growing by doubling: a batch's COPY text, hashes and amounts
+ * until it is built. Held as strings, they were copied by every young-generation collection on the
+ * way, then promoted.
  */
 class TextBytes {
   #bytes: Buffer;
@@ -223,11 +211,22 @@ class TextBytes {
     this.#bytes = Buffer.allocUnsafeSlow(capacity);
   }
 
+  /** Bytes so far. */
+  get length(): number {
+    return this.#used;
+  }
+
   /** Appends `text`; returns the byte length so far. */
   add(text: string): number {
     // worst case 3 bytes per UTF-16 unit; a short write would cut the text
     if (this.#used + text.length * 3 > this.#bytes.length) this.#grow(text.length * 3);
     return (this.#used += this.#bytes.write(text, this.#used));
+  }
+
+  /** Appends `bytes`; returns the byte length so far. */
+  addBytes(bytes: Buffer): number {
+    if (this.#used + bytes.length > this.#bytes.length) this.#grow(bytes.length);
+    return (this.#used += bytes.copy(this.#bytes, this.#used));
   }
 
   bytes(): Uint8Array {
@@ -248,16 +247,12 @@ class TextBytes {
 }
 
 /**
- * The hashes of one load, 64 bits of each (two 32-bit string hashes), in an open-addressing table of
- * typed arrays. A false "seen" (two hashes sharing 64 bits) only costs the batch a lookup it did not
- * need; a hash is never reported unseen after it was added.
+ * The hashes of one load, 64 bits of each (two 32-bit string hashes), counted in an OccurrenceTable.
+ * A false "seen" (two hashes sharing 64 bits) only costs the batch a lookup it did not need; a hash
+ * is never reported unseen after it was added.
  */
 class HashSeen {
-  #a = new Uint32Array(1 << 12);
-  #b = new Uint32Array(1 << 12);
-  /** 1 marks a used slot. */
-  #used = new Uint8Array(1 << 12);
-  #size = 0;
+  readonly #table = new OccurrenceTable();
 
   /** Adds the hash; true if it (or one sharing its 64 bits) was added before. */
   add(hash: string): boolean {
@@ -268,36 +263,7 @@ class HashSeen {
       a = Math.imul(a ^ c, 0x01000193);
       b = (Math.imul(b, 31) + c) | 0;
     }
-    a >>>= 0;
-    b >>>= 0;
-    if ((this.#size + 1) * 2 > this.#used.length) this.#grow();
-    const slot = this.#find(a, b);
-    if (this.#used[slot]) return true;
-    this.#used[slot] = 1;
-    this.#a[slot] = a;
-    this.#b[slot] = b;
-    this.#size++;
-    return false;
-  }
-
-  #find(a: number, b: number): number {
-    const mask = this.#used.length - 1;
-    let slot = a & mask;
-    while (this.#used[slot] && (this.#a[slot] !== a || this.#b[slot] !== b)) slot = (slot + 1) & mask;
-    return slot;
-  }
-
-  #grow(): void {
-    const [a, b, used] = [this.#a, this.#b, this.#used];
-    this.#a = new Uint32Array(a.length * 2);
-    this.#b = new Uint32Array(b.length * 2);
-    this.#used = new Uint8Array(used.length * 2);
-    for (let i = 0; i < used.length; i++) {
-      if (!used[i]) continue;
-      const slot = this.#find(a[i], b[i]);
-      this.#used[slot] = 1;
-      this.#a[slot] = a[i];
-      this.#b[slot] = b[i];
-    }
+    // the FNV half picks the slot (the table probes from its second key)
+    return this.#table.next(b >>> 0, a >>> 0) > 0;
   }
 }

@@ -76,8 +76,8 @@ export type CostRowWithHash = { row: CostRow; hash: string };
  * atomic: a savepoint undoes its batches if it fails); in its own transaction when given a pool.
  * Memory stays bounded whatever the row count: the iterable is pulled only as fast as Postgres keeps
  * up, with a few batches of encoded rows held (each at most BATCH_ROWS rows and about BATCH_BYTES of
- * text), and 8 bytes per row of the load for its hashes. If `rows` throws, the error propagates and
- * nothing of this call remains.
+ * text); what grows with the row count is the load's hashes, 12 bytes each in a table at most half
+ * full. If `rows` throws, the error propagates and nothing of this call remains.
  */
 export async function loadCostRows(sql: CostSql, orgId: string, rows: AsyncIterable<CostRowWithHash>, meta: CostLoadMeta, options: CostLoadOptions = {}): Promise<CostLoadResult> {
   const batches = encodeCostBatches(rows, loadPrefix(orgId, meta));

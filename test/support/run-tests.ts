@@ -34,13 +34,15 @@ async function prepareRun(adminUrl: string, run: string): Promise<{ release(): P
   // one connection: the lock is the session's, held until the run ends
   const session = await admin.reserve();
   await session`select pg_advisory_lock(${TEST_RUN_LOCK}, hashtext(${run}))`;
+  /** Test databases and templates on the server, with the run each belongs to. */
+  const runDatabases = async () =>
+    (await session<{ datname: string }[]>`select datname from pg_database where datname like 'gct\\_%'`).map(({ datname }) => ({ datname, run: runOfDatabase(datname) }));
   const dropRun = async (of: string) => {
-    const names = await session<{ datname: string }[]>`select datname from pg_database where datname like 'gct\\_%'`;
-    for (const { datname } of names) if (runOfDatabase(datname) === of) await session.unsafe(`drop database if exists "${datname}" with (force)`);
+    for (const { datname, run: owner } of await runDatabases()) if (owner === of) await session.unsafe(`drop database if exists "${datname}" with (force)`);
   };
   // databases of runs that ended without cleaning up (interrupted): their run's lock is free
-  const leftovers = await session<{ datname: string }[]>`select datname from pg_database where datname like 'gct\\_%'`;
-  for (const other of new Set(leftovers.map((d) => runOfDatabase(d.datname)).filter((r): r is string => r !== undefined && r !== run))) {
+  const others = new Set((await runDatabases()).map((d) => d.run).filter((r): r is string => r !== undefined && r !== run));
+  for (const other of others) {
     const [{ free }] = await session<{ free: boolean }[]>`select pg_try_advisory_lock(${TEST_RUN_LOCK}, hashtext(${other})) as free`;
     if (!free) continue;
     try {

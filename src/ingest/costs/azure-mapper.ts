@@ -1,8 +1,9 @@
 import { isArmId, resourceGroupFromArmId, resourceNameFromArmId, resourceTypeFromArmId } from './arm-id.js';
 import { addUtcDays, parseAzureDay } from './dates.js';
 import { CostFileFormatError } from './errors.js';
-import { FieldReader, memoDates, memoTags } from './field-reader.js';
+import { FieldReader } from './field-reader.js';
 import { ColumnIndex, type HeaderColumn } from './header.js';
+import { memoDates, memoTags } from './memo.js';
 import type { MapperOptions, MapResult, RecordMapper } from './mapper.js';
 
 /**

@@ -1,7 +1,6 @@
 import { parseCurrency } from './currency.js';
 import { parseDecimal } from './decimal.js';
 import type { HeaderColumn } from './header.js';
-import { memoize } from './memo.js';
 import { parseTags, type TagsResult } from './tags.js';
 
 /**
@@ -79,26 +78,4 @@ export class FieldReader {
 export function quote(value: string): string {
   const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
   return JSON.stringify(shown);
-}
-
-/** `parse`, remembered by text; each call answers a Date of its own (Dates are mutable). */
-export function memoDates(parse: (text: string) => Date | null): (text: string) => Date | null {
-  const ms = memoize((text: string) => parse(text)?.getTime() ?? null);
-  return (text) => {
-    const at = ms(text);
-    return at === null ? null : new Date(at);
-  };
-}
-
-/**
- * parseTags, remembered by text. Rows with the same tags text share one tags object, frozen so that
- * no holder of one row can change another's (and so that serialisations of it may be kept: see
- * row-hash and cost-copy-text).
- */
-export function memoTags(): (text: string | null) => TagsResult {
-  return memoize((text: string | null) => {
-    const parsed = parseTags(text);
-    if (parsed.ok) Object.freeze(parsed.tags);
-    return parsed;
-  });
 }

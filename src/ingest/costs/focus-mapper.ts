@@ -4,8 +4,7 @@ import { CostFileFormatError } from './errors.js';
 import { FieldReader } from './field-reader.js';
 import { ColumnIndex, type HeaderColumn } from './header.js';
 import type { MapperOptions, MapResult, RecordMapper } from './mapper.js';
-import { memoDates, memoTags } from './field-reader.js';
-import { memoize } from './memo.js';
+import { memoDates, memoize, memoTags } from './memo.js';
 import { providerKey } from './provider.js';
 
 /**

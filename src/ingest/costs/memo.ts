@@ -3,6 +3,7 @@
  * hundred distinct ones), tags (one set per resource), ISO texts of instants. Parsing or formatting
  * each again cost a good part of an import's per-row time.
  */
+import { parseTags, type TagsResult } from './tags.js';
 
 /** Entries kept before a memo starts over: a file with more distinct values gains little from it anyway. */
 const LIMIT = 10_000;
@@ -35,4 +36,26 @@ const isoTexts = memoize((ms: number) => new Date(ms).toISOString());
 /** `date.toISOString()`, remembered. */
 export function isoText(date: Date): string {
   return isoTexts(date.getTime());
+}
+
+/** `parse`, remembered by text; each call answers a Date of its own (Dates are mutable). */
+export function memoDates(parse: (text: string) => Date | null): (text: string) => Date | null {
+  const ms = memoize((text: string) => parse(text)?.getTime() ?? null);
+  return (text) => {
+    const at = ms(text);
+    return at === null ? null : new Date(at);
+  };
+}
+
+/**
+ * parseTags, remembered by text. Rows with the same tags text share one tags object, frozen so that
+ * no holder of one row can change another's (and so that serialisations of it may be kept: see
+ * row-hash and cost-copy-text).
+ */
+export function memoTags(): (text: string | null) => TagsResult {
+  return memoize((text: string | null) => {
+    const parsed = parseTags(text);
+    if (parsed.ok) Object.freeze(parsed.tags);
+    return parsed;
+  });
 }

@@ -12,17 +12,28 @@ function processesMentioning(needle: string): string[] {
   return out.split('\n').filter((l) => l.includes(needle) && !l.includes('ps -eo')).map((l) => l.trim().split(/\s+/)[0]);
 }
 
-test('`gct serve` on the embedded default: first start prints a key that works, /readyz is ready, SIGINT leaves no process behind', { timeout: 120_000 }, async () => {
+/** `gct serve` on the embedded default, in a fresh data directory and on free ports; `cleanup` leaves nothing behind. */
+async function spawnServe(logLevel: string) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gct-serve-'));
   // postgres runs as an unprivileged user when we are root: it must be able to enter the folder
   execFileSync('chmod', ['755', dataDir]);
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const env = { ...process.env, DATABASE_URL: '', PORT: String(port), GCT_DATA_DIR: dataDir, GCT_EMBEDDED_PG_PORT: String(port + 1), LOG_LEVEL: 'warn' };
+  const env = { ...process.env, DATABASE_URL: '', PORT: String(port), GCT_DATA_DIR: dataDir, GCT_EMBEDDED_PG_PORT: String(port + 1), LOG_LEVEL: logLevel };
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/cli.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const cleanup = async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    for (const pid of processesMentioning(dataDir)) process.kill(Number(pid), 'SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  return { dataDir, port, child, exited, cleanup };
+}
+
+test('`gct serve` on the embedded default: first start prints a key that works, /readyz is ready, SIGINT leaves no process behind', { timeout: 120_000 }, async () => {
+  const { dataDir, port, child, exited, cleanup } = await spawnServe('warn');
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     const key = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no key printed:\n${output}`)), 90_000);
@@ -54,20 +65,13 @@ test('`gct serve` on the embedded default: first start prints a key that works, 
     assert.equal(await exited, 0);
     assert.deepEqual(processesMentioning(dataDir), [], 'no postgres left running on the data dir');
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    for (const pid of processesMentioning(dataDir)) process.kill(Number(pid), 'SIGKILL');
-    await rm(dataDir, { recursive: true, force: true });
+    await cleanup();
   }
 });
 
 test('`gct serve` stopped by SIGINT while it is still starting finishes starting, then stops everything', { timeout: 120_000 }, async () => {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'gct-serve-early-'));
-  execFileSync('chmod', ['755', dataDir]);
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const env = { ...process.env, DATABASE_URL: '', PORT: String(port), GCT_DATA_DIR: dataDir, GCT_EMBEDDED_PG_PORT: String(port + 1), LOG_LEVEL: 'info' };
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/cli.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { dataDir, child, exited, cleanup } = await spawnServe('info');
   let output = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     // the signal lands after Postgres is up and before the server listens (migrations, queue, models)
     await new Promise<void>((resolve, reject) => {
@@ -86,8 +90,6 @@ test('`gct serve` stopped by SIGINT while it is still starting finishes starting
     assert.equal(await exited, 0, output);
     assert.deepEqual(processesMentioning(dataDir), [], 'no postgres left running on the data dir');
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    for (const pid of processesMentioning(dataDir)) process.kill(Number(pid), 'SIGKILL');
-    await rm(dataDir, { recursive: true, force: true });
+    await cleanup();
   }
 });

@@ -9,7 +9,7 @@
 import type { CostRow } from '../ingest/costs/index.js';
 import { OccurrenceTable } from '../ingest/costs/occurrence-table.js';
 import { encodeCostRowLine } from './cost-copy-text.js';
-import { monthOf } from './cost-partitions.js';
+import { monthOf, nextMonth } from './cost-partitions.js';
 
 export interface EncodedCostBatch {
   rows: number;
@@ -174,9 +174,7 @@ class BatchBuilder {
     const month = monthOf(start);
     this.#months.add(month);
     this.#monthFrom = Date.parse(`${month}T00:00:00Z`);
-    const next = new Date(this.#monthFrom);
-    next.setUTCMonth(next.getUTCMonth() + 1);
-    this.#monthTo = next.getTime();
+    this.#monthTo = Date.parse(nextMonth(month));
   }
 
   build(): EncodedCostBatch {

@@ -38,7 +38,7 @@ export async function monthsWithRows(tx: postgres.TransactionSql, orgId: string,
 }
 
 /** The instant the month after `month` (`YYYY-MM-01`) starts, ISO. */
-function nextMonth(month: string): string {
+export function nextMonth(month: string): string {
   const at = new Date(`${month}T00:00:00Z`);
   at.setUTCMonth(at.getUTCMonth() + 1);
   return at.toISOString();

@@ -36,6 +36,19 @@ function linearFit(ys: number[]): { a: number; b: number } {
   return { a: my - b * mx, b };
 }
 
+/** The line through the trailing 7-day means of `ys` (at least 7 days), each placed at its week's middle day. */
+function weeklyTrend(ys: number[]): { a: number; b: number } {
+  const means: number[] = [];
+  let sum = 0;
+  ys.forEach((y, x) => {
+    sum += y - (x >= 7 ? ys[x - 7] : 0);
+    if (x >= 6) means.push(sum / 7);
+  });
+  const { a, b } = linearFit(means);
+  // means[0] sits at day 3
+  return { a: a - 3 * b, b };
+}
+
 const std = (xs: number[]) => {
   if (xs.length < 2) return 0;
   const m = xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -54,13 +67,17 @@ export function forecastDaily(history: number[], firstDow: number, horizon: numb
     const spread = Z90 * std(history) * Math.sqrt(horizon);
     return clamp('RUN_RATE', mean * horizon, spread);
   }
-  const { a: a0, b: b0 } = linearFit(history);
   if (n < SEASONAL_MIN_DAYS) {
+    // the line through the 7-day averages, not through the days: fitted on raw days, its slope is
+    // tilted by where the weekend falls in so short a window (a week ending on a weekend read as a
+    // steep fall), and the forecast swung by a third with the weekday it was made on
+    const { a: a0, b: b0 } = weeklyTrend(history);
     const residuals = history.map((y, x) => y - (a0 + b0 * x));
     let total = 0;
     for (let h = 0; h < horizon; h++) total += Math.max(0, a0 + b0 * (n + h));
     return clamp('SIMPLE_TREND', total, Z90 * std(residuals) * Math.sqrt(horizon));
   }
+  const { a: a0, b: b0 } = linearFit(history);
   // weekly seasonality, multiplicative (a lab's weekend share scales with its volume) while the trend
   // stays positive; additive otherwise, where ratios to a near-zero trend would explode. The trend
   // and the weekday factors are fitted in turn (classical decomposition): a trend fitted on raw days

@@ -43,6 +43,19 @@ describe('spend forecasts', () => {
     assert.equal(runRate.total, 80);
   });
 
+  test('a short history forecasts the same whatever weekday it starts on: its trend is not tilted by where the weekend falls', () => {
+    // two weeks of history, then a week ahead: every start weekday sees the same weekly totals
+    for (let firstDow = 0; firstDow < 7; firstDow++) {
+      const history = series(14, firstDow, 7, 0);
+      let actual = 0;
+      for (let h = 0; h < 7; h++) actual += truth(14 + h, firstDow);
+      const f = forecastDaily(history, firstDow, 7);
+      assert.equal(f.method, 'SIMPLE_TREND');
+      const err = Math.abs(f.total - actual) / actual;
+      assert.ok(err < 0.05, `starting on weekday ${firstDow}: forecast ${f.total.toFixed(1)}, actual ${actual.toFixed(1)}`);
+    }
+  });
+
   test('the backtest scores weekly cut points; a noisier series scores worse', () => {
     const calm = backtestDaily(series(63, 2, 9, 0.02), 2);
     const noisy = backtestDaily(series(63, 2, 9, 0.4), 2);

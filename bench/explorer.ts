@@ -107,7 +107,7 @@ try {
         insert into cost_records (org_id, provider, sub_account_id, resource_id, resource_group, resource_type, service_name, region_id, charge_period_start,
           charge_period_end, billed_cost, effective_cost, currency, consumed_quantity, consumed_unit, tags, source, row_hash)
         select ${orgId}, 'azure', 'sub-bench', ${POOL_PREFIX} || p, 'rg-batch', 'microsoft.batch/batchaccounts/pools', 'Azure Batch', 'westeurope',
-               h, h + interval '1 hour', n.nodes * 0.504, n.nodes * 0.504, 'USD', n.nodes, '1 Hour', '{"team": "genomics"}', 'file', 'pool:' || p || ':' || h
+               h, h + interval '1 hour', n.nodes * 0.504, n.nodes * 0.504, 'USD', n.nodes, '1 Hour', '{"team": "genomics"}', 'file', md5('pool:' || p || ':' || h)::uuid
         from generate_series(1, ${POOLS}) p, generate_series(${from}::timestamptz, ${to}::timestamptz - interval '1 hour', interval '1 hour') h
         cross join lateral (select 2 + (p + extract(hour from h)::int) % 3 as nodes) n`;
       await sql`
@@ -119,7 +119,7 @@ try {
                round((0.05 + (r % 97) * 0.013)::numeric * (1 + 0.1 * sin(extract(doy from d))::numeric), 6), null, 'USD', 1 + r % 5, s.unit,
                case when r % 3 = 0 then '{}'::jsonb else jsonb_build_object('team', (array['genomics', 'imaging', 'core', 'ml', 'clinical'])[1 + r % 5],
                                                                              'project', 'P' || lpad((1 + r % ${PROJECTS})::text, 2, '0')) end,
-               'sku-' || (r % 50), 'file', 'res:' || r || ':' || d
+               'sku-' || (r % 50), 'file', md5('res:' || r || ':' || d)::uuid
         from generate_series(${from}::timestamptz, ${to}::timestamptz - interval '1 day', interval '1 day') d, generate_series(1, ${RESOURCES}) r
         cross join lateral (select (array['Storage', 'Managed Disks', 'Bandwidth', 'Virtual Machines', 'Log Analytics', 'Key Vault'])[1 + r % 6] as service,
                                    (array['Microsoft.Storage/storageAccounts', 'Microsoft.Compute/disks', 'Microsoft.Network/natGateways',

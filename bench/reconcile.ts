@@ -82,7 +82,7 @@ try {
       consumed_quantity, consumed_unit, source, row_hash)
     select ${orgId}, 'azure', '/subscriptions/bench/resourceGroups/rg/providers/Microsoft.Batch/batchAccounts/b/pools/pool-' || p, 'Azure Batch',
       ${START}::timestamptz + h * interval '1 hour', ${START}::timestamptz + (h + 1) * interval '1 hour',
-      n.nodes * ${vm.pricePerHour}::numeric, 'USD', n.nodes, '1 Hour', 'file', p || ':' || h
+      n.nodes * ${vm.pricePerHour}::numeric, 'USD', n.nodes, '1 Hour', 'file', md5(p || ':' || h)::uuid
     from generate_series(1, ${POOLS}) p, generate_series(0, ${HOURS - 1}) h
     cross join lateral (select 1 + (p + h) % 3 as nodes) n
     limit ${LINES}`;

@@ -8,6 +8,7 @@
  */
 import type { CostRow } from '../ingest/costs/index.js';
 import { OccurrenceTable } from '../ingest/costs/occurrence-table.js';
+import { ROW_HASH } from '../ingest/costs/row-hash.js';
 import { encodeCostRowLine } from './cost-copy-text.js';
 import { monthOf, nextMonth } from './cost-partitions.js';
 
@@ -81,8 +82,13 @@ export class CostBatchEncoder {
     this.#batch = new BatchBuilder(this.#prefix, batchRows, INITIAL_BYTES);
   }
 
-  /** Adds a row; returns the batch it completed, if it did. Throws RangeError for a value Postgres cannot store (NUL). */
+  /**
+   * Adds a row; returns the batch it completed, if it did. Throws RangeError for a value Postgres cannot
+   * store (NUL), or a hash not in row-hash form: the loader compares hashes as text with the ones
+   * Postgres returns, so another spelling of the same uuid would read as new and then collide.
+   */
   add(row: CostRow, hash: string): EncodedCostBatch | null {
+    if (!ROW_HASH.test(hash)) throw new RangeError(`row hash must be a lower-case hyphenated uuid, got ${JSON.stringify(hash.slice(0, 64))}`);
     const line = encodeCostRowLine(row, hash);
     this.#batch.add(row, hash, line, this.#seen.add(hash));
     if (this.#batch.rows < this.batchRows && this.#batch.bytes < BATCH_BYTES) return null;

@@ -210,7 +210,7 @@ async function load(
   let caller: { seqscan: string; indexscan: string; bitmapscan: string; jit: string } | undefined;
   const lookup = async (batch: EncodedCostBatch): Promise<Set<string>> => {
     if (!caller) {
-      await tx.unsafe(`create temp table ${keys} (row_hash text, charge_period_start timestamptz) on commit drop`);
+      await tx.unsafe(`create temp table ${keys} (row_hash uuid, charge_period_start timestamptz) on commit drop`);
       [caller] = await tx<{ seqscan: string; indexscan: string; bitmapscan: string; jit: string }[]>`
         select current_setting('enable_seqscan') as seqscan, current_setting('enable_indexscan') as indexscan,
                current_setting('enable_bitmapscan') as bitmapscan, current_setting('jit') as jit`;

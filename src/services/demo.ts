@@ -95,7 +95,7 @@ export async function loadDemo(db: Db, orgId: string, config: Config, now = new 
         charge_period_start, charge_period_end, billed_cost, effective_cost, currency, consumed_quantity, consumed_unit, tags, source, row_hash)
       select ${orgId}, 'azure', '00000000-0000-0000-0000-00000000de00', ${POOL_RESOURCE}, 'demo-genomics', 'microsoft.batch/batchaccounts/pools',
         'Azure Batch', 'westeurope', h, h + interval '1 hour', 3 * p.price_per_hour, 3 * p.price_per_hour, p.currency, 3, '1 Hour',
-        ${JSON.stringify(DEMO)}::jsonb, 'demo', 'demo:pool:' || h::text
+        ${JSON.stringify(DEMO)}::jsonb, 'demo', md5('demo:pool:' || h::text)::uuid
       from (select distinct generate_series(date_trunc('hour', r.started_at), r.completed_at + interval '1 hour', interval '1 hour') as h
             from runs r where r.org_id = ${orgId} and r.labels @> ${JSON.stringify(DEMO)}::jsonb) hours,
         lateral (select price_per_hour, currency from prices where provider = 'azure' and vm_size = 'Standard_E8_v3' and priority = 'DEDICATED'
@@ -107,7 +107,7 @@ export async function loadDemo(db: Db, orgId: string, config: Config, now = new 
       select ${orgId}, 'azure', '00000000-0000-0000-0000-00000000de00', r.id, r.rg, r.service, 'westeurope', d, d + interval '1 day',
         r.cost * case when r.service = 'Storage' and d = ${spike.toISOString()}::timestamptz then 9 else 1 end
           * (1 + 0.04 * sin(extract(doy from d))),
-        null, 'USD', r.tags, 'demo', 'demo:' || r.service || ':' || d::text
+        null, 'USD', r.tags, 'demo', md5('demo:' || r.service || ':' || d::text)::uuid
       from generate_series(${from.toISOString()}::timestamptz, ${today.toISOString()}::timestamptz - interval '1 day', interval '1 day') d,
         (values ('/subscriptions/00000000-0000-0000-0000-00000000de00/resourceGroups/demo-shared/providers/Microsoft.Storage/storageAccounts/demorefs',
                  'demo-shared', 'Storage', 2.40::numeric, '{"demo": "true", "team": "core"}'::jsonb),

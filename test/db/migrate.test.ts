@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { runMigrations } from '../../src/db/migrate.js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import { migrationsFolder, runMigrations } from '../../src/db/migrate.js';
+import { canonicalCostRow, openCostFile } from '../../src/ingest/costs/index.js';
+import { importCostFile } from '../../src/services/cost-import.js';
+import { createOrganization } from '../../src/services/organizations.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { fixturePath } from '../support/fixtures.js';
+
+const FOCUS = fixturePath('focus-sample', 'focus_sample.csv');
 
 let db: TestDatabase;
 before(async () => {
@@ -29,4 +41,55 @@ test('every tenant table leads its primary key with org_id', async () => {
     where i.indisprimary and n.nspname = 'public' and c.relname not in ('organizations', 'prices')`;
   assert.ok(rows.length >= 10);
   for (const r of rows) assert.equal(r.first_column, 'org_id', `${r.table_name} primary key starts with org_id`);
+});
+
+test('0007 turns stored text row hashes into the uuids the loader writes now: a file imported before it is still recognised', async () => {
+  const old = await createTestDatabase({ empty: true });
+  const folder = await mkdtemp(path.join(tmpdir(), 'gct-migrations-'));
+  try {
+    // the migrations up to 0006, applied as a database deployed before this change had them
+    await cp(migrationsFolder, folder, { recursive: true });
+    const journalPath = path.join(folder, 'meta', '_journal.json');
+    const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { entries: { tag: string }[] };
+    journal.entries = journal.entries.filter((e) => e.tag < '0007');
+    await writeFile(journalPath, JSON.stringify(journal));
+    await migrate(old.db, { migrationsFolder: folder });
+    const { organization } = await createOrganization(old.db, { name: 'Before', slug: 'before-0007' });
+
+    // the FOCUS sample as that version stored it: row_hash the full sha256 hex of the canonical row and its occurrence
+    const opened = await openCostFile(createReadStream(FOCUS), { format: 'focus' });
+    const occurrences = new Map<string, number>();
+    let rows = 0;
+    await old.sql`select cost_records_ensure_partitions('2020-01-01', '2029-12-31')`;
+    for await (const item of opened.rows) {
+      if (item.kind !== 'row') continue;
+      const canonical = canonicalCostRow(item.row);
+      const n = occurrences.get(canonical) ?? 0;
+      occurrences.set(canonical, n + 1);
+      const hex = createHash('sha256').update(`${canonical}\n#${n}`).digest('hex');
+      await old.sql`insert into cost_records (org_id, provider, charge_period_start, charge_period_end, billed_cost, currency, source, row_hash)
+                    values (${organization.id}, ${item.row.provider}, ${item.row.chargePeriodStart.toISOString()}, ${item.row.chargePeriodEnd.toISOString()}, ${item.row.billedCost},
+                            ${item.row.currency}, 'file', ${hex})`;
+      rows++;
+    }
+    const start = (await old.sql<{ s: string }[]>`select min(charge_period_start)::text as s from cost_records`)[0].s;
+    await old.sql`insert into cost_records (org_id, provider, charge_period_start, charge_period_end, billed_cost, currency, source, row_hash)
+                  values (${organization.id}, 'azure', ${start}, ${start}, 1, 'USD', 'demo', 'demo:pool:1')`;
+    assert.ok(rows > 500);
+
+    await runMigrations(old);
+    const [{ type }] = await old.sql`select data_type as type from information_schema.columns where table_name = 'cost_records' and column_name = 'row_hash'`;
+    assert.equal(type, 'uuid');
+    const [demo] = await old.sql`select row_hash from cost_records where source = 'demo'`;
+    const md5 = createHash('md5').update('demo:pool:1').digest('hex');
+    assert.equal(demo.row_hash, `${md5.slice(0, 8)}-${md5.slice(8, 12)}-${md5.slice(12, 16)}-${md5.slice(16, 20)}-${md5.slice(20)}`);
+
+    const again = await importCostFile({ sql: old.sql, db: old.db }, organization.id, createReadStream(FOCUS), { fileName: 'focus_sample.csv', format: 'focus' });
+    assert.deepEqual([again.rowsLoaded, again.rowsUnchanged], [0, rows]);
+    const [{ n }] = await old.sql`select count(*)::int as n from cost_records`;
+    assert.equal(n, rows + 1);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+    await old.drop();
+  }
 });

@@ -18,6 +18,7 @@ import { rulesFingerprint, rulesOf } from '../../src/services/allocation-rules.j
 import { COST_CENTRE_ROLLUP_ALL_QUEUE } from '../../src/jobs/cost-centre-rollup.js';
 import { createOrgWithKeys, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
 import { fixturePath } from '../support/fixtures.js';
+import { rowHash } from '../support/row-hash.js';
 import { traceFixture } from '../ingest/nextflow/helpers.js';
 import { scaled } from '../ingest/costs/support/raw-csv.js';
 import { parse } from 'csv-parse/sync';
@@ -87,13 +88,13 @@ describe('costBreakdown: the explorer over a reconciled bill', () => {
     await t.db.sql`select cost_records_ensure_partitions(${window.from}, ${window.to})`;
     await t.db.sql`
       insert into cost_records (org_id, provider, resource_id, service_name, resource_group, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)
-      select ${a.org.id}, 'azure', ${RESOURCE}, 'Azure Batch', 'lab', h, h + interval '1 hour', 3 * p.price_per_hour, 'USD', 3, '1 Hour', 'file', 'h' || h::text
+      select ${a.org.id}, 'azure', ${RESOURCE}, 'Azure Batch', 'lab', h, h + interval '1 hour', 3 * p.price_per_hour, 'USD', 3, '1 Hour', 'file', md5('h' || h::text)::uuid
       from generate_series(${window.from}::timestamptz, ${window.to}::timestamptz - interval '1 hour', interval '1 hour') h,
         (select price_per_hour from prices where vm_size = 'Standard_E8_v3' and priority = 'DEDICATED' and effective_from = '2024-01-08') p`;
     await t.db.sql`
       insert into cost_records (org_id, provider, resource_id, service_name, resource_group, charge_period_start, charge_period_end, billed_cost, currency, tags, source, row_hash)
       values (${a.org.id}, 'azure', '/subscriptions/x/resourceGroups/shared/providers/Microsoft.Storage/storageAccounts/refs', 'Storage', 'shared',
-              ${window.from}::timestamptz, ${window.from}::timestamptz + interval '1 day', 7.25, 'USD', '{"team": "core"}', 'file', 'storage-1')`;
+              ${window.from}::timestamptz, ${window.from}::timestamptz + interval '1 day', 7.25, 'USD', '{"team": "core"}', 'file', md5('storage-1')::uuid)`;
     await reconcile(t.db.db, a.org.id, { from: new Date(window.from), to: new Date(window.to) }, { idleMode: 'SHARE', driftThreshold: 0.2 });
   });
   after(() => t?.close());
@@ -184,7 +185,7 @@ describe('costBreakdown: the explorer over a reconciled bill', () => {
       chargeCategory: null, chargePeriodStart: new Date(Date.parse(window.from) + 2 * HOUR), chargePeriodEnd: new Date(Date.parse(window.from) + 3 * HOUR),
       billedCost: '1.5', effectiveCost: null, listCost: null, currency: 'USD', consumedQuantity: null, consumedUnit: null, tags: {},
     };
-    await loadCostRows(t.db.sql, a.org.id, (async function* () { yield { row: net, hash: 'net-1' }; })(), { source: 'file', sourceId: randomUUID(), batchId: randomUUID() });
+    await loadCostRows(t.db.sql, a.org.id, (async function* () { yield { row: net, hash: rowHash('net-1') }; })(), { source: 'file', sourceId: randomUUID(), batchId: randomUUID() });
     const { nodes, totals } = await all(a.viewer, { filter: window, groupBy: [{ dimension: 'COST_CENTRE' }] });
     assert.equal(fixed(totals[0].actual!.amount), fixed(await billTotal()));
     const rule = await t.gql(`mutation { createAllocationRule(input: { name: "core", priority: 1, costCentre: "Core", match: { tags: { team: "core" } } }) { id } }`, {}, a.admin);

@@ -85,7 +85,7 @@ describe('reconciliation over GraphQL', () => {
     await t.db.sql`select cost_records_ensure_partitions(${window.from}, ${window.to})`;
     await t.db.sql`
       insert into cost_records (org_id, provider, resource_id, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)
-      select ${a.org.id}, 'azure', ${RESOURCE}, h, h + interval '1 hour', 3 * p.price_per_hour, 'USD', 3, '1 Hour', 'file', 'h' || h::text
+      select ${a.org.id}, 'azure', ${RESOURCE}, h, h + interval '1 hour', 3 * p.price_per_hour, 'USD', 3, '1 Hour', 'file', md5('h' || h::text)::uuid
       from generate_series(${window.from}::timestamptz, ${window.to}::timestamptz - interval '1 hour', interval '1 hour') h,
         (select price_per_hour from prices where vm_size = 'Standard_E8_v3' and priority = 'DEDICATED' and effective_from = '2024-01-08') p`;
   });

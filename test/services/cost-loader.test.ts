@@ -5,6 +5,7 @@ import type { CostRow } from '../../src/ingest/costs/index.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { loadCostRows, loadCostRowsWithSummary, type CostRowWithHash } from '../../src/services/cost-loader.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { rowHash } from '../support/row-hash.js';
 import { BATCH_BYTES, BATCH_ROWS, CostBatchEncoder } from '../../src/services/cost-batch.js';
 
 function costRow(over: Partial<CostRow> = {}): CostRow {
@@ -45,7 +46,7 @@ test('a batch ends at BATCH_BYTES of text as well as at BATCH_ROWS rows (wide ro
   const wide = costRow({ tags: { notes: 'x'.repeat(BATCH_BYTES / 4) } });
   const batches = [];
   for (let i = 0; i < 6; i++) {
-    const batch = encoder.add(wide, `wide-${i}`);
+    const batch = encoder.add(wide, rowHash(`wide-${i}`));
     if (batch) batches.push(batch);
   }
   const last = encoder.finish();
@@ -55,8 +56,17 @@ test('a batch ends at BATCH_BYTES of text as well as at BATCH_ROWS rows (wide ro
   // narrow rows still batch by count
   const narrow = new CostBatchEncoder('org\tfile\tsrc\tbatch\t');
   let first = null;
-  for (let i = 0; first === null; i++) first = narrow.add(costRow(), `narrow-${i}`);
+  for (let i = 0; first === null; i++) first = narrow.add(costRow(), rowHash(`narrow-${i}`));
   assert.equal(first.rows, BATCH_ROWS);
+});
+
+test('a hash in any other spelling than a lower-case hyphenated uuid is refused: the lookup compares them as Postgres prints them', () => {
+  const encoder = new CostBatchEncoder('org\tfile\tsrc\tbatch\t');
+  const hash = rowHash('spelling');
+  for (const other of [hash.toUpperCase(), hash.replaceAll('-', ''), `{${hash}}`, 'wide-0']) {
+    assert.throws(() => encoder.add(costRow(), other), /row hash must be a lower-case hyphenated uuid/);
+  }
+  assert.equal(encoder.add(costRow(), hash), null);
 });
 
 describe('loadCostRows: look up the stored hashes, COPY only the new rows', () => {
@@ -73,8 +83,8 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
 
   test("inside the caller's transaction, the caller's settings survive, and the batches add up", async () => {
     // a row already in the month: the batches then go through the stored-hash lookup, which sets planner settings aside
-    await loadCostRows(t.sql, orgId, from([{ row: costRow(), hash: 'work-mem-seed' }]), meta());
-    const rows = Array.from({ length: 25_000 }, (_, i) => ({ row: costRow({ billedCost: '0.01' }), hash: `work-mem-${i}` }));
+    await loadCostRows(t.sql, orgId, from([{ row: costRow(), hash: rowHash('work-mem-seed') }]), meta());
+    const rows = Array.from({ length: 25_000 }, (_, i) => ({ row: costRow({ billedCost: '0.01' }), hash: rowHash(`work-mem-${i}`) }));
     const phases = new Set<string>();
     const seen = await t.sql.begin(async (tx) => {
       await tx`set local work_mem = '5MB'`;
@@ -89,7 +99,7 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
 
   test('in months without rows of the organization, no lookup: a hash met again later in the load still counts once', async () => {
     const month = (i: number) => new Date(Date.UTC(2031, 0, 1 + (i % 20)));
-    const rows = Array.from({ length: 25_000 }, (_, i) => ({ row: costRow({ chargePeriodStart: month(i), chargePeriodEnd: month(i + 1) }), hash: `fresh-month-${i}` }));
+    const rows = Array.from({ length: 25_000 }, (_, i) => ({ row: costRow({ chargePeriodStart: month(i), chargePeriodEnd: month(i + 1) }), hash: rowHash(`fresh-month-${i}`) }));
     // the first batch's hashes again in the third batch, and one twice within the last
     rows.push(...rows.slice(0, 3), rows[24_999]);
     const phases: string[] = [];
@@ -97,7 +107,7 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
     assert.deepEqual([s.inserted, s.unchanged, s.staged], [25_000, 4, 25_004]);
     // batches 1 and 2 hold only new hashes in empty months; the third repeats some, so it looks them up
     assert.deepEqual(phases.filter((p) => p === 'lookup').length, 1);
-    const [{ n }] = await t.sql`select count(*)::int as n from cost_records where org_id = ${orgId} and row_hash like 'fresh-month-%'`;
+    const [{ n }] = await t.sql`select count(*)::int as n from cost_records where org_id = ${orgId} and row_hash = any(${rows.map((r) => r.hash)}::uuid[])`;
     assert.equal(n, 25_000);
   });
 
@@ -105,10 +115,10 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
     const nasty = 'a\\b\tc\nd\re "q" \\N \\. é 漢字 😀';
     const tags = { 'key\twith\ttab': 'value\nwith\\newline', empty: '', 'quote"': '\\N' };
     const row = costRow({ resourceName: nasty, meter: '\\', subAccountName: null, tags, billedCost: '-0.000000000000000001', consumedQuantity: '12345678901234567890.123456789' });
-    const res = await loadCostRows(t.sql, orgId, from([{ row, hash: 'escape-1' }]), meta());
+    const res = await loadCostRows(t.sql, orgId, from([{ row, hash: rowHash('escape-1') }]), meta());
     assert.deepEqual(res, { inserted: 1, unchanged: 0 });
     const [stored] = await t.sql`select resource_name, meter, sub_account_name, tags, billed_cost::text, consumed_quantity::text, effective_cost,
-                                        charge_period_start::text, charge_period_end::text, currency from cost_records where org_id = ${orgId} and row_hash = 'escape-1'`;
+                                        charge_period_start::text, charge_period_end::text, currency from cost_records where org_id = ${orgId} and row_hash = ${rowHash('escape-1')}`;
     assert.equal(stored.resource_name, nasty);
     assert.equal(stored.meter, '\\');
     assert.equal(stored.sub_account_name, null);
@@ -122,28 +132,28 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
   });
 
   test('loading the same rows twice inserts nothing the second time', async () => {
-    const rows = Array.from({ length: 2500 }, (_, i) => ({ row: costRow({ billedCost: `${i}.01` }), hash: `twice-${i}` }));
+    const rows = Array.from({ length: 2500 }, (_, i) => ({ row: costRow({ billedCost: `${i}.01` }), hash: rowHash(`twice-${i}`) }));
     const first = await loadCostRows(t.sql, orgId, from(rows), meta());
     assert.deepEqual(first, { inserted: 2500, unchanged: 0 });
     const before = await count();
     const second = await loadCostRows(t.sql, orgId, from(rows), meta());
     assert.deepEqual(second, { inserted: 0, unchanged: 2500 });
     assert.equal(await count(), before);
-    const overlap = await loadCostRows(t.sql, orgId, from([...rows.slice(0, 10), { row: costRow(), hash: 'twice-new' }]), meta());
+    const overlap = await loadCostRows(t.sql, orgId, from([...rows.slice(0, 10), { row: costRow(), hash: rowHash('twice-new') }]), meta());
     assert.deepEqual(overlap, { inserted: 1, unchanged: 10 });
   });
 
   test('stores org, source, source id and batch on every inserted row', async () => {
     const m = meta();
-    await loadCostRows(t.sql, orgId, from([{ row: costRow(), hash: 'meta-1' }]), m);
-    const [r] = await t.sql`select org_id, source, source_id, ingest_batch from cost_records where row_hash = 'meta-1'`;
+    await loadCostRows(t.sql, orgId, from([{ row: costRow(), hash: rowHash('meta-1') }]), m);
+    const [r] = await t.sql`select org_id, source, source_id, ingest_batch from cost_records where row_hash = ${rowHash('meta-1')}`;
     assert.deepEqual({ ...r }, { org_id: orgId, source: 'file', source_id: m.sourceId, ingest_batch: m.batchId });
   });
 
   test('a source that throws part-way leaves nothing behind, and the connection stays usable', async () => {
     const before = await count();
     async function* failing(): AsyncGenerator<CostRowWithHash> {
-      for (let i = 0; i < 5000; i++) yield { row: costRow(), hash: `fail-${i}` };
+      for (let i = 0; i < 5000; i++) yield { row: costRow(), hash: rowHash(`fail-${i}`) };
       throw new Error('corrupt input');
     }
     await assert.rejects(loadCostRows(t.sql, orgId, failing(), meta()), /corrupt input/);
@@ -156,10 +166,10 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
     const before = await count();
     await assert.rejects(
       t.sql.begin(async (tx) => {
-        const res = await loadCostRows(tx, orgId, from([{ row: costRow(), hash: 'tx-1' }]), meta());
+        const res = await loadCostRows(tx, orgId, from([{ row: costRow(), hash: rowHash('tx-1') }]), meta());
         assert.equal(res.inserted, 1);
         // two loads in one transaction use two staging tables
-        await loadCostRows(tx, orgId, from([{ row: costRow(), hash: 'tx-2' }]), meta());
+        await loadCostRows(tx, orgId, from([{ row: costRow(), hash: rowHash('tx-2') }]), meta());
         throw new Error('caller changes its mind');
       }),
       /changes its mind/,
@@ -170,30 +180,30 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
   test('a failed load inside a caller transaction undoes only itself: the caller may carry on and commit', async () => {
     const before = await count();
     async function* failsLate(): AsyncGenerator<CostRowWithHash> {
-      for (let i = 0; i < 60_000; i++) yield { row: costRow(), hash: `sp-${i}` };
+      for (let i = 0; i < 60_000; i++) yield { row: costRow(), hash: rowHash(`sp-${i}`) };
       throw new Error('source broke');
     }
     await t.sql.begin(async (tx) => {
-      await loadCostRows(tx, orgId, from([{ row: costRow(), hash: 'sp-kept' }]), meta());
+      await loadCostRows(tx, orgId, from([{ row: costRow(), hash: rowHash('sp-kept') }]), meta());
       await assert.rejects(loadCostRows(tx, orgId, failsLate(), meta()), /source broke/);
     });
     assert.equal(await count(), before + 1);
-    const [{ n }] = await t.sql`select count(*)::int as n from cost_records where row_hash like 'sp-%'`;
+    const [{ n }] = await t.sql`select count(*)::int as n from cost_records where row_hash = any(${[rowHash('sp-kept'), ...Array.from({ length: 60_000 }, (_, i) => rowHash(`sp-${i}`))]}::uuid[])`;
     assert.equal(n, 1);
   });
 
   test('a NUL character is refused with a clear error before it reaches Postgres', async () => {
-    await assert.rejects(loadCostRows(t.sql, orgId, from([{ row: costRow({ resourceName: 'a\0b' }), hash: 'nul-1' }]), meta()), /resourceName contains a NUL/);
-    await assert.rejects(loadCostRows(t.sql, orgId, from([{ row: costRow({ tags: { k: 'a\0' } }), hash: 'nul-2' }]), meta()), /tags contain a NUL/);
-    const [{ n }] = await t.sql`select count(*)::int as n from cost_records where row_hash like 'nul-%'`;
+    await assert.rejects(loadCostRows(t.sql, orgId, from([{ row: costRow({ resourceName: 'a\0b' }), hash: rowHash('nul-1') }]), meta()), /resourceName contains a NUL/);
+    await assert.rejects(loadCostRows(t.sql, orgId, from([{ row: costRow({ tags: { k: 'a\0' } }), hash: rowHash('nul-2') }]), meta()), /tags contain a NUL/);
+    const [{ n }] = await t.sql`select count(*)::int as n from cost_records where row_hash in (${rowHash('nul-1')}, ${rowHash('nul-2')})`;
     assert.equal(n, 0);
   });
 
   test('the summary sums per currency in SQL, over old and new rows alike', async () => {
     const rows = [
-      { row: costRow({ billedCost: '0.1', currency: 'EUR' }), hash: 'sum-1' },
-      { row: costRow({ billedCost: '0.2', currency: 'EUR', chargePeriodEnd: new Date('2024-09-30T00:00:00Z') }), hash: 'sum-2' },
-      { row: costRow({ billedCost: '100000000000000000000.000000000000000001', currency: 'USD', chargePeriodStart: new Date('2024-08-31T00:00:00Z') }), hash: 'sum-3' },
+      { row: costRow({ billedCost: '0.1', currency: 'EUR' }), hash: rowHash('sum-1') },
+      { row: costRow({ billedCost: '0.2', currency: 'EUR', chargePeriodEnd: new Date('2024-09-30T00:00:00Z') }), hash: rowHash('sum-2') },
+      { row: costRow({ billedCost: '100000000000000000000.000000000000000001', currency: 'USD', chargePeriodStart: new Date('2024-08-31T00:00:00Z') }), hash: rowHash('sum-3') },
     ];
     await loadCostRows(t.sql, orgId, from(rows.slice(0, 1)), meta());
     const s = await loadCostRowsWithSummary(t.sql, orgId, from(rows), meta());
@@ -209,7 +219,7 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
   });
 
   test('a subtotal that fails ahead of its COPY is the error reported, and the connection stays usable', async () => {
-    const rows = [{ row: costRow({ billedCost: 'abc' }), hash: 'bad-sum-1' }];
+    const rows = [{ row: costRow({ billedCost: 'abc' }), hash: rowHash('bad-sum-1') }];
     await assert.rejects(loadCostRowsWithSummary(t.sql, orgId, from(rows), meta()), /numeric/);
     const [{ ok }] = await t.sql<{ ok: number }[]>`select 1 as ok`;
     assert.equal(ok, 1);
@@ -225,7 +235,7 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
     async function* many(): AsyncGenerator<CostRowWithHash> {
       for (let i = 0; i < total; i++) {
         produced++;
-        yield { row: costRow({ resourceName: `vm-${i}`, billedCost: '0.5', currency: i % 2 ? 'EUR' : 'USD' }), hash: `many-${i}` };
+        yield { row: costRow({ resourceName: `vm-${i}`, billedCost: '0.5', currency: i % 2 ? 'EUR' : 'USD' }), hash: rowHash(`many-${i}`) };
       }
     }
     const res = await loadCostRowsWithSummary(t.sql, orgId, many(), meta());
@@ -237,7 +247,7 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
       { currency: 'EUR', amount: '30000.0', rows: 60_000 },
       { currency: 'USD', amount: '30000.5', rows: 60_001 },
     ]);
-    const [{ n, sum }] = await t.sql`select count(*)::int as n, sum(billed_cost)::text as sum from cost_records where row_hash like 'many-%'`;
+    const [{ n, sum }] = await t.sql`select count(*)::int as n, sum(billed_cost)::text as sum from cost_records where row_hash = any(${Array.from({ length: total }, (_, i) => rowHash(`many-${i}`))}::uuid[])`;
     assert.equal(n, total);
     assert.equal(sum, '60000.5');
     // again, with duplicates of earlier batches inside the same load: all unchanged
@@ -248,7 +258,7 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
   test('a source that fails after whole batches were inserted still leaves nothing, in the caller transaction too', async () => {
     const before = await count();
     async function* failsLate(): AsyncGenerator<CostRowWithHash> {
-      for (let i = 0; i < 130_000; i++) yield { row: costRow(), hash: `late-${i}` };
+      for (let i = 0; i < 130_000; i++) yield { row: costRow(), hash: rowHash(`late-${i}`) };
       throw new Error('failed after two batches');
     }
     await assert.rejects(loadCostRows(t.sql, orgId, failsLate(), meta()), /after two batches/);

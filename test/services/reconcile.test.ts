@@ -21,6 +21,7 @@ import { PoolService } from '../../src/services/pools.js';
 import { reconcile, type ReconcileOptions } from '../../src/services/reconcile.js';
 import { naiveBytes, naiveMs, splitTsv, traceFixture } from '../ingest/nextflow/helpers.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { rowHash } from '../support/row-hash.js';
 import { fixturePath } from '../support/fixtures.js';
 
 const TRACE = 'execution_trace_2021-03-04.txt';
@@ -140,12 +141,12 @@ describe('reconcile', () => {
       await t.sql`
         insert into cost_records (org_id, provider, resource_id, service_name, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)
         values (${orgId}, 'azure', ${RESOURCE.toLowerCase()}, 'Azure Batch', ${new Date(line.start).toISOString()}, ${new Date(line.start + HOUR).toISOString()},
-          ${line.cost}, 'USD', ${line.quantity}, ${line.quantity === null ? null : '1 Hour'}, 'file', ${`pool-${i}`})`;
+          ${line.cost}, 'USD', ${line.quantity}, ${line.quantity === null ? null : '1 Hour'}, 'file', ${rowHash(`pool-${i}`)})`;
     }
     await t.sql`
       insert into cost_records (org_id, provider, resource_id, service_name, charge_period_start, charge_period_end, billed_cost, currency, source, row_hash)
       values (${orgId}, 'azure', '/subscriptions/x/resourceGroups/genomics/providers/Microsoft.Storage/storageAccounts/labdata', 'Storage',
-        ${new Date(lines[1].start).toISOString()}, ${new Date(lines[1].start + HOUR).toISOString()}, ${storageCost}, 'USD', 'file', 'storage')`;
+        ${new Date(lines[1].start).toISOString()}, ${new Date(lines[1].start + HOUR).toISOString()}, ${storageCost}, 'USD', 'file', md5('storage')::uuid)`;
   }
 
   const window = () => ({ from: new Date(lines[0].start), to: new Date(lines.at(-1)!.start + HOUR) });

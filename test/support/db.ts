@@ -39,13 +39,16 @@ export interface TestDatabase extends Database {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database cloned from the template: a test file owns it alone. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh, migrated database cloned from the template: a test file owns it alone. `{ empty: true }`:
+ * a database without any migration, for a test of the migrations themselves.
+ */
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const run = currentRun();
   const name = `${runDatabasePrefix(run)}${randomBytes(6).toString('hex')}`;
   const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database ${name} template ${templateName(run)}`);
+    await admin.unsafe(`create database ${name} template ${options.empty ? 'template0' : templateName(run)}`);
   } finally {
     await admin.end();
   }

@@ -34,9 +34,9 @@ const row: CostRow = {
 };
 
 describe('costRowHash', () => {
-  it('is a sha256 hex digest that differs between occurrence 0 and 1', () => {
+  it('is a uuid (128 bits of sha256) that differs between occurrence 0 and 1', () => {
     const h0 = costRowHash(row, 0);
-    assert.match(h0, /^[0-9a-f]{64}$/);
+    assert.match(h0, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     assert.notEqual(h0, costRowHash(row, 1));
     assert.equal(h0, costRowHash({ ...row }, 0));
   });
@@ -83,8 +83,10 @@ describe('costRowHash', () => {
         ['run', 'r1'],
       ],
     ]);
-    assert.equal(costRowHash(row, 0), createHash('sha256').update(`${canonical}\n#0`).digest('hex'));
-    assert.equal(costRowHash(row, 3), createHash('sha256').update(`${canonical}\n#3`).digest('hex'));
+    // the stored form: the digest's first 16 bytes, spelled as Postgres prints a uuid
+    const asUuid = (hex: string) => hex.slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+    assert.equal(costRowHash(row, 0), asUuid(createHash('sha256').update(`${canonical}\n#0`).digest('hex')));
+    assert.equal(costRowHash(row, 3), asUuid(createHash('sha256').update(`${canonical}\n#3`).digest('hex')));
   });
 
   it('ignores how an amount is written and the order of tags, but nothing else', () => {

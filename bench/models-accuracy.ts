@@ -25,6 +25,11 @@
  * e.g. `label_projection`). `rchar` (bytes read) stands in for input size in one row marked
  * ORACLE: it is measured while the task runs, so a real quote cannot have it.
  *
+ * With `--coverage-dev` it also scores the champion's 80 % intervals on each run's training 70 % only:
+ * fit on the older 50 / 60 / 70 % of it, score the next 30 % of it (27 cases). An interval method
+ * should be chosen on these, not on the summary's 9 held-out cells: the held-out cells rest on the
+ * few datasets each newest 30 % holds, and a method tuned to them need not hold elsewhere in the run.
+ *
  * With `--db` it also times the services on a real Postgres (GCT_BENCH_PG_PORT or DATABASE_URL):
  * a quote (EstimationService.quote) from a champion trained on the three traces plus a 10,000-task
  * run built by cycling the largest trace's tasks, and the live re-price of that 10,000-task run
@@ -37,7 +42,7 @@ import { backtest, evaluate, type BacktestResult } from '../src/models/backtest.
 import { loadConfig } from '../src/config.js';
 import { medianBaseline } from '../src/models/median-baseline.js';
 import { chooseChampion } from '../src/models/promotion.js';
-import { timeOrderedSplit } from '../src/models/intervals.js';
+import { byTime, timeOrderedSplit } from '../src/models/intervals.js';
 import type { EstimationModel, Features, ModelTarget, Prediction, TrainingSample, VmPrice } from '../src/models/model.js';
 import { priceDuration } from '../src/models/price-sheet.js';
 import { processSelectorModel } from '../src/models/process-selector.js';
@@ -207,6 +212,35 @@ function printSummary(rows: Summary[]) {
   console.log();
 }
 
+/** Cuts (share of a run's training 70 %) the champion is fitted on; each is scored on the next 30 % of the training 70 %. */
+const DEV_CUTS = [0.5, 0.6, 0.7];
+
+/** The champion's 80 % coverage on the training 70 % alone (see the file comment), for choosing interval methods. */
+function printCoverageDev(runs: Map<string, Task[]>) {
+  console.log(`champion 80% coverage on each run's training 70% only (fit on the older ${DEV_CUTS.map(pct).join(' / ')} of it, score the next 30% of it):`);
+  const all: number[] = [];
+  for (const [file, tasks] of runs) {
+    for (const target of TARGETS) {
+      const train = byTime(timeOrderedSplit(samples(tasks, target), 0.7).older);
+      const cells = DEV_CUTS.map((f) => {
+        const cut = Math.floor(train.length * f);
+        const scored = train.slice(cut, Math.min(train.length, Math.floor(train.length * (f + 0.3))));
+        const champion = selectChampion(target, train.slice(0, cut));
+        const inside = scored.filter((s) => {
+          const p = champion.predict(s.features);
+          return s.value >= p.low && s.value <= p.high;
+        }).length;
+        return inside / scored.length;
+      });
+      all.push(...cells);
+      console.log(`  ${file.padEnd(31)} ${target.padEnd(13)} ${cells.map((c) => pct(c).padStart(6)).join(' ')}`);
+    }
+  }
+  const off = all.reduce((a, c) => a + Math.abs(c - 0.8), 0) / all.length;
+  const inBand = all.filter((c) => c >= 0.75 && c <= 0.85).length;
+  console.log(`  mean |coverage - 80%| ${(off * 100).toFixed(1)} points; in 75-85% on ${inBand}/${all.length}\n`);
+}
+
 function table(rows: { label: string; r: BacktestResult }[]): string[] {
   const base = rows[0].r;
   const lines = [`    ${'model'.padEnd(32)} ${'MAPE'.padStart(8)} ${'medAPE'.padStart(8)} ${'bias'.padStart(8)} ${'cover80'.padStart(8)}  verdict`];
@@ -248,6 +282,7 @@ async function main() {
     console.log();
   }
   printSummary(summary);
+  if (process.argv.includes('--coverage-dev')) printCoverageDev(runs);
 
   const a = runs.get(RUNS[1])!;
   const b = runs.get(RUNS[2])!;

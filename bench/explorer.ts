@@ -16,7 +16,7 @@
  * resource (storage, disks, network, VMs outside Batch, monitoring) across 40 resource groups and 3
  * regions, two thirds tagged with a team and a project.
  *
- *   npm run build && node dist/bench/explorer.js [--rows 10000000] [--tasks 1000000] [--iterations 30] [--explain] [--keep NAME]
+ *   npm run build && node dist/bench/explorer.js [--rows 10000000] [--tasks 1000000] [--iterations 30] [--explain] [--keep NAME] [--only TEXT]
  *
  * `--keep NAME` keeps the database after the run and, when it already holds the data, skips building it
  * (the sizes given must then be those it was built with: they are not checked).
@@ -46,6 +46,11 @@ const EXPLAIN = process.argv.includes('--explain');
 /** Keep the database under this name after the run, and reuse its data if it is already there (building 10M rows takes minutes). */
 const KEEP = (() => {
   const at = process.argv.indexOf('--keep');
+  return at > 0 ? process.argv[at + 1] : undefined;
+})();
+/** Time only the queries whose name contains this text (the setup and the checks still run). */
+const ONLY = (() => {
+  const at = process.argv.indexOf('--only');
   return at > 0 ? process.argv[at + 1] : undefined;
 })();
 const WARMUP = 3;
@@ -217,6 +222,7 @@ try {
   console.log(`\n  ${'query'.padEnd(40)} ${'groups'.padStart(6)}   ${'raw p50'.padStart(8)} ${'raw p95'.padStart(8)}   ${'gql p50'.padStart(8)} ${'gql p95'.padStart(8)}   p95 gql/raw`);
   const ratios: number[] = [];
   for (const { name, q } of queries) {
+    if (ONLY !== undefined && !name.includes(ONLY)) continue;
     // the statements the resolvers run for this request: the page, then the totals
     const page = compile(dsql`${await explorer.query(q)} limit ${PAGE + 1} offset ${0}`);
     const totals = compile(await explorer.query({ ...q, groupBy: [], granularity: null }));

@@ -9,7 +9,12 @@ export const enumOf = <T extends string>(values: readonly T[]) => Object.fromEnt
 export const RoleEnum = enumOf(ROLES);
 registerEnumType(RoleEnum, { name: 'Role', description: 'VIEWER < ANALYST < ADMIN: each role may do what the ones below it may.' });
 
-@ObjectType({ description: 'An amount with its currency.' })
+/**
+ * `simpleResolvers` on the types a response holds hundreds of (amounts, edges, explorer groups): their
+ * fields are plain properties, read by graphql-js's default resolver instead of a type-graphql wrapper
+ * per field that only exists to run field middlewares, of which this schema has none.
+ */
+@ObjectType({ description: 'An amount with its currency.', simpleResolvers: true })
 export class Money {
   @Field(() => DecimalScalar)
   amount!: string;
@@ -21,7 +26,7 @@ export class Money {
 export const money = (amount: string | null | undefined, currency: string): Money | null =>
   amount == null ? null : Object.assign(new Money(), { amount, currency });
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean)
   hasNextPage!: boolean;
@@ -38,7 +43,7 @@ export interface ConnectionShape<T> {
 
 /** Relay-style connection type for a node class: `XConnection { edges { cursor node } pageInfo }`. */
 export function Connection<T extends object>(Node: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class Edge {
     @Field(() => String)
     cursor!: string;

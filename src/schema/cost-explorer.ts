@@ -89,14 +89,15 @@ export class CostBreakdownArgs {
   after?: string | null;
 }
 
-@ObjectType()
+// plain data, hundreds per response: see Money
+@ObjectType({ simpleResolvers: true })
 export class BreakdownKey {
   @Field(() => ExplorerDimensionEnum) dimension!: ExplorerDimension;
   @Field(() => String, { nullable: true }) tagKey!: string | null;
   @Field(() => String, { nullable: true }) value!: string | null;
 }
 
-@ObjectType({ description: 'Cost of one group in one currency, with genomics units.' })
+@ObjectType({ description: 'Cost of one group in one currency, with genomics units.', simpleResolvers: true })
 export class CostBreakdownGroup {
   @Field(() => String, { nullable: true, description: 'YYYY-MM-DD start of the period' }) period!: string | null;
   @Field(() => [BreakdownKey]) keys!: BreakdownKey[];
@@ -111,7 +112,7 @@ export class CostBreakdownGroup {
   @Field(() => Money, { nullable: true, description: 'Per GB (10^9 bytes) of input' }) costPerGb!: Money | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class CostBreakdownTotal {
   @Field(() => Money, { nullable: true }) actual!: Money | null;
   @Field(() => Money, { nullable: true }) estimate!: Money | null;

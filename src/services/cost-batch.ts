@@ -10,7 +10,7 @@ import type { CostRow } from '../ingest/costs/index.js';
 import { OccurrenceTable } from '../ingest/costs/occurrence-table.js';
 import { ROW_HASH } from '../ingest/costs/row-hash.js';
 import { encodeCostRowLine } from './cost-copy-text.js';
-import { monthOf, nextMonth } from './cost-partitions.js';
+import { monthOf } from './cost-partitions.js';
 
 export interface EncodedCostBatch {
   rows: number;
@@ -126,7 +126,8 @@ class BatchBuilder {
   readonly #starts: Float64Array;
   readonly #hashes = new TextBytes(64 * 1024);
   readonly #hashEnds: Uint32Array;
-  readonly #months = new Set<string>();
+  /** The months met, as the instants they start (named only when the batch is built). */
+  readonly #months = new Set<number>();
   /** The month of the last row's start, and that start's month bounds: rows of a file come mostly in runs of one month. */
   #monthFrom = Infinity;
   #monthTo = -Infinity;
@@ -176,11 +177,13 @@ class BatchBuilder {
     this.rows++;
   }
 
+  /** In numbers, not month names: a file whose rows alternate between months comes here on most rows. */
   #enterMonth(start: Date): void {
-    const month = monthOf(start);
-    this.#months.add(month);
-    this.#monthFrom = Date.parse(`${month}T00:00:00Z`);
-    this.#monthTo = Date.parse(nextMonth(month));
+    const year = start.getUTCFullYear();
+    const month = start.getUTCMonth();
+    this.#monthFrom = Date.UTC(year, month, 1);
+    this.#monthTo = Date.UTC(year, month + 1, 1);
+    this.#months.add(this.#monthFrom);
   }
 
   build(): EncodedCostBatch {
@@ -191,7 +194,7 @@ class BatchBuilder {
       hashes: this.#hashes.bytes(),
       hashEnds: this.#hashEnds.subarray(0, this.rows),
       starts: this.#starts.subarray(0, this.rows),
-      months: [...this.#months],
+      months: [...this.#months].map((from) => monthOf(new Date(from))),
       minStart: this.#minStart,
       maxStart: this.#maxStart,
       maxEnd: this.#maxEnd,

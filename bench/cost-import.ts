@@ -13,7 +13,7 @@
  * The machine may be shared: besides wall time it prints CPU seconds, of this process and (with the
  * embedded Postgres) of every Postgres process, which other load on the machine does not inflate.
  *
- *   npx tsc -p tsconfig.json && node dist/bench/cost-import.js [--rows 1000000] [--skip-drizzle]
+ *   npx tsc -p tsconfig.json && node dist/bench/cost-import.js [--rows 1000000] [--skip-drizzle] [--pairs N]
  *
  * Runs against DATABASE_URL (it creates and drops its own database there) or starts an embedded
  * Postgres under .data/bench-costs (port GCT_BENCH_PG_PORT, default 54351).
@@ -48,6 +48,9 @@ const arg = (name: string) => {
 const ROWS = Number(arg('--rows') ?? 1_000_000);
 if (!Number.isSafeInteger(ROWS) || ROWS < 1) throw new Error('--rows must be a positive integer');
 const SKIP_DRIZZLE = process.argv.includes('--skip-drizzle');
+/** Extra rounds of raw COPY then ours, back to back, each giving a ratio: on a shared machine one pair can land on a quiet or a busy minute. */
+const PAIRS = Number(arg('--pairs') ?? 0);
+if (!Number.isSafeInteger(PAIRS) || PAIRS < 0) throw new Error('--pairs must be a non-negative integer');
 const CHUNK = 1000;
 
 const log = pino({ level: 'warn' });
@@ -292,6 +295,22 @@ async function main(): Promise<void> {
     }
     if (drizzle) console.log(`ours / Drizzle chunks       ${ratio(ours, drizzle)}`);
     console.log(`peak RSS during (a)         ${mb(peakRss)} (before: ${mb(rssBefore)})`);
+
+    if (PAIRS > 0) {
+      console.log(`\n${PAIRS} more pairs, raw COPY (logged) then ours, each on an emptied table:`);
+      const ratios: number[] = [];
+      for (let i = 0; i < PAIRS; i++) {
+        const raw = await rawCopy(false);
+        await reset(database);
+        const pair = await m(() => importCostFile(database!, orgId, createReadStream(file), { fileName: 'focus.csv', format: 'focus' }));
+        if (pair.result.rowsLoaded !== ROWS) throw new Error(`ours loaded ${pair.result.rowsLoaded} rows, expected ${ROWS}`);
+        ratios.push(raw.ms / pair.ms);
+        console.log(`    raw ${(raw.ms / 1000).toFixed(2).padStart(6)} s   ours ${(pair.ms / 1000).toFixed(2).padStart(6)} s   ours / raw COPY ${(raw.ms / pair.ms).toFixed(2)}`);
+      }
+      ratios.sort((a, b) => a - b);
+      const median = ratios.length % 2 ? ratios[(ratios.length - 1) / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
+      console.log(`ours / raw COPY (logged), median of ${PAIRS} pairs: ${median.toFixed(2)} (range ${ratios[0].toFixed(2)}-${ratios.at(-1)!.toFixed(2)})`);
+    }
   } finally {
     await database?.close();
     await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => undefined);

@@ -8,7 +8,7 @@
  */
 import type { CostRow } from '../ingest/costs/index.js';
 import { OccurrenceTable } from '../ingest/costs/occurrence-table.js';
-import { ROW_HASH } from '../ingest/costs/row-hash.js';
+import { ROW_HASH, ROW_HASH_LENGTH } from '../ingest/costs/row-hash.js';
 import { encodeCostRowLine } from './cost-copy-text.js';
 import { monthOf } from './cost-partitions.js';
 
@@ -18,10 +18,8 @@ export interface EncodedCostBatch {
   text: Uint8Array;
   /** Byte offset where row i's line ends; it starts where row i - 1's ends (row 0 at 0). */
   ends: Uint32Array;
-  /** The rows' hashes, one after the other, as UTF-8 (see batchHashes): transferred across threads, not cloned. */
+  /** The rows' hashes, one after the other, ROW_HASH_LENGTH bytes each (see batchHashes): transferred across threads, not cloned. */
   hashes: Uint8Array;
-  /** Where row i's hash ends in `hashes` (a byte offset). */
-  hashEnds: Uint32Array;
   /** charge_period_start of each row, in epoch milliseconds. */
   starts: Float64Array;
   /** The months (`YYYY-MM-01`) of the rows' starts, each once. */
@@ -43,13 +41,13 @@ export interface EncodedCostBatch {
 export function batchHashes(batch: EncodedCostBatch): string[] {
   const bytes = Buffer.from(batch.hashes.buffer, batch.hashes.byteOffset, batch.hashes.byteLength);
   const hashes = new Array<string>(batch.rows);
-  for (let i = 0, at = 0; i < batch.rows; at = batch.hashEnds[i++]) hashes[i] = bytes.toString('utf8', at, batch.hashEnds[i]);
+  for (let i = 0; i < batch.rows; i++) hashes[i] = bytes.toString('latin1', i * ROW_HASH_LENGTH, (i + 1) * ROW_HASH_LENGTH);
   return hashes;
 }
 
 /** The transferable buffers of a batch: it crosses threads without copying them. */
 export function batchBuffers(batch: EncodedCostBatch): ArrayBuffer[] {
-  return [batch.text.buffer, batch.ends.buffer, batch.hashes.buffer, batch.hashEnds.buffer, batch.starts.buffer] as ArrayBuffer[];
+  return [batch.text.buffer, batch.ends.buffer, batch.hashes.buffer, batch.starts.buffer] as ArrayBuffer[];
 }
 
 /** Rows per batch: the unit of one stored-hash lookup and one COPY. */
@@ -124,8 +122,7 @@ class BatchBuilder {
   readonly #text: TextBytes;
   readonly #ends: Uint32Array;
   readonly #starts: Float64Array;
-  readonly #hashes = new TextBytes(64 * 1024);
-  readonly #hashEnds: Uint32Array;
+  readonly #hashes: TextBytes;
   /** The months met, as the instants they start (named only when the batch is built). */
   readonly #months = new Set<number>();
   /** The month of the last row's start, and that start's month bounds: rows of a file come mostly in runs of one month. */
@@ -145,7 +142,8 @@ class BatchBuilder {
   ) {
     this.#text = new TextBytes(bytes);
     this.#ends = new Uint32Array(capacity);
-    this.#hashEnds = new Uint32Array(capacity);
+    // two hashes of room beyond the batch: TextBytes reserves 3 bytes a character before each write
+    this.#hashes = new TextBytes((capacity + 2) * ROW_HASH_LENGTH);
     this.#starts = new Float64Array(capacity);
   }
 
@@ -165,7 +163,7 @@ class BatchBuilder {
     const start = row.chargePeriodStart.getTime();
     const end = row.chargePeriodEnd.getTime();
     this.#starts[this.rows] = start;
-    this.#hashEnds[this.rows] = this.#hashes.add(hash);
+    this.#hashes.add(hash);
     if (start < this.#monthFrom || start >= this.#monthTo) this.#enterMonth(row.chargePeriodStart);
     if (start < this.#minStart) this.#minStart = start;
     if (start > this.#maxStart) this.#maxStart = start;
@@ -192,7 +190,6 @@ class BatchBuilder {
       text: this.#text.bytes(),
       ends: this.#ends.subarray(0, this.rows),
       hashes: this.#hashes.bytes(),
-      hashEnds: this.#hashEnds.subarray(0, this.rows),
       starts: this.#starts.subarray(0, this.rows),
       months: [...this.#months].map((from) => monthOf(new Date(from))),
       minStart: this.#minStart,

@@ -22,7 +22,7 @@ import { pipeline } from 'node:stream/promises';
 import type postgres from 'postgres';
 import type { CostRow } from '../ingest/costs/index.js';
 import { batchHashes, encodeCostBatches, type EncodedCostBatch } from './cost-batch.js';
-import { copyTextValue, LOAD_COLUMNS, loadPrefix } from './cost-copy-text.js';
+import { LOAD_COLUMNS, loadPrefix } from './cost-copy-text.js';
 import { ensureCostPartitions, monthsWithRows } from './cost-partitions.js';
 import { invalidateCostDays } from './cost-rollup.js';
 import { lockCostWrites } from './cost-write-lock.js';
@@ -132,11 +132,15 @@ export async function copyIn(tx: postgres.TransactionSql, statement: string, chu
   await Promise.race([pipeline(Readable.from(chunks, { highWaterMark: 4 }), writable), failed]);
 }
 
+type FreshRows = { chunks: Iterable<Uint8Array>; rows: number };
+
+/** The batch's whole COPY text. */
+const allRows = (batch: EncodedCostBatch): FreshRows => ({ chunks: sliced(batch.text), rows: batch.rows });
+
 /** The batch's COPY text, without the rows whose hash is in `stored` and without second copies of a hash; and how many rows are left. */
-function freshRows(batch: EncodedCostBatch, stored: ReadonlySet<string>): { chunks: Iterable<Uint8Array>; rows: number } {
-  if (stored.size === 0 && !batch.repeats) return { chunks: sliced(batch.text), rows: batch.rows };
+function freshRows(batch: EncodedCostBatch, hashes: readonly string[], stored: ReadonlySet<string>): FreshRows {
+  if (stored.size === 0 && !batch.repeats) return allRows(batch);
   const seen = new Set(stored);
-  const hashes = batchHashes(batch);
   const parts: Uint8Array[] = [];
   let rows = 0;
   for (let i = 0; i < batch.rows; i++) {
@@ -154,11 +158,10 @@ function* sliced(bytes: Uint8Array): Generator<Uint8Array> {
   for (let at = 0; at < bytes.length; at += CHUNK_BYTES) yield bytes.subarray(at, at + CHUNK_BYTES);
 }
 
-/** The lookup's keys table text: hash and charge period start of each row. */
-function keysText(batch: EncodedCostBatch): string {
-  const hashes = batchHashes(batch);
+/** The lookup's keys table text: hash (hex digits and dashes, nothing to escape) and charge period start of each row. */
+function keysText(batch: EncodedCostBatch, hashes: readonly string[]): string {
   let text = '';
-  for (let i = 0; i < batch.rows; i++) text += `${copyTextValue(hashes[i], 'row_hash')}\t${new Date(batch.starts[i]).toISOString()}\n`;
+  for (let i = 0; i < batch.rows; i++) text += `${hashes[i]}\t${new Date(batch.starts[i]).toISOString()}\n`;
   return text;
 }
 
@@ -208,7 +211,7 @@ async function load(
 
   // the caller's planner settings, which each lookup sets aside for its statement (read at the first)
   let caller: { seqscan: string; indexscan: string; bitmapscan: string; jit: string } | undefined;
-  const lookup = async (batch: EncodedCostBatch): Promise<Set<string>> => {
+  const lookup = async (batch: EncodedCostBatch, hashes: readonly string[]): Promise<Set<string>> => {
     if (!caller) {
       await tx.unsafe(`create temp table ${keys} (row_hash uuid, charge_period_start timestamptz) on commit drop`);
       [caller] = await tx<{ seqscan: string; indexscan: string; bitmapscan: string; jit: string }[]>`
@@ -218,7 +221,7 @@ async function load(
     const settings = caller;
     await timed('keys-copy', async () => {
       await tx.unsafe(`truncate ${keys}`);
-      await copyIn(tx, `copy ${keys} from stdin`, [keysText(batch)]);
+      await copyIn(tx, `copy ${keys} from stdin`, [keysText(batch, hashes)]);
     });
     // one probe of the unique key per row (lateral … limit 1 keeps it a nested loop): as a semi-join the
     // planner hashed every stored row of the organization, once per batch. Only an index-only scan (of the
@@ -248,7 +251,9 @@ async function load(
       for (const m of met) occupied.set(m, before.has(m));
     }
     const mayBeStored = batch.repeats || batch.months.some((m) => occupied.get(m));
-    const fresh = freshRows(batch, mayBeStored ? await lookup(batch) : new Set());
+    // the hashes read out of the batch once, for the lookup's keys and the filter both
+    const hashes = mayBeStored ? batchHashes(batch) : null;
+    const fresh = hashes ? freshRows(batch, hashes, await lookup(batch, hashes)) : allRows(batch);
     // the subtotals go out ahead of the COPY, without waiting for their answer: Postgres runs them in
     // order, and the COPY's data does not wait a round trip for them
     const statements: Promise<unknown>[] = [];

@@ -68,6 +68,8 @@ export function hexDigestUuid(hex: string): string {
 
 /** A row hash as `cost_records.row_hash` holds it: a lower-case hyphenated uuid. */
 export const ROW_HASH = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Characters (and UTF-8 bytes) of every row hash. */
+export const ROW_HASH_LENGTH = 36;
 
 /**
  * sha256 of the row's content and its occurrence index (the n-th identical copy of a row in one

@@ -34,16 +34,15 @@ const floorDay = (at: Date) => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_
 const ceilDay = (at: Date) => new Date(Math.ceil(at.getTime() / DAY_MS) * DAY_MS);
 export const isMidnightUtc = (at: Date) => at.getTime() % DAY_MS === 0;
 
-const inRanges = (col: SQL, ranges: readonly Range[]): SQL =>
-  ranges.length === 0
-    ? sql`false`
-    : sql`(${sql.join(ranges.map((r) => sql`(${col} >= ${r.from}::timestamptz and ${col} < ${r.to}::timestamptz)`), sql` or `)})`;
-
-/** `ranges` of UTC midnights as conditions on a date column (which its index serves). */
-const inDays = (col: SQL, ranges: readonly Range[]): SQL =>
-  ranges.length === 0
-    ? sql`false`
-    : sql`(${sql.join(ranges.map((r) => sql`(${col} >= ${r.from.slice(0, 10)}::date and ${col} < ${r.to.slice(0, 10)}::date)`), sql` or `)})`;
+/**
+ * `ranges` as conditions on a timestamptz column, or with `date` on a date column (ranges of UTC
+ * midnights then, compared as dates, which the column's index serves).
+ */
+function inRanges(col: SQL, ranges: readonly Range[], type: 'timestamptz' | 'date' = 'timestamptz'): SQL {
+  if (ranges.length === 0) return sql`false`;
+  const bound = (iso: string) => (type === 'date' ? sql`${iso.slice(0, 10)}::date` : sql`${iso}::timestamptz`);
+  return sql`(${sql.join(ranges.map((r) => sql`(${col} >= ${bound(r.from)} and ${col} < ${bound(r.to)})`), sql` or `)})`;
+}
 
 /**
  * Every piece of the organization's bill with a charge period starting in `ranges`. Columns: at,
@@ -89,7 +88,7 @@ export function rollupPieces(orgId: string, held: readonly Range[]): SQL {
     select (d.day::timestamp at time zone 'UTC') as at, d.amount, d.currency, d.run_id as run_key, d.explained, d.provider, d.service_name,
            d.resource_group, d.region_id, d.tags, null::text as resource_id, null::text as sku_id, d.sample, d.process, d.project, d.pipeline, d.cost_centre
     from cost_daily d
-    where d.org_id = ${orgId} and ${inDays(sql`d.day`, held)}`;
+    where d.org_id = ${orgId} and ${inRanges(sql`d.day`, held, 'date')}`;
 }
 
 /** The statement `heldDays` runs: the listed days in [from, to) (for raw-SQL baselines too). */

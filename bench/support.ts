@@ -54,7 +54,9 @@ export async function startBenchApp(opts: { keep?: string } = {}): Promise<Bench
     : await createOrganization(migrator.db, { name: 'Bench', slug: 'bench' });
   const analystKey = (await new PrincipalService(migrator.db, organization.id).createApiKey({ name: 'bench', role: 'ANALYST' })).key;
   await migrator.close();
-  const app = await startApp({ ...loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }), databaseUrl: url }, log);
+  // the executor can be chosen to compare the two (GCT_GRAPHQL_EXECUTOR=graphql-js)
+  const executor = process.env.GCT_GRAPHQL_EXECUTOR ? { GCT_GRAPHQL_EXECUTOR: process.env.GCT_GRAPHQL_EXECUTOR } : {};
+  const app = await startApp({ ...loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...executor }), databaseUrl: url }, log);
   return {
     app,
     url: app.http!.url,

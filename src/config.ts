@@ -24,6 +24,8 @@ export interface Config {
   maxPageSize: number;
   maxQueryDepth: number;
   maxQueryComplexity: number;
+  /** GCT_GRAPHQL_EXECUTOR: `jit` (default) compiles each operation once (graphql/jit-executor); `graphql-js` walks it per request. */
+  graphqlExecutor: 'jit' | 'graphql-js';
   maxBodyBytes: number;
   /** GCT_MAX_UPLOAD_BYTES: largest cost file accepted by `POST /import/costs` (the body streams; this bounds disk, not memory). */
   maxUploadBytes: number;
@@ -201,6 +203,12 @@ function cron(env: Env, name: string, fallback: string): string | undefined {
   return value;
 }
 
+function graphqlExecutor(env: Env): Config['graphqlExecutor'] {
+  const value = str(env, 'GCT_GRAPHQL_EXECUTOR') ?? 'jit';
+  if (value !== 'jit' && value !== 'graphql-js') throw new ConfigError(`GCT_GRAPHQL_EXECUTOR must be jit or graphql-js, got "${value}"`);
+  return value;
+}
+
 function idleMode(env: Env): IdleMode {
   const value = (str(env, 'GCT_RECONCILE_IDLE') ?? 'share').toLowerCase();
   if (value !== 'share' && value !== 'separate') throw new ConfigError(`GCT_RECONCILE_IDLE must be share or separate, got "${value}"`);
@@ -247,6 +255,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxPageSize: int(env, 'GCT_MAX_PAGE_SIZE', 500, 1, 10000),
     maxQueryDepth: int(env, 'GCT_MAX_QUERY_DEPTH', 10, 2, 100),
     maxQueryComplexity: int(env, 'GCT_MAX_QUERY_COMPLEXITY', 20_000, 10, 10_000_000),
+    graphqlExecutor: graphqlExecutor(env),
     maxBodyBytes: int(env, 'GCT_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxUploadBytes: int(env, 'GCT_MAX_UPLOAD_BYTES', 2 * 1024 ** 3, 1024, 1024 ** 4),
     role: parseRole(str(env, 'GCT_ROLE')),

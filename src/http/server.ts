@@ -14,6 +14,7 @@ import type { Db } from '../db/client.js';
 import { AppError, httpStatusOf } from '../errors.js';
 import { createContext, type Context } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
+import { jitGateway, type JitExecutions } from '../graphql/jit-executor.js';
 import { complexityLimitPlugin } from '../graphql/limits.js';
 import { sharedSubscribe } from '../graphql/shared-subscribe.js';
 import type { Logger } from '../logger.js';
@@ -43,13 +44,16 @@ export interface HttpServer {
   server: Server;
   url: string;
   port: number;
+  /** With GCT_GRAPHQL_EXECUTOR=jit: how many requests compiled code and graphql-js executed. */
+  executions: JitExecutions | undefined;
   close(): Promise<void>;
 }
 
 export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
   const { config, db, log, schema } = deps;
+  const jit = config.graphqlExecutor === 'jit' ? jitGateway(schema) : undefined;
   const apollo = new ApolloServer<Context>({
-    schema,
+    ...(jit ? { gateway: jit.gateway } : { schema }),
     formatError: formatError(log),
     validationRules: [depthLimit(config.maxQueryDepth)],
     // no cache control: answers are per organization and never cached, and its hook ran on every field of every result
@@ -156,6 +160,7 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
     server,
     url,
     port,
+    executions: jit?.executions,
     async close() {
       // stop accepting, end subscriptions, then let in-flight requests finish
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

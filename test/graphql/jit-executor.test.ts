@@ -112,6 +112,11 @@ describe('GraphQL executors: compiled queries answer exactly what graphql-js ans
     }
   });
 
+  test('introspection compiles to the same schema description', async () => {
+    const { body } = await same('compiled', `query { __schema { queryType { name } types { name kind fields(includeDeprecated: true) { name args { name defaultValue } type { name kind ofType { name } } } } } }`);
+    assert.ok(body.data!.__schema.types.some((t: { name: string }) => t.name === 'CostBreakdownConnection'));
+  });
+
   test('errors keep their code, message, path and locations; bad variables are the same 400', async () => {
     const missing = await same('compiled', `query($id: ID!) { run(id: $id) { id status } }`, { id: '00000000-0000-4000-8000-000000000000' });
     assert.equal(missing.body.errors?.[0].extensions?.code, 'NOT_FOUND');

@@ -198,9 +198,13 @@ export type ApiKey = {
   __typename?: 'ApiKey';
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  /** Refreshed at most once a minute */
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
   name: Scalars['String']['output'];
   /** The first characters of the key, to tell keys apart */
   prefix: Scalars['String']['output'];
+  /** Set: the key authenticates no one */
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
   role: Role;
 };
 
@@ -1082,6 +1086,8 @@ export type Mutation = {
   resolveAlert: Alert;
   /** Queues a retrain of the organization's models (models.retrain); returns the job id (the already queued one, if any) */
   retrainModels: Scalars['ID']['output'];
+  /** From the next request on, the key authenticates no one. A key cannot revoke itself: rotate by creating the new key first */
+  revokeApiKey: ApiKey;
   /** Accept or dismiss a recommendation (or reopen it) */
   setRecommendationStatus: Recommendation;
   /** Replaces the required tag keys; answers the new set */
@@ -1176,6 +1182,11 @@ export type MutationRegisterRunArgs = {
 export type MutationResolveAlertArgs = {
   id: Scalars['ID']['input'];
   resolution?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1300,6 +1311,8 @@ export type Query = {
   allocationRules: Array<AllocationRule>;
   /** Newest day first */
   anomalies: AnomalyConnection;
+  /** The organization's API keys, newest first, revoked ones included */
+  apiKeys: Array<ApiKey>;
   /** NOT_FOUND when no budget of your organization has this id */
   budget: Budget;
   /** By name */

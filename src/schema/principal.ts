@@ -19,6 +19,12 @@ export class ApiKey {
 
   @Field(() => Date)
   createdAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: 'Refreshed at most once a minute' })
+  lastUsedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Set: the key authenticates no one' })
+  revokedAt!: Date | null;
 }
 
 @ObjectType()

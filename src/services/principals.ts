@@ -4,7 +4,8 @@ import { organizations, principals, type PrincipalRow } from '../db/schema/index
 import { generateApiKey, hashApiKey } from '../auth/api-keys.js';
 import type { JwtClaims } from '../auth/jwt.js';
 import type { Role, Viewer } from '../auth/roles.js';
-import { AppError, badInput } from '../errors.js';
+import { AppError, badInput, notFound } from '../errors.js';
+import { isUuid } from './ids.js';
 
 const toViewer = (p: PrincipalRow): Viewer => ({ orgId: p.orgId, principalId: p.id, role: p.role, kind: p.kind, name: p.name });
 
@@ -60,5 +61,31 @@ export class PrincipalService {
       .values({ orgId: this.orgId, kind: 'API_KEY', name: input.name.trim(), role: input.role, keyPrefix: prefix, keyHash: hash })
       .returning();
     return { principal, key };
+  }
+
+  /** The organization's API keys, newest first, revoked ones included (with when). */
+  async listApiKeys(): Promise<PrincipalRow[]> {
+    return this.db
+      .select()
+      .from(principals)
+      .where(and(eq(principals.orgId, this.orgId), eq(principals.kind, 'API_KEY')))
+      .orderBy(sql`${principals.createdAt} desc, ${principals.id}`);
+  }
+
+  /**
+   * Revokes a key of this organization: from the next request on it authenticates no one. Revoking a
+   * revoked key changes nothing. `by` is the caller: a key cannot revoke itself, so an organization
+   * rotating its only admin key creates the new one first and revokes the old one with it.
+   */
+  async revokeApiKey(id: string, by: { principalId: string }): Promise<PrincipalRow> {
+    if (!isUuid(id)) throw notFound('API key', id);
+    if (id === by.principalId) throw badInput('id', 'is the key this request is signed with: revoke it with another admin key');
+    const [revoked] = await this.db
+      .update(principals)
+      .set({ revokedAt: sql`coalesce(${principals.revokedAt}, now())` })
+      .where(and(eq(principals.orgId, this.orgId), eq(principals.id, id), eq(principals.kind, 'API_KEY')))
+      .returning();
+    if (!revoked) throw notFound('API key', id);
+    return revoked;
   }
 }

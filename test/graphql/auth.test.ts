@@ -68,6 +68,37 @@ describe('authentication and roles', () => {
     assert.deepEqual(me.data!.me, { role: 'ANALYST', kind: 'API_KEY' });
   });
 
+  test('an ADMIN lists and revokes keys: a revoked key authenticates no one from the next request; no key revokes itself or another organization\'s', async () => {
+    const created = await t.gql<{ createApiKey: { key: string; apiKey: { id: string } } }>(`mutation { createApiKey(input: {name: "notebook", role: ANALYST}) { key apiKey { id } } }`, {}, keys.admin);
+    const { key, apiKey } = created.data!.createApiKey;
+    assert.equal((await t.gql('{ me { role } }', {}, key)).data?.me.role, 'ANALYST');
+    const revoke = `mutation($id: ID!) { revokeApiKey(id: $id) { id name revokedAt } }`;
+    assert.equal((await t.gql(revoke, { id: apiKey.id }, keys.analyst)).errors?.[0].extensions?.code, 'FORBIDDEN');
+    const other = await createOrgWithKeys(t.db, 'auth-other');
+    assert.equal((await t.gql(revoke, { id: apiKey.id }, other.admin)).errors?.[0].extensions?.code, 'NOT_FOUND', "another organization's admin cannot revoke it");
+    assert.equal((await t.gql('{ me { role } }', {}, key)).data?.me.role, 'ANALYST', 'the refused revocations changed nothing');
+    const listed = await t.gql<{ apiKeys: { id: string; prefix: string; revokedAt: string | null; lastUsedAt: string | null }[] }>('{ apiKeys { id prefix lastUsedAt revokedAt } }', {}, keys.admin);
+    const mine = listed.data!.apiKeys.find((k) => k.id === apiKey.id)!;
+    assert.ok(key.startsWith(mine.prefix) && mine.prefix.length < key.length, 'the prefix, never the secret');
+    assert.ok(mine.lastUsedAt !== null && mine.revokedAt === null);
+    assert.ok(!JSON.stringify(listed).includes(key));
+    assert.equal((await t.gql('{ apiKeys { id } }', {}, keys.viewer)).errors?.[0].extensions?.code, 'FORBIDDEN');
+
+    const revoked = await t.gql<{ revokeApiKey: { id: string; revokedAt: string } }>(revoke, { id: apiKey.id }, keys.admin);
+    assert.equal(revoked.data!.revokeApiKey.id, apiKey.id);
+    const refused = await t.gql('{ me { role } }', {}, key);
+    assert.equal(refused.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+    assert.match(refused.errors![0].message, /unknown or revoked API key/);
+    // revoking again changes nothing, not even when
+    const again = await t.gql<{ revokeApiKey: { revokedAt: string } }>(revoke, { id: apiKey.id }, keys.admin);
+    assert.equal(again.data!.revokeApiKey.revokedAt, revoked.data!.revokeApiKey.revokedAt);
+
+    const [{ id: adminId }] = await t.db.sql<{ id: string }[]>`select id from principals where org_id = ${keys.org.id} and kind = 'API_KEY' and role = 'ADMIN' order by created_at limit 1`;
+    const self = await t.gql(revoke, { id: adminId }, keys.admin);
+    assert.equal(self.errors?.[0].extensions?.code, 'BAD_USER_INPUT', 'a key cannot revoke itself');
+    assert.equal((await t.gql('{ me { role } }', {}, keys.admin)).data?.me.role, 'ADMIN');
+  });
+
   test('an ANALYST may register runs but not create projects', async () => {
     const res = await t.gql(`mutation { createProject(input: {code: "X", name: "x"}) { id } }`, {}, keys.analyst);
     assert.equal(res.errors?.[0].extensions?.code, 'FORBIDDEN');

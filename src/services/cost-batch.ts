@@ -8,7 +8,7 @@
  */
 import type { CostRow } from '../ingest/costs/index.js';
 import { OccurrenceTable } from '../ingest/costs/occurrence-table.js';
-import { ROW_HASH, ROW_HASH_LENGTH } from '../ingest/costs/row-hash.js';
+import { hexUint32, ROW_HASH, ROW_HASH_LENGTH } from '../ingest/costs/row-hash.js';
 import { encodeCostRowLine } from './cost-copy-text.js';
 import { monthOf } from './cost-partitions.js';
 
@@ -251,23 +251,16 @@ class TextBytes {
 }
 
 /**
- * The hashes of one load, 64 bits of each (two 32-bit string hashes), counted in an OccurrenceTable.
- * A false "seen" (two hashes sharing 64 bits) only costs the batch a lookup it did not need; a hash
- * is never reported unseen after it was added.
+ * The hashes of one load, 64 of their bits (row hashes are sha256 bits, uniform already), counted in an
+ * OccurrenceTable. A false "seen" (two hashes sharing 64 bits) only costs the batch a lookup it did not
+ * need; a hash is never reported unseen after it was added.
  */
 class HashSeen {
   readonly #table = new OccurrenceTable();
 
-  /** Adds the hash; true if it (or one sharing its 64 bits) was added before. */
+  /** Adds the hash (in ROW_HASH form); true if it (or one sharing its 64 bits) was added before. */
   add(hash: string): boolean {
-    let a = 0x811c9dc5;
-    let b = 0;
-    for (let i = 0; i < hash.length; i++) {
-      const c = hash.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = (Math.imul(b, 31) + c) | 0;
-    }
-    // the FNV half picks the slot (the table probes from its second key)
-    return this.#table.next(b >>> 0, a >>> 0) > 0;
+    // the first and the last 8 hex digits: the uuid's dashes fall elsewhere
+    return this.#table.next(hexUint32(hash, 0), hexUint32(hash, ROW_HASH_LENGTH - 8)) > 0;
   }
 }

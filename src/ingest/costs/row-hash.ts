@@ -103,7 +103,7 @@ export class CostRowHasher {
 }
 
 /** The 32-bit number of the 8 lower-case hex digits at `at` (the digest's bytes at at / 2, big-endian). */
-function hexUint32(hex: string, at: number): number {
+export function hexUint32(hex: string, at: number): number {
   let value = 0;
   for (let i = at; i < at + 8; i++) {
     const c = hex.charCodeAt(i);

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 // CommonJS build is the one `graphql-jit` itself loads
 const { compileVariableParsing } = createRequire(import.meta.url)('graphql-jit/dist/variables.js') as { compileVariableParsing: typeof CompileVariableParsing };
 
-/** Requests executed so far by compiled code and by graphql-js (a coercion error counts as neither). */
+/** Requests executed so far by compiled code and by graphql-js (a variable error found while checking for compiled code counts as neither). */
 export interface JitExecutions {
   compiled: number;
   interpreted: number;
@@ -73,14 +73,17 @@ export function jitGateway(schema: GraphQLSchema): { gateway: GatewayInterface; 
     const variables = rc.request.variables ?? {};
     const operationName = rc.request.operationName ?? undefined;
     if (!document || !operation) throw new Error('the gateway executor was called without a resolved operation');
-    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
-    if (coerced.errors) return { errors: coerced.errors };
     const jit = jitted(document, operation, operationName);
-    if (jit && jit.required.every((name) => variables[name] !== undefined) && sameCoercion(jit.variables(variables), coerced.coerced)) {
-      executions.compiled++;
-      const result = (await jit.query.query(undefined, context, variables)) as ExecutionResult<Record<string, unknown>>;
-      return result.errors ? { ...result, errors: result.errors.map(upstreamError) } : result;
+    if (jit && jit.required.every((name) => variables[name] !== undefined)) {
+      const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
+      if (coerced.errors) return { errors: coerced.errors };
+      if (sameCoercion(jit.variables(variables), coerced.coerced)) {
+        executions.compiled++;
+        const result = (await jit.query.query(undefined, context, variables)) as ExecutionResult<Record<string, unknown>>;
+        return result.errors ? { ...result, errors: result.errors.map(upstreamError) } : result;
+      }
     }
+    // graphql-js coerces the variables itself (answering their errors as above)
     executions.interpreted++;
     return (await execute({ schema, document, contextValue: context, variableValues: variables, operationName })) as ExecutionResult<Record<string, unknown>>;
   };

@@ -27,9 +27,8 @@ describe('GraphQL executors: compiled queries answer exactly what graphql-js ans
     jit = await startTestApp({ db, role: 'api', env: { GCT_GRAPHQL_EXECUTOR: 'jit' } });
     js = await startTestApp({ db, role: 'api', env: { GCT_GRAPHQL_EXECUTOR: 'graphql-js' } });
     keys = await createOrgWithKeys(db, 'jit');
-    const report = await loadDemo(db.db, keys.org.id, jit.app.config, now);
+    await loadDemo(db.db, keys.org.id, jit.app.config, now);
     [{ id: runId }] = await db.sql<{ id: string }[]>`select id from runs where org_id = ${keys.org.id} order by started_at limit 1`;
-    assert.ok(report, 'the demo month is loaded');
   });
   after(async () => {
     await jit?.close();
@@ -141,9 +140,9 @@ describe('GraphQL executors: where graphql-jit would coerce differently, graphql
     input Shape { kind: String! = "circle", size: Int }
     type Query { describe(shape: Shape!): String!, size(shape: Shape!): Int }
   `);
-  const resolvers = { describe: ({ shape }: { shape: { kind: string; size?: number } }) => `${shape.kind}:${shape.size ?? 'none'}`, size: ({ shape }: { shape: { size?: number } }) => shape.size ?? null };
-  Object.assign(schema.getQueryType()!.getFields().describe, { resolve: (_: unknown, args: never) => resolvers.describe(args) });
-  Object.assign(schema.getQueryType()!.getFields().size, { resolve: (_: unknown, args: never) => resolvers.size(args) });
+  type Shape = { shape: { kind: string; size?: number } };
+  schema.getQueryType()!.getFields().describe.resolve = (_, { shape }: Shape) => `${shape.kind}:${shape.size ?? 'none'}`;
+  schema.getQueryType()!.getFields().size.resolve = (_, { shape }: Shape) => shape.size ?? null;
 
   const run = async (server: ApolloServer, query: string, variables: Record<string, unknown>) => {
     const res = await server.executeOperation({ query, variables });

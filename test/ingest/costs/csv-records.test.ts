@@ -24,6 +24,31 @@ describe('CSV records: splitting, lines and raw text', () => {
     for (const size of [2, 3, 5, 13, 64, 97]) assert.deepEqual(await summary(text, size), whole, `chunks of ${size} bytes`);
   });
 
+  it('parses a chunk larger than its parsing piece (the import worker gets a megabyte at a time) as it parses small chunks', async () => {
+    // about 130 KB in one chunk: several 32 KB pieces. Every record holds two-, three- and four-byte UTF-8
+    // characters and a quoted CRLF, and records differ in length, so piece boundaries fall inside
+    // characters, quoted fields and line breaks; every 97th has an amount that is not a number
+    const records = [HEADER];
+    for (let i = 0; i < 1000; i++) {
+      const note = `é€😀 ${'x'.repeat(i % 37)}`;
+      const amount = i % 97 === 50 ? 'twelve' : `${i}.5`;
+      records.push(`09/01/2023,sub-1,rg-${i},/x/${note},Storage,${amount},USD,"{""note"": ""${note}"",\r\n""n"": ""${i}""}"`);
+    }
+    const text = `${records.join('\n')}\n`;
+    assert.ok(Buffer.byteLength(text) > 3 * 32 * 1024);
+    const whole = await summary(text);
+    assert.equal(whole.length, 1000);
+    // each record takes two physical lines (its quoted CRLF)
+    assert.deepEqual(whole[999], [2 + 999 * 2, '999.5']);
+    assert.equal(whole[50][0], 102);
+    assert.match(String(whole[50][1]), /"twelve" is not a decimal number/);
+    assert.equal(whole[50][2], records[51]);
+    assert.deepEqual(await summary(text, 7), whole);
+    assert.deepEqual(await summary(text, 4096), whole);
+    const { rows } = await collect((await open(text)).rows);
+    assert.deepEqual(rows[1].row.tags, { note: 'é€😀 x', n: '1' });
+  });
+
   it('a malformed closing quote quarantines the record and whatever it swallowed, never silently: every line is accounted for', async () => {
     const lines = [
       HEADER,

@@ -68,15 +68,23 @@ const INITIAL_BYTES = 4 * 1024 * 1024;
  */
 export class CostBatchEncoder {
   readonly #prefix: Buffer;
-  readonly #seen = new HashSeen();
+  readonly #seen: HashSeen | null;
   #batch: BatchBuilder;
 
-  /** `prefix`: the load's constant columns (org, source, source id, batch), tab-terminated. */
+  /**
+   * `prefix`: the load's constant columns (org, source, source id, batch), tab-terminated.
+   * `hashesFromOneHasher`: every hash comes from one CostRowHasher over this load's rows (a file import).
+   * Those are in row-hash form and never repeat within the load (an occurrence index tells identical rows
+   * apart), so the encoder neither checks nor remembers them, and no batch says it repeats a hash. Should
+   * one repeat all the same, its second COPY fails on the unique key and the load with it: nothing counts twice.
+   */
   constructor(
     prefix: string,
     private readonly batchRows = BATCH_ROWS,
+    options: { hashesFromOneHasher?: boolean } = {},
   ) {
     this.#prefix = Buffer.from(prefix);
+    this.#seen = options.hashesFromOneHasher ? null : new HashSeen();
     this.#batch = new BatchBuilder(this.#prefix, batchRows, INITIAL_BYTES);
   }
 
@@ -86,9 +94,10 @@ export class CostBatchEncoder {
    * Postgres returns, so another spelling of the same uuid would read as new and then collide.
    */
   add(row: CostRow, hash: string): EncodedCostBatch | null {
-    if (!ROW_HASH.test(hash)) throw new RangeError(`row hash must be a lower-case hyphenated uuid, got ${JSON.stringify(hash.slice(0, 64))}`);
+    const seen = this.#seen;
+    if (seen && !ROW_HASH.test(hash)) throw new RangeError(`row hash must be a lower-case hyphenated uuid, got ${JSON.stringify(hash.slice(0, 64))}`);
     const line = encodeCostRowLine(row, hash);
-    this.#batch.add(row, hash, line, this.#seen.add(hash));
+    this.#batch.add(row, hash, line, seen !== null && seen.add(hash));
     if (this.#batch.rows < this.batchRows && this.#batch.bytes < BATCH_BYTES) return null;
     return this.#take();
   }

@@ -56,7 +56,7 @@ async function run(): Promise<void> {
   const file = await openCostFile(input, setup.options);
   send({ type: 'opened', format: file.format, variant: file.variant, columns: file.columns });
   const hasher = new CostRowHasher();
-  const encoder = new CostBatchEncoder(setup.prefix, setup.batchRows);
+  const encoder = new CostBatchEncoder(setup.prefix, setup.batchRows, { hashesFromOneHasher: true });
   let read = 0;
   let rejects: CostFilePart['rejects'] = [];
   let rejectBytes = 0;

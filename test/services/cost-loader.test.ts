@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { CostRow } from '../../src/ingest/costs/index.js';
 import { createOrganization } from '../../src/services/organizations.js';
-import { loadCostRows, loadCostRowsWithSummary, type CostRowWithHash } from '../../src/services/cost-loader.js';
+import { loadCostBatchesWithSummary, loadCostRows, loadCostRowsWithSummary, type CostRowWithHash } from '../../src/services/cost-loader.js';
+import { loadPrefix } from '../../src/services/cost-copy-text.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { rowHash } from '../support/row-hash.js';
 import { BATCH_BYTES, BATCH_ROWS, CostBatchEncoder } from '../../src/services/cost-batch.js';
@@ -38,6 +39,10 @@ function costRow(over: Partial<CostRow> = {}): CostRow {
 }
 
 async function* from(items: CostRowWithHash[]): AsyncGenerator<CostRowWithHash> {
+  for (const item of items) yield item;
+}
+
+async function* inTurn<T>(items: T[]): AsyncGenerator<T> {
   for (const item of items) yield item;
 }
 
@@ -216,6 +221,29 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
     ]);
     assert.equal(s.periodStart?.toISOString(), '2024-08-31T00:00:00.000Z');
     assert.equal(s.periodEnd?.toISOString(), '2024-09-30T00:00:00.000Z');
+  });
+
+  test("an encoder told its hashes come from one hasher does not remember them; a hash repeated anyway fails the load, it never counts twice", async () => {
+    const month = (i: number) => new Date(Date.UTC(2032, 0, 1 + (i % 20)));
+    const rows = Array.from({ length: 12_000 }, (_, i) => ({ row: costRow({ chargePeriodStart: month(i), chargePeriodEnd: month(i + 1) }), hash: rowHash(`one-hasher-${i}`) }));
+    // the first row's hash again in the second batch (a hasher never does this)
+    rows.push(rows[0]);
+    const encode = (options: { hashesFromOneHasher?: boolean }) => {
+      const encoder = new CostBatchEncoder(loadPrefix(orgId, meta()), BATCH_ROWS, options);
+      const batches = rows.map((r) => encoder.add(r.row, r.hash)).filter((b) => b !== null);
+      return [...batches, encoder.finish()!];
+    };
+    const trusting = encode({ hashesFromOneHasher: true });
+    assert.deepEqual(trusting.map((b) => [b.rows, b.repeats]), [[BATCH_ROWS, false], [2_001, false]]);
+    const before = await count();
+    await assert.rejects(loadCostBatchesWithSummary(t.sql, orgId, inTurn(trusting)), /duplicate key value violates unique constraint "cost_records_/);
+    assert.equal(await count(), before);
+    // the default encoder remembers, looks the repeat up and counts it once
+    const careful = encode({});
+    assert.deepEqual(careful.map((b) => b.repeats), [false, true]);
+    const s = await loadCostBatchesWithSummary(t.sql, orgId, inTurn(careful));
+    assert.deepEqual([s.inserted, s.unchanged], [12_000, 1]);
+    assert.equal(await count(), before + 12_000);
   });
 
   test('a subtotal that fails ahead of its COPY is the error reported, and the connection stays usable', async () => {

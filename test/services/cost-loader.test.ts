@@ -38,11 +38,7 @@ function costRow(over: Partial<CostRow> = {}): CostRow {
   };
 }
 
-async function* from(items: CostRowWithHash[]): AsyncGenerator<CostRowWithHash> {
-  for (const item of items) yield item;
-}
-
-async function* inTurn<T>(items: T[]): AsyncGenerator<T> {
+async function* from<T = CostRowWithHash>(items: T[]): AsyncGenerator<T> {
   for (const item of items) yield item;
 }
 
@@ -236,12 +232,12 @@ describe('loadCostRows: look up the stored hashes, COPY only the new rows', () =
     const trusting = encode({ hashesFromOneHasher: true });
     assert.deepEqual(trusting.map((b) => [b.rows, b.repeats]), [[BATCH_ROWS, false], [2_001, false]]);
     const before = await count();
-    await assert.rejects(loadCostBatchesWithSummary(t.sql, orgId, inTurn(trusting)), /duplicate key value violates unique constraint "cost_records_/);
+    await assert.rejects(loadCostBatchesWithSummary(t.sql, orgId, from(trusting)), /duplicate key value violates unique constraint "cost_records_/);
     assert.equal(await count(), before);
     // the default encoder remembers, looks the repeat up and counts it once
     const careful = encode({});
     assert.deepEqual(careful.map((b) => b.repeats), [false, true]);
-    const s = await loadCostBatchesWithSummary(t.sql, orgId, inTurn(careful));
+    const s = await loadCostBatchesWithSummary(t.sql, orgId, from(careful));
     assert.deepEqual([s.inserted, s.unchanged], [12_000, 1]);
     assert.equal(await count(), before + 12_000);
   });

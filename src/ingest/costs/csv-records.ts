@@ -18,8 +18,8 @@ type Newline = '\n' | '\r\n' | '\r';
 /**
  * Bytes of input decoded and parsed at a time. Every record's fields and text are slices of the
  * string one piece becomes; past about 128 KB that string is a large V8 object, and parsing the same
- * file in 1 MB pieces took twice as long as in 64 KB ones (bench/cost-import: the import's worker,
- * 200,000 rows, 6.1 s against 3.1 s), most of it in garbage collection. 32 KB keeps a piece of
+ * file in 1 MB pieces took twice as long as in 64 KB ones (the import's worker alone, on 200,000 rows
+ * of bench/cost-import's file: 6.1 s against 3.1 s), most of it in garbage collection. 32 KB keeps a piece of
  * two-byte text (any non-Latin-1 character) with the partial record before it below that size.
  */
 const FEED_BYTES = 32 * 1024;
@@ -94,7 +94,7 @@ export async function* csvRecordBatches(input: AsyncIterable<Buffer>, maxRecordC
   for await (const chunk of input) {
     // a large chunk (the import's worker gets the file a megabyte at a time) is fed in pieces: see FEED_BYTES
     for (let at = 0; at < chunk.length; at += FEED_BYTES) {
-      const records = feed(decoder.write(at === 0 && chunk.length <= FEED_BYTES ? chunk : chunk.subarray(at, at + FEED_BYTES)), false);
+      const records = feed(decoder.write(chunk.subarray(at, at + FEED_BYTES)), false);
       if (records.length > 0) yield records;
     }
   }

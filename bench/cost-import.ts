@@ -251,7 +251,7 @@ async function main(): Promise<void> {
         let inserted = 0;
         const flush = async () => {
           if (chunk.length === 0) return;
-          const rows = await database!.db.insert(costRecords).values(chunk).onConflictDoNothing().returning({ id: costRecords.id });
+          const rows = await database!.db.insert(costRecords).values(chunk).onConflictDoNothing().returning({ hash: costRecords.rowHash });
           inserted += rows.length;
           chunk = [];
         };

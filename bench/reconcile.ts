@@ -103,15 +103,15 @@ try {
   console.log(`  reconcile (re-run)      ${fmt(againMs / 1000, 2)} s   replaces ${allocationRows.toLocaleString('en')} allocation rows; ${again.runsUpdated} runs updated`);
   const [{ bad }] = await sql<{ bad: number }[]>`
     select count(*)::int as bad from cost_records c
-    left join (select cost_record_id, sum(amount) as s from allocations where org_id = ${orgId} group by 1) a on a.cost_record_id = c.id
+    left join (select cost_row_hash, sum(amount) as s from allocations where org_id = ${orgId} group by 1) a on a.cost_row_hash = c.row_hash
     where c.org_id = ${orgId} and a.s is distinct from coalesce(c.effective_cost, c.billed_cost)`;
   console.log(`  lines whose allocations do not sum to their cost: ${bad}; totals ${JSON.stringify(first.totals)}`);
 
   // baseline 1: the write floor
   await sql`create table bench_allocations (like allocations including all)`;
   const b0 = performance.now();
-  await sql`insert into bench_allocations (org_id, reconciliation_id, cost_record_id, charge_period_start, kind, method, pool_id, run_id, task_id, share, hours, amount, currency)
-            select org_id, reconciliation_id, cost_record_id, charge_period_start, kind, method, pool_id, run_id, task_id, share, hours, amount, currency from allocations where org_id = ${orgId}`;
+  await sql`insert into bench_allocations (org_id, reconciliation_id, cost_row_hash, charge_period_start, kind, method, pool_id, run_id, task_id, share, hours, amount, currency)
+            select org_id, reconciliation_id, cost_row_hash, charge_period_start, kind, method, pool_id, run_id, task_id, share, hours, amount, currency from allocations where org_id = ${orgId}`;
   const writeMs = ms(b0);
   console.log(`  baseline: write floor   ${fmt(writeMs / 1000, 2)} s   insert … select of the same ${allocationRows.toLocaleString('en')} rows   → reconcile = ${fmt(firstMs / writeMs, 2)}× the write floor`);
 

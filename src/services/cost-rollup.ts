@@ -58,8 +58,8 @@ export function actualPieces(orgId: string, ranges: readonly Range[]): SQL {
       select a.charge_period_start as at, a.amount, a.currency, a.run_id, a.task_id, a.kind <> 'UNALLOCATED' as explained,
              c.provider, c.service_name, c.resource_group, c.region_id, c.tags, c.resource_id, c.sku_id
       from allocations a
-      join cost_records c on c.org_id = a.org_id and c.id = a.cost_record_id
-      -- on the id alone, and the window on both sides: joined on (period, id) as well, the planner multiplied the two
+      join cost_records c on c.org_id = a.org_id and c.row_hash = a.cost_row_hash
+      -- on the hash alone (it covers the period), and the window on both sides: joined on the period as well, the planner multiplied the two
       -- selectivities and expected a thousandth of the rows (then sorted a month of pieces on disk); without the
       -- window on cost_records it read every month
       where a.org_id = ${orgId} and ${inRanges(sql`a.charge_period_start`, ranges)} and ${inRanges(sql`c.charge_period_start`, ranges)}
@@ -69,7 +69,8 @@ export function actualPieces(orgId: string, ranges: readonly Range[]): SQL {
              c.provider, c.service_name, c.resource_group, c.region_id, c.tags, c.resource_id, c.sku_id
       from cost_records c
       where c.org_id = ${orgId} and ${inRanges(sql`c.charge_period_start`, ranges)}
-        and not exists (select 1 from allocations a where a.org_id = c.org_id and a.cost_record_id = c.id and ${inRanges(sql`a.charge_period_start`, ranges)})
+        and not exists (select 1 from allocations a where a.org_id = c.org_id and a.charge_period_start = c.charge_period_start and a.cost_row_hash = c.row_hash
+                            and ${inRanges(sql`a.charge_period_start`, ranges)})
     ) x
     left join runs r on r.org_id = ${orgId} and r.id = x.run_id
     left join tasks t on t.org_id = ${orgId} and t.id = x.task_id

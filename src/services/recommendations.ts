@@ -198,10 +198,10 @@ export class RecommendationService {
            and sum((price - low_price) * hours * share) > 0
       ),
       idle_pools as (
-        select 'IDLE_POOL' as kind, null::uuid as pipeline_id, null::text as pipeline, pl.name as process, count(distinct a.cost_record_id)::int,
+        select 'IDLE_POOL' as kind, null::uuid as pipeline_id, null::text as pipeline, pl.name as process, count(distinct a.cost_row_hash)::int,
                null::float8, null::float8,
                (100 * sum(a.amount) filter (where a.kind = 'IDLE') / nullif(sum(a.amount), 0))::float8,
-               (sum(a.amount) filter (where a.kind = 'IDLE') * ${scale})::text, min(a.currency), count(distinct a.cost_record_id)::int, count(distinct a.currency)
+               (sum(a.amount) filter (where a.kind = 'IDLE') * ${scale})::text, min(a.currency), count(distinct a.cost_row_hash)::int, count(distinct a.currency)
         from allocations a join pools pl on pl.org_id = a.org_id and pl.id = a.pool_id
         where a.org_id = ${this.orgId} and a.charge_period_start >= ${since.toISOString()}::timestamptz and a.charge_period_start < ${now.toISOString()}::timestamptz
         group by pl.name

@@ -153,11 +153,11 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
       order by (pr.region = p.region) desc, (pr.priority = p.priority) desc, pr.effective_from desc limit 1) spec on true
     where p.org_id = ${orgId} and coalesce(p.resource_id, '') <> ''`);
   await x(sql`
-    create temp table rc_lines (line_id bigint primary key, ps timestamptz, pe timestamptz, cost numeric, currency char(3),
+    create temp table rc_lines (line_id uuid primary key, ps timestamptz, pe timestamptz, cost numeric, currency char(3),
       pool_id uuid, pool_name text, line_rate numeric, list_rate numeric) on commit drop`);
   await x(sql`
     insert into rc_lines
-    select cr.id, cr.charge_period_start, cr.charge_period_end, c.cost, cr.currency, pl.id, pl.name,
+    select cr.row_hash, cr.charge_period_start, cr.charge_period_end, c.cost, cr.currency, pl.id, pl.name,
       -- Azure's quantity is in the meter's base unit even when the unit names a block ("10 Hours"), FOCUS's too
       case when lower(trim(cr.consumed_unit)) ~ '^([0-9]+ +)*(hours?|hrs?|horas?|instance hours?)$' and cr.consumed_quantity > 0
            then c.cost / cr.consumed_quantity end,
@@ -249,13 +249,13 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
     from rc_scale s left join (select line_id, sum(amount) as total from rc_task_alloc group by line_id) a using (line_id)`);
 
   await x(sql`
-    insert into allocations (org_id, reconciliation_id, cost_record_id, charge_period_start, kind, method, pool_id, run_id, task_id, share, hours, amount, currency)
+    insert into allocations (org_id, reconciliation_id, cost_row_hash, charge_period_start, kind, method, pool_id, run_id, task_id, share, hours, amount, currency)
     select ${orgId}, ${reconciliationId}, a.line_id, l.ps, 'TASK', a.method, l.pool_id, a.run_id, a.task_id, a.share, a.hours, a.amount, l.currency
     from rc_task_alloc a join rc_lines l using (line_id)`);
   const share = idleMode === 'SHARE';
   if (share) {
     await x(sql`
-      insert into allocations (org_id, reconciliation_id, cost_record_id, charge_period_start, kind, method, pool_id, run_id, amount, currency)
+      insert into allocations (org_id, reconciliation_id, cost_row_hash, charge_period_start, kind, method, pool_id, run_id, amount, currency)
       with per_run as (
         select line_id, run_id, sum(amount) as amount from rc_task_alloc group by line_id, run_id),
       ranked as (
@@ -271,13 +271,13 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
       from parts`);
   }
   await x(sql`
-    insert into allocations (org_id, reconciliation_id, cost_record_id, charge_period_start, kind, method, pool_id, amount, currency)
+    insert into allocations (org_id, reconciliation_id, cost_row_hash, charge_period_start, kind, method, pool_id, amount, currency)
     select ${orgId}, ${reconciliationId}, line_id, ps, 'IDLE', 'REMAINDER', pool_id, idle, currency
     from rc_idle
     -- every line keeps at least one row, so "its rows sum to its cost" can be checked for each
     where (idle <> 0 and not (${share} and tasks > 0)) or not has_tasks`);
   await x(sql`
-    insert into allocations (org_id, reconciliation_id, cost_record_id, charge_period_start, kind, method, amount, currency)
+    insert into allocations (org_id, reconciliation_id, cost_row_hash, charge_period_start, kind, method, amount, currency)
     select ${orgId}, ${reconciliationId}, line_id, ps, 'UNALLOCATED', 'NO_POOL', cost, currency
     from rc_lines where pool_id is null`);
   await x(sql`insert into rc_runs select distinct run_id from rc_task_alloc on conflict do nothing`);

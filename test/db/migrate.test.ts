@@ -43,17 +43,22 @@ test('every tenant table leads its primary key with org_id', async () => {
   for (const r of rows) assert.equal(r.first_column, 'org_id', `${r.table_name} primary key starts with org_id`);
 });
 
+/** Applies the migrations whose tags sort before `tag`, as a database deployed before that one had them. */
+async function migrateBefore(database: TestDatabase, folder: string, tag: string): Promise<void> {
+  await cp(migrationsFolder, folder, { recursive: true });
+  const journalPath = path.join(folder, 'meta', '_journal.json');
+  const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { entries: { tag: string }[] };
+  journal.entries = journal.entries.filter((e) => e.tag < tag);
+  await writeFile(journalPath, JSON.stringify(journal));
+  await migrate(database.db, { migrationsFolder: folder });
+}
+
 test('0007 turns stored text row hashes into the uuids the loader writes now: a file imported before it is still recognised', async () => {
   const old = await createTestDatabase({ empty: true });
   const folder = await mkdtemp(path.join(tmpdir(), 'gct-migrations-'));
   try {
     // the migrations up to 0006, applied as a database deployed before this change had them
-    await cp(migrationsFolder, folder, { recursive: true });
-    const journalPath = path.join(folder, 'meta', '_journal.json');
-    const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { entries: { tag: string }[] };
-    journal.entries = journal.entries.filter((e) => e.tag < '0007');
-    await writeFile(journalPath, JSON.stringify(journal));
-    await migrate(old.db, { migrationsFolder: folder });
+    await migrateBefore(old, folder, '0007');
     const { organization } = await createOrganization(old.db, { name: 'Before', slug: 'before-0007' });
 
     // the FOCUS sample as that version stored it: row_hash the full sha256 hex of the canonical row and its occurrence
@@ -88,6 +93,47 @@ test('0007 turns stored text row hashes into the uuids the loader writes now: a 
     assert.deepEqual([again.rowsLoaded, again.rowsUnchanged], [0, rows]);
     const [{ n }] = await old.sql`select count(*)::int as n from cost_records`;
     assert.equal(n, rows + 1);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+    await old.drop();
+  }
+});
+
+test('0008 keys cost_records by row hash: allocations follow their line by its hash, stored rows are still recognised', async () => {
+  const old = await createTestDatabase({ empty: true });
+  const folder = await mkdtemp(path.join(tmpdir(), 'gct-migrations-'));
+  try {
+    await migrateBefore(old, folder, '0008');
+    const { organization } = await createOrganization(old.db, { name: 'Before', slug: 'before-0008' });
+    const orgId = organization.id;
+    const first = await importCostFile({ sql: old.sql, db: old.db }, orgId, createReadStream(FOCUS), { fileName: 'focus_sample.csv', format: 'focus' });
+    assert.ok(first.rowsLoaded > 500);
+    // one allocation per line for its whole cost, as that version wrote them (by serial id), and one whose line is gone
+    const reconciliation = '00000000-0000-4000-8000-000000000008';
+    await old.sql`insert into allocations (org_id, reconciliation_id, cost_record_id, charge_period_start, kind, method, amount, currency)
+                  select org_id, ${reconciliation}, id, charge_period_start, 'UNALLOCATED', 'NO_POOL', billed_cost, currency from cost_records`;
+    await old.sql`insert into allocations (org_id, reconciliation_id, cost_record_id, charge_period_start, kind, method, amount, currency)
+                  select org_id, ${reconciliation}, max(id) + 1, min(charge_period_start), 'UNALLOCATED', 'NO_POOL', 1, 'USD' from cost_records group by org_id`;
+    const byLine = async (key: 'id' | 'row_hash', ref: 'cost_record_id' | 'cost_row_hash') =>
+      old.sql<{ row_hash: string; amount: string }[]>`
+        select c.row_hash, a.amount::text as amount from allocations a
+        join cost_records c on c.org_id = a.org_id and c.charge_period_start = a.charge_period_start and c.${old.sql(key)} = a.${old.sql(ref)}
+        order by 1`;
+    const before = await byLine('id', 'cost_record_id');
+    assert.equal(before.length, first.rowsLoaded);
+
+    await runMigrations(old);
+    const columns = (await old.sql<{ name: string }[]>`select column_name as name from information_schema.columns where table_name = 'cost_records'`).map((c) => c.name);
+    assert.ok(!columns.includes('id') && columns.includes('row_hash'));
+    const [pk] = await old.sql<{ def: string }[]>`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'cost_records_pkey' and conrelid = 'cost_records'::regclass`;
+    assert.equal(pk.def, 'PRIMARY KEY (org_id, charge_period_start, row_hash)');
+    // every line keeps its allocation, found by hash now; the one without a line is gone
+    assert.deepEqual(await byLine('row_hash', 'cost_row_hash'), before);
+    const [{ n }] = await old.sql`select count(*)::int as n from allocations`;
+    assert.equal(n, before.length);
+
+    const again = await importCostFile({ sql: old.sql, db: old.db }, orgId, createReadStream(FOCUS), { fileName: 'focus_sample.csv', format: 'focus' });
+    assert.deepEqual([again.rowsLoaded, again.rowsUnchanged], [0, first.rowsLoaded]);
   } finally {
     await rm(folder, { recursive: true, force: true });
     await old.drop();

@@ -106,7 +106,7 @@ describe('reconciliation over GraphQL', () => {
     assert.equal(done.unallocatedLines, lines.n);
     const [bad] = await t.db.sql<{ n: number }[]>`
       select count(*)::int as n from cost_records c
-      left join (select cost_record_id, sum(amount) as s from allocations where org_id = ${b.org.id} group by 1) x on x.cost_record_id = c.id
+      left join (select cost_row_hash, sum(amount) as s from allocations where org_id = ${b.org.id} group by 1) x on x.cost_row_hash = c.row_hash
       where c.org_id = ${b.org.id} and x.s is distinct from coalesce(c.effective_cost, c.billed_cost)`;
     assert.equal(bad.n, 0);
   });

@@ -16,7 +16,7 @@ describe('gct demo: a realistic month, clearly marked, safe to load twice', () =
              (select sum(coalesce(effective_cost, billed_cost))::text from cost_records where org_id = ${a.org.id}) as billed,
              (select sum(amount)::text from allocations where org_id = ${a.org.id}) as allocated,
              (select count(*)::int from cost_records c where c.org_id = ${a.org.id} and coalesce(c.effective_cost, c.billed_cost)
-                is distinct from (select sum(amount) from allocations x where x.org_id = c.org_id and x.cost_record_id = c.id)) as bad`;
+                is distinct from (select sum(amount) from allocations x where x.org_id = c.org_id and x.cost_row_hash = c.row_hash)) as bad`;
     return r;
   };
   let first: Awaited<ReturnType<typeof snapshot>>;

@@ -194,10 +194,10 @@ describe('reconcile', () => {
 
   /** Lines (of one organization, or all) whose allocations do not sum to their cost exactly, in numeric. */
   const invariantViolations = async (orgId: string | null = null) =>
-    t.sql<{ id: number }[]>`
-      select c.id from cost_records c
-      left join (select org_id, cost_record_id, sum(amount) as total from allocations group by org_id, cost_record_id) a
-        on a.org_id = c.org_id and a.cost_record_id = c.id
+    t.sql<{ row_hash: string }[]>`
+      select c.row_hash from cost_records c
+      left join (select org_id, cost_row_hash, sum(amount) as total from allocations group by org_id, cost_row_hash) a
+        on a.org_id = c.org_id and a.cost_row_hash = c.row_hash
       where a.total is distinct from coalesce(c.effective_cost, c.billed_cost) and (${orgId}::uuid is null or c.org_id = ${orgId}::uuid)`;
 
   test('splits each pool hour by share × time, idle is the rest, the storage line is unallocated', async () => {
@@ -229,14 +229,14 @@ describe('reconcile', () => {
     // the scaled hour: everything billed went to tasks; idle is only what truncating to 10 places left
     const [scaled] = await t.sql<{ idle: string }[]>`
       select coalesce(sum(amount), 0)::text as idle from allocations where org_id = ${orgA} and kind = 'IDLE'
-        and cost_record_id in (select cost_record_id from allocations where org_id = ${orgA} and method = 'SCALED')`;
+        and cost_row_hash in (select cost_row_hash from allocations where org_id = ${orgA} and method = 'SCALED')`;
     assert.ok(Number(scaled.idle) >= 0 && Number(scaled.idle) < 1e-7, scaled.idle);
     assert.deepEqual([...(await invariantViolations(orgA))], []);
   });
 
   test('re-running the window replaces its allocations: same rows, same actuals', async () => {
     const snapshot = () =>
-      t.sql`select cost_record_id, kind, method, run_id, task_id, share::text, hours::text, amount::text from allocations where org_id = ${orgA} order by 1, 2, 3, 4, 5`;
+      t.sql`select cost_row_hash, kind, method, run_id, task_id, share::text, hours::text, amount::text from allocations where org_id = ${orgA} order by 1, 2, 3, 4, 5`;
     const before = await snapshot();
     const actualsBefore = await actuals(orgA);
     const record = await reconcile(t.db, orgA, window(), SHARE);
@@ -259,7 +259,7 @@ describe('reconcile', () => {
     const [cross] = await t.sql<{ n: number }[]>`
       select count(*)::int as n from allocations a
       where (a.run_id is not null and not exists (select 1 from runs r where r.org_id = a.org_id and r.id = a.run_id))
-         or not exists (select 1 from cost_records c where c.org_id = a.org_id and c.id = a.cost_record_id)
+         or not exists (select 1 from cost_records c where c.org_id = a.org_id and c.row_hash = a.cost_row_hash)
          or (a.task_id is not null and not exists (select 1 from tasks k where k.org_id = a.org_id and k.id = a.task_id and k.run_id = a.run_id))`;
     assert.equal(cross.n, 0);
     assert.deepEqual([...(await invariantViolations())], []);

@@ -15,7 +15,7 @@ export const reconciliationStatusEnum = pgEnum('reconciliation_status', ['RUNNIN
  * sum to the line's cost exactly: IDLE (and the last shared-idle row) is computed as a difference in
  * numeric, never summed from rounded parts.
  *
- * No foreign key to cost_records: a sync replaces a window's lines (new ids) and the reconcile job it
+ * No foreign key to cost_records: a sync replaces a window's lines and the reconcile job it
  * queues replaces that window's allocations by `charge_period_start`; a cascade would only make the
  * sync's transaction slower. Runs and tasks neither: their ids come from `tasks` (which has its keys)
  * in the same statement, and a per-row key check would double the cost of writing a million
@@ -27,7 +27,8 @@ export const allocations = pgTable(
     orgId: orgId(),
     id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity(),
     reconciliationId: uuid('reconciliation_id').notNull(),
-    costRecordId: bigint('cost_record_id', { mode: 'number' }).notNull(),
+    /** The line's key in cost_records: its row hash (unique in the organization: the hash covers the period). */
+    costRowHash: uuid('cost_row_hash').notNull(),
     /** The line's, copied: a window's allocations are replaced by it. */
     chargePeriodStart: tstz('charge_period_start').notNull(),
     kind: allocationKindEnum('kind').notNull(),
@@ -51,9 +52,11 @@ export const allocations = pgTable(
   (t) => [
     primaryKey({ name: 'allocations_pkey', columns: [t.orgId, t.id] }),
     foreignKey({ name: 'allocations_org_fk', columns: [t.orgId], foreignColumns: [organizations.id] }).onDelete('cascade'),
-    index('allocations_org_period_idx').on(t.orgId, t.chargePeriodStart),
+    // windows are replaced by period, and a line's rows are found by period and hash: one index serves both,
+    // and a reconcile, which writes its window period by period, inserts into it in order (an index led by the
+    // random hash took a random page per row)
+    index('allocations_org_period_line_idx').on(t.orgId, t.chargePeriodStart, t.costRowHash),
     index('allocations_org_run_idx').on(t.orgId, t.runId),
-    index('allocations_org_line_idx').on(t.orgId, t.costRecordId),
   ],
 );
 

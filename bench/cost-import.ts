@@ -305,7 +305,8 @@ async function main(): Promise<void> {
         const pair = await m(() => importCostFile(database!, orgId, createReadStream(file), { fileName: 'focus.csv', format: 'focus' }));
         if (pair.result.rowsLoaded !== ROWS) throw new Error(`ours loaded ${pair.result.rowsLoaded} rows, expected ${ROWS}`);
         ratios.push(raw.ms / pair.ms);
-        console.log(`    raw ${(raw.ms / 1000).toFixed(2).padStart(6)} s   ours ${(pair.ms / 1000).toFixed(2).padStart(6)} s   ours / raw COPY ${(raw.ms / pair.ms).toFixed(2)}`);
+        const cpu = (r: Measured<unknown>) => `(cpu s: node ${(r.nodeCpuMs / 1000).toFixed(1)}${r.pgCpuMs === null ? '' : `, pg ${(r.pgCpuMs / 1000).toFixed(1)}`})`;
+        console.log(`    raw ${(raw.ms / 1000).toFixed(2).padStart(6)} s ${cpu(raw)}   ours ${(pair.ms / 1000).toFixed(2).padStart(6)} s ${cpu(pair)}   ours / raw COPY ${(raw.ms / pair.ms).toFixed(2)}`);
       }
       ratios.sort((a, b) => a - b);
       const median = ratios.length % 2 ? ratios[(ratios.length - 1) / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;

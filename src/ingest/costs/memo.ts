@@ -11,13 +11,23 @@ const LIMIT = 10_000;
 /** `fn` remembered by its argument, for at most LIMIT arguments at a time. */
 export function memoize<K, V>(fn: (key: K) => V): (key: K) => V {
   const memo = new Map<K, V>();
+  // the last key and its value first: bill rows come in runs of one period or one resource, and comparing
+  // with the last key is cheaper than hashing a freshly cut string for the map
+  let lastKey: K | undefined;
+  let lastValue: V | undefined;
+  let hasLast = false;
   return (key) => {
+    if (hasLast && key === lastKey) return lastValue as V;
     let value = memo.get(key);
     if (value === undefined && !memo.has(key)) {
       value = fn(key);
       if (memo.size >= LIMIT) memo.clear();
       memo.set(typeof key === 'string' ? (detached(key) as K) : key, value);
     }
+    // kept as it is: one slice holds on to one parsed piece of the file, not LIMIT of them
+    lastKey = key;
+    lastValue = value;
+    hasLast = true;
     return value as V;
   };
 }

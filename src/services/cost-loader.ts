@@ -225,7 +225,7 @@ async function load(
     });
     // one probe of the unique key per row (lateral … limit 1 keeps it a nested loop): as a semi-join the
     // planner hashed every stored row of the organization, once per batch. Only an index-only scan (of the
-    // row-hash key: the primary key lacks the hash) is left to it for the statement: a month this load has
+    // primary key, which ends with the hash) is left to it for the statement: a month this load has
     // just filled has no statistics yet, and the planner then scanned the partition, or the primary key's
     // whole period with the hash as a filter, once per row (30-45 s for 25,000 rows in one transaction)
     return timed('lookup', async () => {

@@ -151,7 +151,8 @@ async function removeDemo(db: Db, orgId: string): Promise<void> {
     // the days held in the explorer's rollup that these lines were part of are read from the detail again
     await tx.execute(sql`delete from cost_daily_days where org_id = ${orgId} and day in (
       select distinct (charge_period_start at time zone 'UTC')::date from cost_records where org_id = ${orgId} and source = 'demo')`);
-    await tx.execute(sql`delete from allocations where org_id = ${orgId} and cost_row_hash in (select row_hash from cost_records where org_id = ${orgId} and source = 'demo')`);
+    await tx.execute(sql`delete from allocations where org_id = ${orgId} and (charge_period_start, cost_row_hash) in (
+      select charge_period_start, row_hash from cost_records where org_id = ${orgId} and source = 'demo')`);
     await tx.execute(sql`delete from cost_records where org_id = ${orgId} and source = 'demo'`);
     await tx.execute(sql`delete from runs where org_id = ${orgId} and labels @> ${JSON.stringify(DEMO)}::jsonb`);
     await tx.execute(sql`delete from ${budgets} where org_id = ${orgId} and name like 'Demo:%'`);

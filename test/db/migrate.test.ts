@@ -9,6 +9,7 @@ import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import { migrationsFolder, runMigrations } from '../../src/db/migrate.js';
 import { canonicalCostRow, openCostFile } from '../../src/ingest/costs/index.js';
 import { importCostFile } from '../../src/services/cost-import.js';
+import { reconcile } from '../../src/services/reconcile.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { fixturePath } from '../support/fixtures.js';
@@ -127,10 +128,23 @@ test('0008 keys cost_records by row hash: allocations follow their line by its h
     assert.ok(!columns.includes('id') && columns.includes('row_hash'));
     const [pk] = await old.sql<{ def: string }[]>`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'cost_records_pkey' and conrelid = 'cost_records'::regclass`;
     assert.equal(pk.def, 'PRIMARY KEY (org_id, charge_period_start, row_hash)');
-    // every line keeps its allocation, found by hash now; the one without a line is gone
+    // every line keeps its allocation, found by hash now; the one whose line is gone is kept, matching no line
     assert.deepEqual(await byLine('row_hash', 'cost_row_hash'), before);
-    const [{ n }] = await old.sql`select count(*)::int as n from allocations`;
-    assert.equal(n, before.length);
+    const lineless = () => old.sql<{ amount: string }[]>`
+      select a.amount::text as amount from allocations a
+      where not exists (select 1 from cost_records c where c.org_id = a.org_id and c.charge_period_start = a.charge_period_start and c.row_hash = a.cost_row_hash)`;
+    assert.deepEqual((await lineless()).map((a) => a.amount), ['1']);
+    // and the window's next reconcile replaces it with the rest: every line's allocations sum to its cost
+    const [{ from, to }] = await old.sql<{ from: string; to: string }[]>`
+      select date_trunc('day', min(charge_period_start))::text as from, (date_trunc('day', max(charge_period_start)) + interval '1 day')::text as to from cost_records`;
+    const done = await reconcile(old.db, orgId, { from: new Date(from), to: new Date(to) }, { idleMode: 'SHARE', driftThreshold: 0.2, trigger: 'test' });
+    assert.equal(done.status, 'SUCCEEDED');
+    assert.deepEqual([...(await lineless())], []);
+    const [{ bad }] = await old.sql`
+      select count(*)::int as bad from cost_records c
+      where (select sum(a.amount) from allocations a where a.org_id = c.org_id and a.charge_period_start = c.charge_period_start and a.cost_row_hash = c.row_hash)
+            is distinct from coalesce(c.effective_cost, c.billed_cost)`;
+    assert.equal(bad, 0);
 
     const again = await importCostFile({ sql: old.sql, db: old.db }, orgId, createReadStream(FOCUS), { fileName: 'focus_sample.csv', format: 'focus' });
     assert.deepEqual([again.rowsLoaded, again.rowsUnchanged], [0, first.rowsLoaded]);

@@ -293,7 +293,10 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
           coalesce(sum(amount) filter (where kind = 'TASK'), 0)::text as tasks,
           coalesce(sum(amount) filter (where kind = 'IDLE'), 0)::text as idle,
           coalesce(sum(amount) filter (where kind = 'UNALLOCATED'), 0)::text as unallocated
-        from allocations where org_id = ${orgId} and reconciliation_id = ${reconciliationId}
+        -- the window too: this reconciliation's rows are exactly the window's, and the period leads an index
+        -- (by its id alone, every allocation of the organization was read)
+        from allocations where org_id = ${orgId} and charge_period_start >= ${from}::timestamptz and charge_period_start < ${to}::timestamptz
+          and reconciliation_id = ${reconciliationId}
         group by currency order by currency`,
   );
   return { lines: c.lines, poolLines: c.pool_lines, unallocatedLines: c.lines - c.pool_lines, taskAllocations: c.task_allocations, totals };

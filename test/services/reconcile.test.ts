@@ -223,6 +223,10 @@ describe('reconcile', () => {
     assert.ok(Math.abs(Number(sums.shared) - want.sharedIdle) < 1e-6, `shared idle ${sums.shared} vs ${want.sharedIdle}`);
     assert.ok(Math.abs(Number(sums.pool) - want.poolIdle) < 1e-6, `pool idle ${sums.pool} vs ${want.poolIdle}`);
     assert.equal(sums.unallocated, storageCost);
+    // the record's totals are the window's allocations, per currency
+    const [all] = await t.sql<{ cost: string; idle: string }[]>`
+      select sum(amount)::text as cost, coalesce(sum(amount) filter (where kind = 'IDLE'), 0)::text as idle from allocations where org_id = ${orgA}`;
+    assert.deepEqual(record.totals, [{ currency: 'USD', cost: all.cost, tasks: sums.tasks, idle: all.idle, unallocated: sums.unallocated }]);
 
     const methods = await t.sql<{ method: string }[]>`select distinct method from allocations where org_id = ${orgA} and kind = 'TASK' order by 1`;
     assert.deepEqual(methods.map((m) => m.method), ['PRICE', 'RATE', 'SCALED']);

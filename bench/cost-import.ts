@@ -299,13 +299,13 @@ async function main(): Promise<void> {
     if (PAIRS > 0) {
       console.log(`\n${PAIRS} more pairs, raw COPY (logged) then ours, each on an emptied table:`);
       const ratios: number[] = [];
+      const cpu = (r: Measured<unknown>) => `(cpu s: node ${(r.nodeCpuMs / 1000).toFixed(1)}${r.pgCpuMs === null ? '' : `, pg ${(r.pgCpuMs / 1000).toFixed(1)}`})`;
       for (let i = 0; i < PAIRS; i++) {
         const raw = await rawCopy(false);
         await reset(database);
         const pair = await m(() => importCostFile(database!, orgId, createReadStream(file), { fileName: 'focus.csv', format: 'focus' }));
         if (pair.result.rowsLoaded !== ROWS) throw new Error(`ours loaded ${pair.result.rowsLoaded} rows, expected ${ROWS}`);
         ratios.push(raw.ms / pair.ms);
-        const cpu = (r: Measured<unknown>) => `(cpu s: node ${(r.nodeCpuMs / 1000).toFixed(1)}${r.pgCpuMs === null ? '' : `, pg ${(r.pgCpuMs / 1000).toFixed(1)}`})`;
         console.log(`    raw ${(raw.ms / 1000).toFixed(2).padStart(6)} s ${cpu(raw)}   ours ${(pair.ms / 1000).toFixed(2).padStart(6)} s ${cpu(pair)}   ours / raw COPY ${(raw.ms / pair.ms).toFixed(2)}`);
       }
       ratios.sort((a, b) => a - b);

@@ -44,22 +44,29 @@ test('every tenant table leads its primary key with org_id', async () => {
   for (const r of rows) assert.equal(r.first_column, 'org_id', `${r.table_name} primary key starts with org_id`);
 });
 
-/** Applies the migrations whose tags sort before `tag`, as a database deployed before that one had them. */
-async function migrateBefore(database: TestDatabase, folder: string, tag: string): Promise<void> {
-  await cp(migrationsFolder, folder, { recursive: true });
-  const journalPath = path.join(folder, 'meta', '_journal.json');
-  const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { entries: { tag: string }[] };
-  journal.entries = journal.entries.filter((e) => e.tag < tag);
-  await writeFile(journalPath, JSON.stringify(journal));
-  await migrate(database.db, { migrationsFolder: folder });
-}
-
-test('0007 turns stored text row hashes into the uuids the loader writes now: a file imported before it is still recognised', async () => {
+/**
+ * Runs `fn` on a new database migrated up to (not including) migration `tag`, as a database deployed
+ * before that migration was; drops the database afterwards.
+ */
+async function withDatabaseBefore(tag: string, fn: (old: TestDatabase) => Promise<void>): Promise<void> {
   const old = await createTestDatabase({ empty: true });
   const folder = await mkdtemp(path.join(tmpdir(), 'gct-migrations-'));
   try {
-    // the migrations up to 0006, applied as a database deployed before this change had them
-    await migrateBefore(old, folder, '0007');
+    await cp(migrationsFolder, folder, { recursive: true });
+    const journalPath = path.join(folder, 'meta', '_journal.json');
+    const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { entries: { tag: string }[] };
+    journal.entries = journal.entries.filter((e) => e.tag < tag);
+    await writeFile(journalPath, JSON.stringify(journal));
+    await migrate(old.db, { migrationsFolder: folder });
+    await fn(old);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+    await old.drop();
+  }
+}
+
+test('0007 turns stored text row hashes into the uuids the loader writes now: a file imported before it is still recognised', async () => {
+  await withDatabaseBefore('0007', async (old) => {
     const { organization } = await createOrganization(old.db, { name: 'Before', slug: 'before-0007' });
 
     // the FOCUS sample as that version stored it: row_hash the full sha256 hex of the canonical row and its occurrence
@@ -94,17 +101,11 @@ test('0007 turns stored text row hashes into the uuids the loader writes now: a 
     assert.deepEqual([again.rowsLoaded, again.rowsUnchanged], [0, rows]);
     const [{ n }] = await old.sql`select count(*)::int as n from cost_records`;
     assert.equal(n, rows + 1);
-  } finally {
-    await rm(folder, { recursive: true, force: true });
-    await old.drop();
-  }
+  });
 });
 
 test('0008 keys cost_records by row hash: allocations follow their line by its hash, stored rows are still recognised', async () => {
-  const old = await createTestDatabase({ empty: true });
-  const folder = await mkdtemp(path.join(tmpdir(), 'gct-migrations-'));
-  try {
-    await migrateBefore(old, folder, '0008');
+  await withDatabaseBefore('0008', async (old) => {
     const { organization } = await createOrganization(old.db, { name: 'Before', slug: 'before-0008' });
     const orgId = organization.id;
     const first = await importCostFile({ sql: old.sql, db: old.db }, orgId, createReadStream(FOCUS), { fileName: 'focus_sample.csv', format: 'focus' });
@@ -148,8 +149,5 @@ test('0008 keys cost_records by row hash: allocations follow their line by its h
 
     const again = await importCostFile({ sql: old.sql, db: old.db }, orgId, createReadStream(FOCUS), { fileName: 'focus_sample.csv', format: 'focus' });
     assert.deepEqual([again.rowsLoaded, again.rowsUnchanged], [0, first.rowsLoaded]);
-  } finally {
-    await rm(folder, { recursive: true, force: true });
-    await old.drop();
-  }
+  });
 });

@@ -213,8 +213,9 @@ describe('reconcile', () => {
     const got = await actuals(orgA);
     for (const run of runs) assert.ok(Math.abs(Number(got.get(run)) - want.perRun.get(run)!) < 1e-6, `run ${run}: ${got.get(run)} vs ${want.perRun.get(run)}`);
 
-    const [sums] = await t.sql<{ tasks: string; shared: string; pool: string; unallocated: string }[]>`
-      select coalesce(sum(amount) filter (where kind = 'TASK'), 0)::text as tasks,
+    const [sums] = await t.sql<{ cost: string; tasks: string; idle: string; shared: string; pool: string; unallocated: string }[]>`
+      select sum(amount)::text as cost, coalesce(sum(amount) filter (where kind = 'TASK'), 0)::text as tasks,
+        coalesce(sum(amount) filter (where kind = 'IDLE'), 0)::text as idle,
         coalesce(sum(amount) filter (where kind = 'IDLE' and run_id is not null), 0)::text as shared,
         coalesce(sum(amount) filter (where kind = 'IDLE' and run_id is null), 0)::text as pool,
         coalesce(sum(amount) filter (where kind = 'UNALLOCATED'), 0)::text as unallocated
@@ -224,9 +225,7 @@ describe('reconcile', () => {
     assert.ok(Math.abs(Number(sums.pool) - want.poolIdle) < 1e-6, `pool idle ${sums.pool} vs ${want.poolIdle}`);
     assert.equal(sums.unallocated, storageCost);
     // the record's totals are the window's allocations, per currency
-    const [all] = await t.sql<{ cost: string; idle: string }[]>`
-      select sum(amount)::text as cost, coalesce(sum(amount) filter (where kind = 'IDLE'), 0)::text as idle from allocations where org_id = ${orgA}`;
-    assert.deepEqual(record.totals, [{ currency: 'USD', cost: all.cost, tasks: sums.tasks, idle: all.idle, unallocated: sums.unallocated }]);
+    assert.deepEqual(record.totals, [{ currency: 'USD', cost: sums.cost, tasks: sums.tasks, idle: sums.idle, unallocated: sums.unallocated }]);
 
     const methods = await t.sql<{ method: string }[]>`select distinct method from allocations where org_id = ${orgA} and kind = 'TASK' order by 1`;
     assert.deepEqual(methods.map((m) => m.method), ['PRICE', 'RATE', 'SCALED']);

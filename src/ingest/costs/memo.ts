@@ -8,16 +8,18 @@ import { parseTags, type TagsResult } from './tags.js';
 /** Entries kept before a memo starts over: a file with more distinct values gains little from it anyway. */
 const LIMIT = 10_000;
 
+/** No argument equals it: a memo's last key before its first call. */
+const NO_KEY = Symbol('no key');
+
 /** `fn` remembered by its argument, for at most LIMIT arguments at a time. */
 export function memoize<K, V>(fn: (key: K) => V): (key: K) => V {
   const memo = new Map<K, V>();
   // the last key and its value first: bill rows come in runs of one period or one resource, and comparing
   // with the last key is cheaper than hashing a freshly cut string for the map
-  let lastKey: K | undefined;
+  let lastKey: K | typeof NO_KEY = NO_KEY;
   let lastValue: V | undefined;
-  let hasLast = false;
   return (key) => {
-    if (hasLast && key === lastKey) return lastValue as V;
+    if (key === lastKey) return lastValue as V;
     let value = memo.get(key);
     if (value === undefined && !memo.has(key)) {
       value = fn(key);
@@ -27,7 +29,6 @@ export function memoize<K, V>(fn: (key: K) => V): (key: K) => V {
     // kept as it is: one slice holds on to one parsed piece of the file, not LIMIT of them
     lastKey = key;
     lastValue = value;
-    hasLast = true;
     return value as V;
   };
 }

@@ -47,6 +47,7 @@ import type { EstimationModel, Features, ModelTarget, Prediction, TrainingSample
 import { priceDuration } from '../src/models/price-sheet.js';
 import { processSelectorModel } from '../src/models/process-selector.js';
 import { regressionModel } from '../src/models/regression.js';
+import { DEFAULT_RUN_CORRECTION_PRIOR, runCorrection, settledHorizon } from '../src/models/run-correction.js';
 import { tokenRidgeModel } from '../src/models/token-ridge.js';
 import { fixturePath } from '../test/support/fixtures.js';
 import { fmt } from './support.js';
@@ -247,6 +248,123 @@ function printCoverageDev(runs: Map<string, Task[]>) {
   console.log(`  mean |coverage - 80%| ${(off * 100).toFixed(1)} points; in 75-85% on ${inBand}/${all.length}\n`);
 }
 
+/** A task's sample with when it finished (epoch ms; null when the trace tells neither `complete` nor `duration`). */
+interface Timed {
+  sample: TrainingSample;
+  completeAt: number | null;
+}
+
+function timedSamples(tasks: Task[], target: Target): Timed[] {
+  // Nextflow's default trace has no `complete` column; `duration` runs from submit to complete
+  const end = (r: TaskRecord) => r.complete?.getTime() ?? (r.durationMs === null ? null : r.submit!.getTime() + r.durationMs);
+  const byPosition = new Map(tasks.map((t) => [t.position, end(t.record)]));
+  // samples() keeps the tasks' order and drops only those without a value
+  return samples(tasks, target).map((sample) => ({ sample, completeAt: byPosition.get(sample.features.position!) ?? null }));
+}
+
+const LIVE_CHECKPOINTS = [0.1, 0.25, 0.5, 0.75];
+
+interface Scored extends Timed {
+  p: Prediction;
+}
+
+/** The run correction from the scored tasks settled by `at` (run-correction.ts). */
+function correctionAt(scored: readonly Scored[], at: number) {
+  const horizon = settledHorizon(scored.map((o) => ({ submitAt: o.sample.at, completeAt: o.completeAt })), at);
+  return runCorrection(scored.filter((o) => o.sample.at < horizon).map((o) => ({ process: o.sample.features.process, predicted: o.p.value, actual: o.sample.value })));
+}
+
+/** Each scored task's prediction times the factor known when it was submitted. */
+function correctedPredictions(scored: readonly Scored[]): Prediction[] {
+  return scored.map((o) => {
+    const f = correctionAt(scored, o.sample.at).factor(o.sample.features.process);
+    return { value: o.p.value * f, low: o.p.low * f, high: o.p.high * f };
+  });
+}
+
+/** Signed error of the scored tasks' total at checkpoints of their completions: finished ones actual, the rest predicted, static and corrected. */
+function liveTotals(scored: readonly Scored[]): { share: number; static: number; corrected: number }[] {
+  const done = scored.filter((o) => o.completeAt !== null).map((o) => o.completeAt!).sort((a, b) => a - b);
+  const actual = scored.reduce((a, o) => a + o.sample.value, 0);
+  return LIVE_CHECKPOINTS.map((share) => {
+    const at = done[Math.max(0, Math.ceil(done.length * share) - 1)];
+    const correction = correctionAt(scored, at);
+    let spent = 0;
+    let staticRest = 0;
+    let correctedRest = 0;
+    for (const o of scored) {
+      if (o.completeAt !== null && o.completeAt <= at) spent += o.sample.value;
+      else {
+        staticRest += o.p.value;
+        correctedRest += o.p.value * correction.factor(o.sample.features.process);
+      }
+    }
+    return { share, static: (spent + staticRest) / actual - 1, corrected: (spent + correctedRest) / actual - 1 };
+  });
+}
+
+/**
+ * The live estimate's run correction (models/run-correction.ts). Within each run, on the same
+ * 70 / 30 split: each newer task is predicted by the champion fitted on the older 70 % times the
+ * factor from the newer tasks settled when it was submitted (the older 70 % are the champion's own
+ * training tasks, whose in-sample ratios say little). Then the live figure of the newer 30 %'s
+ * total cost at checkpoints of their completions, and the same for the cross-run quote (2022-05-13's
+ * champion pricing all of 2022-05-15), the case a live figure exists for: a history that does not
+ * look like the run.
+ */
+function printLive(runs: Map<string, Task[]>) {
+  console.log(`live: newer 30% predicted at their submit time, times the run correction from the settled newer tasks (prior ${DEFAULT_RUN_CORRECTION_PRIOR} tasks):`);
+  console.log(`  ${'workflow'.padEnd(31)} ${'target'.padEnd(13)} ${'static MAPE'.padStart(11)} ${'live MAPE'.padStart(9)} ${'static bias'.padStart(11)} ${'live bias'.padStart(9)} ${'static cov'.padStart(10)} ${'live cov'.padStart(8)}`);
+  const totals: { label: string; cells: ReturnType<typeof liveTotals> }[] = [];
+  for (const [file, tasks] of runs) {
+    for (const target of TARGETS) {
+      const timed = timedSamples(tasks, target);
+      const cut = Math.floor(timed.length * 0.7);
+      const champion = selectChampion(target, timed.slice(0, cut).map((t) => t.sample));
+      const scored = timed.slice(cut).map((t) => ({ ...t, p: champion.predict(t.sample.features) }));
+      const actual = scored.map((o) => o.sample.value);
+      const st = score(actual, scored.map((o) => o.p));
+      const lv = score(actual, correctedPredictions(scored));
+      console.log(`  ${file.padEnd(31)} ${target.padEnd(13)} ${pct(st.mape).padStart(11)} ${pct(lv.mape).padStart(9)} ${pct(st.bias).padStart(11)} ${pct(lv.bias).padStart(9)} ${pct(st.coverage).padStart(10)} ${pct(lv.coverage).padStart(8)}`);
+      if (target === 'costPerTask') totals.push({ label: `${file}, newer 30%`, cells: liveTotals(scored) });
+    }
+  }
+  const champion = selectChampion('costPerTask', samples(runs.get(RUNS[1])!, 'costPerTask'));
+  const cross = timedSamples(runs.get(RUNS[2])!, 'costPerTask').map((t) => ({ ...t, p: champion.predict(t.sample.features) }));
+  totals.push({ label: `${RUNS[2]} quoted from ${RUNS[1].slice(16, 26)}`, cells: liveTotals(cross) });
+
+  console.log('  live total cost (finished tasks actual, the rest predicted), signed error static -> corrected, at shares of completions:');
+  for (const { label, cells } of totals) {
+    console.log(`  ${label.padEnd(52)} ${cells.map((c) => `${pct(c.share).padStart(5)}: ${pct(c.static).padStart(7)} -> ${pct(c.corrected).padStart(7)}`).join('  ')}`);
+  }
+  const all = totals.flatMap((t) => t.cells);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  console.log(
+    `  mean |error| over the ${all.length} checkpoints: static ${pct(mean(all.map((c) => Math.abs(c.static))))}, ` +
+      `corrected ${pct(mean(all.map((c) => Math.abs(c.corrected))))}; corrected closer on ${all.filter((c) => Math.abs(c.corrected) < Math.abs(c.static)).length}/${all.length}\n`,
+  );
+}
+
+/** MAPE, bias and coverage of predictions, as evaluate() computes them. */
+function score(actual: number[], preds: Prediction[]): { mape: number; bias: number; coverage: number } {
+  let ape = 0;
+  let n = 0;
+  let inside = 0;
+  let sumP = 0;
+  let sumA = 0;
+  actual.forEach((a, i) => {
+    const p = preds[i];
+    if (a >= p.low && a <= p.high) inside++;
+    sumP += p.value;
+    sumA += a;
+    if (a > 0) {
+      ape += Math.abs(p.value - a) / a;
+      n++;
+    }
+  });
+  return { mape: ape / n, bias: sumP / sumA - 1, coverage: inside / actual.length };
+}
+
 function table(rows: { label: string; r: BacktestResult }[]): string[] {
   const base = rows[0].r;
   const lines = [`    ${'model'.padEnd(32)} ${'MAPE'.padStart(8)} ${'medAPE'.padStart(8)} ${'bias'.padStart(8)} ${'cover80'.padStart(8)}  verdict`];
@@ -289,6 +407,7 @@ async function main() {
   }
   printSummary(summary);
   if (process.argv.includes('--coverage-dev')) printCoverageDev(runs);
+  printLive(runs);
 
   const a = runs.get(RUNS[1])!;
   const b = runs.get(RUNS[2])!;

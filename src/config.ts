@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { RecommendationSettings } from './services/recommendations.js';
 import { parseSecretKey } from './services/secrets.js';
+import { DEFAULT_RUN_CORRECTION_PRIOR } from './models/run-correction.js';
 
 export type ProcessRole = 'api' | 'worker' | 'all';
 
@@ -68,6 +69,12 @@ export interface EstimationSettings {
   /** A quote with no history prices this VM size for `defaultVmHoursPerSample` hours per sample. */
   defaultVmSize: string;
   defaultVmHoursPerSample: number;
+  /**
+   * GCT_LIVE_CORRECTION_PRIOR (default 5): how many of a run's settled tasks weigh as much as the
+   * history when the live estimate corrects the rest of the run by them (models/run-correction.ts);
+   * 0 turns the correction off.
+   */
+  liveCorrectionPrior: number;
 }
 
 /** How bill lines become actual costs (services/reconcile.ts). */
@@ -303,6 +310,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxChampionBias: percent(env, 'GCT_MODEL_MAX_BIAS_PERCENT', 50),
       defaultVmSize: str(env, 'GCT_QUOTE_DEFAULT_VM_SIZE') ?? 'Standard_D4_v3',
       defaultVmHoursPerSample: num(env, 'GCT_QUOTE_DEFAULT_VM_HOURS_PER_SAMPLE', 2, 0, 10_000),
+      liveCorrectionPrior: num(env, 'GCT_LIVE_CORRECTION_PRIOR', DEFAULT_RUN_CORRECTION_PRIOR, 0, 1_000_000),
     },
   };
 }

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { and, eq, sql } from 'drizzle-orm';
+import { loadConfig } from '../../src/config.js';
+import { estimates, tasks } from '../../src/db/schema/index.js';
+import { medianBaseline, ModelRegistry } from '../../src/models/index.js';
+import { runCorrection } from '../../src/models/run-correction.js';
+import { EstimateService, type Quote } from '../../src/services/estimates.js';
+import { LiveEstimateService } from '../../src/services/live-estimates.js';
+import { ModelService } from '../../src/services/model-versions.js';
+import { createOrganization } from '../../src/services/organizations.js';
+import { RunService } from '../../src/services/runs.js';
+import { HISTORY_VM, importTraceHistory } from '../support/history.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+const settings = loadConfig({}).estimation;
+const registry = new ModelRegistry().register(medianBaseline({ target: 'runtimeMs' }));
+const T0 = Date.parse('2026-11-01T08:00:00Z');
+
+describe('live estimates: the run corrects its own remainder', () => {
+  let db: TestDatabase;
+  let orgId: string;
+  let quote: Quote;
+  let big: Quote['processes'][number];
+  let other: Quote['processes'][number];
+  const input = { pipeline: 'openproblems', samples: 4 };
+
+  before(async () => {
+    db = await createTestDatabase();
+    orgId = (await createOrganization(db.db, { name: 'Live', slug: 'live' })).organization.id;
+    await importTraceHistory(db.db, orgId);
+    await new ModelService(db.db, orgId, registry, settings).retrain();
+    quote = await new EstimateService(db.db, orgId, registry, settings).quote({ ...input, inputBytes: null, region: null });
+    const byTasks = [...quote.processes].filter((p) => p.value > 0).sort((a, b) => b.tasks - a.tasks);
+    [big, other] = byTasks;
+    assert.ok(big.tasks >= 10 && other.tasks >= 1, JSON.stringify(quote.processes.map((p) => [p.process, p.tasks])));
+  });
+  after(() => db.drop());
+
+  /**
+   * A run whose `big` tasks 1–6 ran `slow` × as long as the quote's runtime (so cost `slow` × as much),
+   * task 7 is still running, and task 8, submitted after it, finished at 10 × the quote.
+   */
+  async function runWithTasks(slow: number): Promise<string> {
+    const run = await new RunService(db.db, orgId, 500).register({ projectCode: 'HIST-openproblems', pipeline: input.pipeline, sampleCount: input.samples });
+    await db.db.execute(sql`update runs set status = 'RUNNING' where org_id = ${orgId} and id = ${run.id}`);
+    const task = (taskId: number, status: 'COMPLETED' | 'RUNNING', times: number | null) => ({
+      orgId, runId: run.id, taskId, process: big.process, status, source: 'trace' as const,
+      submittedAt: new Date(T0 + taskId * 1000), startedAt: new Date(T0 + taskId * 1000),
+      realtimeMs: times === null ? null : Math.round(big.runtimeMs * times),
+      cpus: 1, vmSize: HISTORY_VM, priority: 'DEDICATED' as const,
+    });
+    await db.db.insert(tasks).values([
+      ...[1, 2, 3, 4, 5, 6].map((id) => task(id, 'COMPLETED', slow)),
+      task(7, 'RUNNING', null),
+      task(8, 'COMPLETED', 10),
+    ]);
+    return run.id;
+  }
+
+  const taskCosts = async (runId: string) => {
+    const rows = await db.db.select({ taskId: tasks.taskId, value: estimates.value }).from(estimates)
+      .innerJoin(tasks, and(eq(tasks.orgId, estimates.orgId), eq(tasks.id, estimates.taskId)))
+      .where(and(eq(estimates.orgId, orgId), eq(estimates.runId, runId), eq(estimates.kind, 'TASK')));
+    return new Map(rows.map((r) => [r.taskId, Number(r.value)]));
+  };
+
+  /** spent + per process (expected − finished) × the quote's cost per task × factor. */
+  const expectedValue = (costs: Map<number, number>, factor: (process: string) => number) => {
+    const spent = [...costs.values()].reduce((a, v) => a + v, 0);
+    return quote.processes.reduce((a, p) => {
+      const left = Math.max(0, p.tasks - (p.process === big.process ? 7 : 0));
+      return a + (left * p.value * factor(p.process)) / p.tasks;
+    }, spent);
+  };
+
+  test('settled tasks that cost twice the quote raise the rest; a task finished after a pending one does not count', async () => {
+    const runId = await runWithTasks(2);
+    const live = new LiveEstimateService(db.db, orgId, registry, settings);
+    const out = await live.reprice(runId);
+    assert.equal(out.status, 'stored');
+    const estimate = out.status === 'stored' ? out.estimate : assert.fail();
+    const costs = await taskCosts(runId);
+    assert.deepEqual([...costs.keys()].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 8]);
+
+    // tasks 1–6 settled; 8 finished, but after 7, which is still running
+    const perTask = big.value / big.tasks;
+    const settledCost = [1, 2, 3, 4, 5, 6].reduce((a, id) => a + costs.get(id)!, 0);
+    assert.ok(Math.abs(settledCost / (6 * perTask) - 2) < 0.01, `settled tasks cost ${settledCost / (6 * perTask)} × the quote`);
+    const correction = runCorrection([{ process: big.process, n: 6, predicted: 6 * perTask, actual: settledCost }], { prior: settings.liveCorrectionPrior });
+    const features = estimate.features as { basis: string; correction: { run: { n: number; factor: number }; byProcess: Record<string, { n: number; factor: number }> } };
+    assert.equal(features.basis, "champion per process, corrected by the run's settled tasks");
+    assert.equal(features.correction.run.n, 6);
+    assert.deepEqual(Object.keys(features.correction.byProcess), [big.process]);
+    assert.ok(features.correction.byProcess[big.process].factor > 1.3, JSON.stringify(features.correction));
+    // a process with nothing settled gets the run's factor
+    assert.ok(correction.factor(other.process) > 1 && correction.factor(other.process) === correction.run.factor);
+
+    const expected = expectedValue(costs, (p) => correction.factor(p));
+    assert.ok(Math.abs(Number(estimate.value) / expected - 1) < 1e-9, `live ${estimate.value}, expected ${expected}`);
+    const uncorrected = expectedValue(costs, () => 1);
+    assert.ok(Number(estimate.value) > uncorrected * 1.05, 'the correction raised the figure');
+    assert.ok(Number(estimate.low) <= Number(estimate.value) && Number(estimate.value) <= Number(estimate.high));
+  });
+
+  test('with the correction off (GCT_LIVE_CORRECTION_PRIOR=0) the remainder is the quote per process', async () => {
+    const runId = await runWithTasks(2);
+    const off = loadConfig({ GCT_LIVE_CORRECTION_PRIOR: '0' }).estimation;
+    const out = await new LiveEstimateService(db.db, orgId, registry, off).reprice(runId);
+    const estimate = out.status === 'stored' ? out.estimate : assert.fail();
+    assert.equal((estimate.features as { basis: string }).basis, 'champion per process');
+    assert.equal((estimate.features as { correction?: unknown }).correction, undefined);
+    const expected = expectedValue(await taskCosts(runId), () => 1);
+    assert.ok(Math.abs(Number(estimate.value) / expected - 1) < 1e-9, `live ${estimate.value}, expected ${expected}`);
+  });
+
+  test('a run whose settled tasks ran at half the quote is lowered', async () => {
+    const runId = await runWithTasks(0.5);
+    const out = await new LiveEstimateService(db.db, orgId, registry, settings).reprice(runId);
+    const estimate = out.status === 'stored' ? out.estimate : assert.fail();
+    const costs = await taskCosts(runId);
+    assert.ok(Number(estimate.value) < expectedValue(costs, () => 1) * 0.95);
+  });
+});

@@ -16,8 +16,10 @@
  * (models/promotion.ts), and the winner is refitted on the scope's training tasks.
  * A scored task is predicted by its process's champion, else the pipeline's.
  *
- * Then one cross-run case (train on the 2022-05-13 run, quote the 2022-05-15 run), and the time
- * to estimate a 10,000-task run.
+ * Then the live estimate's run correction (printLive: the same split, each newer task corrected by
+ * the newer tasks settled when it was submitted, and the live total at 10-75 % of completions), one
+ * cross-run case (train on the 2022-05-13 run, quote the 2022-05-15 run), and the time to estimate
+ * a 10,000-task run.
  *
  * These traces are Nextflow's default 14 columns: no cpus/memory requests, no input sizes, no
  * attempts. Features available before a task runs: process (from `name`), tag, and the task's
@@ -38,7 +40,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openTrace, type TaskRecord } from '../src/ingest/nextflow/index.js';
-import { backtest, evaluate, type BacktestResult } from '../src/models/backtest.js';
+import { backtest, evaluate, scorePredictions, type BacktestResult } from '../src/models/backtest.js';
 import { loadConfig } from '../src/config.js';
 import { medianBaseline } from '../src/models/median-baseline.js';
 import { chooseChampion } from '../src/models/promotion.js';
@@ -268,10 +270,15 @@ interface Scored extends Timed {
   p: Prediction;
 }
 
-/** The run correction from the scored tasks settled by `at` (run-correction.ts). */
+/** The run correction from the scored tasks settled by `at`, per process (run-correction.ts). */
 function correctionAt(scored: readonly Scored[], at: number) {
-  const horizon = settledHorizon(scored.map((o) => ({ submitAt: o.sample.at, completeAt: o.completeAt })), at);
-  return runCorrection(scored.filter((o) => o.sample.at < horizon).map((o) => ({ process: o.sample.features.process, predicted: o.p.value, actual: o.sample.value })));
+  const byProcess = new Map<string, Scored[]>();
+  for (const o of scored) byProcess.set(o.sample.features.process, [...(byProcess.get(o.sample.features.process) ?? []), o]);
+  const settled = [...byProcess.values()].flatMap((tasks) => {
+    const horizon = settledHorizon(tasks.map((o) => ({ submitAt: o.sample.at, completeAt: o.completeAt })), at);
+    return tasks.filter((o) => o.sample.at < horizon);
+  });
+  return runCorrection(settled.map((o) => ({ process: o.sample.features.process, predicted: o.p.value, actual: o.sample.value })));
 }
 
 /** Each scored task's prediction times the factor known when it was submitted. */
@@ -323,8 +330,8 @@ function printLive(runs: Map<string, Task[]>) {
       const champion = selectChampion(target, timed.slice(0, cut).map((t) => t.sample));
       const scored = timed.slice(cut).map((t) => ({ ...t, p: champion.predict(t.sample.features) }));
       const actual = scored.map((o) => o.sample.value);
-      const st = score(actual, scored.map((o) => o.p));
-      const lv = score(actual, correctedPredictions(scored));
+      const st = scorePredictions(actual, scored.map((o) => o.p));
+      const lv = scorePredictions(actual, correctedPredictions(scored));
       console.log(`  ${file.padEnd(31)} ${target.padEnd(13)} ${pct(st.mape).padStart(11)} ${pct(lv.mape).padStart(9)} ${pct(st.bias).padStart(11)} ${pct(lv.bias).padStart(9)} ${pct(st.coverage).padStart(10)} ${pct(lv.coverage).padStart(8)}`);
       if (target === 'costPerTask') totals.push({ label: `${file}, newer 30%`, cells: liveTotals(scored) });
     }
@@ -343,26 +350,6 @@ function printLive(runs: Map<string, Task[]>) {
     `  mean |error| over the ${all.length} checkpoints: static ${pct(mean(all.map((c) => Math.abs(c.static))))}, ` +
       `corrected ${pct(mean(all.map((c) => Math.abs(c.corrected))))}; corrected closer on ${all.filter((c) => Math.abs(c.corrected) < Math.abs(c.static)).length}/${all.length}\n`,
   );
-}
-
-/** MAPE, bias and coverage of predictions, as evaluate() computes them. */
-function score(actual: number[], preds: Prediction[]): { mape: number; bias: number; coverage: number } {
-  let ape = 0;
-  let n = 0;
-  let inside = 0;
-  let sumP = 0;
-  let sumA = 0;
-  actual.forEach((a, i) => {
-    const p = preds[i];
-    if (a >= p.low && a <= p.high) inside++;
-    sumP += p.value;
-    sumA += a;
-    if (a > 0) {
-      ape += Math.abs(p.value - a) / a;
-      n++;
-    }
-  });
-  return { mape: ape / n, bias: sumP / sumA - 1, coverage: inside / actual.length };
 }
 
 function table(rows: { label: string; r: BacktestResult }[]): string[] {

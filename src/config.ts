@@ -3,9 +3,9 @@
  * and listed in the README and `.env.example`.
  */
 import path from 'node:path';
+import { DEFAULT_RUN_CORRECTION_PRIOR } from './models/run-correction.js';
 import type { RecommendationSettings } from './services/recommendations.js';
 import { parseSecretKey } from './services/secrets.js';
-import { DEFAULT_RUN_CORRECTION_PRIOR } from './models/run-correction.js';
 
 export type ProcessRole = 'api' | 'worker' | 'all';
 
@@ -70,9 +70,8 @@ export interface EstimationSettings {
   defaultVmSize: string;
   defaultVmHoursPerSample: number;
   /**
-   * GCT_LIVE_CORRECTION_PRIOR (default 5): how many of a run's settled tasks weigh as much as the
-   * history when the live estimate corrects the rest of the run by them (models/run-correction.ts);
-   * 0 turns the correction off.
+   * GCT_LIVE_CORRECTION_PRIOR (default 5): how strongly the live estimate's run correction is
+   * shrunk toward no correction (models/run-correction.ts: more is slower to move); 0 turns it off.
    */
   liveCorrectionPrior: number;
 }

@@ -3,7 +3,7 @@
  * rest. Reports what the Model table stores: MAPE, median APE, bias, interval coverage, n.
  */
 import { quantile, timeOrderedSplit } from './intervals.js';
-import type { EstimationModel, TrainingSample } from './model.js';
+import type { EstimationModel, Prediction, TrainingSample } from './model.js';
 
 export interface BacktestResult {
   model: string;
@@ -47,33 +47,42 @@ export function evaluate<S>(model: EstimationModel<S>, older: readonly TrainingS
   const t1 = performance.now();
   const preds = newer.map((s) => model.predict(s.features, state));
   const t2 = performance.now();
+  return {
+    model: model.name,
+    version: model.version,
+    target: model.target,
+    nTrain: older.length,
+    ...scorePredictions(newer.map((s) => s.value), preds),
+    fitMs: t1 - t0,
+    predictMs: t2 - t1,
+  };
+}
 
+/** The metrics of predictions against what happened (APEs skip actuals of 0, which `zeroActuals` counts). */
+export function scorePredictions(
+  actual: readonly number[],
+  preds: readonly Prediction[],
+): Pick<BacktestResult, 'n' | 'mape' | 'medianApe' | 'bias' | 'coverage' | 'zeroActuals'> {
   const apes: number[] = [];
   let covered = 0;
   let sumPred = 0;
   let sumActual = 0;
   let zeroActuals = 0;
-  newer.forEach((s, i) => {
+  actual.forEach((a, i) => {
     const p = preds[i];
-    if (s.value >= p.low && s.value <= p.high) covered++;
+    if (a >= p.low && a <= p.high) covered++;
     sumPred += p.value;
-    sumActual += s.value;
-    if (s.value > 0) apes.push(Math.abs(p.value - s.value) / s.value);
+    sumActual += a;
+    if (a > 0) apes.push(Math.abs(p.value - a) / a);
     else zeroActuals++;
   });
   apes.sort((a, b) => a - b);
   return {
-    model: model.name,
-    version: model.version,
-    target: model.target,
-    n: newer.length,
-    nTrain: older.length,
+    n: actual.length,
     mape: apes.length ? apes.reduce((a, b) => a + b, 0) / apes.length : NaN,
     medianApe: apes.length ? quantile(apes, 0.5) : NaN,
     bias: sumActual > 0 ? sumPred / sumActual - 1 : NaN,
-    coverage: covered / newer.length,
+    coverage: covered / actual.length,
     zeroActuals,
-    fitMs: t1 - t0,
-    predictMs: t2 - t1,
   };
 }

@@ -19,6 +19,6 @@ export {
   DEFAULT_CANDIDATES, fitSelectorPoint, predictSelectorPoint, processSelectorModel,
   type PointCandidate, type SelectorOptions, type SelectorPoint, type SelectorState,
 } from './process-selector.js';
-export { backtest, evaluate, type BacktestOptions, type BacktestResult } from './backtest.js';
+export { backtest, evaluate, scorePredictions, type BacktestOptions, type BacktestResult } from './backtest.js';
 export { builtinRegistry } from './builtins.js';
 export { chooseChampion, eligibility, type HoldoutScore, type PromotionRule } from './promotion.js';

@@ -123,7 +123,7 @@ export class LiveEstimateService {
         insert into estimates (org_id, run_id, task_id, kind, model_name, model_version, value, currency, features)
         select t.org_id, t.run_id, t.id, 'TASK', ${priceSheetModel.name}, ${priceSheetModel.version}, round(${taskCostSql()}, 10), pr.currency,
                jsonb_build_object('vmSize', t.vm_size, 'priority', coalesce(t.priority, 'DEDICATED'), 'cpus', t.cpus, 'memoryBytes', t.memory_bytes,
-                                  'process', t.process, 'status', t.status, 'submittedMs', (extract(epoch from coalesce(t.submitted_at, t.started_at)) * 1000)::bigint)
+                                  'process', t.process, 'status', t.status, 'submittedMs', floor(extract(epoch from coalesce(t.submitted_at, t.started_at)) * 1000)::bigint)
         from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id
         ${taskPriceJoin()}
         where t.org_id = ${this.orgId} and t.run_id = ${runId} and t.status in ('COMPLETED', 'FAILED')
@@ -232,9 +232,10 @@ export class LiveEstimateService {
   }
 
   /**
-   * The run's settled tasks (completed, and submitted before the oldest task still pending: see
-   * run-correction.ts) per process, their priced cost against what the quote gave a task of their
-   * process; null when the correction is off or nothing has settled.
+   * The run's settled tasks per process (completed, and submitted before the oldest task of their
+   * process still pending: see run-correction.ts), their priced cost against what the quote gave a
+   * task of their process; null when the correction is off or nothing has settled. Settled tasks of
+   * a process the quote does not list have no prediction to compare with and are left out.
    */
   private async correction(tx: Db, runId: string, quote: Quote): Promise<RunCorrection | null> {
     const prior = this.settings.liveCorrectionPrior;
@@ -247,11 +248,15 @@ export class LiveEstimateService {
     const settled = (await tx.execute(sql`
       select e.features->>'process' as process, count(*)::int as n, sum(e.value)::float8 as actual
       from estimates e
+      left join (
+        select p.process, floor(extract(epoch from min(coalesce(p.submitted_at, p.started_at))) * 1000) as horizon_ms
+        from tasks p
+        where p.org_id = ${this.orgId} and p.run_id = ${runId} and p.status in ('NEW', 'SUBMITTED', 'RUNNING')
+        group by p.process
+      ) pending on pending.process = e.features->>'process'
       where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK'
         and e.features->>'status' = 'COMPLETED' and e.features->>'process' is not null
-        and (e.features->>'submittedMs')::float8 < coalesce((
-          select extract(epoch from min(coalesce(p.submitted_at, p.started_at))) * 1000 from tasks p
-          where p.org_id = ${this.orgId} and p.run_id = ${runId} and p.status in ('NEW', 'SUBMITTED', 'RUNNING')), 'infinity')
+        and (e.features->>'submittedMs')::float8 < coalesce(pending.horizon_ms, 'infinity')
       group by 1`)) as unknown as { process: string; n: number; actual: number }[];
     const perTask = new Map(quote.processes.filter((p) => p.tasks > 0).map((p) => [p.process, p.value / p.tasks]));
     const finished = settled.flatMap((s) => {

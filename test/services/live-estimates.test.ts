@@ -4,7 +4,6 @@ import { and, eq, sql } from 'drizzle-orm';
 import { loadConfig } from '../../src/config.js';
 import { estimates, tasks } from '../../src/db/schema/index.js';
 import { medianBaseline, ModelRegistry } from '../../src/models/index.js';
-import { runCorrection } from '../../src/models/run-correction.js';
 import { EstimateService, type Quote } from '../../src/services/estimates.js';
 import { LiveEstimateService } from '../../src/services/live-estimates.js';
 import { ModelService } from '../../src/services/model-versions.js';
@@ -39,14 +38,16 @@ describe('live estimates: the run corrects its own remainder', () => {
 
   /**
    * A run whose `big` tasks 1–6 ran `slow` × as long as the quote's runtime (so cost `slow` × as much),
-   * task 7 is still running, and task 8, submitted after it, finished at 10 × the quote.
+   * task 7 is still running, task 8, submitted after it, finished at 10 × the quote, and task 10,
+   * submitted later still, is running too. Task 9, of `other`, was submitted first and still runs:
+   * it holds back its own process, not `big`.
    */
   async function runWithTasks(slow: number): Promise<string> {
     const run = await new RunService(db.db, orgId, 500).register({ projectCode: 'HIST-openproblems', pipeline: input.pipeline, sampleCount: input.samples });
     await db.db.execute(sql`update runs set status = 'RUNNING' where org_id = ${orgId} and id = ${run.id}`);
-    const task = (taskId: number, status: 'COMPLETED' | 'RUNNING', times: number | null) => ({
-      orgId, runId: run.id, taskId, process: big.process, status, source: 'trace' as const,
-      submittedAt: new Date(T0 + taskId * 1000), startedAt: new Date(T0 + taskId * 1000),
+    const task = (taskId: number, status: 'COMPLETED' | 'RUNNING', times: number | null, process = big.process, at = T0 + taskId * 1000) => ({
+      orgId, runId: run.id, taskId, process, status, source: 'trace' as const,
+      submittedAt: new Date(at), startedAt: new Date(at),
       realtimeMs: times === null ? null : Math.round(big.runtimeMs * times),
       cpus: 1, vmSize: HISTORY_VM, priority: 'DEDICATED' as const,
     });
@@ -54,6 +55,8 @@ describe('live estimates: the run corrects its own remainder', () => {
       ...[1, 2, 3, 4, 5, 6].map((id) => task(id, 'COMPLETED', slow)),
       task(7, 'RUNNING', null),
       task(8, 'COMPLETED', 10),
+      task(9, 'RUNNING', null, other.process, T0 + 500),
+      task(10, 'RUNNING', null),
     ]);
     return run.id;
   }
@@ -65,21 +68,22 @@ describe('live estimates: the run corrects its own remainder', () => {
     return new Map(rows.map((r) => [r.taskId, Number(r.value)]));
   };
 
-  /** spent + per process (expected − finished) × the quote's cost per task × factor. */
-  const expectedValue = (costs: Map<number, number>, factor: (process: string) => number) => {
+  /** spent + per process (expected − finished) × the quote's cost per task (or its bound) × factor. */
+  const expectedValue = (costs: Map<number, number>, factor: (process: string) => number, k: 'value' | 'low' | 'high' = 'value') => {
     const spent = [...costs.values()].reduce((a, v) => a + v, 0);
     return quote.processes.reduce((a, p) => {
       const left = Math.max(0, p.tasks - (p.process === big.process ? 7 : 0));
-      return a + (left * p.value * factor(p.process)) / p.tasks;
+      return a + (left * p[k] * factor(p.process)) / p.tasks;
     }, spent);
   };
+  const near = (actual: string | null, expected: number, what: string) =>
+    assert.ok(Math.abs(Number(actual) / expected - 1) < 1e-9, `${what}: live ${actual}, expected ${expected}`);
 
-  test('settled tasks that cost twice the quote raise the rest; a task finished after a pending one does not count', async () => {
+  test('settled tasks that cost twice the quote raise the rest; a task finished after a pending one of its process does not count', async () => {
     const runId = await runWithTasks(2);
-    const live = new LiveEstimateService(db.db, orgId, registry, settings);
-    const out = await live.reprice(runId);
-    assert.equal(out.status, 'stored');
-    const estimate = out.status === 'stored' ? out.estimate : assert.fail();
+    const prior2 = loadConfig({ GCT_LIVE_CORRECTION_PRIOR: '2' }).estimation;
+    const out = await new LiveEstimateService(db.db, orgId, registry, prior2).reprice(runId);
+    const estimate = out.status === 'stored' ? out.estimate : assert.fail(out.status);
     const costs = await taskCosts(runId);
     assert.deepEqual([...costs.keys()].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 8]);
 
@@ -87,20 +91,23 @@ describe('live estimates: the run corrects its own remainder', () => {
     const perTask = big.value / big.tasks;
     const settledCost = [1, 2, 3, 4, 5, 6].reduce((a, id) => a + costs.get(id)!, 0);
     assert.ok(Math.abs(settledCost / (6 * perTask) - 2) < 0.01, `settled tasks cost ${settledCost / (6 * perTask)} × the quote`);
-    const correction = runCorrection([{ process: big.process, n: 6, predicted: 6 * perTask, actual: settledCost }], { prior: settings.liveCorrectionPrior });
     const features = estimate.features as { basis: string; correction: { run: { n: number; factor: number }; byProcess: Record<string, { n: number; factor: number }> } };
     assert.equal(features.basis, "champion per process, corrected by the run's settled tasks");
     assert.equal(features.correction.run.n, 6);
     assert.deepEqual(Object.keys(features.correction.byProcess), [big.process]);
-    assert.ok(features.correction.byProcess[big.process].factor > 1.3, JSON.stringify(features.correction));
-    // a process with nothing settled gets the run's factor
-    assert.ok(correction.factor(other.process) > 1 && correction.factor(other.process) === correction.run.factor);
 
-    const expected = expectedValue(costs, (p) => correction.factor(p));
-    assert.ok(Math.abs(Number(estimate.value) / expected - 1) < 1e-9, `live ${estimate.value}, expected ${expected}`);
-    const uncorrected = expectedValue(costs, () => 1);
-    assert.ok(Number(estimate.value) > uncorrected * 1.05, 'the correction raised the figure');
-    assert.ok(Number(estimate.low) <= Number(estimate.value) && Number(estimate.value) <= Number(estimate.high));
+    // the shrinkage of run-correction.ts with the configured prior (2): run-wide, then the process
+    const logRun = (6 / 8) * Math.log(settledCost / (6 * perTask));
+    const factor = (p: string) => Math.exp(p === big.process ? (6 / 8) * Math.log(settledCost / (6 * perTask)) + (2 / 8) * logRun : logRun);
+    near(String(features.correction.byProcess[big.process].factor), factor(big.process), 'factor');
+    near(estimate.value, expectedValue(costs, factor), 'value');
+    near(estimate.low, expectedValue(costs, factor, 'low'), 'low');
+    near(estimate.high, expectedValue(costs, factor, 'high'), 'high');
+    assert.ok(Number(estimate.value) > expectedValue(costs, () => 1) * 1.05, 'the correction raised the figure');
+
+    // the run is this organization's: another one cannot re-price it
+    const otherOrg = (await createOrganization(db.db, { name: 'Other', slug: 'other-live' })).organization.id;
+    assert.deepEqual(await new LiveEstimateService(db.db, otherOrg, registry, settings).reprice(runId), { status: 'not-found' });
   });
 
   test('with the correction off (GCT_LIVE_CORRECTION_PRIOR=0) the remainder is the quote per process', async () => {

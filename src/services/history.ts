@@ -65,12 +65,13 @@ export function taskPriceJoin(): SQL {
 
 /**
  * The price-sheet rule in SQL numeric, over `t` and `pr`: price × max(cpu share, memory share) × hours,
- * the share capped at the whole VM. Wall time: realtime, else the duration, else completed − started.
+ * the share capped at the whole VM. Wall time: realtime, else the duration, else completed − started;
+ * or `wallMs`, e.g. how long a running task has run so far.
  */
-export function taskCostSql(): SQL {
+export function taskCostSql(wallMs?: SQL): SQL {
   return sql`(pr.price_per_hour
     * least(1, greatest(coalesce(t.cpus, 1)::numeric / pr.vcpus, coalesce(t.memory_bytes, 0)::numeric / (pr.memory_gib * 1073741824)))
-    * coalesce(t.realtime_ms, t.duration_ms, (extract(epoch from t.completed_at - t.started_at) * 1000)::bigint) / 3600000)`;
+    * ${wallMs ?? sql`coalesce(t.realtime_ms, t.duration_ms, (extract(epoch from t.completed_at - t.started_at) * 1000)::bigint)`} / 3600000)`;
 }
 
 /** Completed tasks of the organization's runs (of one pipeline, when given), oldest first. */

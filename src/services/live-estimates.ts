@@ -6,12 +6,14 @@
  * Re-pricing, in one transaction holding the run's row lock (concurrent workers take turns):
  * 1. too soon after the last LIVE estimate (< 1 s): nothing is written; the caller re-queues;
  * 2. price every newly finished task (TASK rows, SQL numeric);
- * 3. the finished tasks' cost and count per process;
+ * 3. per process: the finished tasks, the settled ones among them (run-correction.ts) and what the
+ *    priced ones cost, in one read of the tasks and one of the TASK rows;
  * 4. the remainder: from a fresh quote of the run's pipeline (its profile holds finished runs only, so
  *    not this one), per process (expected tasks − finished) × cost per task when the quote has processes,
  *    times the run correction (what this run's settled tasks cost against what the quote gave them,
- *    models/run-correction.ts), else the quote minus what is spent; without a quote, the stored QUOTE
- *    minus what is spent; a run that has ended has no remainder;
+ *    models/run-correction.ts), and a running task at least what it has cost so far; else the quote
+ *    minus what is spent; without a quote, the stored QUOTE minus what is spent; a run that has ended
+ *    has no remainder;
  * 5. store LIVE = spent + remainder, set runs.estimated_cost, publish `estimateUpdated` on commit.
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
@@ -46,6 +48,26 @@ interface Remainder {
   currency: string | null;
   /** The run correction applied to the per-process remainder, when any task had settled. */
   correction?: Pick<RunCorrection, 'run' | 'byProcess'>;
+  /** Running tasks whose cost so far was held against the per-process remainder. */
+  runningTasks?: number;
+}
+
+interface CostRow {
+  process: string | null;
+  /** The row of all TASK rows (grouping set ()), not one process's. */
+  total: boolean;
+  spent: string;
+  priced: number;
+  settled: number;
+  /** A ratio's input for a model, not money that is stored: float8 is enough. */
+  settled_cost: number;
+}
+
+/** A process's settled tasks: how many, and what they cost. */
+interface Settled {
+  process: string;
+  n: number;
+  actual: number;
 }
 
 interface RunInfo {
@@ -130,19 +152,39 @@ export class LiveEstimateService {
           and pr.price_per_hour is not null and ${taskCostSql()} is not null
           and t.id not in (select e.task_id from estimates e where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK' and e.task_id is not null)`);
 
-      // 3. finished tasks per process, and what the priced ones cost (TASK rows exist only for finished tasks)
-      const done = (await tx.execute(sql`
-        select t.process, count(*)::int as n
+      // 3. per process: finished tasks, and the submit time of the oldest still pending (a finished
+      // task submitted before it is settled: run-correction.ts)
+      const perProcess = (await tx.execute(sql`
+        select t.process, count(*) filter (where t.status in ('COMPLETED', 'FAILED'))::int as n,
+               floor(extract(epoch from min(coalesce(t.submitted_at, t.started_at)) filter (where t.status in ('NEW', 'SUBMITTED', 'RUNNING'))) * 1000)::float8 as horizon_ms
         from tasks t
-        where t.org_id = ${this.orgId} and t.run_id = ${runId} and t.status in ('COMPLETED', 'FAILED')
-        group by t.process`)) as unknown as { process: string | null; n: number }[];
-      const [{ spent, priced }] = (await tx.execute(sql`
-        select coalesce(sum(value), 0)::text as spent, count(*)::int as priced
-        from estimates where org_id = ${this.orgId} and run_id = ${runId} and kind = 'TASK'`)) as unknown as { spent: string; priced: number }[];
-      const spentNum = Number(spent);
+        where t.org_id = ${this.orgId} and t.run_id = ${runId}
+        group by t.process`)) as unknown as { process: string | null; n: number; horizon_ms: number | null }[];
+      const done = perProcess.filter((p) => p.n > 0);
+      const horizons = Object.fromEntries(perProcess.filter((p) => p.process !== null && p.horizon_ms !== null).map((p) => [p.process, p.horizon_ms]));
+      // what the priced tasks cost (TASK rows exist only for finished ones), in all and per process,
+      // and the settled ones among them, in one read of the TASK rows, which carry process, status
+      // and submit time (as ms: parsing 10,000 timestamps cost more than the rest of the query).
+      // Joined to tasks in the transaction that had just written them, the planner's row counts were
+      // stale and a nested loop took 27 s on a 10,000-task run. TASK rows written before these
+      // features existed are never settled.
+      const costs = (await tx.execute(sql`
+        select e.features->>'process' as process, grouping(e.features->>'process') = 1 as total,
+               coalesce(sum(e.value), 0)::text as spent, count(*)::int as priced,
+               count(*) filter (where settled)::int as settled, coalesce(sum(e.value) filter (where settled), 0)::float8 as settled_cost
+        from estimates e
+        cross join lateral (
+          select e.features->>'status' = 'COMPLETED'
+             and (e.features->>'submittedMs')::float8 < coalesce((${JSON.stringify(horizons)}::jsonb ->> (e.features->>'process'))::float8, 'infinity') as settled
+        ) s
+        where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK'
+        group by grouping sets ((e.features->>'process'), ())`)) as unknown as CostRow[];
+      const { spent, priced } = costs.find((c) => c.total)!;
+      const settled = costs.filter((c) => !c.total && c.process !== null && c.settled > 0)
+        .map((c) => ({ process: c.process!, n: c.settled, actual: c.settled_cost }));
 
       // 4.
-      const remainder = await this.remainder(tx as unknown as Db, run, done, spentNum);
+      const remainder = await this.remainder(tx as unknown as Db, run, done, Number(spent), settled);
 
       // 5. spent is exact (numeric); the remainder is a model's float, rendered to fixed places
       const [row] = await tx
@@ -162,6 +204,7 @@ export class LiveEstimateService {
             remainder: remainder.value,
             basis: remainder.basis,
             ...(remainder.correction && { correction: remainder.correction }),
+            ...(remainder.runningTasks !== undefined && { runningTasks: remainder.runningTasks }),
             finishedTasks: done.reduce((a, d) => a + d.n, 0),
             unpricedTasks: done.reduce((a, d) => a + d.n, 0) - priced,
             runStatus: run.status,
@@ -179,6 +222,7 @@ export class LiveEstimateService {
     run: RunInfo,
     done: { process: string | null; n: number }[],
     spent: number,
+    settled: Settled[],
   ): Promise<Remainder> {
     const none = (basis: string) => ({ value: 0, low: 0, high: 0, model: priceSheetModel.name, version: priceSheetModel.version, basis, currency: null });
     if (run.status === 'SUCCEEDED' || run.status === 'FAILED') return none('run ended: finished tasks only');
@@ -197,21 +241,34 @@ export class LiveEstimateService {
     }
     if (quote && quote.processes.length > 0) {
       const finished = new Map(done.map((d) => [d.process ?? '', d.n]));
-      const correction = await this.correction(tx, run.id, quote);
+      const correction = this.correction(quote, settled);
+      const factor = (process: string) => correction?.factor(process) ?? 1;
       let value = 0;
       let low = 0;
       let high = 0;
       for (const p of quote.processes) {
         const left = Math.max(0, p.tasks - (finished.get(p.process) ?? 0));
         if (p.tasks <= 0 || left === 0) continue;
-        const f = correction?.factor(p.process) ?? 1;
-        value += (left * p.value * f) / p.tasks;
-        low += (left * p.low * f) / p.tasks;
-        high += (left * p.high * f) / p.tasks;
+        value += (left * p.value * factor(p.process)) / p.tasks;
+        low += (left * p.low * factor(p.process)) / p.tasks;
+        high += (left * p.high * factor(p.process)) / p.tasks;
+      }
+      // a running task will cost at least what it has cost so far: where that is more than the
+      // (corrected) quote gives one task of its process, the difference is added
+      const quoted = new Map(quote.processes.filter((p) => p.tasks > 0).map((p) => [p.process, p]));
+      let running = 0;
+      for (const { process, soFar } of await this.runningCosts(tx, run.id)) {
+        const p = process === null ? undefined : quoted.get(process);
+        const each = (k: 'value' | 'low' | 'high') => (p ? (p[k] * factor(p.process)) / p.tasks : 0);
+        value += Math.max(0, soFar - each('value'));
+        low += Math.max(0, soFar - each('low'));
+        high += Math.max(0, soFar - each('high'));
+        running++;
       }
       return {
         value, low, high, model: quote.model.name, version: quote.model.version, currency: quote.currency,
         basis: correction ? 'champion per process, corrected by the run\'s settled tasks' : 'champion per process',
+        runningTasks: running,
         ...(correction && { correction: { run: correction.run, byProcess: correction.byProcess } }),
       };
     }
@@ -231,33 +288,26 @@ export class LiveEstimateService {
     return none('no quote: finished tasks only');
   }
 
+  /** What each running task of the run has cost so far (price-sheet rule, started until now); unpriced ones are left out. */
+  private async runningCosts(tx: Db, runId: string): Promise<{ process: string | null; soFar: number }[]> {
+    // a floor for a model figure, not money that is stored or summed as such: float8 is enough
+    const rows = (await tx.execute(sql`
+      select t.process, ${taskCostSql(sql`greatest(0, extract(epoch from now() - t.started_at) * 1000)`)}::float8 as so_far
+      from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id
+      ${taskPriceJoin()}
+      where t.org_id = ${this.orgId} and t.run_id = ${runId} and t.status = 'RUNNING' and t.started_at is not null
+        and pr.price_per_hour is not null`)) as unknown as { process: string | null; so_far: number }[];
+    return rows.map((r) => ({ process: r.process, soFar: r.so_far }));
+  }
+
   /**
-   * The run's settled tasks per process (completed, and submitted before the oldest task of their
-   * process still pending: see run-correction.ts), their priced cost against what the quote gave a
-   * task of their process; null when the correction is off or nothing has settled. Settled tasks of
-   * a process the quote does not list have no prediction to compare with and are left out.
+   * The run correction from the settled tasks, against what the quote gave a task of their process;
+   * null when it is off or nothing has settled. Settled tasks of a process the quote does not list
+   * have no prediction to compare with and are left out.
    */
-  private async correction(tx: Db, runId: string, quote: Quote): Promise<RunCorrection | null> {
+  private correction(quote: Quote, settled: Settled[]): RunCorrection | null {
     const prior = this.settings.liveCorrectionPrior;
     if (prior <= 0) return null;
-    // A ratio for a model, not money that is stored or summed into a figure: float8 is enough.
-    // Read from the TASK rows alone, which carry process, status and submit time (as ms: parsing
-    // 10,000 timestamps cost more than the rest). Joined to tasks in the transaction that had just
-    // written them, the planner's row counts were stale and its nested loop took 27 s on a
-    // 10,000-task run. TASK rows written before these features existed do not count.
-    const settled = (await tx.execute(sql`
-      select e.features->>'process' as process, count(*)::int as n, sum(e.value)::float8 as actual
-      from estimates e
-      left join (
-        select p.process, floor(extract(epoch from min(coalesce(p.submitted_at, p.started_at))) * 1000) as horizon_ms
-        from tasks p
-        where p.org_id = ${this.orgId} and p.run_id = ${runId} and p.status in ('NEW', 'SUBMITTED', 'RUNNING')
-        group by p.process
-      ) pending on pending.process = e.features->>'process'
-      where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK'
-        and e.features->>'status' = 'COMPLETED' and e.features->>'process' is not null
-        and (e.features->>'submittedMs')::float8 < coalesce(pending.horizon_ms, 'infinity')
-      group by 1`)) as unknown as { process: string; n: number; actual: number }[];
     const perTask = new Map(quote.processes.filter((p) => p.tasks > 0).map((p) => [p.process, p.value / p.tasks]));
     const finished = settled.flatMap((s) => {
       const predicted = perTask.get(s.process);

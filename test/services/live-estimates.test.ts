@@ -38,25 +38,25 @@ describe('live estimates: the run corrects its own remainder', () => {
 
   /**
    * A run whose `big` tasks 1–6 ran `slow` × as long as the quote's runtime (so cost `slow` × as much),
-   * task 7 is still running, task 8, submitted after it, finished at 10 × the quote, and task 10,
-   * submitted later still, is running too. Task 9, of `other`, was submitted first and still runs:
-   * it holds back its own process, not `big`.
+   * task 7 is still pending, task 8, submitted after it, finished at 10 × the quote, and task 10,
+   * submitted later still, is pending too. Task 9, of `other`, was submitted first and is pending:
+   * it holds back its own process, not `big`. Pending tasks have not started, so none has a cost so far.
    */
   async function runWithTasks(slow: number): Promise<string> {
     const run = await new RunService(db.db, orgId, 500).register({ projectCode: 'HIST-openproblems', pipeline: input.pipeline, sampleCount: input.samples });
     await db.db.execute(sql`update runs set status = 'RUNNING' where org_id = ${orgId} and id = ${run.id}`);
-    const task = (taskId: number, status: 'COMPLETED' | 'RUNNING', times: number | null, process = big.process, at = T0 + taskId * 1000) => ({
+    const task = (taskId: number, status: 'COMPLETED' | 'SUBMITTED', times: number | null, process = big.process, at = T0 + taskId * 1000) => ({
       orgId, runId: run.id, taskId, process, status, source: 'trace' as const,
-      submittedAt: new Date(at), startedAt: new Date(at),
+      submittedAt: new Date(at), startedAt: status === 'COMPLETED' ? new Date(at) : null,
       realtimeMs: times === null ? null : Math.round(big.runtimeMs * times),
       cpus: 1, vmSize: HISTORY_VM, priority: 'DEDICATED' as const,
     });
     await db.db.insert(tasks).values([
       ...[1, 2, 3, 4, 5, 6].map((id) => task(id, 'COMPLETED', slow)),
-      task(7, 'RUNNING', null),
+      task(7, 'SUBMITTED', null),
       task(8, 'COMPLETED', 10),
-      task(9, 'RUNNING', null, other.process, T0 + 500),
-      task(10, 'RUNNING', null),
+      task(9, 'SUBMITTED', null, other.process, T0 + 500),
+      task(10, 'SUBMITTED', null),
     ]);
     return run.id;
   }
@@ -87,7 +87,7 @@ describe('live estimates: the run corrects its own remainder', () => {
     const costs = await taskCosts(runId);
     assert.deepEqual([...costs.keys()].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 8]);
 
-    // tasks 1–6 settled; 8 finished, but after 7, which is still running
+    // tasks 1–6 settled; 8 finished, but after 7, which is still pending
     const perTask = big.value / big.tasks;
     const settledCost = [1, 2, 3, 4, 5, 6].reduce((a, id) => a + costs.get(id)!, 0);
     assert.ok(Math.abs(settledCost / (6 * perTask) - 2) < 0.01, `settled tasks cost ${settledCost / (6 * perTask)} × the quote`);
@@ -119,6 +119,31 @@ describe('live estimates: the run corrects its own remainder', () => {
     assert.equal((estimate.features as { correction?: unknown }).correction, undefined);
     const expected = expectedValue(await taskCosts(runId), () => 1);
     assert.ok(Math.abs(Number(estimate.value) / expected - 1) < 1e-9, `live ${estimate.value}, expected ${expected}`);
+  });
+
+  test('a running task counts at least what it has cost so far', async () => {
+    const runId = await runWithTasks(1);
+    const off = loadConfig({ GCT_LIVE_CORRECTION_PRIOR: '0' }).estimation;
+    const live = new LiveEstimateService(db.db, orgId, registry, off);
+    const before = await live.reprice(runId);
+    const plain = before.status === 'stored' ? before.estimate : assert.fail(before.status);
+    // task 7 has run for an hour: far more than the quote gives one task of its process
+    const hour = 3_600_000;
+    await db.db.update(tasks).set({ status: 'RUNNING', startedAt: new Date(Date.now() - hour) })
+      .where(and(eq(tasks.orgId, orgId), eq(tasks.runId, runId), eq(tasks.taskId, 7)));
+    await new Promise((r) => setTimeout(r, 1_050)); // one live figure per run per second
+    const after = await live.reprice(runId);
+    const estimate = after.status === 'stored' ? after.estimate : assert.fail(after.status);
+    // cost is linear in time on one VM: task 1 ran big.runtimeMs for its cost
+    const costs = await taskCosts(runId);
+    const soFar = (costs.get(1)! * hour) / Math.round(big.runtimeMs);
+    const each = big.value / big.tasks;
+    assert.ok(soFar > 2 * each, `an hour costs ${soFar}, a task ${each}`);
+    const added = Number(estimate.value) - Number(plain.value);
+    assert.ok(Math.abs(added / (soFar - each) - 1) < 1e-3, `added ${added}, expected ${soFar - each}`);
+    assert.equal((estimate.features as { runningTasks: number }).runningTasks, 1);
+    assert.ok(Math.abs(Number(estimate.low) - Number(plain.low) - (soFar - big.low / big.tasks)) < 1e-3 * soFar);
+    assert.ok(Math.abs(Number(estimate.high) - Number(plain.high) - Math.max(0, soFar - big.high / big.tasks)) < 1e-3 * soFar);
   });
 
   test('a run whose settled tasks ran at half the quote is lowered', async () => {

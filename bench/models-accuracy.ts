@@ -297,9 +297,10 @@ function correctedPredictions(scored: readonly Scored[]): Prediction[] {
 /**
  * Signed error of the scored tasks' total at checkpoints of their completions, as the live figure
  * gives it: finished tasks at their actual cost, the rest predicted: as quoted (static), times the
- * run correction (corrected), and that with each running task at least its cost so far (live, what
- * the service does). Cost so far is priced at one cpu's share of the VM: the peak memory that may
- * raise the share is only known when the task ends (the service uses the task's requests).
+ * run correction (corrected), and that with each running task at least its cost so far (live, as the
+ * service does, with a lower floor: cost so far is priced at one cpu's share of the VM, since the
+ * peak memory that may raise the share is only known when the task ends, where the service uses the
+ * task's requests; and a start rebuilt as end − realtime misses the time before the process ran).
  */
 function liveTotals(scored: readonly Scored[]): { share: number; static: number; corrected: number; live: number }[] {
   const done = scored.filter((o) => o.completeAt !== null).map((o) => o.completeAt!).sort((a, b) => a - b);

@@ -242,33 +242,37 @@ export class LiveEstimateService {
     if (quote && quote.processes.length > 0) {
       const finished = new Map(done.map((d) => [d.process ?? '', d.n]));
       const correction = this.correction(quote, settled);
-      const factor = (process: string) => correction?.factor(process) ?? 1;
+      const runningTasks = await this.runningCosts(tx, run.id);
+      const running = new Map<string, number[]>();
+      for (const r of runningTasks) running.set(r.process ?? '', [...(running.get(r.process ?? '') ?? []), r.soFar]);
       let value = 0;
       let low = 0;
       let high = 0;
+      // per process: its slots not taken by a running task at the (corrected) quote's cost per task,
+      // and each running task at least what it has cost so far
       for (const p of quote.processes) {
+        if (p.tasks <= 0) continue;
+        const f = correction?.factor(p.process) ?? 1;
         const left = Math.max(0, p.tasks - (finished.get(p.process) ?? 0));
-        if (p.tasks <= 0 || left === 0) continue;
-        value += (left * p.value * factor(p.process)) / p.tasks;
-        low += (left * p.low * factor(p.process)) / p.tasks;
-        high += (left * p.high * factor(p.process)) / p.tasks;
+        const now = running.get(p.process) ?? [];
+        running.delete(p.process);
+        const slot = (k: 'value' | 'low' | 'high') => {
+          const each = (p[k] * f) / p.tasks;
+          return Math.max(0, left - now.length) * each + now.reduce((a, soFar) => a + Math.max(soFar, each), 0);
+        };
+        value += slot('value');
+        low += slot('low');
+        high += slot('high');
       }
-      // a running task will cost at least what it has cost so far: where that is more than the
-      // (corrected) quote gives one task of its process, the difference is added
-      const quoted = new Map(quote.processes.filter((p) => p.tasks > 0).map((p) => [p.process, p]));
-      let running = 0;
-      for (const { process, soFar } of await this.runningCosts(tx, run.id)) {
-        const p = process === null ? undefined : quoted.get(process);
-        const each = (k: 'value' | 'low' | 'high') => (p ? (p[k] * factor(p.process)) / p.tasks : 0);
-        value += Math.max(0, soFar - each('value'));
-        low += Math.max(0, soFar - each('low'));
-        high += Math.max(0, soFar - each('high'));
-        running++;
-      }
+      // running tasks of processes the quote does not know: what they have cost so far
+      const unquoted = [...running.values()].flat().reduce((a, soFar) => a + soFar, 0);
+      value += unquoted;
+      low += unquoted;
+      high += unquoted;
       return {
         value, low, high, model: quote.model.name, version: quote.model.version, currency: quote.currency,
         basis: correction ? 'champion per process, corrected by the run\'s settled tasks' : 'champion per process',
-        runningTasks: running,
+        runningTasks: runningTasks.length,
         ...(correction && { correction: { run: correction.run, byProcess: correction.byProcess } }),
       };
     }
@@ -288,15 +292,20 @@ export class LiveEstimateService {
     return none('no quote: finished tasks only');
   }
 
-  /** What each running task of the run has cost so far (price-sheet rule, started until now); unpriced ones are left out. */
+  /**
+   * What each running task of the run has cost so far (price-sheet rule, started until now, at most
+   * its `time` directive: a task left RUNNING by a lost event must not grow the figure for ever);
+   * unpriced ones are left out.
+   */
   private async runningCosts(tx: Db, runId: string): Promise<{ process: string | null; soFar: number }[]> {
+    const wall = sql`least(greatest(0, extract(epoch from now() - t.started_at) * 1000), coalesce(t.time_ms::numeric, 'infinity'))`;
     // a floor for a model figure, not money that is stored or summed as such: float8 is enough
     const rows = (await tx.execute(sql`
-      select t.process, ${taskCostSql(sql`greatest(0, extract(epoch from now() - t.started_at) * 1000)`)}::float8 as so_far
+      select t.process, ${taskCostSql(wall)}::float8 as so_far
       from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id
       ${taskPriceJoin()}
       where t.org_id = ${this.orgId} and t.run_id = ${runId} and t.status = 'RUNNING' and t.started_at is not null
-        and pr.price_per_hour is not null`)) as unknown as { process: string | null; so_far: number }[];
+        and pr.price_per_hour is not null and ${taskCostSql(wall)} is not null`)) as unknown as { process: string | null; so_far: number }[];
     return rows.map((r) => ({ process: r.process, soFar: r.so_far }));
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { loadConfig } from '../../src/config.js';
 import { estimates, tasks } from '../../src/db/schema/index.js';
 import { medianBaseline, ModelRegistry } from '../../src/models/index.js';
@@ -121,29 +121,46 @@ describe('live estimates: the run corrects its own remainder', () => {
     assert.ok(Math.abs(Number(estimate.value) / expected - 1) < 1e-9, `live ${estimate.value}, expected ${expected}`);
   });
 
-  test('a running task counts at least what it has cost so far', async () => {
+  test('a running task counts at least what it has cost so far, also beyond the tasks the quote expects', async () => {
     const runId = await runWithTasks(1);
-    const off = loadConfig({ GCT_LIVE_CORRECTION_PRIOR: '0' }).estimation;
-    const live = new LiveEstimateService(db.db, orgId, registry, off);
+    const live = new LiveEstimateService(db.db, orgId, registry, settings);
     const before = await live.reprice(runId);
     const plain = before.status === 'stored' ? before.estimate : assert.fail(before.status);
-    // task 7 has run for an hour: far more than the quote gives one task of its process
-    const hour = 3_600_000;
-    await db.db.update(tasks).set({ status: 'RUNNING', startedAt: new Date(Date.now() - hour) })
-      .where(and(eq(tasks.orgId, orgId), eq(tasks.runId, runId), eq(tasks.taskId, 7)));
+    assert.equal((plain.features as { runningTasks: number }).runningTasks, 0);
+
+    // big's task 7 and other's task 9 have run for an hour, and so have as many more of `other` as the
+    // quote expects of it in all: one more than it has slots for
+    const startedAt = new Date(Date.now() - 3_600_000);
+    await db.db.update(tasks).set({ status: 'RUNNING', startedAt })
+      .where(and(eq(tasks.orgId, orgId), eq(tasks.runId, runId), inArray(tasks.taskId, [7, 9])));
+    const extra = Math.round(other.tasks);
+    await db.db.insert(tasks).values(Array.from({ length: extra }, (_, i) => ({
+      orgId, runId, taskId: 100 + i, process: other.process, status: 'RUNNING' as const, source: 'trace' as const,
+      submittedAt: new Date(T0 + 200), startedAt, cpus: 1, vmSize: HISTORY_VM, priority: 'DEDICATED' as const,
+    })));
     await new Promise((r) => setTimeout(r, 1_050)); // one live figure per run per second
     const after = await live.reprice(runId);
     const estimate = after.status === 'stored' ? after.estimate : assert.fail(after.status);
-    // cost is linear in time on one VM: task 1 ran big.runtimeMs for its cost
-    const costs = await taskCosts(runId);
-    const soFar = (costs.get(1)! * hour) / Math.round(big.runtimeMs);
-    const each = big.value / big.tasks;
-    assert.ok(soFar > 2 * each, `an hour costs ${soFar}, a task ${each}`);
-    const added = Number(estimate.value) - Number(plain.value);
-    assert.ok(Math.abs(added / (soFar - each) - 1) < 1e-3, `added ${added}, expected ${soFar - each}`);
-    assert.equal((estimate.features as { runningTasks: number }).runningTasks, 1);
-    assert.ok(Math.abs(Number(estimate.low) - Number(plain.low) - (soFar - big.low / big.tasks)) < 1e-3 * soFar);
-    assert.ok(Math.abs(Number(estimate.high) - Number(plain.high) - Math.max(0, soFar - big.high / big.tasks)) < 1e-3 * soFar);
+    const features = estimate.features as { runningTasks: number; correction: { run: { factor: number }; byProcess: Record<string, { factor: number }> } };
+    assert.equal(features.runningTasks, 2 + extra);
+
+    // every task here runs 1 cpu on one VM size, so cost is one rate × time: task 1's cost over its runtime.
+    // The reprice measured up to its own now(), the LIVE row's created_at.
+    const rate = (await taskCosts(runId)).get(1)! / Math.round(big.runtimeMs);
+    const soFar = rate * (estimate.createdAt.getTime() - startedAt.getTime());
+    // the settled tasks (1–6) and so the factors are the same before and after
+    const fBig = features.correction.byProcess[big.process].factor;
+    const fOther = features.correction.run.factor;
+    for (const k of ['value', 'low', 'high'] as const) {
+      const eachBig = (big[k] * fBig) / big.tasks;
+      const eachOther = (other[k] * fOther) / other.tasks;
+      assert.ok(soFar > eachBig && soFar > eachOther, `an hour costs ${soFar}, a task ${eachBig} / ${eachOther}`);
+      // big: one of its slots now costs soFar; other: more running tasks than slots, each soFar
+      const expected = soFar - eachBig + (extra + 1) * soFar - other.tasks * eachOther;
+      const added = Number(estimate[k]) - Number(plain[k]);
+      assert.ok(Math.abs(added / expected - 1) < 1e-6, `${k}: added ${added}, expected ${expected}`);
+    }
+    assert.ok(Number(estimate.low) <= Number(estimate.value) && Number(estimate.value) <= Number(estimate.high));
   });
 
   test('a run whose settled tasks ran at half the quote is lowered', async () => {

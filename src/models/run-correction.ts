@@ -3,7 +3,7 @@
  *
  * A model is fitted on past runs; the run being estimated can differ from all of them (other
  * datasets, a full profile after test ones, faster machines), and on the shipped traces the newer
- * tasks of a run ran ~2× shorter than anything before them predicted. Once some of its tasks have
+ * tasks of a run ran ~2× shorter or longer than anything before them predicted. Once some of its tasks have
  * finished, their actual / predicted says so. The factor multiplies the predictions of the tasks
  * still to come (value and interval alike).
  *

@@ -33,6 +33,9 @@ interface Subscriber {
  * The receiving side of cross-process events over Postgres LISTEN/NOTIFY: every API process listens on
  * one channel, so an event published (`publishEvent`) by any process or worker reaches subscribers on all.
  */
+/** postgres.js's codes for a connection that has closed, and Postgres's admin_shutdown. */
+const CONNECTION_GONE = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', '57P01']);
+
 export class EventBus {
   private readonly subscribers = new Set<Subscriber>();
   private readonly loaders = new Map<string, Loader>();
@@ -86,6 +89,12 @@ export class EventBus {
 
   async close(): Promise<void> {
     for (const s of [...this.subscribers]) s.queue.end();
-    await this.unlisten?.();
+    try {
+      await this.unlisten?.();
+    } catch (err) {
+      // the database went first (Ctrl-C in a terminal reaches the embedded Postgres too): with the
+      // connection gone nothing listens any more
+      if (!CONNECTION_GONE.has(String((err as { code?: unknown }).code))) throw err;
+    }
   }
 }

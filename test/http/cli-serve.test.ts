@@ -19,7 +19,8 @@ async function spawnServe(logLevel: string) {
   execFileSync('chmod', ['755', dataDir]);
   const port = 20000 + Math.floor(Math.random() * 20000);
   const env = { ...process.env, DATABASE_URL: '', PORT: String(port), GCT_DATA_DIR: dataDir, GCT_EMBEDDED_PG_PORT: String(port + 1), LOG_LEVEL: logLevel };
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/cli.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // its own process group, as a terminal gives it: Ctrl-C signals the group, the embedded Postgres too
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/cli.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const cleanup = async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -29,7 +30,7 @@ async function spawnServe(logLevel: string) {
   return { dataDir, port, child, exited, cleanup };
 }
 
-test('`gct serve` on the embedded default: first start prints a key that works, /readyz is ready, SIGINT leaves no process behind', { timeout: 120_000 }, async () => {
+test('`gct serve` on the embedded default: first start prints a key that works, /readyz is ready, Ctrl-C leaves no process behind and logs no error', { timeout: 120_000 }, async () => {
   const { dataDir, port, child, exited, cleanup } = await spawnServe('warn');
   let output = '';
   child.stdout.on('data', (d) => (output += d));
@@ -61,9 +62,12 @@ test('`gct serve` on the embedded default: first start prints a key that works, 
     assert.deepEqual(await res.json(), { data: { me: { role: 'ADMIN', organization: { slug: 'demo', isDemo: true } } } });
     assert.ok(processesMentioning(dataDir).length > 0, 'embedded postgres runs on the data dir');
 
-    child.kill('SIGINT');
+    const before = output.length;
+    process.kill(-child.pid!, 'SIGINT'); // what Ctrl-C in a terminal does
     assert.equal(await exited, 0);
     assert.deepEqual(processesMentioning(dataDir), [], 'no postgres left running on the data dir');
+    const errors = output.slice(before).split('\n').filter((l) => /"level":(50|60)/.test(l));
+    assert.deepEqual(errors.map((l) => l.slice(0, 200)), [], 'stopping logs no error');
   } finally {
     await cleanup();
   }

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/client.js';
+import { isConnectionGone } from '../db/connection-gone.js';
 import type { Logger } from '../logger.js';
 import { AsyncQueue } from './async-queue.js';
 
@@ -33,9 +34,6 @@ interface Subscriber {
  * The receiving side of cross-process events over Postgres LISTEN/NOTIFY: every API process listens on
  * one channel, so an event published (`publishEvent`) by any process or worker reaches subscribers on all.
  */
-/** postgres.js's codes for a connection that has closed, and Postgres's admin_shutdown. */
-const CONNECTION_GONE = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', '57P01']);
-
 export class EventBus {
   private readonly subscribers = new Set<Subscriber>();
   private readonly loaders = new Map<string, Loader>();
@@ -92,9 +90,8 @@ export class EventBus {
     try {
       await this.unlisten?.();
     } catch (err) {
-      // the database went first (Ctrl-C in a terminal reaches the embedded Postgres too): with the
-      // connection gone nothing listens any more
-      if (!CONNECTION_GONE.has(String((err as { code?: unknown }).code))) throw err;
+      // the database went first: with the connection gone nothing listens any more
+      if (!isConnectionGone(err)) throw err;
     }
   }
 }

@@ -278,7 +278,11 @@ interface Scored extends Timed {
 /** The run correction from the scored tasks settled by `at`, per process (run-correction.ts). */
 function correctionAt(scored: readonly Scored[], at: number) {
   const byProcess = new Map<string, Scored[]>();
-  for (const o of scored) byProcess.set(o.sample.features.process, [...(byProcess.get(o.sample.features.process) ?? []), o]);
+  for (const o of scored) {
+    const list = byProcess.get(o.sample.features.process);
+    if (list) list.push(o);
+    else byProcess.set(o.sample.features.process, [o]);
+  }
   const settled = [...byProcess.values()].flatMap((tasks) => {
     const horizon = settledHorizon(tasks.map((o) => ({ submitAt: o.sample.at, completeAt: o.completeAt })), at);
     return tasks.filter((o) => o.sample.at < horizon);

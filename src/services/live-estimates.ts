@@ -244,7 +244,11 @@ export class LiveEstimateService {
       const correction = this.correction(quote, settled);
       const runningTasks = await this.runningCosts(tx, run.id);
       const running = new Map<string, number[]>();
-      for (const r of runningTasks) running.set(r.process ?? '', [...(running.get(r.process ?? '') ?? []), r.soFar]);
+      for (const { process, soFar } of runningTasks) {
+        const list = running.get(process ?? '');
+        if (list) list.push(soFar);
+        else running.set(process ?? '', [soFar]);
+      }
       let value = 0;
       let low = 0;
       let high = 0;

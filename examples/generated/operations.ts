@@ -848,6 +848,8 @@ export type Estimate = {
   processes: Array<ProcessEstimate>;
   /** True when the requested region has no prices and the reference region’s were used */
   regionFallback: Scalars['Boolean']['output'];
+  /** Top-down, beside the per-process value: the run-level champion's figure for the whole run, from the cost of the pipeline's finished runs (reconciled from the bill where they were, so idle and overheads included), their sample counts and input bytes. Null until the pipeline has 10 such runs and a retrain */
+  runModel?: Maybe<RunModelEstimate>;
   value: Scalars['Decimal']['output'];
 };
 
@@ -1804,6 +1806,16 @@ export type RunFilterInput = {
   unassigned?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+/** A run's total from the pipeline's run-level (costPerRun) champion, trained on what its finished runs cost */
+export type RunModelEstimate = {
+  __typename?: 'RunModelEstimate';
+  high: Scalars['Decimal']['output'];
+  low: Scalars['Decimal']['output'];
+  /** The costPerRun champion and its holdout metrics (over runs) */
+  model: EstimateModelInfo;
+  value: Scalars['Decimal']['output'];
+};
+
 /** REGISTERED by a LIMS before launch, then RUNNING, then SUCCEEDED or FAILED */
 export type RunStatus =
   | 'FAILED'
@@ -2111,3 +2123,10 @@ export type RegisterRunMutationVariables = Exact<{
 
 
 export type RegisterRunMutation = { __typename?: 'Mutation', registerRun: { __typename?: 'Run', id: string, status: RunStatus } };
+
+export type QuoteQueryVariables = Exact<{
+  input: EstimateInput;
+}>;
+
+
+export type QuoteQuery = { __typename?: 'Query', estimate: { __typename?: 'Estimate', value: string, low: string, high: string, currency: string, basis: EstimateBasis, note: string, model: { __typename?: 'EstimateModelInfo', name: string, version: string, mape?: number | null, coverage?: number | null, nTrain?: number | null, nTest?: number | null }, processes: Array<{ __typename?: 'ProcessEstimate', process: string, tasks: number, value: string }>, runModel?: { __typename?: 'RunModelEstimate', value: string, low: string, high: string, model: { __typename?: 'EstimateModelInfo', name: string, version: string, mape?: number | null, coverage?: number | null, nTrain?: number | null, nTest?: number | null } } | null } };

@@ -7,7 +7,7 @@ export {
   MIN_HELD_OUT, applyInterval, byTime, calibrateFromRatios, fitCalibrated, heldOutRatios, median, quantile, residualRatios, timeOrderedSplit,
   type CalibratedState, type CalibrationOptions, type IntervalCalibration, type ProcessCalibration,
 } from './intervals.js';
-export { medianBaseline, fitMedianPoint, predictMedianPoint, type MedianBaselineOptions, type MedianPoint, type MedianState } from './median-baseline.js';
+export { medianBaseline, fitMedianPoint, predictMedianPoint, pushTo, type MedianBaselineOptions, type MedianPoint, type MedianState } from './median-baseline.js';
 export { regressionModel, fitRegressionPoint, predictRegressionPoint, type LinearFit, type RegressionOptions, type RegressionPoint, type RegressionState } from './regression.js';
 export {
   parsePrice, priceDuration, pricePrediction, priceSheetModel, priceTask, toDecimalString, vmShare, type TaskResources,
@@ -20,5 +20,6 @@ export {
   type PointCandidate, type SelectorOptions, type SelectorPoint, type SelectorState,
 } from './process-selector.js';
 export { backtest, evaluate, scorePredictions, type BacktestOptions, type BacktestResult } from './backtest.js';
+export { unitRateModel, fitUnitRatePoint, predictUnitRatePoint, type UnitRateOptions, type UnitRatePoint, type UnitRates, type UnitRateState } from './unit-rate.js';
 export { builtinRegistry } from './builtins.js';
 export { chooseChampion, eligibility, type HoldoutScore, type PromotionRule } from './promotion.js';

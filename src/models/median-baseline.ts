@@ -31,8 +31,8 @@ export function fitMedianPoint(samples: readonly TrainingSample[], minGroupSampl
   for (const s of samples) {
     if (!Number.isFinite(s.value)) continue;
     all.push(s.value);
-    push(byProcess, s.features.process, s.value);
-    if (Number.isFinite(minGroupSamples) && s.features.group != null) push(byGroup, groupKey(s.features), s.value);
+    pushTo(byProcess, s.features.process, s.value);
+    if (Number.isFinite(minGroupSamples) && s.features.group != null) pushTo(byGroup, groupKey(s.features), s.value);
   }
   const point: MedianPoint = { global: all.length ? median(all) : null, byProcess: {}, byGroup: {} };
   for (const [k, v] of byProcess) point.byProcess[k] = median(v);
@@ -62,7 +62,8 @@ export function medianBaseline(opts: MedianBaselineOptions): EstimationModel<Med
   };
 }
 
-function push(m: Map<string, number[]>, k: string, v: number) {
+/** Appends v to the list under k, creating it. */
+export function pushTo<K, V>(m: Map<K, V[]>, k: K, v: V) {
   const list = m.get(k);
   if (list) list.push(v);
   else m.set(k, [v]);

@@ -95,6 +95,14 @@ export class ProcessEstimate {
   @Field(() => String, { description: 'name@version of the model that predicted the runtime' }) model!: string;
 }
 
+@ObjectType({ description: "A run's total from the pipeline's run-level (costPerRun) champion, trained on what its finished runs cost" })
+export class RunModelEstimate {
+  @Field(() => DecimalScalar) value!: string;
+  @Field(() => DecimalScalar) low!: string;
+  @Field(() => DecimalScalar) high!: string;
+  @Field(() => EstimateModelInfo, { description: 'The costPerRun champion and its holdout metrics (over runs)' }) model!: EstimateModelInfo;
+}
+
 @ObjectType({ description: 'What a run is expected to cost, with an 80 % interval' })
 export class Estimate {
   @Field(() => DecimalScalar) value!: string;
@@ -109,6 +117,11 @@ export class Estimate {
   @Field(() => String, { description: 'Region whose prices were used' }) priceRegion!: string;
   @Field(() => Boolean, { description: 'True when the requested region has no prices and the reference region’s were used' }) regionFallback!: boolean;
   @Field(() => Boolean, { description: 'True when SPOT was priced at the LOW_PRIORITY rate' }) priorityFallback!: boolean;
+  @Field(() => RunModelEstimate, {
+    nullable: true,
+    description: "Top-down, beside the per-process value: the run-level champion's figure for the whole run, from the cost of the pipeline's finished runs (reconciled from the bill where they were, so idle and overheads included), their sample counts and input bytes. Null until the pipeline has 10 such runs and a retrain",
+  })
+  runModel!: RunModelEstimate | null;
 }
 
 export const EstimateKindEnum = enumOf(estimateKindEnum.enumValues);

@@ -15,6 +15,11 @@
  * 4. cost = tasks × price-sheet(runtime) on that VM's price for the quote's region and priority.
  * The run's interval sums the processes' bounds (processes taken as moving together, the cautious
  * choice). The answer names the PIPELINE champion and its holdout metrics.
+ *
+ * Either way, once the pipeline has a run-level (`costPerRun`) champion, the quote also carries its
+ * figure for the whole run (`runModel`): top-down from what finished runs cost, beside the bottom-up
+ * sum. It is not folded into the value: the two err differently (the sum misses idle and overheads,
+ * the run model knows only sample count and input bytes), and a lab should see both.
  */
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
@@ -65,6 +70,14 @@ export interface ProcessQuote {
   model: string;
 }
 
+/** A run's total from the pipeline's run-level (`costPerRun`) champion, shown beside the per-process sum. */
+export interface RunModelQuote {
+  value: number;
+  low: number;
+  high: number;
+  model: QuoteModel;
+}
+
 export interface Quote {
   value: number;
   low: number;
@@ -82,9 +95,25 @@ export interface Quote {
   regionFallback: boolean;
   priorityFallback: boolean;
   features: Record<string, unknown>;
+  /**
+   * Top-down: what the pipeline's finished runs cost as a whole (reconciled from the bill where they
+   * were, so idle and overheads included), scaled to this run by the run-level champion. Null until
+   * a retrain had `MIN_RUN_SAMPLES` such runs.
+   */
+  runModel: RunModelQuote | null;
 }
 
 const MAX_SAMPLES = 1_000_000;
+
+/** A quote before the run-level figure is put beside it. */
+type BottomUp = Omit<Quote, 'runModel'>;
+
+function modelInfo(v: ModelVersionRow): QuoteModel {
+  return {
+    name: v.modelName, version: v.modelVersion, target: v.target,
+    mape: v.mape, medianApe: v.medianApe, bias: v.bias, coverage: v.coverage, nTrain: v.nTrain, nTest: v.nTest, trainedAt: v.trainedAt,
+  };
+}
 
 export class EstimateService {
   private readonly prices: PriceService;
@@ -106,16 +135,25 @@ export class EstimateService {
     if (input.inputBytes != null && !(input.inputBytes >= 0)) throw badInput('inputBytes', 'must not be negative');
     const region = input.region?.trim().toLowerCase() || null;
     const features = { pipeline: input.pipeline, revision: input.revision ?? null, samples: input.samples, inputBytes: input.inputBytes ?? null, region, priority: input.priority ?? 'DEDICATED' };
-    const champions = await this.models.champions(input.pipeline, 'runtimeMs');
+    const [champions, runModel] = await Promise.all([this.models.champions(input.pipeline, 'runtimeMs'), this.fromRunModel(input)]);
     const pipelineChampion = champions.find((c) => c.scope === 'PIPELINE');
     let why = 'no trained model for this pipeline yet';
     if (pipelineChampion && !this.registry.has(pipelineChampion.modelName)) why = `its champion ${pipelineChampion.modelName} is no longer registered`;
     else if (pipelineChampion) {
       const quote = await this.fromChampion(input, region, pipelineChampion, champions, at, features);
-      if (quote) return quote;
+      if (quote) return { ...quote, runModel };
       why = 'no succeeded run of this pipeline to profile its processes from';
     }
-    return this.fromPriceSheet(input, region, at, features, why);
+    return { ...(await this.fromPriceSheet(input, region, at, features, why)), runModel };
+  }
+
+  private async fromRunModel(input: QuoteInput): Promise<RunModelQuote | null> {
+    const champion = (await this.models.champions(input.pipeline, 'costPerRun')).find((c) => c.scope === 'PIPELINE' && this.registry.has(c.modelName));
+    if (!champion) return null;
+    const model = this.registry.get(champion.modelName) as EstimationModel<unknown>;
+    // run-level samples carry the run's total input bytes and its sample count (history.runHistory)
+    const p = model.predict({ process: input.pipeline, sampleCount: input.samples, inputBytes: input.inputBytes ?? null }, champion.state);
+    return { value: p.value, low: Math.max(0, p.low), high: p.high, model: modelInfo(champion) };
   }
 
   private async price(vmSize: string, region: string | null, priority: VmPriority | null | undefined, at: Date, field: string): Promise<PriceAnswer> {
@@ -124,7 +162,7 @@ export class EstimateService {
     return answer;
   }
 
-  private async fromPriceSheet(input: QuoteInput, region: string | null, at: Date, features: Record<string, unknown>, why: string): Promise<Quote> {
+  private async fromPriceSheet(input: QuoteInput, region: string | null, at: Date, features: Record<string, unknown>, why: string): Promise<BottomUp> {
     const { defaultVmSize, defaultVmHoursPerSample } = this.settings;
     const p = await this.price(defaultVmSize, region, input.priority, at, 'region');
     const vm = vmOf(p);
@@ -157,7 +195,7 @@ export class EstimateService {
 
   private async fromChampion(
     input: QuoteInput, region: string | null, champion: ModelVersionRow, champions: ModelVersionRow[], at: Date, features: Record<string, unknown>,
-  ): Promise<Quote | null> {
+  ): Promise<BottomUp | null> {
     const profiles = await this.profiles(input.pipeline);
     if (profiles.length === 0) return null;
     const byProcess = new Map(champions.filter((c) => c.scope === 'PROCESS' && this.registry.has(c.modelName)).map((c) => [c.process, c]));
@@ -189,11 +227,7 @@ export class EstimateService {
       basis: 'CHAMPION',
       note: `champion runtime model of ${input.pipeline}, priced with the price-sheet rule per process`,
       intervalMethod: 'held-out',
-      model: {
-        name: champion.modelName, version: champion.modelVersion, target: champion.target,
-        mape: champion.mape, medianApe: champion.medianApe, bias: champion.bias, coverage: champion.coverage,
-        nTrain: champion.nTrain, nTest: champion.nTest, trainedAt: champion.trainedAt,
-      },
+      model: modelInfo(champion),
       processes,
       priceRegion: p.price.region,
       regionFallback: answers.some((a) => a?.regionFallback),
@@ -240,6 +274,7 @@ export class EstimateService {
           regionFallback: quote.regionFallback,
           modelMape: quote.model.mape,
           processes: quote.processes.map((p) => ({ process: p.process, tasks: p.tasks, value: p.value, model: p.model })),
+          runModel: quote.runModel && { value: quote.runModel.value, low: quote.runModel.low, high: quote.runModel.high, model: `${quote.runModel.model.name}@${quote.runModel.model.version}` },
         },
       });
       const [row] = await tx

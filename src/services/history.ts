@@ -127,3 +127,62 @@ export function samplesFor(target: ModelTarget, tasks: readonly HistoryTask[]): 
   }
   return out;
 }
+
+/** One finished run as a `costPerRun` sample. */
+export interface HistoryRun {
+  pipeline: string;
+  runId: string;
+  /** `process` is the pipeline's name: run-level models group on it. */
+  features: Features;
+  /** What the run cost: reconciled from the bill when it has been, else its tasks' price-sheet cost. */
+  cost: number;
+  reconciled: boolean;
+  at: number;
+}
+
+interface RunRow {
+  pipeline: string;
+  run_id: string;
+  sample_count: number | null;
+  input_bytes: string | null;
+  cost: number;
+  reconciled: boolean;
+  at: number;
+}
+
+/**
+ * The organization's SUCCEEDED runs (of one pipeline, when given) with what each cost, oldest first.
+ * A run not reconciled yet counts when every completed task of it has a price-sheet cost; failed
+ * attempts count too, as on a bill. Only runs in the price table's currency: quotes are priced from
+ * it, and a run-level figure is shown beside them. Sums are SQL numeric; the float is for fitting.
+ */
+export async function runHistory(db: Db, orgId: string, pipeline?: string): Promise<HistoryRun[]> {
+  const rows = (await db.execute(sql`
+    select pl.name as pipeline, r.id as run_id, r.sample_count, r.input_bytes,
+           coalesce(r.actual_cost, tc.cost)::float8 as cost, r.actual_cost is not null as reconciled,
+           (extract(epoch from coalesce(r.submitted_at, r.started_at, r.created_at)) * 1000)::float8 as at
+    from runs r
+    join pipelines pl on pl.org_id = r.org_id and pl.id = r.pipeline_id
+    left join lateral (
+      select sum(${taskCostSql()}) as cost,
+             count(*) filter (where t.status = 'COMPLETED') as completed,
+             count(*) filter (where t.status = 'COMPLETED' and ${taskCostSql()} is null) as unpriced,
+             coalesce(bool_and(pr.currency = r.currency), true) as same_currency
+      from tasks t
+      ${taskPriceJoin()}
+      where t.org_id = r.org_id and t.run_id = r.id and t.status in ('COMPLETED', 'FAILED', 'ABORTED')
+    ) tc on r.actual_cost is null
+    where r.org_id = ${orgId} and r.status = 'SUCCEEDED'
+      ${pipeline === undefined ? sql`` : sql`and pl.name = ${pipeline}`}
+      and r.currency = (select p.currency from prices p where p.provider = 'azure' order by p.effective_from desc limit 1)
+      and (r.actual_cost is not null or (tc.completed > 0 and tc.unpriced = 0 and tc.same_currency))
+    order by at, r.id`)) as unknown as RunRow[];
+  return rows.map((r) => ({
+    pipeline: r.pipeline,
+    runId: r.run_id,
+    features: { process: r.pipeline, sampleCount: r.sample_count, inputBytes: num(r.input_bytes) },
+    cost: Number(r.cost),
+    reconciled: r.reconciled,
+    at: Number(r.at),
+  }));
+}

@@ -3,7 +3,8 @@
  * score it on a time-ordered holdout, keep the version) and champions (the version quotes use).
  *
  * Retraining, per pipeline and target:
- * 1. scopes: the whole pipeline, and each process with enough history of its own;
+ * 1. scopes: the whole pipeline, and each process with enough history of its own; `costPerRun`
+ *    (one sample per finished run) only the whole pipeline, once it has `MIN_RUN_SAMPLES` runs;
  * 2. every registered model of the target is backtested on the same split (older tasks train,
  *    newer ones score), then refitted on all of it; each fit is stored as a version;
  * 3. the round's best model by holdout MAPE among those whose holdout bias is within
@@ -14,13 +15,15 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
 import { modelVersions, pipelineProfiles, type ModelScope, type ModelVersionRow } from '../db/schema/index.js';
-import { backtest, chooseChampion, priceSheetModel, type BacktestResult, type EstimationModel, type ModelTarget, type TrainingSample } from '../models/index.js';
+import { backtest, chooseChampion, priceSheetModel, pushTo, type BacktestResult, type EstimationModel, type ModelTarget, type TrainingSample } from '../models/index.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { checkPageSize } from './pagination.js';
-import { samplesFor, taskHistory, TASK_TARGETS, type HistoryTask } from './history.js';
+import { runHistory, samplesFor, taskHistory, TASK_TARGETS, type HistoryRun, type HistoryTask } from './history.js';
 
 /** Below this many samples a scope is not fitted (the holdout would be a handful of tasks). */
 export const MIN_SCOPE_SAMPLES = 20;
+/** Runs a pipeline needs before run-level models are fitted: a 30 % holdout of 10 is 3 runs, the fewest worth a metric. */
+export const MIN_RUN_SAMPLES = 10;
 
 export interface RetrainReport {
   pipelines: number;
@@ -79,14 +82,12 @@ export class ModelService {
   }
 
   async retrain(opts: { pipeline?: string; log?: { warn(obj: object, msg: string): void } } = {}): Promise<RetrainReport> {
-    const history = await taskHistory(this.db, this.orgId, opts.pipeline);
+    const [history, finishedRuns] = await Promise.all([taskHistory(this.db, this.orgId, opts.pipeline), runHistory(this.db, this.orgId, opts.pipeline)]);
     const byPipeline = new Map<string, HistoryTask[]>();
-    for (const t of history) {
-      const list = byPipeline.get(t.pipeline);
-      if (list) list.push(t);
-      else byPipeline.set(t.pipeline, [t]);
-    }
-    const report: RetrainReport = { pipelines: byPipeline.size, versions: 0, promoted: [], failures: [] };
+    for (const t of history) pushTo(byPipeline, t.pipeline, t);
+    const runsByPipeline = new Map<string, HistoryRun[]>();
+    for (const r of finishedRuns) pushTo(runsByPipeline, r.pipeline, r);
+    const report: RetrainReport = { pipelines: new Set([...byPipeline.keys(), ...runsByPipeline.keys()]).size, versions: 0, promoted: [], failures: [] };
     for (const [pipeline, tasks] of byPipeline) {
       await this.refreshProfile(pipeline);
       for (const target of TASK_TARGETS) {
@@ -96,6 +97,12 @@ export class ModelService {
           await this.retrainScope(target, scoped, models, report, opts.log);
         }
       }
+    }
+    const runModels = this.learners('costPerRun');
+    for (const [pipeline, list] of runsByPipeline) {
+      if (runModels.length === 0 || list.length < MIN_RUN_SAMPLES) continue;
+      const samples = list.map((r) => ({ features: r.features, value: r.cost, at: r.at }));
+      await this.retrainScope('costPerRun', { scope: 'PIPELINE', pipeline, process: '', samples }, runModels, report, opts.log);
     }
     return report;
   }
@@ -200,11 +207,7 @@ function scopesOf(pipeline: string, samples: TrainingSample[]): Scoped[] {
   const out: Scoped[] = [];
   if (samples.length >= MIN_SCOPE_SAMPLES) out.push({ scope: 'PIPELINE', pipeline, process: '', samples });
   const byProcess = new Map<string, TrainingSample[]>();
-  for (const s of samples) {
-    const list = byProcess.get(s.features.process);
-    if (list) list.push(s);
-    else byProcess.set(s.features.process, [s]);
-  }
+  for (const s of samples) pushTo(byProcess, s.features.process, s);
   for (const [process, list] of byProcess) {
     if (list.length >= MIN_SCOPE_SAMPLES) out.push({ scope: 'PROCESS', pipeline, process, samples: list });
   }

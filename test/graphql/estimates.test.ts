@@ -5,7 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import { loadConfig } from '../../src/config.js';
 import { estimates, runs } from '../../src/db/schema/index.js';
 import { chooseChampion } from '../../src/models/promotion.js';
-import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
+import { createOrgWithKeys, startTestApp, waitForJob, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/db.js';
 import { repoRoot } from '../support/fixtures.js';
 import { importTraceHistory } from '../support/history.js';
@@ -80,13 +80,7 @@ describe('estimates over GraphQL', () => {
     assert.match(res.data!.retrainModels, /^[0-9a-f-]{36}$/);
 
     // the job stores versions scope by scope: wait for it to finish, not for the first version
-    const jobId = res.data!.retrainModels;
-    for (let i = 0; ; i++) {
-      const [job] = await t.db.sql<{ state: string }[]>`select state from pgboss.job where id = ${jobId} union all select state from pgboss.archive where id = ${jobId}`;
-      if (job?.state === 'completed') break;
-      assert.ok(i < 600 && job?.state !== 'failed', `retrain job ${JSON.stringify(job)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitForJob(t, res.data!.retrainModels);
     type V = { modelName: string; scope: string; process: string; champion: boolean; mape: number | null; bias: number | null; nTest: number; target: string };
     const m = await t.gql<{ models: V[] }>(`{ models(first: 1000) { modelName scope process champion mape bias nTest target } }`, {}, keys.viewer);
     assert.equal(m.errors, undefined);

@@ -45,12 +45,13 @@ test('registry registers, lists and gets by name; refuses duplicates and invalid
   assert.deepEqual(reg.list().map((m) => m.name), ['mine']);
 });
 
-test('the built-in registry holds the price sheet, medians, regressions, tag-token ridges and selectors', () => {
+test('the built-in registry holds the price sheet, medians, regressions, tag-token ridges, selectors and run-level unit rates', () => {
   const names = builtinRegistry().list().map((m) => m.name);
   assert.deepEqual(names, [
     'price-sheet:costPerTask', 'median-baseline:runtimeMs', 'median-baseline:peakRssBytes',
     'linear-regression:runtimeMs', 'linear-regression:peakRssBytes',
     'tag-token-ridge:runtimeMs', 'tag-token-ridge:peakRssBytes', 'process-selector:runtimeMs', 'process-selector:peakRssBytes',
+    'median-baseline:costPerRun', 'linear-regression:costPerRun', 'unit-rate:costPerRun',
   ]);
   assert.throws(() => builtinRegistry().register(medianBaseline({ target: 'runtimeMs' })), /already registered/);
 });

@@ -66,3 +66,13 @@ export async function createOrgWithKeys(db: TestDatabase, slug: string) {
   const keyFor = async (role: Role) => (await principals.createApiKey({ name: `${role} key`, role })).key;
   return { org: organization, admin: adminKey, analyst: await keyFor('ANALYST'), viewer: await keyFor('VIEWER') };
 }
+
+/** Waits for a pg-boss job to complete (it may have moved to the archive); fails on `failed` or after two minutes. */
+export async function waitForJob(t: TestApp, jobId: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    const [job] = await t.db.sql<{ state: string }[]>`select state from pgboss.job where id = ${jobId} union all select state from pgboss.archive where id = ${jobId}`;
+    if (job?.state === 'completed') return;
+    if (i >= 600 || job?.state === 'failed') throw new Error(`job ${jobId}: ${JSON.stringify(job)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

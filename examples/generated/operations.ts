@@ -850,6 +850,8 @@ export type Estimate = {
   regionFallback: Scalars['Boolean']['output'];
   /** Top-down, beside the per-process value: the run-level champion's figure for the whole run, from the cost of the pipeline's finished runs (reconciled from the bill where they were, so idle and overheads included), their sample counts and input bytes. Null until the pipeline has 10 such runs and a retrain */
   runModel?: Maybe<RunModelEstimate>;
+  /** How earlier quotes of this pipeline compared with the bill, once runs were reconciled */
+  trackRecord: QuoteTrackRecord;
   value: Scalars['Decimal']['output'];
 };
 
@@ -1528,6 +1530,21 @@ export type QueryWebhookChannelArgs = {
   id: Scalars['ID']['input'];
 };
 
+/** How the pipeline's past quotes landed against the bill: per reconciled run, its newest quote against its actual cost (fractions: 0.25 = 25 %) */
+export type QuoteTrackRecord = {
+  __typename?: 'QuoteTrackRecord';
+  /** Σquote / Σactual − 1: negative when quotes were short of the bill */
+  bias?: Maybe<Scalars['Float']['output']>;
+  /** Mean |quote − actual| / actual */
+  mape?: Maybe<Scalars['Float']['output']>;
+  runModelBias?: Maybe<Scalars['Float']['output']>;
+  runModelMape?: Maybe<Scalars['Float']['output']>;
+  /** Of those, runs whose quote carried a runModel figure */
+  runModelRuns: Scalars['Int']['output'];
+  /** Reconciled runs of the pipeline that had a quote in this currency */
+  runs: Scalars['Int']['output'];
+};
+
 /** A saving found in the task history, priced with the price sheet. */
 export type Recommendation = {
   __typename?: 'Recommendation';
@@ -2129,4 +2146,4 @@ export type QuoteQueryVariables = Exact<{
 }>;
 
 
-export type QuoteQuery = { __typename?: 'Query', estimate: { __typename?: 'Estimate', value: string, low: string, high: string, currency: string, basis: EstimateBasis, note: string, model: { __typename?: 'EstimateModelInfo', name: string, version: string, mape?: number | null, coverage?: number | null, nTrain?: number | null, nTest?: number | null }, processes: Array<{ __typename?: 'ProcessEstimate', process: string, tasks: number, value: string }>, runModel?: { __typename?: 'RunModelEstimate', value: string, low: string, high: string, model: { __typename?: 'EstimateModelInfo', name: string, version: string, mape?: number | null, coverage?: number | null, nTrain?: number | null, nTest?: number | null } } | null } };
+export type QuoteQuery = { __typename?: 'Query', estimate: { __typename?: 'Estimate', value: string, low: string, high: string, currency: string, basis: EstimateBasis, note: string, model: { __typename?: 'EstimateModelInfo', name: string, version: string, mape?: number | null, coverage?: number | null, nTrain?: number | null, nTest?: number | null }, processes: Array<{ __typename?: 'ProcessEstimate', process: string, tasks: number, value: string }>, runModel?: { __typename?: 'RunModelEstimate', value: string, low: string, high: string, model: { __typename?: 'EstimateModelInfo', name: string, version: string, mape?: number | null, coverage?: number | null, nTrain?: number | null, nTest?: number | null } } | null, trackRecord: { __typename?: 'QuoteTrackRecord', runs: number, mape?: number | null, bias?: number | null, runModelRuns: number, runModelMape?: number | null, runModelBias?: number | null } } };

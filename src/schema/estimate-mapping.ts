@@ -19,6 +19,7 @@ export function toEstimate(q: Quote): Estimate {
     priceRegion: q.priceRegion,
     regionFallback: q.regionFallback,
     priorityFallback: q.priorityFallback,
+    trackRecord: q.trackRecord,
     runModel: q.runModel && { value: dec(q.runModel.value), low: dec(q.runModel.low), high: dec(q.runModel.high), model: q.runModel.model },
   };
 }

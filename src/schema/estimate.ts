@@ -103,6 +103,16 @@ export class RunModelEstimate {
   @Field(() => EstimateModelInfo, { description: 'The costPerRun champion and its holdout metrics (over runs)' }) model!: EstimateModelInfo;
 }
 
+@ObjectType({ description: "How the pipeline's past quotes landed against the bill: per reconciled run, its newest quote against its actual cost (fractions: 0.25 = 25 %)" })
+export class QuoteTrackRecord {
+  @Field(() => Int, { description: 'Reconciled runs of the pipeline that had a quote in this currency' }) runs!: number;
+  @Field(() => Float, { nullable: true, description: 'Mean |quote − actual| / actual' }) mape!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Σquote / Σactual − 1: negative when quotes were short of the bill' }) bias!: number | null;
+  @Field(() => Int, { description: 'Of those, runs whose quote carried a runModel figure' }) runModelRuns!: number;
+  @Field(() => Float, { nullable: true }) runModelMape!: number | null;
+  @Field(() => Float, { nullable: true }) runModelBias!: number | null;
+}
+
 @ObjectType({ description: 'What a run is expected to cost, with an 80 % interval' })
 export class Estimate {
   @Field(() => DecimalScalar) value!: string;
@@ -122,6 +132,7 @@ export class Estimate {
     description: "Top-down, beside the per-process value: the run-level champion's figure for the whole run, from the cost of the pipeline's finished runs (reconciled from the bill where they were, so idle and overheads included), their sample counts and input bytes. Null until the pipeline has 10 such runs and a retrain",
   })
   runModel!: RunModelEstimate | null;
+  @Field(() => QuoteTrackRecord, { description: 'How earlier quotes of this pipeline compared with the bill, once runs were reconciled' }) trackRecord!: QuoteTrackRecord;
 }
 
 export const EstimateKindEnum = enumOf(estimateKindEnum.enumValues);

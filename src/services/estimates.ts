@@ -32,6 +32,7 @@ import {
 import type { ModelRegistry } from '../models/registry.js';
 import { ModelService } from './model-versions.js';
 import { PriceService, type PriceAnswer } from './prices.js';
+import { quoteTrackRecord, type QuoteTrackRecord } from './quote-track-record.js';
 
 export interface QuoteInput {
   pipeline: string;
@@ -101,12 +102,14 @@ export interface Quote {
    * a retrain had `MIN_RUN_SAMPLES` such runs.
    */
   runModel: RunModelQuote | null;
+  /** How the pipeline's past quotes (and their run-level figures) compared with the bill. */
+  trackRecord: QuoteTrackRecord;
 }
 
 const MAX_SAMPLES = 1_000_000;
 
-/** A quote before the run-level figure is put beside it. */
-type BottomUp = Omit<Quote, 'runModel'>;
+/** The per-process quote, before the run-level figure and the track record are put beside it. */
+export type BottomUp = Omit<Quote, 'runModel' | 'trackRecord'>;
 
 function modelInfo(v: ModelVersionRow): QuoteModel {
   return {
@@ -130,21 +133,27 @@ export class EstimateService {
   }
 
   async quote(input: QuoteInput, at: Date = new Date()): Promise<Quote> {
+    const [bottomUp, runModel] = await Promise.all([this.bottomUp(input, at), this.fromRunModel(input)]);
+    return { ...bottomUp, runModel, trackRecord: await quoteTrackRecord(this.db, this.orgId, input.pipeline, bottomUp.currency) };
+  }
+
+  /** The per-process quote alone (what the live re-price adds its remainder from). */
+  async bottomUp(input: QuoteInput, at: Date = new Date()): Promise<BottomUp> {
     if (input.pipeline.trim() === '') throw badInput('pipeline', 'must not be empty');
     if (!Number.isInteger(input.samples) || input.samples < 0 || input.samples > MAX_SAMPLES) throw badInput('samples', `must be an integer from 0 to ${MAX_SAMPLES}`);
     if (input.inputBytes != null && !(input.inputBytes >= 0)) throw badInput('inputBytes', 'must not be negative');
     const region = input.region?.trim().toLowerCase() || null;
     const features = { pipeline: input.pipeline, revision: input.revision ?? null, samples: input.samples, inputBytes: input.inputBytes ?? null, region, priority: input.priority ?? 'DEDICATED' };
-    const [champions, runModel] = await Promise.all([this.models.champions(input.pipeline, 'runtimeMs'), this.fromRunModel(input)]);
+    const champions = await this.models.champions(input.pipeline, 'runtimeMs');
     const pipelineChampion = champions.find((c) => c.scope === 'PIPELINE');
     let why = 'no trained model for this pipeline yet';
     if (pipelineChampion && !this.registry.has(pipelineChampion.modelName)) why = `its champion ${pipelineChampion.modelName} is no longer registered`;
     else if (pipelineChampion) {
       const quote = await this.fromChampion(input, region, pipelineChampion, champions, at, features);
-      if (quote) return { ...quote, runModel };
+      if (quote) return quote;
       why = 'no succeeded run of this pipeline to profile its processes from';
     }
-    return { ...(await this.fromPriceSheet(input, region, at, features, why)), runModel };
+    return this.fromPriceSheet(input, region, at, features, why);
   }
 
   private async fromRunModel(input: QuoteInput): Promise<RunModelQuote | null> {

@@ -25,7 +25,7 @@ import { publishEvent } from '../events/publish.js';
 import { priceSheetModel, toDecimalString } from '../models/index.js';
 import { runCorrection, type RunCorrection } from '../models/run-correction.js';
 import type { ModelRegistry } from '../models/registry.js';
-import { EstimateService, type Quote } from './estimates.js';
+import { EstimateService, type BottomUp } from './estimates.js';
 import { taskCostSql, taskPriceJoin } from './history.js';
 import { isUuid } from './runs.js';
 
@@ -226,10 +226,10 @@ export class LiveEstimateService {
   ): Promise<Remainder> {
     const none = (basis: string) => ({ value: 0, low: 0, high: 0, model: priceSheetModel.name, version: priceSheetModel.version, basis, currency: null });
     if (run.status === 'SUCCEEDED' || run.status === 'FAILED') return none('run ended: finished tasks only');
-    let quote: Quote | null = null;
+    let quote: BottomUp | null = null;
     if (run.pipeline && run.sample_count != null) {
       try {
-        quote = await new EstimateService(tx, this.orgId, this.registry, this.settings).quote({
+        quote = await new EstimateService(tx, this.orgId, this.registry, this.settings).bottomUp({
           pipeline: run.pipeline,
           samples: run.sample_count,
           inputBytes: run.input_bytes === null ? null : Number(run.input_bytes),
@@ -318,7 +318,7 @@ export class LiveEstimateService {
    * null when it is off or nothing has settled. Settled tasks of a process the quote does not list
    * have no prediction to compare with and are left out.
    */
-  private correction(quote: Quote, settled: Settled[]): RunCorrection | null {
+  private correction(quote: BottomUp, settled: Settled[]): RunCorrection | null {
     const prior = this.settings.liveCorrectionPrior;
     if (prior <= 0) return null;
     const perTask = new Map(quote.processes.filter((p) => p.tasks > 0).map((p) => [p.process, p.value / p.tasks]));

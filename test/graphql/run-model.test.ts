@@ -7,7 +7,7 @@ import { readAtacseqBenchmark } from '../support/atacseq-benchmark.js';
 import { createOrgWithKeys, startTestApp, waitForJob, type TestApp } from '../support/app.js';
 
 const QUOTE = `query($input: EstimateInput!) { estimate(input: $input) {
-  value currency basis
+  value currency basis trackRecord { runs mape runModelRuns }
   runModel { value low high model { name version target mape medianApe bias coverage nTrain nTest } } } }`;
 
 type RunModel = { value: string; low: string; high: string; model: { name: string; target: string; mape: number; nTrain: number; nTest: number } };
@@ -72,13 +72,15 @@ describe('run-level models: a quote carries what the pipeline\'s whole runs cost
 
   test('the quote shows the run-level figure beside its own: the median per-GB rate × the input, with the champion\'s metrics', async () => {
     const quote = async (gb: number, key = keys.viewer, pipeline = '4dn/atac-seq-aln') => {
-      const res = await t.gql<{ estimate: { value: string; basis: string; runModel: RunModel | null } }>(QUOTE, { input: { pipeline, samples: 1, inputBytes: gb * GB } }, key);
+      const res = await t.gql<{ estimate: { value: string; basis: string; runModel: RunModel | null; trackRecord: { runs: number; mape: number | null } } }>(QUOTE, { input: { pipeline, samples: 1, inputBytes: gb * GB } }, key);
       assert.equal(res.errors, undefined);
       return res.data!.estimate;
     };
     const ten = await quote(10);
     // no task history: the per-process figure is the price-sheet rule, the run model knows better
     assert.equal(ten.basis, 'PRICE_SHEET');
+    // these runs' actual costs were set without quotes: no track record yet (reconcile.test.ts builds one)
+    assert.deepEqual([ten.trackRecord.runs, ten.trackRecord.mape], [0, null]);
     const rm = ten.runModel!;
     assert.equal(rm.model.name, 'unit-rate:costPerRun');
     assert.equal(rm.model.target, 'costPerRun');

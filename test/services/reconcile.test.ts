@@ -14,9 +14,12 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { prices } from '../../src/db/schema/index.js';
 import { parseAzureBatchPrices } from '../../src/ingest/prices/azure-batch-prices.js';
+import { builtinRegistry } from '../../src/models/builtins.js';
 import { countAlerts } from '../../src/services/alerts.js';
+import { EstimateService } from '../../src/services/estimates.js';
 import { importTrace } from '../../src/services/capture/trace-import.js';
 import { createOrganization } from '../../src/services/organizations.js';
+import { PipelineService } from '../../src/services/pipelines.js';
 import { PoolService } from '../../src/services/pools.js';
 import { reconcile, type ReconcileOptions } from '../../src/services/reconcile.js';
 import { naiveBytes, naiveMs, splitTsv, traceFixture } from '../ingest/nextflow/helpers.js';
@@ -299,6 +302,34 @@ describe('reconcile', () => {
     assert.equal(again.driftAlerts, 0);
     assert.equal(await countAlerts(t.db, orgA, 'estimate-drift:'), 1);
     assert.equal(await countAlerts(t.db, orgB, 'estimate-drift:'), 0);
+  });
+
+  test("a quote's track record: each reconciled run's newest quote (and its run-level figure) against its actual", async () => {
+    const a = await actuals(orgA);
+    const [a0, a1] = [Number(a.get(runs[0])), Number(a.get(runs[1]))];
+    const pipeline = await new PipelineService(t.db, orgA).ensure('nf-core/atacseq', '2.1.2');
+    await t.sql`update runs set pipeline_id = ${pipeline.id} where org_id = ${orgA} and id in ${t.sql(runs)}`;
+    const quote = (runId: string, value: number, at: string, runModel?: number) =>
+      t.sql`insert into estimates (org_id, run_id, kind, model_name, model_version, value, currency, created_at, features)
+            values (${orgA}, ${runId}, 'QUOTE', 'median-baseline:runtimeMs', '4', ${value.toFixed(6)}, 'USD', ${at},
+                    ${JSON.stringify(runModel === undefined ? {} : { runModel: { value: runModel, model: 'unit-rate:costPerRun@1' } })}::jsonb)`;
+    // run 0 also has the 1.5× price-sheet quote of the test above, made earlier: only the newest quote of a run counts
+    await quote(runs[0], a0 * 1.2, '2024-02-02T00:00:00Z', a0 * 0.9);
+    await quote(runs[1], a1 * 0.8, '2024-02-02T00:00:00Z');
+    await reconcile(t.db, orgA, window(), SHARE);
+
+    const estimates = new EstimateService(t.db, orgA, builtinRegistry(), loadConfig({}).estimation);
+    const record = (await estimates.quote({ pipeline: 'nf-core/atacseq', samples: 2 })).trackRecord;
+    assert.equal(record.runs, 2);
+    assert.ok(Math.abs(record.mape! - 0.2) < 1e-6, JSON.stringify(record));
+    assert.ok(Math.abs(record.bias! - ((1.2 * a0 + 0.8 * a1) / (a0 + a1) - 1)) < 1e-6, JSON.stringify(record));
+    assert.equal(record.runModelRuns, 1);
+    assert.ok(Math.abs(record.runModelMape! - 0.1) < 1e-6 && Math.abs(record.runModelBias! + 0.1) < 1e-6, JSON.stringify(record));
+
+    const none = { runs: 0, mape: null, bias: null, runModelRuns: 0, runModelMape: null, runModelBias: null };
+    assert.deepEqual((await estimates.quote({ pipeline: 'nf-core/rnaseq', samples: 2 })).trackRecord, none);
+    // another organization's quote of the same pipeline sees none of these runs
+    assert.deepEqual((await new EstimateService(t.db, orgB, builtinRegistry(), loadConfig({}).estimation).quote({ pipeline: 'nf-core/atacseq', samples: 2 })).trackRecord, none);
   });
 
   test('bad windows are refused with BAD_USER_INPUT', async () => {

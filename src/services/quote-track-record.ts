@@ -1,0 +1,57 @@
+/**
+ * How a pipeline's past quotes compared with the bill: for each reconciled run of the pipeline, its
+ * newest QUOTE against its actual cost (the errors reconciliation recorded, estimate_errors), and
+ * the run-level figure that quote carried (`features.runModel`), where it had one. A lab reads it
+ * next to a new quote: the models' holdout metrics say how they predict tasks or runs, this says how
+ * far the quotes it was given landed from what it paid, idle and overheads included.
+ */
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+
+export interface QuoteTrackRecord {
+  /** Reconciled runs of the pipeline with a quote in this currency. */
+  runs: number;
+  /** Mean |quote − actual| / actual (runs with a zero actual left out); null without runs. */
+  mape: number | null;
+  /** Σquote / Σactual − 1. */
+  bias: number | null;
+  runModelRuns: number;
+  runModelMape: number | null;
+  runModelBias: number | null;
+}
+
+interface Row {
+  runs: number;
+  mape: string | null;
+  bias: string | null;
+  rm_runs: number;
+  rm_mape: string | null;
+  rm_bias: string | null;
+}
+
+const num = (v: string | null) => (v === null ? null : Number(v));
+
+export async function quoteTrackRecord(db: Db, orgId: string, pipeline: string, currency: string): Promise<QuoteTrackRecord> {
+  // the run's pipeline now, not the one recorded with the error: a run assigned later still counts
+  const [r] = (await db.execute(sql`
+    with latest as (
+      select distinct on (ee.run_id) ee.estimated, ee.actual, ee.error_ratio,
+             (e.features -> 'runModel' ->> 'value')::numeric as run_model
+      from estimate_errors ee
+      join estimates e on e.org_id = ee.org_id and e.id = ee.estimate_id
+      join runs r on r.org_id = ee.org_id and r.id = ee.run_id
+      join pipelines pl on pl.org_id = r.org_id and pl.id = r.pipeline_id
+      where ee.org_id = ${orgId} and ee.kind = 'QUOTE' and pl.name = ${pipeline} and ee.currency = ${currency}
+      order by ee.run_id, e.created_at desc, e.id desc)
+    select count(*)::int as runs,
+           avg(abs(error_ratio))::text as mape,
+           (sum(estimated) / nullif(sum(actual), 0) - 1)::text as bias,
+           count(run_model)::int as rm_runs,
+           avg(abs(run_model - actual) / nullif(actual, 0))::text as rm_mape,
+           (sum(run_model) / nullif(sum(actual) filter (where run_model is not null), 0) - 1)::text as rm_bias
+    from latest`)) as unknown as Row[];
+  return {
+    runs: r.runs, mape: num(r.mape), bias: num(r.bias),
+    runModelRuns: r.rm_runs, runModelMape: num(r.rm_mape), runModelBias: num(r.rm_bias),
+  };
+}

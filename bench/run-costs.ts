@@ -11,6 +11,12 @@
  *    baseline's, and their ratio. Too few runs for the retrain job's time-ordered holdout (it needs
  *    10): these are the only real runs with input sizes there are, so they show which rule
  *    transfers, not a holdout metric.
+ *
+ * With `--db` (GCT_BENCH_PG_PORT or DATABASE_URL) it also times reading run-level training samples
+ * on Postgres: 1,000 finished runs × 1,000 tasks (`--runs`, `--tasks`), half of them reconciled in
+ * full. billedRuns and pricedRuns (services/history.ts) next to two references measured in the same
+ * run: the floor, one pass summing every task's wall time per run, and pricing every task on its own
+ * (the price lookup per task that pricedRuns groups away).
  */
 import { medianBaseline } from '../src/models/median-baseline.js';
 import type { EstimationModel, TrainingSample } from '../src/models/model.js';
@@ -86,4 +92,71 @@ function main() {
   console.log('    no run-level model here knows the instance (a quote is priced per process from the VM for that).');
 }
 
+async function timed(fn: () => Promise<unknown>, n = 3): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(n / 2)];
+}
+
+async function database(runCount: number, tasksPerRun: number) {
+  const { startBenchApp } = await import('./support.js');
+  const { sql } = await import('drizzle-orm');
+  const { billedRuns, pricedRuns, taskCostSql, taskPriceJoin } = await import('../src/services/history.js');
+  const { reconcile } = await import('../src/services/reconcile.js');
+  const env = await startBenchApp();
+  try {
+    const db = env.app.database.db;
+    const org = env.orgId;
+    const t0 = Date.parse('2026-06-01T00:00:00Z');
+    const build = performance.now();
+    await db.execute(sql`insert into projects (org_id, code, name) values (${org}, 'B', 'bench')`);
+    await db.execute(sql`insert into pipelines (org_id, name, revision) values (${org}, 'bench/atac', '')`);
+    // a run an hour, each task a minute to an hour on one of three VM sizes, one attempt in 20 failed
+    await db.execute(sql`
+      insert into runs (org_id, project_id, pipeline_id, status, submitted_at, started_at, completed_at, sample_count, input_bytes, actual_cost, region)
+      select ${org}, p.id, pl.id, 'SUCCEEDED', s, s, s + interval '20 hours', 1 + i % 8, (1 + i % 8) * 3000000000::bigint,
+             case when i % 2 = 0 then 10 + i % 7 end, 'westeurope'
+      from generate_series(0, ${runCount - 1}) i, lateral (select ${new Date(t0).toISOString()}::timestamptz + i * interval '1 hour' as s) x,
+           projects p, pipelines pl where p.org_id = ${org} and pl.org_id = ${org}`);
+    await db.execute(sql`
+      insert into tasks (org_id, run_id, task_id, process, status, source, submitted_at, started_at, realtime_ms, cpus, memory_bytes, vm_size, priority)
+      select r.org_id, r.id, k, 'P' || (k % 12), case when k % 20 = 0 then 'FAILED' else 'COMPLETED' end::task_status, 'trace',
+             r.started_at, r.started_at + k * interval '1 second', 60000 + (k * 7919) % 3540000, 1 + k % 4, (1 + k % 8) * 1073741824::bigint,
+             (array['Standard_D4_v3', 'Standard_E8_v3', 'Standard_D16_v3'])[1 + k % 3], 'DEDICATED'
+      from runs r, generate_series(1, ${tasksPerRun}) k where r.org_id = ${org}`);
+    await db.execute(sql`analyze runs; analyze tasks`);
+    await reconcile(db, org, { from: new Date(t0 - 3_600_000), to: new Date(t0 + (runCount + 24) * 3_600_000) }, { idleMode: 'SHARE', driftThreshold: 0.2, trigger: 'bench' });
+    console.log(`\nrun-level samples on Postgres: ${runCount} runs × ${tasksPerRun} tasks (built in ${((performance.now() - build) / 1000).toFixed(1)} s)`);
+    const floor = await timed(() => db.execute(sql`select run_id, sum(realtime_ms) from tasks where org_id = ${org} group by run_id`));
+    const perTask = await timed(() => db.execute(sql`
+      select t.run_id, sum(${taskCostSql()}) from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id ${taskPriceJoin()}
+      where t.org_id = ${org} group by t.run_id`), 1);
+    let billed = 0;
+    let priced = 0;
+    const billedMs = await timed(async () => (billed = (await billedRuns(db, org)).length));
+    const pricedMs = await timed(async () => (priced = (await pricedRuns(db, org, ['bench/atac'])).length));
+    const row = (label: string, ms: number) => console.log(`  ${label.padEnd(58)} ${ms.toFixed(0).padStart(7)} ms   ×${(ms / floor).toFixed(2)} of the floor`);
+    row('floor: Σ wall time per run, one pass over the tasks', floor);
+    row('reference: every task priced on its own (one run of it)', perTask);
+    row(`billedRuns (${billed} runs reconciled in full)`, billedMs);
+    row(`pricedRuns (${priced} runs, tasks grouped by price key)`, pricedMs);
+  } finally {
+    await env.close();
+  }
+}
+
 main();
+if (process.argv.includes('--db')) {
+  const arg = (name: string, fallback: number) => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  };
+  database(arg('--runs', 1000), arg('--tasks', 1000)).catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

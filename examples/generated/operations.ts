@@ -366,6 +366,11 @@ export type ComplianceGranularity =
   | 'DAY'
   | 'MONTH';
 
+/** What finished runs' costs a run-level model learned from: BILL, their reconciled actual costs (idle and overheads included); PRICE_SHEET, their tasks at the price sheet (until 10 runs are reconciled in full) */
+export type CostBasis =
+  | 'BILL'
+  | 'PRICE_SHEET';
+
 export type CostBreakdownConnection = {
   __typename?: 'CostBreakdownConnection';
   edges: Array<CostBreakdownGroupEdge>;
@@ -848,7 +853,7 @@ export type Estimate = {
   processes: Array<ProcessEstimate>;
   /** True when the requested region has no prices and the reference region’s were used */
   regionFallback: Scalars['Boolean']['output'];
-  /** Top-down, beside the per-process value: the run-level champion's figure for the whole run, from the cost of the pipeline's finished runs (reconciled from the bill where they were, so idle and overheads included), their sample counts and input bytes. Null until the pipeline has 10 such runs and a retrain */
+  /** Top-down, beside the per-process value: the run-level champion's figure for the whole run, from what the pipeline's finished runs cost (see costBasis), their sample counts and input bytes, as they ran: it does not reprice for this quote's priority or region. Null until the pipeline has 10 such runs and a retrain, or when the champion fails to answer */
   runModel?: Maybe<RunModelEstimate>;
   /** How earlier quotes of this pipeline compared with the bill, once runs were reconciled */
   trackRecord: QuoteTrackRecord;
@@ -1029,6 +1034,8 @@ export type ModelVersion = {
   bias?: Maybe<Scalars['Float']['output']>;
   /** The version quotes use for this target and scope */
   champion: Scalars['Boolean']['output'];
+  /** costPerRun versions: what the runs it learned from cost; null for task targets */
+  costBasis?: Maybe<CostBasis>;
   /** Share of holdout values inside the model's 80 % interval */
   coverage?: Maybe<Scalars['Float']['output']>;
   id: Scalars['ID']['output'];
@@ -1826,7 +1833,12 @@ export type RunFilterInput = {
 /** A run's total from the pipeline's run-level (costPerRun) champion, trained on what its finished runs cost */
 export type RunModelEstimate = {
   __typename?: 'RunModelEstimate';
+  costBasis: CostBasis;
+  /** The organization's currency, which the runs it learned from were in */
+  currency: Scalars['String']['output'];
   high: Scalars['Decimal']['output'];
+  /** held-out, or in-sample while the pipeline has too few runs for held-out residuals (built-ins; null when a model does not say) */
+  intervalMethod?: Maybe<Scalars['String']['output']>;
   low: Scalars['Decimal']['output'];
   /** The costPerRun champion and its holdout metrics (over runs) */
   model: EstimateModelInfo;

@@ -4,7 +4,7 @@
  * predicts one target for one task from the features known before the task runs.
  */
 
-/** What a model predicts, per task. */
+/** What a model predicts: per task, or (`costPerRun`) per run. */
 export const MODEL_TARGETS = ['runtimeMs', 'peakRssBytes', 'costPerTask', 'costPerRun'] as const;
 export type ModelTarget = (typeof MODEL_TARGETS)[number];
 
@@ -15,13 +15,13 @@ export type ModelTarget = (typeof MODEL_TARGETS)[number];
  * `process` is optional: traces carry any subset of columns.
  */
 export interface Features {
-  /** Nextflow process name (`NFCORE_RNASEQ:ALIGN`); the unit every per-process model groups on. */
+  /** Nextflow process name (`NFCORE_RNASEQ:ALIGN`); the unit every per-process model groups on. For `costPerRun`, the pipeline's name. */
   process: string;
   /** Task tag, usually the sample (`sample1`); free text. */
   tag?: string | null;
   /** Optional finer grouping key derived from the tag (e.g. a dataset name); models may ignore it. */
   group?: string | null;
-  /** Bytes of input for this task (or the run's input bytes / samples when per-task is unknown). */
+  /** Bytes of input for this task (or the run's input bytes / samples when per-task is unknown); for `costPerRun`, the run's total. */
   inputBytes?: number | null;
   /** Samples in the run. */
   sampleCount?: number | null;

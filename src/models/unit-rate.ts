@@ -57,8 +57,9 @@ export function predictUnitRatePoint(f: Features, p: UnitRatePoint): number {
   const rates = Object.hasOwn(p.byProcess, f.process) ? p.byProcess[f.process] : undefined;
   const bytes = numericFeature(f, 'inputBytes');
   const count = numericFeature(f, 'sampleCount');
-  if (rates?.perByte != null && bytes !== null) return rates.perByte * bytes;
-  if (rates?.perSample != null && count !== null) return rates.perSample * count;
+  // 0 bytes or samples reads as "not known", as in the fit: a run of nothing is not quoted
+  if (rates?.perByte != null && bytes !== null && bytes > 0) return rates.perByte * bytes;
+  if (rates?.perSample != null && count !== null && count > 0) return rates.perSample * count;
   return predictMedianPoint(f, p.median);
 }
 

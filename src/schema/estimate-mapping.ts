@@ -20,6 +20,6 @@ export function toEstimate(q: Quote): Estimate {
     regionFallback: q.regionFallback,
     priorityFallback: q.priorityFallback,
     trackRecord: q.trackRecord,
-    runModel: q.runModel && { value: dec(q.runModel.value), low: dec(q.runModel.low), high: dec(q.runModel.high), model: q.runModel.model },
+    runModel: q.runModel && { ...q.runModel, value: dec(q.runModel.value), low: dec(q.runModel.low), high: dec(q.runModel.high) },
   };
 }

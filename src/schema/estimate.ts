@@ -2,7 +2,7 @@ import { estimateKindEnum } from '../db/schema/estimates.js';
 import { IsIn, IsObject, IsOptional, Length, Max, Min } from 'class-validator';
 import { GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { modelScopeEnum, type ModelScope } from '../db/schema/model-versions.js';
+import { COST_BASES, modelScopeEnum, type CostBasis, type ModelScope } from '../db/schema/model-versions.js';
 import type { VmPriority } from '../db/schema/runs.js';
 import { MODEL_TARGETS } from '../models/model.js';
 import { DecimalScalar } from './scalars.js';
@@ -16,6 +16,12 @@ export const EstimateBasisEnum = { PRICE_SHEET: 'PRICE_SHEET', CHAMPION: 'CHAMPI
 registerEnumType(EstimateBasisEnum, {
   name: 'EstimateBasis',
   description: 'PRICE_SHEET: no trained model for the pipeline, the price-sheet rule over stated assumptions; CHAMPION: the champion model of the pipeline',
+});
+
+export const CostBasisEnum = enumOf(COST_BASES);
+registerEnumType(CostBasisEnum, {
+  name: 'CostBasis',
+  description: "What finished runs' costs a run-level model learned from: BILL, their reconciled actual costs (idle and overheads included); PRICE_SHEET, their tasks at the price sheet (until 10 runs are reconciled in full)",
 });
 
 @ObjectType({ description: 'An estimation model the server can use: a built-in or one loaded from GCT_MODEL_MODULES' })
@@ -42,6 +48,7 @@ export class ModelVersion {
   @Field(() => Int) nTrain!: number;
   @Field(() => Int) nTest!: number;
   @Field(() => Boolean, { description: 'The version quotes use for this target and scope' }) champion!: boolean;
+  @Field(() => CostBasisEnum, { nullable: true, description: 'costPerRun versions: what the runs it learned from cost; null for task targets' }) costBasis!: CostBasis | null;
   @Field(() => Date) trainedAt!: Date;
 }
 
@@ -100,6 +107,9 @@ export class RunModelEstimate {
   @Field(() => DecimalScalar) value!: string;
   @Field(() => DecimalScalar) low!: string;
   @Field(() => DecimalScalar) high!: string;
+  @Field(() => String, { description: "The organization's currency, which the runs it learned from were in" }) currency!: string;
+  @Field(() => CostBasisEnum) costBasis!: CostBasis;
+  @Field(() => String, { nullable: true, description: 'held-out, or in-sample while the pipeline has too few runs for held-out residuals (built-ins; null when a model does not say)' }) intervalMethod!: string | null;
   @Field(() => EstimateModelInfo, { description: 'The costPerRun champion and its holdout metrics (over runs)' }) model!: EstimateModelInfo;
 }
 
@@ -129,7 +139,7 @@ export class Estimate {
   @Field(() => Boolean, { description: 'True when SPOT was priced at the LOW_PRIORITY rate' }) priorityFallback!: boolean;
   @Field(() => RunModelEstimate, {
     nullable: true,
-    description: "Top-down, beside the per-process value: the run-level champion's figure for the whole run, from the cost of the pipeline's finished runs (reconciled from the bill where they were, so idle and overheads included), their sample counts and input bytes. Null until the pipeline has 10 such runs and a retrain",
+    description: "Top-down, beside the per-process value: the run-level champion's figure for the whole run, from what the pipeline's finished runs cost (see costBasis), their sample counts and input bytes, as they ran: it does not reprice for this quote's priority or region. Null until the pipeline has 10 such runs and a retrain, or when the champion fails to answer",
   })
   runModel!: RunModelEstimate | null;
   @Field(() => QuoteTrackRecord, { description: 'How earlier quotes of this pipeline compared with the bill, once runs were reconciled' }) trackRecord!: QuoteTrackRecord;

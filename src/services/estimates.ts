@@ -19,11 +19,12 @@
  * Either way, once the pipeline has a run-level (`costPerRun`) champion, the quote also carries its
  * figure for the whole run (`runModel`): top-down from what finished runs cost, beside the bottom-up
  * sum. It is not folded into the value: the two err differently (the sum misses idle and overheads,
- * the run model knows only sample count and input bytes), and a lab should see both.
+ * the run model knows only sample count and input bytes, not the quote's priority or region), and a
+ * lab should see both. `trackRecord` says how both landed against the bill before.
  */
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
-import { estimates, pipelineProfiles, runs, type ModelVersionRow, type PipelineProfileRow, type RunRow, type VmPriority } from '../db/schema/index.js';
+import { estimates, organizations, pipelineProfiles, runs, type CostBasis, type ModelVersionRow, type PipelineProfileRow, type RunRow, type VmPriority } from '../db/schema/index.js';
 import { and, eq } from 'drizzle-orm';
 import { AppError, badInput } from '../errors.js';
 import {
@@ -76,6 +77,12 @@ export interface RunModelQuote {
   value: number;
   low: number;
   high: number;
+  /** The organization's: run-level models learn from runs in it (history.ts). */
+  currency: string;
+  /** What the runs' costs were: the bill, or their tasks at the price sheet (model-versions.ts runSamples). */
+  costBasis: CostBasis;
+  /** How the built-ins got the interval (`held-out`, or `in-sample` with few runs); null when a model's state does not say. */
+  intervalMethod: string | null;
   model: QuoteModel;
 }
 
@@ -97,9 +104,9 @@ export interface Quote {
   priorityFallback: boolean;
   features: Record<string, unknown>;
   /**
-   * Top-down: what the pipeline's finished runs cost as a whole (reconciled from the bill where they
-   * were, so idle and overheads included), scaled to this run by the run-level champion. Null until
-   * a retrain had `MIN_RUN_SAMPLES` such runs.
+   * Top-down: what the pipeline's finished runs cost as a whole (their bill, idle and overheads
+   * included, once enough were reconciled in full; else their tasks at the price sheet), scaled to
+   * this run by the run-level champion. Null until a retrain had `MIN_RUN_SAMPLES` such runs.
    */
   runModel: RunModelQuote | null;
   /** How the pipeline's past quotes (and their run-level figures) compared with the bill. */
@@ -156,13 +163,33 @@ export class EstimateService {
     return this.fromPriceSheet(input, region, at, features, why);
   }
 
+  /**
+   * Null without a run-level champion, when the registered model is not the version that was fitted
+   * (its state may mean something else now), or when it fails or answers nonsense: the run-level
+   * figure is an aside, and a lab's broken model must not stop quotes or registerRun.
+   */
   private async fromRunModel(input: QuoteInput): Promise<RunModelQuote | null> {
     const champion = (await this.models.champions(input.pipeline, 'costPerRun')).find((c) => c.scope === 'PIPELINE' && this.registry.has(c.modelName));
     if (!champion) return null;
     const model = this.registry.get(champion.modelName) as EstimationModel<unknown>;
-    // run-level samples carry the run's total input bytes and its sample count (history.runHistory)
-    const p = model.predict({ process: input.pipeline, sampleCount: input.samples, inputBytes: input.inputBytes ?? null }, champion.state);
-    return { value: p.value, low: Math.max(0, p.low), high: p.high, model: modelInfo(champion) };
+    if (model.version !== champion.modelVersion) return null;
+    let p: Prediction;
+    try {
+      // run-level samples carry the run's total input bytes and its sample count (history.ts, billedRuns / pricedRuns)
+      p = model.predict({ process: input.pipeline, sampleCount: input.samples, inputBytes: input.inputBytes ?? null }, champion.state);
+    } catch {
+      return null;
+    }
+    if (![p.value, p.low, p.high].every(Number.isFinite) || !(0 <= p.low && p.low <= p.value && p.value <= p.high)) return null;
+    const [org] = await this.db.select({ currency: organizations.currency }).from(organizations).where(eq(organizations.id, this.orgId));
+    const method = (champion.state as { interval?: { method?: unknown } } | null)?.interval?.method;
+    return {
+      value: p.value, low: p.low, high: p.high,
+      currency: org.currency,
+      costBasis: champion.costBasis ?? 'PRICE_SHEET',
+      intervalMethod: typeof method === 'string' ? method : null,
+      model: modelInfo(champion),
+    };
   }
 
   private async price(vmSize: string, region: string | null, priority: VmPriority | null | undefined, at: Date, field: string): Promise<PriceAnswer> {
@@ -283,7 +310,10 @@ export class EstimateService {
           regionFallback: quote.regionFallback,
           modelMape: quote.model.mape,
           processes: quote.processes.map((p) => ({ process: p.process, tasks: p.tasks, value: p.value, model: p.model })),
-          runModel: quote.runModel && { value: quote.runModel.value, low: quote.runModel.low, high: quote.runModel.high, model: `${quote.runModel.model.name}@${quote.runModel.model.version}` },
+          runModel: quote.runModel && {
+            value: quote.runModel.value, low: quote.runModel.low, high: quote.runModel.high, currency: quote.runModel.currency,
+            costBasis: quote.runModel.costBasis, model: `${quote.runModel.model.name}@${quote.runModel.model.version}`,
+          },
         },
       });
       const [row] = await tx

@@ -134,9 +134,8 @@ export interface HistoryRun {
   runId: string;
   /** `process` is the pipeline's name: run-level models group on it. */
   features: Features;
-  /** What the run cost: reconciled from the bill when it has been, else its tasks' price-sheet cost. */
+  /** What the run cost, on the basis it was read with (billedRuns / pricedRuns), in the organization's currency. */
   cost: number;
-  reconciled: boolean;
   at: number;
 }
 
@@ -146,43 +145,90 @@ interface RunRow {
   sample_count: number | null;
   input_bytes: string | null;
   cost: number;
-  reconciled: boolean;
   at: number;
 }
 
+const toHistoryRun = (r: RunRow): HistoryRun => ({
+  pipeline: r.pipeline,
+  runId: r.run_id,
+  features: { process: r.pipeline, sampleCount: r.sample_count, inputBytes: num(r.input_bytes) },
+  cost: Number(r.cost),
+  at: Number(r.at),
+});
+
 /**
- * The organization's SUCCEEDED runs (of one pipeline, when given) with what each cost, oldest first.
- * A run not reconciled yet counts when every completed task of it has a price-sheet cost; failed
- * attempts count too, as on a bill. Only runs in the price table's currency: quotes are priced from
- * it, and a run-level figure is shown beside them. Sums are SQL numeric; the float is for fitting.
+ * Runs a run-level model may learn from: SUCCEEDED and in the organization's currency (the figure
+ * is reported in it). The callers also leave out resumed runs: a `-resume` run's cached tasks cost
+ * nothing this time while its sample count and input bytes are the whole run's.
  */
-export async function runHistory(db: Db, orgId: string, pipeline?: string): Promise<HistoryRun[]> {
-  const rows = (await db.execute(sql`
-    select pl.name as pipeline, r.id as run_id, r.sample_count, r.input_bytes,
-           coalesce(r.actual_cost, tc.cost)::float8 as cost, r.actual_cost is not null as reconciled,
-           (extract(epoch from coalesce(r.submitted_at, r.started_at, r.created_at)) * 1000)::float8 as at
-    from runs r
+function finishedRuns(orgId: string, pipelines: SQL): SQL {
+  return sql`from runs r
     join pipelines pl on pl.org_id = r.org_id and pl.id = r.pipeline_id
-    left join lateral (
-      select sum(${taskCostSql()}) as cost,
-             count(*) filter (where t.status = 'COMPLETED') as completed,
-             count(*) filter (where t.status = 'COMPLETED' and ${taskCostSql()} is null) as unpriced,
-             coalesce(bool_and(pr.currency = r.currency), true) as same_currency
-      from tasks t
-      ${taskPriceJoin()}
-      where t.org_id = r.org_id and t.run_id = r.id and t.status in ('COMPLETED', 'FAILED', 'ABORTED')
-    ) tc on r.actual_cost is null
-    where r.org_id = ${orgId} and r.status = 'SUCCEEDED'
-      ${pipeline === undefined ? sql`` : sql`and pl.name = ${pipeline}`}
-      and r.currency = (select p.currency from prices p where p.provider = 'azure' order by p.effective_from desc limit 1)
-      and (r.actual_cost is not null or (tc.completed > 0 and tc.unpriced = 0 and tc.same_currency))
+    join organizations o on o.id = r.org_id
+    where r.org_id = ${orgId} and r.status = 'SUCCEEDED' and r.currency = o.currency ${pipelines}`;
+}
+
+const runAt = sql`(extract(epoch from coalesce(r.submitted_at, r.started_at, r.created_at)) * 1000)::float8`;
+
+/**
+ * Runs whose bill has been reconciled in full, with their actual cost (tasks, their share of idle,
+ * and anything else the pool billed), oldest first. In full: one SUCCEEDED reconciliation's window
+ * holds the run from start to completion. A run reconciled so far only in part (its last hours'
+ * bill not in yet) has a partial actual cost, and a run split over two windows is left out too:
+ * telling those apart would need the windows' union, and missing a few runs costs less than
+ * learning from partial bills.
+ */
+export async function billedRuns(db: Db, orgId: string, pipeline?: string): Promise<HistoryRun[]> {
+  const rows = (await db.execute(sql`
+    select pl.name as pipeline, r.id as run_id, r.sample_count, r.input_bytes, r.actual_cost::float8 as cost, ${runAt} as at
+    ${finishedRuns(orgId, pipeline === undefined ? sql`` : sql`and pl.name = ${pipeline}`)}
+      and r.actual_cost is not null and r.started_at is not null and r.completed_at is not null
+      and not exists (select 1 from tasks c where c.org_id = r.org_id and c.run_id = r.id and c.status = 'CACHED')
+      and exists (select 1 from reconciliations rc where rc.org_id = r.org_id and rc.status = 'SUCCEEDED'
+                  and rc.window_start <= r.started_at and rc.window_end >= r.completed_at)
     order by at, r.id`)) as unknown as RunRow[];
-  return rows.map((r) => ({
-    pipeline: r.pipeline,
-    runId: r.run_id,
-    features: { process: r.pipeline, sampleCount: r.sample_count, inputBytes: num(r.input_bytes) },
-    cost: Number(r.cost),
-    reconciled: r.reconciled,
-    at: Number(r.at),
-  }));
+  return rows.map(toHistoryRun);
+}
+
+/**
+ * Runs of these pipelines with their tasks' price-sheet cost, oldest first: every attempt that ran
+ * (failed ones too, as a bill has them). A run with a task that ran but cannot be priced (unknown VM
+ * size, a price in another currency) is left out rather than undercounted. Tasks are grouped by
+ * what their price depends on (pool, size, priority, day, requested cpus and memory) before the
+ * price is looked up, and each distinct price key is looked up once over all the runs.
+ */
+export async function pricedRuns(db: Db, orgId: string, pipelines: readonly string[]): Promise<HistoryRun[]> {
+  if (pipelines.length === 0) return [];
+  const rows = (await db.execute(sql`
+    with candidates as (
+      select pl.name as pipeline, r.id, r.org_id, r.region, r.currency, r.sample_count, r.input_bytes, ${runAt} as at
+      ${finishedRuns(orgId, sql`and pl.name in (${sql.join(pipelines.map((p) => sql`${p}`), sql`, `)})`)}),
+    g as (
+      select t.org_id, t.run_id, t.pool, t.vm_size, t.priority, t.cpus, t.memory_bytes, c.region,
+             coalesce(t.started_at, now())::date as started_at,
+             sum(coalesce(t.realtime_ms, t.duration_ms, (extract(epoch from t.completed_at - t.started_at) * 1000)::bigint))::numeric as realtime_ms,
+             null::bigint as duration_ms, null::timestamptz as completed_at,
+             count(*) filter (where t.status = 'COMPLETED') as completed, count(*) filter (where t.status = 'CACHED') as cached
+      from tasks t join candidates c on t.org_id = c.org_id and t.run_id = c.id
+      where t.status in ('COMPLETED', 'FAILED', 'ABORTED', 'CACHED')
+      group by 1, 2, 3, 4, 5, 6, 7, 8, 9),
+    -- one price lookup per distinct price key over all the runs (materialized: inlined, the planner
+    -- looks a price up per group again, and re-aggregates per_run for every candidate it misestimates)
+    k as materialized (
+      select t.org_id, t.pool, t.vm_size, t.priority, t.started_at, t.region, pr.price_per_hour, pr.vcpus, pr.memory_gib, pr.currency
+      from (select distinct org_id, pool, vm_size, priority, started_at, region from g) t
+      cross join lateral (select t.region) as r(region)
+      ${taskPriceJoin()}),
+    per_run as materialized (
+      select t.run_id, sum(${taskCostSql()}) as cost, sum(t.completed) as completed, sum(t.cached) as cached,
+             count(*) filter (where t.realtime_ms > 0 and (pr.price_per_hour is null or pr.currency <> r.currency)) as unpriced
+      from g t join candidates r on r.id = t.run_id
+      left join k pr on pr.org_id = t.org_id and pr.pool is not distinct from t.pool and pr.vm_size is not distinct from t.vm_size
+        and pr.priority is not distinct from t.priority and pr.started_at = t.started_at and pr.region is not distinct from t.region
+      group by t.run_id)
+    select r.pipeline, r.id as run_id, r.sample_count, r.input_bytes, p.cost::float8 as cost, r.at
+    from candidates r join per_run p on p.run_id = r.id
+    where p.completed > 0 and p.unpriced = 0 and p.cached = 0
+    order by r.at, r.id`)) as unknown as RunRow[];
+  return rows.map(toHistoryRun);
 }

@@ -4,7 +4,8 @@
  *
  * Retraining, per pipeline and target:
  * 1. scopes: the whole pipeline, and each process with enough history of its own; `costPerRun`
- *    (one sample per finished run) only the whole pipeline, once it has `MIN_RUN_SAMPLES` runs;
+ *    (one sample per finished run) only the whole pipeline, once it has `MIN_RUN_SAMPLES` runs
+ *    (see runSamples for which costs);
  * 2. every registered model of the target is backtested on the same split (older tasks train,
  *    newer ones score), then refitted on all of it; each fit is stored as a version;
  * 3. the round's best model by holdout MAPE among those whose holdout bias is within
@@ -14,11 +15,11 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
-import { modelVersions, pipelineProfiles, type ModelScope, type ModelVersionRow } from '../db/schema/index.js';
+import { modelVersions, pipelineProfiles, type CostBasis, type ModelScope, type ModelVersionRow } from '../db/schema/index.js';
 import { backtest, chooseChampion, priceSheetModel, pushTo, type BacktestResult, type EstimationModel, type ModelTarget, type TrainingSample } from '../models/index.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { checkPageSize } from './pagination.js';
-import { runHistory, samplesFor, taskHistory, TASK_TARGETS, type HistoryRun, type HistoryTask } from './history.js';
+import { billedRuns, pricedRuns, samplesFor, taskHistory, TASK_TARGETS, type HistoryRun, type HistoryTask } from './history.js';
 
 /** Below this many samples a scope is not fitted (the holdout would be a handful of tasks). */
 export const MIN_SCOPE_SAMPLES = 20;
@@ -44,6 +45,7 @@ interface Scoped {
   pipeline: string;
   process: string;
   samples: TrainingSample[];
+  costBasis?: CostBasis;
 }
 
 export class ModelService {
@@ -82,12 +84,11 @@ export class ModelService {
   }
 
   async retrain(opts: { pipeline?: string; log?: { warn(obj: object, msg: string): void } } = {}): Promise<RetrainReport> {
-    const [history, finishedRuns] = await Promise.all([taskHistory(this.db, this.orgId, opts.pipeline), runHistory(this.db, this.orgId, opts.pipeline)]);
+    const [history, billed] = await Promise.all([taskHistory(this.db, this.orgId, opts.pipeline), billedRuns(this.db, this.orgId, opts.pipeline)]);
     const byPipeline = new Map<string, HistoryTask[]>();
     for (const t of history) pushTo(byPipeline, t.pipeline, t);
-    const runsByPipeline = new Map<string, HistoryRun[]>();
-    for (const r of finishedRuns) pushTo(runsByPipeline, r.pipeline, r);
-    const report: RetrainReport = { pipelines: new Set([...byPipeline.keys(), ...runsByPipeline.keys()]).size, versions: 0, promoted: [], failures: [] };
+    const runSamples = await this.runSamples(billed, [...byPipeline.keys()]);
+    const report: RetrainReport = { pipelines: new Set([...byPipeline.keys(), ...runSamples.keys()]).size, versions: 0, promoted: [], failures: [] };
     for (const [pipeline, tasks] of byPipeline) {
       await this.refreshProfile(pipeline);
       for (const target of TASK_TARGETS) {
@@ -99,12 +100,30 @@ export class ModelService {
       }
     }
     const runModels = this.learners('costPerRun');
-    for (const [pipeline, list] of runsByPipeline) {
-      if (runModels.length === 0 || list.length < MIN_RUN_SAMPLES) continue;
-      const samples = list.map((r) => ({ features: r.features, value: r.cost, at: r.at }));
-      await this.retrainScope('costPerRun', { scope: 'PIPELINE', pipeline, process: '', samples }, runModels, report, opts.log);
+    for (const [pipeline, { basis, runs }] of runSamples) {
+      if (runModels.length === 0) break;
+      const samples = runs.map((r) => ({ features: r.features, value: r.cost, at: r.at }));
+      await this.retrainScope('costPerRun', { scope: 'PIPELINE', pipeline, process: '', samples, costBasis: basis }, runModels, report, opts.log);
     }
     return report;
+  }
+
+  /**
+   * Per pipeline with `MIN_RUN_SAMPLES` runs, the run costs a run-level model learns from: the bill
+   * once that many runs are reconciled in full, else every finished run's tasks at the price sheet.
+   * Never a mix: billed costs hold idle and overheads that priced ones do not, and a model scored on
+   * one kind after learning from the other would be off by that gap.
+   */
+  private async runSamples(billed: HistoryRun[], taskPipelines: string[]): Promise<Map<string, { basis: CostBasis; runs: HistoryRun[] }>> {
+    const out = new Map<string, { basis: CostBasis; runs: HistoryRun[] }>();
+    const billedBy = new Map<string, HistoryRun[]>();
+    for (const r of billed) pushTo(billedBy, r.pipeline, r);
+    for (const [pipeline, runs] of billedBy) if (runs.length >= MIN_RUN_SAMPLES) out.set(pipeline, { basis: 'BILL', runs });
+    const rest = taskPipelines.filter((p) => !out.has(p));
+    const priced = new Map<string, HistoryRun[]>();
+    for (const r of await pricedRuns(this.db, this.orgId, rest)) pushTo(priced, r.pipeline, r);
+    for (const [pipeline, runs] of priced) if (runs.length >= MIN_RUN_SAMPLES) out.set(pipeline, { basis: 'PRICE_SHEET', runs });
+    return out;
   }
 
   private async retrainScope(target: ModelTarget, s: Scoped, models: EstimationModel[], report: RetrainReport, log?: { warn(obj: object, msg: string): void }) {
@@ -157,6 +176,7 @@ export class ModelService {
             nTrain: f.result.nTrain,
             nTest: f.result.n,
             champion: f === winner,
+            costBasis: s.costBasis ?? null,
           })),
         )
         .returning({ id: modelVersions.id });

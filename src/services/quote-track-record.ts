@@ -15,6 +15,7 @@ export interface QuoteTrackRecord {
   mape: number | null;
   /** Σquote / Σactual − 1. */
   bias: number | null;
+  /** Of those, runs whose quote carried a run-level figure in the same currency. */
   runModelRuns: number;
   runModelMape: number | null;
   runModelBias: number | null;
@@ -36,7 +37,7 @@ export async function quoteTrackRecord(db: Db, orgId: string, pipeline: string, 
   const [r] = (await db.execute(sql`
     with latest as (
       select distinct on (ee.run_id) ee.estimated, ee.actual, ee.error_ratio,
-             (e.features -> 'runModel' ->> 'value')::numeric as run_model
+             case when e.features -> 'runModel' ->> 'currency' = ee.currency then (e.features -> 'runModel' ->> 'value')::numeric end as run_model
       from estimate_errors ee
       join estimates e on e.org_id = ee.org_id and e.id = ee.estimate_id
       join runs r on r.org_id = ee.org_id and r.id = ee.run_id

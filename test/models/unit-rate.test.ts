@@ -21,8 +21,9 @@ test('unit rate: the median cost per input byte, else per sample, else the media
   assert.equal(p.byProcess.rnaseq.perByte, 1.5 / GB);
   assert.equal(p.byProcess.rnaseq.perSample, 10);
   assert.equal(predictUnitRatePoint({ process: 'rnaseq', inputBytes: 100 * GB, sampleCount: 1 }, p), 150);
-  // a quote without input bytes falls back to the per-sample rate
+  // a quote without input bytes (or with 0: not known) falls back to the per-sample rate
   assert.equal(predictUnitRatePoint({ process: 'rnaseq', sampleCount: 6 }, p), 60);
+  assert.equal(predictUnitRatePoint({ process: 'rnaseq', inputBytes: 0, sampleCount: 6 }, p), 60);
   // one sarek run is below the default minimum for a rate: the process's median
   assert.equal(p.byProcess.sarek, undefined);
   assert.equal(predictUnitRatePoint({ process: 'sarek', sampleCount: 50 }, p), 7);

@@ -312,7 +312,7 @@ describe('reconcile', () => {
     const quote = (runId: string, value: number, at: string, runModel?: number) =>
       t.sql`insert into estimates (org_id, run_id, kind, model_name, model_version, value, currency, created_at, features)
             values (${orgA}, ${runId}, 'QUOTE', 'median-baseline:runtimeMs', '4', ${value.toFixed(6)}, 'USD', ${at},
-                    ${JSON.stringify(runModel === undefined ? {} : { runModel: { value: runModel, model: 'unit-rate:costPerRun@1' } })}::jsonb)`;
+                    ${JSON.stringify(runModel === undefined ? {} : { runModel: { value: runModel, currency: 'USD', model: 'unit-rate:costPerRun@1' } })}::jsonb)`;
     // run 0 also has the 1.5× price-sheet quote of the test above, made earlier: only the newest quote of a run counts
     await quote(runs[0], a0 * 1.2, '2024-02-02T00:00:00Z', a0 * 0.9);
     await quote(runs[1], a1 * 0.8, '2024-02-02T00:00:00Z');

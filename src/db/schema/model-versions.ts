@@ -34,6 +34,8 @@ export const modelVersions = pgTable(
     nTrain: integer('n_train').notNull(),
     nTest: integer('n_test').notNull(),
     champion: boolean('champion').notNull().default(false),
+    /** costPerRun versions: what the runs' costs were, `BILL` (reconciled actuals) or `PRICE_SHEET` (their tasks priced); null for task targets. */
+    costBasis: text('cost_basis').$type<CostBasis>(),
     trainedAt: tstz('trained_at').notNull().defaultNow(),
   },
   (t) => [
@@ -46,3 +48,5 @@ export const modelVersions = pgTable(
 
 export type ModelVersionRow = typeof modelVersions.$inferSelect;
 export type ModelScope = (typeof modelScopeEnum.enumValues)[number];
+export const COST_BASES = ['BILL', 'PRICE_SHEET'] as const;
+export type CostBasis = (typeof COST_BASES)[number];

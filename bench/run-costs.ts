@@ -115,6 +115,8 @@ async function database(runCount: number, tasksPerRun: number) {
     const build = performance.now();
     await db.execute(sql`insert into projects (org_id, code, name) values (${org}, 'B', 'bench')`);
     await db.execute(sql`insert into pipelines (org_id, name, revision) values (${org}, 'bench/atac', '')`);
+    await db.execute(sql`insert into pools (org_id, name, provider, region, vm_size, priority, resource_id)
+      values (${org}, 'bench-pool', 'azure', 'westeurope', 'Standard_D4_v3', 'DEDICATED', '/subscriptions/x/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/b/pools/bench-pool')`);
     // a run an hour, each task a minute to an hour on one of three VM sizes, one attempt in 20 failed
     await db.execute(sql`
       insert into runs (org_id, project_id, pipeline_id, status, submitted_at, started_at, completed_at, sample_count, input_bytes, actual_cost, region)
@@ -123,13 +125,14 @@ async function database(runCount: number, tasksPerRun: number) {
       from generate_series(0, ${runCount - 1}) i, lateral (select ${new Date(t0).toISOString()}::timestamptz + i * interval '1 hour' as s) x,
            projects p, pipelines pl where p.org_id = ${org} and pl.org_id = ${org}`);
     await db.execute(sql`
-      insert into tasks (org_id, run_id, task_id, process, status, source, submitted_at, started_at, realtime_ms, cpus, memory_bytes, vm_size, priority)
+      insert into tasks (org_id, run_id, task_id, process, status, source, submitted_at, started_at, realtime_ms, cpus, memory_bytes, vm_size, priority, pool)
       select r.org_id, r.id, k, 'P' || (k % 12), case when k % 20 = 0 then 'FAILED' else 'COMPLETED' end::task_status, 'trace',
              r.started_at, r.started_at + k * interval '1 second', 60000 + (k * 7919) % 3540000, 1 + k % 4, (1 + k % 8) * 1073741824::bigint,
-             (array['Standard_D4_v3', 'Standard_E8_v3', 'Standard_D16_v3'])[1 + k % 3], 'DEDICATED'
+             (array['Standard_D4_v3', 'Standard_E8_v3', 'Standard_D16_v3'])[1 + k % 3], 'DEDICATED', 'bench-pool'
       from runs r, generate_series(1, ${tasksPerRun}) k where r.org_id = ${org}`);
     await db.execute(sql`analyze runs; analyze tasks`);
-    await reconcile(db, org, { from: new Date(t0 - 3_600_000), to: new Date(t0 + (runCount + 24) * 3_600_000) }, { idleMode: 'SHARE', driftThreshold: 0.2, trigger: 'bench' });
+    // months after the runs, over their days and one more each side: every run is billed in full (history.billedInFull)
+    await reconcile(db, org, { from: new Date(t0 - 86_400_000), to: new Date(t0 + (runCount + 48) * 3_600_000) }, { idleMode: 'SHARE', driftThreshold: 0.2, trigger: 'bench' });
     console.log(`\nrun-level samples on Postgres: ${runCount} runs × ${tasksPerRun} tasks (built in ${((performance.now() - build) / 1000).toFixed(1)} s)`);
     const floor = await timed(() => db.execute(sql`select run_id, sum(realtime_ms) from tasks where org_id = ${org} group by run_id`));
     const perTask = await timed(() => db.execute(sql`

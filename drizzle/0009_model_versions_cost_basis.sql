@@ -1,1 +1,3 @@
-ALTER TABLE "model_versions" ADD COLUMN "cost_basis" text;
+ALTER TABLE "model_versions" ADD COLUMN "cost_basis" text;--> statement-breakpoint
+ALTER TABLE "model_versions" ADD COLUMN "currency" char(3);--> statement-breakpoint
+ALTER TABLE "model_versions" ADD CONSTRAINT "model_versions_cost_basis" CHECK ("model_versions"."cost_basis" in ('BILL', 'PRICE_SHEET'));

@@ -366,7 +366,7 @@ export type ComplianceGranularity =
   | 'DAY'
   | 'MONTH';
 
-/** What finished runs' costs a run-level model learned from: BILL, their reconciled actual costs (idle and overheads included); PRICE_SHEET, their tasks at the price sheet (until 10 runs are reconciled in full) */
+/** What finished runs' costs a run-level model learned from: BILL, their actual costs once 10 runs were billed in full (idle shared with runs, overheads included); PRICE_SHEET, their tasks at the price sheet until then */
 export type CostBasis =
   | 'BILL'
   | 'PRICE_SHEET';
@@ -1038,6 +1038,8 @@ export type ModelVersion = {
   costBasis?: Maybe<CostBasis>;
   /** Share of holdout values inside the model's 80 % interval */
   coverage?: Maybe<Scalars['Float']['output']>;
+  /** costPerRun versions: the currency of those runs' costs */
+  currency?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   /** Mean absolute percentage error on the holdout */
   mape?: Maybe<Scalars['Float']['output']>;
@@ -1537,7 +1539,7 @@ export type QueryWebhookChannelArgs = {
   id: Scalars['ID']['input'];
 };
 
-/** How the pipeline's past quotes landed against the bill: per reconciled run, its newest quote against its actual cost (fractions: 0.25 = 25 %) */
+/** How the pipeline's past quotes landed against the bill: per run billed in full, its newest quote against its actual cost (fractions: 0.25 = 25 %) */
 export type QuoteTrackRecord = {
   __typename?: 'QuoteTrackRecord';
   /** Σquote / Σactual − 1: negative when quotes were short of the bill */
@@ -1548,7 +1550,7 @@ export type QuoteTrackRecord = {
   runModelMape?: Maybe<Scalars['Float']['output']>;
   /** Of those, runs whose quote carried a runModel figure */
   runModelRuns: Scalars['Int']['output'];
-  /** Reconciled runs of the pipeline that had a quote in this currency */
+  /** Runs of the pipeline billed in full (reconciled at least 72 h after they ended, every task in a billed pool) that had a quote in this currency */
   runs: Scalars['Int']['output'];
 };
 
@@ -1834,7 +1836,7 @@ export type RunFilterInput = {
 export type RunModelEstimate = {
   __typename?: 'RunModelEstimate';
   costBasis: CostBasis;
-  /** The organization's currency, which the runs it learned from were in */
+  /** The currency of the runs it learned from (ISO 4217) */
   currency: Scalars['String']['output'];
   high: Scalars['Decimal']['output'];
   /** held-out, or in-sample while the pipeline has too few runs for held-out residuals (built-ins; null when a model does not say) */

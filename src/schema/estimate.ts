@@ -21,7 +21,7 @@ registerEnumType(EstimateBasisEnum, {
 export const CostBasisEnum = enumOf(COST_BASES);
 registerEnumType(CostBasisEnum, {
   name: 'CostBasis',
-  description: "What finished runs' costs a run-level model learned from: BILL, their reconciled actual costs (idle and overheads included); PRICE_SHEET, their tasks at the price sheet (until 10 runs are reconciled in full)",
+  description: "What finished runs' costs a run-level model learned from: BILL, their actual costs once 10 runs were billed in full (idle shared with runs, overheads included); PRICE_SHEET, their tasks at the price sheet until then",
 });
 
 @ObjectType({ description: 'An estimation model the server can use: a built-in or one loaded from GCT_MODEL_MODULES' })
@@ -49,6 +49,7 @@ export class ModelVersion {
   @Field(() => Int) nTest!: number;
   @Field(() => Boolean, { description: 'The version quotes use for this target and scope' }) champion!: boolean;
   @Field(() => CostBasisEnum, { nullable: true, description: 'costPerRun versions: what the runs it learned from cost; null for task targets' }) costBasis!: CostBasis | null;
+  @Field(() => String, { nullable: true, description: "costPerRun versions: the currency of those runs' costs" }) currency!: string | null;
   @Field(() => Date) trainedAt!: Date;
 }
 
@@ -107,15 +108,15 @@ export class RunModelEstimate {
   @Field(() => DecimalScalar) value!: string;
   @Field(() => DecimalScalar) low!: string;
   @Field(() => DecimalScalar) high!: string;
-  @Field(() => String, { description: "The organization's currency, which the runs it learned from were in" }) currency!: string;
+  @Field(() => String, { description: 'The currency of the runs it learned from (ISO 4217)' }) currency!: string;
   @Field(() => CostBasisEnum) costBasis!: CostBasis;
   @Field(() => String, { nullable: true, description: 'held-out, or in-sample while the pipeline has too few runs for held-out residuals (built-ins; null when a model does not say)' }) intervalMethod!: string | null;
   @Field(() => EstimateModelInfo, { description: 'The costPerRun champion and its holdout metrics (over runs)' }) model!: EstimateModelInfo;
 }
 
-@ObjectType({ description: "How the pipeline's past quotes landed against the bill: per reconciled run, its newest quote against its actual cost (fractions: 0.25 = 25 %)" })
+@ObjectType({ description: "How the pipeline's past quotes landed against the bill: per run billed in full, its newest quote against its actual cost (fractions: 0.25 = 25 %)" })
 export class QuoteTrackRecord {
-  @Field(() => Int, { description: 'Reconciled runs of the pipeline that had a quote in this currency' }) runs!: number;
+  @Field(() => Int, { description: 'Runs of the pipeline billed in full (reconciled at least 72 h after they ended, every task in a billed pool) that had a quote in this currency' }) runs!: number;
   @Field(() => Float, { nullable: true, description: 'Mean |quote − actual| / actual' }) mape!: number | null;
   @Field(() => Float, { nullable: true, description: 'Σquote / Σactual − 1: negative when quotes were short of the bill' }) bias!: number | null;
   @Field(() => Int, { description: 'Of those, runs whose quote carried a runModel figure' }) runModelRuns!: number;

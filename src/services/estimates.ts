@@ -24,7 +24,7 @@
  */
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
-import { estimates, organizations, pipelineProfiles, runs, type CostBasis, type ModelVersionRow, type PipelineProfileRow, type RunRow, type VmPriority } from '../db/schema/index.js';
+import { estimates, pipelineProfiles, runs, type CostBasis, type ModelVersionRow, type PipelineProfileRow, type RunRow, type VmPriority } from '../db/schema/index.js';
 import { and, eq } from 'drizzle-orm';
 import { AppError, badInput } from '../errors.js';
 import {
@@ -77,7 +77,7 @@ export interface RunModelQuote {
   value: number;
   low: number;
   high: number;
-  /** The organization's: run-level models learn from runs in it (history.ts). */
+  /** That of the runs the champion learned from (model-versions.ts runSamples). */
   currency: string;
   /** What the runs' costs were: the bill, or their tasks at the price sheet (model-versions.ts runSamples). */
   costBasis: CostBasis;
@@ -170,7 +170,8 @@ export class EstimateService {
    */
   private async fromRunModel(input: QuoteInput): Promise<RunModelQuote | null> {
     const champion = (await this.models.champions(input.pipeline, 'costPerRun')).find((c) => c.scope === 'PIPELINE' && this.registry.has(c.modelName));
-    if (!champion) return null;
+    // a version without its basis and currency cannot say what its figure is
+    if (!champion || champion.costBasis === null || champion.currency === null) return null;
     const model = this.registry.get(champion.modelName) as EstimationModel<unknown>;
     if (model.version !== champion.modelVersion) return null;
     let p: Prediction;
@@ -181,12 +182,11 @@ export class EstimateService {
       return null;
     }
     if (![p.value, p.low, p.high].every(Number.isFinite) || !(0 <= p.low && p.low <= p.value && p.value <= p.high)) return null;
-    const [org] = await this.db.select({ currency: organizations.currency }).from(organizations).where(eq(organizations.id, this.orgId));
     const method = (champion.state as { interval?: { method?: unknown } } | null)?.interval?.method;
     return {
       value: p.value, low: p.low, high: p.high,
-      currency: org.currency,
-      costBasis: champion.costBasis ?? 'PRICE_SHEET',
+      currency: champion.currency.trim(),
+      costBasis: champion.costBasis,
       intervalMethod: typeof method === 'string' ? method : null,
       model: modelInfo(champion),
     };

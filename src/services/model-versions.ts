@@ -46,6 +46,7 @@ interface Scoped {
   process: string;
   samples: TrainingSample[];
   costBasis?: CostBasis;
+  currency?: string;
 }
 
 export class ModelService {
@@ -100,29 +101,26 @@ export class ModelService {
       }
     }
     const runModels = this.learners('costPerRun');
-    for (const [pipeline, { basis, runs }] of runSamples) {
+    for (const [pipeline, { basis, currency, runs }] of runSamples) {
       if (runModels.length === 0) break;
       const samples = runs.map((r) => ({ features: r.features, value: r.cost, at: r.at }));
-      await this.retrainScope('costPerRun', { scope: 'PIPELINE', pipeline, process: '', samples, costBasis: basis }, runModels, report, opts.log);
+      await this.retrainScope('costPerRun', { scope: 'PIPELINE', pipeline, process: '', samples, costBasis: basis, currency }, runModels, report, opts.log);
     }
     return report;
   }
 
   /**
-   * Per pipeline with `MIN_RUN_SAMPLES` runs, the run costs a run-level model learns from: the bill
-   * once that many runs are reconciled in full, else every finished run's tasks at the price sheet.
-   * Never a mix: billed costs hold idle and overheads that priced ones do not, and a model scored on
-   * one kind after learning from the other would be off by that gap.
+   * Per pipeline with `MIN_RUN_SAMPLES` runs in one currency, the run costs a run-level model learns
+   * from: the bill once that many runs are billed in full (history.billedInFull), else every finished
+   * run's tasks at the price sheet. Never a mix: billed costs hold idle and overheads that priced ones
+   * do not, and a model scored on one kind after learning from the other would be off by that gap.
+   * Runs in the pipeline's most common currency (the figure is in it); others are left out.
    */
-  private async runSamples(billed: HistoryRun[], taskPipelines: string[]): Promise<Map<string, { basis: CostBasis; runs: HistoryRun[] }>> {
-    const out = new Map<string, { basis: CostBasis; runs: HistoryRun[] }>();
-    const billedBy = new Map<string, HistoryRun[]>();
-    for (const r of billed) pushTo(billedBy, r.pipeline, r);
-    for (const [pipeline, runs] of billedBy) if (runs.length >= MIN_RUN_SAMPLES) out.set(pipeline, { basis: 'BILL', runs });
-    const rest = taskPipelines.filter((p) => !out.has(p));
-    const priced = new Map<string, HistoryRun[]>();
-    for (const r of await pricedRuns(this.db, this.orgId, rest)) pushTo(priced, r.pipeline, r);
-    for (const [pipeline, runs] of priced) if (runs.length >= MIN_RUN_SAMPLES) out.set(pipeline, { basis: 'PRICE_SHEET', runs });
+  private async runSamples(billed: HistoryRun[], taskPipelines: string[]): Promise<Map<string, RunSamples>> {
+    const out = new Map<string, RunSamples>();
+    for (const [pipeline, s] of usable(billed)) out.set(pipeline, { ...s, basis: 'BILL' });
+    const priced = await pricedRuns(this.db, this.orgId, taskPipelines.filter((p) => !out.has(p)));
+    for (const [pipeline, s] of usable(priced)) out.set(pipeline, { ...s, basis: 'PRICE_SHEET' });
     return out;
   }
 
@@ -177,6 +175,7 @@ export class ModelService {
             nTest: f.result.n,
             champion: f === winner,
             costBasis: s.costBasis ?? null,
+            currency: s.currency ?? null,
           })),
         )
         .returning({ id: modelVersions.id });
@@ -220,6 +219,28 @@ export class ModelService {
         group by p.process, pp.tasks_per_sample, pp.runs`);
     });
   }
+}
+
+interface RunSamples {
+  basis: CostBasis;
+  currency: string;
+  runs: HistoryRun[];
+}
+
+/** Per pipeline, its runs in its most common currency (ties: alphabetical), when they are `MIN_RUN_SAMPLES` or more. */
+function usable(runs: readonly HistoryRun[]): Map<string, Omit<RunSamples, 'basis'>> {
+  const byKey = new Map<string, HistoryRun[]>();
+  for (const r of runs) pushTo(byKey, `${r.pipeline}\u0000${r.currency}`, r);
+  const best = new Map<string, Omit<RunSamples, 'basis'>>();
+  for (const list of byKey.values()) {
+    const { pipeline, currency } = list[0];
+    const current = best.get(pipeline);
+    if (list.length < MIN_RUN_SAMPLES) continue;
+    if (!current || list.length > current.runs.length || (list.length === current.runs.length && currency < current.currency)) {
+      best.set(pipeline, { currency, runs: list });
+    }
+  }
+  return best;
 }
 
 /** The pipeline scope, then each process with enough samples of its own. */

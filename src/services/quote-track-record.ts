@@ -1,15 +1,17 @@
 /**
- * How a pipeline's past quotes compared with the bill: for each reconciled run of the pipeline, its
- * newest QUOTE against its actual cost (the errors reconciliation recorded, estimate_errors), and
- * the run-level figure that quote carried (`features.runModel`), where it had one. A lab reads it
+ * How a pipeline's past quotes compared with the bill: for each of its runs billed in full
+ * (history.billedInFull: a partial bill would make every quote look high), its newest QUOTE against
+ * its actual cost (the errors reconciliation recorded, estimate_errors), and the run-level figure
+ * that quote carried (`features.runModel`), where it had one in the same currency. A lab reads it
  * next to a new quote: the models' holdout metrics say how they predict tasks or runs, this says how
  * far the quotes it was given landed from what it paid, idle and overheads included.
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { billedInFull } from './history.js';
 
 export interface QuoteTrackRecord {
-  /** Reconciled runs of the pipeline with a quote in this currency. */
+  /** Runs of the pipeline billed in full with a quote in this currency. */
   runs: number;
   /** Mean |quote − actual| / actual (runs with a zero actual left out); null without runs. */
   mape: number | null;
@@ -33,7 +35,8 @@ interface Row {
 const num = (v: string | null) => (v === null ? null : Number(v));
 
 export async function quoteTrackRecord(db: Db, orgId: string, pipeline: string, currency: string): Promise<QuoteTrackRecord> {
-  // the run's pipeline now, not the one recorded with the error: a run assigned later still counts
+  // by the pipeline recorded with each error (every reconciliation of the run refreshes it): the
+  // (org, pipeline) index finds them without reading the organization's other errors, on every quote
   const [r] = (await db.execute(sql`
     with latest as (
       select distinct on (ee.run_id) ee.estimated, ee.actual, ee.error_ratio,
@@ -41,8 +44,9 @@ export async function quoteTrackRecord(db: Db, orgId: string, pipeline: string, 
       from estimate_errors ee
       join estimates e on e.org_id = ee.org_id and e.id = ee.estimate_id
       join runs r on r.org_id = ee.org_id and r.id = ee.run_id
-      join pipelines pl on pl.org_id = r.org_id and pl.id = r.pipeline_id
-      where ee.org_id = ${orgId} and ee.kind = 'QUOTE' and pl.name = ${pipeline} and ee.currency = ${currency}
+      where ee.org_id = ${orgId} and ee.kind = 'QUOTE' and ee.currency = ${currency}
+        and ee.pipeline_id in (select pl.id from pipelines pl where pl.org_id = ${orgId} and pl.name = ${pipeline})
+        and r.status = 'SUCCEEDED' and ${billedInFull()}
       order by ee.run_id, e.created_at desc, e.id desc)
     select count(*)::int as runs,
            avg(abs(error_ratio))::text as mape,

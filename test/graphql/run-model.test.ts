@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { tasks } from '../../src/db/schema/index.js';
+import { PoolService } from '../../src/services/pools.js';
 import { ProjectService } from '../../src/services/projects.js';
 import { reconcile } from '../../src/services/reconcile.js';
 import { RunService } from '../../src/services/runs.js';
@@ -21,6 +22,8 @@ type Quote = { value: string; basis: string; runModel: RunModel | null; trackRec
 const GB = 1e9;
 const HOUR = 3_600_000;
 const VM = 'Standard_D4_v3';
+const POOL = 'nf-d4';
+const DAY = 24 * HOUR;
 const PIPELINE = '4dn/atac-seq-aln';
 // input sizes of twelve align-only runs, each taking as many hours per GB of FASTQ as one of the real 4DN align-only runs did
 const SIZES_GB = [2.4, 3.0, 5.2, 4.1, 6.3, 1.8, 7.5, 2.9, 3.6, 8.2, 5.0, 4.4];
@@ -50,7 +53,7 @@ describe("run-level models: a quote carries what the pipeline's whole runs cost"
       await t.db.db.insert(tasks).values([1, 2].map((taskId) => ({
         orgId, runId: r.id, taskId, process: 'ALIGN', status: 'COMPLETED' as const, source: 'trace' as const,
         submittedAt: new Date(start), startedAt: new Date(start), completedAt: new Date(start + halfMs), realtimeMs: halfMs,
-        cpus: 4, vmSize: VM, priority: 'DEDICATED' as const,
+        cpus: 4, vmSize: VM, priority: 'DEDICATED' as const, pool: POOL,
       })));
       await t.db.db.execute(sql`update runs set status = 'SUCCEEDED', submitted_at = ${new Date(start).toISOString()}::timestamptz,
         started_at = ${new Date(start).toISOString()}::timestamptz, completed_at = ${new Date(start + halfMs).toISOString()}::timestamptz
@@ -75,7 +78,10 @@ describe("run-level models: a quote carries what the pipeline's whole runs cost"
     t = await startTestApp();
     keys = await createOrgWithKeys(t.db, 'runmodel');
     other = await createOrgWithKeys(t.db, 'runmodel-other');
-    for (const org of [keys.org.id, other.org.id]) await new ProjectService(t.db.db, org).create({ code: 'ATAC', name: 'atac' });
+    for (const org of [keys.org.id, other.org.id]) {
+      await new ProjectService(t.db.db, org).create({ code: 'ATAC', name: 'atac' });
+      await new PoolService(t.db.db, org).declare({ name: POOL, region: 'westeurope', vmSize: VM, priority: 'DEDICATED', resourceId: `/subscriptions/x/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/b/pools/${POOL}` });
+    }
     assert.equal(hoursPerGb.length, 3);
     await finishedRuns(keys.org.id, PIPELINE, 12);
     // one run short of what a run-level fit needs
@@ -142,9 +148,9 @@ describe("run-level models: a quote carries what the pipeline's whole runs cost"
     assert.ok(Math.abs(e.features.runModel.value / (10 * middleHoursPerGb * hourly) - 1) < 1e-6);
   });
 
-  test('once ten runs are reconciled in full, the run-level models learn from the bill instead', async () => {
-    // a reconciliation over the runs' days (no bill lines: it changes no actual), and the actuals a bill gave them
-    await reconcile(t.db.db, keys.org.id, { from: new Date(T0 - HOUR), to: new Date(T0 + 4 * 86_400_000) }, { idleMode: 'SHARE', driftThreshold: 0.2, trigger: 'test' });
+  test('once ten runs are billed in full, the run-level models learn from the bill instead', async () => {
+    // a reconciliation over the runs' days, months after them (no bill lines: it changes no actual), and the actuals a bill gave them
+    await reconcile(t.db.db, keys.org.id, { from: new Date(T0 - 2 * DAY), to: new Date(T0 + 4 * DAY) }, { idleMode: 'SHARE', driftThreshold: 0.2, trigger: 'test' });
     await t.db.db.execute(sql`
       update runs r set actual_cost = round(s.cost * ${BILL_OVER_TASKS}, 10)
       from (select t.run_id, sum(${hourly}::numeric * t.realtime_ms / 3600000) as cost from tasks t where t.org_id = ${keys.org.id} group by t.run_id) s

@@ -304,7 +304,7 @@ describe('reconcile', () => {
     assert.equal(await countAlerts(t.db, orgB, 'estimate-drift:'), 0);
   });
 
-  test("a quote's track record: each reconciled run's newest quote (and its run-level figure) against its actual", async () => {
+  test("a quote's track record: each run billed in full, its newest quote (and its run-level figure) against its actual", async () => {
     const a = await actuals(orgA);
     const [a0, a1] = [Number(a.get(runs[0])), Number(a.get(runs[1]))];
     const pipeline = await new PipelineService(t.db, orgA).ensure('nf-core/atacseq', '2.1.2');
@@ -316,9 +316,16 @@ describe('reconcile', () => {
     // run 0 also has the 1.5× price-sheet quote of the test above, made earlier: only the newest quote of a run counts
     await quote(runs[0], a0 * 1.2, '2024-02-02T00:00:00Z', a0 * 0.9);
     await quote(runs[1], a1 * 0.8, '2024-02-02T00:00:00Z');
+    // the runs' own times, as capture would have recorded them for the moved tasks
+    await t.sql`update runs r set started_at = s.first, completed_at = s.last
+      from (select run_id, min(started_at) as first, max(completed_at) as last from tasks where org_id = ${orgA} group by run_id) s
+      where r.org_id = ${orgA} and r.id = s.run_id`;
     await reconcile(t.db, orgA, window(), SHARE);
-
     const estimates = new EstimateService(t.db, orgA, builtinRegistry(), loadConfig({}).estimation);
+    // the bill's hours only: a window without a day to spare could have missed a daily line, so no run is billed in full
+    assert.equal((await estimates.quote({ pipeline: 'nf-core/atacseq', samples: 2 })).trackRecord.runs, 0);
+    await reconcile(t.db, orgA, { from: new Date(window().from.getTime() - 24 * HOUR), to: new Date(window().to.getTime() + 24 * HOUR) }, SHARE);
+
     const record = (await estimates.quote({ pipeline: 'nf-core/atacseq', samples: 2 })).trackRecord;
     assert.equal(record.runs, 2);
     assert.ok(Math.abs(record.mape! - 0.2) < 1e-6, JSON.stringify(record));

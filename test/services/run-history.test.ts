@@ -2,15 +2,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { tasks } from '../../src/db/schema/index.js';
-import { billedRuns, pricedRuns } from '../../src/services/history.js';
+import { BILL_SETTLE_HOURS, billedRuns, pricedRuns } from '../../src/services/history.js';
 import { createOrganization } from '../../src/services/organizations.js';
+import { PoolService } from '../../src/services/pools.js';
 import { ProjectService } from '../../src/services/projects.js';
 import { reconcile } from '../../src/services/reconcile.js';
 import { RunService } from '../../src/services/runs.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const VM = 'Standard_D4_v3';
+const POOL = 'nf-d4';
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const SHARE = { idleMode: 'SHARE' as const, driftThreshold: 0.2, trigger: 'test' };
 const T0 = Date.parse('2026-10-01T08:00:00Z');
 type Status = 'COMPLETED' | 'FAILED' | 'ABORTED' | 'CACHED';
 
@@ -31,7 +35,8 @@ describe('run history: what each finished run cost, for run-level models', () =>
     at: number;
     end?: number;
     inputBytes?: number;
-    tasks?: [Status, number | null, string?][];
+    /** Status, wall ms, VM size (default D4 v3), pool (default the declared one; null: none). */
+    tasks?: [Status, number | null, string?, (string | null)?][];
   }
 
   async function run(name: string, o: RunOpts) {
@@ -43,11 +48,11 @@ describe('run history: what each finished run cost, for run-level models', () =>
       where org_id = ${org} and id = ${r.id}`);
     const list = o.tasks ?? [];
     if (list.length > 0) {
-      await db.db.insert(tasks).values(list.map(([status, wallMs, vmSize], i) => ({
+      await db.db.insert(tasks).values(list.map(([status, wallMs, vmSize, pool], i) => ({
         orgId: org, runId: r.id, taskId: i + 1, process: 'ALIGN', status, source: 'trace' as const,
         submittedAt: new Date(o.at), startedAt: wallMs === null ? null : new Date(o.at), realtimeMs: wallMs,
         // 2 of the VM's 4 vCPUs: half its price per hour
-        cpus: 2, vmSize: vmSize ?? VM, priority: 'DEDICATED' as const,
+        cpus: 2, vmSize: vmSize ?? VM, priority: 'DEDICATED' as const, pool: pool === undefined ? POOL : pool,
       })));
     }
     ids[name] = r.id;
@@ -57,19 +62,28 @@ describe('run history: what each finished run cost, for run-level models', () =>
     db = await createTestDatabase();
     orgId = (await createOrganization(db.db, { name: 'Runs', slug: 'runs' })).organization.id;
     otherOrg = (await createOrganization(db.db, { name: 'Other', slug: 'runs-other' })).organization.id;
-    for (const org of [orgId, otherOrg]) await new ProjectService(db.db, org).create({ code: 'P', name: 'p' });
-    // one reconciliation of [T0 − 1 h, T0 + 6 h): a run inside it is reconciled in full
     for (const org of [orgId, otherOrg]) {
-      await reconcile(db.db, org, { from: new Date(T0 - HOUR), to: new Date(T0 + 6 * HOUR) }, { idleMode: 'SHARE', driftThreshold: 0.2, trigger: 'test' });
+      await new ProjectService(db.db, org).create({ code: 'P', name: 'p' });
+      await new PoolService(db.db, org).declare({ name: POOL, region: 'westeurope', vmSize: VM, priority: 'DEDICATED', resourceId: `/subscriptions/x/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/b/pools/${POOL}` });
+      // long after the runs below ended (today, for runs in October 2026), over their days and one more each side
+      await reconcile(db.db, org, { from: new Date(T0 - 2 * DAY), to: new Date(T0 + 3 * DAY) }, SHARE);
     }
     await run('billed', { at: T0 + 1000, actual: '3.1234567891', tasks: [['COMPLETED', HOUR]] });
     // registered after it, but submitted first: history is in time order
     await run('priced', { at: T0, inputBytes: 8e9, tasks: [['COMPLETED', HOUR], ['FAILED', HOUR / 2], ['ABORTED', null]] });
-    await run('partial', { at: T0 + 2000, actual: '1.5', end: T0 + 7 * HOUR, tasks: [['COMPLETED', HOUR]] });
+    // ends two and a half days in: the window does not hold its last day's lines
+    await run('partial', { at: T0 + 2000, actual: '1.5', end: T0 + 2.5 * DAY, tasks: [['COMPLETED', HOUR]] });
     await run('failedUnpriced', { at: T0 + 3000, tasks: [['COMPLETED', HOUR], ['FAILED', 10 * HOUR, 'Standard_Unknown_v9']] });
     await run('resumed', { at: T0 + 4000, actual: '1', tasks: [['CACHED', HOUR], ['COMPLETED', HOUR]] });
     await run('running', { at: T0 + 5000, status: 'RUNNING', actual: '1', tasks: [['COMPLETED', HOUR]] });
     await run('euro', { at: T0 + 6000, actual: '2', currency: 'EUR', tasks: [['COMPLETED', HOUR]] });
+    // a task outside any billed pool: no bill line finds it, so its run's actual is short
+    await run('unpooled', { at: T0 + 6500, actual: '2', tasks: [['COMPLETED', HOUR], ['COMPLETED', HOUR, VM, null]] });
+    // a completed task without a wall time on an unknown size: its cost is not known, not 0
+    await run('noWall', { at: T0 + 6600, tasks: [['COMPLETED', HOUR], ['COMPLETED', null, 'Standard_Nope']] });
+    // ended an hour ago and reconciled now: its last hours' bill may not be in, nor revised
+    await run('recent', { at: Date.now() - 5 * HOUR, end: Date.now() - HOUR, actual: '1', tasks: [['COMPLETED', HOUR]] });
+    await reconcile(db.db, orgId, { from: new Date(Date.now() - 2 * DAY), to: new Date(Date.now() + DAY) }, SHARE);
     await run('otherPipeline', { at: T0 + 7000, pipeline: 'sarek', actual: '4', tasks: [['COMPLETED', 2 * HOUR]] });
     await run('theirs', { org: otherOrg, at: T0 + 8000, actual: '9', tasks: [['COMPLETED', HOUR]] });
     [{ hourly }] = (await db.db.execute(sql`select price_per_hour::float8 as hourly from prices
@@ -79,19 +93,20 @@ describe('run history: what each finished run cost, for run-level models', () =>
 
   const names = (list: { runId: string }[]) => list.map((r) => Object.keys(ids).find((k) => ids[k] === r.runId));
 
-  test('billed: runs a reconciliation holds from start to end, at their actual cost (not their tasks\')', async () => {
+  test("billed: runs a reconciliation run long after them holds with a day to spare, at their actual cost (not their tasks')", async () => {
     const billed = await billedRuns(db.db, orgId, 'atac');
-    assert.deepEqual(names(billed), ['billed']);
+    assert.deepEqual(names(billed), ['billed', 'euro']);
     assert.equal(billed[0].cost, 3.1234567891);
     assert.deepEqual(billed[0].features, { process: 'atac', sampleCount: 2, inputBytes: 5e9 });
     assert.equal(billed[0].at, T0 + 1000);
-    assert.deepEqual(names(await billedRuns(db.db, orgId)), ['billed', 'otherPipeline']);
+    assert.deepEqual(names(await billedRuns(db.db, orgId)), ['billed', 'euro', 'otherPipeline']);
+    assert.deepEqual((await billedRuns(db.db, orgId)).map((r) => r.currency), ['USD', 'EUR', 'USD']);
     assert.deepEqual(names(await billedRuns(db.db, orgId, 'sarek')), ['otherPipeline']);
   });
 
   test('priced: every attempt that ran at the price sheet, in time order; a run with an attempt that cannot be priced is left out', async () => {
     const priced = await pricedRuns(db.db, orgId, ['atac']);
-    assert.deepEqual(names(priced), ['priced', 'billed', 'partial']);
+    assert.deepEqual(names(priced), ['priced', 'billed', 'partial', 'unpooled', 'recent']);
     // 1 h completed + 0.5 h failed, at half the VM; the aborted attempt never ran
     assert.ok(Math.abs(priced[0].cost - hourly * 0.5 * 1.5) < 1e-9, `${priced[0].cost} against ${hourly * 0.75}`);
     assert.equal(priced[0].features.inputBytes, 8e9);
@@ -100,21 +115,18 @@ describe('run history: what each finished run cost, for run-level models', () =>
     assert.deepEqual(await pricedRuns(db.db, orgId, []), []);
   });
 
-  test('left out of both: a resumed run, a run still running, another currency, another organization', async () => {
-    const seen = new Set([...(await billedRuns(db.db, orgId)), ...(await pricedRuns(db.db, orgId, ['atac', 'sarek']))].map((r) => r.runId));
-    for (const k of ['resumed', 'running', 'euro', 'theirs', 'failedUnpriced']) assert.ok(!seen.has(ids[k]), k);
-    assert.deepEqual(names(await billedRuns(db.db, otherOrg)), ['theirs']);
-    assert.deepEqual(names(await pricedRuns(db.db, otherOrg, ['atac'])), ['theirs']);
+  test('not billed in full: a window without a day to spare, a task outside billed pools, a run reconciled too soon after it ended', async () => {
+    const billed = new Set((await billedRuns(db.db, orgId)).map((r) => r.runId));
+    for (const k of ['partial', 'unpooled', 'recent']) assert.ok(!billed.has(ids[k]), k);
+    assert.equal(BILL_SETTLE_HOURS, 72);
   });
 
-  test('a run in the organization\'s own currency counts: EUR runs for a EUR organization', async () => {
-    const eur = (await createOrganization(db.db, { name: 'Euro', slug: 'runs-eur', currency: 'EUR' })).organization.id;
-    await new ProjectService(db.db, eur).create({ code: 'P', name: 'p' });
-    await reconcile(db.db, eur, { from: new Date(T0 - HOUR), to: new Date(T0 + 6 * HOUR) }, { idleMode: 'SHARE', driftThreshold: 0.2, trigger: 'test' });
-    await run('eurBilled', { org: eur, at: T0, actual: '2', currency: 'EUR', tasks: [['COMPLETED', HOUR]] });
-    await run('usdInEur', { org: eur, at: T0 + 1, actual: '2', currency: 'USD', tasks: [['COMPLETED', HOUR]] });
-    assert.deepEqual(names(await billedRuns(db.db, eur)), ['eurBilled']);
-    // the shipped prices are in USD: a EUR run's tasks cannot be priced in its currency
-    assert.deepEqual(await pricedRuns(db.db, eur, ['atac']), []);
+  test('left out of both: a resumed run, a run still running, another organization; of the priced ones, a cost not known', async () => {
+    const seen = new Set([...(await billedRuns(db.db, orgId)), ...(await pricedRuns(db.db, orgId, ['atac', 'sarek']))].map((r) => r.runId));
+    for (const k of ['resumed', 'running', 'theirs', 'failedUnpriced', 'noWall']) assert.ok(!seen.has(ids[k]), k);
+    // a EUR run's tasks cannot be priced in its currency (the shipped prices are USD)
+    assert.ok(!(await pricedRuns(db.db, orgId, ['atac'])).some((r) => r.runId === ids.euro));
+    assert.deepEqual(names(await billedRuns(db.db, otherOrg)), ['theirs']);
+    assert.deepEqual(names(await pricedRuns(db.db, otherOrg, ['atac'])), ['theirs']);
   });
 });

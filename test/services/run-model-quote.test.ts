@@ -31,22 +31,24 @@ describe("a quote's run-level figure never stops the quote", () => {
     db = await createTestDatabase();
     orgId = (await createOrganization(db.db, { name: 'Q', slug: 'rmq' })).organization.id;
     // each pipeline's champion, as a retrain stores it; lab:refitted was fitted by its version 1
-    await db.db.insert(modelVersions).values(['lab:good', 'lab:throws', 'lab:nan', 'lab:upside-down', 'lab:refitted'].map((name) => ({
-      orgId, modelName: name, modelVersion: '1', target: 'costPerRun', scope: 'PIPELINE' as const, pipeline: name, process: '',
-      state: {}, nTrain: 10, nTest: 4, champion: true, costBasis: 'BILL' as const,
+    await db.db.insert(modelVersions).values(['lab:good', 'lab:throws', 'lab:nan', 'lab:upside-down', 'lab:refitted', 'lab:unlabelled'].map((name) => ({
+      orgId, modelName: name === 'lab:unlabelled' ? 'lab:good' : name, modelVersion: '1', target: 'costPerRun', scope: 'PIPELINE' as const, pipeline: name, process: '',
+      state: {}, nTrain: 10, nTest: 4, champion: true,
+      // a version stored without what its runs cost and in which currency cannot say what its figure means
+      costBasis: name === 'lab:unlabelled' ? null : ('BILL' as const), currency: name === 'lab:unlabelled' ? null : 'EUR',
     })));
   });
   after(() => db.drop());
 
   const quote = (pipeline: string) => new EstimateService(db.db, orgId, registry, loadConfig({}).estimation).quote({ pipeline, samples: 2 });
 
-  test('a well-behaved champion answers, in the organization currency, with the basis it learned from', async () => {
+  test('a well-behaved champion answers, in the currency of the runs it learned from, with their cost basis', async () => {
     const q = await quote('lab:good');
-    assert.deepEqual({ ...q.runModel, model: q.runModel!.model.name }, { value: 10, low: 8, high: 13, currency: 'USD', costBasis: 'BILL', intervalMethod: null, model: 'lab:good' });
+    assert.deepEqual({ ...q.runModel, model: q.runModel!.model.name }, { value: 10, low: 8, high: 13, currency: 'EUR', costBasis: 'BILL', intervalMethod: null, model: 'lab:good' });
   });
 
-  test('one that throws, answers NaN or low > value, or whose code changed version since its fit gives no figure; the quote stands', async () => {
-    for (const pipeline of ['lab:throws', 'lab:nan', 'lab:upside-down', 'lab:refitted']) {
+  test('one that throws, answers NaN or low > value, changed version since its fit, or lacks basis and currency gives no figure; the quote stands', async () => {
+    for (const pipeline of ['lab:throws', 'lab:nan', 'lab:upside-down', 'lab:refitted', 'lab:unlabelled']) {
       const q = await quote(pipeline);
       assert.equal(q.runModel, null, pipeline);
       assert.equal(q.basis, 'PRICE_SHEET');

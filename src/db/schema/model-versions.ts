@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, doublePrecision, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, char, check, doublePrecision, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { orgId, tstz, uuidPk } from './columns.js';
 import { organizations } from './organizations.js';
 
@@ -36,6 +36,8 @@ export const modelVersions = pgTable(
     champion: boolean('champion').notNull().default(false),
     /** costPerRun versions: what the runs' costs were, `BILL` (reconciled actuals) or `PRICE_SHEET` (their tasks priced); null for task targets. */
     costBasis: text('cost_basis').$type<CostBasis>(),
+    /** costPerRun versions: the currency of the runs' costs, which the model's figures are in. */
+    currency: char('currency', { length: 3 }),
     trainedAt: tstz('trained_at').notNull().defaultNow(),
   },
   (t) => [
@@ -43,6 +45,7 @@ export const modelVersions = pgTable(
     foreignKey({ name: 'model_versions_org_fk', columns: [t.orgId], foreignColumns: [organizations.id] }).onDelete('cascade'),
     uniqueIndex('model_versions_champion_key').on(t.orgId, t.target, t.scope, t.pipeline, t.process).where(sql`${t.champion}`),
     index('model_versions_org_trained_idx').on(t.orgId, t.trainedAt.desc()),
+    check('model_versions_cost_basis', sql`${t.costBasis} in ('BILL', 'PRICE_SHEET')`),
   ],
 );
 

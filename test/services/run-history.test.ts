@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { tasks } from '../../src/db/schema/index.js';
-import { BILL_SETTLE_HOURS, billedRuns, pricedRuns } from '../../src/services/history.js';
+import { BILL_SETTLE_HOURS, billedRuns, pricedRuns, taskCostSql, taskPriceJoin } from '../../src/services/history.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { PoolService } from '../../src/services/pools.js';
 import { ProjectService } from '../../src/services/projects.js';
@@ -35,8 +35,8 @@ describe('run history: what each finished run cost, for run-level models', () =>
     at: number;
     end?: number;
     inputBytes?: number;
-    /** Status, wall ms, VM size (default D4 v3), pool (default the declared one; null: none). */
-    tasks?: [Status, number | null, string?, (string | null)?][];
+    /** Status, wall ms, VM size (default D4 v3), pool (default the declared one; null: none), priority, start (default `at`). */
+    tasks?: [Status, number | null, string?, (string | null)?, ('DEDICATED' | 'LOW_PRIORITY' | 'SPOT')?, number?][];
   }
 
   async function run(name: string, o: RunOpts) {
@@ -48,11 +48,11 @@ describe('run history: what each finished run cost, for run-level models', () =>
       where org_id = ${org} and id = ${r.id}`);
     const list = o.tasks ?? [];
     if (list.length > 0) {
-      await db.db.insert(tasks).values(list.map(([status, wallMs, vmSize, pool], i) => ({
+      await db.db.insert(tasks).values(list.map(([status, wallMs, vmSize, pool, priority, start], i) => ({
         orgId: org, runId: r.id, taskId: i + 1, process: 'ALIGN', status, source: 'trace' as const,
-        submittedAt: new Date(o.at), startedAt: wallMs === null ? null : new Date(o.at), realtimeMs: wallMs,
+        submittedAt: new Date(o.at), startedAt: wallMs === null ? null : new Date(start ?? o.at), realtimeMs: wallMs,
         // 2 of the VM's 4 vCPUs: half its price per hour
-        cpus: 2, vmSize: vmSize ?? VM, priority: 'DEDICATED' as const, pool: pool === undefined ? POOL : pool,
+        cpus: 2, vmSize: vmSize ?? VM, priority: priority ?? ('DEDICATED' as const), pool: pool === undefined ? POOL : pool,
       })));
     }
     ids[name] = r.id;
@@ -84,6 +84,15 @@ describe('run history: what each finished run cost, for run-level models', () =>
     // ended an hour ago and reconciled now: its last hours' bill may not be in, nor revised
     await run('recent', { at: Date.now() - 5 * HOUR, end: Date.now() - HOUR, actual: '1', tasks: [['COMPLETED', HOUR]] });
     await reconcile(db.db, orgId, { from: new Date(Date.now() - 2 * DAY), to: new Date(Date.now() + DAY) }, SHARE);
+    // price keys of every kind: sizes, tiers (SPOT at the low-priority rate), no pool, a second day, a size in another case
+    await run('mixed', {
+      at: T0 + 7500, pipeline: 'mixed',
+      tasks: [
+        ['COMPLETED', HOUR], ['COMPLETED', 2 * HOUR, 'Standard_E8_v3'], ['COMPLETED', HOUR / 3, 'Standard_E8_v3'], ['FAILED', HOUR / 4, 'Standard_E8_v3', POOL, 'LOW_PRIORITY'],
+        ['COMPLETED', HOUR, VM, null, 'SPOT'], ['COMPLETED', 3 * HOUR, 'standard_d16_v3', POOL, 'DEDICATED', T0 + DAY],
+        ['COMPLETED', HOUR / 2, VM, POOL, 'DEDICATED', T0 + DAY],
+      ],
+    });
     await run('otherPipeline', { at: T0 + 7000, pipeline: 'sarek', actual: '4', tasks: [['COMPLETED', 2 * HOUR]] });
     await run('theirs', { org: otherOrg, at: T0 + 8000, actual: '9', tasks: [['COMPLETED', HOUR]] });
     [{ hourly }] = (await db.db.execute(sql`select price_per_hour::float8 as hourly from prices
@@ -119,6 +128,15 @@ describe('run history: what each finished run cost, for run-level models', () =>
     const billed = new Set((await billedRuns(db.db, orgId)).map((r) => r.runId));
     for (const k of ['partial', 'unpooled', 'recent']) assert.ok(!billed.has(ids[k]), k);
     assert.equal(BILL_SETTLE_HOURS, 72);
+  });
+
+  test('priced by groups of tasks, a run costs what pricing each of its tasks on its own gives', async () => {
+    const [mixed] = await pricedRuns(db.db, orgId, ['mixed']);
+    const [{ each }] = (await db.db.execute(sql`
+      select sum(${taskCostSql()})::float8 as each from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id ${taskPriceJoin()}
+      where t.org_id = ${orgId} and t.run_id = ${ids.mixed}`)) as unknown as { each: number }[];
+    assert.ok(each > 0);
+    assert.ok(Math.abs(mixed.cost - each) < 1e-9, `${mixed.cost} against ${each}`);
   });
 
   test('left out of both: a resumed run, a run still running, another organization; of the priced ones, a cost not known', async () => {

@@ -1550,7 +1550,7 @@ export type QuoteTrackRecord = {
   runModelMape?: Maybe<Scalars['Float']['output']>;
   /** Of those, runs whose quote carried a runModel figure */
   runModelRuns: Scalars['Int']['output'];
-  /** Runs of the pipeline billed in full (reconciled at least 72 h after they ended, every task in a billed pool) that had a quote in this currency */
+  /** SUCCEEDED runs of the pipeline billed in full (a reconciliation sharing idle held them whole 72 h or more after they ended, every task that ran in a billed pool, none cached) that had a quote in this currency */
   runs: Scalars['Int']['output'];
 };
 

@@ -168,33 +168,12 @@ function finishedRuns(orgId: string, pipelines: SQL): SQL {
 
 const runAt = sql`(extract(epoch from coalesce(r.submitted_at, r.started_at, r.created_at)) * 1000)::float8`;
 
-/** Hours after a run ends before its bill is taken as final: cloud usage is revised for about 72 h. */
-export const BILL_SETTLE_HOURS = 72;
-
 /**
- * Over runs `r`: the run's actual cost is its whole bill. Reconciliation gives a run the sum of what
- * it has been allocated so far, which is partial while the bill for its last hours is not in, when
- * a window holds only part of its lines, or when some of its tasks ran where no bill line can find
- * them. So, for a finished, not resumed run:
- * - a successful reconciliation, sharing idle with runs, whose window holds the run with a day to
- *   spare each side (daily bill lines start at midnight), and which ran `BILL_SETTLE_HOURS` after
- *   the run ended (the bill for it was in, and revised);
- * - every task that ran sat in a pool with a resource id (tasks elsewhere are never allocated);
- * - no task was CACHED: a `-resume` run's cached tasks cost nothing this time while its sample count
- *   and input bytes are the whole run's.
- * What it cannot see is a bill with hours missing after the settling time: a failed import.
+ * Over runs `r`: the run is finished and its actual cost is its whole bill, as the last reconciliation
+ * that held it whole decided (reconcile.ts markBilledInFull).
  */
 export function billedInFull(): SQL {
-  return sql`r.actual_cost is not null and r.started_at is not null and r.completed_at is not null
-    and exists (
-      select 1 from reconciliations rc
-      where rc.org_id = r.org_id and rc.status = 'SUCCEEDED' and rc.idle_mode = 'SHARE'
-        and rc.window_start <= r.started_at - interval '1 day' and rc.window_end >= r.completed_at + interval '1 day'
-        and rc.started_at >= r.completed_at + ${BILL_SETTLE_HOURS} * interval '1 hour')
-    and not exists (
-      select 1 from tasks c left join pools po on po.org_id = c.org_id and po.name = c.pool
-      where c.org_id = r.org_id and c.run_id = r.id
-        and (c.status = 'CACHED' or (c.started_at is not null and coalesce(po.resource_id, '') = '')))`;
+  return sql`r.status = 'SUCCEEDED' and r.billed_in_full and r.actual_cost is not null`;
 }
 
 /** Runs billed in full (billedInFull), at their actual cost, in their currency, oldest first. */
@@ -211,7 +190,8 @@ export async function billedRuns(db: Db, orgId: string, pipeline?: string): Prom
  * Runs of these pipelines with their tasks' price-sheet cost, oldest first: every attempt that ran
  * (failed ones too, as a bill has them), in the run's currency. Left out rather than undercounted: a
  * run with an attempt that ran but cannot be priced (unknown VM size, a price in another currency) or
- * a completed task without a wall time, and a resumed run (see billedInFull). Tasks are grouped by
+ * without a wall time (a completed or started one), and a resumed run (its cached tasks cost nothing
+ * this time while its sample count and input bytes are the whole run's). Tasks are grouped by
  * what their price depends on (pool, size, priority, day, requested cpus and memory) before the
  * price is looked up, and each distinct price key is looked up once over all the runs.
  */
@@ -232,7 +212,7 @@ export async function pricedRuns(db: Db, orgId: string, pipelines: readonly stri
              coalesce(t.started_at, now())::date as started_at,
              sum(w.ms)::numeric as realtime_ms, null::bigint as duration_ms, null::timestamptz as completed_at,
              count(*) filter (where t.status = 'COMPLETED') as completed,
-             count(*) filter (where t.status = 'CACHED' or (t.status = 'COMPLETED' and w.ms is null)) as unusable
+             count(*) filter (where t.status = 'CACHED' or (w.ms is null and (t.status = 'COMPLETED' or t.started_at is not null))) as unusable
       from tasks t join candidates c on t.org_id = c.org_id and t.run_id = c.id
       cross join lateral (select coalesce(t.realtime_ms, t.duration_ms, (extract(epoch from t.completed_at - t.started_at) * 1000)::bigint) as ms) w
       where t.status in ('COMPLETED', 'FAILED', 'ABORTED', 'CACHED')

@@ -1,6 +1,6 @@
 /**
- * How a pipeline's past quotes compared with the bill: for each of its runs billed in full
- * (history.billedInFull: a partial bill would make every quote look high), its newest QUOTE against
+ * How a pipeline's past quotes compared with the bill: for each of its finished runs billed in full
+ * (reconcile.ts markBilledInFull: a partial bill would make every quote look high), its newest QUOTE against
  * its actual cost (the errors reconciliation recorded, estimate_errors), and the run-level figure
  * that quote carried (`features.runModel`), where it had one in the same currency. A lab reads it
  * next to a new quote: the models' holdout metrics say how they predict tasks or runs, this says how
@@ -46,7 +46,7 @@ export async function quoteTrackRecord(db: Db, orgId: string, pipeline: string, 
       join runs r on r.org_id = ee.org_id and r.id = ee.run_id
       where ee.org_id = ${orgId} and ee.kind = 'QUOTE' and ee.currency = ${currency}
         and ee.pipeline_id in (select pl.id from pipelines pl where pl.org_id = ${orgId} and pl.name = ${pipeline})
-        and r.status = 'SUCCEEDED' and ${billedInFull()}
+        and ${billedInFull()}
       order by ee.run_id, e.created_at desc, e.id desc)
     select count(*)::int as runs,
            avg(abs(error_ratio))::text as mape,

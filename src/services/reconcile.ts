@@ -19,7 +19,8 @@
  *    scale, 10). IDLE = cost − Σ TASK (a difference in numeric: the line sums exactly). With idle
  *    shared, the idle goes to the line's runs in proportion to their TASK amounts, the last run taking
  *    the difference. Lines of no pool are UNALLOCATED, whole.
- * 5. Runs that had or have allocations get actual_cost = Σ of their allocations (TASK + shared IDLE).
+ * 5. Runs that had or have allocations get actual_cost = Σ of their allocations (TASK + shared IDLE);
+ *    runs the window holds whole are marked billed in full, or not (markBilledInFull).
  *    Currency rule: amounts are never converted (we hold no exchange rates); allocations carry their
  *    line's currency, and a run's actual cost is set only when all its allocations are in the run's
  *    currency. Otherwise it stays null and the run counts in `currencyMismatchRuns`.
@@ -94,6 +95,7 @@ export async function reconcile(db: Db, orgId: string, window: ReconcileWindow, 
       await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${orgId}))`);
       const counts = await splitWindow(tx, orgId, id, from, to, options.idleMode);
       const runsResult = await updateRunActuals(tx, orgId);
+      await markBilledInFull(tx, orgId, from, to, options.idleMode);
       const drift = await recordEstimateErrors(tx, orgId, id, options.driftThreshold);
       // the explorer's rollup of the window's days, committed with the allocations it sums
       await rebuildCostDaily(tx, orgId, window.from, window.to);
@@ -321,6 +323,34 @@ async function updateRunActuals(tx: Tx, orgId: string): Promise<{ updated: numbe
     select count(*)::int as updated, count(*) filter (where mismatched)::int as mismatched from done`,
   );
   return r;
+}
+
+/** Hours after a run ends before its bill is taken as final: cloud usage is revised for about 72 h. */
+export const BILL_SETTLE_HOURS = 72;
+
+/**
+ * Step 5b. A run's actual is what it has been allocated so far, which is short while the bill for its
+ * last hours is not in, or when some of its tasks ran where no bill line finds them. For every
+ * finished run this window holds whole (from the UTC midnight it started on to the one after it
+ * ended: daily lines start at midnight), `billed_in_full` says whether its actual can be trusted:
+ * idle is shared with runs, the run ended `BILL_SETTLE_HOURS` ago (its bill is in, and revised), no
+ * task was CACHED (a resumed run's cost is not its size's), and every task that ran sat in a billed
+ * pool with a known end (what reconciliation can allocate). It cannot see a bill with hours missing
+ * after that: a failed import. Decided here, once, so that reading it costs a column.
+ */
+async function markBilledInFull(tx: Tx, orgId: string, from: string, to: string, idleMode: IdleMode): Promise<void> {
+  await tx.execute(sql`
+    update runs r set billed_in_full = (
+        ${idleMode} = 'SHARE' and r.completed_at + ${BILL_SETTLE_HOURS} * interval '1 hour' <= now()
+        and not exists (
+          select 1 from tasks t
+          where t.org_id = r.org_id and t.run_id = r.id
+            and (t.status = 'CACHED' or (t.started_at is not null and (
+              t.pool is null or t.pool not in (select name from rc_pools)
+              or coalesce(t.completed_at, t.started_at + t.realtime_ms * interval '1 millisecond') is null)))))
+    where r.org_id = ${orgId} and r.started_at is not null and r.completed_at is not null
+      and date_trunc('day', r.started_at, 'UTC') >= ${from}::timestamptz
+      and date_trunc('day', r.completed_at, 'UTC') + interval '1 day' <= ${to}::timestamptz`);
 }
 
 interface ErrorRow {

@@ -322,7 +322,7 @@ describe('reconcile', () => {
       where r.org_id = ${orgA} and r.id = s.run_id`;
     await reconcile(t.db, orgA, window(), SHARE);
     const estimates = new EstimateService(t.db, orgA, builtinRegistry(), loadConfig({}).estimation);
-    // the bill's hours only: a window without a day to spare could have missed a daily line, so no run is billed in full
+    // the bill's hours only: the window does not hold the runs' days whole (a daily line could be missing), so no run is billed in full
     assert.equal((await estimates.quote({ pipeline: 'nf-core/atacseq', samples: 2 })).trackRecord.runs, 0);
     await reconcile(t.db, orgA, { from: new Date(window().from.getTime() - 24 * HOUR), to: new Date(window().to.getTime() + 24 * HOUR) }, SHARE);
 

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { tasks } from '../../src/db/schema/index.js';
-import { BILL_SETTLE_HOURS, billedRuns, pricedRuns, taskCostSql, taskPriceJoin } from '../../src/services/history.js';
+import { billedRuns, pricedRuns, taskCostSql, taskPriceJoin } from '../../src/services/history.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { PoolService } from '../../src/services/pools.js';
 import { ProjectService } from '../../src/services/projects.js';
-import { reconcile } from '../../src/services/reconcile.js';
+import { BILL_SETTLE_HOURS, reconcile } from '../../src/services/reconcile.js';
 import { RunService } from '../../src/services/runs.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
@@ -65,14 +65,12 @@ describe('run history: what each finished run cost, for run-level models', () =>
     for (const org of [orgId, otherOrg]) {
       await new ProjectService(db.db, org).create({ code: 'P', name: 'p' });
       await new PoolService(db.db, org).declare({ name: POOL, region: 'westeurope', vmSize: VM, priority: 'DEDICATED', resourceId: `/subscriptions/x/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/b/pools/${POOL}` });
-      // long after the runs below ended (today, for runs in October 2026), over their days and one more each side
-      await reconcile(db.db, org, { from: new Date(T0 - 2 * DAY), to: new Date(T0 + 3 * DAY) }, SHARE);
     }
     await run('billed', { at: T0 + 1000, actual: '3.1234567891', tasks: [['COMPLETED', HOUR]] });
     // registered after it, but submitted first: history is in time order
     await run('priced', { at: T0, inputBytes: 8e9, tasks: [['COMPLETED', HOUR], ['FAILED', HOUR / 2], ['ABORTED', null]] });
-    // ends two and a half days in: the window does not hold its last day's lines
-    await run('partial', { at: T0 + 2000, actual: '1.5', end: T0 + 2.5 * DAY, tasks: [['COMPLETED', HOUR]] });
+    // ends three and a half days in: the window below does not hold its last day
+    await run('partial', { at: T0 + 2000, actual: '1.5', end: T0 + 3.5 * DAY, tasks: [['COMPLETED', HOUR]] });
     await run('failedUnpriced', { at: T0 + 3000, tasks: [['COMPLETED', HOUR], ['FAILED', 10 * HOUR, 'Standard_Unknown_v9']] });
     await run('resumed', { at: T0 + 4000, actual: '1', tasks: [['CACHED', HOUR], ['COMPLETED', HOUR]] });
     await run('running', { at: T0 + 5000, status: 'RUNNING', actual: '1', tasks: [['COMPLETED', HOUR]] });
@@ -83,7 +81,10 @@ describe('run history: what each finished run cost, for run-level models', () =>
     await run('noWall', { at: T0 + 6600, tasks: [['COMPLETED', HOUR], ['COMPLETED', null, 'Standard_Nope']] });
     // ended an hour ago and reconciled now: its last hours' bill may not be in, nor revised
     await run('recent', { at: Date.now() - 5 * HOUR, end: Date.now() - HOUR, actual: '1', tasks: [['COMPLETED', HOUR]] });
-    await reconcile(db.db, orgId, { from: new Date(Date.now() - 2 * DAY), to: new Date(Date.now() + DAY) }, SHARE);
+    // a task that ran without a known end: reconciliation cannot allocate it
+    await run('noEnd', { at: T0 + 7000, actual: '1', tasks: [['COMPLETED', HOUR], ['FAILED', null]] });
+    await db.db.execute(sql`update tasks set started_at = ${new Date(T0 + 7000).toISOString()}::timestamptz
+      where org_id = ${orgId} and run_id = ${ids.noEnd} and status = 'FAILED'`);
     // price keys of every kind: sizes, tiers (SPOT at the low-priority rate), no pool, a second day, a size in another case
     await run('mixed', {
       at: T0 + 7500, pipeline: 'mixed',
@@ -95,6 +96,9 @@ describe('run history: what each finished run cost, for run-level models', () =>
     });
     await run('otherPipeline', { at: T0 + 7000, pipeline: 'sarek', actual: '4', tasks: [['COMPLETED', 2 * HOUR]] });
     await run('theirs', { org: otherOrg, at: T0 + 8000, actual: '9', tasks: [['COMPLETED', HOUR]] });
+    // long after the October runs (today), over their days; another over today's
+    for (const org of [orgId, otherOrg]) await reconcile(db.db, org, { from: new Date(T0 - 2 * DAY), to: new Date(T0 + 3 * DAY) }, SHARE);
+    await reconcile(db.db, orgId, { from: new Date(Date.now() - 2 * DAY), to: new Date(Date.now() + DAY) }, SHARE);
     [{ hourly }] = (await db.db.execute(sql`select price_per_hour::float8 as hourly from prices
       where provider = 'azure' and vm_size = ${VM} and priority = 'DEDICATED' order by effective_from desc limit 1`)) as unknown as { hourly: number }[];
   });
@@ -102,7 +106,7 @@ describe('run history: what each finished run cost, for run-level models', () =>
 
   const names = (list: { runId: string }[]) => list.map((r) => Object.keys(ids).find((k) => ids[k] === r.runId));
 
-  test("billed: runs a reconciliation run long after them holds with a day to spare, at their actual cost (not their tasks')", async () => {
+  test("billed: runs a reconciliation long after them held whole, at their actual cost (not their tasks')", async () => {
     const billed = await billedRuns(db.db, orgId, 'atac');
     assert.deepEqual(names(billed), ['billed', 'euro']);
     assert.equal(billed[0].cost, 3.1234567891);
@@ -124,10 +128,15 @@ describe('run history: what each finished run cost, for run-level models', () =>
     assert.deepEqual(await pricedRuns(db.db, orgId, []), []);
   });
 
-  test('not billed in full: a window without a day to spare, a task outside billed pools, a run reconciled too soon after it ended', async () => {
+  test('not billed in full: a run the window does not hold whole, a task outside billed pools or without an end, a run reconciled too soon after it ended, idle kept apart', async () => {
     const billed = new Set((await billedRuns(db.db, orgId)).map((r) => r.runId));
-    for (const k of ['partial', 'unpooled', 'recent']) assert.ok(!billed.has(ids[k]), k);
+    for (const k of ['partial', 'unpooled', 'recent', 'noEnd']) assert.ok(!billed.has(ids[k]), k);
     assert.equal(BILL_SETTLE_HOURS, 72);
+    // a later reconciliation that keeps idle apart: the run's actual no longer holds its idle
+    await reconcile(db.db, orgId, { from: new Date(T0 - 2 * DAY), to: new Date(T0 + 3 * DAY) }, { ...SHARE, idleMode: 'SEPARATE' });
+    assert.deepEqual(await billedRuns(db.db, orgId, 'atac'), []);
+    await reconcile(db.db, orgId, { from: new Date(T0 - 2 * DAY), to: new Date(T0 + 3 * DAY) }, SHARE);
+    assert.deepEqual(names(await billedRuns(db.db, orgId, 'atac')), ['billed', 'euro']);
   });
 
   test('priced by groups of tasks, a run costs what pricing each of its tasks on its own gives', async () => {

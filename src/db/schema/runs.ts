@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
-  bigint, doublePrecision, foreignKey, index, integer, jsonb, numeric, char, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid,
+  bigint, boolean, doublePrecision, foreignKey, index, integer, jsonb, numeric, char, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core';
 import { orgId, timestamps, tstz, uuidPk } from './columns.js';
 import { organizations } from './organizations.js';
@@ -39,6 +39,11 @@ export const runs = pgTable(
     estimatedCost: numeric('estimated_cost'),
     /** Reconciled from the bill. */
     actualCost: numeric('actual_cost'),
+    /**
+     * The last reconciliation that held this run whole found its actual cost complete (reconcile.ts,
+     * markBilledInFull): what run-level models and the quote's track record may trust.
+     */
+    billedInFull: boolean('billed_in_full').notNull().default(false),
     currency: char('currency', { length: 3 }).notNull().default('USD'),
     taskCount: integer('task_count').notNull().default(0),
     ...timestamps,

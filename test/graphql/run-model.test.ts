@@ -27,7 +27,8 @@ const DAY = 24 * HOUR;
 const PIPELINE = '4dn/atac-seq-aln';
 // input sizes of twelve align-only runs, each taking as many hours per GB of FASTQ as one of the real 4DN align-only runs did
 const SIZES_GB = [2.4, 3.0, 5.2, 4.1, 6.3, 1.8, 7.5, 2.9, 3.6, 8.2, 5.0, 4.4];
-const T0 = Date.parse('2026-09-01T00:00:00Z');
+/** Midnight UTC ninety days ago: a reconciliation today finds these runs' bills settled. */
+const T0 = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 90 * 86_400_000;
 /** The runs' bill: what their tasks cost at the price sheet, and a quarter more (idle nodes, overheads). */
 const BILL_OVER_TASKS = 1.25;
 

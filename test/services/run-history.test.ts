@@ -15,7 +15,8 @@ const POOL = 'nf-d4';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const SHARE = { idleMode: 'SHARE' as const, driftThreshold: 0.2, trigger: 'test' };
-const T0 = Date.parse('2026-10-01T08:00:00Z');
+/** 08:00 UTC sixty days ago: long enough ago for a reconciliation today to find these runs' bills settled. */
+const T0 = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 60 * 86_400_000 + 8 * 3_600_000;
 type Status = 'COMPLETED' | 'FAILED' | 'ABORTED' | 'CACHED';
 
 describe('run history: what each finished run cost, for run-level models', () => {
@@ -96,7 +97,7 @@ describe('run history: what each finished run cost, for run-level models', () =>
     });
     await run('otherPipeline', { at: T0 + 7000, pipeline: 'sarek', actual: '4', tasks: [['COMPLETED', 2 * HOUR]] });
     await run('theirs', { org: otherOrg, at: T0 + 8000, actual: '9', tasks: [['COMPLETED', HOUR]] });
-    // long after the October runs (today), over their days; another over today's
+    // long after those runs (today), over their days; another over today's
     for (const org of [orgId, otherOrg]) await reconcile(db.db, org, { from: new Date(T0 - 2 * DAY), to: new Date(T0 + 3 * DAY) }, SHARE);
     await reconcile(db.db, orgId, { from: new Date(Date.now() - 2 * DAY), to: new Date(Date.now() + DAY) }, SHARE);
     [{ hourly }] = (await db.db.execute(sql`select price_per_hour::float8 as hourly from prices

@@ -221,14 +221,14 @@ export class ModelService {
   }
 }
 
-interface RunSamples {
+export interface RunSamples {
   basis: CostBasis;
   currency: string;
   runs: HistoryRun[];
 }
 
 /** Per pipeline, its runs in its most common currency (ties: alphabetical), when they are `MIN_RUN_SAMPLES` or more. */
-function usable(runs: readonly HistoryRun[]): Map<string, Omit<RunSamples, 'basis'>> {
+export function usable(runs: readonly HistoryRun[]): Map<string, Omit<RunSamples, 'basis'>> {
   const byKey = new Map<string, HistoryRun[]>();
   for (const r of runs) pushTo(byKey, `${r.pipeline}\u0000${r.currency}`, r);
   const best = new Map<string, Omit<RunSamples, 'basis'>>();

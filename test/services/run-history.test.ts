@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { tasks } from '../../src/db/schema/index.js';
 import { billedRuns, pricedRuns, taskCostSql, taskPriceJoin } from '../../src/services/history.js';
+import { MIN_RUN_SAMPLES, usable } from '../../src/services/model-versions.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { PoolService } from '../../src/services/pools.js';
 import { ProjectService } from '../../src/services/projects.js';
@@ -157,4 +158,15 @@ describe('run history: what each finished run cost, for run-level models', () =>
     assert.deepEqual(names(await billedRuns(db.db, otherOrg)), ['theirs']);
     assert.deepEqual(names(await pricedRuns(db.db, otherOrg, ['atac'])), ['theirs']);
   });
+});
+
+test('run-level samples: per pipeline, the runs in its most common currency (ties alphabetical), from MIN_RUN_SAMPLES', () => {
+  const runs = (pipeline: string, currency: string, n: number) =>
+    Array.from({ length: n }, (_, i) => ({ pipeline, runId: `${pipeline}-${currency}-${i}`, features: { process: pipeline }, cost: 1, currency, at: i }));
+  const picked = usable([
+    ...runs('a', 'USD', 10), ...runs('a', 'EUR', 12), // EUR has more
+    ...runs('b', 'USD', 11), ...runs('b', 'EUR', 11), // a tie: EUR before USD
+    ...runs('c', 'USD', MIN_RUN_SAMPLES - 1), ...runs('c', 'EUR', 3), // too few in any one currency
+  ]);
+  assert.deepEqual([...picked].map(([p, s]) => [p, s.currency, s.runs.length]).sort(), [['a', 'EUR', 12], ['b', 'EUR', 11]]);
 });

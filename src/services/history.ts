@@ -63,15 +63,18 @@ export function taskPriceJoin(): SQL {
     ) pr on t.vm_size is not null`;
 }
 
+/** A task `t`'s wall time in ms: realtime, else the duration, else completed − started. */
+const taskWallMsSql = sql`coalesce(t.realtime_ms, t.duration_ms, (extract(epoch from t.completed_at - t.started_at) * 1000)::bigint)`;
+
 /**
  * The price-sheet rule in SQL numeric, over `t` and `pr`: price × max(cpu share, memory share) × hours,
- * the share capped at the whole VM. Wall time: realtime, else the duration, else completed − started;
- * or `wallMs`, e.g. how long a running task has run so far.
+ * the share capped at the whole VM. Wall time: the task's (taskWallMsSql), or `wallMs`, e.g. how long
+ * a running task has run so far.
  */
 export function taskCostSql(wallMs?: SQL): SQL {
   return sql`(pr.price_per_hour
     * least(1, greatest(coalesce(t.cpus, 1)::numeric / pr.vcpus, coalesce(t.memory_bytes, 0)::numeric / (pr.memory_gib * 1073741824)))
-    * ${wallMs ?? sql`coalesce(t.realtime_ms, t.duration_ms, (extract(epoch from t.completed_at - t.started_at) * 1000)::bigint)`} / 3600000)`;
+    * ${wallMs ?? taskWallMsSql} / 3600000)`;
 }
 
 /** Completed tasks of the organization's runs (of one pipeline, when given), oldest first. */
@@ -216,7 +219,7 @@ export async function pricedRuns(db: Db, orgId: string, pipelines: readonly stri
              count(*) filter (where t.status = 'COMPLETED') as completed,
              count(*) filter (where t.status = 'CACHED' or (w.ms is null and (t.status = 'COMPLETED' or t.started_at is not null))) as unusable
       from tasks t join candidates c on t.org_id = c.org_id and t.run_id = c.id
-      cross join lateral (select coalesce(t.realtime_ms, t.duration_ms, (extract(epoch from t.completed_at - t.started_at) * 1000)::bigint) as ms) w
+      cross join lateral (select ${taskWallMsSql} as ms) w
       where t.status in ('COMPLETED', 'FAILED', 'ABORTED', 'CACHED')
       group by 1, 2, 3, 4, 5, 6, 7),
     g as (select c.org_id, c.region, g0.* from g0 join candidates c on c.id = g0.run_id),

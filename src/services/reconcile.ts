@@ -118,6 +118,9 @@ export async function reconcile(db: Db, orgId: string, window: ReconcileWindow, 
   return row;
 }
 
+/** When a task `t` stopped holding its node: what reconciliation allocates up to, and marks as billable. */
+const taskEndSql = sql`coalesce(t.completed_at, t.started_at + t.realtime_ms * interval '1 millisecond')`;
+
 interface SplitCounts {
   lines: number;
   poolLines: number;
@@ -198,7 +201,7 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
       round(least(1, greatest(coalesce(t.cpus, 1)::numeric / p.vcpus, coalesce(t.memory_bytes, 0)::numeric / (p.memory_gib * 1073741824)), 1), 12)
     from bounds, rc_pools p
     join tasks t on t.org_id = ${orgId} and t.pool = p.name
-    cross join lateral (select coalesce(t.completed_at, t.started_at + t.realtime_ms * interval '1 millisecond') as te) e
+    cross join lateral (select ${taskEndSql} as te) e
     where p.name in (select pool_name from rc_lines where pool_id is not null)
       and t.started_at < bounds.hi and t.started_at >= bounds.lo - ${`${MAX_TASK_DAYS} days`}::interval
       and e.te > t.started_at and e.te > bounds.lo`);
@@ -347,7 +350,7 @@ async function markBilledInFull(tx: Tx, orgId: string, from: string, to: string,
           where t.org_id = r.org_id and t.run_id = r.id
             and (t.status = 'CACHED' or (t.started_at is not null and (
               t.pool is null or t.pool not in (select name from rc_pools)
-              or coalesce(t.completed_at, t.started_at + t.realtime_ms * interval '1 millisecond') is null)))))
+              or ${taskEndSql} is null)))))
     where r.org_id = ${orgId} and r.started_at is not null and r.completed_at is not null
       and date_trunc('day', r.started_at, 'UTC') >= ${from}::timestamptz
       and date_trunc('day', r.completed_at, 'UTC') + interval '1 day' <= ${to}::timestamptz`);

@@ -70,12 +70,15 @@ export async function registerJobs(boss: PgBoss, deps: JobDeps, runWorkers: bool
     if (queue) await boss.updateQueue(job.name, { ...queue, name: job.name });
     if (!runWorkers) continue;
     await boss.work<object>(job.name, job.work ?? {}, async (jobs) => {
+      let output: unknown;
       for (const j of jobs) {
         const log = deps.log.child({ job: job.name, jobId: j.id });
         log.info('job started');
-        await job.handler(j.data, { ...deps, log });
+        output = await job.handler(j.data, { ...deps, log });
         log.info('job finished');
       }
+      // pg-boss stores what the handler returns as the job's output when it fetched one job (the default)
+      return output;
     });
     const cron = typeof job.cron === 'function' ? job.cron(deps.config) : job.cron;
     if (cron) await boss.schedule(job.name, cron, {}, { tz: 'UTC' });

@@ -29,7 +29,8 @@ export const MIN_RUN_SAMPLES = 10;
 export interface RetrainReport {
   pipelines: number;
   versions: number;
-  promoted: { target: string; scope: ModelScope; pipeline: string; process: string; model: string; mape: number | null }[];
+  /** New champions: another model, or (run-level) the same one learning from another kind of cost or currency. */
+  promoted: { target: string; scope: ModelScope; pipeline: string; process: string; model: string; mape: number | null; costBasis: CostBasis | null }[];
   /** Models that threw while fitting or predicting, per scope: skipped, not fatal. */
   failures: { model: string; pipeline: string; process: string; error: string }[];
 }
@@ -140,6 +141,8 @@ export class ModelService {
     }
     if (fitted.length === 0) return;
     const finite = (x: number) => (Number.isFinite(x) ? x : null);
+    const basis = s.costBasis ?? null;
+    const currency = s.currency ?? null;
     await this.db.transaction(async (tx) => {
       const scopeWhere = and(
         eq(modelVersions.orgId, this.orgId),
@@ -174,14 +177,14 @@ export class ModelService {
             nTrain: f.result.nTrain,
             nTest: f.result.n,
             champion: f === winner,
-            costBasis: s.costBasis ?? null,
-            currency: s.currency ?? null,
+            costBasis: basis,
+            currency,
           })),
         )
         .returning({ id: modelVersions.id });
       report.versions += rows.length;
-      if (winner && (!current || current.modelName !== winner.model.name)) {
-        report.promoted.push({ target, scope: s.scope, pipeline: s.pipeline, process: s.process, model: winner.model.name, mape: finite(winner.result.mape) });
+      if (winner && (!current || current.modelName !== winner.model.name || current.costBasis !== basis || current.currency !== currency)) {
+        report.promoted.push({ target, scope: s.scope, pipeline: s.pipeline, process: s.process, model: winner.model.name, mape: finite(winner.result.mape), costBasis: basis });
       }
     });
   }

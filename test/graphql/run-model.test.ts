@@ -63,11 +63,18 @@ describe("run-level models: a quote carries what the pipeline's whole runs cost"
     }
   }
 
-  async function retrain() {
+  type Promoted = { target: string; model: string; costBasis: string | null };
+  /** Retrains through the job; what it promoted at run level. */
+  async function retrain(): Promise<Promoted[]> {
     const res = await t.gql<{ retrainModels: string }>(`mutation { retrainModels }`, {}, keys.admin);
     assert.equal(res.errors, undefined);
-    await waitForJob(t, res.data!.retrainModels);
+    const jobId = res.data!.retrainModels;
+    await waitForJob(t, jobId);
+    const [job] = await t.db.sql<{ output: { promoted: Promoted[] } }[]>`
+      select output from pgboss.job where id = ${jobId} union all select output from pgboss.archive where id = ${jobId}`;
+    return job.output.promoted.filter((p) => p.target === 'costPerRun');
   }
+  let firstPromoted: Promoted[] = [];
 
   const quote = async (gb: number, key = keys.viewer, pipeline = PIPELINE) => {
     const res = await t.gql<{ estimate: Quote }>(QUOTE, { input: { pipeline, samples: 1, inputBytes: gb * GB } }, key);
@@ -91,7 +98,7 @@ describe("run-level models: a quote carries what the pipeline's whole runs cost"
     await finishedRuns(other.org.id, PIPELINE, 12);
     [{ hourly }] = (await t.db.db.execute(sql`select price_per_hour::float8 as hourly from prices
       where provider = 'azure' and vm_size = ${VM} and priority = 'DEDICATED' order by effective_from desc limit 1`)) as unknown as { hourly: number }[];
-    await retrain();
+    firstPromoted = await retrain();
   });
   after(() => t.close());
 
@@ -109,6 +116,7 @@ describe("run-level models: a quote carries what the pipeline's whole runs cost"
     }
     const champion = versions.find((v) => v.champion)!;
     assert.equal(champion.modelName, 'unit-rate:costPerRun');
+    assert.deepEqual(firstPromoted.map((p) => [p.model, p.costBasis]), [['unit-rate:costPerRun', 'PRICE_SHEET']]);
     const median = versions.find((v) => v.modelName === 'median-baseline:costPerRun')!;
     // measured: 4.1 % against 26.4 %
     assert.ok(champion.mape < 0.1 && median.mape > 0.2, `unit rate ${champion.mape}, median ${median.mape}`);
@@ -156,9 +164,11 @@ describe("run-level models: a quote carries what the pipeline's whole runs cost"
       update runs r set actual_cost = round(s.cost * ${BILL_OVER_TASKS}, 10)
       from (select t.run_id, sum(${hourly}::numeric * t.realtime_ms / 3600000) as cost from tasks t where t.org_id = ${keys.org.id} group by t.run_id) s
       where r.org_id = ${keys.org.id} and r.id = s.run_id and r.id in ${sql`(${sql.join(runIds.map((id) => sql`${id}::uuid`), sql`, `)})`}`);
-    await retrain();
+    // the same model wins, now learning from the bill: a new champion all the same
+    assert.deepEqual((await retrain()).map((p) => [p.model, p.costBasis]), [['unit-rate:costPerRun', 'BILL']]);
     const rm = (await quote(10)).runModel!;
     assert.equal(rm.costBasis, 'BILL');
+    assert.deepEqual(await retrain(), []);
     assert.ok(Math.abs(Number(rm.value) / (10 * middleHoursPerGb * hourly * BILL_OVER_TASKS) - 1) < 1e-6, rm.value);
   });
 });

@@ -76,6 +76,11 @@ try {
     from generate_series(1, ${TASKS}) i
     cross join lateral (select (${runtimes}::bigint[])[1 + i % ${runtimes.length}] as ms) rt
     cross join lateral (select ${START}::timestamptz + ((i::float8 / ${TASKS}) * ${HOURS - 1}) * interval '1 hour' as started) s`;
+  // each run's times from its tasks, as capture records them: reconciliation decides which runs are billed in full from them
+  await sql`
+    update runs r set started_at = s.first, completed_at = s.last
+    from (select run_id, min(started_at) as first, max(completed_at) as last from tasks where org_id = ${orgId} group by run_id) s
+    where r.org_id = ${orgId} and r.id = s.run_id`;
   await sql`select cost_records_ensure_partitions(${START}, ${START}::timestamptz + ${HOURS} * interval '1 hour')`;
   await sql`
     insert into cost_records (org_id, provider, resource_id, service_name, charge_period_start, charge_period_end, billed_cost, currency,

@@ -1550,7 +1550,7 @@ export type QuoteTrackRecord = {
   runModelMape?: Maybe<Scalars['Float']['output']>;
   /** Of those, runs whose quote carried a runModel figure */
   runModelRuns: Scalars['Int']['output'];
-  /** SUCCEEDED runs of the pipeline billed in full (a reconciliation sharing idle held them whole 72 h or more after they ended, every task that ran in a billed pool, none cached) that had a quote in this currency */
+  /** SUCCEEDED runs of the pipeline billed in full (every day they ran on last reconciled whole, sharing idle, 72 h or more after they ended; every task that ran in a billed pool; none cached) that had a quote in this currency */
   runs: Scalars['Int']['output'];
 };
 

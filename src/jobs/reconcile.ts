@@ -1,3 +1,4 @@
+import { withSettledRuns } from '../services/billed-in-full.js';
 import { reconcile } from '../services/reconcile.js';
 import { isUuid } from '../services/runs.js';
 import { COST_RECONCILE_QUEUE, type CostReconcilePayload } from './reconcile-queue.js';
@@ -20,6 +21,9 @@ function parsePayload(data: unknown): { orgId: string; from: Date; to: Date; tri
   return { orgId: d.orgId, from: date('from'), to: date('to'), trigger: typeof d.trigger === 'string' ? d.trigger : 'job', jobId: typeof d.jobId === 'string' ? d.jobId : undefined };
 }
 
+/** Triggers whose window reaches back for runs to be billed in full (billed-in-full.ts): a bill came in. */
+const REACHING_TRIGGERS = new Set(['sync', 'import']);
+
 /**
  * Reconciles one window. Re-running a window replaces it (one transaction, serialized per
  * organization by an advisory lock), so a retried or duplicated job is harmless.
@@ -29,7 +33,11 @@ export const costReconcileJob: JobDefinition<CostReconcilePayload> = {
   queue: { retryLimit: 2, retryDelay: 30, expireInSeconds: 3600 },
   async handler(data, deps) {
     const p = parsePayload(data);
-    const record = await reconcile(deps.database.db, p.orgId, { from: p.from, to: p.to }, { ...deps.config.reconcile, trigger: p.trigger, jobId: p.jobId });
+    const { db } = deps.database;
+    const { idleMode } = deps.config.reconcile;
+    // a window someone asked for is reconciled as asked
+    const window = REACHING_TRIGGERS.has(p.trigger) ? await withSettledRuns(db, p.orgId, { from: p.from, to: p.to }, idleMode) : { from: p.from, to: p.to };
+    const record = await reconcile(db, p.orgId, window, { ...deps.config.reconcile, trigger: p.trigger, jobId: p.jobId });
     // what reads actual costs follows each reconciliation: budgets, anomalies over reconciled runs, and
     // the models, which learn from the difference between their estimates and the actuals
     await enqueueBudgetEvaluation(deps.database.sql, p.orgId);

@@ -7,6 +7,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Features, ModelTarget, TrainingSample } from '../models/index.js';
 import { REFERENCE_REGION } from './prices.js';
+import { taskWallMsSql } from './task-times.js';
 
 export interface HistoryTask {
   pipeline: string;
@@ -62,9 +63,6 @@ export function taskPriceJoin(): SQL {
       limit 1
     ) pr on t.vm_size is not null`;
 }
-
-/** A task `t`'s wall time in ms: realtime, else the duration, else completed − started. */
-const taskWallMsSql = sql`coalesce(t.realtime_ms, t.duration_ms, (extract(epoch from t.completed_at - t.started_at) * 1000)::bigint)`;
 
 /**
  * The price-sheet rule in SQL numeric, over `t` and `pr`: price × max(cpu share, memory share) × hours,

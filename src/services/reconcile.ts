@@ -20,7 +20,7 @@
  *    shared, the idle goes to the line's runs in proportion to their TASK amounts, the last run taking
  *    the difference. Lines of no pool are UNALLOCATED, whole.
  * 5. Runs that had or have allocations get actual_cost = Σ of their allocations (TASK + shared IDLE);
- *    runs the window holds whole are marked billed in full, or not (markBilledInFull).
+ *    the runs whose days the window touches are marked billed in full, or not (billed-in-full.ts).
  *    Currency rule: amounts are never converted (we hold no exchange rates); allocations carry their
  *    line's currency, and a run's actual cost is set only when all its allocations are in the run's
  *    currency. Otherwise it stays null and the run counts in `currencyMismatchRuns`.
@@ -35,9 +35,11 @@ import type { IdleMode } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { ReconciliationRow, ReconciliationTotal } from '../db/schema/index.js';
 import { badInput } from '../errors.js';
+import { markBilledInFull } from './billed-in-full.js';
 import { rebuildCostDaily } from './cost-rollup.js';
 import { raiseAlert } from './alerts.js';
 import { isUuid } from './runs.js';
+import { taskEndSql } from './task-times.js';
 
 export interface ReconcileWindow {
   /** Charge periods starting in [from, to) are reconciled. */
@@ -95,7 +97,7 @@ export async function reconcile(db: Db, orgId: string, window: ReconcileWindow, 
       await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${orgId}))`);
       const counts = await splitWindow(tx, orgId, id, from, to, options.idleMode);
       const runsResult = await updateRunActuals(tx, orgId);
-      await markBilledInFull(tx, orgId, from, to, options.idleMode);
+      await markBilledInFull(tx, orgId, id, from, to);
       const drift = await recordEstimateErrors(tx, orgId, id, options.driftThreshold);
       // the explorer's rollup of the window's days, committed with the allocations it sums
       await rebuildCostDaily(tx, orgId, window.from, window.to);
@@ -117,9 +119,6 @@ export async function reconcile(db: Db, orgId: string, window: ReconcileWindow, 
   const [row] = await db.query.reconciliations.findMany({ where: (r, { and, eq }) => and(eq(r.orgId, orgId), eq(r.id, id)) });
   return row;
 }
-
-/** When a task `t` stopped holding its node: what reconciliation allocates up to, and marks as billable. */
-const taskEndSql = sql`coalesce(t.completed_at, t.started_at + t.realtime_ms * interval '1 millisecond')`;
 
 interface SplitCounts {
   lines: number;
@@ -326,34 +325,6 @@ async function updateRunActuals(tx: Tx, orgId: string): Promise<{ updated: numbe
     select count(*)::int as updated, count(*) filter (where mismatched)::int as mismatched from done`,
   );
   return r;
-}
-
-/** Hours after a run ends before its bill is taken as final: cloud usage is revised for about 72 h. */
-export const BILL_SETTLE_HOURS = 72;
-
-/**
- * Step 5b. A run's actual is what it has been allocated so far, which is short while the bill for its
- * last hours is not in, or when some of its tasks ran where no bill line finds them. For every
- * finished run this window holds whole (from the UTC midnight it started on to the one after it
- * ended: daily lines start at midnight), `billed_in_full` says whether its actual can be trusted:
- * idle is shared with runs, the run ended `BILL_SETTLE_HOURS` ago (its bill is in, and revised), no
- * task was CACHED (a resumed run's cost is not its size's), and every task that ran sat in a billed
- * pool with a known end (what reconciliation can allocate). It cannot see a bill with hours missing
- * after that: a failed import. Decided here, once, so that reading it costs a column.
- */
-async function markBilledInFull(tx: Tx, orgId: string, from: string, to: string, idleMode: IdleMode): Promise<void> {
-  await tx.execute(sql`
-    update runs r set billed_in_full = (
-        ${idleMode} = 'SHARE' and r.completed_at + ${BILL_SETTLE_HOURS} * interval '1 hour' <= now()
-        and not exists (
-          select 1 from tasks t
-          where t.org_id = r.org_id and t.run_id = r.id
-            and (t.status = 'CACHED' or (t.started_at is not null and (
-              t.pool is null or t.pool not in (select name from rc_pools)
-              or ${taskEndSql} is null)))))
-    where r.org_id = ${orgId} and r.started_at is not null and r.completed_at is not null
-      and date_trunc('day', r.started_at, 'UTC') >= ${from}::timestamptz
-      and date_trunc('day', r.completed_at, 'UTC') + interval '1 day' <= ${to}::timestamptz`);
 }
 
 interface ErrorRow {

@@ -7,7 +7,8 @@ import { MIN_RUN_SAMPLES, usable } from '../../src/services/model-versions.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { PoolService } from '../../src/services/pools.js';
 import { ProjectService } from '../../src/services/projects.js';
-import { BILL_SETTLE_HOURS, reconcile } from '../../src/services/reconcile.js';
+import { BILL_SETTLE_HOURS } from '../../src/services/billed-in-full.js';
+import { reconcile } from '../../src/services/reconcile.js';
 import { RunService } from '../../src/services/runs.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 

@@ -97,7 +97,8 @@ export async function refreshRunAfterTask(
 ): Promise<void> {
   if (task.created) {
     await tx.execute(sql`
-      update runs set task_count = task_count + 1, started_at = coalesce(started_at, ${task.startedAt?.toISOString() ?? null}::timestamptz), updated_at = now()
+      update runs set task_count = task_count + 1, started_at = coalesce(started_at, ${task.startedAt?.toISOString() ?? null}::timestamptz),
+        billed_in_full = false, updated_at = now()
       where org_id = ${orgId} and id = ${runId}`);
   }
   if (task.pool) {
@@ -110,12 +111,16 @@ export async function refreshRunAfterTask(
   }
 }
 
-/** Task-derived facts of a run: task count, first start and last completion when events did not say. */
+/**
+ * Task-derived facts of a run: task count, first start and last completion when events did not say.
+ * A task new to the run was not there when its bill was reconciled: it is no longer billed in full.
+ */
 export async function refreshRunFromTasks(tx: Tx, orgId: string, runId: string): Promise<void> {
   await tx.execute(sql`
     update runs r set
       task_count = t.n,
       started_at = coalesce(r.started_at, t.first_start),
+      billed_in_full = r.billed_in_full and r.task_count = t.n,
       updated_at = now()
     from (select count(*)::int as n, min(coalesce(started_at, submitted_at)) as first_start
           from tasks where org_id = ${orgId} and run_id = ${runId}) t

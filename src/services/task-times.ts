@@ -1,0 +1,11 @@
+/**
+ * When a task ran, in SQL over a task row `t`: one definition each, because what prices a task,
+ * what reconciliation allocates and what decides a run is billed in full must agree exactly.
+ */
+import { sql } from 'drizzle-orm';
+
+/** A task's wall time in ms: realtime, else the duration, else completed − started. */
+export const taskWallMsSql = sql`coalesce(t.realtime_ms, t.duration_ms, (extract(epoch from t.completed_at - t.started_at) * 1000)::bigint)`;
+
+/** When a task stopped holding its node: what reconciliation allocates up to. Null: not known (yet). */
+export const taskEndSql = sql`coalesce(t.completed_at, t.started_at + t.realtime_ms * interval '1 millisecond')`;

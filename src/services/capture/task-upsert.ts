@@ -86,10 +86,17 @@ export function pgArrayLiteral(values: readonly unknown[]): string {
 const KEY = new Set(['orgId', 'id', 'runId', 'taskId', 'attempt', 'createdAt', 'updatedAt', 'source', 'vmSize', 'priority']);
 
 /** Every data column: a later, fuller record fills in what an earlier one lacked, never blanks it. */
-const mergeSet: Record<string, SQL> = Object.fromEntries(
-  Object.entries(getTableColumns(tasks))
-    .filter(([key]) => !KEY.has(key))
-    .map(([key, column]) => [key, sql.raw(`coalesce(excluded."${column.name}", "tasks"."${column.name}")`)]),
+const MERGED = Object.entries(COLUMNS)
+  .filter(([key]) => !KEY.has(key))
+  .map(([, column]) => ({ name: column.name, expr: `coalesce(excluded."${column.name}", "tasks"."${column.name}")` }));
+const MERGED_SOURCE = `case when excluded."source" = 'trace' then 'trace' else "tasks"."source" end`;
+
+/**
+ * Only a row the merge changes is written: a replayed event or a trace imported twice leaves the task
+ * (and its `updated_at`, which says when a run's facts last changed) as it was, and counts as unchanged.
+ */
+const CHANGES_SOMETHING = sql.raw(
+  `(${[...MERGED.map((m) => `"tasks"."${m.name}"`), '"tasks"."source"'].join(', ')}) is distinct from (${[...MERGED.map((m) => m.expr), MERGED_SOURCE].join(', ')})`,
 );
 
 const rank = (ref: string) =>
@@ -116,8 +123,8 @@ export async function upsertTasks(db: Executor, rows: TaskInsert[]): Promise<{ c
   });
   const set = sql.join(
     [
-      ...Object.entries(mergeSet).map(([key, value]) => sql`${sql.raw(`"${(COLUMNS as Record<string, { name: string }>)[key].name}"`)} = ${value}`),
-      sql.raw(`"source" = case when excluded."source" = 'trace' then 'trace' else "tasks"."source" end`),
+      ...MERGED.map((m) => sql.raw(`"${m.name}" = ${m.expr}`)),
+      sql.raw(`"source" = ${MERGED_SOURCE}`),
       sql.raw(`"updated_at" = now()`),
     ],
     sql`, `,
@@ -126,7 +133,8 @@ export async function upsertTasks(db: Executor, rows: TaskInsert[]): Promise<{ c
     insert into tasks (${sql.raw(INSERT_COLUMNS.map((c) => `"${c.name}"`).join(', '))})
     select * from unnest(${sql.join(arrays, sql`, `)})
     on conflict (org_id, run_id, task_id, attempt) do update set ${set}
-    where ${sql.raw(`excluded."source" = 'trace' or ("tasks"."source" = 'weblog' and ${rank('excluded."status"')} >= ${rank('"tasks"."status"')})`)}
+    where ${sql.raw(`(excluded."source" = 'trace' or ("tasks"."source" = 'weblog' and ${rank('excluded."status"')} >= ${rank('"tasks"."status"')}))`)}
+      and ${CHANGES_SOMETHING}
     returning (xmax = 0) as inserted`)) as unknown as { inserted: boolean }[];
   const created = result.filter((r) => r.inserted).length;
   const updated = result.length - created;

@@ -34,4 +34,12 @@ test('status never moves back for weblog rows; a trace row always applies and fi
   assert.deepEqual({ ...row }, { status: 'COMPLETED', cpus: 4, realtime_ms: '5200', peak_rss: '1024', source: 'trace' });
   const afterTrace = await upsertTasks(db.db, [task({ taskId: 100, status: 'FAILED', realtimeMs: 1 })]);
   assert.deepEqual(afterTrace, { created: 0, updated: 0, unchanged: 1 }, 'weblog events do not overwrite what the trace said');
+  // the same trace row again changes nothing, not even when the task was last written (a run's facts did not change)
+  const [{ updated_at: before }] = await db.sql`select updated_at from tasks where run_id = ${runId} and task_id = 100`;
+  const again = await upsertTasks(db.db, [task({ taskId: 100, status: 'COMPLETED', source: 'trace', realtimeMs: 5200, cpus: null, peakRss: 1024 })]);
+  assert.deepEqual(again, { created: 0, updated: 0, unchanged: 1 });
+  const [{ updated_at: after }] = await db.sql`select updated_at from tasks where run_id = ${runId} and task_id = 100`;
+  assert.deepEqual(after, before);
+  // one value more is a change
+  assert.deepEqual(await upsertTasks(db.db, [task({ taskId: 100, status: 'COMPLETED', source: 'trace', realtimeMs: 5200, peakRss: 1024, rchar: 7 })]), { created: 0, updated: 1, unchanged: 0 });
 });

@@ -1550,7 +1550,7 @@ export type QuoteTrackRecord = {
   runModelMape?: Maybe<Scalars['Float']['output']>;
   /** Of those, runs whose quote carried a runModel figure */
   runModelRuns: Scalars['Int']['output'];
-  /** SUCCEEDED runs of the pipeline billed in full (every day they ran on last reconciled whole, sharing idle, 72 h or more after they ended; every task that ran in a billed pool; none cached) that had a quote in this currency */
+  /** SUCCEEDED runs of the pipeline billed in full (every hour of every task that ran billed by a line loaded 72 h after it; every day they ran on last reconciled whole, sharing idle, after they ended and their bill settled; none cached) that had a quote in this currency */
   runs: Scalars['Int']['output'];
 };
 
@@ -1641,6 +1641,8 @@ export type Reconciliation = {
   /** import, sync or request (reconcileCosts) */
   trigger: Scalars['String']['output'];
   unallocatedLines: Scalars['Int']['output'];
+  /** UTC days (YYYY-MM-DD) of the window with a pool line loaded less than 72 h after its hour: usage may still be revised, so no run on them was taken as billed in full */
+  unsettledDays: Array<Scalars['String']['output']>;
   windowEnd: Scalars['DateTime']['output'];
   /** Charge periods starting in [windowStart, windowEnd) */
   windowStart: Scalars['DateTime']['output'];

@@ -116,7 +116,7 @@ export class RunModelEstimate {
 
 @ObjectType({ description: "How the pipeline's past quotes landed against the bill: per run billed in full, its newest quote against its actual cost (fractions: 0.25 = 25 %)" })
 export class QuoteTrackRecord {
-  @Field(() => Int, { description: 'SUCCEEDED runs of the pipeline billed in full (every day they ran on last reconciled whole, sharing idle, 72 h or more after they ended; every task that ran in a billed pool; none cached) that had a quote in this currency' }) runs!: number;
+  @Field(() => Int, { description: 'SUCCEEDED runs of the pipeline billed in full (every hour of every task that ran billed by a line loaded 72 h after it; every day they ran on last reconciled whole, sharing idle, after they ended and their bill settled; none cached) that had a quote in this currency' }) runs!: number;
   @Field(() => Float, { nullable: true, description: 'Mean |quote − actual| / actual' }) mape!: number | null;
   @Field(() => Float, { nullable: true, description: 'Σquote / Σactual − 1: negative when quotes were short of the bill' }) bias!: number | null;
   @Field(() => Int, { description: 'Of those, runs whose quote carried a runModel figure' }) runModelRuns!: number;

@@ -4,17 +4,17 @@
  *
  * A run is billed in full when, on its own, nothing keeps its allocations short (it ended
  * BILL_SETTLE_HOURS ago, so its bill is in and revised; no task was CACHED, since a resumed run's cost
- * is not its size's; every task that ran sat in a billed pool and has a known end), and every UTC
- * day it ran on (daily lines start at midnight) was last reconciled whole, sharing idle, after that —
- * by one window or by several. A later window that keeps idle apart over any part of one of its days
- * undoes it. It cannot see a bill still missing hours after the settling time: a failed import.
+ * is not its size's; every task that ran sat in a billed pool and has a known end); every UTC day it
+ * ran on (daily lines start at midnight) was last reconciled whole, sharing idle, after its facts
+ * settled (the bill, and its tasks as they are now) — by one window or by several, a later window
+ * keeping idle apart over any part of one of its days undoing it; and every task that ran was
+ * allocated every hour it ran, so a bill missing hours (a failed import) does not pass.
  *
  * Decided by each reconciliation for the runs whose days its window touches (markBilledInFull), so
- * that reading it costs a column; capture undoes it when a task new to the run arrives (its bill was
- * reconciled without it). A run longer than a sync's window is never held whole by one, and a run
- * whose tasks arrived late is not reconciled again by itself; so a sync's or an import's
- * reconciliation reaches back to the first day of such runs (withSettledRuns), once: after it they
- * are billed in full.
+ * that reading it costs a column; capture undoes it when a task new to the run arrives. A run longer
+ * than a sync's window is never held whole by one, and a run whose tasks arrived late is not
+ * reconciled again by itself; so a sync's or an import's reconciliation reaches back to the first day
+ * of such runs (withSettledRuns) — once: afterwards their days were reconciled after their facts.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { IdleMode } from '../config.js';
@@ -30,11 +30,19 @@ export const SETTLED_RUN_REACH_DAYS = 30;
 type Executor = Pick<Db, 'execute'>;
 
 const day = (ts: SQL) => sql`date_trunc('day', ${ts}, 'UTC')`;
+/** Not `interval '1 day'`: on timestamptz that follows the session's time zone (a 23- or 25-hour day). */
+const DAY = sql.raw(`interval '24 hours'`);
+const hours = (n: number) => sql.raw(`interval '${n} hours'`);
+const SETTLE = hours(BILL_SETTLE_HOURS);
 
-/** Over a run `r`: all but its days' reconciliation. `billedPools`: a query of the names of pools a bill line can find. */
+/**
+ * Over a run `r`: all but its days' reconciliation. `billedPools`: a query of the names of pools a bill
+ * line can find. A run that ends before it starts or lasts over a year is taken as bad data, never billed.
+ */
 function settledOnItsOwn(billedPools: SQL): SQL {
   return sql`r.started_at is not null and r.completed_at is not null
-    and r.completed_at + ${BILL_SETTLE_HOURS} * interval '1 hour' <= now()
+    and r.completed_at >= r.started_at and r.completed_at <= r.started_at + ${hours(MAX_RECONCILE_DAYS * 24)}
+    and r.completed_at + ${SETTLE} <= now()
     and not exists (
       select 1 from tasks t
       where t.org_id = r.org_id and t.run_id = r.id
@@ -43,45 +51,100 @@ function settledOnItsOwn(billedPools: SQL): SQL {
 }
 
 /**
- * Reconciliation step 5b, inside its transaction (after rc_pools is filled): for every run whose days
- * [from, to) touches, decides `billed_in_full` from the reconciliations recorded so far, this one
- * (still RUNNING) being the latest.
+ * Over a UTC day `d`: when the last reconciliation holding it whole started, if that one shared idle,
+ * none after it kept idle apart over any of the day, and (with `billSettled`) the day's pool lines it
+ * read were loaded 72 h after their periods; else null. Reconciliations count once they SUCCEEDED,
+ * and so does `current` (the one RUNNING in this transaction: the latest).
+ */
+function daySettledAt(orgId: string, d: SQL, current: string | null, billSettled: boolean): SQL {
+  const counted = (alias: string) => sql`(${sql.raw(alias)}.status = 'SUCCEEDED' or ${sql.raw(alias)}.id = ${current}::uuid)`;
+  const order = (alias: string) => sql`coalesce(${sql.raw(alias)}.finished_at, 'infinity')`;
+  return sql`(
+    select case when w.idle_mode = 'SHARE'
+        and not (${billSettled} and (${d} at time zone 'UTC')::date = any(w.unsettled_days))
+        and not exists (
+          select 1 from reconciliations k
+          where k.org_id = ${orgId} and ${counted('k')} and k.idle_mode <> 'SHARE'
+            and k.window_start < ${d} + ${DAY} and k.window_end > ${d} and ${order('k')} > ${order('w')})
+      then w.started_at end
+    from reconciliations w
+    where w.org_id = ${orgId} and ${counted('w')} and w.window_start <= ${d} and w.window_end >= ${d} + ${DAY}
+    order by ${order('w')} desc limit 1)`;
+}
+
+/**
+ * Over a run `r`: the time from which a reconciliation of its days sees all it will: its bill settled,
+ * and its tasks as they are now (one that arrived or changed later was not there to be allocated).
+ */
+const factsSettledAt = sql`greatest(r.completed_at + ${SETTLE},
+  (select max(t.updated_at) from tasks t where t.org_id = r.org_id and t.run_id = r.id))`;
+
+/** Over a run `r`: a day `d` of `days` (its days) not reconciled after its facts settled, per `settledAt(d)`. */
+function dayNotSettled(settledAt: (d: SQL) => SQL, days: SQL): SQL {
+  return sql`exists (
+    select 1 from ${days}
+    where d.day between ${day(sql`r.started_at`)} and ${day(sql`r.completed_at`)}
+      and coalesce(${settledAt(sql`d.day`)}, '-infinity'::timestamptz) < ${factsSettledAt})`;
+}
+
+/**
+ * Reconciliation step 5b, inside its transaction (after rc_pools and rc_lines are filled and this
+ * window's allocations are written): records the window's days whose pool lines were loaded too soon
+ * to be final, then, for every run whose days [from, to) touches, decides `billed_in_full` from the
+ * reconciliations recorded so far, this one (still RUNNING) being the latest, and from the allocations
+ * of every window: each task that ran must have been allocated its every hour, so an hour the bill
+ * lacks (a failed import; a line billed at zero) leaves the run out.
  */
 export async function markBilledInFull(tx: Executor, orgId: string, reconciliationId: string, from: string, to: string): Promise<void> {
-  const counted = (alias: string) => sql`(${sql.raw(alias)}.status = 'SUCCEEDED' or ${sql.raw(alias)}.id = ${reconciliationId})`;
-  const order = (alias: string) => sql`coalesce(${sql.raw(alias)}.finished_at, 'infinity')`;
+  await tx.execute(sql`
+    update reconciliations set unsettled_days = coalesce((
+      select array_agg(distinct (l.ps at time zone 'UTC')::date order by (l.ps at time zone 'UTC')::date) from rc_lines l
+      where l.pool_id is not null and l.loaded_at < l.pe + ${SETTLE}), '{}')
+    where org_id = ${orgId} and id = ${reconciliationId}`);
   const touched = sql`r.org_id = ${orgId} and r.started_at is not null and r.completed_at is not null
-    and ${day(sql`r.started_at`)} < ${to}::timestamptz and ${day(sql`r.completed_at`)} + interval '1 day' > ${from}::timestamptz`;
-  // per day the touched runs ran on: when its last whole reconciliation started, if it shared idle
-  // and nothing after it kept idle apart over the day; else null
+    and ${day(sql`r.started_at`)} < ${to}::timestamptz and ${day(sql`r.completed_at`)} + ${DAY} > ${from}::timestamptz`;
   await tx.execute(sql`create temp table rc_days (day timestamptz primary key, settled_at timestamptz) on commit drop`);
   await tx.execute(sql`
     insert into rc_days
-    select d.day, (
-      select case when w.idle_mode = 'SHARE' and not exists (
-          select 1 from reconciliations k
-          where k.org_id = ${orgId} and ${counted('k')} and k.idle_mode <> 'SHARE'
-            and k.window_start < d.day + interval '1 day' and k.window_end > d.day and ${order('k')} > ${order('w')})
-        then w.started_at end
-      from reconciliations w
-      where w.org_id = ${orgId} and ${counted('w')} and w.window_start <= d.day and w.window_end >= d.day + interval '1 day'
-      order by ${order('w')} desc limit 1)
-    from (select distinct generate_series(${day(sql`r.started_at`)}, ${day(sql`r.completed_at`)}, interval '1 day') as day
-          from runs r where ${touched}) d`);
+    select d.day, ${daySettledAt(orgId, sql`d.day`, reconciliationId, true)}
+    from (select distinct generate_series(${day(sql`r.started_at`)}, ${day(sql`r.completed_at`)}, ${DAY}) as day
+          from runs r where ${touched} and r.completed_at between r.started_at and r.started_at + ${hours(MAX_RECONCILE_DAYS * 24)}) d`);
+  // hours allocated to each task, per charge period once (a pool billed per VM has several lines a
+  // period): this window's from its own temp tables, other windows' from the stored allocations of the
+  // touched runs' days outside it (reading all of a run's allocations back cost 33 s at 1,000,000 tasks)
+  await tx.execute(sql`
+    create temp table rc_short_runs on commit drop as
+    with runs_touched as (select r.id, r.started_at, r.completed_at from runs r where ${touched}),
+    span as (select min(${day(sql`started_at`)}) as lo, max(${day(sql`completed_at`)}) + ${DAY} as hi from runs_touched),
+    pieces as (
+      select a.task_id, l.ps, max(a.hours) as h from rc_task_alloc a join rc_lines l using (line_id)
+      where a.run_id in (select id from runs_touched)
+      group by a.task_id, l.ps
+      union all
+      select a.task_id, a.charge_period_start, max(a.hours) from allocations a, span
+      where a.org_id = ${orgId} and a.kind = 'TASK' and a.run_id in (select id from runs_touched)
+        and ((a.charge_period_start >= span.lo and a.charge_period_start < ${from}::timestamptz)
+          or (a.charge_period_start >= ${to}::timestamptz and a.charge_period_start < span.hi))
+      group by a.task_id, a.charge_period_start),
+    covered as (select task_id, sum(h) as hours from pieces group by task_id)
+    select distinct t.run_id from tasks t
+    left join covered c on c.task_id = t.id
+    where t.org_id = ${orgId} and t.run_id in (select id from runs_touched) and t.started_at is not null
+      -- a second's slack for the rounding of allocated hours
+      and coalesce(c.hours, 0) * 3600 < extract(epoch from ${taskEndSql} - t.started_at) - 1`);
   await tx.execute(sql`
     update runs r set billed_in_full = (${settledOnItsOwn(sql`select name from rc_pools`)}
-      and not exists (
-        select 1 from rc_days d
-        where d.day >= ${day(sql`r.started_at`)} and d.day <= ${day(sql`r.completed_at`)}
-          and (d.settled_at is null or d.settled_at < r.completed_at + ${BILL_SETTLE_HOURS} * interval '1 hour')))
+      and r.id not in (select run_id from rc_short_runs)
+      and not ${dayNotSettled(() => sql`d.settled_at`, sql`rc_days d`)})
     where ${touched}`);
 }
 
 /**
  * The window a sync's or an import's reconciliation should replace: `window`, reaching back to the
- * first UTC day of every finished run that ends by its end, started at most SETTLED_RUN_REACH_DAYS
- * before it, is settled on its own and is not yet billed in full — so that, once reconciled, it is.
- * With idle kept apart no run can be, and the window stays as asked.
+ * first UTC day of every SUCCEEDED run that ends by its end, started at most SETTLED_RUN_REACH_DAYS
+ * before it, is settled on its own, is not billed in full, and has a day not reconciled since its
+ * facts settled — so that, once reconciled, it is billed in full unless its bill lacks hours (then the
+ * next reach waits for a fact to change). With idle kept apart no run can be, and the window stays as asked.
  */
 export async function withSettledRuns(db: Executor, orgId: string, window: ReconcileWindow, idleMode: IdleMode): Promise<ReconcileWindow> {
   if (idleMode !== 'SHARE') return window;
@@ -89,12 +152,16 @@ export async function withSettledRuns(db: Executor, orgId: string, window: Recon
   const to = window.to.toISOString();
   // the pools a bill line can find: what reconciliation reads into rc_pools
   const billedPools = sql`select p.name from pools p where p.org_id = ${orgId} and coalesce(p.resource_id, '') <> ''`;
+  const days = sql`generate_series(${day(sql`r.started_at`)}, ${day(sql`r.completed_at`)}, ${DAY}) d(day)`;
   const [row] = (await db.execute(sql`
     select min(${day(sql`r.started_at`)}) as first_day from runs r
     where r.org_id = ${orgId} and r.status = 'SUCCEEDED' and not r.billed_in_full and ${settledOnItsOwn(billedPools)}
+      -- once its days were reconciled after its facts settled, reconciling them again changes nothing (a
+      -- day whose lines were loaded too soon is reconciled again by the sync or import that reloads it)
+      and ${dayNotSettled((d) => daySettledAt(orgId, d, null, false), days)}
       and ${day(sql`r.started_at`)} < ${from}::timestamptz
-      and ${day(sql`r.started_at`)} >= greatest(${from}::timestamptz - ${`${SETTLED_RUN_REACH_DAYS} days`}::interval,
-                                                ${to}::timestamptz - ${`${MAX_RECONCILE_DAYS} days`}::interval)
-      and ${day(sql`r.completed_at`)} + interval '1 day' <= ${to}::timestamptz`)) as unknown as { first_day: string | Date | null }[];
+      and ${day(sql`r.started_at`)} >= greatest(${from}::timestamptz - ${hours(SETTLED_RUN_REACH_DAYS * 24)},
+                                                ${to}::timestamptz - ${hours(MAX_RECONCILE_DAYS * 24)})
+      and ${day(sql`r.completed_at`)} + ${DAY} <= ${to}::timestamptz`)) as unknown as { first_day: string | Date | null }[];
   return row?.first_day ? { from: new Date(row.first_day), to: window.to } : window;
 }

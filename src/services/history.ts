@@ -171,7 +171,7 @@ const runAt = sql`(extract(epoch from coalesce(r.submitted_at, r.started_at, r.c
 
 /**
  * Over runs `r`: the run is finished and its actual cost is its whole bill, as the last reconciliation
- * that held it whole decided (reconcile.ts markBilledInFull).
+ * that touched its days decided (billed-in-full.ts).
  */
 export function billedInFull(): SQL {
   return sql`r.status = 'SUCCEEDED' and r.billed_in_full and r.actual_cost is not null`;

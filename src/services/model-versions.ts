@@ -30,7 +30,7 @@ export interface RetrainReport {
   pipelines: number;
   versions: number;
   /** New champions: another model, or (run-level) the same one learning from another kind of cost or currency. */
-  promoted: { target: string; scope: ModelScope; pipeline: string; process: string; model: string; mape: number | null; costBasis: CostBasis | null }[];
+  promoted: { target: string; scope: ModelScope; pipeline: string; process: string; model: string; mape: number | null; costBasis: CostBasis | null; currency: string | null }[];
   /** Models that threw while fitting or predicting, per scope: skipped, not fatal. */
   failures: { model: string; pipeline: string; process: string; error: string }[];
 }
@@ -184,7 +184,7 @@ export class ModelService {
         .returning({ id: modelVersions.id });
       report.versions += rows.length;
       if (winner && (!current || current.modelName !== winner.model.name || current.costBasis !== basis || current.currency !== currency)) {
-        report.promoted.push({ target, scope: s.scope, pipeline: s.pipeline, process: s.process, model: winner.model.name, mape: finite(winner.result.mape), costBasis: basis });
+        report.promoted.push({ target, scope: s.scope, pipeline: s.pipeline, process: s.process, model: winner.model.name, mape: finite(winner.result.mape), costBasis: basis, currency });
       }
     });
   }

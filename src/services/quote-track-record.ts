@@ -1,6 +1,6 @@
 /**
  * How a pipeline's past quotes compared with the bill: for each of its finished runs billed in full
- * (reconcile.ts markBilledInFull: a partial bill would make every quote look high), its newest QUOTE against
+ * (billed-in-full.ts: a partial bill would make every quote look high), its newest QUOTE against
  * its actual cost (the errors reconciliation recorded, estimate_errors), and the run-level figure
  * that quote carried (`features.runModel`), where it had one in the same currency. A lab reads it
  * next to a new quote: the models' holdout metrics say how they predict tasks or runs, this says how

@@ -106,7 +106,8 @@ export async function reconcile(db: Db, orgId: string, window: ReconcileWindow, 
           unallocated_lines = ${counts.unallocatedLines}, task_allocations = ${counts.taskAllocations},
           runs_updated = ${runsResult.updated}, currency_mismatch_runs = ${runsResult.mismatched},
           estimate_errors = ${drift.errors}, drift_alerts = ${drift.alerts}, totals = ${JSON.stringify(counts.totals)}::jsonb,
-          finished_at = now(), duration_ms = ${Date.now() - started}
+          -- the clock, not the transaction's start: taken after the lock, so finishing order is commit order
+          finished_at = clock_timestamp(), duration_ms = ${Date.now() - started}
         where org_id = ${orgId} and id = ${id}`);
     });
   } catch (err) {
@@ -158,14 +159,14 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
     where p.org_id = ${orgId} and coalesce(p.resource_id, '') <> ''`);
   await x(sql`
     create temp table rc_lines (line_id uuid primary key, ps timestamptz, pe timestamptz, cost numeric, currency char(3),
-      pool_id uuid, pool_name text, line_rate numeric, list_rate numeric) on commit drop`);
+      pool_id uuid, pool_name text, line_rate numeric, list_rate numeric, loaded_at timestamptz) on commit drop`);
   await x(sql`
     insert into rc_lines
     select cr.row_hash, cr.charge_period_start, cr.charge_period_end, c.cost, cr.currency, pl.id, pl.name,
       -- Azure's quantity is in the meter's base unit even when the unit names a block ("10 Hours"), FOCUS's too
       case when lower(trim(cr.consumed_unit)) ~ '^([0-9]+ +)*(hours?|hrs?|horas?|instance hours?)$' and cr.consumed_quantity > 0
            then c.cost / cr.consumed_quantity end,
-      null
+      null, cr.created_at
     from cost_records cr
     cross join lateral (select coalesce(cr.effective_cost, cr.billed_cost) as cost) c
     left join lateral (

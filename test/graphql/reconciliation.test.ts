@@ -49,7 +49,7 @@ describe('reconciliation over GraphQL', () => {
   async function waitForReconciliation(key: string, count: number, timeoutMs = 60_000) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const res = await t.gql(`{ reconciliations(first: 50) { edges { node { id jobId status trigger lines poolLines unallocatedLines runsUpdated error
+      const res = await t.gql(`{ reconciliations(first: 50) { edges { node { id jobId status trigger lines poolLines unallocatedLines runsUpdated error unsettledDays
         totals { currency cost { amount } tasks { amount } idle { amount } unallocated { amount } } } } } }`, {}, key);
       const nodes = (res.data?.reconciliations.edges ?? []).map((e: { node: Record<string, any> }) => e.node);
       if (nodes.filter((n: { status: string }) => n.status !== 'RUNNING').length >= count) return nodes;
@@ -104,6 +104,8 @@ describe('reconciliation over GraphQL', () => {
     // organization B declared no pools: every line of the file is unallocated
     assert.equal(done.lines, lines.n);
     assert.equal(done.unallocatedLines, lines.n);
+    // lines of no pool say nothing of whether a run's bill is final
+    assert.deepEqual(done.unsettledDays, []);
     const [bad] = await t.db.sql<{ n: number }[]>`
       select count(*)::int as n from cost_records c
       left join (select cost_row_hash, sum(amount) as s from allocations where org_id = ${b.org.id} group by 1) x on x.cost_row_hash = c.row_hash

@@ -158,7 +158,15 @@ describe("run-level models: a quote carries what the pipeline's whole runs cost"
   });
 
   test('once ten runs are billed in full, the run-level models learn from the bill instead', async () => {
-    // a reconciliation over the runs' days, months after them (no bill lines: it changes no actual), and the actuals a bill gave them
+    // the pool's bill: two nodes every hour of the runs' days, so every hour of every task is billed
+    const [from, to] = [new Date(T0 - 2 * DAY).toISOString(), new Date(T0 + 4 * DAY).toISOString()];
+    await t.db.db.execute(sql`select cost_records_ensure_partitions(${from}, ${to})`);
+    await t.db.db.execute(sql`
+      insert into cost_records (org_id, provider, resource_id, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)
+      select ${keys.org.id}, 'azure', ${`/subscriptions/x/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/b/pools/${POOL}`}, h, h + interval '1 hour',
+        ${2 * hourly}::numeric, 'USD', 2, '1 Hour', 'file', md5(h::text)::uuid
+      from generate_series(${from}::timestamptz, ${to}::timestamptz - interval '1 hour', interval '1 hour') h`);
+    // a reconciliation over the runs' days, months after them; then the actuals are set to a known multiple of the tasks
     await reconcile(t.db.db, keys.org.id, { from: new Date(T0 - 2 * DAY), to: new Date(T0 + 4 * DAY) }, { idleMode: 'SHARE', driftThreshold: 0.2, trigger: 'test' });
     await t.db.db.execute(sql`
       update runs r set actual_cost = round(s.cost * ${BILL_OVER_TASKS}, 10)

@@ -17,6 +17,7 @@ import { reconcile, type ReconcileWindow } from '../../src/services/reconcile.js
 import { RunService } from '../../src/services/runs.js';
 import { startTestApp, waitForJob } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { connect } from '../../src/db/client.js';
 
 const VM = 'Standard_D4_v3';
 const POOL = 'nf-d4';
@@ -29,49 +30,66 @@ const SHARE = { idleMode: 'SHARE' as const, driftThreshold: 0.2, trigger: 'test'
 const SEPARATE = { ...SHARE, idleMode: 'SEPARATE' as const };
 const days = (from: number, to: number): ReconcileWindow => ({ from: new Date(D + from * DAY), to: new Date(D + to * DAY) });
 
+interface RunOpts {
+  cached?: boolean;
+  /** Completed at, ms (default: when the last task ends). */
+  end?: number;
+  status?: string;
+  pool?: string;
+}
+
+/** A run of `org` with `n` one-per-day tasks of 20 h (2 of the node's 4 vCPUs) from `at` (ms), ending with the last; its id. */
+async function addRun(db: TestDatabase, org: string, name: string, at: number, n: number, o: RunOpts = {}): Promise<string> {
+  const r = await new RunService(db.db, org, 500).register({ projectCode: 'P', pipeline: 'wgs', sampleCount: 1, inputBytes: 1e10, runName: name });
+  const end = o.end ?? at + (n - 1) * DAY + 20 * HOUR;
+  await db.db.execute(sql`update runs set status = ${o.status ?? 'SUCCEEDED'}::run_status, submitted_at = ${new Date(at).toISOString()}::timestamptz,
+    started_at = ${new Date(at).toISOString()}::timestamptz, completed_at = ${new Date(end).toISOString()}::timestamptz
+    where org_id = ${org} and id = ${r.id}`);
+  await db.db.insert(tasks).values(Array.from({ length: n }, (_, i) => ({
+    orgId: org, runId: r.id, taskId: i + 1, process: 'CALL', source: 'trace' as const,
+    status: o.cached && i === 0 ? ('CACHED' as const) : ('COMPLETED' as const),
+    submittedAt: new Date(at + i * DAY), startedAt: new Date(at + i * DAY), completedAt: new Date(at + i * DAY + 20 * HOUR), realtimeMs: 20 * HOUR,
+    cpus: 2, vmSize: VM, priority: 'DEDICATED' as const, pool: o.pool ?? POOL,
+  })));
+  return r.id;
+}
+
+async function isBilled(db: TestDatabase, org: string, runId: string): Promise<boolean> {
+  const [r] = (await db.db.execute(sql`select billed_in_full from runs where org_id = ${org} and id = ${runId}`)) as unknown as { billed_in_full: boolean }[];
+  return r.billed_in_full;
+}
+
+/** An organization with project P and the billed pool; one node of it billed every hour of [from, to) (ms), loaded now. */
+async function billedLab(db: TestDatabase, slug: string, from: number, to: number): Promise<string> {
+  const org = (await createOrganization(db.db, { name: slug, slug })).organization.id;
+  await new ProjectService(db.db, org).create({ code: 'P', name: 'p' });
+  await new PoolService(db.db, org).declare({ name: POOL, region: 'westeurope', vmSize: VM, priority: 'DEDICATED', resourceId: RESOURCE });
+  const [f, t] = [new Date(from).toISOString(), new Date(to).toISOString()];
+  await db.db.execute(sql`select cost_records_ensure_partitions(${f}, ${t})`);
+  await db.db.execute(sql`
+    insert into cost_records (org_id, provider, resource_id, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)
+    select ${org}, 'azure', ${RESOURCE}, h, h + interval '1 hour', 0.192, 'USD', 1, '1 Hour', 'file', md5(${org}::text || h::text)::uuid
+    from generate_series(${f}::timestamptz, ${t}::timestamptz - interval '1 hour', interval '1 hour') h`);
+  return org;
+}
+
 describe('billed in full across windows: every day of a run reconciled whole, sharing idle, after it settled', () => {
   let db: TestDatabase;
   let orgId: string;
   let otherOrg: string;
   const ids: Record<string, string> = {};
 
-  /** A run of `n` one-per-day tasks of 20 h from `start` (days from D, plus 8 h), ending with the last. */
-  async function run(name: string, start: number, n: number, o: { org?: string; cached?: boolean; end?: number } = {}) {
-    const org = o.org ?? orgId;
-    const at = D + start * DAY + 8 * HOUR;
-    const r = await new RunService(db.db, org, 500).register({ projectCode: 'P', pipeline: 'wgs', sampleCount: 1, inputBytes: 1e10, runName: name });
-    const end = o.end ?? at + (n - 1) * DAY + 20 * HOUR;
-    await db.db.execute(sql`update runs set status = 'SUCCEEDED', submitted_at = ${new Date(at).toISOString()}::timestamptz,
-      started_at = ${new Date(at).toISOString()}::timestamptz, completed_at = ${new Date(end).toISOString()}::timestamptz
-      where org_id = ${org} and id = ${r.id}`);
-    await db.db.insert(tasks).values(Array.from({ length: n }, (_, i) => ({
-      orgId: org, runId: r.id, taskId: i + 1, process: 'CALL', source: 'trace' as const,
-      status: o.cached && i === 0 ? ('CACHED' as const) : ('COMPLETED' as const),
-      submittedAt: new Date(at + i * DAY), startedAt: new Date(at + i * DAY), completedAt: new Date(at + i * DAY + 20 * HOUR), realtimeMs: 20 * HOUR,
-      cpus: 2, vmSize: VM, priority: 'DEDICATED' as const, pool: POOL,
-    })));
-    ids[name] = r.id;
+  /** A run of `n` one-per-day tasks from `start` (days from D, plus 8 h). */
+  async function run(name: string, start: number, n: number, o: RunOpts & { org?: string } = {}) {
+    ids[name] = await addRun(db, o.org ?? orgId, name, D + start * DAY + 8 * HOUR, n, o);
   }
-
-  const billed = async (name: string, org = orgId) => {
-    const [r] = (await db.db.execute(sql`select billed_in_full from runs where org_id = ${org} and id = ${ids[name]}`)) as unknown as { billed_in_full: boolean }[];
-    return r.billed_in_full;
-  };
+  const billed = (name: string, org = orgId) => isBilled(db, org, ids[name]);
 
   before(async () => {
     db = await createTestDatabase();
-    orgId = (await createOrganization(db.db, { name: 'Long runs', slug: 'long-runs' })).organization.id;
-    otherOrg = (await createOrganization(db.db, { name: 'Other', slug: 'long-runs-other' })).organization.id;
-    for (const org of [orgId, otherOrg]) {
-      await new ProjectService(db.db, org).create({ code: 'P', name: 'p' });
-      await new PoolService(db.db, org).declare({ name: POOL, region: 'westeurope', vmSize: VM, priority: 'DEDICATED', resourceId: RESOURCE });
-      // one node billed every hour of the last 50 days
-      await db.db.execute(sql`select cost_records_ensure_partitions(${new Date(D - 50 * DAY).toISOString()}, ${new Date(D).toISOString()})`);
-      await db.db.execute(sql`
-        insert into cost_records (org_id, provider, resource_id, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)
-        select ${org}, 'azure', ${RESOURCE}, h, h + interval '1 hour', 0.192, 'USD', 1, '1 Hour', 'file', md5(${org}::text || h::text)::uuid
-        from generate_series(${new Date(D - 50 * DAY).toISOString()}::timestamptz, ${new Date(D - HOUR).toISOString()}::timestamptz, interval '1 hour') h`);
-    }
+    // one node billed every hour of the last 50 days
+    orgId = await billedLab(db, 'long-runs', D - 50 * DAY, D);
+    otherOrg = await billedLab(db, 'long-runs-other', D - 50 * DAY, D);
     // four days, ending eight days ago: no five-day window holds it
     await run('long', -12, 4);
     await run('short', -6, 1);
@@ -123,18 +141,23 @@ describe('billed in full across windows: every day of a run reconciled whole, sh
     assert.equal((await withSettledRuns(db.db, orgId, days(-10, 0), 'SHARE')).from.toISOString(), new Date(D - 12 * DAY).toISOString());
   });
 
-  test('a task that arrives after the bill was reconciled undoes it; a trace adding nothing does not', async () => {
+  test('a task that arrives or changes after the bill was reconciled undoes it; a trace adding nothing does not', async () => {
     assert.equal(await billed('short'), true);
     const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
     const trace = (taskIds: number[]) =>
       ['task_id\thash\tnative_id\tname\tstatus\texit\tsubmit\tduration\trealtime\t%cpu\tpeak_rss\tpeak_vmem\trchar\twchar',
         ...taskIds.map((id) => `${id}\t0a/${id}\t${id}\tCALL (${id})\tCOMPLETED\t0\t${stamp(D - 6 * DAY + 9 * HOUR)}\t1h\t1h\t100%\t1 GB\t2 GB\t1 GB\t1 GB`)].join('\n') + '\n';
     const settings = loadConfig({}).capture;
-    // the run already has a task 1: the trace says nothing new
-    await db.db.execute(sql`update runs set task_count = 1 where org_id = ${orgId} and id = ${ids.short}`);
-    await importTrace(db.db, orgId, Readable.from([trace([1])]), settings, { runId: ids.short, timeZone: 'UTC' });
+    const load = (taskIds: number[]) => importTrace(db.db, orgId, Readable.from([trace(taskIds)]), settings, { runId: ids.short, timeZone: 'UTC' });
+    // the trace fills in the run's one task: what reconciliation saw of it is not what it is now
+    assert.equal((await load([1])).tasksUpdated, 1);
+    assert.equal(await billed('short'), false);
+    await reconcile(db.db, orgId, days(-10, 0), SHARE);
     assert.equal(await billed('short'), true);
-    await importTrace(db.db, orgId, Readable.from([trace([1, 2])]), settings, { runId: ids.short, timeZone: 'UTC' });
+    // the same trace again changes nothing
+    assert.equal((await load([1])).tasksUnchanged, 1);
+    assert.equal(await billed('short'), true);
+    await load([1, 2]);
     assert.equal(await billed('short'), false);
     await db.db.execute(sql`delete from tasks where org_id = ${orgId} and run_id = ${ids.short} and task_id = 2`);
   });
@@ -171,5 +194,102 @@ describe('billed in full across windows: every day of a run reconciled whole, sh
     await captureWeblogEvent(db.db, orgId, parseWeblogEvent({ ...base, event: 'process_submitted', utcTime: new Date(at).toISOString(),
       trace: { task_id: 99, hash: '0a/99', name: 'CALL (99)', process: 'CALL', status: 'SUBMITTED', submit: at, attempt: 1 } }), settings);
     assert.equal(await billed('long'), false);
+  });
+});
+
+describe('what the bill must hold before a run is billed in full', () => {
+  let db: TestDatabase;
+  let a: string;
+  let b: string;
+  const ids: Record<string, string> = {};
+  const at = (day: number) => D + day * DAY + 8 * HOUR;
+
+  before(async () => {
+    db = await createTestDatabase();
+    a = await billedLab(db, 'bill-a', D - 40 * DAY, D);
+    b = await billedLab(db, 'bill-b', D - 40 * DAY, D);
+    ids.whole = await addRun(db, a, 'whole', at(-25), 2);
+    ids.gap = await addRun(db, a, 'gap', at(-20), 2);
+    ids.fresh = await addRun(db, a, 'fresh', at(-27), 1);
+    ids.theirs = await addRun(db, b, 'theirs', at(-25), 2);
+    // an hour the bill lacks, while the second of gap's tasks ran
+    await db.db.execute(sql`delete from cost_records where org_id = ${a} and charge_period_start = ${new Date(at(-19) + 3 * HOUR).toISOString()}::timestamptz`);
+    // fresh's day as a sync loaded it an hour after the day: usage may still be revised
+    await db.db.execute(sql`update cost_records set created_at = ${new Date(at(-26) - 7 * HOUR).toISOString()}::timestamptz
+      where org_id = ${a} and charge_period_start >= ${new Date(D - 27 * DAY).toISOString()}::timestamptz and charge_period_start < ${new Date(D - 26 * DAY).toISOString()}::timestamptz`);
+    await reconcile(db.db, a, days(-30, 0), SHARE);
+    await reconcile(db.db, b, days(-30, 0), SHARE);
+  });
+  after(() => db.drop());
+
+  test('an hour missing from the bill keeps a run out, and the reach does not come back for it; the hour arriving brings it in', async () => {
+    assert.equal(await isBilled(db, a, ids.whole), true);
+    assert.equal(await isBilled(db, a, ids.gap), false);
+    assert.deepEqual(await withSettledRuns(db.db, a, days(-19, 0), 'SHARE'), days(-19, 0));
+    // a late import brings the hour, and its reconciliation the run
+    await db.db.execute(sql`
+      insert into cost_records (org_id, provider, resource_id, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)
+      values (${a}, 'azure', ${RESOURCE}, ${new Date(at(-19) + 3 * HOUR).toISOString()}::timestamptz, ${new Date(at(-19) + 4 * HOUR).toISOString()}::timestamptz,
+        0.192, 'USD', 1, '1 Hour', 'file', md5('late hour')::uuid)`);
+    await reconcile(db.db, a, days(-19, -18), SHARE);
+    assert.equal(await isBilled(db, a, ids.gap), true);
+  });
+
+  test('a day whose lines were loaded within 72 h of their hours is not final until it is loaded again', async () => {
+    assert.equal(await isBilled(db, a, ids.fresh), false);
+    const [rec] = (await db.db.execute(sql`select unsettled_days::text[] as days from reconciliations
+      where org_id = ${a} and window_start = ${new Date(D - 30 * DAY).toISOString()}::timestamptz`)) as unknown as { days: string[] }[];
+    // that day, and the last three, loaded now: each has an hour that ended less than 72 h ago
+    assert.deepEqual(rec.days, [-27, -3, -2, -1].map((d) => new Date(D + d * DAY).toISOString().slice(0, 10)));
+    // reconciling the day again, without a new load, changes nothing, so the reach does not ask for it
+    assert.deepEqual(await withSettledRuns(db.db, a, days(-26, 0), 'SHARE'), days(-26, 0));
+    await db.db.execute(sql`update cost_records set created_at = now() where org_id = ${a}`);
+    await reconcile(db.db, a, days(-27, -26), SHARE);
+    assert.equal(await isBilled(db, a, ids.fresh), true);
+  });
+
+  test("another organization's reconciliations neither settle nor undo a run; a failed one counts for nothing", async () => {
+    assert.equal(await isBilled(db, b, ids.theirs), true);
+    await reconcile(db.db, a, days(-30, 0), SEPARATE);
+    assert.equal(await isBilled(db, b, ids.theirs), true);
+    assert.equal(await isBilled(db, a, ids.whole), false);
+    await reconcile(db.db, a, days(-30, 0), SHARE);
+    assert.equal(await isBilled(db, a, ids.whole), true);
+    // a reconciliation that kept idle apart and then failed (rolled back) replaced nothing
+    await db.db.execute(sql`insert into reconciliations (org_id, window_start, window_end, status, idle_mode, trigger, finished_at)
+      values (${a}, ${new Date(D - 30 * DAY).toISOString()}::timestamptz, ${new Date(D).toISOString()}::timestamptz, 'FAILED', 'SEPARATE', 'test', clock_timestamp())`);
+    await reconcile(db.db, a, { from: new Date(at(-25)), to: new Date(at(-25) + HOUR) }, SHARE);
+    assert.equal(await isBilled(db, a, ids.whole), true);
+  });
+
+  test('the reach passes over runs that did not succeed and runs on a pool no bill line can find', async () => {
+    await new PoolService(db.db, a).declare({ name: 'nf-unbilled', region: 'westeurope', vmSize: VM, priority: 'DEDICATED' });
+    // arrived after every reconciliation above: none of their days has been reconciled since
+    ids.reachable = await addRun(db, a, 'reachable', at(-12), 4);
+    ids.failed = await addRun(db, a, 'failed', at(-13), 2, { status: 'FAILED' });
+    ids.unbilled = await addRun(db, a, 'unbilled', at(-14), 2, { pool: 'nf-unbilled' });
+    assert.equal((await withSettledRuns(db.db, a, days(-10, 0), 'SHARE')).from.toISOString(), new Date(D - 12 * DAY).toISOString());
+  });
+
+  test("days are UTC days whatever the session's time zone (a 25-hour day in London)", async () => {
+    const [{ name }] = (await db.db.execute(sql`select current_database() as name`)) as unknown as { name: string }[];
+    await db.db.execute(sql.raw(`alter database "${name}" set timezone to 'Europe/London'`));
+    const london = connect(db.url, { max: 1 });
+    try {
+      const [shown] = (await london.db.execute(sql`select current_setting('TimeZone') as tz`)) as unknown as { tz: string }[];
+      assert.equal(shown.tz, 'Europe/London');
+      const c = await billedLab(db, 'bill-london', Date.parse('2024-10-20T00:00:00Z'), Date.parse('2024-11-01T00:00:00Z'));
+      // 25 Oct 08:00 to 29 Oct 04:00 UTC; British summer time ends on the 27th
+      const run = await addRun(db, c, 'dst', Date.parse('2024-10-25T08:00:00Z'), 4);
+      const window = (from: string, to: string) => ({ from: new Date(from), to: new Date(to) });
+      await reconcile(london.db, c, window('2024-10-20T00:00:00Z', '2024-10-30T00:00:00Z'), SHARE);
+      assert.equal(await isBilled(db, c, run), true);
+      // an hour of its last UTC day (29 Oct 01:00, which a day counted in London time would leave out) with idle kept apart
+      await reconcile(london.db, c, window('2024-10-29T01:00:00Z', '2024-10-29T02:00:00Z'), SEPARATE);
+      assert.equal(await isBilled(db, c, run), false);
+    } finally {
+      await london.close();
+      await db.db.execute(sql.raw(`alter database "${name}" reset timezone`));
+    }
   });
 });

@@ -14,6 +14,8 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const VM = 'Standard_D4_v3';
 const POOL = 'nf-d4';
+const EUR_POOL = 'nf-d4-eur';
+const resource = (pool: string) => `/subscriptions/x/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/b/pools/${pool}`;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const SHARE = { idleMode: 'SHARE' as const, driftThreshold: 0.2, trigger: 'test' };
@@ -67,25 +69,35 @@ describe('run history: what each finished run cost, for run-level models', () =>
     otherOrg = (await createOrganization(db.db, { name: 'Other', slug: 'runs-other' })).organization.id;
     for (const org of [orgId, otherOrg]) {
       await new ProjectService(db.db, org).create({ code: 'P', name: 'p' });
-      await new PoolService(db.db, org).declare({ name: POOL, region: 'westeurope', vmSize: VM, priority: 'DEDICATED', resourceId: `/subscriptions/x/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/b/pools/${POOL}` });
+      await new PoolService(db.db, org).declare({ name: POOL, region: 'westeurope', vmSize: VM, priority: 'DEDICATED', resourceId: resource(POOL) });
     }
-    await run('billed', { at: T0 + 1000, actual: '3.1234567891', tasks: [['COMPLETED', HOUR]] });
+    await new PoolService(db.db, orgId).declare({ name: EUR_POOL, region: 'westeurope', vmSize: VM, priority: 'DEDICATED', resourceId: resource(EUR_POOL) });
+    // the bill: a node every hour of the reconciled days, one pool billed in euros
+    const [from, to] = [new Date(T0 - 2 * DAY).toISOString(), new Date(T0 + 3 * DAY).toISOString()];
+    await db.db.execute(sql`select cost_records_ensure_partitions(${from}, ${to})`);
+    for (const [org, pool, cost, currency] of [[orgId, POOL, '0.25', 'USD'], [otherOrg, POOL, '0.25', 'USD'], [orgId, EUR_POOL, '0.2', 'EUR']]) {
+      await db.db.execute(sql`
+        insert into cost_records (org_id, provider, resource_id, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)
+        select ${org}, 'azure', ${resource(pool)}, h, h + interval '1 hour', ${cost}::numeric, ${currency}, 1, '1 Hour', 'file', md5(${org}::text || ${pool} || h::text)::uuid
+        from generate_series(${from}::timestamptz, ${to}::timestamptz - interval '1 hour', interval '1 hour') h`);
+    }
+    await run('billed', { at: T0 + 1000, tasks: [['COMPLETED', HOUR]] });
     // registered after it, but submitted first: history is in time order
     await run('priced', { at: T0, inputBytes: 8e9, tasks: [['COMPLETED', HOUR], ['FAILED', HOUR / 2], ['ABORTED', null]] });
     // ends three and a half days in: the window below does not hold its last day
-    await run('partial', { at: T0 + 2000, actual: '1.5', end: T0 + 3.5 * DAY, tasks: [['COMPLETED', HOUR]] });
+    await run('partial', { at: T0 + 2000, end: T0 + 3.5 * DAY, tasks: [['COMPLETED', HOUR]] });
     await run('failedUnpriced', { at: T0 + 3000, tasks: [['COMPLETED', HOUR], ['FAILED', 10 * HOUR, 'Standard_Unknown_v9']] });
-    await run('resumed', { at: T0 + 4000, actual: '1', tasks: [['CACHED', HOUR], ['COMPLETED', HOUR]] });
-    await run('running', { at: T0 + 5000, status: 'RUNNING', actual: '1', tasks: [['COMPLETED', HOUR]] });
-    await run('euro', { at: T0 + 6000, actual: '2', currency: 'EUR', tasks: [['COMPLETED', HOUR]] });
+    await run('resumed', { at: T0 + 4000, tasks: [['CACHED', HOUR], ['COMPLETED', HOUR]] });
+    await run('running', { at: T0 + 5000, status: 'RUNNING', tasks: [['COMPLETED', HOUR]] });
+    await run('euro', { at: T0 + 6000, currency: 'EUR', tasks: [['COMPLETED', HOUR, VM, EUR_POOL]] });
     // a task outside any billed pool: no bill line finds it, so its run's actual is short
-    await run('unpooled', { at: T0 + 6500, actual: '2', tasks: [['COMPLETED', HOUR], ['COMPLETED', HOUR, VM, null]] });
+    await run('unpooled', { at: T0 + 6500, tasks: [['COMPLETED', HOUR], ['COMPLETED', HOUR, VM, null]] });
     // a completed task without a wall time on an unknown size: its cost is not known, not 0
     await run('noWall', { at: T0 + 6600, tasks: [['COMPLETED', HOUR], ['COMPLETED', null, 'Standard_Nope']] });
     // ended an hour ago and reconciled now: its last hours' bill may not be in, nor revised
     await run('recent', { at: Date.now() - 5 * HOUR, end: Date.now() - HOUR, actual: '1', tasks: [['COMPLETED', HOUR]] });
     // a task that ran without a known end: reconciliation cannot allocate it
-    await run('noEnd', { at: T0 + 7000, actual: '1', tasks: [['COMPLETED', HOUR], ['FAILED', null]] });
+    await run('noEnd', { at: T0 + 7000, tasks: [['COMPLETED', HOUR], ['FAILED', null]] });
     await db.db.execute(sql`update tasks set started_at = ${new Date(T0 + 7000).toISOString()}::timestamptz
       where org_id = ${orgId} and run_id = ${ids.noEnd} and status = 'FAILED'`);
     // price keys of every kind: sizes, tiers (SPOT at the low-priority rate), no pool, a second day, a size in another case
@@ -97,8 +109,8 @@ describe('run history: what each finished run cost, for run-level models', () =>
         ['COMPLETED', HOUR / 2, VM, POOL, 'DEDICATED', T0 + DAY],
       ],
     });
-    await run('otherPipeline', { at: T0 + 7000, pipeline: 'sarek', actual: '4', tasks: [['COMPLETED', 2 * HOUR]] });
-    await run('theirs', { org: otherOrg, at: T0 + 8000, actual: '9', tasks: [['COMPLETED', HOUR]] });
+    await run('otherPipeline', { at: T0 + 7000, pipeline: 'sarek', tasks: [['COMPLETED', 2 * HOUR]] });
+    await run('theirs', { org: otherOrg, at: T0 + 8000, tasks: [['COMPLETED', HOUR]] });
     // long after those runs (today), over their days; another over today's
     for (const org of [orgId, otherOrg]) await reconcile(db.db, org, { from: new Date(T0 - 2 * DAY), to: new Date(T0 + 3 * DAY) }, SHARE);
     await reconcile(db.db, orgId, { from: new Date(Date.now() - 2 * DAY), to: new Date(Date.now() + DAY) }, SHARE);
@@ -107,16 +119,24 @@ describe('run history: what each finished run cost, for run-level models', () =>
   });
   after(() => db.drop());
 
+  /** SUCCEEDED runs of `atac` with every hour of every task that ran billed, in time order. */
+  const BILLED_ATAC = ['priced', 'billed', 'failedUnpriced', 'euro', 'noWall'];
   const names = (list: { runId: string }[]) => list.map((r) => Object.keys(ids).find((k) => ids[k] === r.runId));
 
   test("billed: runs a reconciliation long after them held whole, at their actual cost (not their tasks')", async () => {
     const billed = await billedRuns(db.db, orgId, 'atac');
-    assert.deepEqual(names(billed), ['billed', 'euro']);
-    assert.equal(billed[0].cost, 3.1234567891);
-    assert.deepEqual(billed[0].features, { process: 'atac', sampleCount: 2, inputBytes: 5e9 });
-    assert.equal(billed[0].at, T0 + 1000);
-    assert.deepEqual(names(await billedRuns(db.db, orgId)), ['billed', 'euro', 'otherPipeline']);
-    assert.deepEqual((await billedRuns(db.db, orgId)).map((r) => r.currency), ['USD', 'EUR', 'USD']);
+    // a task's size unknown to the price sheet, or one that never started, does not keep a run from its bill
+    assert.deepEqual(names(billed), BILLED_ATAC);
+    const one = billed[1];
+    assert.equal(one.runId, ids.billed);
+    // what the bill's lines gave the run (its task's share and its share of the idle), not its task at the price sheet
+    const [{ allocated }] = (await db.db.execute(sql`select sum(amount)::float8 as allocated from allocations where org_id = ${orgId} and run_id = ${ids.billed}`)) as unknown as { allocated: number }[];
+    assert.equal(one.cost, allocated);
+    assert.ok(Math.abs(one.cost - hourly * 0.5) > 0.01, `${one.cost}`);
+    assert.deepEqual(one.features, { process: 'atac', sampleCount: 2, inputBytes: 5e9 });
+    assert.equal(one.at, T0 + 1000);
+    assert.deepEqual(names(await billedRuns(db.db, orgId)), [...BILLED_ATAC, 'otherPipeline']);
+    assert.deepEqual((await billedRuns(db.db, orgId)).map((r) => r.currency), ['USD', 'USD', 'USD', 'EUR', 'USD', 'USD']);
     assert.deepEqual(names(await billedRuns(db.db, orgId, 'sarek')), ['otherPipeline']);
   });
 
@@ -139,7 +159,7 @@ describe('run history: what each finished run cost, for run-level models', () =>
     await reconcile(db.db, orgId, { from: new Date(T0 - 2 * DAY), to: new Date(T0 + 3 * DAY) }, { ...SHARE, idleMode: 'SEPARATE' });
     assert.deepEqual(await billedRuns(db.db, orgId, 'atac'), []);
     await reconcile(db.db, orgId, { from: new Date(T0 - 2 * DAY), to: new Date(T0 + 3 * DAY) }, SHARE);
-    assert.deepEqual(names(await billedRuns(db.db, orgId, 'atac')), ['billed', 'euro']);
+    assert.deepEqual(names(await billedRuns(db.db, orgId, 'atac')), BILLED_ATAC);
   });
 
   test('priced by groups of tasks, a run costs what pricing each of its tasks on its own gives', async () => {
@@ -153,7 +173,9 @@ describe('run history: what each finished run cost, for run-level models', () =>
 
   test('left out of both: a resumed run, a run still running, another organization; of the priced ones, a cost not known', async () => {
     const seen = new Set([...(await billedRuns(db.db, orgId)), ...(await pricedRuns(db.db, orgId, ['atac', 'sarek']))].map((r) => r.runId));
-    for (const k of ['resumed', 'running', 'theirs', 'failedUnpriced', 'noWall']) assert.ok(!seen.has(ids[k]), k);
+    for (const k of ['resumed', 'running', 'theirs']) assert.ok(!seen.has(ids[k]), k);
+    const priced = new Set((await pricedRuns(db.db, orgId, ['atac', 'sarek'])).map((r) => r.runId));
+    for (const k of ['failedUnpriced', 'noWall']) assert.ok(!priced.has(ids[k]), k);
     // a EUR run's tasks cannot be priced in its currency (the shipped prices are USD)
     assert.ok(!(await pricedRuns(db.db, orgId, ['atac'])).some((r) => r.runId === ids.euro));
     assert.deepEqual(names(await billedRuns(db.db, otherOrg)), ['theirs']);

@@ -1,5 +1,6 @@
+import { sql } from 'drizzle-orm';
 import {
-  bigint, char, foreignKey, index, integer, jsonb, numeric, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid,
+  bigint, char, date, foreignKey, index, integer, jsonb, numeric, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core';
 import { orgId, timestamps, tstz, uuidPk } from './columns.js';
 import { estimateKindEnum } from './estimates.js';
@@ -87,8 +88,14 @@ export const reconciliations = pgTable(
     totals: jsonb('totals').$type<ReconciliationTotal[]>().notNull().default([]),
     error: text('error'),
     startedAt: tstz('started_at').notNull().defaultNow(),
+    /** Set at commit (the clock after the lock): SUCCEEDED reconciliations in this order replaced each other. */
     finishedAt: tstz('finished_at'),
     durationMs: integer('duration_ms'),
+    /**
+     * UTC days of the window with a pool line loaded less than 72 h after its charge period ended (usage
+     * is revised for that long): a run on such a day is not billed in full by this reconciliation.
+     */
+    unsettledDays: date('unsettled_days', { mode: 'string' }).array().notNull().default(sql`'{}'::date[]`),
   },
   (t) => [
     primaryKey({ name: 'reconciliations_pkey', columns: [t.orgId, t.id] }),

@@ -113,14 +113,15 @@ export async function refreshRunAfterTask(
 
 /**
  * Task-derived facts of a run: task count, first start and last completion when events did not say.
- * A task new to the run was not there when its bill was reconciled: it is no longer billed in full.
+ * `tasksChanged`: tasks were added or rewritten, so a reconciliation before saw other tasks than these
+ * and the run is no longer billed in full (services/billed-in-full.ts).
  */
-export async function refreshRunFromTasks(tx: Tx, orgId: string, runId: string): Promise<void> {
+export async function refreshRunFromTasks(tx: Tx, orgId: string, runId: string, tasksChanged: boolean): Promise<void> {
   await tx.execute(sql`
     update runs r set
       task_count = t.n,
       started_at = coalesce(r.started_at, t.first_start),
-      billed_in_full = r.billed_in_full and r.task_count = t.n,
+      billed_in_full = r.billed_in_full and not ${tasksChanged},
       updated_at = now()
     from (select count(*)::int as n, min(coalesce(started_at, submitted_at)) as first_start
           from tasks where org_id = ${orgId} and run_id = ${runId}) t

@@ -105,7 +105,7 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
         if (batch.size + rejects.length >= BATCH) await flush();
       }
       await flush();
-      await refreshRunFromTasks(tx, orgId, runId);
+      await refreshRunFromTasks(tx, orgId, runId, report.tasksCreated + report.tasksUpdated > 0);
       await settleImportedRun(tx as unknown as Db, orgId, runId);
       await tx
         .update(imports)

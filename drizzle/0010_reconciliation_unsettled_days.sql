@@ -1,0 +1,1 @@
+ALTER TABLE "reconciliations" ADD COLUMN "unsettled_days" date[] DEFAULT '{}'::date[] NOT NULL;

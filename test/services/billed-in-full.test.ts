@@ -182,7 +182,7 @@ describe('billed in full across windows: every day of a run reconciled whole, sh
     }
   });
 
-  test('a weblog event of a task new to the run undoes it too', async () => {
+  test('a weblog event of a task new to the run, or changing one, undoes it too', async () => {
     assert.equal(await billed('long'), true);
     const settings = loadConfig({}).capture;
     const at = D - 12 * DAY + 8 * HOUR;
@@ -193,6 +193,12 @@ describe('billed in full across windows: every day of a run reconciled whole, sh
     assert.equal(await billed('long'), true);
     await captureWeblogEvent(db.db, orgId, parseWeblogEvent({ ...base, event: 'process_submitted', utcTime: new Date(at).toISOString(),
       trace: { task_id: 99, hash: '0a/99', name: 'CALL (99)', process: 'CALL', status: 'SUBMITTED', submit: at, attempt: 1 } }), settings);
+    assert.equal(await billed('long'), false);
+    // reconciled again with the task known (it never started: nothing to bill), then an event changes it
+    await reconcile(db.db, orgId, days(-12, 0), SHARE);
+    assert.equal(await billed('long'), true);
+    await captureWeblogEvent(db.db, orgId, parseWeblogEvent({ ...base, event: 'process_started', utcTime: new Date(at + 1).toISOString(),
+      trace: { task_id: 99, hash: '0a/99', name: 'CALL (99)', process: 'CALL', status: 'RUNNING', submit: at, start: at + 1, attempt: 1 } }), settings);
     assert.equal(await billed('long'), false);
   });
 });

@@ -93,13 +93,16 @@ export async function refreshRunAfterTask(
   tx: Tx,
   orgId: string,
   runId: string,
-  task: { taskId: number; attempt: number; created: boolean; startedAt: Date | null; pool: string | null },
+  task: { taskId: number; attempt: number; created: boolean; updated: boolean; startedAt: Date | null; pool: string | null },
 ): Promise<void> {
+  // a task new or changed since the run's bill was reconciled: the run is no longer billed in full
   if (task.created) {
     await tx.execute(sql`
       update runs set task_count = task_count + 1, started_at = coalesce(started_at, ${task.startedAt?.toISOString() ?? null}::timestamptz),
         billed_in_full = false, updated_at = now()
       where org_id = ${orgId} and id = ${runId}`);
+  } else if (task.updated) {
+    await tx.execute(sql`update runs set billed_in_full = false where org_id = ${orgId} and id = ${runId} and billed_in_full`);
   }
   if (task.pool) {
     await tx.execute(sql`

@@ -38,6 +38,7 @@ export async function captureWeblogEvent(db: Db, orgId: string, event: WeblogEve
         taskId: task.taskId,
         attempt: task.attempt ?? 1,
         created: outcome.created > 0,
+        updated: outcome.updated > 0,
         startedAt: task.startedAt ?? task.submittedAt ?? null,
         pool: task.pool ?? null,
       });

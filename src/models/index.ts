@@ -4,7 +4,7 @@ export {
 } from './model.js';
 export { ModelRegistry } from './registry.js';
 export {
-  MIN_HELD_OUT, applyInterval, byTime, calibrateFromRatios, fitCalibrated, heldOutRatios, median, quantile, residualRatios, timeOrderedSplit,
+  MIN_HELD_OUT, applyInterval, byTime, calibrateFromRatios, calibrated, fitCalibrated, heldOutRatios, median, quantile, residualRatios, timeOrderedSplit,
   type CalibratedState, type CalibrationOptions, type IntervalCalibration, type ProcessCalibration,
 } from './intervals.js';
 export { medianBaseline, fitMedianPoint, predictMedianPoint, pushTo, type MedianBaselineOptions, type MedianPoint, type MedianState } from './median-baseline.js';

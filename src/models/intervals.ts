@@ -32,7 +32,7 @@
  * Nothing here is a fixed ±%: with too few held-out residuals the in-sample ratios are used, and
  * only with none at all a wide default, and `method` says which.
  */
-import type { Features, Prediction, TrainingSample } from './model.js';
+import type { EstimationModel, Features, Prediction, TrainingSample } from './model.js';
 import { isKnown, leaveWordsOutRatios, vocabularyOf, vocabularySets, type Vocabulary } from './novelty.js';
 
 export interface IntervalCalibration {
@@ -210,6 +210,21 @@ export function fitCalibrated<P>(
   const point = fitPoint(samples);
   interval ??= inSample(samples, point, predictPoint, coverage);
   return { point, interval };
+}
+
+/**
+ * The fit and predict of a model made of a point model and held-out intervals: fitCalibrated, and the
+ * point times the interval's ratios for the task (applyInterval). What every built-in shares.
+ */
+export function calibrated<P>(
+  fitPoint: (s: readonly TrainingSample[]) => P,
+  predictPoint: (f: Features, p: P) => number,
+  opts: CalibrationOptions = {},
+): Pick<EstimationModel<CalibratedState<P>>, 'fit' | 'predict'> {
+  return {
+    fit: (samples) => fitCalibrated(samples, fitPoint, predictPoint, opts),
+    predict: (features, state) => applyInterval(predictPoint(features, state.point), state.interval, features),
+  };
 }
 
 /** Pooled ratios of one stratum, and a process's own where it has `minGroup` residuals. */

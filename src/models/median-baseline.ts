@@ -2,7 +2,7 @@
  * The baseline to beat: the median of past values of the process (optionally of the process and
  * the feature `group`, falling back to the process), else the median over all processes.
  */
-import { applyInterval, fitCalibrated, median, type CalibratedState, type CalibrationOptions } from './intervals.js';
+import { calibrated, median, type CalibratedState, type CalibrationOptions } from './intervals.js';
 import type { EstimationModel, Features, ModelTarget, TrainingSample } from './model.js';
 
 export interface MedianPoint {
@@ -57,8 +57,7 @@ export function medianBaseline(opts: MedianBaselineOptions): EstimationModel<Med
     // 2: rolling-origin, per-process intervals; 3: known/new-task strata; 4: new tasks' band spans arrived-new residuals too (intervals.ts)
     version: '4',
     target: opts.target,
-    fit: (samples) => fitCalibrated(samples, (s) => fitMedianPoint(s, minGroup), predictMedianPoint, opts),
-    predict: (features, state) => applyInterval(predictMedianPoint(features, state.point), state.interval, features),
+    ...calibrated((s) => fitMedianPoint(s, minGroup), predictMedianPoint, opts),
   };
 }
 

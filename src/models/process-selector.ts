@@ -11,7 +11,7 @@
  * to the earlier candidate, so list the simplest first. Then every candidate is refitted on all
  * samples. Only the training samples are used: nothing here looks at data the model is scored on.
  */
-import { applyInterval, byTime, fitCalibrated, type CalibratedState, type CalibrationOptions } from './intervals.js';
+import { byTime, calibrated, type CalibratedState, type CalibrationOptions } from './intervals.js';
 import { fitMedianPoint, predictMedianPoint } from './median-baseline.js';
 import type { EstimationModel, Features, ModelTarget, TrainingSample } from './model.js';
 import { fitTokenRidgePoint, predictTokenRidgePoint } from './token-ridge.js';
@@ -99,8 +99,7 @@ export function processSelectorModel(opts: SelectorOptions): EstimationModel<Sel
     // 2: known/new-task interval strata; 3: new tasks' band spans arrived-new residuals too (intervals.ts)
     version: '3',
     target: opts.target,
-    fit: (samples) => fitCalibrated(samples, fitPoint, predictPoint, opts),
-    predict: (features, state) => applyInterval(predictPoint(features, state.point), state.interval, features),
+    ...calibrated(fitPoint, predictPoint, opts),
   };
 }
 

@@ -9,7 +9,7 @@
  * extrapolated below the observed minimum is not a runtime or a memory size.
  */
 import { MultivariateLinearRegression } from 'ml-regression';
-import { applyInterval, fitCalibrated, type CalibratedState, type CalibrationOptions } from './intervals.js';
+import { calibrated, type CalibratedState, type CalibrationOptions } from './intervals.js';
 import { fitMedianPoint, predictMedianPoint, type MedianPoint } from './median-baseline.js';
 import {
   NUMERIC_FEATURES, numericFeature, type EstimationModel, type Features, type ModelTarget, type NumericFeature, type TrainingSample,
@@ -120,7 +120,6 @@ export function regressionModel(opts: RegressionOptions): EstimationModel<Regres
     // 2: rolling-origin, per-process intervals; 3: known/new-task strata; 4: new tasks' band spans arrived-new residuals too (intervals.ts)
     version: '4',
     target: opts.target,
-    fit: (samples) => fitCalibrated(samples, (s) => fitRegressionPoint(s, candidates, minSamples), predictRegressionPoint, opts),
-    predict: (features, state) => applyInterval(predictRegressionPoint(features, state.point), state.interval, features),
+    ...calibrated((s) => fitRegressionPoint(s, candidates, minSamples), predictRegressionPoint, opts),
   };
 }

@@ -11,7 +11,7 @@
  * new words (or a quote, which has no tag) gets the process's geometric mean; an unseen process
  * gets the geometric mean over all processes.
  */
-import { applyInterval, fitCalibrated, type CalibratedState, type CalibrationOptions } from './intervals.js';
+import { calibrated, type CalibratedState, type CalibrationOptions } from './intervals.js';
 import type { EstimationModel, Features, ModelTarget, TrainingSample } from './model.js';
 import { tagTokens } from './tag-tokens.js';
 
@@ -113,7 +113,6 @@ export function tokenRidgeModel(opts: TokenRidgeOptions): EstimationModel<TokenR
     // 2: known/new-task interval strata; 3: new tasks' band spans arrived-new residuals too (intervals.ts)
     version: '3',
     target: opts.target,
-    fit: (samples) => fitCalibrated(samples, fitPoint, predictTokenRidgePoint, opts),
-    predict: (features, state) => applyInterval(predictTokenRidgePoint(features, state.point), state.interval, features),
+    ...calibrated(fitPoint, predictTokenRidgePoint, opts),
   };
 }

@@ -8,7 +8,7 @@
  * else the process's median value. Through the origin on purpose: with a handful of runs an
  * intercept is noise, and a run of nothing costs nothing to compute.
  */
-import { applyInterval, fitCalibrated, median, type CalibratedState, type CalibrationOptions } from './intervals.js';
+import { calibrated, median, type CalibratedState, type CalibrationOptions } from './intervals.js';
 import { fitMedianPoint, predictMedianPoint, pushTo, type MedianPoint } from './median-baseline.js';
 import { numericFeature, type EstimationModel, type Features, type ModelTarget, type TrainingSample } from './model.js';
 
@@ -69,7 +69,6 @@ export function unitRateModel(opts: UnitRateOptions): EstimationModel<UnitRateSt
     name: opts.name ?? `unit-rate:${opts.target}`,
     version: '1',
     target: opts.target,
-    fit: (samples) => fitCalibrated(samples, (s) => fitUnitRatePoint(s, minSamples), predictUnitRatePoint, opts),
-    predict: (features, state) => applyInterval(predictUnitRatePoint(features, state.point), state.interval, features),
+    ...calibrated((s) => fitUnitRatePoint(s, minSamples), predictUnitRatePoint, opts),
   };
 }

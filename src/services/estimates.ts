@@ -117,6 +117,8 @@ const MAX_SAMPLES = 1_000_000;
 
 /** The per-process quote, before the run-level figure and the track record are put beside it. */
 export type BottomUp = Omit<Quote, 'runModel' | 'trackRecord'>;
+/** What a run keeps of its quote: the track record is read afresh whenever it is shown. */
+export type StoredQuote = Omit<Quote, 'trackRecord'>;
 
 function modelInfo(v: ModelVersionRow): QuoteModel {
   return {
@@ -140,8 +142,14 @@ export class EstimateService {
   }
 
   async quote(input: QuoteInput, at: Date = new Date()): Promise<Quote> {
+    const figures = await this.figures(input, at);
+    return { ...figures, trackRecord: await quoteTrackRecord(this.db, this.orgId, input.pipeline, figures.currency) };
+  }
+
+  /** The quote's figures, per process and for the whole run, without how past quotes landed (what is stored). */
+  private async figures(input: QuoteInput, at: Date): Promise<StoredQuote> {
     const [bottomUp, runModel] = await Promise.all([this.bottomUp(input, at), this.fromRunModel(input)]);
-    return { ...bottomUp, runModel, trackRecord: await quoteTrackRecord(this.db, this.orgId, input.pipeline, bottomUp.currency) };
+    return { ...bottomUp, runModel };
   }
 
   /** The per-process quote alone (what the live re-price adds its remainder from). */
@@ -279,9 +287,9 @@ export class EstimateService {
    */
   async quoteRun(run: RunRow, input: Omit<QuoteInput, 'samples'> & { samples: number | null | undefined }): Promise<RunRow> {
     if (input.samples == null) return run;
-    let quote: Quote;
+    let quote: StoredQuote;
     try {
-      quote = await this.quote({ ...input, samples: input.samples }, run.createdAt);
+      quote = await this.figures({ ...input, samples: input.samples }, run.createdAt);
     } catch (err) {
       if (err instanceof AppError && err.code === 'BAD_USER_INPUT') return run;
       throw err;
@@ -290,7 +298,7 @@ export class EstimateService {
   }
 
   /** Stores a quote as the run's QUOTE estimate and its current estimated cost, in one transaction. */
-  async storeQuote(run: RunRow, quote: Quote): Promise<RunRow> {
+  async storeQuote(run: RunRow, quote: StoredQuote): Promise<RunRow> {
     return this.db.transaction(async (tx) => {
       await tx.insert(estimates).values({
         orgId: this.orgId,

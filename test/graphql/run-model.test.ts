@@ -148,13 +148,16 @@ describe("run-level models: a quote carries what the pipeline's whole runs cost"
     assert.deepEqual(theirs.data!.models, []);
   });
 
-  test('registerRun stores the run-level figure with its quote', async () => {
+  test('registerRun stores the run-level figure with its quote (and does not read the track record it would not keep)', async () => {
+    const sent = t.queries.length;
     const res = await t.gql(`mutation { registerRun(input: {projectCode: "ATAC", pipeline: "${PIPELINE}", sampleCount: 1, inputBytes: 10000000000}) { id estimates(first: 1) { kind features } } }`, {}, keys.analyst);
     assert.equal(res.errors, undefined);
     const [e] = res.data!.registerRun.estimates as { kind: string; features: { runModel: { value: number; model: string; costBasis: string; currency: string } } }[];
     assert.equal(e.kind, 'QUOTE');
     assert.deepEqual([e.features.runModel.model, e.features.runModel.costBasis, e.features.runModel.currency], ['unit-rate:costPerRun@1', 'PRICE_SHEET', 'USD']);
     assert.ok(Math.abs(e.features.runModel.value / (10 * middleHoursPerGb * hourly) - 1) < 1e-6);
+    assert.ok(t.queries.length > sent);
+    assert.ok(!t.queries.slice(sent).some((q) => q.includes('estimate_errors')));
   });
 
   test('once ten runs are billed in full, the run-level models learn from the bill instead', async () => {

@@ -1040,6 +1040,8 @@ export type ModelVersion = {
   coverage?: Maybe<Scalars['Float']['output']>;
   /** costPerRun versions: the currency of those runs' costs */
   currency?: Maybe<Scalars['String']['output']>;
+  /** Submit time of the oldest holdout sample: the metrics are on samples from then to trainedTo, scored by a fit on the ones before */
+  heldOutFrom?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   /** Mean absolute percentage error on the holdout */
   mape?: Maybe<Scalars['Float']['output']>;
@@ -1054,6 +1056,10 @@ export type ModelVersion = {
   scope: ModelScope;
   target: Scalars['String']['output'];
   trainedAt: Scalars['DateTime']['output'];
+  /** Submit time of the oldest sample the stored fit learned from (null for versions trained before it was kept) */
+  trainedFrom?: Maybe<Scalars['DateTime']['output']>;
+  /** Submit time of the newest sample the stored fit learned from */
+  trainedTo?: Maybe<Scalars['DateTime']['output']>;
 };
 
 /** An amount with its currency. */

@@ -51,6 +51,9 @@ export class ModelVersion {
   @Field(() => CostBasisEnum, { nullable: true, description: 'costPerRun versions: what the runs it learned from cost; null for task targets' }) costBasis!: CostBasis | null;
   @Field(() => String, { nullable: true, description: "costPerRun versions: the currency of those runs' costs" }) currency!: string | null;
   @Field(() => Date) trainedAt!: Date;
+  @Field(() => Date, { nullable: true, description: 'Submit time of the oldest sample the stored fit learned from (null for versions trained before it was kept)' }) trainedFrom!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'Submit time of the newest sample the stored fit learned from' }) trainedTo!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'Submit time of the oldest holdout sample: the metrics are on samples from then to trainedTo, scored by a fit on the ones before' }) heldOutFrom!: Date | null;
 }
 
 @InputType()

@@ -16,7 +16,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
 import { modelVersions, pipelineProfiles, type CostBasis, type ModelScope, type ModelVersionRow } from '../db/schema/index.js';
-import { backtest, chooseChampion, priceSheetModel, pushTo, type BacktestResult, type EstimationModel, type ModelTarget, type TrainingSample } from '../models/index.js';
+import { backtest, chooseChampion, priceSheetModel, pushTo, timeOrderedSplit, type BacktestResult, type EstimationModel, type ModelTarget, type TrainingSample } from '../models/index.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { checkPageSize } from './pagination.js';
 import { billedRuns, pricedRuns, samplesFor, taskHistory, TASK_TARGETS, type HistoryRun, type HistoryTask } from './history.js';
@@ -141,6 +141,9 @@ export class ModelService {
     }
     if (fitted.length === 0) return;
     const finite = (x: number) => (Number.isFinite(x) ? x : null);
+    // the history the versions learned from, and where their holdout began (backtest's own split)
+    const { older, newer } = timeOrderedSplit(s.samples, 1 - this.settings.holdoutFraction);
+    const window = { trainedFrom: new Date(older[0].at), trainedTo: new Date(newer[newer.length - 1].at), heldOutFrom: new Date(newer[0].at) };
     const basis = s.costBasis ?? null;
     const currency = s.currency ?? null;
     await this.db.transaction(async (tx) => {
@@ -179,6 +182,7 @@ export class ModelService {
             champion: f === winner,
             costBasis: basis,
             currency,
+            ...window,
           })),
         )
         .returning({ id: modelVersions.id });

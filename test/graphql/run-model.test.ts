@@ -103,8 +103,10 @@ describe("run-level models: a quote carries what the pipeline's whole runs cost"
   after(() => t.close());
 
   test('retraining fits every run-level model on the pipeline, scored on its newest runs; the per-GB rate wins', async () => {
-    type V = { modelName: string; scope: string; champion: boolean; mape: number; nTrain: number; nTest: number; pipeline: string; costBasis: string | null };
-    const m = await t.gql<{ models: V[] }>(`{ models(filter: {target: "costPerRun"}) { modelName scope champion mape nTrain nTest pipeline costBasis } }`, {}, keys.viewer);
+    type V = { modelName: string; scope: string; champion: boolean; mape: number; nTrain: number; nTest: number; pipeline: string; costBasis: string | null;
+      trainedFrom: string; trainedTo: string; heldOutFrom: string };
+    const m = await t.gql<{ models: V[] }>(`{ models(filter: {target: "costPerRun"}) { modelName scope champion mape nTrain nTest pipeline costBasis
+      trainedFrom trainedTo heldOutFrom } }`, {}, keys.viewer);
     assert.equal(m.errors, undefined);
     const versions = m.data!.models;
     assert.deepEqual([...new Set(versions.map((v) => v.pipeline))], [PIPELINE]);
@@ -113,6 +115,8 @@ describe("run-level models: a quote carries what the pipeline's whole runs cost"
       assert.equal(v.scope, 'PIPELINE');
       assert.equal(v.costBasis, 'PRICE_SHEET');
       assert.deepEqual([v.nTrain, v.nTest], [8, 4]);
+      // the twelve runs, three hours apart: learned from all, scored on the newest four
+      assert.deepEqual([v.trainedFrom, v.heldOutFrom, v.trainedTo].map((d) => Date.parse(d)), [T0, T0 + 8 * 3 * HOUR, T0 + 11 * 3 * HOUR]);
     }
     const champion = versions.find((v) => v.champion)!;
     assert.equal(champion.modelName, 'unit-rate:costPerRun');

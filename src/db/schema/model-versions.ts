@@ -39,6 +39,11 @@ export const modelVersions = pgTable(
     /** costPerRun versions: the currency of the runs' costs, which the model's figures are in. */
     currency: char('currency', { length: 3 }),
     trainedAt: tstz('trained_at').notNull().defaultNow(),
+    /** Submit times of the oldest and newest samples the stored fit learned from (null before migration 0011). */
+    trainedFrom: tstz('trained_from'),
+    trainedTo: tstz('trained_to'),
+    /** Submit time of the oldest holdout sample: the metrics are on samples from then to trainedTo. */
+    heldOutFrom: tstz('held_out_from'),
   },
   (t) => [
     primaryKey({ name: 'model_versions_pkey', columns: [t.orgId, t.id] }),

@@ -1647,7 +1647,7 @@ export type Reconciliation = {
   /** import, sync or request (reconcileCosts) */
   trigger: Scalars['String']['output'];
   unallocatedLines: Scalars['Int']['output'];
-  /** UTC days (YYYY-MM-DD) of the window with a pool line loaded less than 72 h after its hour: usage may still be revised, so no run on them was taken as billed in full */
+  /** UTC days (YYYY-MM-DD) of the window with a pool line a cost sync loaded less than 72 h after its hour: usage may still be revised, so no run on them was taken as billed in full */
   unsettledDays: Array<Scalars['String']['output']>;
   windowEnd: Scalars['DateTime']['output'];
   /** Charge periods starting in [windowStart, windowEnd) */

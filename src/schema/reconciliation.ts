@@ -99,7 +99,7 @@ export class Reconciliation {
   @Field(() => Int, { nullable: true })
   durationMs!: number | null;
 
-  @Field(() => [String], { description: 'UTC days (YYYY-MM-DD) of the window with a pool line loaded less than 72 h after its hour: usage may still be revised, so no run on them was taken as billed in full' })
+  @Field(() => [String], { description: 'UTC days (YYYY-MM-DD) of the window with a pool line a cost sync loaded less than 72 h after its hour: usage may still be revised, so no run on them was taken as billed in full' })
   unsettledDays!: string[];
 }
 

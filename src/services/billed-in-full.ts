@@ -4,22 +4,25 @@
  *
  * A run is billed in full when, on its own, nothing keeps its allocations short (it ended
  * BILL_SETTLE_HOURS ago, so its bill is in and revised; no task was CACHED, since a resumed run's cost
- * is not its size's; every task that ran sat in a billed pool and has a known end); every UTC day it
- * ran on (daily lines start at midnight) was last reconciled whole, sharing idle, after its facts
- * settled (the bill, and its tasks as they are now) — by one window or by several, a later window
- * keeping idle apart over any part of one of its days undoing it; and every task that ran was
- * allocated every hour it ran, so a bill missing hours (a failed import) does not pass.
+ * is not its size's; every task that ran sat in a billed pool and has a known end); every task that
+ * ran was allocated every hour it ran by lines of machine time (in hours, or in no unit: a disk's line
+ * in GB does not stand for compute), so a bill missing hours does not pass; and every UTC day it ran
+ * on (daily lines start at midnight) was last reconciled whole, sharing idle, after its facts settled
+ * (the bill, its tasks as they are now, its pools as declared now), with the day's synced pool lines
+ * loaded 72 h after their hours — by one window or several, a later window keeping idle apart over any
+ * part of one of its days undoing it. A sync replaces its window's lines, so a line's load time is its
+ * last; a file's unchanged lines are not rewritten when imported again, so files are taken as loaded.
  *
  * Decided by each reconciliation for the runs whose days its window touches (markBilledInFull), so
- * that reading it costs a column; capture undoes it when a task new to the run arrives. A run longer
- * than a sync's window is never held whole by one, and a run whose tasks arrived late is not
+ * that reading it costs a column; capture undoes it when a task of the run arrives or changes. A run
+ * longer than a sync's window is never held whole by one, and a run whose facts changed is not
  * reconciled again by itself; so a sync's or an import's reconciliation reaches back to the first day
  * of such runs (withSettledRuns) — once: afterwards their days were reconciled after their facts.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { IdleMode } from '../config.js';
 import type { Db } from '../db/client.js';
-import { MAX_RECONCILE_DAYS, type ReconcileWindow } from './reconcile.js';
+import { MAX_RECONCILE_DAYS, billedInHours, type ReconcileWindow } from './reconcile.js';
 import { taskEndSql } from './task-times.js';
 
 /** Hours after a run ends before its bill is taken as final: cloud usage is revised for about 72 h. */
@@ -50,6 +53,11 @@ function settledOnItsOwn(billedPools: SQL): SQL {
           t.pool is null or t.pool not in (${billedPools}) or ${taskEndSql} is null))))`;
 }
 
+/** Over a bill line (cost_records or rc_lines): in hours, or in no unit at all; not a disk's GB or a network's. */
+function machineTime(line: SQL): SQL {
+  return sql`(coalesce(trim(${line}.consumed_unit), '') = '' or ${billedInHours(line)})`;
+}
+
 /**
  * Over a UTC day `d`: when the last reconciliation holding it whole started, if that one shared idle,
  * none after it kept idle apart over any of the day, and (with `billSettled`) the day's pool lines it
@@ -74,10 +82,13 @@ function daySettledAt(orgId: string, d: SQL, current: string | null, billSettled
 
 /**
  * Over a run `r`: the time from which a reconciliation of its days sees all it will: its bill settled,
- * and its tasks as they are now (one that arrived or changed later was not there to be allocated).
+ * its tasks as they are now (one that arrived or changed later was not there to be allocated), and the
+ * pools they ran in as declared now (a resource id given later lets bill lines find them).
  */
 const factsSettledAt = sql`greatest(r.completed_at + ${SETTLE},
-  (select max(t.updated_at) from tasks t where t.org_id = r.org_id and t.run_id = r.id))`;
+  (select max(t.updated_at) from tasks t where t.org_id = r.org_id and t.run_id = r.id),
+  (select max(p.updated_at) from pools p where p.org_id = r.org_id
+     and p.name in (select t.pool from tasks t where t.org_id = r.org_id and t.run_id = r.id)))`;
 
 /** Over a run `r`: a day `d` of `days` (its days) not reconciled after its facts settled, per `settledAt(d)`. */
 function dayNotSettled(settledAt: (d: SQL) => SQL, days: SQL): SQL {
@@ -109,20 +120,23 @@ export async function markBilledInFull(tx: Executor, orgId: string, reconciliati
     select d.day, ${daySettledAt(orgId, sql`d.day`, reconciliationId, true)}
     from (select distinct generate_series(${day(sql`r.started_at`)}, ${day(sql`r.completed_at`)}, ${DAY}) as day
           from runs r where ${touched} and r.completed_at between r.started_at and r.started_at + ${hours(MAX_RECONCILE_DAYS * 24)}) d`);
-  // hours allocated to each task, per charge period once (a pool billed per VM has several lines a
-  // period): this window's from its own temp tables, other windows' from the stored allocations of the
-  // touched runs' days outside it (reading all of a run's allocations back cost 33 s at 1,000,000 tasks)
+  // hours allocated to each task by lines that may be machine time (a disk's daily line, in GB, covers
+  // the day, not the compute), per charge period once (a pool billed per VM has several lines a period): this window's
+  // from its own temp tables, other windows' from the stored allocations of the touched runs' days
+  // outside it (reading all of a run's allocations back cost 33 s at 1,000,000 tasks)
   await tx.execute(sql`
     create temp table rc_short_runs on commit drop as
     with runs_touched as (select r.id, r.started_at, r.completed_at from runs r where ${touched}),
     span as (select min(${day(sql`started_at`)}) as lo, max(${day(sql`completed_at`)}) + ${DAY} as hi from runs_touched),
     pieces as (
       select a.task_id, l.ps, max(a.hours) as h from rc_task_alloc a join rc_lines l using (line_id)
-      where a.run_id in (select id from runs_touched)
+      where a.run_id in (select id from runs_touched) and ${machineTime(sql`l`)}
       group by a.task_id, l.ps
       union all
-      select a.task_id, a.charge_period_start, max(a.hours) from allocations a, span
-      where a.org_id = ${orgId} and a.kind = 'TASK' and a.run_id in (select id from runs_touched)
+      select a.task_id, a.charge_period_start, max(a.hours) from allocations a
+      cross join span
+      join cost_records cr on cr.org_id = a.org_id and cr.charge_period_start = a.charge_period_start and cr.row_hash = a.cost_row_hash
+      where a.org_id = ${orgId} and a.kind = 'TASK' and a.run_id in (select id from runs_touched) and ${machineTime(sql`cr`)}
         and ((a.charge_period_start >= span.lo and a.charge_period_start < ${from}::timestamptz)
           or (a.charge_period_start >= ${to}::timestamptz and a.charge_period_start < span.hi))
       group by a.task_id, a.charge_period_start),
@@ -143,8 +157,9 @@ export async function markBilledInFull(tx: Executor, orgId: string, reconciliati
  * The window a sync's or an import's reconciliation should replace: `window`, reaching back to the
  * first UTC day of every SUCCEEDED run that ends by its end, started at most SETTLED_RUN_REACH_DAYS
  * before it, is settled on its own, is not billed in full, and has a day not reconciled since its
- * facts settled — so that, once reconciled, it is billed in full unless its bill lacks hours (then the
- * next reach waits for a fact to change). With idle kept apart no run can be, and the window stays as asked.
+ * facts settled — so that, once reconciled, it is billed in full unless its bill lacks hours or was
+ * synced too soon (then the next reach waits for a fact to change, and a sync reloading those days
+ * reconciles them itself). With idle kept apart no run can be, and the window stays as asked.
  */
 export async function withSettledRuns(db: Executor, orgId: string, window: ReconcileWindow, idleMode: IdleMode): Promise<ReconcileWindow> {
   if (idleMode !== 'SHARE') return window;
@@ -152,16 +167,21 @@ export async function withSettledRuns(db: Executor, orgId: string, window: Recon
   const to = window.to.toISOString();
   // the pools a bill line can find: what reconciliation reads into rc_pools
   const billedPools = sql`select p.name from pools p where p.org_id = ${orgId} and coalesce(p.resource_id, '') <> ''`;
-  const days = sql`generate_series(${day(sql`r.started_at`)}, ${day(sql`r.completed_at`)}, ${DAY}) d(day)`;
+  // each distinct day of the candidates looked up once, as markBilledInFull does
   const [row] = (await db.execute(sql`
-    select min(${day(sql`r.started_at`)}) as first_day from runs r
-    where r.org_id = ${orgId} and r.status = 'SUCCEEDED' and not r.billed_in_full and ${settledOnItsOwn(billedPools)}
-      -- once its days were reconciled after its facts settled, reconciling them again changes nothing (a
-      -- day whose lines were loaded too soon is reconciled again by the sync or import that reloads it)
-      and ${dayNotSettled((d) => daySettledAt(orgId, d, null, false), days)}
-      and ${day(sql`r.started_at`)} < ${from}::timestamptz
-      and ${day(sql`r.started_at`)} >= greatest(${from}::timestamptz - ${hours(SETTLED_RUN_REACH_DAYS * 24)},
-                                                ${to}::timestamptz - ${hours(MAX_RECONCILE_DAYS * 24)})
-      and ${day(sql`r.completed_at`)} + ${DAY} <= ${to}::timestamptz`)) as unknown as { first_day: string | Date | null }[];
+    with candidates as (
+      select r.id, r.started_at, r.completed_at, r.org_id from runs r
+      where r.org_id = ${orgId} and r.status = 'SUCCEEDED' and not r.billed_in_full and ${settledOnItsOwn(billedPools)}
+        and ${day(sql`r.started_at`)} < ${from}::timestamptz
+        and ${day(sql`r.started_at`)} >= greatest(${from}::timestamptz - ${hours(SETTLED_RUN_REACH_DAYS * 24)},
+                                                  ${to}::timestamptz - ${hours(MAX_RECONCILE_DAYS * 24)})
+        and ${day(sql`r.completed_at`)} + ${DAY} <= ${to}::timestamptz),
+    days as (
+      select d.day, ${daySettledAt(orgId, sql`d.day`, null, false)} as settled_at
+      from (select distinct generate_series(${day(sql`started_at`)}, ${day(sql`completed_at`)}, ${DAY}) as day from candidates) d)
+    select min(${day(sql`r.started_at`)}) as first_day from candidates r
+    -- once its days were reconciled after its facts settled, reconciling them again changes nothing (a
+    -- day whose lines were loaded too soon is reconciled again by the sync that loads it again)
+    where ${dayNotSettled(() => sql`d.settled_at`, sql`days d`)}`)) as unknown as { first_day: string | Date | null }[];
   return row?.first_day ? { from: new Date(row.first_day), to: window.to } : window;
 }

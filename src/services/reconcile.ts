@@ -37,6 +37,7 @@ import type { ReconciliationRow, ReconciliationTotal } from '../db/schema/index.
 import { badInput } from '../errors.js';
 import { markBilledInFull } from './billed-in-full.js';
 import { rebuildCostDaily } from './cost-rollup.js';
+import { lockReconciliations } from './reconcile-lock.js';
 import { raiseAlert } from './alerts.js';
 import { isUuid } from './runs.js';
 import { taskEndSql } from './task-times.js';
@@ -56,6 +57,15 @@ export interface ReconcileOptions {
   jobId?: string;
 }
 
+/**
+ * Over a cost_records row: a line of machine hours (its quantity in hours), so its cost per hour is its
+ * rate. Azure's quantity is in the meter's base unit even when the unit names a block ("10 Hours"),
+ * FOCUS's too.
+ */
+export function billedInHours(cr: SQL): SQL {
+  return sql`(lower(trim(${cr}.consumed_unit)) ~ '^([0-9]+ +)*(hours?|hrs?|horas?|instance hours?)$' and ${cr}.consumed_quantity > 0)`;
+}
+
 /** Longest window one reconciliation replaces (a year of bills, in one transaction). */
 export const MAX_RECONCILE_DAYS = 366;
 /**
@@ -66,7 +76,6 @@ export const MAX_RECONCILE_DAYS = 366;
 const MAX_TASK_DAYS = 30;
 /** Allocations are kept to 10 decimal places (far below a cent); the remainders absorb the rest. */
 const PLACES = 10;
-const LOCK_NAMESPACE = 0x7265636f; // 'reco'
 
 export function checkReconcileWindow(window: ReconcileWindow): void {
   for (const field of ['from', 'to'] as const) {
@@ -94,7 +103,7 @@ export async function reconcile(db: Db, orgId: string, window: ReconcileWindow, 
 
   try {
     await db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${orgId}))`);
+      await lockReconciliations(tx, orgId, 'exclusive');
       const counts = await splitWindow(tx, orgId, id, from, to, options.idleMode);
       const runsResult = await updateRunActuals(tx, orgId);
       await markBilledInFull(tx, orgId, id, from, to);
@@ -159,14 +168,15 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
     where p.org_id = ${orgId} and coalesce(p.resource_id, '') <> ''`);
   await x(sql`
     create temp table rc_lines (line_id uuid primary key, ps timestamptz, pe timestamptz, cost numeric, currency char(3),
-      pool_id uuid, pool_name text, line_rate numeric, list_rate numeric, loaded_at timestamptz) on commit drop`);
+      pool_id uuid, pool_name text, line_rate numeric, list_rate numeric, loaded_at timestamptz, consumed_unit text, consumed_quantity numeric) on commit drop`);
   await x(sql`
     insert into rc_lines
     select cr.row_hash, cr.charge_period_start, cr.charge_period_end, c.cost, cr.currency, pl.id, pl.name,
-      -- Azure's quantity is in the meter's base unit even when the unit names a block ("10 Hours"), FOCUS's too
-      case when lower(trim(cr.consumed_unit)) ~ '^([0-9]+ +)*(hours?|hrs?|horas?|instance hours?)$' and cr.consumed_quantity > 0
-           then c.cost / cr.consumed_quantity end,
-      null, cr.created_at
+      case when ${billedInHours(sql`cr`)} then c.cost / cr.consumed_quantity end,
+      null,
+      -- a sync replaces its window's lines, so theirs is their last load; a file's unchanged lines keep their first
+      case when cr.source = 'azure_api' then cr.created_at end,
+      cr.consumed_unit, cr.consumed_quantity
     from cost_records cr
     cross join lateral (select coalesce(cr.effective_cost, cr.billed_cost) as cost) c
     left join lateral (

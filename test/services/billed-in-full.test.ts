@@ -59,17 +59,32 @@ async function isBilled(db: TestDatabase, org: string, runId: string): Promise<b
   return r.billed_in_full;
 }
 
-/** An organization with project P and the billed pool; one node of it billed every hour of [from, to) (ms), loaded now. */
-async function billedLab(db: TestDatabase, slug: string, from: number, to: number): Promise<string> {
-  const org = (await createOrganization(db.db, { name: slug, slug })).organization.id;
-  await new ProjectService(db.db, org).create({ code: 'P', name: 'p' });
-  await new PoolService(db.db, org).declare({ name: POOL, region: 'westeurope', vmSize: VM, priority: 'DEDICATED', resourceId: RESOURCE });
+interface LineOpts {
+  resource?: string;
+  /** Lines of this many hours (24: daily). */
+  hours?: number;
+  unit?: string;
+  source?: 'file' | 'azure_api';
+}
+
+/** One line of `resource` every `hours` of [from, to) (ms), loaded now. */
+async function addLines(db: TestDatabase, org: string, from: number, to: number, o: LineOpts = {}): Promise<void> {
   const [f, t] = [new Date(from).toISOString(), new Date(to).toISOString()];
+  const step = `${o.hours ?? 1} hours`;
   await db.db.execute(sql`select cost_records_ensure_partitions(${f}, ${t})`);
   await db.db.execute(sql`
     insert into cost_records (org_id, provider, resource_id, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)
-    select ${org}, 'azure', ${RESOURCE}, h, h + interval '1 hour', 0.192, 'USD', 1, '1 Hour', 'file', md5(${org}::text || h::text)::uuid
-    from generate_series(${f}::timestamptz, ${t}::timestamptz - interval '1 hour', interval '1 hour') h`);
+    select ${org}, 'azure', ${o.resource ?? RESOURCE}, h, h + ${step}::interval, 0.192, 'USD', 1, ${o.unit ?? '1 Hour'}, ${o.source ?? 'file'},
+      md5(${org}::text || ${o.resource ?? RESOURCE} || h::text)::uuid
+    from generate_series(${f}::timestamptz, ${t}::timestamptz - ${step}::interval, ${step}::interval) h`);
+}
+
+/** An organization with project P and the billed pool; one node of it billed every hour of [from, to) (ms), loaded now. */
+async function billedLab(db: TestDatabase, slug: string, from: number, to: number, source: 'file' | 'azure_api' = 'file'): Promise<string> {
+  const org = (await createOrganization(db.db, { name: slug, slug })).organization.id;
+  await new ProjectService(db.db, org).create({ code: 'P', name: 'p' });
+  await new PoolService(db.db, org).declare({ name: POOL, region: 'westeurope', vmSize: VM, priority: 'DEDICATED', resourceId: RESOURCE });
+  await addLines(db, org, from, to, { source });
   return org;
 }
 
@@ -209,17 +224,24 @@ describe('what the bill must hold before a run is billed in full', () => {
   let b: string;
   const ids: Record<string, string> = {};
   const at = (day: number) => D + day * DAY + 8 * HOUR;
+  const VM2 = `${RESOURCE}/virtualMachines/2`;
 
   before(async () => {
     db = await createTestDatabase();
-    a = await billedLab(db, 'bill-a', D - 40 * DAY, D);
+    // a's bill comes from a cost connection's syncs; b's from files
+    a = await billedLab(db, 'bill-a', D - 40 * DAY, D, 'azure_api');
     b = await billedLab(db, 'bill-b', D - 40 * DAY, D);
+    // a second node's hours, and the pool's disks by the day (in GB): neither may make up an hour of compute the bill lacks
+    await addLines(db, a, D - 40 * DAY, D, { resource: VM2, source: 'azure_api' });
+    await addLines(db, a, D - 40 * DAY, D, { resource: `${RESOURCE}/disks/os`, hours: 24, unit: '1 GB/Month', source: 'azure_api' });
     ids.whole = await addRun(db, a, 'whole', at(-25), 2);
     ids.gap = await addRun(db, a, 'gap', at(-20), 2);
     ids.fresh = await addRun(db, a, 'fresh', at(-27), 1);
+    ids.backwards = await addRun(db, a, 'backwards', at(-24), 1, { end: at(-25) });
     ids.theirs = await addRun(db, b, 'theirs', at(-25), 2);
-    // an hour the bill lacks, while the second of gap's tasks ran
-    await db.db.execute(sql`delete from cost_records where org_id = ${a} and charge_period_start = ${new Date(at(-19) + 3 * HOUR).toISOString()}::timestamptz`);
+    // an hour the bill lacks (both nodes), while the second of gap's tasks ran
+    await db.db.execute(sql`delete from cost_records where org_id = ${a} and charge_period_start = ${new Date(at(-19) + 3 * HOUR).toISOString()}::timestamptz
+      and resource_id in (${RESOURCE}, ${VM2})`);
     // fresh's day as a sync loaded it an hour after the day: usage may still be revised
     await db.db.execute(sql`update cost_records set created_at = ${new Date(at(-26) - 7 * HOUR).toISOString()}::timestamptz
       where org_id = ${a} and charge_period_start >= ${new Date(D - 27 * DAY).toISOString()}::timestamptz and charge_period_start < ${new Date(D - 26 * DAY).toISOString()}::timestamptz`);
@@ -228,37 +250,48 @@ describe('what the bill must hold before a run is billed in full', () => {
   });
   after(() => db.drop());
 
-  test('an hour missing from the bill keeps a run out, and the reach does not come back for it; the hour arriving brings it in', async () => {
+  test('an hour of compute missing from the bill keeps a run out (other nodes and a daily disk line do not make it up), and the reach does not come back for it; the hour arriving brings it in', async () => {
     assert.equal(await isBilled(db, a, ids.whole), true);
     assert.equal(await isBilled(db, a, ids.gap), false);
     assert.deepEqual(await withSettledRuns(db.db, a, days(-19, 0), 'SHARE'), days(-19, 0));
-    // a late import brings the hour, and its reconciliation the run
-    await db.db.execute(sql`
-      insert into cost_records (org_id, provider, resource_id, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)
-      values (${a}, 'azure', ${RESOURCE}, ${new Date(at(-19) + 3 * HOUR).toISOString()}::timestamptz, ${new Date(at(-19) + 4 * HOUR).toISOString()}::timestamptz,
-        0.192, 'USD', 1, '1 Hour', 'file', md5('late hour')::uuid)`);
+    // a late load brings the hour, and its reconciliation the run
+    await addLines(db, a, at(-19) + 3 * HOUR, at(-19) + 4 * HOUR, { source: 'azure_api' });
     await reconcile(db.db, a, days(-19, -18), SHARE);
     assert.equal(await isBilled(db, a, ids.gap), true);
   });
 
-  test('a day whose lines were loaded within 72 h of their hours is not final until it is loaded again', async () => {
+  test("a day a sync loaded within 72 h of its hours is not final until a sync loads it again; a file's lines keep when they were first loaded", async () => {
     assert.equal(await isBilled(db, a, ids.fresh), false);
-    const [rec] = (await db.db.execute(sql`select unsettled_days::text[] as days from reconciliations
-      where org_id = ${a} and window_start = ${new Date(D - 30 * DAY).toISOString()}::timestamptz`)) as unknown as { days: string[] }[];
+    const unsettled = async (org: string) => {
+      const [rec] = (await db.db.execute(sql`select unsettled_days::text[] as days from reconciliations
+        where org_id = ${org} and window_start = ${new Date(D - 30 * DAY).toISOString()}::timestamptz order by started_at limit 1`)) as unknown as { days: string[] }[];
+      return rec.days;
+    };
     // that day, and the last three, loaded now: each has an hour that ended less than 72 h ago
-    assert.deepEqual(rec.days, [-27, -3, -2, -1].map((d) => new Date(D + d * DAY).toISOString().slice(0, 10)));
+    assert.deepEqual(await unsettled(a), [-27, -3, -2, -1].map((d) => new Date(D + d * DAY).toISOString().slice(0, 10)));
+    // a file loaded now is no different, but an unchanged line imported again is not rewritten: when a file's line
+    // was last seen is not known, so files are taken as they are
+    assert.deepEqual(await unsettled(b), []);
     // reconciling the day again, without a new load, changes nothing, so the reach does not ask for it
     assert.deepEqual(await withSettledRuns(db.db, a, days(-26, 0), 'SHARE'), days(-26, 0));
+    // the sync that loads it again replaces its lines
     await db.db.execute(sql`update cost_records set created_at = now() where org_id = ${a}`);
     await reconcile(db.db, a, days(-27, -26), SHARE);
     assert.equal(await isBilled(db, a, ids.fresh), true);
   });
 
+  test('a run that ends before it starts is bad data: never billed, never reached for', async () => {
+    assert.equal(await isBilled(db, a, ids.backwards), false);
+    assert.deepEqual(await withSettledRuns(db.db, a, days(-24, 0), 'SHARE'), days(-24, 0));
+  });
+
   test("another organization's reconciliations neither settle nor undo a run; a failed one counts for nothing", async () => {
     assert.equal(await isBilled(db, b, ids.theirs), true);
     await reconcile(db.db, a, days(-30, 0), SEPARATE);
-    assert.equal(await isBilled(db, b, ids.theirs), true);
     assert.equal(await isBilled(db, a, ids.whole), false);
+    // b decides again, after a's window that kept idle apart over the same days
+    await reconcile(db.db, b, { from: new Date(at(-25)), to: new Date(at(-25) + HOUR) }, SHARE);
+    assert.equal(await isBilled(db, b, ids.theirs), true);
     await reconcile(db.db, a, days(-30, 0), SHARE);
     assert.equal(await isBilled(db, a, ids.whole), true);
     // a reconciliation that kept idle apart and then failed (rolled back) replaced nothing
@@ -266,6 +299,29 @@ describe('what the bill must hold before a run is billed in full', () => {
       values (${a}, ${new Date(D - 30 * DAY).toISOString()}::timestamptz, ${new Date(D).toISOString()}::timestamptz, 'FAILED', 'SEPARATE', 'test', clock_timestamp())`);
     await reconcile(db.db, a, { from: new Date(at(-25)), to: new Date(at(-25) + HOUR) }, SHARE);
     assert.equal(await isBilled(db, a, ids.whole), true);
+  });
+
+  test('a task changed since its days were reconciled: a window over part of them does not mark the run again', async () => {
+    await db.db.execute(sql`update tasks set realtime_ms = realtime_ms - 1000, updated_at = clock_timestamp() where org_id = ${a} and run_id = ${ids.whole} and task_id = 2`);
+    await reconcile(db.db, a, { from: new Date(at(-25)), to: new Date(at(-25) + HOUR) }, SHARE);
+    assert.equal(await isBilled(db, a, ids.whole), false);
+    assert.equal((await withSettledRuns(db.db, a, days(-20, 0), 'SHARE')).from.toISOString(), new Date(D - 25 * DAY).toISOString());
+    await reconcile(db.db, a, days(-25, -22), SHARE);
+    assert.equal(await isBilled(db, a, ids.whole), true);
+  });
+
+  test('a resource id given to a pool after its runs were reconciled brings them back', async () => {
+    await new PoolService(db.db, a).declare({ name: 'nf-late', region: 'westeurope', vmSize: VM, priority: 'DEDICATED' });
+    ids.late = await addRun(db, a, 'late', at(-22), 1, { pool: 'nf-late' });
+    await addLines(db, a, D - 23 * DAY, D - 20 * DAY, { resource: `${RESOURCE}-late`, source: 'azure_api' });
+    await reconcile(db.db, a, days(-30, 0), SHARE);
+    assert.equal(await isBilled(db, a, ids.late), false);
+    assert.deepEqual(await withSettledRuns(db.db, a, days(-21, 0), 'SHARE'), days(-21, 0));
+    await new PoolService(db.db, a).declare({ name: 'nf-late', region: 'westeurope', vmSize: VM, priority: 'DEDICATED', resourceId: `${RESOURCE}-late` });
+    const reached = await withSettledRuns(db.db, a, days(-21, 0), 'SHARE');
+    assert.equal(reached.from.toISOString(), new Date(D - 22 * DAY).toISOString());
+    await reconcile(db.db, a, reached, SHARE);
+    assert.equal(await isBilled(db, a, ids.late), true);
   });
 
   test('the reach passes over runs that did not succeed and runs on a pool no bill line can find', async () => {

@@ -125,13 +125,14 @@ export async function upsertTasks(db: Executor, rows: TaskInsert[]): Promise<{ c
     [
       ...MERGED.map((m) => sql.raw(`"${m.name}" = ${m.expr}`)),
       sql.raw(`"source" = ${MERGED_SOURCE}`),
-      sql.raw(`"updated_at" = now()`),
+      // the clock, not the transaction's start: billed-in-full compares it with when a reconciliation began
+      sql.raw(`"updated_at" = clock_timestamp()`),
     ],
     sql`, `,
   );
   const result = (await db.execute(sql`
-    insert into tasks (${sql.raw(INSERT_COLUMNS.map((c) => `"${c.name}"`).join(', '))})
-    select * from unnest(${sql.join(arrays, sql`, `)})
+    insert into tasks (${sql.raw(INSERT_COLUMNS.map((c) => `"${c.name}"`).join(', '))}, "updated_at")
+    select *, clock_timestamp() from unnest(${sql.join(arrays, sql`, `)})
     on conflict (org_id, run_id, task_id, attempt) do update set ${set}
     where ${sql.raw(`(excluded."source" = 'trace' or ("tasks"."source" = 'weblog' and ${rank('excluded."status"')} >= ${rank('"tasks"."status"')}))`)}
       and ${CHANGES_SOMETHING}

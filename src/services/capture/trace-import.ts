@@ -6,6 +6,7 @@ import { importRejects, imports, projects, runs, type ImportRow } from '../../db
 import { openTrace, TraceFormatError, type TraceItem } from '../../ingest/nextflow/index.js';
 import { AppError, badInput, notFound } from '../../errors.js';
 import { isUuid } from '../runs.js';
+import { lockReconciliations } from '../reconcile-lock.js';
 import { refreshRunFromTasks } from './run-capture.js';
 import { publishRunUpdated } from './run-events.js';
 import { toTaskInsert, upsertTasks, type TaskInsert } from './task-upsert.js';
@@ -62,6 +63,7 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
 
   try {
     return await db.transaction(async (tx) => {
+      await lockReconciliations(tx, orgId, 'shared');
       const runId = await resolveRun(tx as unknown as Db, orgId, opts);
       const [record] = await tx
         .insert(imports)

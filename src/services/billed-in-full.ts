@@ -90,12 +90,12 @@ const factsSettledAt = sql`greatest(r.completed_at + ${SETTLE},
   (select max(p.updated_at) from pools p where p.org_id = r.org_id
      and p.name in (select t.pool from tasks t where t.org_id = r.org_id and t.run_id = r.id)))`;
 
-/** Over a run `r`: a day `d` of `days` (its days) not reconciled after its facts settled, per `settledAt(d)`. */
-function dayNotSettled(settledAt: (d: SQL) => SQL, days: SQL): SQL {
+/** Over a run `r`: a day `d` of `days` (its days) not reconciled after its facts settled (`factsAt`, by default factsSettledAt). */
+function dayNotSettled(days: SQL, factsAt: SQL = factsSettledAt): SQL {
   return sql`exists (
     select 1 from ${days}
     where d.day between ${day(sql`r.started_at`)} and ${day(sql`r.completed_at`)}
-      and coalesce(${settledAt(sql`d.day`)}, '-infinity'::timestamptz) < ${factsSettledAt})`;
+      and coalesce(d.settled_at, '-infinity'::timestamptz) < ${factsAt})`;
 }
 
 /**
@@ -149,7 +149,7 @@ export async function markBilledInFull(tx: Executor, orgId: string, reconciliati
   await tx.execute(sql`
     update runs r set billed_in_full = (${settledOnItsOwn(sql`select name from rc_pools`)}
       and r.id not in (select run_id from rc_short_runs)
-      and not ${dayNotSettled(() => sql`d.settled_at`, sql`rc_days d`)})
+      and not ${dayNotSettled(sql`rc_days d`)})
     where ${touched}`);
 }
 
@@ -170,18 +170,19 @@ export async function withSettledRuns(db: Executor, orgId: string, window: Recon
   // each distinct day of the candidates looked up once, as markBilledInFull does
   const [row] = (await db.execute(sql`
     with candidates as (
-      select r.id, r.started_at, r.completed_at, r.org_id from runs r
+      select r.id, r.started_at, r.completed_at, r.org_id, ${factsSettledAt} as facts_at from runs r
       where r.org_id = ${orgId} and r.status = 'SUCCEEDED' and not r.billed_in_full and ${settledOnItsOwn(billedPools)}
         and ${day(sql`r.started_at`)} < ${from}::timestamptz
         and ${day(sql`r.started_at`)} >= greatest(${from}::timestamptz - ${hours(SETTLED_RUN_REACH_DAYS * 24)},
                                                   ${to}::timestamptz - ${hours(MAX_RECONCILE_DAYS * 24)})
         and ${day(sql`r.completed_at`)} + ${DAY} <= ${to}::timestamptz),
-    days as (
+    -- materialized: inlined, the lookup ran once per run and day (1.5 s for 5,000 runs)
+    days as materialized (
       select d.day, ${daySettledAt(orgId, sql`d.day`, null, false)} as settled_at
       from (select distinct generate_series(${day(sql`started_at`)}, ${day(sql`completed_at`)}, ${DAY}) as day from candidates) d)
     select min(${day(sql`r.started_at`)}) as first_day from candidates r
     -- once its days were reconciled after its facts settled, reconciling them again changes nothing (a
     -- day whose lines were loaded too soon is reconciled again by the sync that loads it again)
-    where ${dayNotSettled(() => sql`d.settled_at`, sql`days d`)}`)) as unknown as { first_day: string | Date | null }[];
+    where ${dayNotSettled(sql`days d`, sql`r.facts_at`)}`)) as unknown as { first_day: string | Date | null }[];
   return row?.first_day ? { from: new Date(row.first_day), to: window.to } : window;
 }

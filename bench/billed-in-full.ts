@@ -8,12 +8,11 @@
  */
 // before anything loads graphql-js: the server as it runs (see src/production-mode)
 import '../src/production-mode.js';
-import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import { withSettledRuns } from '../src/services/billed-in-full.js';
 import { PoolService } from '../src/services/pools.js';
 import { ProjectService } from '../src/services/projects.js';
-import { fmt, startBenchApp } from './support.js';
+import { fmt, medianMs, startBenchApp } from './support.js';
 
 const at = process.argv.indexOf('--runs');
 const SIZES = (at > 0 ? process.argv[at + 1] : '5000,20000').split(',').map(Number);
@@ -21,16 +20,6 @@ const SYNCS = 6 * 365;
 const DAY = 86_400_000;
 const D = Math.floor(Date.now() / DAY) * DAY;
 const iso = (ms: number) => new Date(ms).toISOString();
-
-async function median(f: () => Promise<unknown>, n = 5): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await f();
-    times.push(performance.now() - t0);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(n / 2)];
-}
 
 const env = await startBenchApp();
 try {
@@ -54,11 +43,12 @@ try {
       where r.org_id = ${org} and not exists (select 1 from tasks t where t.org_id = r.org_id and t.run_id = r.id)`);
     made = runs;
     await db.execute(sql`analyze`);
-    const reach = await median(() => withSettledRuns(db, org, window, 'SHARE'));
-    const floor = await median(() =>
+    const reach = await medianMs(() => withSettledRuns(db, org, window, 'SHARE'), 5);
+    const floor = await medianMs(() =>
       db.execute(sql`select min(date_trunc('day', started_at, 'UTC')) from runs
         where org_id = ${org} and status = 'SUCCEEDED' and not billed_in_full and started_at < ${iso(window.from.getTime())}::timestamptz
           and started_at >= ${iso(window.from.getTime() - 30 * DAY)}::timestamptz and completed_at < ${iso(window.to.getTime())}::timestamptz`),
+      5,
     );
     console.log(`  ${runs.toLocaleString('en').padStart(7)} runs   reach ${fmt(reach)} ms   floor (the run rows alone) ${fmt(floor)} ms   ${fmt(reach / floor)}× the floor`);
   }

@@ -92,18 +92,8 @@ function main() {
   console.log('    no run-level model here knows the instance (a quote is priced per process from the VM for that).');
 }
 
-async function timed(fn: () => Promise<unknown>, n = 3): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(n / 2)];
-}
-
 async function database(runCount: number, tasksPerRun: number) {
-  const { startBenchApp } = await import('./support.js');
+  const { medianMs, startBenchApp } = await import('./support.js');
   const { sql } = await import('drizzle-orm');
   const { billedRuns, pricedRuns, taskCostSql, taskPriceJoin } = await import('../src/services/history.js');
   const { reconcile } = await import('../src/services/reconcile.js');
@@ -134,14 +124,14 @@ async function database(runCount: number, tasksPerRun: number) {
     // months after the runs, over their days and one more each side: every run is billed in full (history.billedInFull)
     await reconcile(db, org, { from: new Date(t0 - 86_400_000), to: new Date(t0 + (runCount + 48) * 3_600_000) }, { idleMode: 'SHARE', driftThreshold: 0.2, trigger: 'bench' });
     console.log(`\nrun-level samples on Postgres: ${runCount} runs × ${tasksPerRun} tasks (built in ${((performance.now() - build) / 1000).toFixed(1)} s)`);
-    const floor = await timed(() => db.execute(sql`select run_id, sum(realtime_ms) from tasks where org_id = ${org} group by run_id`));
-    const perTask = await timed(() => db.execute(sql`
+    const floor = await medianMs(() => db.execute(sql`select run_id, sum(realtime_ms) from tasks where org_id = ${org} group by run_id`));
+    const perTask = await medianMs(() => db.execute(sql`
       select t.run_id, sum(${taskCostSql()}) from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id ${taskPriceJoin()}
       where t.org_id = ${org} group by t.run_id`), 1);
     let billed = 0;
     let priced = 0;
-    const billedMs = await timed(async () => (billed = (await billedRuns(db, org)).length));
-    const pricedMs = await timed(async () => (priced = (await pricedRuns(db, org, ['bench/atac'])).length));
+    const billedMs = await medianMs(async () => (billed = (await billedRuns(db, org)).length));
+    const pricedMs = await medianMs(async () => (priced = (await pricedRuns(db, org, ['bench/atac'])).length));
     const row = (label: string, ms: number) => console.log(`  ${label.padEnd(58)} ${ms.toFixed(0).padStart(7)} ms   ×${(ms / floor).toFixed(2)} of the floor`);
     row('floor: Σ wall time per run, one pass over the tasks', floor);
     row('reference: every task priced on its own (one run of it)', perTask);

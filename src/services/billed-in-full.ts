@@ -22,7 +22,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { IdleMode } from '../config.js';
 import type { Db } from '../db/client.js';
-import { MAX_RECONCILE_DAYS, billedInHours, type ReconcileWindow } from './reconcile.js';
+import { MAX_RECONCILE_DAYS, billedInHours, hasBillResource, type ReconcileWindow } from './reconcile-terms.js';
 import { taskEndSql } from './task-times.js';
 
 /** Hours after a run ends before its bill is taken as final: cloud usage is revised for about 72 h. */
@@ -38,13 +38,20 @@ const DAY = sql.raw(`interval '24 hours'`);
 const hours = (n: number) => sql.raw(`interval '${n} hours'`);
 const SETTLE = hours(BILL_SETTLE_HOURS);
 
+/** Over a run `r`: it ends, not before it starts and within a year of it; else bad data, never billed. */
+const saneSpan = sql`r.completed_at between r.started_at and r.started_at + ${hours(MAX_RECONCILE_DAYS * 24)}`;
+
+/** The UTC days (`day`) the runs `r` of `runs` ran on, each once. */
+function runDays(runs: SQL): SQL {
+  return sql`select distinct generate_series(${day(sql`r.started_at`)}, ${day(sql`r.completed_at`)}, ${DAY}) as day from ${runs}`;
+}
+
 /**
  * Over a run `r`: all but its days' reconciliation. `billedPools`: a query of the names of pools a bill
- * line can find. A run that ends before it starts or lasts over a year is taken as bad data, never billed.
+ * line can find.
  */
 function settledOnItsOwn(billedPools: SQL): SQL {
-  return sql`r.started_at is not null and r.completed_at is not null
-    and r.completed_at >= r.started_at and r.completed_at <= r.started_at + ${hours(MAX_RECONCILE_DAYS * 24)}
+  return sql`r.started_at is not null and r.completed_at is not null and ${saneSpan}
     and r.completed_at + ${SETTLE} <= now()
     and not exists (
       select 1 from tasks t
@@ -118,12 +125,11 @@ export async function markBilledInFull(tx: Executor, orgId: string, reconciliati
   await tx.execute(sql`
     insert into rc_days
     select d.day, ${daySettledAt(orgId, sql`d.day`, reconciliationId, true)}
-    from (select distinct generate_series(${day(sql`r.started_at`)}, ${day(sql`r.completed_at`)}, ${DAY}) as day
-          from runs r where ${touched} and r.completed_at between r.started_at and r.started_at + ${hours(MAX_RECONCILE_DAYS * 24)}) d`);
+    from (${runDays(sql`runs r where ${touched} and ${saneSpan}`)}) d`);
   // hours allocated to each task by lines that may be machine time (a disk's daily line, in GB, covers
-  // the day, not the compute), per charge period once (a pool billed per VM has several lines a period): this window's
-  // from its own temp tables, other windows' from the stored allocations of the touched runs' days
-  // outside it (reading all of a run's allocations back cost 33 s at 1,000,000 tasks)
+  // the day, not the compute), per charge period once (a pool billed per VM has several lines a
+  // period): this window's from its own temp tables, other windows' from the stored allocations of the
+  // touched runs' days outside it (reading all of a run's allocations back cost 33 s at 1,000,000 tasks)
   await tx.execute(sql`
     create temp table rc_short_runs on commit drop as
     with runs_touched as (select r.id, r.started_at, r.completed_at from runs r where ${touched}),
@@ -166,7 +172,7 @@ export async function withSettledRuns(db: Executor, orgId: string, window: Recon
   const from = window.from.toISOString();
   const to = window.to.toISOString();
   // the pools a bill line can find: what reconciliation reads into rc_pools
-  const billedPools = sql`select p.name from pools p where p.org_id = ${orgId} and coalesce(p.resource_id, '') <> ''`;
+  const billedPools = sql`select p.name from pools p where p.org_id = ${orgId} and ${hasBillResource(sql`p`)}`;
   // each distinct day of the candidates looked up once, as markBilledInFull does
   const [row] = (await db.execute(sql`
     with candidates as (
@@ -179,7 +185,7 @@ export async function withSettledRuns(db: Executor, orgId: string, window: Recon
     -- materialized: inlined, the lookup ran once per run and day (1.5 s for 5,000 runs)
     days as materialized (
       select d.day, ${daySettledAt(orgId, sql`d.day`, null, false)} as settled_at
-      from (select distinct generate_series(${day(sql`started_at`)}, ${day(sql`completed_at`)}, ${DAY}) as day from candidates) d)
+      from (${runDays(sql`candidates r`)}) d)
     select min(${day(sql`r.started_at`)}) as first_day from candidates r
     -- once its days were reconciled after its facts settled, reconciling them again changes nothing (a
     -- day whose lines were loaded too soon is reconciled again by the sync that loads it again)

@@ -36,17 +36,12 @@ import type { Db } from '../db/client.js';
 import type { ReconciliationRow, ReconciliationTotal } from '../db/schema/index.js';
 import { badInput } from '../errors.js';
 import { markBilledInFull } from './billed-in-full.js';
+import { billedInHours, checkReconcileWindow, hasBillResource, type ReconcileWindow } from './reconcile-terms.js';
 import { rebuildCostDaily } from './cost-rollup.js';
 import { lockReconciliations } from './reconcile-lock.js';
 import { raiseAlert } from './alerts.js';
 import { isUuid } from './runs.js';
 import { taskEndSql } from './task-times.js';
-
-export interface ReconcileWindow {
-  /** Charge periods starting in [from, to) are reconciled. */
-  from: Date;
-  to: Date;
-}
 
 export interface ReconcileOptions {
   idleMode: IdleMode;
@@ -58,17 +53,6 @@ export interface ReconcileOptions {
 }
 
 /**
- * Over a cost_records row: a line of machine hours (its quantity in hours), so its cost per hour is its
- * rate. Azure's quantity is in the meter's base unit even when the unit names a block ("10 Hours"),
- * FOCUS's too.
- */
-export function billedInHours(cr: SQL): SQL {
-  return sql`(lower(trim(${cr}.consumed_unit)) ~ '^([0-9]+ +)*(hours?|hrs?|horas?|instance hours?)$' and ${cr}.consumed_quantity > 0)`;
-}
-
-/** Longest window one reconciliation replaces (a year of bills, in one transaction). */
-export const MAX_RECONCILE_DAYS = 366;
-/**
  * Tasks that started this long before a window's first charge period are not looked at: without a
  * bound the search for tasks overlapping the window would read the pool's whole history. Nextflow
  * tasks of a month are far beyond anything Batch pools run.
@@ -76,15 +60,6 @@ export const MAX_RECONCILE_DAYS = 366;
 const MAX_TASK_DAYS = 30;
 /** Allocations are kept to 10 decimal places (far below a cent); the remainders absorb the rest. */
 const PLACES = 10;
-
-export function checkReconcileWindow(window: ReconcileWindow): void {
-  for (const field of ['from', 'to'] as const) {
-    if (!(window[field] instanceof Date) || Number.isNaN(window[field].getTime())) throw badInput(field, 'must be a date-time');
-  }
-  if (window.from.getTime() >= window.to.getTime()) throw badInput('from', 'must be before to');
-  const days = (window.to.getTime() - window.from.getTime()) / 86_400_000;
-  if (days > MAX_RECONCILE_DAYS) throw badInput('from', `the window spans ${Math.ceil(days)} days; at most ${MAX_RECONCILE_DAYS} are reconciled at once`);
-}
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -165,7 +140,7 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
       select pr.vcpus, pr.memory_gib from prices pr
       where pr.provider = p.provider and lower(pr.vm_size) = lower(p.vm_size)
       order by (pr.region = p.region) desc, (pr.priority = p.priority) desc, pr.effective_from desc limit 1) spec on true
-    where p.org_id = ${orgId} and coalesce(p.resource_id, '') <> ''`);
+    where p.org_id = ${orgId} and ${hasBillResource(sql`p`)}`);
   await x(sql`
     create temp table rc_lines (line_id uuid primary key, ps timestamptz, pe timestamptz, cost numeric, currency char(3),
       pool_id uuid, pool_name text, line_rate numeric, list_rate numeric, loaded_at timestamptz, consumed_unit text, consumed_quantity numeric) on commit drop`);

@@ -10,7 +10,7 @@ import { estimateErrors, reconciliations, type EstimateErrorRow, type Reconcilia
 
 import { enqueueReconcile } from '../jobs/reconcile-queue.js';
 import { checkPageSize, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, type Page } from './pagination.js';
-import { checkReconcileWindow, type ReconcileWindow } from './reconcile.js';
+import { checkReconcileWindow, type ReconcileWindow } from './reconcile-terms.js';
 import { isUuid, RunService } from './runs.js';
 
 export interface RunCostTotals {

@@ -40,8 +40,8 @@ export const runs = pgTable(
     /** Reconciled from the bill. */
     actualCost: numeric('actual_cost'),
     /**
-     * The last reconciliation that held this run whole found its actual cost complete (reconcile.ts,
-     * markBilledInFull): what run-level models and the quote's track record may trust.
+     * Its actual cost is its whole bill, as the last reconciliation that touched its days decided
+     * (services/billed-in-full.ts): what run-level models and the quote's track record may trust.
      */
     billedInFull: boolean('billed_in_full').notNull().default(false),
     currency: char('currency', { length: 3 }).notNull().default('USD'),

@@ -193,12 +193,23 @@ importCmd
   .addOption(new Option('--format <format>', 'azure, focus or auto (from the header)').default('auto').choices(['azure', 'focus', 'auto']))
   .option('--org <slug>', 'organization (default: the only one)')
   .option('--currency <code>', 'ISO 4217 currency of files that have no currency column')
-  .action(async (file: string, opts: { format: string; org?: string; currency?: string }) => {
+  .option('--replace', "the file is the whole bill of its sub accounts over its days (a restated export, e.g. month to date): replace earlier imports' lines of them")
+  .option('--delivery <id>', 'with --replace: the export run the file is part of (files of one run add up)')
+  .action(async (file: string, opts: { format: string; org?: string; currency?: string; replace?: boolean; delivery?: string }) => {
     const config = loadConfig();
     const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
     await withDatabase(config, log, async (database) => {
       const orgId = await resolveOrg(database.db, opts.org);
-      await importCostsCommand(database, { file, format: opts.format, currency: opts.currency, orgId, out: process.stdout, progress: process.stderr.isTTY === true });
+      await importCostsCommand(database, {
+        file,
+        format: opts.format,
+        currency: opts.currency,
+        replace: opts.replace === true,
+        delivery: opts.delivery,
+        orgId,
+        out: process.stdout,
+        progress: process.stderr.isTTY === true,
+      });
     });
   });
 

@@ -558,6 +558,8 @@ export type CostGroupingType =
 /** One cost file import (CLI or HTTP upload). */
 export type CostImport = {
   __typename?: 'CostImport';
+  /** The export run a replacing file was part of */
+  delivery?: Maybe<Scalars['String']['output']>;
   /** Why it FAILED */
   error?: Maybe<Scalars['String']['output']>;
   fileName?: Maybe<Scalars['String']['output']>;
@@ -567,6 +569,8 @@ export type CostImport = {
   id: Scalars['ID']['output'];
   /** Quarantined rows, by line */
   rejects: CostImportRejectConnection;
+  /** Whether the file replaced earlier imports' lines of its sub accounts and days */
+  replace: Scalars['Boolean']['output'];
   /** null unless SUCCEEDED */
   report?: Maybe<CostImportReport>;
   startedAt: Scalars['DateTime']['output'];
@@ -613,6 +617,18 @@ export type CostImportRejectEdge = {
   node: CostImportReject;
 };
 
+/** Lines of earlier imports a replacing import removed: those of the file's sub accounts on its days, including the ones it stored again */
+export type CostImportReplaced = {
+  __typename?: 'CostImportReplaced';
+  /** First UTC day replaced */
+  from?: Maybe<Scalars['DateTime']['output']>;
+  rows: Scalars['Int']['output'];
+  /** Day after the last one replaced (half-open) */
+  to?: Maybe<Scalars['DateTime']['output']>;
+  /** Their billed cost per currency (compare with the report totals for the change) */
+  totals: Array<CostTotal>;
+};
+
 /** What a successful import did. */
 export type CostImportReport = {
   __typename?: 'CostImportReport';
@@ -622,6 +638,8 @@ export type CostImportReport = {
   periodEnd?: Maybe<Scalars['DateTime']['output']>;
   /** Earliest charge period start */
   periodStart?: Maybe<Scalars['DateTime']['output']>;
+  /** What a replacing import replaced; null for one that adds */
+  replaced?: Maybe<CostImportReplaced>;
   /** New cost records */
   rowsLoaded: Scalars['Int']['output'];
   /** Rows that could not be read; see rejects */

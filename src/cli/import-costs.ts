@@ -8,6 +8,9 @@ export interface ImportCostsCommand {
   file: string;
   format: string;
   currency?: string;
+  /** Replace earlier imports' lines of the file's sub accounts and days (services/cost-replace). */
+  replace?: boolean;
+  delivery?: string;
   orgId: string;
   /** Where the report goes (stdout); the progress bar draws on stderr. */
   out: NodeJS.WritableStream;
@@ -32,6 +35,8 @@ export async function importCostsCommand(database: CostImportDatabase, cmd: Impo
       fileName: path.basename(cmd.file),
       format: cmd.format as CostFileFormatOption,
       assumeCurrency: cmd.currency,
+      replace: cmd.replace,
+      delivery: cmd.delivery,
       onProgress: (rows) => bar?.update(input.bytesRead, { rows }),
     });
     bar?.update(size);
@@ -52,6 +57,12 @@ export function formatCostImportReport(report: CostImportReport): string {
   ];
   if (report.periodStart && report.periodEnd) lines.push(`period ${report.periodStart} to ${report.periodEnd}`);
   for (const t of report.totals) lines.push(`total ${t.currency} ${t.amount} (${t.rows} rows)`);
+  const r = report.replaced;
+  if (r) {
+    const days = r.from && r.to ? ` on ${r.from.slice(0, 10)} to ${r.to.slice(0, 10)} (exclusive)` : '';
+    lines.push(`replaced ${r.rows} earlier rows of the file's sub accounts${days}${r.delivery ? `; delivery ${r.delivery}` : ''}`);
+    for (const t of r.totals) lines.push(`replaced total ${t.currency} ${t.amount} (${t.rows} rows)`);
+  }
   if (report.rowsQuarantined > 0) {
     const shown = report.quarantined.length;
     lines.push(`quarantined rows${report.rowsQuarantined > shown ? ` (first ${shown} of ${report.rowsQuarantined}; all are kept with the import)` : ''}:`);

@@ -19,9 +19,9 @@ export interface CostUploadOptions {
 }
 
 /**
- * `POST /import/costs?format=auto|azure|focus&fileName=x.csv&currency=EUR` — the body is the cost
- * export as is (plain or gzip: the content decides), streamed into the importer, never buffered.
- * ANALYST role. Answers the import report as JSON.
+ * `POST /import/costs?format=auto|azure|focus&fileName=x.csv&currency=EUR&replace=true&delivery=run-1` — the
+ * body is the cost export as is (plain or gzip: the content decides), streamed into the importer, never
+ * buffered. ANALYST role. Answers the import report as JSON.
  */
 export function costUploadHandler(deps: Pick<RouteDeps, 'database' | 'viewerOf'>, opts: CostUploadOptions = {}) {
   const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
@@ -32,6 +32,8 @@ export function costUploadHandler(deps: Pick<RouteDeps, 'database' | 'viewerOf'>
     const q = rc.url.searchParams;
     const format = q.get('format') ?? 'auto';
     if (!COST_FILE_FORMATS.includes(format as CostFileFormatOption)) throw badInput('format', `must be azure, focus or auto, got ${JSON.stringify(format)}`);
+    const replace = q.get('replace') ?? 'false';
+    if (replace !== 'true' && replace !== 'false') throw badInput('replace', `must be true or false, got ${JSON.stringify(replace)}`);
     const declared = Number(rc.req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
     try {
@@ -39,6 +41,8 @@ export function costUploadHandler(deps: Pick<RouteDeps, 'database' | 'viewerOf'>
         fileName: q.get('fileName') || 'upload',
         format: format as CostFileFormatOption,
         assumeCurrency: q.get('currency') ?? undefined,
+        replace: replace === 'true',
+        delivery: q.get('delivery') ?? undefined,
         principalId: viewer.principalId,
       });
       sendJson(rc.res, 200, report);

@@ -6,6 +6,7 @@ import {
   CostGroup,
   CostGroupConnection,
   CostImport,
+  CostImportReplaced,
   CostImportConnection,
   CostImportRejectConnection,
   CostImportReport,
@@ -68,6 +69,14 @@ export class CostImportResolver {
       totals: r.totals.map(costTotal),
       periodStart: r.periodStart ? new Date(r.periodStart) : null,
       periodEnd: r.periodEnd ? new Date(r.periodEnd) : null,
+      replaced: r.replaced
+        ? Object.assign(new CostImportReplaced(), {
+            rows: r.replaced.rows,
+            totals: r.replaced.totals.map(costTotal),
+            from: r.replaced.from ? new Date(r.replaced.from) : null,
+            to: r.replaced.to ? new Date(r.replaced.to) : null,
+          })
+        : null,
     });
   }
 

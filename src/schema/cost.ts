@@ -150,6 +150,24 @@ export class CostTotal {
   rows!: number;
 }
 
+@ObjectType({
+  description:
+    "Lines of earlier imports a replacing import removed: those of the file's sub accounts on its days, including the ones it stored again",
+})
+export class CostImportReplaced {
+  @Field(() => Int)
+  rows!: number;
+
+  @Field(() => [CostTotal], { description: 'Their billed cost per currency (compare with the report totals for the change)' })
+  totals!: CostTotal[];
+
+  @Field(() => Date, { nullable: true, description: 'First UTC day replaced' })
+  from!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Day after the last one replaced (half-open)' })
+  to!: Date | null;
+}
+
 @ObjectType()
 export class CostGroupConnection extends Connection(CostGroup, 'CostGroup') {
   @Field(() => [CostTotal], { description: 'Per currency, over everything the filter matches (not only this page)' })
@@ -187,6 +205,9 @@ export class CostImportReport {
 
   @Field(() => Date, { nullable: true, description: 'Latest charge period end' })
   periodEnd!: Date | null;
+
+  @Field(() => CostImportReplaced, { nullable: true, description: 'What a replacing import replaced; null for one that adds' })
+  replaced!: CostImportReplaced | null;
 }
 
 @ObjectType({ description: 'A row of a cost file that could not be used, kept with its line and the reason.' })
@@ -220,6 +241,12 @@ export class CostImport {
 
   @Field(() => String, { nullable: true, description: 'Why it FAILED' })
   error!: string | null;
+
+  @Field(() => Boolean, { description: "Whether the file replaced earlier imports' lines of its sub accounts and days" })
+  replace!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'The export run a replacing file was part of' })
+  delivery!: string | null;
 
   @Field(() => Date)
   startedAt!: Date;

@@ -35,7 +35,12 @@ export interface EncodedCostBatch {
    * surely not: then only rows stored before the load began can share a hash with the batch.
    */
   repeats: boolean;
+  /** The sub accounts the batch's rows bill, each once: what a replacing import replaces (services/cost-replace). */
+  scopes: CostScope[];
 }
+
+/** Provider, billing account and sub account (subscription, AWS account, GCP project) of a bill line. */
+export type CostScope = [provider: string, billingAccountId: string | null, subAccountId: string | null];
 
 /** The batch's hashes, row by row. */
 export function batchHashes(batch: EncodedCostBatch): string[] {
@@ -143,6 +148,9 @@ class BatchBuilder {
   /** Billed costs by currency, comma-separated (a batch mostly has one currency). */
   readonly #amounts = new Map<string, TextBytes>();
   #repeats = false;
+  /** The scopes met, by key; and the last row's, since a file's rows come in runs of one sub account. */
+  readonly #scopes = new Map<string, CostScope>();
+  #lastScope: CostScope | null = null;
 
   constructor(
     private readonly prefix: Buffer,
@@ -181,7 +189,18 @@ class BatchBuilder {
     else amounts.add(',');
     amounts.add(row.billedCost);
     if (seenBefore) this.#repeats = true;
+    const last = this.#lastScope;
+    if (last === null || last[0] !== row.provider || last[1] !== row.billingAccountId || last[2] !== row.subAccountId) this.#enterScope(row);
     this.rows++;
+  }
+
+  #enterScope(row: CostRow): void {
+    const scope: CostScope = [row.provider, row.billingAccountId, row.subAccountId];
+    // JSON tells null from the text "null"
+    const key = JSON.stringify(scope);
+    const known = this.#scopes.get(key);
+    if (known) this.#lastScope = known;
+    else this.#scopes.set(key, (this.#lastScope = scope));
   }
 
   /** In numbers, not month names: a file whose rows alternate between months comes here on most rows. */
@@ -207,6 +226,7 @@ class BatchBuilder {
       currencies: [...this.#amounts.keys()],
       amounts: [...this.#amounts.values()].map((a) => a.text()),
       repeats: this.#repeats,
+      scopes: [...this.#scopes.values()],
     };
   }
 }

@@ -44,6 +44,13 @@ export interface ImportCostFileOptions {
   assumeCurrency?: string;
   /** Who imported it (stored on the import). */
   principalId?: string;
+  /**
+   * The file is the whole bill of its sub accounts over its days (a restated export, e.g. month to
+   * date): earlier imports' lines of those sub accounts and days are replaced (services/cost-replace).
+   */
+  replace?: boolean;
+  /** With `replace`: the export run the file is part of (e.g. the manifest's run id); files of one delivery add up. */
+  delivery?: string;
   /** Called every PROGRESS_EVERY records read, and once at the end of the file. */
   onProgress?: (rowsRead: number) => void;
   /** Time spent in each Postgres phase of the load (benchmarks). */
@@ -74,6 +81,17 @@ export interface CostImportReport {
   periodEnd: string | null;
   /** The first quarantined rows by line (at most QUARANTINE_SAMPLE); all are in import_rejects. */
   quarantined: { line: number; reason: string; raw: string }[];
+  /** A replacing import's: the earlier lines it replaced; null for an import that adds. */
+  replaced: StoredReplaced | null;
+}
+
+/** What a replacing import replaced: stored lines of earlier imports, and the days (ISO, [from, to)). */
+export interface StoredReplaced {
+  delivery: string | null;
+  rows: number;
+  totals: CurrencyTotal[];
+  from: string | null;
+  to: string | null;
 }
 
 /** The part of the report kept in `imports.report` (counters have their own columns). */
@@ -83,6 +101,7 @@ interface StoredReport {
   totals: CurrencyTotal[];
   periodStart: string | null;
   periodEnd: string | null;
+  replaced: StoredReplaced | null;
 }
 
 export const QUARANTINE_SAMPLE = 20;
@@ -97,6 +116,12 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
   const { sql, db } = database;
   if (!COST_FILE_FORMATS.includes(opts.format)) throw badInput('format', `must be azure, focus or auto, got ${JSON.stringify(opts.format)}`);
   if (opts.fileName.length === 0 || opts.fileName.length > 500) throw badInput('fileName', 'must be 1-500 characters');
+  const replace = opts.replace === true;
+  const delivery = opts.delivery ?? null;
+  if (delivery !== null) {
+    if (!replace) throw badInput('delivery', 'names the export run of a replacing import: give it with replace');
+    if (delivery.trim().length === 0 || delivery.length > 200) throw badInput('delivery', 'must be 1-200 characters');
+  }
   let assumeCurrency: string | undefined;
   if (opts.assumeCurrency !== undefined) {
     assumeCurrency = parseCurrency(opts.assumeCurrency) ?? undefined;
@@ -106,7 +131,7 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
   // 1. on record before anything else, committed on its own
   const [created] = await db
     .insert(imports)
-    .values({ orgId, kind: 'COSTS', status: 'RUNNING', fileName: opts.fileName, principalId: opts.principalId ?? null })
+    .values({ orgId, kind: 'COSTS', status: 'RUNNING', fileName: opts.fileName, principalId: opts.principalId ?? null, replace, delivery })
     .returning({ id: imports.id });
   const importId = created.id;
 
@@ -134,15 +159,21 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
         }
         opts.onProgress?.(read);
       }
-      const summary = await loadCostBatchesWithSummary(tx, orgId, batches(), { onTiming: opts.onLoadTiming });
+      const summary = await loadCostBatchesWithSummary(tx, orgId, batches(), {
+        onTiming: opts.onLoadTiming,
+        replace: replace ? { importId, delivery } : undefined,
+      });
       await rejects.copyInto(tx);
-      await reconcileAfterIngest(tx, orgId, summary.periodStart, summary.periodEnd, 'import');
+      // the days a replacement emptied are reconciled too: their runs lost lines the file did not bring back
+      const r = summary.replaced;
+      await reconcileAfterIngest(tx, orgId, earliest(summary.periodStart, r?.from), latest(summary.periodEnd, r?.to), 'import');
       const stored: StoredReport = {
         format: file!.format,
         variant: file!.variant,
         totals: summary.totals,
         periodStart: summary.periodStart?.toISOString() ?? null,
         periodEnd: summary.periodEnd?.toISOString() ?? null,
+        replaced: r ? { delivery, rows: r.rows, totals: r.totals, from: r.from?.toISOString() ?? null, to: r.to?.toISOString() ?? null } : null,
       };
       await tx`
         update imports set status = 'SUCCEEDED', format = ${format}, rows_read = ${read}, rows_loaded = ${summary.inserted},
@@ -173,6 +204,7 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
       periodStart: result.stored.periodStart,
       periodEnd: result.stored.periodEnd,
       quarantined: sample,
+      replaced: result.stored.replaced,
     };
   } catch (err) {
     // 3. the transaction is gone; the attempt stays on record as FAILED
@@ -188,6 +220,9 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
     await rejects.dispose();
   }
 }
+
+const earliest = (a: Date | null, b: Date | null | undefined): Date | null => (a && b ? (a < b ? a : b) : (a ?? b ?? null));
+const latest = (a: Date | null, b: Date | null | undefined): Date | null => (a && b ? (a > b ? a : b) : (a ?? b ?? null));
 
 /**
  * Quarantined rows wait in a temporary file while the COPY of good rows holds the connection (no
@@ -289,6 +324,7 @@ export function storedReport(row: ImportRow): (StoredReport & Pick<ImportRow, 'r
     totals: r.totals ?? [],
     periodStart: r.periodStart ?? null,
     periodEnd: r.periodEnd ?? null,
+    replaced: r.replaced ?? null,
     rowsRead: row.rowsRead,
     rowsLoaded: row.rowsLoaded,
     rowsUnchanged: row.rowsUnchanged,

@@ -25,6 +25,7 @@ import { batchHashes, encodeCostBatches, type EncodedCostBatch } from './cost-ba
 import { LOAD_COLUMNS, loadPrefix } from './cost-copy-text.js';
 import { ensureCostPartitions, monthsWithRows } from './cost-partitions.js';
 import { invalidateCostDays } from './cost-rollup.js';
+import { CostReplacement, CostScopes, type CostReplace, type CostReplaced } from './cost-replace.js';
 import { lockCostWrites } from './cost-write-lock.js';
 
 export interface CostLoadMeta {
@@ -57,6 +58,8 @@ export interface CostLoadSummary extends CostLoadResult {
   /** Earliest charge period start and latest end over every row given; null when there were none. */
   periodStart: Date | null;
   periodEnd: Date | null;
+  /** With `replace`: the earlier lines the load replaced. */
+  replaced: CostReplaced | null;
 }
 
 export type CostSql = postgres.Sql | postgres.TransactionSql;
@@ -67,6 +70,8 @@ export const COST_LOAD_PHASES: readonly CostLoadPhase[] = ['keys-copy', 'lookup'
 export interface CostLoadOptions {
   /** Called after each statement of a phase with its duration in milliseconds. */
   onTiming?: (phase: CostLoadPhase, ms: number) => void;
+  /** The rows are a file that replaces earlier imports' lines of its sub accounts and days (services/cost-replace). */
+  replace?: CostReplace;
 }
 export type CostRowWithHash = { row: CostRow; hash: string };
 
@@ -197,6 +202,8 @@ async function load(
   await lockCostWrites(tx, orgId);
   // unique per call: a caller may load several times in one transaction
   const suffix = randomBytes(6).toString('hex');
+  const replacement = options.replace ? await CostReplacement.begin(tx, orgId, options.replace, suffix) : null;
+  const scopes = new CostScopes();
   const keys = `cost_keys_${suffix}`;
   const subtotals = `cost_keys_sums_${suffix}`;
   if (summarize) await tx.unsafe(`create temp table ${subtotals} (currency text, amount numeric, rows bigint) on commit drop`);
@@ -231,6 +238,8 @@ async function load(
     return timed('lookup', async () => {
       await tx`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true), set_config('enable_bitmapscan', 'off', true),
                       set_config('jit', 'off', true)`;
+      // a replacing load first removes the earlier imports' copies of the batch's lines: it stores them again as its own
+      if (replacement) await replacement.takeOver(keys);
       const found = await tx.unsafe<{ row_hash: string }[]>(
         `select k.row_hash from ${keys} k
          cross join lateral (select 1 from cost_records c
@@ -284,6 +293,7 @@ async function load(
       if (batch.minStart < minStart) minStart = batch.minStart;
       if (batch.maxStart > maxStart) maxStart = batch.maxStart;
       if (batch.maxEnd > maxEnd) maxEnd = batch.maxEnd;
+      if (replacement) scopes.add(batch.scopes);
       staged += batch.rows;
       await inFlight;
       inFlight = flush(batch);
@@ -297,6 +307,8 @@ async function load(
     throw err;
   }
   if (inserted > 0) await invalidateCostDays(tx, orgId, new Date(minStart), new Date(maxStart));
+  const replaced = replacement ? await replacement.finish(scopes.all, minStart, maxStart) : null;
+  if (replaced && replaced.rows > 0 && replaced.from && replaced.to) await invalidateCostDays(tx, orgId, replaced.from, new Date(replaced.to.getTime() - 1));
 
   let totals: CurrencyTotal[] = [];
   let periodStart: Date | null = null;
@@ -312,5 +324,5 @@ async function load(
   // the tables would go at commit; dropping them now frees their space for the rest of a long transaction
   const tables = [...(caller ? [keys] : []), ...(summarize ? [subtotals] : [])];
   if (tables.length > 0) await tx.unsafe(`drop table ${tables.join(', ')}`);
-  return { inserted, unchanged: staged - inserted, staged, totals, periodStart, periodEnd };
+  return { inserted, unchanged: staged - inserted, staged, totals, periodStart, periodEnd, replaced };
 }

@@ -8,6 +8,7 @@ import { createOrganization } from '../../src/services/organizations.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { fixturePath, repoRoot } from '../support/fixtures.js';
 import { readRawCsv, scaled, sumBy } from '../ingest/costs/support/raw-csv.js';
+import { billed, csvOf, restatedFocus } from '../ingest/costs/support/restated.js';
 
 /** Runs the built CLI against the test database. */
 function gct(db: TestDatabase, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -62,6 +63,27 @@ describe('gct import costs <file>', () => {
     assert.match(res.stdout, /first 20 of 25/);
     const printed = [...res.stdout.matchAll(/^ {2}line (\d+): /gm)].map((m) => Number(m[1]));
     assert.deepEqual(printed, bad.slice(0, 20));
+  });
+
+  test('--replace with --delivery: a restated export replaces the earlier one, and the printout says what it replaced', async () => {
+    await createOrganization(t.db, { name: 'Restating lab', slug: 'restating-lab' });
+    const focus = restatedFocus();
+    const earlier = path.join(dir, 'mtd-19.csv');
+    const later = path.join(dir, 'mtd-30.csv');
+    await writeFile(earlier, csvOf(focus.raw.header, focus.earlier));
+    await writeFile(later, csvOf(focus.raw.header, focus.later));
+    assert.equal((await gct(t, ['import', 'costs', earlier, '--org', 'restating-lab', '--replace'])).code, 0);
+    const res = await gct(t, ['import', 'costs', later, '--org', 'restating-lab', '--replace', '--delivery', 'run-30']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, new RegExp(`replaced ${focus.earlier.length} earlier rows of the file's sub accounts on 2024-09-01 to 2024-10-01 \\(exclusive\\); delivery run-30`));
+    const [, amount] = /replaced total USD (-?[\d.]+) \(/.exec(res.stdout)!;
+    assert.equal(scaled(amount), billed(focus.earlier));
+    const [s] = await t.sql`select count(*)::int as n, sum(billed_cost)::text as total from cost_records c join organizations o on o.id = c.org_id where o.slug = 'restating-lab'`;
+    assert.deepEqual([s.n, scaled(s.total)], [focus.later.length, billed(focus.later)]);
+
+    const refused = await gct(t, ['import', 'costs', later, '--org', 'restating-lab', '--delivery', 'run-31']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /delivery.*give it with replace/);
   });
 
   test('a file that is not a cost export exits 1 with the reason', async () => {

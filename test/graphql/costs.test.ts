@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { createOrgWithKeys, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
 import { fixturePath } from '../support/fixtures.js';
 import { readRawCsv, scaled, sumBy, usDateToIso } from '../ingest/costs/support/raw-csv.js';
+import { csvOf, restatedFocus } from '../ingest/costs/support/restated.js';
 
 const FOCUS = fixturePath('focus-sample', 'focus_sample.csv');
 const EA_ACTUAL = fixturePath('finops-toolkit', 'EA_ActualCost_Small.csv');
@@ -281,6 +282,55 @@ describe('costs and cost imports over GraphQL, files over HTTP', () => {
       after = imp.rejects.pageInfo.endCursor;
     }
     assert.deepEqual(seen, badAt);
+  });
+
+  test('a restated export uploaded with replace=true: costs per day are the later export exactly, and the import says what it replaced', async () => {
+    const org = await createOrgWithKeys(t.db, 'cost-replace');
+    const focus = restatedFocus();
+    const first = await upload(org.analyst, csvOf(focusRaw.header, focus.earlier), 'fileName=mtd-19.csv&replace=true&delivery=run-19');
+    assert.equal(first.status, 200, await first.clone().text());
+    const res = await upload(org.analyst, csvOf(focusRaw.header, focus.later), 'fileName=mtd-30.csv&replace=true&delivery=run-30');
+    assert.equal(res.status, 200, await res.clone().text());
+    const report = (await res.json()) as { importId: string; replaced: { delivery: string; rows: number; totals: { currency: string; amount: string }[] } };
+    assert.equal(report.replaced.delivery, 'run-30');
+    assert.equal(report.replaced.rows, focus.earlier.length);
+
+    const { groups } = await allGroups(org.viewer, [{ dimension: 'DAY' }]);
+    const expected = sumBy(focus.later, (r) => `${r.ChargePeriodStart.slice(0, 10)}|${r.BillingCurrency}`, (r) => r.BilledCost);
+    assert.deepEqual(sorted(apiSums(groups, (k) => String(k.day))), sorted(expected));
+
+    const Q = `query($id: ID!) { costImport(id: $id) { replace delivery report { rowsLoaded replaced { rows from to totals { amount { amount currency } rows } } } } }`;
+    const imp = (await t.gql(Q, { id: report.importId }, org.viewer)).data!.costImport;
+    assert.equal(imp.replace, true);
+    assert.equal(imp.delivery, 'run-30');
+    assert.equal(imp.report.rowsLoaded, focus.later.length);
+    assert.deepEqual(imp.report.replaced, {
+      rows: focus.earlier.length,
+      from: '2024-09-01T00:00:00.000Z',
+      to: '2024-10-01T00:00:00.000Z',
+      totals: sorted(sumBy(focus.earlier, (r) => r.BillingCurrency, (r) => r.BilledCost)).map(([currency, v]) => ({
+        amount: { amount: report.replaced.totals.find((x) => x.currency === currency)!.amount, currency },
+        rows: focus.earlier.length,
+      })),
+    });
+    assert.equal(scaled(imp.report.replaced.totals[0].amount.amount), sumBy(focus.earlier, () => 'all', (r) => r.BilledCost).get('all'));
+
+    // an import that adds has no replacement to report
+    const plain = await upload(org.analyst, readFileSync(EA_ACTUAL), 'fileName=ea.csv');
+    const plainId = ((await plain.json()) as { importId: string }).importId;
+    const added = (await t.gql(Q, { id: plainId }, org.viewer)).data!.costImport;
+    assert.deepEqual({ replace: added.replace, delivery: added.delivery, replaced: added.report.replaced }, { replace: false, delivery: null, replaced: null });
+
+    // bad replace options are 400 BAD_USER_INPUT naming them, and load nothing
+    for (const [query, field] of [['replace=yes', /replace/], ['delivery=run-31', /delivery/]] as const) {
+      const bad = await upload(org.analyst, csvOf(focusRaw.header, focus.later), `fileName=bad.csv&${query}`);
+      assert.equal(bad.status, 400);
+      const body = (await bad.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'BAD_USER_INPUT');
+      assert.match(body.error.message, field);
+    }
+    const again = await allGroups(org.viewer, [{ dimension: 'MONTH' }]);
+    assert.equal(again.groups.length, 2, 'September (the later export) and the EA file\'s month');
   });
 
   test('cost imports are listed newest first', async () => {

@@ -1,4 +1,4 @@
-import { bigint, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { orgId, tstz, uuidPk } from './columns.js';
 import { organizations } from './organizations.js';
 
@@ -26,6 +26,10 @@ export const imports = pgTable(
     rowsRejected: integer('rows_rejected').notNull().default(0),
     /** Format-specific details: unknown columns, totals per currency… */
     report: jsonb('report').$type<Record<string, unknown>>().notNull().default({}),
+    /** A cost file that replaces earlier imports' lines of its sub accounts and days (services/cost-replace). */
+    replace: boolean('replace').notNull().default(false),
+    /** The export run a replacing file is part of: files of one delivery add up instead of replacing each other. */
+    delivery: text('delivery'),
     error: text('error'),
     startedAt: tstz('started_at').notNull().defaultNow(),
     finishedAt: tstz('finished_at'),

@@ -1,0 +1,145 @@
+/**
+ * A replacing file import: the file is the whole bill of each sub account it bills, over the UTC days
+ * its charge periods start on. Cost exports are restated: a month-to-date export is written again
+ * every day with yesterday's lines revised, and a line whose cost changed hashes differently, so
+ * loaded alongside the earlier file it would count twice. Replacing keeps every figure to the
+ * newest export's.
+ *
+ * What is replaced: stored lines of file imports (an Azure sync replaces its own window) that bill one
+ * of the file's (provider, billing account, sub account) scopes and start on one of the days from the
+ * file's first charge day to its last, except the lines of the file's own delivery: the import itself
+ * and earlier imports given the same `delivery` (the parts of one export run, which add up). Done in two
+ * steps, inside the load's transaction and under its lock:
+ *
+ * 1. take over: before a batch is copied, stored lines with one of its hashes are deleted, so the
+ *    batch stores them again as this import's (left in place, a later part of the same delivery would
+ *    see them as an earlier delivery's and remove them);
+ * 2. the rest: after the last batch, the scopes' other lines on the file's days (revised or gone).
+ *
+ * The billed cost of both is summed per currency (in SQL), for the import report.
+ */
+import type postgres from 'postgres';
+import type { CostScope } from './cost-batch.js';
+import type { CurrencyTotal } from './cost-loader.js';
+
+export interface CostReplace {
+  /** The replacing import: its own rows are never replaced. */
+  importId: string;
+  /** The export run the file is part of; files of one delivery add up, a later one replaces them. */
+  delivery: string | null;
+}
+
+export interface CostReplaced {
+  /** Stored lines of earlier imports removed, including those the file stored again. */
+  rows: number;
+  /** Their billed cost per currency, summed in SQL; sorted by currency. */
+  totals: CurrencyTotal[];
+  /** The UTC days replaced, [from, to); null when the file had no rows. */
+  from: Date | null;
+  to: Date | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * One load's replacement: created once the load holds the organization's bill-write lock, so the
+ * delivery's imports it reads cannot change under it.
+ */
+export class CostReplacement {
+  private constructor(
+    private readonly tx: postgres.TransactionSql,
+    private readonly orgId: string,
+    /** Import ids whose stored lines stay: the load's own and its delivery's. */
+    private readonly keep: string[],
+    private readonly sums: string,
+  ) {}
+
+  static async begin(tx: postgres.TransactionSql, orgId: string, replace: CostReplace, suffix: string): Promise<CostReplacement> {
+    const keep = [replace.importId];
+    if (replace.delivery !== null) {
+      const parts = await tx<{ id: string }[]>`
+        select id from imports where org_id = ${orgId} and kind = 'COSTS' and status = 'SUCCEEDED' and delivery = ${replace.delivery}`;
+      keep.push(...parts.map((p) => p.id));
+    }
+    const sums = `cost_replaced_${suffix}`;
+    await tx.unsafe(`create temp table ${sums} (currency text, amount numeric, rows bigint) on commit drop`);
+    return new CostReplacement(tx, orgId, keep, sums);
+  }
+
+  /**
+   * Step 1 for one batch, whose keys (row_hash, charge_period_start) are in `keys`. Run under the
+   * loader's planner settings for its lookup: one probe of the primary key per key.
+   */
+  async takeOver(keys: string): Promise<void> {
+    await this.tx.unsafe(
+      `with gone as (
+         delete from cost_records c using ${keys} k
+         where c.org_id = $1 and c.row_hash = k.row_hash and c.charge_period_start = k.charge_period_start
+           and c.source = 'file' and c.source_id <> all($2::uuid[])
+         returning c.currency, c.billed_cost)
+       insert into ${this.sums} select currency, sum(billed_cost), count(*) from gone group by currency`,
+      [this.orgId, this.keep],
+    );
+  }
+
+  /**
+   * Step 2, after the last batch: `scopes` are the file's, `minStart` and `maxStart` its first and last
+   * charge period starts (epoch ms). Returns what both steps replaced.
+   */
+  async finish(scopes: readonly CostScope[], minStart: number, maxStart: number): Promise<CostReplaced> {
+    let from: Date | null = null;
+    let to: Date | null = null;
+    if (scopes.length > 0 && Number.isFinite(minStart) && Number.isFinite(maxStart)) {
+      from = new Date(Math.floor(minStart / DAY_MS) * DAY_MS);
+      to = new Date((Math.floor(maxStart / DAY_MS) + 1) * DAY_MS);
+      // one range scan of the days through the primary key (org, period start, hash); the scopes, a handful, filter it
+      await this.tx.unsafe(
+        `with scope as (select * from unnest($4::text[], $5::text[], $6::text[]) s(provider, billing_account_id, sub_account_id)),
+         gone as (
+           delete from cost_records c
+           where c.org_id = $1 and c.charge_period_start >= $2::timestamptz and c.charge_period_start < $3::timestamptz
+             and c.source = 'file' and c.source_id <> all($7::uuid[])
+             and exists (select 1 from scope s where s.provider = c.provider
+                           and s.billing_account_id is not distinct from c.billing_account_id
+                           and s.sub_account_id is not distinct from c.sub_account_id)
+           returning c.currency, c.billed_cost)
+         insert into ${this.sums} select currency, sum(billed_cost), count(*) from gone group by currency`,
+        [
+          this.orgId,
+          from.toISOString(),
+          to.toISOString(),
+          scopes.map((s) => s[0]),
+          scopes.map((s) => s[1]),
+          scopes.map((s) => s[2]),
+          this.keep,
+        ],
+      );
+    }
+    const byCurrency = await this.tx.unsafe<{ currency: string; amount: string; rows: number }[]>(
+      `select currency, sum(amount)::text as amount, sum(rows)::int as rows from ${this.sums} group by currency order by currency`,
+    );
+    await this.tx.unsafe(`drop table ${this.sums}`);
+    return {
+      rows: byCurrency.reduce((n, c) => n + c.rows, 0),
+      totals: byCurrency.map(({ currency, amount, rows }) => ({ currency: currency.trim(), amount, rows })),
+      from,
+      to,
+    };
+  }
+}
+
+/** The scopes of several batches, each once. */
+export class CostScopes {
+  readonly #byKey = new Map<string, CostScope>();
+
+  add(scopes: readonly CostScope[]): void {
+    for (const scope of scopes) {
+      const key = JSON.stringify(scope);
+      if (!this.#byKey.has(key)) this.#byKey.set(key, scope);
+    }
+  }
+
+  get all(): CostScope[] {
+    return [...this.#byKey.values()];
+  }
+}

@@ -65,8 +65,8 @@ export interface CostLoadSummary extends CostLoadResult {
 export type CostSql = postgres.Sql | postgres.TransactionSql;
 
 /** Where a load spends its time in Postgres, for benchmarks: each phase's statements, summed. */
-export type CostLoadPhase = 'keys-copy' | 'lookup' | 'copy' | 'summary';
-export const COST_LOAD_PHASES: readonly CostLoadPhase[] = ['keys-copy', 'lookup', 'copy', 'summary'];
+export type CostLoadPhase = 'keys-copy' | 'lookup' | 'replace' | 'copy' | 'summary';
+export const COST_LOAD_PHASES: readonly CostLoadPhase[] = ['keys-copy', 'lookup', 'replace', 'copy', 'summary'];
 export interface CostLoadOptions {
   /** Called after each statement of a phase with its duration in milliseconds. */
   onTiming?: (phase: CostLoadPhase, ms: number) => void;
@@ -238,8 +238,6 @@ async function load(
     return timed('lookup', async () => {
       await tx`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true), set_config('enable_bitmapscan', 'off', true),
                       set_config('jit', 'off', true)`;
-      // a replacing load first removes the earlier imports' copies of the batch's lines: it stores them again as its own
-      if (replacement) await replacement.takeOver(keys);
       const found = await tx.unsafe<{ row_hash: string }[]>(
         `select k.row_hash from ${keys} k
          cross join lateral (select 1 from cost_records c
@@ -262,7 +260,13 @@ async function load(
     const mayBeStored = batch.repeats || batch.months.some((m) => occupied.get(m));
     // the hashes read out of the batch once, for the lookup's keys and the filter both
     const hashes = mayBeStored ? batchHashes(batch) : null;
-    const fresh = hashes ? freshRows(batch, hashes, await lookup(batch, hashes)) : allRows(batch);
+    let stored = hashes ? await lookup(batch, hashes) : null;
+    // a replacing load removes earlier imports' copies of the batch's lines, and stores them again as its own
+    if (stored && stored.size > 0 && replacement) {
+      const taken = await timed('replace', () => replacement.takeOver(keys));
+      if (taken.size > 0) stored = new Set([...stored].filter((h) => !taken.has(h)));
+    }
+    const fresh = hashes && stored ? freshRows(batch, hashes, stored) : allRows(batch);
     // the subtotals go out ahead of the COPY, without waiting for their answer: Postgres runs them in
     // order, and the COPY's data does not wait a round trip for them
     const statements: Promise<unknown>[] = [];
@@ -307,7 +311,7 @@ async function load(
     throw err;
   }
   if (inserted > 0) await invalidateCostDays(tx, orgId, new Date(minStart), new Date(maxStart));
-  const replaced = replacement ? await replacement.finish(scopes.all, minStart, maxStart) : null;
+  const replaced = replacement ? await timed('replace', () => replacement.finish(scopes.all, minStart, maxStart)) : null;
   if (replaced && replaced.rows > 0 && replaced.from && replaced.to) await invalidateCostDays(tx, orgId, replaced.from, new Date(replaced.to.getTime() - 1));
 
   let totals: CurrencyTotal[] = [];

@@ -37,6 +37,9 @@ export interface EncodedCostBatch {
   repeats: boolean;
   /** The sub accounts the batch's rows bill, each once: what a replacing import replaces (services/cost-replace). */
   scopes: CostScope[];
+  /** The billing periods the rows name, [start, end) in epoch ms, each once; and whether a row named none. */
+  periods: [start: number, end: number][];
+  unperiodized: boolean;
 }
 
 /** Provider, billing account and sub account (subscription, AWS account, GCP project) of a bill line. */
@@ -151,6 +154,9 @@ class BatchBuilder {
   /** The scopes met, by key; and the last row's, since a file's rows come in runs of one sub account. */
   readonly #scopes = new Map<string, CostScope>();
   #lastScope: CostScope | null = null;
+  readonly #periods = new Map<string, [number, number]>();
+  #lastPeriod: [number, number] | null = null;
+  #unperiodized = false;
 
   constructor(
     private readonly prefix: Buffer,
@@ -191,7 +197,18 @@ class BatchBuilder {
     if (seenBefore) this.#repeats = true;
     const last = this.#lastScope;
     if (last === null || last[0] !== row.provider || last[1] !== row.billingAccountId || last[2] !== row.subAccountId) this.#enterScope(row);
+    const from = row.billingPeriodStart?.getTime();
+    const to = row.billingPeriodEnd?.getTime();
+    if (from === undefined || to === undefined) this.#unperiodized = true;
+    else if (this.#lastPeriod === null || this.#lastPeriod[0] !== from || this.#lastPeriod[1] !== to) this.#enterPeriod(from, to);
     this.rows++;
+  }
+
+  #enterPeriod(from: number, to: number): void {
+    const key = `${from}/${to}`;
+    const known = this.#periods.get(key);
+    if (known) this.#lastPeriod = known;
+    else this.#periods.set(key, (this.#lastPeriod = [from, to]));
   }
 
   #enterScope(row: CostRow): void {
@@ -227,6 +244,8 @@ class BatchBuilder {
       amounts: [...this.#amounts.values()].map((a) => a.text()),
       repeats: this.#repeats,
       scopes: [...this.#scopes.values()],
+      periods: [...this.#periods.values()],
+      unperiodized: this.#unperiodized,
     };
   }
 }

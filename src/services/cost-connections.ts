@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { AzureAuthorityHosts } from '@azure/identity';
 import { and, asc, desc, eq, sql as dsql } from 'drizzle-orm';
 import { pino } from 'pino';
@@ -11,7 +11,7 @@ import { createCostManagementClient, type AzureCredentialConfig } from '../inges
 import { fetchAzureCosts } from '../ingest/azure/fetch-costs.js';
 import { isSupportedGroupingDimension } from '../ingest/azure/map-rows.js';
 import type { CostRow } from '../ingest/costs/cost-row.js';
-import { CostRowHasher, hexDigestUuid } from '../ingest/costs/row-hash.js';
+import { CostRowHasher, namespacedHash } from '../ingest/costs/row-hash.js';
 import { enqueueCostSync } from '../jobs/cost-sync-queue.js';
 import { reconcileAfterIngest } from '../jobs/reconcile-queue.js';
 import { invalidateCostDays } from './cost-rollup.js';
@@ -161,7 +161,7 @@ async function* hashRows(rows: AsyncIterable<CostRow>, connectionId: string, win
       throw new Error(`Cost Management returned a row for ${row.chargePeriodStart.toISOString()}, outside the window [${utcDay(window.from)}, ${utcDay(window.to)}) being replaced`);
     }
     const { hash } = hasher.next(row);
-    yield { row, hash: hexDigestUuid(createHash('sha256').update(`azure_api:${connectionId}:${hash}`).digest('hex')) };
+    yield { row, hash: namespacedHash(`azure_api:${connectionId}`, hash) };
   }
 }
 

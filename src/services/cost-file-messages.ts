@@ -9,6 +9,8 @@ export interface WorkerSetup {
   batchRows?: number;
   /** Say `progress` every this many records read (0: never). */
   progressEvery: number;
+  /** Mixed into every row hash (see WorkerLoadOptions). */
+  hashNamespace?: string;
 }
 
 /** What the worker read since its previous part: quarantined rows, and a full batch (or the last one). */

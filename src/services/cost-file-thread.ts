@@ -31,6 +31,11 @@ export interface WorkerLoadOptions {
   /** Called every `progressEvery` records the worker has read (as they are read, ahead of the load). */
   onProgress?: (rowsRead: number) => void;
   progressEvery?: number;
+  /**
+   * Mixed into every row hash, so the rows never match another file's: the parts of one delivery each
+   * count identical lines from their first occurrence, and would otherwise take each other's for stored.
+   */
+  hashNamespace?: string;
 }
 
 /**
@@ -38,7 +43,13 @@ export interface WorkerLoadOptions {
  * its rows encoded for a load whose constant columns are `load.prefix`.
  */
 export async function openCostFileInWorker(input: Readable, options: OpenCostFileOptions, load: WorkerLoadOptions): Promise<CostFileInWorker> {
-  const setup: WorkerSetup = { options, prefix: load.prefix, batchRows: load.batchRows, progressEvery: load.onProgress ? (load.progressEvery ?? 0) : 0 };
+  const setup: WorkerSetup = {
+    options,
+    prefix: load.prefix,
+    batchRows: load.batchRows,
+    progressEvery: load.onProgress ? (load.progressEvery ?? 0) : 0,
+    hashNamespace: load.hashNamespace,
+  };
   const worker = new Worker(new URL('./cost-file-worker.js', import.meta.url), {
     workerData: setup,
     // a larger young generation (semi-spaces of 32 MB instead of 16): each collection of it copies the

@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import { CostFileFormatError, CostRowHasher, openCostFile } from '../ingest/costs/index.js';
+import { CostFileFormatError, CostRowHasher, namespacedHash, openCostFile, type CostRow } from '../ingest/costs/index.js';
 import { batchBuffers, CostBatchEncoder } from './cost-batch.js';
 import { costRowHasNul } from './cost-copy-text.js';
 import type { CostFilePart, ToWorker, FromWorker, WorkerSetup } from './cost-file-messages.js';
@@ -56,6 +56,8 @@ async function run(): Promise<void> {
   const file = await openCostFile(input, setup.options);
   send({ type: 'opened', format: file.format, variant: file.variant, columns: file.columns });
   const hasher = new CostRowHasher();
+  const namespace = setup.hashNamespace;
+  const hashOf = namespace === undefined ? (row: CostRow) => hasher.next(row).hash : (row: CostRow) => namespacedHash(namespace, hasher.next(row).hash);
   const encoder = new CostBatchEncoder(setup.prefix, setup.batchRows, { hashesFromOneHasher: true });
   let read = 0;
   let rejects: CostFilePart['rejects'] = [];
@@ -70,7 +72,7 @@ async function run(): Promise<void> {
         rejectBytes += item.raw.length;
       } else {
         try {
-          batch = encoder.add(item.row, hasher.next(item.row).hash);
+          batch = encoder.add(item.row, hashOf(item.row));
         } catch (err) {
           // the encoder refuses NUL (a check of its own per field, instead of another pass over every row here);
           // hashing such a row first only counts it among its identical copies, which are refused too

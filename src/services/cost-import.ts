@@ -117,10 +117,10 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
   if (!COST_FILE_FORMATS.includes(opts.format)) throw badInput('format', `must be azure, focus or auto, got ${JSON.stringify(opts.format)}`);
   if (opts.fileName.length === 0 || opts.fileName.length > 500) throw badInput('fileName', 'must be 1-500 characters');
   const replace = opts.replace === true;
-  const delivery = opts.delivery ?? null;
+  const delivery = opts.delivery?.trim() ?? null;
   if (delivery !== null) {
     if (!replace) throw badInput('delivery', 'names the export run of a replacing import: give it with replace');
-    if (delivery.trim().length === 0 || delivery.length > 200) throw badInput('delivery', 'must be 1-200 characters');
+    if (delivery.length === 0 || delivery.length > 200) throw badInput('delivery', 'must be 1-200 characters');
   }
   let assumeCurrency: string | undefined;
   if (opts.assumeCurrency !== undefined) {
@@ -143,7 +143,13 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
     file = await openCostFileInWorker(
       input,
       { format: opts.format === 'auto' ? 'auto' : opts.format, fileName: opts.fileName, assumeCurrency },
-      { prefix, onProgress: opts.onProgress, progressEvery: PROGRESS_EVERY },
+      {
+        prefix,
+        onProgress: opts.onProgress,
+        progressEvery: PROGRESS_EVERY,
+        // each part of a delivery counts identical lines from its first: mixing the part in keeps two parts' copies apart
+        hashNamespace: delivery === null ? undefined : `file:${JSON.stringify([delivery, opts.fileName])}`,
+      },
     );
     const { parts } = file;
     const format = `${file.format}/${file.variant}`;
@@ -163,6 +169,11 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
         onTiming: opts.onLoadTiming,
         replace: replace ? { importId, delivery } : undefined,
       });
+      // a line the file could not read would be replaced by nothing: its earlier version stays only if nothing is replaced
+      if (replace && rejects.count > 0) {
+        const first = rejects.first.map((r) => `line ${r.line}: ${r.reason}`).join('; ');
+        throw badInput('file', `${opts.fileName}: ${rejects.count} row(s) could not be read, and a replacing import must read every row (${first}); nothing was replaced`);
+      }
       await rejects.copyInto(tx);
       // the days a replacement emptied are reconciled too: their runs lost lines the file did not bring back
       const r = summary.replaced;
@@ -231,6 +242,8 @@ const latest = (a: Date | null, b: Date | null | undefined): Date | null => (a &
  */
 class RejectSpill {
   count = 0;
+  /** The first few, for an error message. */
+  readonly first: { line: number; reason: string }[] = [];
   #dir: string | undefined;
   #out: WriteStream | undefined;
 
@@ -245,6 +258,7 @@ class RejectSpill {
       this.#out = createWriteStream(path.join(this.#dir, 'rejects.copy'));
     }
     this.count++;
+    if (this.first.length < 3) this.first.push({ line, reason });
     // Postgres text cannot hold NUL: the kept copy of a raw line shows U+FFFD in its place
     const text = (s: string) => copyTextValue(s.replaceAll('\0', '\uFFFD'));
     const ok = this.#out.write(`${this.orgId}\t${this.importId}\t${line}\t${text(raw)}\t${text(reason)}\n`);

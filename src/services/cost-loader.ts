@@ -25,7 +25,7 @@ import { batchHashes, encodeCostBatches, type EncodedCostBatch } from './cost-ba
 import { LOAD_COLUMNS, loadPrefix } from './cost-copy-text.js';
 import { ensureCostPartitions, monthsWithRows } from './cost-partitions.js';
 import { invalidateCostDays } from './cost-rollup.js';
-import { CostReplacement, CostScopes, type CostReplace, type CostReplaced } from './cost-replace.js';
+import { CostReplacement, ReplacedRegion, type CostReplace, type CostReplaced } from './cost-replace.js';
 import { lockCostWrites } from './cost-write-lock.js';
 
 export interface CostLoadMeta {
@@ -203,7 +203,7 @@ async function load(
   // unique per call: a caller may load several times in one transaction
   const suffix = randomBytes(6).toString('hex');
   const replacement = options.replace ? await CostReplacement.begin(tx, orgId, options.replace, suffix) : null;
-  const scopes = new CostScopes();
+  const region = new ReplacedRegion();
   const keys = `cost_keys_${suffix}`;
   const subtotals = `cost_keys_sums_${suffix}`;
   if (summarize) await tx.unsafe(`create temp table ${subtotals} (currency text, amount numeric, rows bigint) on commit drop`);
@@ -297,7 +297,7 @@ async function load(
       if (batch.minStart < minStart) minStart = batch.minStart;
       if (batch.maxStart > maxStart) maxStart = batch.maxStart;
       if (batch.maxEnd > maxEnd) maxEnd = batch.maxEnd;
-      if (replacement) scopes.add(batch.scopes);
+      if (replacement) region.add(batch);
       staged += batch.rows;
       await inFlight;
       inFlight = flush(batch);
@@ -311,7 +311,7 @@ async function load(
     throw err;
   }
   if (inserted > 0) await invalidateCostDays(tx, orgId, new Date(minStart), new Date(maxStart));
-  const replaced = replacement ? await timed('replace', () => replacement.finish(scopes.all, minStart, maxStart)) : null;
+  const replaced = replacement ? await timed('replace', () => replacement.finish(region)) : null;
   if (replaced && replaced.rows > 0 && replaced.from && replaced.to) await invalidateCostDays(tx, orgId, replaced.from, new Date(replaced.to.getTime() - 1));
 
   let totals: CurrencyTotal[] = [];

@@ -1,15 +1,17 @@
 /**
- * A replacing file import: the file is the whole bill of each sub account it bills, over the UTC days
- * its charge periods start on. Cost exports are restated: a month-to-date export is written again
- * every day with yesterday's lines revised, and a line whose cost changed hashes differently, so
- * loaded alongside the earlier file it would count twice. Replacing keeps every figure to the
- * newest export's.
+ * A replacing file import: the file is the whole bill of each sub account it bills, over the days it
+ * covers. Cost exports are restated: a month-to-date export is written again every day with
+ * yesterday's lines revised, and a line whose cost changed hashes differently, so loaded alongside the
+ * earlier file it would count twice. Replacing keeps every figure to the newest export's.
  *
  * What is replaced: stored lines of file imports (an Azure sync replaces its own window) that bill one
- * of the file's (provider, billing account, sub account) scopes and start on one of the days from the
- * file's first charge day to its last, except the lines of the file's own delivery: the import itself
- * and earlier imports given the same `delivery` (the parts of one export run, which add up). Done in two
- * steps, inside the load's transaction and under its lock:
+ * of the file's (provider, billing account, sub account) scopes and start in the days it covers, except
+ * the lines of the file's own delivery: the import itself and earlier imports given the same `delivery`
+ * (the parts of one export run, which add up). The days covered: the UTC days from the file's first
+ * charge day to its last, cut to the billing periods its lines are billed in when every line names one.
+ * A line billed now for an earlier period (a FOCUS correction, late usage) then does not make the file
+ * replace the days between that period and its own, whose lines it does not hold. Done in two steps,
+ * inside the load's transaction and under its lock:
  *
  * 1. take over: before a batch is copied, stored lines with one of its hashes are deleted, so the
  *    batch stores them again as this import's (left in place, a later part of the same delivery would
@@ -19,7 +21,7 @@
  * The billed cost of both is summed per currency (in SQL), for the import report.
  */
 import type postgres from 'postgres';
-import type { CostScope } from './cost-batch.js';
+import type { CostScope, EncodedCostBatch } from './cost-batch.js';
 import type { CurrencyTotal } from './cost-loader.js';
 
 export interface CostReplace {
@@ -34,10 +36,58 @@ export interface CostReplaced {
   rows: number;
   /** Their billed cost per currency, summed in SQL; sorted by currency. */
   totals: CurrencyTotal[];
-  /** The UTC days replaced, [from, to); null when the file had no rows. */
+  /** The first UTC day replaced and the day after the last, [from, to); null when the file had no rows. */
   from: Date | null;
   to: Date | null;
 }
+
+/** What the file bills: its scopes, its charge days and its billing periods, gathered batch by batch. */
+export class ReplacedRegion {
+  readonly #scopes = new Map<string, CostScope>();
+  readonly #periods = new Map<string, [number, number]>();
+  #unperiodized = false;
+  #minStart = Infinity;
+  #maxStart = -Infinity;
+
+  add(batch: Pick<EncodedCostBatch, 'scopes' | 'periods' | 'unperiodized' | 'minStart' | 'maxStart'>): void {
+    for (const scope of batch.scopes) {
+      const key = JSON.stringify(scope);
+      if (!this.#scopes.has(key)) this.#scopes.set(key, scope);
+    }
+    for (const period of batch.periods) {
+      const key = `${period[0]}/${period[1]}`;
+      if (!this.#periods.has(key)) this.#periods.set(key, period);
+    }
+    if (batch.unperiodized) this.#unperiodized = true;
+    if (batch.minStart < this.#minStart) this.#minStart = batch.minStart;
+    if (batch.maxStart > this.#maxStart) this.#maxStart = batch.maxStart;
+  }
+
+  get scopes(): CostScope[] {
+    return [...this.#scopes.values()];
+  }
+
+  /** The days replaced, as disjoint [from, to) ranges of UTC midnights (epoch ms), in order. */
+  get days(): [number, number][] {
+    if (this.#scopes.size === 0 || !Number.isFinite(this.#minStart)) return [];
+    const from = floorDay(this.#minStart);
+    const to = floorDay(this.#maxStart) + DAY_MS;
+    if (this.#unperiodized || this.#periods.size === 0) return [[from, to]];
+    const cut = [...this.#periods.values()]
+      .map(([start, end]): [number, number] => [Math.max(floorDay(start), from), Math.min(floorDay(end - 1) + DAY_MS, to)])
+      .filter(([a, b]) => a < b)
+      .sort((a, b) => a[0] - b[0]);
+    const merged: [number, number][] = [];
+    for (const range of cut) {
+      const last = merged.at(-1);
+      if (last && range[0] <= last[1]) last[1] = Math.max(last[1], range[1]);
+      else merged.push([range[0], range[1]]);
+    }
+    return merged;
+  }
+}
+
+const floorDay = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
 
 const DAY_MS = 86_400_000;
 
@@ -96,19 +146,20 @@ export class CostReplacement {
     return new Set(gone.map((g) => g.row_hash));
   }
 
-  /**
-   * Step 2, after the last batch: `scopes` are the file's, `minStart` and `maxStart` its first and last
-   * charge period starts (epoch ms). Returns what both steps replaced.
-   */
-  async finish(scopes: readonly CostScope[], minStart: number, maxStart: number): Promise<CostReplaced> {
-    let from: Date | null = null;
-    let to: Date | null = null;
-    if (scopes.length > 0 && Number.isFinite(minStart) && Number.isFinite(maxStart)) {
-      from = new Date(Math.floor(minStart / DAY_MS) * DAY_MS);
-      to = new Date((Math.floor(maxStart / DAY_MS) + 1) * DAY_MS);
-      // one range scan of the days through the primary key (org, period start, hash); the scopes, a handful, filter it
+  /** Step 2, after the last batch, over the file's `region`. Returns what both steps replaced. */
+  async finish(region: ReplacedRegion): Promise<CostReplaced> {
+    const days = region.days;
+    const scopes = region.scopes;
+    const from = days.length > 0 ? new Date(days[0][0]) : null;
+    const to = days.length > 0 ? new Date(days.at(-1)![1]) : null;
+    if (from && to) {
+      const iso = (ms: number) => new Date(ms).toISOString();
+      // one range scan of the days through the primary key (org, period start, hash); the scopes and the day
+      // ranges, a handful each, filter it
       await this.tx.unsafe(
         `with scope as (select * from unnest($4::text[], $5::text[], $6::text[]) s(provider, billing_account_id, sub_account_id)),
+         -- the bounds travel as ISO text: postgres.js sends a timestamptz[] parameter's elements unencoded
+         span as (select from_day::timestamptz, to_day::timestamptz from unnest($8::text[], $9::text[]) d(from_day, to_day)),
          gone as (
            delete from cost_records c
            where c.org_id = $1 and c.charge_period_start >= $2::timestamptz and c.charge_period_start < $3::timestamptz
@@ -116,6 +167,7 @@ export class CostReplacement {
              and exists (select 1 from scope s where s.provider = c.provider
                            and s.billing_account_id is not distinct from c.billing_account_id
                            and s.sub_account_id is not distinct from c.sub_account_id)
+             and exists (select 1 from span d where c.charge_period_start >= d.from_day and c.charge_period_start < d.to_day)
            returning c.currency, c.billed_cost)
          insert into ${this.sums} select currency, sum(billed_cost), count(*) from gone group by currency`,
         [
@@ -126,6 +178,8 @@ export class CostReplacement {
           scopes.map((s) => s[1]),
           scopes.map((s) => s[2]),
           this.keep,
+          days.map((d) => iso(d[0])),
+          days.map((d) => iso(d[1])),
         ],
       );
     }
@@ -142,18 +196,3 @@ export class CostReplacement {
   }
 }
 
-/** The scopes of several batches, each once. */
-export class CostScopes {
-  readonly #byKey = new Map<string, CostScope>();
-
-  add(scopes: readonly CostScope[]): void {
-    for (const scope of scopes) {
-      const key = JSON.stringify(scope);
-      if (!this.#byKey.has(key)) this.#byKey.set(key, scope);
-    }
-  }
-
-  get all(): CostScope[] {
-    return [...this.#byKey.values()];
-  }
-}

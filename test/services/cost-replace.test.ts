@@ -175,6 +175,62 @@ describe('replacing cost imports (restated exports)', () => {
     assert.ok(left.length < focus.later.length);
   });
 
+  test('identical lines in two parts of one delivery both count', async () => {
+    const orgId = await newOrg('restated-twin-parts');
+    const line = focus.later[0];
+    const other = focus.later[1];
+    await put(orgId, [line, other], { replace: true, delivery: 'run-a', fileName: 'part_1.csv' });
+    const second = await put(orgId, [line], { replace: true, delivery: 'run-a', fileName: 'part_2.csv' });
+    assert.equal(second.rowsLoaded, 1);
+    assert.deepEqual(await stored(orgId), { rows: 3, total: billed([line, line, other]) });
+    // a retried part (same name) is recognised, and the delivery's name is taken without surrounding spaces
+    const retried = await put(orgId, [line], { replace: true, delivery: ' run-a ', fileName: 'part_2.csv' });
+    assert.deepEqual([retried.rowsLoaded, retried.rowsUnchanged, retried.replaced?.rows], [0, 1, 0]);
+    assert.deepEqual(await stored(orgId), { rows: 3, total: billed([line, line, other]) });
+  });
+
+  test("a line billed in the file's period for an earlier one (a correction) does not make it replace the days in between", async () => {
+    const orgId = await newOrg('restated-correction');
+    await put(orgId, focus.later, { replace: true });
+    const shift = (stamp: string, days: number) => new Date(Date.parse(`${stamp.replace(' ', 'T')}Z`) + days * 86_400_000).toISOString().slice(0, 19).replace('T', ' ');
+    const october = { BillingPeriodStart: '2024-10-01 00:00:00', BillingPeriodEnd: '2024-11-01 00:00:00' };
+    // October's month-to-date export, to the 5th: September's first AWS lines moved 30 days on, and a correction of a September 3 line
+    const moved = focus.later
+      .filter((r) => isAws(r) && day(r) < '2024-09-06')
+      .map((r) => ({ ...r, ...october, ChargePeriodStart: shift(r.ChargePeriodStart, 30), ChargePeriodEnd: shift(r.ChargePeriodEnd, 30) }));
+    const corrected = focus.later.find((r) => isAws(r) && day(r) === '2024-09-03')!;
+    const correction = { ...corrected, ...october, BilledCost: '-1.5', EffectiveCost: '-1.5' };
+    const report = await put(orgId, [...moved, correction], { replace: true });
+    assert.deepEqual([report.replaced?.from, report.replaced?.to, report.replaced?.rows], ['2024-10-01T00:00:00.000Z', '2024-10-06T00:00:00.000Z', 0]);
+    assert.deepEqual(await stored(orgId, { toDay: '2024-10-01' }), { rows: focus.later.length + 1, total: billed(focus.later) + scaled('-1.5') });
+    assert.deepEqual(await stored(orgId), { rows: focus.later.length + moved.length + 1, total: billed(focus.later) + billed(moved) + scaled('-1.5') });
+
+    // without billing periods the file covers its first day to its last: the days in between are replaced (the README says so)
+    const bare = header.filter((h) => !h.startsWith('BillingPeriod'));
+    const unperiodized = await newOrg('restated-correction-bare');
+    await put(unperiodized, focus.later, { replace: true });
+    const blind = await put(unperiodized, [...moved, correction], { replace: true, body: csvOf(bare, [...moved, correction]) });
+    assert.deepEqual([blind.replaced?.from, blind.replaced?.to], ['2024-09-03T00:00:00.000Z', '2024-10-06T00:00:00.000Z']);
+    assert.ok((blind.replaced?.rows ?? 0) > 300);
+  });
+
+  test('a replacing import with a row it cannot read is refused whole, naming the line: the earlier version of that line is not lost', async () => {
+    const orgId = await newOrg('restated-unreadable');
+    await put(orgId, focus.earlier);
+    const before = await stored(orgId);
+    const broken = focus.later.map((r, i) => (i === 4 ? { ...r, BilledCost: 'oops' } : r));
+    await assert.rejects(put(orgId, broken, { replace: true, fileName: 'broken.csv' }), (err: unknown) => {
+      assert.ok(err instanceof AppError);
+      assert.equal(err.code, 'BAD_USER_INPUT');
+      assert.match(err.message, /broken\.csv: 1 row\(s\) could not be read.*line 6: .*oops.*nothing was replaced/);
+      return true;
+    });
+    assert.deepEqual(await stored(orgId), before);
+    // the same file added (not replacing) quarantines the row and loads the rest, as before
+    const added = await put(orgId, broken);
+    assert.equal(added.rowsQuarantined, 1);
+  });
+
   test('a replacing import that fails part-way replaces nothing: the earlier bill stays whole', async () => {
     const orgId = await newOrg('restated-fail');
     await put(orgId, focus.earlier);

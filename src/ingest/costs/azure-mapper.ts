@@ -3,7 +3,7 @@ import { addUtcDays, parseAzureDay } from './dates.js';
 import { CostFileFormatError } from './errors.js';
 import { FieldReader } from './field-reader.js';
 import { ColumnIndex, type HeaderColumn } from './header.js';
-import { memoDates, memoTags } from './memo.js';
+import { memoDates, memoTags, optionalDate } from './memo.js';
 import type { MapperOptions, MapResult, RecordMapper } from './mapper.js';
 
 /**
@@ -35,6 +35,9 @@ export const AZURE_COLUMNS = {
   quantity: ['quantity', 'usagequantity'],
   unit: ['unitofmeasure'],
   tags: ['tags'],
+  /** The first and the last day of the billing period (inclusive). */
+  billingPeriodStart: ['billingperiodstartdate'],
+  billingPeriodEnd: ['billingperiodenddate'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Columns only Azure exports have; `Date` + `Cost` alone could be anyone's spreadsheet. */
@@ -94,6 +97,10 @@ export function createAzureMapper(index: ColumnIndex, options: MapperOptions): R
       const resourceId = r.text(c.resourceId);
       const arm = resourceId !== null && isArmId(resourceId) ? resourceId : null;
       const chargeType = r.text(c.chargeType);
+      // optional and only a hint (see CostRow): an unreadable one is left out, never a reason to quarantine the line
+      const billingPeriodStart = optionalDate(r.text(c.billingPeriodStart), azureDay);
+      const lastBillingDay = optionalDate(r.text(c.billingPeriodEnd), azureDay);
+      const billingPeriodEnd = lastBillingDay && addUtcDays(lastBillingDay, 1);
       return {
         ok: true,
         row: {
@@ -122,6 +129,7 @@ export function createAzureMapper(index: ColumnIndex, options: MapperOptions): R
           consumedQuantity,
           consumedUnit: r.text(c.unit),
           tags,
+          ...(billingPeriodStart && billingPeriodEnd && billingPeriodEnd > billingPeriodStart ? { billingPeriodStart, billingPeriodEnd } : {}),
         },
       };
     },

@@ -33,6 +33,13 @@ export interface CostRow {
   consumedQuantity: string | null;
   consumedUnit: string | null;
   tags: Record<string, string>;
+  /**
+   * The billing period the line is billed in, [start, end) UTC, when the source says (FOCUS
+   * BillingPeriodStart/End, Azure BillingPeriodStartDate/EndDate). Not stored, nor part of the row
+   * hash: it tells a replacing import which period the file restates (services/cost-replace).
+   */
+  billingPeriodStart?: Date | null;
+  billingPeriodEnd?: Date | null;
 }
 
 /** A source row that could not become a CostRow: kept, never dropped. */

@@ -4,7 +4,7 @@ import { CostFileFormatError } from './errors.js';
 import { FieldReader } from './field-reader.js';
 import { ColumnIndex, type HeaderColumn } from './header.js';
 import type { MapperOptions, MapResult, RecordMapper } from './mapper.js';
-import { memoDates, memoize, memoTags } from './memo.js';
+import { memoDates, memoize, memoTags, optionalDate } from './memo.js';
 import { providerKey } from './provider.js';
 
 /**
@@ -37,6 +37,8 @@ export const FOCUS_COLUMNS = {
   consumedQuantity: ['consumedquantity'],
   consumedUnit: ['consumedunit'],
   tags: ['tags'],
+  billingPeriodStart: ['billingperiodstart'],
+  billingPeriodEnd: ['billingperiodend'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Columns that first appeared in FOCUS 1.1 and 1.2, to name the variant. */
@@ -84,6 +86,9 @@ export function createFocusMapper(index: ColumnIndex, options: MapperOptions): R
       }
 
       const resourceId = r.text(c.resourceId);
+      // optional and only a hint (see CostRow): an unreadable one is left out, never a reason to quarantine the line
+      const billingPeriodStart = optionalDate(r.text(c.billingPeriodStart), timestamp);
+      const billingPeriodEnd = optionalDate(r.text(c.billingPeriodEnd), timestamp);
       return {
         ok: true,
         row: {
@@ -110,6 +115,7 @@ export function createFocusMapper(index: ColumnIndex, options: MapperOptions): R
           consumedQuantity,
           consumedUnit: r.text(c.consumedUnit),
           tags,
+          ...(billingPeriodStart && billingPeriodEnd && billingPeriodEnd > billingPeriodStart ? { billingPeriodStart, billingPeriodEnd } : {}),
         },
       };
     },

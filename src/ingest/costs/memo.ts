@@ -58,6 +58,9 @@ export function memoDates(parse: (text: string) => Date | null): (text: string) 
   };
 }
 
+/** A date `parse` reads out of `text`, or null when there is no text or it is not a date. */
+export const optionalDate = (text: string | null, parse: (text: string) => Date | null): Date | null => (text === null ? null : parse(text));
+
 /**
  * parseTags, remembered by text. Rows with the same tags text share one tags object, frozen so that
  * no holder of one row can change another's (and so that serialisations of it may be kept: see

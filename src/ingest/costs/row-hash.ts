@@ -66,6 +66,11 @@ export function hexDigestUuid(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** `hash` (a row hash) made another one for `namespace`: the same row in two namespaces never matches. */
+export function namespacedHash(namespace: string, hash: string): string {
+  return hexDigestUuid(createHash('sha256').update(`${namespace}:${hash}`).digest('hex'));
+}
+
 /** A row hash as `cost_records.row_hash` holds it: a lower-case hyphenated uuid. */
 export const ROW_HASH = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Characters (and UTF-8 bytes) of every row hash. */

@@ -36,6 +36,19 @@ for (const name of ['EA_ActualCost_Small.csv', 'EA_AmortizedCost_Small.csv']) {
       );
     });
 
+    it('reads the billing period, its end day inclusive in the file and exclusive on the row', async () => {
+      const { rows } = await open();
+      const periods = rows.map((r) => [r.row.billingPeriodStart?.toISOString(), r.row.billingPeriodEnd?.toISOString()].join(' '));
+      const expected = raw.records.map((r) => {
+        const [start, last] = [usDateToIso(r.BillingPeriodStartDate), usDateToIso(r.BillingPeriodEndDate)];
+        const end = new Date(`${last}T00:00:00Z`);
+        end.setUTCDate(end.getUTCDate() + 1);
+        return `${start}T00:00:00.000Z ${end.toISOString()}`;
+      });
+      assert.deepEqual(periods, expected);
+      assert.ok(periods.every((p) => p === '2023-09-01T00:00:00.000Z 2023-10-01T00:00:00.000Z'));
+    });
+
     it('keeps every cost exactly as written', async () => {
       const { rows } = await open();
       assert.deepEqual(

@@ -27,6 +27,16 @@ describe('FOCUS 1.0 sample (focus-sample/focus_sample.csv)', () => {
     );
   });
 
+  it('reads each row\'s billing period as the raw columns have it (one row is billed in October)', async () => {
+    const { rows } = await open();
+    const iso = (t: string) => `${t.replace(' ', 'T')}.000Z`;
+    assert.deepEqual(
+      rows.map((r) => [r.row.billingPeriodStart?.toISOString(), r.row.billingPeriodEnd?.toISOString()]),
+      raw.records.map((r) => [iso(r.BillingPeriodStart), iso(r.BillingPeriodEnd)]),
+    );
+    assert.equal(rows.filter((r) => r.row.billingPeriodStart?.toISOString() === '2024-10-01T00:00:00.000Z').length, 1);
+  });
+
   it('counts providers as the raw ProviderName column does, mapped to short keys', async () => {
     const { rows } = await open();
     const rawCounts = countBy(raw.records, (r) => r.ProviderName);

@@ -640,13 +640,13 @@ export type CostImportReport = {
   periodStart?: Maybe<Scalars['DateTime']['output']>;
   /** What a replacing import replaced; null for one that adds */
   replaced?: Maybe<CostImportReplaced>;
-  /** New cost records */
+  /** Cost records stored by this import (a replacing import also stores again the lines it replaced with themselves) */
   rowsLoaded: Scalars['Int']['output'];
   /** Rows that could not be read; see rejects */
   rowsQuarantined: Scalars['Int']['output'];
   /** Data records in the file (loaded, unchanged and quarantined) */
   rowsRead: Scalars['Int']['output'];
-  /** Rows already stored by an earlier import */
+  /** Rows already stored by an earlier import (of the same delivery, for a replacing import) */
   rowsUnchanged: Scalars['Int']['output'];
   /** Billed cost per currency over the file's rows (new and unchanged) */
   totals: Array<CostTotal>;

@@ -188,10 +188,10 @@ export class CostImportReport {
   @Field(() => Int, { description: 'Data records in the file (loaded, unchanged and quarantined)' })
   rowsRead!: number;
 
-  @Field(() => Int, { description: 'New cost records' })
+  @Field(() => Int, { description: 'Cost records stored by this import (a replacing import also stores again the lines it replaced with themselves)' })
   rowsLoaded!: number;
 
-  @Field(() => Int, { description: 'Rows already stored by an earlier import' })
+  @Field(() => Int, { description: 'Rows already stored by an earlier import (of the same delivery, for a replacing import)' })
   rowsUnchanged!: number;
 
   @Field(() => Int, { description: 'Rows that could not be read; see rejects' })

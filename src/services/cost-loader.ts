@@ -230,6 +230,8 @@ async function load(
       await tx.unsafe(`truncate ${keys}`);
       await copyIn(tx, `copy ${keys} from stdin`, [keysText(batch, hashes)]);
     });
+    // a replacing load looks the keys up itself, and removes earlier imports' copies of the batch's lines: it stores them again as its own
+    if (replacement) return timed('replace', () => replacement.takeOver(keys));
     // one probe of the unique key per row (lateral … limit 1 keeps it a nested loop): as a semi-join the
     // planner hashed every stored row of the organization, once per batch. Only an index-only scan (of the
     // primary key, which ends with the hash) is left to it for the statement: a month this load has
@@ -260,13 +262,7 @@ async function load(
     const mayBeStored = batch.repeats || batch.months.some((m) => occupied.get(m));
     // the hashes read out of the batch once, for the lookup's keys and the filter both
     const hashes = mayBeStored ? batchHashes(batch) : null;
-    let stored = hashes ? await lookup(batch, hashes) : null;
-    // a replacing load removes earlier imports' copies of the batch's lines, and stores them again as its own
-    if (stored && stored.size > 0 && replacement) {
-      const taken = await timed('replace', () => replacement.takeOver(keys));
-      if (taken.size > 0) stored = new Set([...stored].filter((h) => !taken.has(h)));
-    }
-    const fresh = hashes && stored ? freshRows(batch, hashes, stored) : allRows(batch);
+    const fresh = hashes ? freshRows(batch, hashes, await lookup(batch, hashes)) : allRows(batch);
     // the subtotals go out ahead of the COPY, without waiting for their answer: Postgres runs them in
     // order, and the COPY's data does not wait a round trip for them
     const statements: Promise<unknown>[] = [];

@@ -175,6 +175,20 @@ describe('replacing cost imports (restated exports)', () => {
     assert.ok(left.length < focus.later.length);
   });
 
+  test('a restated export of several batches (25,000 lines) replaces exactly', async () => {
+    const orgId = await newOrg('restated-batches');
+    // the sample 25 times over, each copy's costs moved by its number: distinct lines, most of them stored in several batches
+    const copies = (records: Rec[]) => Array.from({ length: 25 }, (_, k) => records.map((r) => ({ ...r, BilledCost: decimal(scaled(r.BilledCost) + BigInt(k) * 10n ** 38n) }))).flat();
+    const v1 = copies(focus.earlier);
+    const v2 = copies(focus.later);
+    assert.ok(v2.length > 20_000);
+    await put(orgId, v1, { replace: true });
+    const report = await put(orgId, v2, { replace: true });
+    assert.deepEqual(await stored(orgId), { rows: v2.length, total: billed(v2) });
+    assert.equal(report.replaced?.rows, v1.length);
+    assert.equal(report.replaced?.totals.reduce((s, c) => s + scaled(c.amount), 0n), billed(v1));
+  });
+
   test('identical lines in two parts of one delivery both count', async () => {
     const orgId = await newOrg('restated-twin-parts');
     const line = focus.later[0];

@@ -21,6 +21,7 @@
  * The billed cost of both is summed per currency (in SQL), for the import report.
  */
 import type postgres from 'postgres';
+import { badInput } from '../errors.js';
 import type { CostScope, EncodedCostBatch } from './cost-batch.js';
 import type { CurrencyTotal } from './cost-loader.js';
 
@@ -36,7 +37,11 @@ export interface CostReplaced {
   rows: number;
   /** Their billed cost per currency, summed in SQL; sorted by currency. */
   totals: CurrencyTotal[];
-  /** The first UTC day replaced and the day after the last, [from, to); null when the file had no rows. */
+  /**
+   * Where the replaced charge period starts begin and end, [from, to) (UTC midnights, or a billing period's
+   * bound); null when nothing was in them (no rows, or every line billed outside its own days). Lines taken
+   * over by their hash may count in `rows` all the same.
+   */
   from: Date | null;
   to: Date | null;
 }
@@ -67,14 +72,22 @@ export class ReplacedRegion {
     return [...this.#scopes.values()];
   }
 
-  /** The days replaced, as disjoint [from, to) ranges of UTC midnights (epoch ms), in order. */
+  /**
+   * The charge period starts replaced, as disjoint [from, to) ranges (epoch ms), in order: the file's
+   * UTC days, cut at its billing periods' exact bounds (a period that starts at 07:00 UTC, as Pacific-time
+   * invoice months do, must not reach into the day its neighbour starts on). Throws BAD_USER_INPUT for a
+   * file where some lines name a billing period and others do not: it could be read neither way.
+   */
   get days(): [number, number][] {
     if (this.#scopes.size === 0 || !Number.isFinite(this.#minStart)) return [];
     const from = floorDay(this.#minStart);
     const to = floorDay(this.#maxStart) + DAY_MS;
-    if (this.#unperiodized || this.#periods.size === 0) return [[from, to]];
+    if (this.#periods.size === 0) return [[from, to]];
+    if (this.#unperiodized) {
+      throw badInput('file', 'some lines name a billing period and others do not: a replacing import needs it on every line, or on none (then it replaces the days from its first line to its last)');
+    }
     const cut = [...this.#periods.values()]
-      .map(([start, end]): [number, number] => [Math.max(floorDay(start), from), Math.min(floorDay(end - 1) + DAY_MS, to)])
+      .map(([start, end]): [number, number] => [Math.max(start, from), Math.min(end, to)])
       .filter(([a, b]) => a < b)
       .sort((a, b) => a[0] - b[0]);
     const merged: [number, number][] = [];
@@ -150,9 +163,10 @@ export class CostReplacement {
     // loader holds its bill-write lock), so the places stay theirs. `part` is the catalog's own (quoted) name
     for (const [part, ctids] of byPartition) {
       await tx.unsafe(
-        `with gone as (delete from ${part} where ctid = any($1::text[]::tid[]) returning currency, billed_cost)
+        // the organization and source once more: should a place ever be freed and reused by another's line, it stays
+        `with gone as (delete from ${part} where ctid = any($1::text[]::tid[]) and org_id = $2 and source = 'file' returning currency, billed_cost)
          insert into ${this.sums} select currency, sum(billed_cost), count(*) from gone group by currency`,
-        [ctids],
+        [ctids, this.orgId],
       );
     }
     return kept;

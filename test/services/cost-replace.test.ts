@@ -228,6 +228,55 @@ describe('replacing cost imports (restated exports)', () => {
     assert.ok((blind.replaced?.rows ?? 0) > 300);
   });
 
+  test("billing periods cut at their exact bounds: months starting at 07:00 UTC do not replace each other's lines on the day they share", async () => {
+    const orgId = await newOrg('restated-pacific');
+    const base = focus.later.find(isAws)!;
+    const line = (start: string, end: string, cost: string, period: [string, string]) => ({
+      ...base, ChargePeriodStart: start, ChargePeriodEnd: end, BilledCost: cost, EffectiveCost: cost, BillingPeriodStart: period[0], BillingPeriodEnd: period[1],
+    });
+    const sep: [string, string] = ['2024-09-01T07:00:00Z', '2024-10-01T07:00:00Z'];
+    const oct: [string, string] = ['2024-10-01T07:00:00Z', '2024-11-01T07:00:00Z'];
+    const october = [line('2024-10-01T09:00:00Z', '2024-10-01T10:00:00Z', '4', oct), line('2024-10-02T09:00:00Z', '2024-10-02T10:00:00Z', '8', oct)];
+    const september = [line('2024-09-30T12:00:00Z', '2024-09-30T13:00:00Z', '1', sep), line('2024-10-01T05:00:00Z', '2024-10-01T06:00:00Z', '2', sep)];
+    await put(orgId, october, { replace: true });
+    const report = await put(orgId, september, { replace: true });
+    assert.deepEqual([report.replaced?.from, report.replaced?.to, report.replaced?.rows], ['2024-09-30T00:00:00.000Z', '2024-10-01T07:00:00.000Z', 0]);
+    // September's restatement again, revised: it replaces its own lines only
+    const revised = [september[0], { ...september[1], BilledCost: '3', EffectiveCost: '3' }];
+    await put(orgId, revised, { replace: true });
+    assert.deepEqual(await stored(orgId), { rows: 4, total: scaled('1') + scaled('3') + scaled('4') + scaled('8') });
+  });
+
+  test('a file over two months replaces itself exactly in both partitions', async () => {
+    const orgId = await newOrg('restated-two-months');
+    const shift = (stamp: string, days: number) => new Date(Date.parse(`${stamp.replace(' ', 'T')}Z`) + days * 86_400_000).toISOString().slice(0, 19).replace('T', ' ');
+    const october = focus.later
+      .filter((r) => day(r) < '2024-09-16')
+      .map((r) => ({ ...r, BillingPeriodStart: '2024-10-01 00:00:00', BillingPeriodEnd: '2024-11-01 00:00:00', ChargePeriodStart: shift(r.ChargePeriodStart, 30), ChargePeriodEnd: shift(r.ChargePeriodEnd, 30) }));
+    const both: Rec[] = [...focus.later.filter((r) => r.BillingPeriodStart.startsWith('2024-09')), ...october];
+    await put(orgId, both, { replace: true });
+    const revised = both.map((r, i) => (i % 9 === 0 ? { ...r, BilledCost: decimal(scaled(r.BilledCost) + scaled('0.5')) } : r));
+    const report = await put(orgId, revised, { replace: true });
+    assert.equal(report.replaced?.rows, both.length);
+    assert.deepEqual(await stored(orgId), { rows: revised.length, total: billed(revised) });
+    const [{ months }] = await t.sql`select count(distinct date_trunc('month', charge_period_start at time zone 'UTC'))::int as months from cost_records where org_id = ${orgId}`;
+    assert.equal(months, 2);
+  });
+
+  test('a replacing file where some lines name a billing period and others do not is refused, and replaces nothing', async () => {
+    const orgId = await newOrg('restated-mixed-periods');
+    await put(orgId, focus.earlier);
+    const before = await stored(orgId);
+    const mixed = focus.later.map((r, i) => (i === 10 ? { ...r, BillingPeriodStart: '', BillingPeriodEnd: '' } : r));
+    await assert.rejects(put(orgId, mixed, { replace: true }), (err: unknown) => {
+      assert.ok(err instanceof AppError);
+      assert.equal(err.code, 'BAD_USER_INPUT');
+      assert.match(err.message, /some lines name a billing period and others do not/);
+      return true;
+    });
+    assert.deepEqual(await stored(orgId), before);
+  });
+
   test('a replacing import with a row it cannot read is refused whole, naming the line: the earlier version of that line is not lost', async () => {
     const orgId = await newOrg('restated-unreadable');
     await put(orgId, focus.earlier);
@@ -266,6 +315,7 @@ describe('replacing cost imports (restated exports)', () => {
     await put(theirs, focus.earlier);
     const theirsBefore = await stored(theirs);
     await put(mine, focus.later, { replace: true, delivery: 'shared-name' });
+    assert.deepEqual(await stored(theirs), theirsBefore, 'my replacement left their identical lines alone');
     await put(theirs, focus.later.slice(0, 5), { replace: true, delivery: 'shared-name' });
     assert.deepEqual(await stored(mine), { rows: focus.later.length, total: billed(focus.later) });
     // their delivery of the same name is theirs alone: it replaced their own lines of its days, not mine

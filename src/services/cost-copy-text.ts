@@ -31,6 +31,8 @@ export const STAGE_COLUMNS = [
   'consumed_quantity',
   'consumed_unit',
   'tags',
+  'billing_period_start',
+  'billing_period_end',
 ] as const;
 
 /** Every column a load writes, in COPY order. */
@@ -82,6 +84,8 @@ export function encodeCostRowLine(row: CostRow, hash: string): string {
     '\t' + v(row.consumedQuantity, 'consumedQuantity') +
     '\t' + v(row.consumedUnit, 'consumedUnit') +
     '\t' + tagsCopyText(row.tags, hash) +
+    '\t' + (row.billingPeriodStart ? isoText(row.billingPeriodStart) : '\\N') +
+    '\t' + (row.billingPeriodEnd ? isoText(row.billingPeriodEnd) : '\\N') +
     '\n'
   );
 }

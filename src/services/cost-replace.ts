@@ -8,10 +8,11 @@
  * of the file's (provider, billing account, sub account) scopes and start in the days it covers, except
  * the lines of the file's own delivery: the import itself and earlier imports given the same `delivery`
  * (the parts of one export run, which add up). The days covered: the UTC days from the file's first
- * charge day to its last, cut to the billing periods its lines are billed in when every line names one.
- * A line billed now for an earlier period (a FOCUS correction, late usage) then does not make the file
- * replace the days between that period and its own, whose lines it does not hold. Done in two steps,
- * inside the load's transaction and under its lock:
+ * charge day to its last, and when every line names its billing period, only the lines billed in the
+ * file's periods (ReplacedRegion.plan): a line billed now for an earlier day (a FOCUS correction, late
+ * usage) then does not make the file replace the earlier period's lines of the days in between, and a
+ * correction revised later is replaced with its period. Done in two steps, inside the load's transaction
+ * and under its lock:
  *
  * 1. take over: before a batch is copied, stored lines with one of its hashes are deleted, so the
  *    batch stores them again as this import's (left in place, a later part of the same delivery would
@@ -37,11 +38,7 @@ export interface CostReplaced {
   rows: number;
   /** Their billed cost per currency, summed in SQL; sorted by currency. */
   totals: CurrencyTotal[];
-  /**
-   * Where the replaced charge period starts begin and end, [from, to) (UTC midnights, or a billing period's
-   * bound); null when nothing was in them (no rows, or every line billed outside its own days). Lines taken
-   * over by their hash may count in `rows` all the same.
-   */
+  /** The UTC days the replacement reached, [from, to): the file's first charge day to its last; null when it had no rows. */
   from: Date | null;
   to: Date | null;
 }
@@ -73,21 +70,25 @@ export class ReplacedRegion {
   }
 
   /**
-   * The charge period starts replaced, as disjoint [from, to) ranges (epoch ms), in order: the file's
-   * UTC days, cut at its billing periods' exact bounds (a period that starts at 07:00 UTC, as Pacific-time
-   * invoice months do, must not reach into the day its neighbour starts on). Throws BAD_USER_INPUT for a
-   * file where some lines name a billing period and others do not: it could be read neither way.
+   * What step 2 removes, or null when the file had no rows. `span`: the UTC days from the file's first
+   * charge day to its last. A file whose lines name their billing periods restates those periods:
+   * stored lines billed in one of them (`periodStarts`) go wherever in the span their charge falls (a
+   * correction billed now for an earlier day included), and stored lines that name no period (loaded
+   * before periods were kept) go where the span meets the periods (`cut`, exact bounds: a period that
+   * starts at 07:00 UTC, as Pacific-time invoice months do, does not reach into its neighbour's first
+   * day). Lines billed in other periods stay. A file without periods replaces its whole span. Throws
+   * BAD_USER_INPUT for a file where some lines name a period and others do not.
    */
-  get days(): [number, number][] {
-    if (this.#scopes.size === 0 || !Number.isFinite(this.#minStart)) return [];
-    const from = floorDay(this.#minStart);
-    const to = floorDay(this.#maxStart) + DAY_MS;
-    if (this.#periods.size === 0) return [[from, to]];
+  plan(): { span: [number, number]; periodStarts: number[] | null; cut: [number, number][] } | null {
+    if (this.#scopes.size === 0 || !Number.isFinite(this.#minStart)) return null;
+    const span: [number, number] = [floorDay(this.#minStart), floorDay(this.#maxStart) + DAY_MS];
+    if (this.#periods.size === 0) return { span, periodStarts: null, cut: [span] };
     if (this.#unperiodized) {
       throw badInput('file', 'some lines name a billing period and others do not: a replacing import needs it on every line, or on none (then it replaces the days from its first line to its last)');
     }
-    const cut = [...this.#periods.values()]
-      .map(([start, end]): [number, number] => [Math.max(start, from), Math.min(end, to)])
+    const periods = [...this.#periods.values()];
+    const cut = periods
+      .map(([start, end]): [number, number] => [Math.max(start, span[0]), Math.min(end, span[1])])
       .filter(([a, b]) => a < b)
       .sort((a, b) => a[0] - b[0]);
     const merged: [number, number][] = [];
@@ -96,7 +97,7 @@ export class ReplacedRegion {
       if (last && range[0] <= last[1]) last[1] = Math.max(last[1], range[1]);
       else merged.push([range[0], range[1]]);
     }
-    return merged;
+    return { span, periodStarts: [...new Set(periods.map((p) => p[0]))], cut: merged };
   }
 }
 
@@ -174,18 +175,19 @@ export class CostReplacement {
 
   /** Step 2, after the last batch, over the file's `region`. Returns what both steps replaced. */
   async finish(region: ReplacedRegion): Promise<CostReplaced> {
-    const days = region.days;
+    const plan = region.plan();
     const scopes = region.scopes;
-    const from = days.length > 0 ? new Date(days[0][0]) : null;
-    const to = days.length > 0 ? new Date(days.at(-1)![1]) : null;
-    if (from && to) {
+    const from = plan ? new Date(plan.span[0]) : null;
+    const to = plan ? new Date(plan.span[1]) : null;
+    if (plan && from && to) {
       const iso = (ms: number) => new Date(ms).toISOString();
-      // one range scan of the days through the primary key (org, period start, hash); the scopes and the day
-      // ranges, a handful each, filter it
+      // one range scan of the span through the primary key (org, period start, hash); the scopes, periods and
+      // ranges, a handful each, filter it. Instants travel as ISO text: postgres.js sends a timestamptz[]
+      // parameter's elements unencoded
       await this.tx.unsafe(
         `with scope as (select * from unnest($4::text[], $5::text[], $6::text[]) s(provider, billing_account_id, sub_account_id)),
-         -- the bounds travel as ISO text: postgres.js sends a timestamptz[] parameter's elements unencoded
-         span as (select from_day::timestamptz, to_day::timestamptz from unnest($8::text[], $9::text[]) d(from_day, to_day)),
+         period as (select p::timestamptz as start from unnest($8::text[]) p),
+         cut as (select from_at::timestamptz, to_at::timestamptz from unnest($9::text[], $10::text[]) d(from_at, to_at)),
          gone as (
            delete from cost_records c
            where c.org_id = $1 and c.charge_period_start >= $2::timestamptz and c.charge_period_start < $3::timestamptz
@@ -193,7 +195,9 @@ export class CostReplacement {
              and exists (select 1 from scope s where s.provider = c.provider
                            and s.billing_account_id is not distinct from c.billing_account_id
                            and s.sub_account_id is not distinct from c.sub_account_id)
-             and exists (select 1 from span d where c.charge_period_start >= d.from_day and c.charge_period_start < d.to_day)
+             and (exists (select 1 from period p where c.billing_period_start = p.start)
+                  or ((c.billing_period_start is null or $11::boolean)
+                      and exists (select 1 from cut d where c.charge_period_start >= d.from_at and c.charge_period_start < d.to_at)))
            returning c.currency, c.billed_cost)
          insert into ${this.sums} select currency, sum(billed_cost), count(*) from gone group by currency`,
         [
@@ -204,8 +208,11 @@ export class CostReplacement {
           scopes.map((s) => s[1]),
           scopes.map((s) => s[2]),
           this.keep,
-          days.map((d) => iso(d[0])),
-          days.map((d) => iso(d[1])),
+          (plan.periodStarts ?? []).map(iso),
+          plan.cut.map((d) => iso(d[0])),
+          plan.cut.map((d) => iso(d[1])),
+          // a file without periods replaces its span whatever period the stored lines name
+          plan.periodStarts === null,
         ],
       );
     }

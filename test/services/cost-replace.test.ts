@@ -203,7 +203,7 @@ describe('replacing cost imports (restated exports)', () => {
     assert.deepEqual(await stored(orgId), { rows: 3, total: billed([line, line, other]) });
   });
 
-  test("a line billed in the file's period for an earlier one (a correction) does not make it replace the days in between", async () => {
+  test("a line billed in the file's period for an earlier one (a correction) replaces only its period's lines: the days in between keep theirs, a revised correction replaces its first version", async () => {
     const orgId = await newOrg('restated-correction');
     await put(orgId, focus.later, { replace: true });
     const shift = (stamp: string, days: number) => new Date(Date.parse(`${stamp.replace(' ', 'T')}Z`) + days * 86_400_000).toISOString().slice(0, 19).replace('T', ' ');
@@ -215,9 +215,18 @@ describe('replacing cost imports (restated exports)', () => {
     const corrected = focus.later.find((r) => isAws(r) && day(r) === '2024-09-03')!;
     const correction = { ...corrected, ...october, BilledCost: '-1.5', EffectiveCost: '-1.5' };
     const report = await put(orgId, [...moved, correction], { replace: true });
-    assert.deepEqual([report.replaced?.from, report.replaced?.to, report.replaced?.rows], ['2024-10-01T00:00:00.000Z', '2024-10-06T00:00:00.000Z', 0]);
+    assert.deepEqual([report.replaced?.from, report.replaced?.to, report.replaced?.rows], ['2024-09-03T00:00:00.000Z', '2024-10-06T00:00:00.000Z', 0]);
     assert.deepEqual(await stored(orgId, { toDay: '2024-10-01' }), { rows: focus.later.length + 1, total: billed(focus.later) + scaled('-1.5') });
     assert.deepEqual(await stored(orgId), { rows: focus.later.length + moved.length + 1, total: billed(focus.later) + billed(moved) + scaled('-1.5') });
+    const [{ periods }] = await t.sql`select count(*)::int as periods from cost_records where org_id = ${orgId} and billing_period_start = '2024-10-01T00:00:00Z' and billing_period_end = '2024-11-01T00:00:00Z'`;
+    // each line keeps the billing period it was billed in (the sample itself has one line billed in October)
+    assert.equal(periods, moved.length + 1 + focus.later.filter((r) => r.BillingPeriodStart.startsWith('2024-10')).length);
+
+    // the next day's October export revises the correction: its first version goes, September's own lines of that day stay
+    const revisedCorrection = { ...correction, BilledCost: '-2', EffectiveCost: '-2' };
+    const next = await put(orgId, [...moved, revisedCorrection], { replace: true });
+    assert.equal(next.replaced?.rows, moved.length + 1);
+    assert.deepEqual(await stored(orgId), { rows: focus.later.length + moved.length + 1, total: billed(focus.later) + billed(moved) + scaled('-2') });
 
     // without billing periods the file covers its first day to its last: the days in between are replaced (the README says so)
     const bare = header.filter((h) => !h.startsWith('BillingPeriod'));
@@ -240,7 +249,7 @@ describe('replacing cost imports (restated exports)', () => {
     const september = [line('2024-09-30T12:00:00Z', '2024-09-30T13:00:00Z', '1', sep), line('2024-10-01T05:00:00Z', '2024-10-01T06:00:00Z', '2', sep)];
     await put(orgId, october, { replace: true });
     const report = await put(orgId, september, { replace: true });
-    assert.deepEqual([report.replaced?.from, report.replaced?.to, report.replaced?.rows], ['2024-09-30T00:00:00.000Z', '2024-10-01T07:00:00.000Z', 0]);
+    assert.deepEqual([report.replaced?.from, report.replaced?.to, report.replaced?.rows], ['2024-09-30T00:00:00.000Z', '2024-10-02T00:00:00.000Z', 0]);
     // September's restatement again, revised: it replaces its own lines only
     const revised = [september[0], { ...september[1], BilledCost: '3', EffectiveCost: '3' }];
     await put(orgId, revised, { replace: true });
@@ -261,6 +270,17 @@ describe('replacing cost imports (restated exports)', () => {
     assert.deepEqual(await stored(orgId), { rows: revised.length, total: billed(revised) });
     const [{ months }] = await t.sql`select count(distinct date_trunc('month', charge_period_start at time zone 'UTC'))::int as months from cost_records where org_id = ${orgId}`;
     assert.equal(months, 2);
+  });
+
+  test('lines stored without a billing period (an export without the column, or loaded before it was kept) are replaced within the periods the file names', async () => {
+    const orgId = await newOrg('restated-unnamed-periods');
+    const bare = header.filter((h) => !h.startsWith('BillingPeriod'));
+    await put(orgId, focus.earlier, { body: csvOf(bare, focus.earlier) });
+    const [{ unnamed }] = await t.sql`select count(*)::int as unnamed from cost_records where org_id = ${orgId} and billing_period_start is null`;
+    assert.equal(unnamed, focus.earlier.length);
+    const report = await put(orgId, focus.later, { replace: true });
+    assert.equal(report.replaced?.rows, focus.earlier.length);
+    assert.deepEqual(await stored(orgId), { rows: focus.later.length, total: billed(focus.later) });
   });
 
   test('a replacing file where some lines name a billing period and others do not is refused, and replaces nothing', async () => {

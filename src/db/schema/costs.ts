@@ -34,6 +34,9 @@ export const costRecords = pgTable(
     chargeCategory: text('charge_category'),
     chargePeriodStart: tstz('charge_period_start').notNull(),
     chargePeriodEnd: tstz('charge_period_end').notNull(),
+    /** The billing period (invoice month) the line is billed in, when its source says; a replacing import restates by it (services/cost-replace). */
+    billingPeriodStart: tstz('billing_period_start'),
+    billingPeriodEnd: tstz('billing_period_end'),
     billedCost: numeric('billed_cost').notNull(),
     effectiveCost: numeric('effective_cost'),
     listCost: numeric('list_cost'),

@@ -35,8 +35,8 @@ export interface CostRow {
   tags: Record<string, string>;
   /**
    * The billing period the line is billed in, [start, end) UTC, when the source says (FOCUS
-   * BillingPeriodStart/End, Azure BillingPeriodStartDate/EndDate). Not stored, nor part of the row
-   * hash: it tells a replacing import which period the file restates (services/cost-replace).
+   * BillingPeriodStart/End, Azure BillingPeriodStartDate/EndDate). Stored, but not part of the row hash
+   * (lines hashed before it was read keep their hashes): a replacing import restates by it (services/cost-replace).
    */
   billingPeriodStart?: Date | null;
   billingPeriodEnd?: Date | null;

@@ -18,7 +18,7 @@
  * Runs against DATABASE_URL (it creates and drops its own database there) or starts an embedded
  * Postgres under .data/bench-costs (port GCT_BENCH_PG_PORT, default 54351).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -27,19 +27,15 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
-import { pino } from 'pino';
-import postgres from 'postgres';
-import { connect, type Database } from '../src/db/client.js';
-import { startEmbeddedPostgres } from '../src/db/embedded.js';
-import { runMigrations } from '../src/db/migrate.js';
+import type { Database } from '../src/db/client.js';
 import { costRecords } from '../src/db/schema/index.js';
 import { CostRowHasher, openCostFile } from '../src/ingest/costs/index.js';
 import { importCostFile } from '../src/services/cost-import.js';
 import { COST_LOAD_PHASES, type CostLoadPhase } from '../src/services/cost-loader.js';
 import { encodeCostRowLine, LOAD_COLUMNS } from '../src/services/cost-copy-text.js';
 import { createOrganization } from '../src/services/organizations.js';
-import { fixturePath, repoRoot } from '../test/support/fixtures.js';
-import { withDatabaseName } from '../test/support/db.js';
+import { fixturePath } from '../test/support/fixtures.js';
+import { freshBenchDatabase, startBenchServer } from './support.js';
 
 const arg = (name: string) => {
   const at = process.argv.indexOf(name);
@@ -53,7 +49,6 @@ const PAIRS = Number(arg('--pairs') ?? 0);
 if (!Number.isSafeInteger(PAIRS) || PAIRS < 0) throw new Error('--pairs must be a non-negative integer');
 const CHUNK = 1000;
 
-const log = pino({ level: 'warn' });
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
@@ -139,25 +134,14 @@ async function reset(database: Database): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let adminUrl = process.env.DATABASE_URL;
-  let stopEmbedded = async () => {};
-  let pgCpu: () => Promise<number | null> = async () => null;
-  if (!adminUrl) {
-    const dataDir = path.join(repoRoot, '.data', 'bench-costs');
-    const embedded = await startEmbeddedPostgres({ dataDir, port: Number(process.env.GCT_BENCH_PG_PORT ?? 54351), database: 'gct_admin', log });
-    adminUrl = embedded.url;
-    stopEmbedded = embedded.stop;
-    pgCpu = clusterCpu(path.join(dataDir, 'pg'));
-  }
-  const name = `gct_bench_costs_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const server = await startBenchServer('bench-costs', 54351);
+  const pgCpu: () => Promise<number | null> = server.dataDir ? clusterCpu(path.join(server.dataDir, 'pg')) : async () => null;
   const dir = await mkdtemp(path.join(tmpdir(), 'gct-bench-costs-'));
-  let database: Database | undefined;
+  let benchDb: Awaited<ReturnType<typeof freshBenchDatabase>> | undefined;
   try {
-    await admin.unsafe(`create database ${name}`);
-    database = connect(withDatabaseName(adminUrl, name), { max: 4 });
+    benchDb = await freshBenchDatabase(server, 'gct_bench_costs');
+    const database = benchDb.database;
     const sql = database.sql;
-    await runMigrations(database);
     const { organization } = await createOrganization(database.db, { name: 'Bench', slug: 'bench' });
     const orgId = organization.id;
     const [{ version }] = await sql`select current_setting('server_version') as version`;
@@ -313,11 +297,9 @@ async function main(): Promise<void> {
       console.log(`ours / raw COPY (logged), median of ${PAIRS} pairs: ${median.toFixed(2)} (range ${ratios[0].toFixed(2)}-${ratios.at(-1)!.toFixed(2)})`);
     }
   } finally {
-    await database?.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => undefined);
-    await admin.end();
+    await benchDb?.close();
     await rm(dir, { recursive: true, force: true });
-    await stopEmbedded();
+    await server.stop();
   }
 }
 

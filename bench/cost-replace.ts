@@ -17,7 +17,6 @@
  * Runs against DATABASE_URL (it creates and drops its own database there) or starts an embedded
  * Postgres under .data/bench-replace (port GCT_BENCH_PG_PORT, default 54366).
  */
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -25,15 +24,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
-import { pino } from 'pino';
-import postgres from 'postgres';
-import { connect, type Database } from '../src/db/client.js';
-import { startEmbeddedPostgres } from '../src/db/embedded.js';
-import { runMigrations } from '../src/db/migrate.js';
 import { importCostFile, type CostImportReport } from '../src/services/cost-import.js';
 import { createOrganization } from '../src/services/organizations.js';
-import { fixturePath, repoRoot } from '../test/support/fixtures.js';
-import { withDatabaseName } from '../test/support/db.js';
+import { decimal, scaled } from '../test/ingest/costs/support/raw-csv.js';
+import { fixturePath } from '../test/support/fixtures.js';
+import { freshBenchDatabase, startBenchServer } from './support.js';
 
 const arg = (name: string) => {
   const at = process.argv.indexOf(name);
@@ -42,9 +37,9 @@ const arg = (name: string) => {
 const ROWS = Number(arg('--rows') ?? 200_000);
 if (!Number.isSafeInteger(ROWS) || ROWS < 1) throw new Error('--rows must be a positive integer');
 
-const log = pino({ level: 'warn' });
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 const secs = (ms: number) => (ms / 1000).toFixed(2);
+const REVISION = scaled('1.25');
 
 /** Writes v1 and v2 of the export; returns the column names and v2's row count. */
 async function generate(v1File: string, v2File: string, rows: number): Promise<{ header: string[]; v2Rows: number }> {
@@ -75,8 +70,8 @@ async function generate(v1File: string, v2File: string, rows: number): Promise<{
     if (id >= 0) fields[id] = String(i);
     c1 += fields.map(quote).join(',') + '\n';
     if (i % 100 !== 7) {
-      // a revision adds 1.25 to the decimal text exactly: whole cents on top of the line's own digits
-      if (i % 20 === 0) fields[billed] = addCents(fields[billed], 125n);
+      // a revision adds 1.25, exactly (BigInt decimals, as the tests' expectations are summed)
+      if (i % 20 === 0) fields[billed] = decimal(scaled(fields[billed]) + REVISION);
       c2 += fields.map(quote).join(',') + '\n';
       v2Rows++;
     }
@@ -89,16 +84,6 @@ async function generate(v1File: string, v2File: string, rows: number): Promise<{
   return { header, v2Rows };
 }
 
-/** `text` (a plain decimal) plus `cents` hundredths, exactly, on BigInt. */
-function addCents(text: string, cents: bigint): string {
-  const [whole, frac = ''] = text.replace(/^-/, '').split('.');
-  const scale = Math.max(frac.length, 2);
-  const sign = text.startsWith('-') ? -1n : 1n;
-  const value = sign * BigInt(whole + frac.padEnd(scale, '0')) + cents * 10n ** BigInt(scale - 2);
-  const digits = (value < 0n ? -value : value).toString().padStart(scale + 1, '0');
-  return `${value < 0n ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-}
-
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; result: T }> {
   const started = performance.now();
   const result = await fn();
@@ -106,22 +91,13 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; result: T }
 }
 
 async function main(): Promise<void> {
-  let adminUrl = process.env.DATABASE_URL;
-  let stopEmbedded = async () => {};
-  if (!adminUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(repoRoot, '.data', 'bench-replace'), port: Number(process.env.GCT_BENCH_PG_PORT ?? 54366), database: 'gct_admin', log });
-    adminUrl = embedded.url;
-    stopEmbedded = embedded.stop;
-  }
-  const name = `gct_bench_replace_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const server = await startBenchServer('bench-replace', 54366);
   const dir = await mkdtemp(path.join(tmpdir(), 'gct-bench-replace-'));
-  let database: Database | undefined;
+  let benchDb: Awaited<ReturnType<typeof freshBenchDatabase>> | undefined;
   try {
-    await admin.unsafe(`create database ${name}`);
-    database = connect(withDatabaseName(adminUrl, name), { max: 4 });
+    benchDb = await freshBenchDatabase(server, 'gct_bench_replace');
+    const database = benchDb.database;
     const { sql, db } = database;
-    await runMigrations(database);
     const [{ version }] = await sql`select current_setting('server_version') as version`;
     const v1File = path.join(dir, 'mtd-v1.csv');
     const v2File = path.join(dir, 'mtd-v2.csv');
@@ -131,7 +107,7 @@ async function main(): Promise<void> {
     const org = async (slug: string) => (await createOrganization(db, { name: slug, slug })).organization.id;
     const phases = new Map<string, number>();
     const load = (orgId: string, file: string, replace = false, timing = false): Promise<CostImportReport> =>
-      importCostFile(database!, orgId, createReadStream(file), {
+      importCostFile(database, orgId, createReadStream(file), {
         fileName: path.basename(file),
         format: 'focus',
         replace,
@@ -179,11 +155,9 @@ async function main(): Promise<void> {
     console.log(`replace report: loaded ${fmtInt(replace.result.rowsLoaded)}, replaced ${fmtInt(replace.result.replaced?.rows ?? 0)} earlier lines`);
     if (!check.exact || check.replaced_rows !== v2Rows) throw new Error('the replaced organization does not hold exactly v2');
   } finally {
-    await database?.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await benchDb?.close();
     await rm(dir, { recursive: true, force: true });
-    await stopEmbedded();
+    await server.stop();
   }
 }
 

@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import postgres from 'postgres';
 import { startApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { connect } from '../src/db/client.js';
+import { connect, type Database } from '../src/db/client.js';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { createOrganization } from '../src/services/organizations.js';
@@ -30,15 +30,49 @@ export interface BenchEnv {
   close(): Promise<void>;
 }
 
-export async function startBenchApp(opts: { keep?: string } = {}): Promise<BenchEnv> {
-  const log = pino({ level: 'warn' });
-  let adminUrl = process.env.DATABASE_URL;
-  let stopEmbedded = async () => {};
-  if (!adminUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(repoRoot, '.data', 'bench'), port: Number(process.env.GCT_BENCH_PG_PORT ?? 54349), database: 'gct_admin', log });
-    adminUrl = embedded.url;
-    stopEmbedded = embedded.stop;
+/** The Postgres a benchmark runs on: DATABASE_URL's, or an embedded one under .data/`dir` (port GCT_BENCH_PG_PORT, else `port`). */
+export interface BenchServer {
+  adminUrl: string;
+  /** The embedded cluster's directory; null on DATABASE_URL's server. */
+  dataDir: string | null;
+  stop(): Promise<void>;
+}
+
+const benchLog = pino({ level: 'warn' });
+
+export async function startBenchServer(dir: string, port: number): Promise<BenchServer> {
+  if (process.env.DATABASE_URL) return { adminUrl: process.env.DATABASE_URL, dataDir: null, stop: async () => {} };
+  const dataDir = path.join(repoRoot, '.data', dir);
+  const embedded = await startEmbeddedPostgres({ dataDir, port: Number(process.env.GCT_BENCH_PG_PORT ?? port), database: 'gct_admin', log: benchLog });
+  return { adminUrl: embedded.url, dataDir, stop: embedded.stop };
+}
+
+/** A new, migrated database `<prefix>_<random>` on `server`; close() drops it. */
+export async function freshBenchDatabase(server: BenchServer, prefix: string): Promise<{ database: Database; close(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(server.adminUrl, { max: 1, onnotice: () => {} });
+  let database: Database | undefined;
+  const close = async () => {
+    await database?.close();
+    await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => undefined);
+    await admin.end();
+  };
+  try {
+    await admin.unsafe(`create database ${name}`);
+    database = connect(withDatabaseName(server.adminUrl, name), { max: 4 });
+    await runMigrations(database);
+    return { database, close };
+  } catch (err) {
+    await close();
+    throw err;
   }
+}
+
+export async function startBenchApp(opts: { keep?: string } = {}): Promise<BenchEnv> {
+  const log = benchLog;
+  const server = await startBenchServer('bench', 54349);
+  const adminUrl = server.adminUrl;
+  const stopEmbedded = server.stop;
   if (opts.keep !== undefined && !/^[a-z_][a-z0-9_]*$/.test(opts.keep)) throw new Error(`database name ${JSON.stringify(opts.keep)}: lower-case letters, digits and _ only`);
   const name = opts.keep ?? `gct_bench_${randomBytes(4).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });

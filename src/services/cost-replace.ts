@@ -43,15 +43,13 @@ export interface CostReplaced {
   to: Date | null;
 }
 
-/** What the file bills: its scopes, its charge days and its billing periods, gathered batch by batch. */
+/** What the file bills: its scopes and its billing periods, gathered batch by batch. */
 export class ReplacedRegion {
   readonly #scopes = new Map<string, CostScope>();
   readonly #periods = new Map<string, [number, number]>();
   #unperiodized = false;
-  #minStart = Infinity;
-  #maxStart = -Infinity;
 
-  add(batch: Pick<EncodedCostBatch, 'scopes' | 'periods' | 'unperiodized' | 'minStart' | 'maxStart'>): void {
+  add(batch: Pick<EncodedCostBatch, 'scopes' | 'periods' | 'unperiodized'>): void {
     for (const scope of batch.scopes) {
       const key = JSON.stringify(scope);
       if (!this.#scopes.has(key)) this.#scopes.set(key, scope);
@@ -61,8 +59,6 @@ export class ReplacedRegion {
       if (!this.#periods.has(key)) this.#periods.set(key, period);
     }
     if (batch.unperiodized) this.#unperiodized = true;
-    if (batch.minStart < this.#minStart) this.#minStart = batch.minStart;
-    if (batch.maxStart > this.#maxStart) this.#maxStart = batch.maxStart;
   }
 
   get scopes(): CostScope[] {
@@ -71,7 +67,7 @@ export class ReplacedRegion {
 
   /**
    * What step 2 removes, or null when the file had no rows. `span`: the UTC days from the file's first
-   * charge day to its last. A file whose lines name their billing periods restates those periods:
+   * charge day to its last (`minStart` and `maxStart`: its earliest and latest charge period starts, epoch ms). A file whose lines name their billing periods restates those periods:
    * stored lines billed in one of them (`periodStarts`) go wherever in the span their charge falls (a
    * correction billed now for an earlier day included), and stored lines that name no period (loaded
    * before periods were kept) go where the span meets the periods (`cut`, exact bounds: a period that
@@ -79,9 +75,9 @@ export class ReplacedRegion {
    * day). Lines billed in other periods stay. A file without periods replaces its whole span. Throws
    * BAD_USER_INPUT for a file where some lines name a period and others do not.
    */
-  plan(): { span: [number, number]; periodStarts: number[] | null; cut: [number, number][] } | null {
-    if (this.#scopes.size === 0 || !Number.isFinite(this.#minStart)) return null;
-    const span: [number, number] = [floorDay(this.#minStart), floorDay(this.#maxStart) + DAY_MS];
+  plan(minStart: number, maxStart: number): { span: [number, number]; periodStarts: number[] | null; cut: [number, number][] } | null {
+    if (this.#scopes.size === 0 || !Number.isFinite(minStart)) return null;
+    const span: [number, number] = [floorDay(minStart), floorDay(maxStart) + DAY_MS];
     if (this.#periods.size === 0) return { span, periodStarts: null, cut: [span] };
     if (this.#unperiodized) {
       throw badInput('file', 'some lines name a billing period and others do not: a replacing import needs it on every line, or on none (then it replaces the days from its first line to its last)');
@@ -173,9 +169,9 @@ export class CostReplacement {
     return kept;
   }
 
-  /** Step 2, after the last batch, over the file's `region`. Returns what both steps replaced. */
-  async finish(region: ReplacedRegion): Promise<CostReplaced> {
-    const plan = region.plan();
+  /** Step 2, after the last batch, over the file's `region` and charge period starts. Returns what both steps replaced. */
+  async finish(region: ReplacedRegion, minStart: number, maxStart: number): Promise<CostReplaced> {
+    const plan = region.plan(minStart, maxStart);
     const scopes = region.scopes;
     const from = plan ? new Date(plan.span[0]) : null;
     const to = plan ? new Date(plan.span[1]) : null;

@@ -6,8 +6,8 @@ import { AppError } from '../../src/errors.js';
 import { importCostFile, type CostImportReport } from '../../src/services/cost-import.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { reconcile } from '../../src/services/reconcile.js';
-import { scaled } from '../ingest/costs/support/raw-csv.js';
-import { billed, csvOf, decimal, effective, restatedFocus, type Rec } from '../ingest/costs/support/restated.js';
+import { decimal, scaled } from '../ingest/costs/support/raw-csv.js';
+import { billed, csvOf, effective, restatedFocus, shiftStamp, type Rec } from '../ingest/costs/support/restated.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const focus = restatedFocus();
@@ -206,12 +206,11 @@ describe('replacing cost imports (restated exports)', () => {
   test("a line billed in the file's period for an earlier one (a correction) replaces only its period's lines: the days in between keep theirs, a revised correction replaces its first version", async () => {
     const orgId = await newOrg('restated-correction');
     await put(orgId, focus.later, { replace: true });
-    const shift = (stamp: string, days: number) => new Date(Date.parse(`${stamp.replace(' ', 'T')}Z`) + days * 86_400_000).toISOString().slice(0, 19).replace('T', ' ');
     const october = { BillingPeriodStart: '2024-10-01 00:00:00', BillingPeriodEnd: '2024-11-01 00:00:00' };
     // October's month-to-date export, to the 5th: September's first AWS lines moved 30 days on, and a correction of a September 3 line
     const moved = focus.later
       .filter((r) => isAws(r) && day(r) < '2024-09-06')
-      .map((r) => ({ ...r, ...october, ChargePeriodStart: shift(r.ChargePeriodStart, 30), ChargePeriodEnd: shift(r.ChargePeriodEnd, 30) }));
+      .map((r) => ({ ...r, ...october, ChargePeriodStart: shiftStamp(r.ChargePeriodStart, 30), ChargePeriodEnd: shiftStamp(r.ChargePeriodEnd, 30) }));
     const corrected = focus.later.find((r) => isAws(r) && day(r) === '2024-09-03')!;
     const correction = { ...corrected, ...october, BilledCost: '-1.5', EffectiveCost: '-1.5' };
     const report = await put(orgId, [...moved, correction], { replace: true });
@@ -258,10 +257,9 @@ describe('replacing cost imports (restated exports)', () => {
 
   test('a file over two months replaces itself exactly in both partitions', async () => {
     const orgId = await newOrg('restated-two-months');
-    const shift = (stamp: string, days: number) => new Date(Date.parse(`${stamp.replace(' ', 'T')}Z`) + days * 86_400_000).toISOString().slice(0, 19).replace('T', ' ');
     const october = focus.later
       .filter((r) => day(r) < '2024-09-16')
-      .map((r) => ({ ...r, BillingPeriodStart: '2024-10-01 00:00:00', BillingPeriodEnd: '2024-11-01 00:00:00', ChargePeriodStart: shift(r.ChargePeriodStart, 30), ChargePeriodEnd: shift(r.ChargePeriodEnd, 30) }));
+      .map((r) => ({ ...r, BillingPeriodStart: '2024-10-01 00:00:00', BillingPeriodEnd: '2024-11-01 00:00:00', ChargePeriodStart: shiftStamp(r.ChargePeriodStart, 30), ChargePeriodEnd: shiftStamp(r.ChargePeriodEnd, 30) }));
     const both: Rec[] = [...focus.later.filter((r) => r.BillingPeriodStart.startsWith('2024-09')), ...october];
     await put(orgId, both, { replace: true });
     const revised = both.map((r, i) => (i % 9 === 0 ? { ...r, BilledCost: decimal(scaled(r.BilledCost) + scaled('0.5')) } : r));

@@ -24,6 +24,15 @@ export function readRawCsv(file: string): RawCsv {
 /** Decimal places every sum is carried at: more than any fixture value has (27). */
 const SCALE = 40;
 
+/** A scaled value (scaled's decimals) as a plain decimal, trailing zeros dropped: scaled(decimal(v)) === v. */
+export function decimal(v: bigint): string {
+  const negative = v < 0n;
+  const digits = (negative ? -v : v).toString().padStart(SCALE + 1, '0');
+  const whole = digits.slice(0, -SCALE);
+  const frac = digits.slice(-SCALE).replace(/0+$/, '');
+  return `${negative ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
+}
+
 /** Plain decimals only (`-12.345`); anything else fails the test rather than being guessed. */
 export function scaled(text: string): bigint {
   const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text.trim());

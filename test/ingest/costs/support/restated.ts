@@ -5,22 +5,11 @@
  * sharing no code with src/.
  */
 import { fixturePath } from '../../../support/fixtures.js';
-import { readRawCsv, scaled, type RawCsv } from './raw-csv.js';
+import { decimal, readRawCsv, scaled, type RawCsv } from './raw-csv.js';
 
 export const FOCUS_SAMPLE = fixturePath('focus-sample', 'focus_sample.csv');
 
 export type Rec = Record<string, string>;
-
-const SCALE = 40n;
-
-/** A scaled sum (raw-csv's 40 decimals) as a plain decimal. */
-export function decimal(v: bigint): string {
-  const negative = v < 0n;
-  const digits = (negative ? -v : v).toString().padStart(Number(SCALE) + 1, '0');
-  const whole = digits.slice(0, -Number(SCALE));
-  const frac = digits.slice(-Number(SCALE)).replace(/0+$/, '');
-  return `${negative ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
-}
 
 /** Exact sum of BilledCost over `records`. */
 export const billed = (records: readonly Rec[]): bigint => records.reduce((s, r) => s + scaled(r.BilledCost), 0n);
@@ -28,6 +17,10 @@ export const billed = (records: readonly Rec[]): bigint => records.reduce((s, r)
 export const effective = (records: readonly Rec[]): bigint => records.reduce((s, r) => s + scaled(r.EffectiveCost || r.BilledCost), 0n);
 
 const plus = (text: string, delta: string) => (text === '' ? text : decimal(scaled(text) + scaled(delta)));
+
+/** A FOCUS timestamp (`2024-09-03 10:00:00`, UTC) moved by `days`, written the same way. */
+export const shiftStamp = (stamp: string, days: number) =>
+  new Date(Date.parse(`${stamp.replace(' ', 'T')}Z`) + days * 86_400_000).toISOString().slice(0, 19).replace('T', ' ');
 
 const quote = (f: string) => `"${f.replaceAll('"', '""')}"`;
 

@@ -623,6 +623,10 @@ export type CostImportReplaced = {
   /** First UTC day replaced */
   from?: Maybe<Scalars['DateTime']['output']>;
   rows: Scalars['Int']['output'];
+  /** Lines of Azure syncs the file took over: its subscriptions' synced lines on the days it restated (not counted in rows) */
+  syncedRows: Scalars['Int']['output'];
+  /** Their billed cost per currency */
+  syncedTotals: Array<CostTotal>;
   /** Day after the last one replaced (half-open) */
   to?: Maybe<Scalars['DateTime']['output']>;
   /** Their billed cost per currency (compare with the report totals for the change) */
@@ -720,10 +724,14 @@ export type CostSync = {
   requests: Scalars['Int']['output'];
   /** Cost rows the window holds after the sync */
   rows: Scalars['Int']['output'];
+  /** Fetched rows removed again: their days belong to replacing file imports of the same subscriptions (not in rows) */
+  rowsSuperseded: Scalars['Int']['output'];
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: CostSyncStatus;
   /** Billed cost the window holds after the sync, per currency */
   totals: Array<Money>;
+  /** Billed cost of the rows superseded by file imports, per currency */
+  totalsSuperseded: Array<Money>;
   /** End of the window (UTC midnight, exclusive) */
   windowEnd: Scalars['DateTime']['output'];
   /** First day replaced (UTC midnight, inclusive) */

@@ -62,6 +62,8 @@ export function formatCostImportReport(report: CostImportReport): string {
     const days = r.from && r.to ? ` on ${r.from.slice(0, 10)} to ${r.to.slice(0, 10)} (exclusive)` : '';
     lines.push(`replaced ${r.rows} earlier rows of the file's sub accounts${days}${r.delivery ? `; delivery ${r.delivery}` : ''}`);
     for (const t of r.totals) lines.push(`replaced total ${t.currency} ${t.amount} (${t.rows} rows)`);
+    if (r.synced.rows > 0) lines.push(`took over ${r.synced.rows} synced rows of those days from Azure syncs`);
+    for (const t of r.synced.totals) lines.push(`took over total ${t.currency} ${t.amount} (${t.rows} rows)`);
   }
   if (report.rowsQuarantined > 0) {
     const shown = report.quarantined.length;

@@ -58,8 +58,16 @@ export class CostConnectionResolver {
 export class CostSyncResolver {
   @FieldResolver(() => [Money], { description: 'Billed cost the window holds after the sync, per currency' })
   totals(@Root() sync: CostSyncRow): Money[] {
-    return Object.entries(sync.totals)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([currency, amount]) => money(amount, currency)!);
+    return moneyByCurrency(sync.totals);
+  }
+
+  @FieldResolver(() => [Money], { description: 'Billed cost of the rows superseded by file imports, per currency' })
+  totalsSuperseded(@Root() sync: CostSyncRow): Money[] {
+    return moneyByCurrency(sync.totalsSuperseded);
   }
 }
+
+const moneyByCurrency = (totals: Record<string, string>): Money[] =>
+  Object.entries(totals)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([currency, amount]) => money(amount, currency)!);

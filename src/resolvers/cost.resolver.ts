@@ -73,6 +73,8 @@ export class CostImportResolver {
         ? Object.assign(new CostImportReplaced(), {
             rows: r.replaced.rows,
             totals: r.replaced.totals.map(costTotal),
+            syncedRows: r.replaced.synced.rows,
+            syncedTotals: r.replaced.synced.totals.map(costTotal),
             from: r.replaced.from ? new Date(r.replaced.from) : null,
             to: r.replaced.to ? new Date(r.replaced.to) : null,
           })

@@ -103,6 +103,12 @@ export class CostSync {
   /** The stored `{ currency: amount }`; the field resolver turns it into Money. */
   totals!: Record<string, string>;
 
+  @Field(() => Int, { description: 'Fetched rows removed again: their days belong to replacing file imports of the same subscriptions (not in rows)' })
+  rowsSuperseded!: number;
+
+  /** The stored `{ currency: amount }` of those rows; the field resolver turns it into Money. */
+  totalsSuperseded!: Record<string, string>;
+
   @Field(() => Int, { description: 'HTTP requests sent to Cost Management, throttled and retried ones included' })
   requests!: number;
 

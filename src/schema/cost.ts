@@ -161,6 +161,12 @@ export class CostImportReplaced {
   @Field(() => [CostTotal], { description: 'Their billed cost per currency (compare with the report totals for the change)' })
   totals!: CostTotal[];
 
+  @Field(() => Int, { description: "Lines of Azure syncs the file took over: its subscriptions' synced lines on the days it restated (not counted in rows)" })
+  syncedRows!: number;
+
+  @Field(() => [CostTotal], { description: 'Their billed cost per currency' })
+  syncedTotals!: CostTotal[];
+
   @Field(() => Date, { nullable: true, description: 'First UTC day replaced' })
   from!: Date | null;
 

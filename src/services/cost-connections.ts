@@ -14,7 +14,9 @@ import type { CostRow } from '../ingest/costs/cost-row.js';
 import { CostRowHasher, namespacedHash } from '../ingest/costs/row-hash.js';
 import { enqueueCostSync } from '../jobs/cost-sync-queue.js';
 import { reconcileAfterIngest } from '../jobs/reconcile-queue.js';
+import { billScopeSql } from './bill-scope.js';
 import { invalidateCostDays } from './cost-rollup.js';
+import { lockCostWrites } from './cost-write-lock.js';
 import type { Logger } from '../logger.js';
 import { loadCostRows } from './cost-loader.js';
 import { spoolCostRows, type CostRowSpool, type HashedCostRow } from './cost-row-spool.js';
@@ -359,6 +361,10 @@ export class CostConnectionService {
     await sqlClientOf(this.db).begin(async (tx) => {
       // two syncs of one connection (a manual one beside a scheduled one) replace in turn, never interleaved
       await tx`select pg_advisory_xact_lock(${REPLACE_LOCK_NAMESPACE}, hashtext(${connection.id}))`;
+      // the organization's bill writes take turns from before the delete on (invalidateCostDays would take the lock
+      // too, but the order matters): a replacing file import deletes synced lines (services/cost-replace) while it
+      // holds the lock, and would wait forever on lines this delete holds while waiting for the lock
+      await lockCostWrites(tx, this.orgId);
       // dates travel as ISO text: Drizzle replaces the shared client's timestamp serializers with identity ones
       const inWindow = (t: postgres.TransactionSql) =>
         t`org_id = ${this.orgId} and source = 'azure_api' and source_id = ${connection.id}
@@ -371,6 +377,19 @@ export class CostConnectionService {
         // after the delete every fetched row is new: anything else means a row would silently be missing
         throw new Error(`loaded ${loaded.inserted} of ${spool.count} fetched rows (${loaded.unchanged} collided with stored rows); nothing was replaced`);
       }
+      // days a replacing file import restated are the file's (services/cost-replace): what was fetched for them goes again
+      const superseded = await tx.unsafe<{ currency: string; total: string; rows: number }[]>(
+        `with gone as (
+           delete from cost_records c
+           where c.org_id = $1 and c.source = 'azure_api' and c.source_id = $2
+             and c.charge_period_start >= $3::timestamptz and c.charge_period_start < $4::timestamptz
+             and exists (select 1 from cost_file_coverage f
+                         where f.org_id = c.org_id and f.scope = ${billScopeSql('c.provider', 'c.billing_account_id', 'c.sub_account_id')}
+                           and c.charge_period_start >= f.period_start and c.charge_period_start < f.period_end)
+           returning c.currency, c.billed_cost)
+         select currency, sum(billed_cost)::text as total, count(*)::int as rows from gone group by currency order by currency`,
+        [this.orgId, connection.id, window.from.toISOString(), window.to.toISOString()],
+      );
       const sums = await tx<{ currency: string; total: string; rows: number }[]>`
         select currency, sum(billed_cost)::text as total, count(*)::int as rows
         from cost_records where ${inWindow(tx)} group by currency order by currency`;
@@ -378,7 +397,10 @@ export class CostConnectionService {
       const rows = sums.reduce((n, s) => n + s.rows, 0);
       await reconcileAfterIngest(tx, this.orgId, window.from, window.to, 'sync');
       const durationMs = Date.now() - startedAt.getTime();
+      const supersededTotals = Object.fromEntries(superseded.map((s) => [s.currency.trim(), s.total]));
+      const supersededRows = superseded.reduce((n, s) => n + s.rows, 0);
       await tx`update cost_syncs set status = 'SUCCEEDED', rows = ${rows}, totals = ${JSON.stringify(totals)}::jsonb, requests = ${requests},
+               rows_superseded = ${supersededRows}, totals_superseded = ${JSON.stringify(supersededTotals)}::jsonb,
                duration_ms = ${durationMs}, error = null, finished_at = now()
                where org_id = ${this.orgId} and id = ${syncId}`;
       await tx`update cost_connections set last_status = 'SUCCEEDED', last_sync_at = now(), last_error = null, updated_at = now()

@@ -90,6 +90,8 @@ export interface StoredReplaced {
   delivery: string | null;
   rows: number;
   totals: CurrencyTotal[];
+  /** Lines of Azure syncs of the file's scopes and days, which the file took over (services/cost-replace). */
+  synced: { rows: number; totals: CurrencyTotal[] };
   from: string | null;
   to: string | null;
 }
@@ -184,7 +186,7 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
         totals: summary.totals,
         periodStart: summary.periodStart?.toISOString() ?? null,
         periodEnd: summary.periodEnd?.toISOString() ?? null,
-        replaced: r ? { delivery, rows: r.rows, totals: r.totals, from: r.from?.toISOString() ?? null, to: r.to?.toISOString() ?? null } : null,
+        replaced: r ? { delivery, rows: r.rows, totals: r.totals, synced: r.synced, from: r.from?.toISOString() ?? null, to: r.to?.toISOString() ?? null } : null,
       };
       await tx`
         update imports set status = 'SUCCEEDED', format = ${format}, rows_read = ${read}, rows_loaded = ${summary.inserted},
@@ -338,7 +340,8 @@ export function storedReport(row: ImportRow): (StoredReport & Pick<ImportRow, 'r
     totals: r.totals ?? [],
     periodStart: r.periodStart ?? null,
     periodEnd: r.periodEnd ?? null,
-    replaced: r.replaced ?? null,
+    // reports stored before syncs were taken over have no `synced`
+    replaced: r.replaced ? { ...r.replaced, synced: r.replaced.synced ?? { rows: 0, totals: [] } } : null,
     rowsRead: row.rowsRead,
     rowsLoaded: row.rowsLoaded,
     rowsUnchanged: row.rowsUnchanged,

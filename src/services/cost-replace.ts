@@ -4,15 +4,21 @@
  * yesterday's lines revised, and a line whose cost changed hashes differently, so loaded alongside the
  * earlier file it would count twice. Replacing keeps every figure to the newest export's.
  *
- * What is replaced: stored lines of file imports (an Azure sync replaces its own window) that bill one
- * of the file's (provider, billing account, sub account) scopes and start in the days it covers, except
- * the lines of the file's own delivery: the import itself and earlier imports given the same `delivery`
- * (the parts of one export run, which add up). The days covered: the UTC days from the file's first
- * charge day to its last, and when every line names its billing period, only the lines billed in the
- * file's periods (ReplacedRegion.plan): a line billed now for an earlier day (a FOCUS correction, late
- * usage) then does not make the file replace the earlier period's lines of the days in between, and a
- * correction revised later is replaced with its period. Done in two steps, inside the load's transaction
- * and under its lock:
+ * What is replaced: stored lines of file imports that bill one of the file's scopes (services/bill-scope:
+ * an Azure subscription however a source writes it, else provider, billing account and sub account) and
+ * start in the days it covers, except the lines of the file's own delivery: the import itself and
+ * earlier imports given the same `delivery` (the parts of one export run, which add up). The days
+ * covered: the UTC days from the file's first charge day to its last, and when every line names its
+ * billing period, only the lines billed in the file's periods (ReplacedRegion.plan): a line billed now
+ * for an earlier day (a FOCUS correction, late usage) then does not make the file replace the earlier
+ * period's lines of the days in between, and a correction revised later is replaced with its period.
+ *
+ * The file also takes its scopes' days over from Azure syncs, which otherwise count the same usage
+ * again: synced lines there are replaced too, and the days are recorded (cost_file_coverage) so a
+ * later sync removes what it fetches for them (services/cost-connections). Exports are the bill of
+ * record (billing periods, every charge type); a sync still brings the days no export holds yet.
+ *
+ * Done in two steps, inside the load's transaction and under its lock:
  *
  * 1. take over: before a batch is copied, stored lines with one of its hashes are deleted, so the
  *    batch stores them again as this import's (left in place, a later part of the same delivery would
@@ -23,6 +29,7 @@
  */
 import type postgres from 'postgres';
 import { badInput } from '../errors.js';
+import { billScopeSql } from './bill-scope.js';
 import type { CostScope, EncodedCostBatch } from './cost-batch.js';
 import type { CurrencyTotal } from './cost-loader.js';
 
@@ -38,6 +45,8 @@ export interface CostReplaced {
   rows: number;
   /** Their billed cost per currency, summed in SQL; sorted by currency. */
   totals: CurrencyTotal[];
+  /** Lines of Azure syncs the file took over (module comment), likewise. */
+  synced: { rows: number; totals: CurrencyTotal[] };
   /** The UTC days the replacement reached, [from, to): the file's first charge day to its last; null when it had no rows. */
   from: Date | null;
   to: Date | null;
@@ -109,6 +118,7 @@ export class CostReplacement {
   private constructor(
     private readonly tx: postgres.TransactionSql,
     private readonly orgId: string,
+    private readonly importId: string,
     /** Import ids whose stored lines stay: the load's own and its delivery's. */
     private readonly keep: string[],
     private readonly sums: string,
@@ -122,8 +132,8 @@ export class CostReplacement {
       keep.push(...parts.map((p) => p.id));
     }
     const sums = `cost_replaced_${suffix}`;
-    await tx.unsafe(`create temp table ${sums} (currency text, amount numeric, rows bigint) on commit drop`);
-    return new CostReplacement(tx, orgId, keep, sums);
+    await tx.unsafe(`create temp table ${sums} (source text, currency text, amount numeric, rows bigint) on commit drop`);
+    return new CostReplacement(tx, orgId, replace.importId, keep, sums);
   }
 
   /**
@@ -162,14 +172,17 @@ export class CostReplacement {
       await tx.unsafe(
         // the organization and source once more: should a place ever be freed and reused by another's line, it stays
         `with gone as (delete from ${part} where ctid = any($1::text[]::tid[]) and org_id = $2 and source = 'file' returning currency, billed_cost)
-         insert into ${this.sums} select currency, sum(billed_cost), count(*) from gone group by currency`,
+         insert into ${this.sums} select 'file', currency, sum(billed_cost), count(*) from gone group by currency`,
         [ctids, this.orgId],
       );
     }
     return kept;
   }
 
-  /** Step 2, after the last batch, over the file's `region` and charge period starts. Returns what both steps replaced. */
+  /**
+   * Step 2, after the last batch, over the file's `region` and charge period starts; then the file takes its
+   * scopes' days over from syncs (module comment). Returns what both steps replaced.
+   */
   async finish(region: ReplacedRegion, minStart: number, maxStart: number): Promise<CostReplaced> {
     const plan = region.plan(minStart, maxStart);
     const scopes = region.scopes;
@@ -177,51 +190,67 @@ export class CostReplacement {
     const to = plan ? new Date(plan.span[1]) : null;
     if (plan && from && to) {
       const iso = (ms: number) => new Date(ms).toISOString();
+      const line = billScopeSql('c.provider', 'c.billing_account_id', 'c.sub_account_id');
+      const regionSql = `scope as (select distinct ${billScopeSql('p', 'b', 's')} as key from unnest($4::text[], $5::text[], $6::text[]) u(p, b, s)),
+         cut as (select from_at::timestamptz, to_at::timestamptz from unnest($7::text[], $8::text[]) d(from_at, to_at))`;
+      const inCut = 'exists (select 1 from cut d where c.charge_period_start >= d.from_at and c.charge_period_start < d.to_at)';
+      // Instants travel as ISO text: postgres.js sends a timestamptz[] parameter's elements unencoded
+      const common = [
+        this.orgId,
+        from.toISOString(),
+        to.toISOString(),
+        scopes.map((s) => s[0]),
+        scopes.map((s) => s[1]),
+        scopes.map((s) => s[2]),
+        plan.cut.map((d) => iso(d[0])),
+        plan.cut.map((d) => iso(d[1])),
+      ];
       // one range scan of the span through the primary key (org, period start, hash); the scopes, periods and
-      // ranges, a handful each, filter it. Instants travel as ISO text: postgres.js sends a timestamptz[]
-      // parameter's elements unencoded
+      // ranges, a handful each, filter it
       await this.tx.unsafe(
-        `with scope as (select * from unnest($4::text[], $5::text[], $6::text[]) s(provider, billing_account_id, sub_account_id)),
-         period as (select p::timestamptz as start from unnest($8::text[]) p),
-         cut as (select from_at::timestamptz, to_at::timestamptz from unnest($9::text[], $10::text[]) d(from_at, to_at)),
+        `with ${regionSql},
+         period as (select p::timestamptz as start from unnest($10::text[]) p),
          gone as (
            delete from cost_records c
            where c.org_id = $1 and c.charge_period_start >= $2::timestamptz and c.charge_period_start < $3::timestamptz
-             and c.source = 'file' and c.source_id <> all($7::uuid[])
-             and exists (select 1 from scope s where s.provider = c.provider
-                           and s.billing_account_id is not distinct from c.billing_account_id
-                           and s.sub_account_id is not distinct from c.sub_account_id)
+             and c.source = 'file' and c.source_id <> all($9::uuid[])
+             and ${line} in (select key from scope)
              and (exists (select 1 from period p where c.billing_period_start = p.start)
-                  or ((c.billing_period_start is null or $11::boolean)
-                      and exists (select 1 from cut d where c.charge_period_start >= d.from_at and c.charge_period_start < d.to_at)))
+                  or ((c.billing_period_start is null or $11::boolean) and ${inCut}))
            returning c.currency, c.billed_cost)
-         insert into ${this.sums} select currency, sum(billed_cost), count(*) from gone group by currency`,
+         insert into ${this.sums} select 'file', currency, sum(billed_cost), count(*) from gone group by currency`,
         [
-          this.orgId,
-          from.toISOString(),
-          to.toISOString(),
-          scopes.map((s) => s[0]),
-          scopes.map((s) => s[1]),
-          scopes.map((s) => s[2]),
+          ...common,
           this.keep,
           (plan.periodStarts ?? []).map(iso),
-          plan.cut.map((d) => iso(d[0])),
-          plan.cut.map((d) => iso(d[1])),
           // a file without periods replaces its span whatever period the stored lines name
           plan.periodStarts === null,
         ],
       );
+      // a sync's lines name no billing period, so the file takes them over where it replaces file lines that name
+      // none (the cut); the cut is recorded, and later syncs of these days leave them to the file
+      await this.tx.unsafe(
+        `with ${regionSql},
+         gone as (
+           delete from cost_records c
+           where c.org_id = $1 and c.charge_period_start >= $2::timestamptz and c.charge_period_start < $3::timestamptz
+             and c.source = 'azure_api' and ${line} in (select key from scope) and ${inCut}
+           returning c.currency, c.billed_cost),
+         summed as (insert into ${this.sums} select 'sync', currency, sum(billed_cost), count(*) from gone group by currency)
+         insert into cost_file_coverage (org_id, scope, period_start, period_end, import_id)
+         select $1, s.key, d.from_at, d.to_at, $9 from scope s cross join cut d`,
+        [...common, this.importId],
+      );
     }
-    const byCurrency = await this.tx.unsafe<{ currency: string; amount: string; rows: number }[]>(
-      `select currency, sum(amount)::text as amount, sum(rows)::int as rows from ${this.sums} group by currency order by currency`,
+    const byCurrency = await this.tx.unsafe<{ source: 'file' | 'sync'; currency: string; amount: string; rows: number }[]>(
+      `select source, currency, sum(amount)::text as amount, sum(rows)::int as rows from ${this.sums} group by source, currency order by source, currency`,
     );
     await this.tx.unsafe(`drop table ${this.sums}`);
-    return {
-      rows: byCurrency.reduce((n, c) => n + c.rows, 0),
-      totals: byCurrency.map(({ currency, amount, rows }) => ({ currency: currency.trim(), amount, rows })),
-      from,
-      to,
+    const summary = (source: 'file' | 'sync') => {
+      const totals = byCurrency.filter((c) => c.source === source).map(({ currency, amount, rows }) => ({ currency: currency.trim(), amount, rows }));
+      return { rows: totals.reduce((n, c) => n + c.rows, 0), totals };
     };
+    return { ...summary('file'), synced: summary('sync'), from, to };
   }
 }
 

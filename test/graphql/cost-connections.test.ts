@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { normalizeDecimal, sumDecimals } from '../fakes/azure/decimal-sum.js';
 import { buildCostRows, cellText, type FakeDataset } from '../fakes/azure/rows.js';
 import { startFakeAzure, type FakeAzure } from '../fakes/azure/server.js';
+import { focusExport } from '../ingest/costs/support/subscription-exports.js';
 import { createOrgWithKeys, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
 
 const SUB = '3c2b1a09-8f7e-4d6c-b5a4-938271605f4e';
@@ -25,7 +26,7 @@ const SYNC = `mutation($id: ID!, $from: DateTime, $to: DateTime) {
 }`;
 const SYNCS = `query($id: ID!, $first: Int, $after: String) {
   costSyncs(connectionId: $id, first: $first, after: $after) {
-    edges { cursor node { id connectionId status rows totals { amount currency } requests durationMs error windowStart windowEnd jobId startedAt finishedAt } }
+    edges { cursor node { id connectionId status rows totals { amount currency } rowsSuperseded totalsSuperseded { amount currency } requests durationMs error windowStart windowEnd jobId startedAt finishedAt } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
@@ -36,6 +37,8 @@ interface SyncNode {
   status: string;
   rows: number;
   totals: { amount: string; currency: string }[];
+  rowsSuperseded: number;
+  totalsSuperseded: { amount: string; currency: string }[];
   requests: number;
   durationMs: number | null;
   error: string | null;
@@ -211,6 +214,7 @@ describe('cost connections over GraphQL, synced by the pg-boss worker against th
     assert.equal(expected.count, 30);
     assert.equal(done.status, 'SUCCEEDED', done.error ?? '');
     assert.equal(done.rows, 30);
+    assert.deepEqual([done.rowsSuperseded, done.totalsSuperseded], [0, []]);
     assert.deepEqual(
       done.totals.map((m) => ({ ...m, amount: normalizeDecimal(m.amount) })),
       [{ amount: expected.total, currency: 'USD' }],
@@ -334,6 +338,37 @@ describe('cost connections over GraphQL, synced by the pg-boss worker against th
     }
     const [{ stored }] = await t.db.sql<{ stored: number }[]>`select count(secret_encrypted)::int as stored from cost_connections where org_id = ${a.org.id}`;
     assert.equal(stored, 2, 'both secrets are stored, encrypted');
+  });
+
+  test('a replacing export uploaded for the subscription takes its days over; the next sync says what it left to it', { timeout: 60_000 }, async () => {
+    // the export restates March 1–2 of the window the sync above loaded
+    const march = [0, 1].map((d) => new Date(Date.parse(FROM) + d * DAY));
+    const file = focusExport(SUB, march, (d, line) => `${d + 1}.0${line}`);
+    const res = await fetch(`${t.url}/import/costs?fileName=focus-march.csv&replace=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${a.analyst}` },
+      body: file.body,
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    const { importId } = (await res.json()) as { importId: string };
+    const taken = servedIn(dataset, Date.parse(FROM), Date.parse(FROM) + 2 * DAY);
+    const Q = `query($id: ID!) { costImport(id: $id) { report { replaced { syncedRows syncedTotals { amount { amount currency } rows } } } } }`;
+    const report = await gql(Q, { id: importId }, a.viewer);
+    assert.equal(report.errors, undefined, JSON.stringify(report.errors));
+    const replaced = report.data!.costImport.report.replaced;
+    assert.equal(replaced.syncedRows, taken.count);
+    assert.deepEqual(
+      replaced.syncedTotals.map((x: { amount: { amount: string; currency: string }; rows: number }) => [x.amount.currency, normalizeDecimal(x.amount.amount), x.rows]),
+      [['USD', taken.total, taken.count]],
+    );
+
+    const sync = await gql(SYNC, { id: connectionId, from: FROM, to: TO }, a.admin);
+    const done = await waitForSync(connectionId, sync.data!.syncCostConnection.syncId);
+    assert.equal(done.status, 'SUCCEEDED', done.error ?? '');
+    const kept = servedIn(dataset, Date.parse(FROM) + 2 * DAY, Date.parse(TO));
+    assert.deepEqual([done.rows, done.rowsSuperseded], [kept.count, taken.count]);
+    assert.deepEqual(done.totalsSuperseded.map((m) => ({ ...m, amount: normalizeDecimal(m.amount) })), [{ amount: taken.total, currency: 'USD' }]);
+    assert.deepEqual(await sqlSum(connectionId, Date.parse(FROM), Date.parse(TO)), { total: kept.total, n: kept.count });
   });
 });
 

@@ -299,13 +299,15 @@ describe('costs and cost imports over GraphQL, files over HTTP', () => {
     const expected = sumBy(focus.later, (r) => `${r.ChargePeriodStart.slice(0, 10)}|${r.BillingCurrency}`, (r) => r.BilledCost);
     assert.deepEqual(sorted(apiSums(groups, (k) => String(k.day))), sorted(expected));
 
-    const Q = `query($id: ID!) { costImport(id: $id) { replace delivery report { rowsLoaded replaced { rows from to totals { amount { amount currency } rows } } } } }`;
+    const Q = `query($id: ID!) { costImport(id: $id) { replace delivery report { rowsLoaded replaced { rows from to totals { amount { amount currency } rows } syncedRows syncedTotals { rows } } } } }`;
     const imp = (await t.gql(Q, { id: report.importId }, org.viewer)).data!.costImport;
     assert.equal(imp.replace, true);
     assert.equal(imp.delivery, 'run-30');
     assert.equal(imp.report.rowsLoaded, focus.later.length);
     assert.deepEqual(imp.report.replaced, {
       rows: focus.earlier.length,
+      syncedRows: 0,
+      syncedTotals: [],
       from: '2024-09-01T00:00:00.000Z',
       to: '2024-10-01T00:00:00.000Z',
       totals: sorted(sumBy(focus.earlier, (r) => r.BillingCurrency, (r) => r.BilledCost)).map(([currency, v]) => ({

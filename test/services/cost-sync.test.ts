@@ -7,8 +7,8 @@ import { AppError } from '../../src/errors.js';
 import { CostConnectionService, connectionsDueForSync, type CostConnection } from '../../src/services/cost-connections.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { SecretBox } from '../../src/services/secrets.js';
-import { normalizeDecimal, sumDecimals } from '../fakes/azure/decimal-sum.js';
-import { buildCostRows, cellText, DecimalLiteral, type FakeDataset } from '../fakes/azure/rows.js';
+import { normalizeDecimal } from '../fakes/azure/decimal-sum.js';
+import { buildCostRows, cellText, costSum, DecimalLiteral, rowsIn, type FakeDataset } from '../fakes/azure/rows.js';
 import { startFakeAzure, type FakeAzure } from '../fakes/azure/server.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
@@ -27,21 +27,6 @@ const settingsFor = (fake: FakeAzure, key: Buffer | null = KEY): Config =>
     GCT_AZURE_AUTHORITY_HOST: fake.authorityHost,
     GCT_AZURE_ARM_ENDPOINT: fake.armEndpoint,
   });
-
-/** The fake's rows whose UsageDate falls in [from, to), straight from its configured cells. */
-function rowsIn(dataset: FakeDataset, from: Date, to: Date): FakeDataset['rows'] {
-  const at = dataset.columns.findIndex((c) => c.name === 'UsageDate');
-  return dataset.rows.filter((row) => {
-    const n = Number(row[at]);
-    const day = Date.UTC(Math.floor(n / 10000), (Math.floor(n / 100) % 100) - 1, n % 100);
-    return day >= from.getTime() && day < to.getTime();
-  });
-}
-
-function costSum(dataset: FakeDataset, rows: FakeDataset['rows']): string {
-  const at = dataset.columns.findIndex((c) => c.name === 'Cost');
-  return sumDecimals(rows.map((row) => cellText(row[at])!));
-}
 
 /** "resource|day|cost" per row, from the fake's cells. */
 function expectedKeys(dataset: FakeDataset, rows: FakeDataset['rows']): string[] {

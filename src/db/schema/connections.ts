@@ -50,6 +50,9 @@ export const costSyncs = pgTable(
     rows: integer('rows').notNull().default(0),
     /** `{ "USD": "123.45" }`, summed in SQL. */
     totals: jsonb('totals').$type<Record<string, string>>().notNull().default({}),
+    /** Fetched rows removed again because replacing file imports cover their days (services/bill-scope), and their billed cost. */
+    rowsSuperseded: integer('rows_superseded').notNull().default(0),
+    totalsSuperseded: jsonb('totals_superseded').$type<Record<string, string>>().notNull().default({}),
     requests: integer('requests').notNull().default(0),
     durationMs: integer('duration_ms'),
     error: text('error'),

@@ -41,6 +41,27 @@ export const imports = pgTable(
   ],
 );
 
+/**
+ * What a replacing cost file took over: each bill scope it billed (services/bill-scope) over the part of
+ * its days it restated, [start, end). An Azure sync of those days leaves them to the files: its lines
+ * there are removed (services/cost-connections), so a file export and a sync of one subscription never
+ * both count.
+ */
+export const costFileCoverage = pgTable(
+  'cost_file_coverage',
+  {
+    orgId: orgId(),
+    scope: text('scope').notNull(),
+    periodStart: tstz('period_start').notNull(),
+    periodEnd: tstz('period_end').notNull(),
+    importId: uuid('import_id').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'cost_file_coverage_pkey', columns: [t.orgId, t.scope, t.periodStart, t.importId] }),
+    foreignKey({ name: 'cost_file_coverage_import_fk', columns: [t.orgId, t.importId], foreignColumns: [imports.orgId, imports.id] }).onDelete('cascade'),
+  ],
+);
+
 /** Rows an import could not use: kept with the line number, the raw text and the reason, never dropped. */
 export const importRejects = pgTable(
   'import_rejects',

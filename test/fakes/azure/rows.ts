@@ -4,6 +4,8 @@
  * the second grouping, Currency).
  */
 
+import { sumDecimals } from './decimal-sum.js';
+
 /** A decimal the fake writes into JSON as a bare number literal, digit for digit, the way Azure does. */
 export class DecimalLiteral {
   constructor(readonly text: string) {
@@ -148,4 +150,19 @@ export function cellText(cell: FakeCell): string | null {
   if (cell === null) return null;
   if (cell instanceof DecimalLiteral) return cell.text;
   return String(cell);
+}
+
+/** The fake's rows whose UsageDate falls in [from, to), straight from its configured cells. */
+export function rowsIn(dataset: FakeDataset, from: Date, to: Date): FakeDataset['rows'] {
+  const at = dataset.columns.findIndex((c) => c.name === 'UsageDate');
+  return dataset.rows.filter((row) => {
+    const n = Number(row[at]);
+    const day = Date.UTC(Math.floor(n / 10000), (Math.floor(n / 100) % 100) - 1, n % 100);
+    return day >= from.getTime() && day < to.getTime();
+  });
+}
+
+export function costSum(dataset: FakeDataset, rows: FakeDataset['rows']): string {
+  const at = dataset.columns.findIndex((c) => c.name === 'Cost');
+  return sumDecimals(rows.map((row) => cellText(row[at])!));
 }

@@ -1,0 +1,17 @@
+/**
+ * The account a cost line bills, as one comparable text: what a replacing file restates and what a
+ * file export takes over from a sync (services/cost-replace, services/cost-connections).
+ *
+ * Sources write one Azure subscription three ways: a FOCUS export as `/subscriptions/<GUID>`, an EA or
+ * MCA export as the bare GUID, the Cost Management API (through resource ids) in lower case; and the
+ * billing account beside it differs too (an enrollment number, a billing account path, or none). A
+ * subscription id is unique across Azure, so an Azure line with one is known by it alone. Any other
+ * line is known by its provider, billing account and sub account exactly as written.
+ *
+ * SQL text for `unsafe` statements; the arguments are SQL expressions (column names), never values.
+ */
+export function billScopeSql(provider: string, billingAccountId: string, subAccountId: string): string {
+  const guid = `substring(lower(${subAccountId}) from '^(?:/subscriptions/)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/?$')`;
+  return `(case when ${provider} = 'azure' and ${guid} is not null then 'azure/subscriptions/' || ${guid}
+               else json_build_array(${provider}, ${billingAccountId}, ${subAccountId})::text end)`;
+}

@@ -1,0 +1,46 @@
+/**
+ * Cost export files of one Azure subscription, written the ways Azure writes the subscription: a FOCUS
+ * export (`/subscriptions/<GUID>`) and an EA cost-details export (the bare GUID). March 2024 billing
+ * period; expected totals are exact decimal sums of the costs written.
+ */
+import { sumDecimals } from '../../../fakes/azure/decimal-sum.js';
+
+const DAY = 86_400_000;
+
+const csv = (header: string[], rows: string[][]) => Buffer.from([header, ...rows].map((r) => r.map((f) => `"${f}"`).join(',')).join('\n') + '\n');
+
+/** A FOCUS export of the subscription written the way Azure's FOCUS export writes it (`/subscriptions/<GUID>`, upper case here). */
+export function focusExport(sub: string, days: Date[], costOf: (day: number, line: number) => string): { body: Buffer; total: string } {
+  const header = ['ProviderName', 'BillingAccountId', 'SubAccountId', 'ResourceId', 'ChargePeriodStart', 'ChargePeriodEnd', 'BillingPeriodStart', 'BillingPeriodEnd', 'BilledCost', 'EffectiveCost', 'BillingCurrency'];
+  const rows: string[][] = [];
+  days.forEach((day, d) => {
+    for (let line = 0; line < 4; line++) {
+      const cost = costOf(d, line);
+      rows.push([
+        'Microsoft',
+        '/providers/Microsoft.Billing/billingAccounts/8611537',
+        `/subscriptions/${sub.toUpperCase()}`,
+        `/subscriptions/${sub}/resourceGroups/rg-genomics-1/providers/Microsoft.Compute/virtualMachines/vm${line}`,
+        stamp(day),
+        stamp(new Date(day.getTime() + DAY)),
+        '2024-03-01 00:00:00',
+        '2024-04-01 00:00:00',
+        cost,
+        cost,
+        'USD',
+      ]);
+    }
+  });
+  return { body: csv(header, rows), total: sumDecimals(rows.map((r) => r[8])) };
+}
+
+/** An EA cost-details export of the same subscription (the bare GUID, an enrollment number as billing account). */
+export function eaExport(sub: string, day: Date, costs: string[]): { body: Buffer; total: string } {
+  const header = ['BillingAccountId', 'BillingPeriodStartDate', 'BillingPeriodEndDate', 'SubscriptionId', 'Date', 'MeterCategory', 'CostInBillingCurrency', 'BillingCurrency', 'ResourceId'];
+  const us = `${String(day.getUTCMonth() + 1).padStart(2, '0')}/${String(day.getUTCDate()).padStart(2, '0')}/${day.getUTCFullYear()}`;
+  const rows = costs.map((cost, i) => ['8611537', '03/01/2024', '03/31/2024', sub, us, 'Virtual Machines', cost, 'USD', `/subscriptions/${sub}/resourcegroups/rg-genomics-1/providers/microsoft.compute/virtualmachines/ea${i}`]);
+  return { body: csv(header, rows), total: sumDecimals(costs) };
+}
+
+(d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
+const stamp = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');

@@ -1,0 +1,164 @@
+/**
+ * One Azure subscription billed through both doors: an Azure sync (the real SDK against the fake
+ * Cost Management) and replacing export files. The days an export restates are the file's; the sync
+ * keeps the days no export holds yet. Expected totals are exact decimal sums of what the fake serves
+ * and what the files say, sharing no code with src/.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { CostConnectionService } from '../../src/services/cost-connections.js';
+import { importCostFile } from '../../src/services/cost-import.js';
+import { lockCostWrites } from '../../src/services/cost-write-lock.js';
+import { createOrganization } from '../../src/services/organizations.js';
+import { normalizeDecimal, sumDecimals } from '../fakes/azure/decimal-sum.js';
+import { buildCostRows, costSum, rowsIn, type FakeDataset } from '../fakes/azure/rows.js';
+import { startFakeAzure, type FakeAzure } from '../fakes/azure/server.js';
+import { eaExport, focusExport } from '../ingest/costs/support/subscription-exports.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+const SUB = '5d2c7a10-8b3e-4f6a-9c1d-2e4f6a8b0c13';
+const SECRET = `Gx8Q~sources-${randomUUID()}`;
+const KEY = randomBytes(32).toString('base64');
+const DAY = 86_400_000;
+const FROM = new Date('2024-03-01T00:00:00Z');
+const TO = new Date('2024-03-06T00:00:00Z');
+/** The export restates March 1–3 (the sync window's first three days). */
+const FILE_TO = new Date('2024-03-04T00:00:00Z');
+const RESOURCES = 6;
+
+const fileDays = [0, 1, 2].map((d) => new Date(FROM.getTime() + d * DAY));
+const fileCost = (day: number, line: number) => `${10 + day}.${line}25`;
+
+describe('an export file and an Azure sync of one subscription count once', () => {
+  let db: TestDatabase;
+  let fake: FakeAzure;
+  let dataset: FakeDataset;
+
+  const newOrg = async (slug: string) => (await createOrganization(db.db, { name: slug, slug })).organization.id;
+  const connect = async (orgId: string) => {
+    const settings = loadConfig({ GCT_SECRET_KEY: KEY, GCT_AZURE_AUTHORITY_HOST: fake.authorityHost, GCT_AZURE_ARM_ENDPOINT: fake.armEndpoint });
+    const service = new CostConnectionService(db.db, orgId, settings);
+    const connection = await service.create({ name: 'Lab subscription', scope: `/subscriptions/${SUB}`, auth: 'CLIENT_SECRET', tenantId: fake.tenantId, clientId: fake.clientId, clientSecret: SECRET });
+    return { sync: () => service.sync(connection.id, { from: FROM, to: TO }) };
+  };
+  const put = (orgId: string, body: Buffer, replace = true) =>
+    importCostFile({ sql: db.sql, db: db.db }, orgId, Readable.from([body]), { fileName: 'export.csv', format: 'auto', replace });
+  /** Exact billed total and rows stored for the organization in [from, to), every source. */
+  const stored = async (orgId: string, from = FROM, to = TO) => {
+    const [r] = await db.sql<{ total: string | null; n: number }[]>`
+      select sum(billed_cost)::text as total, count(*)::int as n from cost_records
+      where org_id = ${orgId} and charge_period_start >= ${from.toISOString()}::timestamptz and charge_period_start < ${to.toISOString()}::timestamptz`;
+    return { total: r.total === null ? '0' : normalizeDecimal(r.total), rows: r.n };
+  };
+  const served = (from: Date, to: Date) => costSum(dataset, rowsIn(dataset, from, to));
+
+  before(async () => {
+    db = await createTestDatabase();
+    dataset = buildCostRows({ start: FROM, days: 5, resources: RESOURCES, subscriptionId: SUB, seed: 11 });
+    fake = await startFakeAzure({ clientSecret: SECRET, dataset });
+  });
+  after(async () => {
+    await fake?.close();
+    await db?.drop();
+  });
+
+  test('a replacing export takes its days over from the sync, and later syncs leave those days to it', { timeout: 60_000 }, async () => {
+    const orgId = await newOrg('sources-a');
+    const azure = await connect(orgId);
+    const first = await azure.sync();
+    assert.equal(first.status, 'SUCCEEDED', first.error ?? '');
+    assert.equal(first.rows, 5 * RESOURCES);
+    assert.equal(first.rowsSuperseded, 0);
+
+    const file = focusExport(SUB, fileDays, fileCost);
+    const report = await put(orgId, file.body);
+    // the sync's lines of March 1–3 are the file's now: counted once, and the report says what it took over
+    assert.equal(report.replaced?.synced.rows, 3 * RESOURCES);
+    assert.deepEqual(report.replaced?.synced.totals.map((t) => [t.currency, normalizeDecimal(t.amount)]), [['USD', served(FROM, FILE_TO)]]);
+    const both = { total: normalizeDecimal(sumDecimals([file.total, served(FILE_TO, TO)])), rows: 12 + 2 * RESOURCES };
+    assert.deepEqual(await stored(orgId), both);
+
+    // the next sync fetches the whole window again, and removes what it fetched for the file's days
+    const again = await azure.sync();
+    assert.equal(again.status, 'SUCCEEDED', again.error ?? '');
+    assert.equal(again.rows, 2 * RESOURCES);
+    assert.equal(again.rowsSuperseded, 3 * RESOURCES);
+    assert.deepEqual(again.totals, { USD: served(FILE_TO, TO) });
+    assert.deepEqual(
+      Object.entries(again.totalsSuperseded).map(([c, a]) => [c, normalizeDecimal(a)]),
+      [['USD', served(FROM, FILE_TO)]],
+    );
+    assert.deepEqual(await stored(orgId), both);
+    // and the file's days hold the file's lines alone
+    const [sources] = await db.sql<{ sources: string[] }[]>`
+      select array_agg(distinct source order by source) as sources from cost_records
+      where org_id = ${orgId} and charge_period_start < ${FILE_TO.toISOString()}::timestamptz`;
+    assert.deepEqual(sources.sources, ['file']);
+  });
+
+  test("the takeover is the organization's own: another organization syncing the subscription keeps every day", { timeout: 60_000 }, async () => {
+    const mine = await newOrg('sources-mine');
+    const theirs = await newOrg('sources-theirs');
+    await put(mine, focusExport(SUB, fileDays, fileCost).body);
+    const sync = await (await connect(theirs)).sync();
+    assert.equal(sync.status, 'SUCCEEDED', sync.error ?? '');
+    assert.equal(sync.rowsSuperseded, 0);
+    assert.deepEqual(await stored(theirs), { total: served(FROM, TO), rows: 5 * RESOURCES });
+  });
+
+  test('an adding (not replacing) import takes nothing over: both sources count, as documented', { timeout: 60_000 }, async () => {
+    const orgId = await newOrg('sources-add');
+    const azure = await connect(orgId);
+    await azure.sync();
+    const file = focusExport(SUB, fileDays, fileCost);
+    const report = await put(orgId, file.body, false);
+    assert.equal(report.replaced, null);
+    const again = await azure.sync();
+    assert.equal(again.rowsSuperseded, 0);
+    assert.deepEqual(await stored(orgId), { total: normalizeDecimal(sumDecimals([file.total, served(FROM, TO)])), rows: 12 + 5 * RESOURCES });
+  });
+
+  test('an EA export of the subscription replaces the FOCUS export of it on its days: one subscription, however written', { timeout: 60_000 }, async () => {
+    const orgId = await newOrg('sources-ea');
+    const focus = focusExport(SUB, fileDays, fileCost);
+    await put(orgId, focus.body);
+    const march2 = new Date(FROM.getTime() + DAY);
+    const ea = eaExport(SUB, march2, ['3.5', '0.000125']);
+    const report = await put(orgId, ea.body);
+    assert.equal(report.replaced?.rows, 4, "the FOCUS file's four lines of March 2");
+    const focusKept = focusExport(SUB, [fileDays[0], fileDays[2]], (d, line) => fileCost(d === 0 ? 0 : 2, line)).total;
+    assert.deepEqual(await stored(orgId), { total: normalizeDecimal(sumDecimals([focusKept, ea.total])), rows: 8 + 2 });
+  });
+
+  test('a replacing import waiting on a sync that waits too: no deadlock, and nothing counts twice', { timeout: 60_000 }, async () => {
+    const orgId = await newOrg('sources-race');
+    const azure = await connect(orgId);
+    await azure.sync();
+    const file = focusExport(SUB, fileDays, fileCost);
+    const waiting = async (n: number) => {
+      for (;;) {
+        const [w] = await db.sql<{ n: number }[]>`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`;
+        if (w.n >= n) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    // the organization's bill writes held here, the import queues first and the sync behind it; both then run in that
+    // order. A sync that deleted its window before queueing would hold the lines the import takes over: a deadlock
+    const [sync, report] = await db.sql.begin(async (tx) => {
+      await lockCostWrites(tx, orgId);
+      const importing = put(orgId, file.body);
+      await waiting(1);
+      const syncing = azure.sync();
+      await waiting(2);
+      // an object, not an array: postgres.js awaits an array the callback returns before it commits
+      return { syncing, importing };
+    }).then(({ syncing, importing }) => Promise.all([syncing, importing]));
+    assert.equal(sync.status, 'SUCCEEDED', sync.error ?? '');
+    assert.equal(report.replaced?.synced.rows, 3 * RESOURCES);
+    assert.equal(sync.rowsSuperseded, 3 * RESOURCES);
+    assert.deepEqual(await stored(orgId), { total: normalizeDecimal(sumDecimals([file.total, served(FILE_TO, TO)])), rows: 12 + 2 * RESOURCES });
+  });
+});

@@ -10,8 +10,21 @@
  *
  * SQL text for `unsafe` statements; the arguments are SQL expressions (column names), never values.
  */
+import type { CostScope } from './cost-batch.js';
+
 export function billScopeSql(provider: string, billingAccountId: string, subAccountId: string): string {
   const guid = `substring(lower(${subAccountId}) from '^(?:/subscriptions/)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/?$')`;
   return `(case when ${provider} = 'azure' and ${guid} is not null then 'azure/subscriptions/' || ${guid}
                else json_build_array(${provider}, ${billingAccountId}, ${subAccountId})::text end)`;
 }
+
+/** A query of the distinct scope keys of three text[] parameters (e.g. `$4`): providers, billing accounts, sub accounts. */
+export const scopeKeysSql = (providers: string, accounts: string, subAccounts: string): string =>
+  `select distinct ${billScopeSql('p', 'b', 's')} as key from unnest(${providers}::text[], ${accounts}::text[], ${subAccounts}::text[]) u(p, b, s)`;
+
+/** The three parameters scopeKeysSql reads, from scopes. */
+export const scopeArrays = (scopes: CostScope[]): [string[], (string | null)[], (string | null)[]] => [
+  scopes.map((s) => s[0]),
+  scopes.map((s) => s[1]),
+  scopes.map((s) => s[2]),
+];

@@ -14,9 +14,9 @@ import type { CostRow } from '../ingest/costs/cost-row.js';
 import { CostRowHasher, namespacedHash } from '../ingest/costs/row-hash.js';
 import { enqueueCostSync } from '../jobs/cost-sync-queue.js';
 import { reconcileAfterIngest } from '../jobs/reconcile-queue.js';
-import { billScopeSql } from './bill-scope.js';
 import { invalidateCostDays } from './cost-rollup.js';
 import { lockCostWrites } from './cost-write-lock.js';
+import { removeCoveredSyncedLines } from './file-coverage.js';
 import type { Logger } from '../logger.js';
 import { loadCostRows } from './cost-loader.js';
 import { spoolCostRows, type CostRowSpool, type HashedCostRow } from './cost-row-spool.js';
@@ -161,6 +161,11 @@ async function* hashRows(rows: AsyncIterable<CostRow>, connectionId: string, win
     const start = row.chargePeriodStart.getTime();
     if (start < window.from.getTime() || start >= window.to.getTime()) {
       throw new Error(`Cost Management returned a row for ${row.chargePeriodStart.toISOString()}, outside the window [${utcDay(window.from)}, ${utcDay(window.to)}) being replaced`);
+    }
+    // the query asks for daily rows; a longer one (no UsageDate in the answer) could not be told apart by day from the
+    // days export files restate (services/file-coverage), nor reconciled by day
+    if (row.chargePeriodEnd.getTime() - start !== DAY_MS || start % DAY_MS !== 0) {
+      throw new Error(`Cost Management answered a daily query with a row for [${row.chargePeriodStart.toISOString()}, ${row.chargePeriodEnd.toISOString()}), not one UTC day; nothing was replaced`);
     }
     const { hash } = hasher.next(row);
     yield { row, hash: namespacedHash(`azure_api:${connectionId}`, hash) };
@@ -377,19 +382,8 @@ export class CostConnectionService {
         // after the delete every fetched row is new: anything else means a row would silently be missing
         throw new Error(`loaded ${loaded.inserted} of ${spool.count} fetched rows (${loaded.unchanged} collided with stored rows); nothing was replaced`);
       }
-      // days a replacing file import restated are the file's (services/cost-replace): what was fetched for them goes again
-      const superseded = await tx.unsafe<{ currency: string; total: string; rows: number }[]>(
-        `with gone as (
-           delete from cost_records c
-           where c.org_id = $1 and c.source = 'azure_api' and c.source_id = $2
-             and c.charge_period_start >= $3::timestamptz and c.charge_period_start < $4::timestamptz
-             and exists (select 1 from cost_file_coverage f
-                         where f.org_id = c.org_id and f.scope = ${billScopeSql('c.provider', 'c.billing_account_id', 'c.sub_account_id')}
-                           and c.charge_period_start >= f.period_start and c.charge_period_start < f.period_end)
-           returning c.currency, c.billed_cost)
-         select currency, sum(billed_cost)::text as total, count(*)::int as rows from gone group by currency order by currency`,
-        [this.orgId, connection.id, window.from.toISOString(), window.to.toISOString()],
-      );
+      // days replacing file imports restated are the files' (services/file-coverage): what was fetched for them goes again
+      const superseded = await removeCoveredSyncedLines(tx, this.orgId, window.from, window.to, { connectionId: connection.id });
       const sums = await tx<{ currency: string; total: string; rows: number }[]>`
         select currency, sum(billed_cost)::text as total, count(*)::int as rows
         from cost_records where ${inWindow(tx)} group by currency order by currency`;
@@ -397,10 +391,9 @@ export class CostConnectionService {
       const rows = sums.reduce((n, s) => n + s.rows, 0);
       await reconcileAfterIngest(tx, this.orgId, window.from, window.to, 'sync');
       const durationMs = Date.now() - startedAt.getTime();
-      const supersededTotals = Object.fromEntries(superseded.map((s) => [s.currency.trim(), s.total]));
-      const supersededRows = superseded.reduce((n, s) => n + s.rows, 0);
+      const supersededTotals = Object.fromEntries(superseded.totals.map((t) => [t.currency, t.amount]));
       await tx`update cost_syncs set status = 'SUCCEEDED', rows = ${rows}, totals = ${JSON.stringify(totals)}::jsonb, requests = ${requests},
-               rows_superseded = ${supersededRows}, totals_superseded = ${JSON.stringify(supersededTotals)}::jsonb,
+               rows_superseded = ${superseded.rows}, totals_superseded = ${JSON.stringify(supersededTotals)}::jsonb,
                duration_ms = ${durationMs}, error = null, finished_at = now()
                where org_id = ${this.orgId} and id = ${syncId}`;
       await tx`update cost_connections set last_status = 'SUCCEEDED', last_sync_at = now(), last_error = null, updated_at = now()

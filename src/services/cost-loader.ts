@@ -308,7 +308,7 @@ async function load(
   }
   if (inserted > 0) await invalidateCostDays(tx, orgId, new Date(minStart), new Date(maxStart));
   const replaced = replacement ? await timed('replace', () => replacement.finish(region, minStart, maxStart)) : null;
-  if (replaced && replaced.rows > 0 && replaced.from && replaced.to) await invalidateCostDays(tx, orgId, replaced.from, new Date(replaced.to.getTime() - 1));
+  if (replaced && replaced.rows + replaced.synced.rows > 0 && replaced.from && replaced.to) await invalidateCostDays(tx, orgId, replaced.from, new Date(replaced.to.getTime() - 1));
 
   let totals: CurrencyTotal[] = [];
   let periodStart: Date | null = null;

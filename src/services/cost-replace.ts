@@ -14,9 +14,10 @@
  * period's lines of the days in between, and a correction revised later is replaced with its period.
  *
  * The file also takes its scopes' days over from Azure syncs, which otherwise count the same usage
- * again: synced lines there are replaced too, and the days are recorded (cost_file_coverage) so a
- * later sync removes what it fetches for them (services/cost-connections). Exports are the bill of
- * record (billing periods, every charge type); a sync still brings the days no export holds yet.
+ * again: it records the time it restated, and synced lines whose whole day the files' recorded time
+ * holds are replaced too (services/file-coverage); a later sync removes what it fetches for them.
+ * Exports are the bill of record (billing periods, every charge type); a sync still brings the days no
+ * export holds yet.
  *
  * Done in two steps, inside the load's transaction and under its lock:
  *
@@ -29,9 +30,10 @@
  */
 import type postgres from 'postgres';
 import { badInput } from '../errors.js';
-import { billScopeSql } from './bill-scope.js';
+import { billScopeSql, scopeArrays, scopeKeysSql } from './bill-scope.js';
 import type { CostScope, EncodedCostBatch } from './cost-batch.js';
 import type { CurrencyTotal } from './cost-loader.js';
+import { recordFileCoverage, removeCoveredSyncedLines, type RemovedLines } from './file-coverage.js';
 
 export interface CostReplace {
   /** The replacing import: its own rows are never replaced. */
@@ -45,8 +47,8 @@ export interface CostReplaced {
   rows: number;
   /** Their billed cost per currency, summed in SQL; sorted by currency. */
   totals: CurrencyTotal[];
-  /** Lines of Azure syncs the file took over (module comment), likewise. */
-  synced: { rows: number; totals: CurrencyTotal[] };
+  /** Lines of Azure syncs the file took over (services/file-coverage), likewise. */
+  synced: RemovedLines;
   /** The UTC days the replacement reached, [from, to): the file's first charge day to its last; null when it had no rows. */
   from: Date | null;
   to: Date | null;
@@ -132,7 +134,7 @@ export class CostReplacement {
       keep.push(...parts.map((p) => p.id));
     }
     const sums = `cost_replaced_${suffix}`;
-    await tx.unsafe(`create temp table ${sums} (source text, currency text, amount numeric, rows bigint) on commit drop`);
+    await tx.unsafe(`create temp table ${sums} (currency text, amount numeric, rows bigint) on commit drop`);
     return new CostReplacement(tx, orgId, replace.importId, keep, sums);
   }
 
@@ -172,7 +174,7 @@ export class CostReplacement {
       await tx.unsafe(
         // the organization and source once more: should a place ever be freed and reused by another's line, it stays
         `with gone as (delete from ${part} where ctid = any($1::text[]::tid[]) and org_id = $2 and source = 'file' returning currency, billed_cost)
-         insert into ${this.sums} select 'file', currency, sum(billed_cost), count(*) from gone group by currency`,
+         insert into ${this.sums} select currency, sum(billed_cost), count(*) from gone group by currency`,
         [ctids, this.orgId],
       );
     }
@@ -188,69 +190,56 @@ export class CostReplacement {
     const scopes = region.scopes;
     const from = plan ? new Date(plan.span[0]) : null;
     const to = plan ? new Date(plan.span[1]) : null;
+    let synced: RemovedLines = { rows: 0, totals: [] };
     if (plan && from && to) {
       const iso = (ms: number) => new Date(ms).toISOString();
-      const line = billScopeSql('c.provider', 'c.billing_account_id', 'c.sub_account_id');
-      const regionSql = `scope as (select distinct ${billScopeSql('p', 'b', 's')} as key from unnest($4::text[], $5::text[], $6::text[]) u(p, b, s)),
-         cut as (select from_at::timestamptz, to_at::timestamptz from unnest($7::text[], $8::text[]) d(from_at, to_at))`;
-      const inCut = 'exists (select 1 from cut d where c.charge_period_start >= d.from_at and c.charge_period_start < d.to_at)';
       // Instants travel as ISO text: postgres.js sends a timestamptz[] parameter's elements unencoded
-      const common = [
-        this.orgId,
-        from.toISOString(),
-        to.toISOString(),
-        scopes.map((s) => s[0]),
-        scopes.map((s) => s[1]),
-        scopes.map((s) => s[2]),
-        plan.cut.map((d) => iso(d[0])),
-        plan.cut.map((d) => iso(d[1])),
-      ];
+      const cut = plan.cut.map((d): [string, string] => [iso(d[0]), iso(d[1])]);
       // one range scan of the span through the primary key (org, period start, hash); the scopes, periods and
       // ranges, a handful each, filter it
       await this.tx.unsafe(
-        `with ${regionSql},
+        `with scope as (${scopeKeysSql('$4', '$5', '$6')}),
+         cut as (select from_at::timestamptz, to_at::timestamptz from unnest($7::text[], $8::text[]) d(from_at, to_at)),
          period as (select p::timestamptz as start from unnest($10::text[]) p),
          gone as (
            delete from cost_records c
            where c.org_id = $1 and c.charge_period_start >= $2::timestamptz and c.charge_period_start < $3::timestamptz
              and c.source = 'file' and c.source_id <> all($9::uuid[])
-             and ${line} in (select key from scope)
+             and ${billScopeSql('c.provider', 'c.billing_account_id', 'c.sub_account_id')} in (select key from scope)
              and (exists (select 1 from period p where c.billing_period_start = p.start)
-                  or ((c.billing_period_start is null or $11::boolean) and ${inCut}))
+                  or ((c.billing_period_start is null or $11::boolean)
+                      and exists (select 1 from cut d where c.charge_period_start >= d.from_at and c.charge_period_start < d.to_at)))
            returning c.currency, c.billed_cost)
-         insert into ${this.sums} select 'file', currency, sum(billed_cost), count(*) from gone group by currency`,
+         insert into ${this.sums} select currency, sum(billed_cost), count(*) from gone group by currency`,
         [
-          ...common,
+          this.orgId,
+          from.toISOString(),
+          to.toISOString(),
+          ...scopeArrays(scopes),
+          cut.map((d) => d[0]),
+          cut.map((d) => d[1]),
           this.keep,
           (plan.periodStarts ?? []).map(iso),
           // a file without periods replaces its span whatever period the stored lines name
           plan.periodStarts === null,
         ],
       );
-      // a sync's lines name no billing period, so the file takes them over where it replaces file lines that name
-      // none (the cut); the cut is recorded, and later syncs of these days leave them to the file
-      await this.tx.unsafe(
-        `with ${regionSql},
-         gone as (
-           delete from cost_records c
-           where c.org_id = $1 and c.charge_period_start >= $2::timestamptz and c.charge_period_start < $3::timestamptz
-             and c.source = 'azure_api' and ${line} in (select key from scope) and ${inCut}
-           returning c.currency, c.billed_cost),
-         summed as (insert into ${this.sums} select 'sync', currency, sum(billed_cost), count(*) from gone group by currency)
-         insert into cost_file_coverage (org_id, scope, period_start, period_end, import_id)
-         select $1, s.key, d.from_at, d.to_at, $9 from scope s cross join cut d`,
-        [...common, this.importId],
-      );
+      // a sync's lines name no billing period: the file restates them where it restates file lines that name none (the
+      // cut), which it records, and synced lines whose day the files' recorded time now holds leave (services/file-coverage)
+      await recordFileCoverage(this.tx, this.orgId, this.importId, scopes, cut);
+      synced = await removeCoveredSyncedLines(this.tx, this.orgId, from, to, { scopes });
     }
-    const byCurrency = await this.tx.unsafe<{ source: 'file' | 'sync'; currency: string; amount: string; rows: number }[]>(
-      `select source, currency, sum(amount)::text as amount, sum(rows)::int as rows from ${this.sums} group by source, currency order by source, currency`,
+    const byCurrency = await this.tx.unsafe<{ currency: string; amount: string; rows: number }[]>(
+      `select currency, sum(amount)::text as amount, sum(rows)::int as rows from ${this.sums} group by currency order by currency`,
     );
     await this.tx.unsafe(`drop table ${this.sums}`);
-    const summary = (source: 'file' | 'sync') => {
-      const totals = byCurrency.filter((c) => c.source === source).map(({ currency, amount, rows }) => ({ currency: currency.trim(), amount, rows }));
-      return { rows: totals.reduce((n, c) => n + c.rows, 0), totals };
+    return {
+      rows: byCurrency.reduce((n, c) => n + c.rows, 0),
+      totals: byCurrency.map(({ currency, amount, rows }) => ({ currency: currency.trim(), amount, rows })),
+      synced,
+      from,
+      to,
     };
-    return { ...summary('file'), synced: summary('sync'), from, to };
   }
 }
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { normalizeDecimal, sumDecimals } from '../fakes/azure/decimal-sum.js';
-import { buildCostRows, cellText, type FakeDataset } from '../fakes/azure/rows.js';
+import { normalizeDecimal } from '../fakes/azure/decimal-sum.js';
+import { buildCostRows, costSum, rowsIn, type FakeDataset } from '../fakes/azure/rows.js';
 import { startFakeAzure, type FakeAzure } from '../fakes/azure/server.js';
 import { focusExport } from '../ingest/costs/support/subscription-exports.js';
 import { createOrgWithKeys, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
@@ -49,15 +49,10 @@ interface SyncNode {
   finishedAt: string | null;
 }
 
-/** Rows of the fake's dataset with UsageDate in [from, to), and their Cost cells summed exactly. */
+/** Rows of the fake's dataset with UsageDate in [from, to) (epoch ms), and their Cost cells summed exactly. */
 function servedIn(dataset: FakeDataset, from: number, to: number) {
-  const at = (name: string) => dataset.columns.findIndex((c) => c.name === name);
-  const rows = dataset.rows.filter((row) => {
-    const n = Number(row[at('UsageDate')]);
-    const day = Date.UTC(Math.floor(n / 10000), (Math.floor(n / 100) % 100) - 1, n % 100);
-    return day >= from && day < to;
-  });
-  return { count: rows.length, total: sumDecimals(rows.map((row) => cellText(row[at('Cost')])!)) };
+  const rows = rowsIn(dataset, new Date(from), new Date(to));
+  return { count: rows.length, total: costSum(dataset, rows) };
 }
 
 const codeOf = (res: GqlResult) => res.errors?.[0]?.extensions?.code;

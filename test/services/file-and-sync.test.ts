@@ -99,6 +99,72 @@ describe('an export file and an Azure sync of one subscription count once', () =
     assert.deepEqual(sources.sources, ['file']);
   });
 
+  test("a month-to-date export imported each day keeps one covered range per subscription, the latest export's", { timeout: 60_000 }, async () => {
+    const orgId = await newOrg('sources-mtd');
+    const imports: string[] = [];
+    for (const upTo of [1, 2, 3]) imports.push((await put(orgId, focusExport(SUB, fileDays.slice(0, upTo), fileCost).body)).importId);
+    const utc = (column: string) => db.sql.unsafe(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+    const coverage = await db.sql`
+      select scope, ${utc('period_start')} as period_start, ${utc('period_end')} as period_end, import_id from cost_file_coverage where org_id = ${orgId}`;
+    assert.deepEqual(
+      coverage.map((c) => ({ ...c })),
+      [{ scope: `azure/subscriptions/${SUB}`, period_start: FROM.toISOString(), period_end: FILE_TO.toISOString(), import_id: imports[2] }],
+    );
+    const sync = await (await connect(orgId)).sync();
+    assert.equal(sync.rowsSuperseded, 3 * RESOURCES);
+    assert.deepEqual(await stored(orgId), { total: normalizeDecimal(sumDecimals([focusExport(SUB, fileDays, fileCost).total, served(FILE_TO, TO)])), rows: 12 + 2 * RESOURCES });
+  });
+
+  test('invoice months starting at 07:00 UTC: a synced day leaves only when the exports hold all of it, never half lost', { timeout: 60_000 }, async () => {
+    const orgId = await newOrg('sources-pacific');
+    const azure = await connect(orgId);
+    await azure.sync();
+    const at = (iso: string) => new Date(iso);
+    // March's export (billed 07:00 March 1 to 07:00 April 1) restates March 1 07:00 to March 4: the synced days of March
+    // 2 and 3 are its; the synced March 1 (00:00 to 24:00) is only partly, so it stays for now
+    const march = focusExport(SUB, [at('2024-03-01T07:00:00Z'), at('2024-03-02T07:00:00Z'), at('2024-03-03T07:00:00Z')], fileCost, {
+      period: ['2024-03-01 07:00:00', '2024-04-01 07:00:00'],
+    });
+    const first = await put(orgId, march.body);
+    assert.equal(first.replaced?.synced.rows, 2 * RESOURCES);
+    const march1 = new Date(FROM.getTime() + DAY);
+    assert.deepEqual(await stored(orgId, FROM, march1), { total: normalizeDecimal(sumDecimals([served(FROM, march1), focusExport(SUB, [FROM], fileCost).total])), rows: RESOURCES + 4 });
+    assert.equal((await azure.sync()).rowsSuperseded, 2 * RESOURCES);
+
+    // February's export, hourly, ends at 07:00 March 1: with it the files hold all of March 1, and the synced day goes
+    const february = focusExport(SUB, [at('2024-02-29T23:00:00Z'), at('2024-03-01T06:00:00Z')], () => '2.5', {
+      period: ['2024-02-01 07:00:00', '2024-03-01 07:00:00'],
+      hours: 1,
+    });
+    const second = await put(orgId, february.body);
+    assert.equal(second.replaced?.synced.rows, RESOURCES);
+    assert.deepEqual(second.replaced?.synced.totals.map((t) => normalizeDecimal(t.amount)), [served(FROM, march1)]);
+    const again = await azure.sync();
+    assert.deepEqual([again.rows, again.rowsSuperseded], [2 * RESOURCES, 3 * RESOURCES]);
+    assert.deepEqual(await stored(orgId, new Date(FROM.getTime() - DAY), TO), {
+      total: normalizeDecimal(sumDecimals([february.total, march.total, served(FILE_TO, TO)])),
+      rows: 8 + 12 + 2 * RESOURCES,
+    });
+  });
+
+  test('a sync answered with rows longer than a day fails and replaces nothing', { timeout: 60_000 }, async () => {
+    const orgId = await newOrg('sources-undated');
+    const azure = await connect(orgId);
+    await azure.sync();
+    const before = await stored(orgId);
+    // no UsageDate column: each row would stand for the whole window
+    const dated = dataset.columns.findIndex((c) => c.name === 'UsageDate');
+    fake.setDataset({ columns: dataset.columns.filter((_, i) => i !== dated), rows: dataset.rows.slice(0, 3).map((r) => r.filter((_, i) => i !== dated)) });
+    try {
+      const failed = await azure.sync();
+      assert.equal(failed.status, 'FAILED');
+      assert.match(failed.error ?? '', /not one UTC day; nothing was replaced/);
+    } finally {
+      fake.setDataset(dataset);
+    }
+    assert.deepEqual(await stored(orgId), before);
+  });
+
   test("the takeover is the organization's own: another organization syncing the subscription keeps every day", { timeout: 60_000 }, async () => {
     const mine = await newOrg('sources-mine');
     const theirs = await newOrg('sources-theirs');

@@ -5,15 +5,23 @@
  */
 import { sumDecimals } from '../../../fakes/azure/decimal-sum.js';
 
-const DAY = 86_400_000;
-
 const csv = (header: string[], rows: string[][]) => Buffer.from([header, ...rows].map((r) => r.map((f) => `"${f}"`).join(',')).join('\n') + '\n');
 
-/** A FOCUS export of the subscription written the way Azure's FOCUS export writes it (`/subscriptions/<GUID>`, upper case here). */
-export function focusExport(sub: string, days: Date[], costOf: (day: number, line: number) => string): { body: Buffer; total: string } {
+/**
+ * A FOCUS export of the subscription written the way Azure's FOCUS export writes it (`/subscriptions/<GUID>`, upper
+ * case here): four lines from each of `starts`, each charged for `hours` (24), billed in `period` (March 2024).
+ */
+export function focusExport(
+  sub: string,
+  starts: Date[],
+  costOf: (day: number, line: number) => string,
+  opts: { period?: [string, string]; hours?: number } = {},
+): { body: Buffer; total: string } {
+  const period = opts.period ?? ['2024-03-01 00:00:00', '2024-04-01 00:00:00'];
+  const length = (opts.hours ?? 24) * 3_600_000;
   const header = ['ProviderName', 'BillingAccountId', 'SubAccountId', 'ResourceId', 'ChargePeriodStart', 'ChargePeriodEnd', 'BillingPeriodStart', 'BillingPeriodEnd', 'BilledCost', 'EffectiveCost', 'BillingCurrency'];
   const rows: string[][] = [];
-  days.forEach((day, d) => {
+  starts.forEach((day, d) => {
     for (let line = 0; line < 4; line++) {
       const cost = costOf(d, line);
       rows.push([
@@ -22,9 +30,9 @@ export function focusExport(sub: string, days: Date[], costOf: (day: number, lin
         `/subscriptions/${sub.toUpperCase()}`,
         `/subscriptions/${sub}/resourceGroups/rg-genomics-1/providers/Microsoft.Compute/virtualMachines/vm${line}`,
         stamp(day),
-        stamp(new Date(day.getTime() + DAY)),
-        '2024-03-01 00:00:00',
-        '2024-04-01 00:00:00',
+        stamp(new Date(day.getTime() + length)),
+        period[0],
+        period[1],
         cost,
         cost,
         'USD',

@@ -1,0 +1,82 @@
+/**
+ * Which source bills a subscription's days when both an export file and an Azure sync bring them: the
+ * file. A replacing file import records the time it restated for each of its scopes (cost_file_coverage);
+ * a synced line leaves once the files' recorded time of its scope, all ranges together, holds its whole
+ * charge period. Together, because a synced line is a UTC day and invoice months need not start at UTC
+ * midnight (Pacific-time months start at 07:00): such a day is the files' only when both months' exports
+ * are in; until then the synced day stays beside the part one export holds, rather than lose the rest.
+ *
+ * Both a replacing import (taking over what is stored) and a sync (leaving what it just fetched) remove
+ * lines here, under the organization's bill-write lock (services/cost-write-lock).
+ */
+import type postgres from 'postgres';
+import { billScopeSql, scopeArrays, scopeKeysSql } from './bill-scope.js';
+import type { CostScope } from './cost-batch.js';
+
+export interface RemovedLines {
+  rows: number;
+  /** Billed cost per currency, summed in SQL; sorted by currency. */
+  totals: { currency: string; amount: string; rows: number }[];
+}
+
+/**
+ * Records that import `importId` restated `scopes` over the ranges `cut` ([from, to), ISO). A range an
+ * earlier import recorded inside one of these goes: a month-to-date export each day covers what
+ * yesterday's did and a day more, so a scope keeps about one range per month however often it is imported.
+ */
+export async function recordFileCoverage(tx: postgres.TransactionSql, orgId: string, importId: string, scopes: CostScope[], cut: [string, string][]): Promise<void> {
+  await tx.unsafe(
+    `with scope as (${scopeKeysSql('$2', '$3', '$4')}),
+     cut as (select from_at::timestamptz, to_at::timestamptz from unnest($5::text[], $6::text[]) d(from_at, to_at)),
+     subsumed as (delete from cost_file_coverage o using scope s, cut d
+                  where o.org_id = $1 and o.scope = s.key and o.period_start >= d.from_at and o.period_end <= d.to_at)
+     insert into cost_file_coverage (org_id, scope, period_start, period_end, import_id)
+     select $1, s.key, d.from_at, d.to_at, $7 from scope s cross join cut d`,
+    [orgId, ...scopeArrays(scopes), cut.map((d) => d[0]), cut.map((d) => d[1]), importId],
+  );
+}
+
+/**
+ * Removes the synced lines starting in [from, to) whose whole charge period the files cover: of one
+ * connection (a sync, right after its load), or of `scopes` (a replacing import, right after recording
+ * its coverage), which it skips when no sync loaded lines in those days.
+ */
+export async function removeCoveredSyncedLines(
+  tx: postgres.TransactionSql,
+  orgId: string,
+  from: Date,
+  to: Date,
+  only: { connectionId: string } | { scopes: CostScope[] },
+): Promise<RemovedLines> {
+  const connectionId = 'connectionId' in only ? only.connectionId : null;
+  const scopes = 'scopes' in only ? only.scopes : null;
+  // each line's scope is worked out once (materialized), then matched to its scope's covered time by equality: the
+  // key is two regular expressions, too dear to evaluate once per line and coverage range
+  const sums = await tx.unsafe<{ currency: string; amount: string; rows: number }[]>(
+    `with scope as (${scopeKeysSql('$5', '$6', '$7')}),
+     cov as materialized (
+       select f.scope, range_agg(tstzrange(f.period_start, f.period_end)) as covered
+       from cost_file_coverage f
+       where f.org_id = $1 and f.period_start < $3::timestamptz and f.period_end > $2::timestamptz
+         and ($8::boolean or f.scope in (select key from scope))
+       group by f.scope),
+     lines as materialized (
+       select c.charge_period_start, c.row_hash, ${billScopeSql('c.provider', 'c.billing_account_id', 'c.sub_account_id')} as scope,
+              tstzrange(c.charge_period_start, c.charge_period_end) as period
+       from cost_records c
+       where c.org_id = $1 and c.source = 'azure_api' and ($4::uuid is null or c.source_id = $4::uuid)
+         and c.charge_period_start >= $2::timestamptz and c.charge_period_start < $3::timestamptz
+         and exists (select 1 from cov)
+         and ($4::uuid is not null or exists (select 1 from cost_syncs s where s.org_id = $1 and s.status = 'SUCCEEDED'
+                                                and s.window_start < $3::timestamptz and s.window_end > $2::timestamptz))),
+     hit as (select l.charge_period_start, l.row_hash from lines l join cov on cov.scope = l.scope where cov.covered @> l.period),
+     gone as (
+       delete from cost_records c using hit
+       where c.org_id = $1 and c.charge_period_start = hit.charge_period_start and c.row_hash = hit.row_hash and c.source = 'azure_api'
+       returning c.currency, c.billed_cost)
+     select currency, sum(billed_cost)::text as amount, count(*)::int as rows from gone group by currency order by currency`,
+    [orgId, from.toISOString(), to.toISOString(), connectionId, ...scopeArrays(scopes ?? []), scopes === null],
+  );
+  const totals = sums.map(({ currency, amount, rows }) => ({ currency: currency.trim(), amount, rows }));
+  return { rows: totals.reduce((n, t) => n + t.rows, 0), totals };
+}

@@ -617,7 +617,7 @@ export type CostImportRejectEdge = {
   node: CostImportReject;
 };
 
-/** Lines of earlier imports a replacing import removed: those of the file's sub accounts on its days, including the ones it stored again */
+/** What a replacing import removed: earlier file imports' lines of the file's sub accounts on its days (rows, totals; including the ones it stored again), and the Azure sync lines of those days it took over (syncedRows, syncedTotals) */
 export type CostImportReplaced = {
   __typename?: 'CostImportReplaced';
   /** First UTC day replaced */
@@ -629,7 +629,7 @@ export type CostImportReplaced = {
   syncedTotals: Array<CostTotal>;
   /** Day after the last one replaced (half-open) */
   to?: Maybe<Scalars['DateTime']['output']>;
-  /** Their billed cost per currency (compare with the report totals for the change) */
+  /** Their billed cost per currency (the bill changed by the report totals minus these and syncedTotals) */
   totals: Array<CostTotal>;
 };
 

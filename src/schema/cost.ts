@@ -152,13 +152,13 @@ export class CostTotal {
 
 @ObjectType({
   description:
-    "Lines of earlier imports a replacing import removed: those of the file's sub accounts on its days, including the ones it stored again",
+    "What a replacing import removed: earlier file imports' lines of the file's sub accounts on its days (rows, totals; including the ones it stored again), and the Azure sync lines of those days it took over (syncedRows, syncedTotals)",
 })
 export class CostImportReplaced {
   @Field(() => Int)
   rows!: number;
 
-  @Field(() => [CostTotal], { description: 'Their billed cost per currency (compare with the report totals for the change)' })
+  @Field(() => [CostTotal], { description: 'Their billed cost per currency (the bill changed by the report totals minus these and syncedTotals)' })
   totals!: CostTotal[];
 
   @Field(() => Int, { description: "Lines of Azure syncs the file took over: its subscriptions' synced lines on the days it restated (not counted in rows)" })

@@ -12,6 +12,8 @@ import { hexUint32, ROW_HASH, ROW_HASH_LENGTH } from '../ingest/costs/row-hash.j
 import { encodeCostRowLine } from './cost-copy-text.js';
 import { monthOf } from './cost-partitions.js';
 
+const DAY_MS = 86_400_000;
+
 export interface EncodedCostBatch {
   rows: number;
   /** COPY text (LOAD_COLUMNS order) of every row, one line each. */
@@ -27,6 +29,8 @@ export interface EncodedCostBatch {
   minStart: number;
   maxStart: number;
   maxEnd: number;
+  /** The latest end of a row charged for a day or less (usage; not a month's recurring charge), or -Infinity. */
+  maxDayEnd: number;
   /** The summary's input: the batch's currencies, and for each the billed costs of its rows, comma-separated. */
   currencies: string[];
   amounts: string[];
@@ -148,6 +152,7 @@ class BatchBuilder {
   #minStart = Infinity;
   #maxStart = -Infinity;
   #maxEnd = -Infinity;
+  #maxDayEnd = -Infinity;
   /** Billed costs by currency, comma-separated (a batch mostly has one currency). */
   readonly #amounts = new Map<string, TextBytes>();
   #repeats = false;
@@ -191,6 +196,7 @@ class BatchBuilder {
     if (start < this.#minStart) this.#minStart = start;
     if (start > this.#maxStart) this.#maxStart = start;
     if (end > this.#maxEnd) this.#maxEnd = end;
+    if (end > this.#maxDayEnd && end - start <= DAY_MS) this.#maxDayEnd = end;
     if (amounts === undefined) this.#amounts.set(row.currency, (amounts = new TextBytes(64 * 1024)));
     else amounts.add(',');
     amounts.add(row.billedCost);
@@ -240,6 +246,7 @@ class BatchBuilder {
       minStart: this.#minStart,
       maxStart: this.#maxStart,
       maxEnd: this.#maxEnd,
+      maxDayEnd: this.#maxDayEnd,
       currencies: [...this.#amounts.keys()],
       amounts: [...this.#amounts.values()].map((a) => a.text()),
       repeats: this.#repeats,

@@ -213,6 +213,7 @@ async function load(
   let minStart = Infinity;
   let maxStart = -Infinity;
   let maxEnd = -Infinity;
+  let maxDayEnd = -Infinity;
   let inserted = 0;
   let staged = 0;
 
@@ -293,6 +294,7 @@ async function load(
       if (batch.minStart < minStart) minStart = batch.minStart;
       if (batch.maxStart > maxStart) maxStart = batch.maxStart;
       if (batch.maxEnd > maxEnd) maxEnd = batch.maxEnd;
+      if (batch.maxDayEnd > maxDayEnd) maxDayEnd = batch.maxDayEnd;
       if (replacement) region.add(batch);
       staged += batch.rows;
       await inFlight;
@@ -307,7 +309,7 @@ async function load(
     throw err;
   }
   if (inserted > 0) await invalidateCostDays(tx, orgId, new Date(minStart), new Date(maxStart));
-  const replaced = replacement ? await timed('replace', () => replacement.finish(region, minStart, maxStart)) : null;
+  const replaced = replacement ? await timed('replace', () => replacement.finish(region, minStart, maxStart, maxDayEnd)) : null;
   if (replaced && replaced.rows + replaced.synced.rows > 0 && replaced.from && replaced.to) await invalidateCostDays(tx, orgId, replaced.from, new Date(replaced.to.getTime() - 1));
 
   let totals: CurrencyTotal[] = [];

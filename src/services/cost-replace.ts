@@ -30,7 +30,7 @@
  */
 import type postgres from 'postgres';
 import { badInput } from '../errors.js';
-import { billScopeSql, scopeArrays, scopeKeysSql } from './bill-scope.js';
+import { inScopesSql, scopeArrays, scopeKeysSql } from './bill-scope.js';
 import type { CostScope, EncodedCostBatch } from './cost-batch.js';
 import type { CurrencyTotal } from './cost-loader.js';
 import { recordFileCoverage, removeCoveredSyncedLines, type RemovedLines } from './file-coverage.js';
@@ -78,34 +78,50 @@ export class ReplacedRegion {
 
   /**
    * What step 2 removes, or null when the file had no rows. `span`: the UTC days from the file's first
-   * charge day to its last (`minStart` and `maxStart`: its earliest and latest charge period starts, epoch ms). A file whose lines name their billing periods restates those periods:
-   * stored lines billed in one of them (`periodStarts`) go wherever in the span their charge falls (a
-   * correction billed now for an earlier day included), and stored lines that name no period (loaded
-   * before periods were kept) go where the span meets the periods (`cut`, exact bounds: a period that
-   * starts at 07:00 UTC, as Pacific-time invoice months do, does not reach into its neighbour's first
-   * day). Lines billed in other periods stay. A file without periods replaces its whole span. Throws
-   * BAD_USER_INPUT for a file where some lines name a period and others do not.
+   * charge day to its last (`minStart` and `maxStart`: its earliest and latest charge period starts, epoch
+   * ms). A file whose lines name their billing periods restates those periods: stored lines billed in one
+   * of them (`periodStarts`) go wherever in the span their charge falls (a correction billed now for an
+   * earlier day included), and stored lines that name no period (loaded before periods were kept) go where
+   * the span meets the periods (`cut`, exact bounds: a period that starts at 07:00 UTC, as Pacific-time
+   * invoice months do, does not reach into its neighbour's first day). Lines billed in other periods stay.
+   * A file without periods replaces its whole span. Throws BAD_USER_INPUT for a file where some lines name
+   * a period and others do not.
+   *
+   * `covered`: the time the file restates, recorded for syncs (services/file-coverage): the cut, reaching
+   * on to the end of its latest usage (`maxDayEnd`: the latest end of a line charged for a day or less), so
+   * that a month whose last daily line ends at 07:00 UTC holds those hours of the next UTC day. A month's
+   * recurring charge (a purchase billed for the whole month) does not mean its days are in the file yet.
    */
-  plan(minStart: number, maxStart: number): { span: [number, number]; periodStarts: number[] | null; cut: [number, number][] } | null {
+  plan(
+    minStart: number,
+    maxStart: number,
+    maxDayEnd = -Infinity,
+  ): { span: [number, number]; periodStarts: number[] | null; cut: [number, number][]; covered: [number, number][] } | null {
     if (this.#scopes.size === 0 || !Number.isFinite(minStart)) return null;
     const span: [number, number] = [floorDay(minStart), floorDay(maxStart) + DAY_MS];
-    if (this.#periods.size === 0) return { span, periodStarts: null, cut: [span] };
+    const reach: [number, number] = [span[0], Math.max(span[1], maxDayEnd)];
+    if (this.#periods.size === 0) return { span, periodStarts: null, cut: [span], covered: [reach] };
     if (this.#unperiodized) {
       throw badInput('file', 'some lines name a billing period and others do not: a replacing import needs it on every line, or on none (then it replaces the days from its first line to its last)');
     }
     const periods = [...this.#periods.values()];
-    const cut = periods
-      .map(([start, end]): [number, number] => [Math.max(start, span[0]), Math.min(end, span[1])])
-      .filter(([a, b]) => a < b)
-      .sort((a, b) => a[0] - b[0]);
-    const merged: [number, number][] = [];
-    for (const range of cut) {
-      const last = merged.at(-1);
-      if (last && range[0] <= last[1]) last[1] = Math.max(last[1], range[1]);
-      else merged.push([range[0], range[1]]);
-    }
-    return { span, periodStarts: [...new Set(periods.map((p) => p[0]))], cut: merged };
+    return { span, periodStarts: [...new Set(periods.map((p) => p[0]))], cut: clip(periods, span), covered: clip(periods, reach) };
   }
+}
+
+/** Where `periods` meet `range`, sorted and merged. */
+function clip(periods: [number, number][], range: [number, number]): [number, number][] {
+  const cut = periods
+    .map(([start, end]): [number, number] => [Math.max(start, range[0]), Math.min(end, range[1])])
+    .filter(([a, b]) => a < b)
+    .sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const r of cut) {
+    const last = merged.at(-1);
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  return merged;
 }
 
 const floorDay = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
@@ -185,8 +201,8 @@ export class CostReplacement {
    * Step 2, after the last batch, over the file's `region` and charge period starts; then the file takes its
    * scopes' days over from syncs (module comment). Returns what both steps replaced.
    */
-  async finish(region: ReplacedRegion, minStart: number, maxStart: number): Promise<CostReplaced> {
-    const plan = region.plan(minStart, maxStart);
+  async finish(region: ReplacedRegion, minStart: number, maxStart: number, maxDayEnd: number): Promise<CostReplaced> {
+    const plan = region.plan(minStart, maxStart, maxDayEnd);
     const scopes = region.scopes;
     const from = plan ? new Date(plan.span[0]) : null;
     const to = plan ? new Date(plan.span[1]) : null;
@@ -205,7 +221,7 @@ export class CostReplacement {
            delete from cost_records c
            where c.org_id = $1 and c.charge_period_start >= $2::timestamptz and c.charge_period_start < $3::timestamptz
              and c.source = 'file' and c.source_id <> all($9::uuid[])
-             and ${billScopeSql('c.provider', 'c.billing_account_id', 'c.sub_account_id')} in (select key from scope)
+             and ${inScopesSql('c', 'scope')}
              and (exists (select 1 from period p where c.billing_period_start = p.start)
                   or ((c.billing_period_start is null or $11::boolean)
                       and exists (select 1 from cut d where c.charge_period_start >= d.from_at and c.charge_period_start < d.to_at)))
@@ -224,10 +240,11 @@ export class CostReplacement {
           plan.periodStarts === null,
         ],
       );
-      // a sync's lines name no billing period: the file restates them where it restates file lines that name none (the
-      // cut), which it records, and synced lines whose day the files' recorded time now holds leave (services/file-coverage)
-      await recordFileCoverage(this.tx, this.orgId, this.importId, scopes, cut);
-      synced = await removeCoveredSyncedLines(this.tx, this.orgId, from, to, { scopes });
+      // the time the file restates is recorded, and synced lines whose day the files' recorded time now holds leave
+      // (services/file-coverage)
+      await recordFileCoverage(this.tx, this.orgId, this.importId, scopes, plan.covered.map((d): [string, string] => [iso(d[0]), iso(d[1])]));
+      // synced lines are Azure's; a line the covered time reaches into starts in the span's days or on the day after
+      if (scopes.some((s) => s[0] === 'azure')) synced = await removeCoveredSyncedLines(this.tx, this.orgId, from, new Date(to.getTime() + DAY_MS), { scopes });
     }
     const byCurrency = await this.tx.unsafe<{ currency: string; amount: string; rows: number }[]>(
       `select currency, sum(amount)::text as amount, sum(rows)::int as rows from ${this.sums} group by currency order by currency`,

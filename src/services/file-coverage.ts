@@ -10,7 +10,7 @@
  * lines here, under the organization's bill-write lock (services/cost-write-lock).
  */
 import type postgres from 'postgres';
-import { billScopeSql, scopeArrays, scopeKeysSql } from './bill-scope.js';
+import { billScopeSql, inScopesSql, scopeArrays, scopeKeysSql } from './bill-scope.js';
 import type { CostScope } from './cost-batch.js';
 
 export interface RemovedLines {
@@ -31,7 +31,7 @@ export async function recordFileCoverage(tx: postgres.TransactionSql, orgId: str
      subsumed as (delete from cost_file_coverage o using scope s, cut d
                   where o.org_id = $1 and o.scope = s.key and o.period_start >= d.from_at and o.period_end <= d.to_at)
      insert into cost_file_coverage (org_id, scope, period_start, period_end, import_id)
-     select $1, s.key, d.from_at, d.to_at, $7 from scope s cross join cut d`,
+     select distinct $1::uuid, s.key, d.from_at, d.to_at, $7::uuid from scope s cross join cut d`,
     [orgId, ...scopeArrays(scopes), cut.map((d) => d[0]), cut.map((d) => d[1]), importId],
   );
 }
@@ -50,8 +50,8 @@ export async function removeCoveredSyncedLines(
 ): Promise<RemovedLines> {
   const connectionId = 'connectionId' in only ? only.connectionId : null;
   const scopes = 'scopes' in only ? only.scopes : null;
-  // each line's scope is worked out once (materialized), then matched to its scope's covered time by equality: the
-  // key is two regular expressions, too dear to evaluate once per line and coverage range
+  // a line's scope key is worked out once per (provider, billing account, sub account), not per line (it costs two
+  // regular expressions); a line without a sub account has no subscription to be covered in
   const sums = await tx.unsafe<{ currency: string; amount: string; rows: number }[]>(
     `with scope as (${scopeKeysSql('$5', '$6', '$7')}),
      cov as materialized (
@@ -60,16 +60,24 @@ export async function removeCoveredSyncedLines(
        where f.org_id = $1 and f.period_start < $3::timestamptz and f.period_end > $2::timestamptz
          and ($8::boolean or f.scope in (select key from scope))
        group by f.scope),
-     lines as materialized (
-       select c.charge_period_start, c.row_hash, ${billScopeSql('c.provider', 'c.billing_account_id', 'c.sub_account_id')} as scope,
-              tstzrange(c.charge_period_start, c.charge_period_end) as period
+     line as materialized (
+       select c.charge_period_start, c.charge_period_end, c.row_hash, c.provider, c.billing_account_id, c.sub_account_id
        from cost_records c
        where c.org_id = $1 and c.source = 'azure_api' and ($4::uuid is null or c.source_id = $4::uuid)
          and c.charge_period_start >= $2::timestamptz and c.charge_period_start < $3::timestamptz
+         and c.sub_account_id is not null
          and exists (select 1 from cov)
          and ($4::uuid is not null or exists (select 1 from cost_syncs s where s.org_id = $1 and s.status = 'SUCCEEDED'
-                                                and s.window_start < $3::timestamptz and s.window_end > $2::timestamptz))),
-     hit as (select l.charge_period_start, l.row_hash from lines l join cov on cov.scope = l.scope where cov.covered @> l.period),
+                                                and s.window_start < $3::timestamptz and s.window_end > $2::timestamptz))
+         and ($8::boolean or ${inScopesSql('c', 'scope')})),
+     keyed as materialized (
+       select t.provider, t.billing_account_id, t.sub_account_id, ${billScopeSql('t.provider', 't.billing_account_id', 't.sub_account_id')} as scope
+       from (select distinct provider, billing_account_id, sub_account_id from line) t),
+     hit as (
+       select l.charge_period_start, l.row_hash from line l
+       join keyed k on k.provider = l.provider and k.sub_account_id = l.sub_account_id and k.billing_account_id is not distinct from l.billing_account_id
+       join cov on cov.scope = k.scope
+       where cov.covered @> tstzrange(l.charge_period_start, l.charge_period_end)),
      gone as (
        delete from cost_records c using hit
        where c.org_id = $1 and c.charge_period_start = hit.charge_period_start and c.row_hash = hit.row_hash and c.source = 'azure_api'

@@ -42,10 +42,9 @@ export const imports = pgTable(
 );
 
 /**
- * What a replacing cost file took over: each bill scope it billed (services/bill-scope) over the part of
- * its days it restated, [start, end). An Azure sync of those days leaves them to the files: its lines
- * there are removed (services/cost-connections), so a file export and a sync of one subscription never
- * both count.
+ * The time a replacing cost file restated, [start, end), for each bill scope it billed (services/bill-scope).
+ * A synced line whose whole day the files' ranges of its scope hold is left to the files and removed
+ * (services/file-coverage): an export and a sync of one subscription do not both count those days.
  */
 export const costFileCoverage = pgTable(
   'cost_file_coverage',

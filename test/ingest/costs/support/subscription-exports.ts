@@ -9,16 +9,15 @@ const csv = (header: string[], rows: string[][]) => Buffer.from([header, ...rows
 
 /**
  * A FOCUS export of the subscription written the way Azure's FOCUS export writes it (`/subscriptions/<GUID>`, upper
- * case here): four lines from each of `starts`, each charged for `hours` (24), billed in `period` (March 2024).
+ * case here): four lines from each of `starts`, each charged for a day, billed in `period` (March 2024).
  */
 export function focusExport(
   sub: string,
   starts: Date[],
   costOf: (day: number, line: number) => string,
-  opts: { period?: [string, string]; hours?: number } = {},
+  opts: { period?: [string, string] } = {},
 ): { body: Buffer; total: string } {
   const period = opts.period ?? ['2024-03-01 00:00:00', '2024-04-01 00:00:00'];
-  const length = (opts.hours ?? 24) * 3_600_000;
   const header = ['ProviderName', 'BillingAccountId', 'SubAccountId', 'ResourceId', 'ChargePeriodStart', 'ChargePeriodEnd', 'BillingPeriodStart', 'BillingPeriodEnd', 'BilledCost', 'EffectiveCost', 'BillingCurrency'];
   const rows: string[][] = [];
   starts.forEach((day, d) => {
@@ -30,7 +29,7 @@ export function focusExport(
         `/subscriptions/${sub.toUpperCase()}`,
         `/subscriptions/${sub}/resourceGroups/rg-genomics-1/providers/Microsoft.Compute/virtualMachines/vm${line}`,
         stamp(day),
-        stamp(new Date(day.getTime() + length)),
+        stamp(new Date(day.getTime() + 86_400_000)),
         period[0],
         period[1],
         cost,

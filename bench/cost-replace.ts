@@ -19,7 +19,7 @@
  */
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -41,12 +41,20 @@ const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 const secs = (ms: number) => (ms / 1000).toFixed(2);
 const REVISION = scaled('1.25');
 
-/** Writes v1 and v2 of the export; returns the column names and v2's row count. */
-async function generate(v1File: string, v2File: string, rows: number): Promise<{ header: string[]; v2Rows: number }> {
+/** The one Azure subscription of the sample, whose lines are also written to files of their own (see main). */
+const SUBSCRIPTION = '/subscriptions/64e355d7-997c-491d-b0c1-8414dccfcf42';
+
+/**
+ * Writes v1 and v2 of the export, and v1 and v2 of SUBSCRIPTION's lines alone (`subFiles`); returns the
+ * column names and v2's row count.
+ */
+async function generate(v1File: string, v2File: string, rows: number, subFiles: [string, string]): Promise<{ header: string[]; v2Rows: number; subRows: [number, number] }> {
   const text = await readFile(fixturePath('focus-sample', 'focus_sample.csv'), 'utf8');
   const [header, ...records] = parse(text, { bom: true }) as string[][];
   const col = (name: string) => header.indexOf(name);
-  const [resourceId, id, billed] = [col('ResourceId'), col('Id'), col('BilledCost')];
+  const [resourceId, id, billed, subAccount] = [col('ResourceId'), col('Id'), col('BilledCost'), col('SubAccountId')];
+  const sub = ['', ''];
+  const subRows: [number, number] = [0, 0];
   const quote = (f: string) => `"${f.replaceAll('"', '""')}"`;
   const v1 = createWriteStream(v1File);
   const v2 = createWriteStream(v2File);
@@ -68,12 +76,17 @@ async function generate(v1File: string, v2File: string, rows: number): Promise<{
     const fields = [...records[i % records.length]];
     if (fields[resourceId] !== 'NULL') fields[resourceId] = `${fields[resourceId]}-${copy}`;
     if (id >= 0) fields[id] = String(i);
-    c1 += fields.map(quote).join(',') + '\n';
+    const mine = fields[subAccount] === SUBSCRIPTION;
+    const l1 = fields.map(quote).join(',') + '\n';
+    c1 += l1;
+    if (mine) (sub[0] += l1), subRows[0]++;
     if (i % 100 !== 7) {
       // a revision adds 1.25, exactly (BigInt decimals, as the tests' expectations are summed)
       if (i % 20 === 0) fields[billed] = decimal(scaled(fields[billed]) + REVISION);
-      c2 += fields.map(quote).join(',') + '\n';
+      const l2 = fields.map(quote).join(',') + '\n';
+      c2 += l2;
       v2Rows++;
+      if (mine) (sub[1] += l2), subRows[1]++;
     }
     await flush(false);
   }
@@ -81,7 +94,8 @@ async function generate(v1File: string, v2File: string, rows: number): Promise<{
   v1.end();
   v2.end();
   await Promise.all([once(v1, 'close'), once(v2, 'close')]);
-  return { header, v2Rows };
+  await Promise.all(subFiles.map((file, v) => writeFile(file, head + sub[v])));
+  return { header, v2Rows, subRows };
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; result: T }> {
@@ -101,7 +115,8 @@ async function main(): Promise<void> {
     const [{ version }] = await sql`select current_setting('server_version') as version`;
     const v1File = path.join(dir, 'mtd-v1.csv');
     const v2File = path.join(dir, 'mtd-v2.csv');
-    const { header, v2Rows } = await generate(v1File, v2File, ROWS);
+    const subFiles: [string, string] = [path.join(dir, 'sub-v1.csv'), path.join(dir, 'sub-v2.csv')];
+    const { header, v2Rows, subRows } = await generate(v1File, v2File, ROWS, subFiles);
     console.log(`a month-to-date FOCUS export restated: v1 ${fmtInt(ROWS)} lines (${((await stat(v1File)).size / 2 ** 20).toFixed(0)} MB), v2 ${fmtInt(v2Rows)} lines (every 20th revised, every 100th gone); Postgres ${version}, Node ${process.version}\n`);
 
     const org = async (slug: string) => (await createOrganization(db, { name: slug, slug })).organization.id;
@@ -113,14 +128,19 @@ async function main(): Promise<void> {
         replace,
         onLoadTiming: timing ? (phase, ms) => phases.set(phase, (phases.get(phase) ?? 0) + ms) : undefined,
       });
-    const orgs = { replace: await org('replace'), add: await org('add'), fresh: await org('fresh'), raw: await org('raw') };
+    const orgs = { replace: await org('replace'), add: await org('add'), fresh: await org('fresh'), raw: await org('raw'), alone: await org('alone'), crowded: await org('crowded') };
     const v1Load = await timed(() => load(orgs.replace, v1File));
-    for (const orgId of [orgs.add, orgs.raw]) await load(orgId, v1File);
+    for (const orgId of [orgs.add, orgs.raw, orgs.crowded]) await load(orgId, v1File);
+    await load(orgs.alone, subFiles[0]);
     await sql`vacuum analyze cost_records`;
 
     const replace = await timed(() => load(orgs.replace, v2File, true, true));
     const add = await timed(() => load(orgs.add, v2File));
     const fresh = await timed(() => load(orgs.fresh, v2File));
+    // one subscription's restated export, replacing in an organization that holds only that subscription, and in one
+    // that holds every sub account of the month: the second pays for telling the other lines apart
+    const alone = await timed(() => load(orgs.alone, subFiles[1], true));
+    const crowded = await timed(() => load(orgs.crowded, subFiles[1], true));
     const columns = header.map((h, i) => `c${i} text`).join(', ');
     const raw = await timed(() =>
       sql.begin(async (tx) => {
@@ -143,6 +163,11 @@ async function main(): Promise<void> {
     console.log(`replace / fresh  ${(replace.ms / fresh.ms).toFixed(2)}x the time   (the replacement's own cost: removing v1)`);
     console.log(`raw / replace    ${(raw.ms / replace.ms).toFixed(2)}             (share of the plain-SQL floor; 1.0 would be the floor itself)`);
     console.log(`replace / add    ${(replace.ms / add.ms).toFixed(2)}x the time`);
+    console.log('');
+    console.log(`one subscription's restated export (${fmtInt(subRows[1])} lines), replace=true:`);
+    line('  alone: into an organization holding only that subscription', alone.ms, subRows[1]);
+    line(`  crowded: into one holding all ${fmtInt(ROWS)} lines of the month`, crowded.ms, subRows[1]);
+    console.log(`crowded / alone  ${(crowded.ms / alone.ms).toFixed(2)}x the time   (telling the other sub accounts' lines apart)`);
 
     // the replaced organization holds v2 exactly; the added one holds v2 plus the old versions of the revised and gone lines
     const [check] = await sql<{ v2: string; replaced: string; added: string; replaced_rows: number; exact: boolean }[]>`
@@ -154,6 +179,13 @@ async function main(): Promise<void> {
     console.log(`\nv2 total (raw COPY, numeric) ${check.v2}; replaced organization ${check.replaced} (${fmtInt(check.replaced_rows)} rows); added ${check.added}`);
     console.log(`replace report: loaded ${fmtInt(replace.result.rowsLoaded)}, replaced ${fmtInt(replace.result.replaced?.rows ?? 0)} earlier lines`);
     if (!check.exact || check.replaced_rows !== v2Rows) throw new Error('the replaced organization does not hold exactly v2');
+    // the crowded organization's subscription holds what the alone one's does (v2's lines of it), and the rest of v1 stays
+    const [sub] = await sql<{ same: boolean; others: number }[]>`
+      select (select sum(billed_cost) from cost_records where org_id = ${orgs.crowded} and sub_account_id = ${SUBSCRIPTION})
+             = (select sum(billed_cost) from cost_records where org_id = ${orgs.alone}) as same,
+             (select count(*) from cost_records where org_id = ${orgs.crowded} and sub_account_id is distinct from ${SUBSCRIPTION})::int as others`;
+    console.log(`crowded organization: its subscription's total equals the alone one's: ${sub.same}; other lines kept ${fmtInt(sub.others)} of ${fmtInt(ROWS - subRows[0])}`);
+    if (!sub.same || sub.others !== ROWS - subRows[0]) throw new Error("the crowded organization's subscription does not hold exactly its v2 lines");
   } finally {
     await benchDb?.close();
     await rm(dir, { recursive: true, force: true });

@@ -186,7 +186,7 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
         totals: summary.totals,
         periodStart: summary.periodStart?.toISOString() ?? null,
         periodEnd: summary.periodEnd?.toISOString() ?? null,
-        replaced: r ? { delivery, rows: r.rows, totals: r.totals, synced: r.synced, from: r.from?.toISOString() ?? null, to: r.to?.toISOString() ?? null } : null,
+        replaced: r ? { delivery, rows: r.rows, totals: r.totals, synced: { rows: r.synced.rows, totals: r.synced.totals }, from: r.from?.toISOString() ?? null, to: r.to?.toISOString() ?? null } : null,
       };
       await tx`
         update imports set status = 'SUCCEEDED', format = ${format}, rows_read = ${read}, rows_loaded = ${summary.inserted},

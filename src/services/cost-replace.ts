@@ -205,8 +205,8 @@ export class CostReplacement {
     const plan = region.plan(minStart, maxStart, maxDayEnd);
     const scopes = region.scopes;
     const from = plan ? new Date(plan.span[0]) : null;
-    const to = plan ? new Date(plan.span[1]) : null;
-    let synced: RemovedLines = { rows: 0, totals: [] };
+    let to = plan ? new Date(plan.span[1]) : null;
+    let synced: RemovedLines = { rows: 0, totals: [], until: null };
     if (plan && from && to) {
       const iso = (ms: number) => new Date(ms).toISOString();
       // Instants travel as ISO text: postgres.js sends a timestamptz[] parameter's elements unencoded
@@ -245,6 +245,8 @@ export class CostReplacement {
       await recordFileCoverage(this.tx, this.orgId, this.importId, scopes, plan.covered.map((d): [string, string] => [iso(d[0]), iso(d[1])]));
       // synced lines are Azure's; a line the covered time reaches into starts in the span's days or on the day after
       if (scopes.some((s) => s[0] === 'azure')) synced = await removeCoveredSyncedLines(this.tx, this.orgId, from, new Date(to.getTime() + DAY_MS), { scopes });
+      // a synced day the file's time reaches into after its last day was replaced too: the span reaches on to it
+      if (synced.until && synced.until > to) to = new Date(Math.ceil(synced.until.getTime() / DAY_MS) * DAY_MS);
     }
     const byCurrency = await this.tx.unsafe<{ currency: string; amount: string; rows: number }[]>(
       `select currency, sum(amount)::text as amount, sum(rows)::int as rows from ${this.sums} group by currency order by currency`,

@@ -17,6 +17,8 @@ export interface RemovedLines {
   rows: number;
   /** Billed cost per currency, summed in SQL; sorted by currency. */
   totals: { currency: string; amount: string; rows: number }[];
+  /** The latest charge period end among them (their days leave the rollup), or null. */
+  until: Date | null;
 }
 
 /**
@@ -51,8 +53,9 @@ export async function removeCoveredSyncedLines(
   const connectionId = 'connectionId' in only ? only.connectionId : null;
   const scopes = 'scopes' in only ? only.scopes : null;
   // a line's scope key is worked out once per (provider, billing account, sub account), not per line (it costs two
-  // regular expressions); a line without a sub account has no subscription to be covered in
-  const sums = await tx.unsafe<{ currency: string; amount: string; rows: number }[]>(
+  // regular expressions). Sub accounts are matched through coalesce(…, '') so the join can hash them: no source stores
+  // an empty one (readers make it null)
+  const sums = await tx.unsafe<{ currency: string; amount: string; rows: number; until: Date | null }[]>(
     `with scope as (${scopeKeysSql('$5', '$6', '$7')}),
      cov as materialized (
        select f.scope, range_agg(tstzrange(f.period_start, f.period_end)) as covered
@@ -65,7 +68,6 @@ export async function removeCoveredSyncedLines(
        from cost_records c
        where c.org_id = $1 and c.source = 'azure_api' and ($4::uuid is null or c.source_id = $4::uuid)
          and c.charge_period_start >= $2::timestamptz and c.charge_period_start < $3::timestamptz
-         and c.sub_account_id is not null
          and exists (select 1 from cov)
          and ($4::uuid is not null or exists (select 1 from cost_syncs s where s.org_id = $1 and s.status = 'SUCCEEDED'
                                                 and s.window_start < $3::timestamptz and s.window_end > $2::timestamptz))
@@ -75,16 +77,19 @@ export async function removeCoveredSyncedLines(
        from (select distinct provider, billing_account_id, sub_account_id from line) t),
      hit as (
        select l.charge_period_start, l.row_hash from line l
-       join keyed k on k.provider = l.provider and k.sub_account_id = l.sub_account_id and k.billing_account_id is not distinct from l.billing_account_id
+       join keyed k on k.provider = l.provider and coalesce(k.sub_account_id, '') = coalesce(l.sub_account_id, '')
+                   and k.billing_account_id is not distinct from l.billing_account_id
        join cov on cov.scope = k.scope
        where cov.covered @> tstzrange(l.charge_period_start, l.charge_period_end)),
      gone as (
        delete from cost_records c using hit
        where c.org_id = $1 and c.charge_period_start = hit.charge_period_start and c.row_hash = hit.row_hash and c.source = 'azure_api'
-       returning c.currency, c.billed_cost)
-     select currency, sum(billed_cost)::text as amount, count(*)::int as rows from gone group by currency order by currency`,
+       returning c.currency, c.billed_cost, c.charge_period_end)
+     select currency, sum(billed_cost)::text as amount, count(*)::int as rows, max(charge_period_end) as until
+     from gone group by currency order by currency`,
     [orgId, from.toISOString(), to.toISOString(), connectionId, ...scopeArrays(scopes ?? []), scopes === null],
   );
   const totals = sums.map(({ currency, amount, rows }) => ({ currency: currency.trim(), amount, rows }));
-  return { rows: totals.reduce((n, t) => n + t.rows, 0), totals };
+  const until = sums.reduce<Date | null>((at, s) => (s.until && (!at || new Date(s.until) > at) ? new Date(s.until) : at), null);
+  return { rows: totals.reduce((n, t) => n + t.rows, 0), totals, until };
 }

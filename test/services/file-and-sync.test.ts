@@ -11,10 +11,11 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { CostConnectionService } from '../../src/services/cost-connections.js';
 import { importCostFile } from '../../src/services/cost-import.js';
+import { rebuildCostDaily } from '../../src/services/cost-rollup.js';
 import { lockCostWrites } from '../../src/services/cost-write-lock.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { normalizeDecimal, sumDecimals } from '../fakes/azure/decimal-sum.js';
-import { buildCostRows, costSum, rowsIn, type FakeDataset } from '../fakes/azure/rows.js';
+import { buildCostRows, costSum, DecimalLiteral, rowsIn, type FakeDataset } from '../fakes/azure/rows.js';
 import { startFakeAzure, type FakeAzure } from '../fakes/azure/server.js';
 import { eaExport, focusExport } from '../ingest/costs/support/subscription-exports.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -38,10 +39,10 @@ describe('an export file and an Azure sync of one subscription count once', () =
   let dataset: FakeDataset;
 
   const newOrg = async (slug: string) => (await createOrganization(db.db, { name: slug, slug })).organization.id;
-  const connect = async (orgId: string) => {
+  const connect = async (orgId: string, scope = `/subscriptions/${SUB}`) => {
     const settings = loadConfig({ GCT_SECRET_KEY: KEY, GCT_AZURE_AUTHORITY_HOST: fake.authorityHost, GCT_AZURE_ARM_ENDPOINT: fake.armEndpoint });
     const service = new CostConnectionService(db.db, orgId, settings);
-    const connection = await service.create({ name: 'Lab subscription', scope: `/subscriptions/${SUB}`, auth: 'CLIENT_SECRET', tenantId: fake.tenantId, clientId: fake.clientId, clientSecret: SECRET });
+    const connection = await service.create({ name: 'Lab subscription', scope, auth: 'CLIENT_SECRET', tenantId: fake.tenantId, clientId: fake.clientId, clientSecret: SECRET });
     return { sync: () => service.sync(connection.id, { from: FROM, to: TO }) };
   };
   const put = (orgId: string, body: Buffer, replace = true) =>
@@ -134,8 +135,15 @@ describe('an export file and an Azure sync of one subscription count once', () =
     // February's export ends at 07:00 March 1, its last daily line charged from 07:00 February 29: with it the files
     // hold all of March 1, and the synced day goes
     const february = focusExport(SUB, [at('2024-02-29T07:00:00Z')], () => '2.5', { period: ['2024-02-01 07:00:00', '2024-03-01 07:00:00'] });
+    // the explorer's rollup holds March 1 with its synced lines until the February import replaces them
+    await db.db.transaction((tx) => rebuildCostDaily(tx, orgId, FROM, TO));
+    const held = async () => (await db.sql<{ n: number }[]>`select count(*)::int as n from cost_daily_days where org_id = ${orgId} and day = '2024-03-01'`)[0].n;
+    assert.equal(await held(), 1);
     const second = await put(orgId, february.body);
     assert.equal(second.replaced?.synced.rows, RESOURCES);
+    // its replaced days reach on to March 1, which leaves the rollup (and is reconciled again)
+    assert.deepEqual([second.replaced?.from, second.replaced?.to], ['2024-02-29T00:00:00.000Z', '2024-03-02T00:00:00.000Z']);
+    assert.equal(await held(), 0);
     assert.deepEqual(second.replaced?.synced.totals.map((t) => normalizeDecimal(t.amount)), [served(FROM, march1)]);
     const again = await azure.sync();
     assert.deepEqual([again.rows, again.rowsSuperseded], [2 * RESOURCES, 3 * RESOURCES]);
@@ -143,6 +151,28 @@ describe('an export file and an Azure sync of one subscription count once', () =
       total: normalizeDecimal(sumDecimals([february.total, march.total, served(FILE_TO, TO)])),
       rows: 4 + 12 + 2 * RESOURCES,
     });
+  });
+
+  test("a billing account's charge with no subscription, synced and in an EA export of the enrollment, counts once", { timeout: 60_000 }, async () => {
+    const orgId = await newOrg('sources-purchase');
+    const vm = `/subscriptions/${SUB}/resourcegroups/rg-genomics-1/providers/microsoft.compute/virtualmachines/ea0`;
+    // the billing account's sync: a VM of the subscription, and a purchase Cost Management answers with no resource
+    const cols = ['Cost', 'CostUSD', 'UsageDate', 'ResourceId', 'Currency'].map((name) => ({ name, type: name === 'Cost' || name === 'CostUSD' || name === 'UsageDate' ? ('Number' as const) : ('String' as const) }));
+    const row = (cost: string, resource: string) => [new DecimalLiteral(cost), new DecimalLiteral(cost), 20240301, resource, 'USD'];
+    fake.setDataset({ columns: cols, rows: [row('9.5', vm), row('300', '')] });
+    try {
+      const azure = await connect(orgId, '/providers/Microsoft.Billing/billingAccounts/8611537');
+      const first = await azure.sync();
+      assert.equal(first.status, 'SUCCEEDED', first.error ?? '');
+      const ea = eaExport(SUB, FROM, ['10'], '310');
+      const report = await put(orgId, ea.body);
+      assert.equal(report.replaced?.synced.rows, 2, 'the VM line and the purchase');
+      const again = await azure.sync();
+      assert.deepEqual([again.rows, again.rowsSuperseded], [0, 2]);
+      assert.deepEqual(await stored(orgId), { total: '320', rows: 2 });
+    } finally {
+      fake.setDataset(dataset);
+    }
   });
 
   test('a sync answered with rows longer than a day fails and replaces nothing', { timeout: 60_000 }, async () => {

@@ -41,13 +41,16 @@ export function focusExport(
   return { body: csv(header, rows), total: sumDecimals(rows.map((r) => r[8])) };
 }
 
-/** An EA cost-details export of the same subscription (the bare GUID, an enrollment number as billing account). */
-export function eaExport(sub: string, day: Date, costs: string[]): { body: Buffer; total: string } {
+/**
+ * An EA cost-details export of the same subscription (the bare GUID, an enrollment number as billing account): a
+ * line per cost in `costs` on `day`, and with `purchase`, one charge of the enrollment with no subscription or resource.
+ */
+export function eaExport(sub: string, day: Date, costs: string[], purchase?: string): { body: Buffer; total: string } {
   const header = ['BillingAccountId', 'BillingPeriodStartDate', 'BillingPeriodEndDate', 'SubscriptionId', 'Date', 'MeterCategory', 'CostInBillingCurrency', 'BillingCurrency', 'ResourceId'];
   const us = `${String(day.getUTCMonth() + 1).padStart(2, '0')}/${String(day.getUTCDate()).padStart(2, '0')}/${day.getUTCFullYear()}`;
   const rows = costs.map((cost, i) => ['8611537', '03/01/2024', '03/31/2024', sub, us, 'Virtual Machines', cost, 'USD', `/subscriptions/${sub}/resourcegroups/rg-genomics-1/providers/microsoft.compute/virtualmachines/ea${i}`]);
-  return { body: csv(header, rows), total: sumDecimals(costs) };
+  if (purchase !== undefined) rows.push(['8611537', '03/01/2024', '03/31/2024', '', us, 'Reservations', purchase, 'USD', '']);
+  return { body: csv(header, rows), total: sumDecimals(purchase === undefined ? costs : [...costs, purchase]) };
 }
 
-(d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
 const stamp = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');

@@ -33,12 +33,13 @@ export const scopeKeysSql = (providers: string, accounts: string, subAccounts: s
  * the forms the key reads a subscription GUID from.
  */
 export const inScopesSql = (alias: string, scopes: string): string =>
-  `(exists (select 1 from ${scopes} s where s.p = ${alias}.provider and s.b is not distinct from ${alias}.billing_account_id
+  // coalesce: a line without a sub account would otherwise make the second test null, not false (wrong under NOT)
+  `coalesce(exists (select 1 from ${scopes} s where s.p = ${alias}.provider and s.b is not distinct from ${alias}.billing_account_id
                                     and s.s is not distinct from ${alias}.sub_account_id)
     or (${alias}.provider = 'azure' and lower(${alias}.sub_account_id) in (
           select f.form from ${scopes} s
           cross join lateral (values (s.guid), ('/subscriptions/' || s.guid), (s.guid || '/'), ('/subscriptions/' || s.guid || '/')) f(form)
-          where s.guid is not null)))`;
+          where s.guid is not null)), false)`;
 
 /** The three parameters scopeKeysSql reads, from scopes. */
 export const scopeArrays = (scopes: CostScope[]): [string[], (string | null)[], (string | null)[]] => [

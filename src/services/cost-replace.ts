@@ -33,7 +33,7 @@ import { badInput } from '../errors.js';
 import { inScopesSql, scopeArrays, scopeKeysSql } from './bill-scope.js';
 import type { CostScope, EncodedCostBatch } from './cost-batch.js';
 import type { CurrencyTotal } from './cost-loader.js';
-import { recordFileCoverage, removeCoveredSyncedLines, type RemovedLines } from './file-coverage.js';
+import { recordFileCoverage, removeCoveredSyncedLines, removedByCurrency, type RemovedLines } from './file-coverage.js';
 
 export interface CostReplace {
   /** The replacing import: its own rows are never replaced. */
@@ -210,7 +210,8 @@ export class CostReplacement {
     if (plan && from && to) {
       const iso = (ms: number) => new Date(ms).toISOString();
       // Instants travel as ISO text: postgres.js sends a timestamptz[] parameter's elements unencoded
-      const cut = plan.cut.map((d): [string, string] => [iso(d[0]), iso(d[1])]);
+      const isoRanges = (ranges: [number, number][]) => ranges.map((d): [string, string] => [iso(d[0]), iso(d[1])]);
+      const cut = isoRanges(plan.cut);
       // one range scan of the span through the primary key (org, period start, hash); the scopes, periods and
       // ranges, a handful each, filter it
       await this.tx.unsafe(
@@ -242,7 +243,7 @@ export class CostReplacement {
       );
       // the time the file restates is recorded, and synced lines whose day the files' recorded time now holds leave
       // (services/file-coverage)
-      await recordFileCoverage(this.tx, this.orgId, this.importId, scopes, plan.covered.map((d): [string, string] => [iso(d[0]), iso(d[1])]));
+      await recordFileCoverage(this.tx, this.orgId, this.importId, scopes, isoRanges(plan.covered));
       // synced lines are Azure's; a line the covered time reaches into starts in the span's days or on the day after
       if (scopes.some((s) => s[0] === 'azure')) synced = await removeCoveredSyncedLines(this.tx, this.orgId, from, new Date(to.getTime() + DAY_MS), { scopes });
       // a synced day the file's time reaches into after its last day was replaced too: the span reaches on to it
@@ -252,13 +253,7 @@ export class CostReplacement {
       `select currency, sum(amount)::text as amount, sum(rows)::int as rows from ${this.sums} group by currency order by currency`,
     );
     await this.tx.unsafe(`drop table ${this.sums}`);
-    return {
-      rows: byCurrency.reduce((n, c) => n + c.rows, 0),
-      totals: byCurrency.map(({ currency, amount, rows }) => ({ currency: currency.trim(), amount, rows })),
-      synced,
-      from,
-      to,
-    };
+    return { ...removedByCurrency(byCurrency), synced, from, to };
   }
 }
 

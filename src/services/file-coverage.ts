@@ -12,13 +12,20 @@
 import type postgres from 'postgres';
 import { billScopeSql, inScopesSql, scopeArrays, scopeKeysSql } from './bill-scope.js';
 import type { CostScope } from './cost-batch.js';
+import type { CurrencyTotal } from './cost-loader.js';
 
 export interface RemovedLines {
   rows: number;
   /** Billed cost per currency, summed in SQL; sorted by currency. */
-  totals: { currency: string; amount: string; rows: number }[];
+  totals: CurrencyTotal[];
   /** The latest charge period end among them (their days leave the rollup), or null. */
   until: Date | null;
+}
+
+/** Removed lines' per-currency sums as SQL gives them (currency a padded char(3)), and their count. */
+export function removedByCurrency(sums: readonly CurrencyTotal[]): Pick<RemovedLines, 'rows' | 'totals'> {
+  const totals = sums.map(({ currency, amount, rows }) => ({ currency: currency.trim(), amount, rows }));
+  return { rows: totals.reduce((n, t) => n + t.rows, 0), totals };
 }
 
 /**
@@ -89,7 +96,6 @@ export async function removeCoveredSyncedLines(
      from gone group by currency order by currency`,
     [orgId, from.toISOString(), to.toISOString(), connectionId, ...scopeArrays(scopes ?? []), scopes === null],
   );
-  const totals = sums.map(({ currency, amount, rows }) => ({ currency: currency.trim(), amount, rows }));
   const until = sums.reduce<Date | null>((at, s) => (s.until && (!at || new Date(s.until) > at) ? new Date(s.until) : at), null);
-  return { rows: totals.reduce((n, t) => n + t.rows, 0), totals, until };
+  return { ...removedByCurrency(sums), until };
 }

@@ -28,6 +28,7 @@ import type { EncodedCostBatch } from './cost-batch.js';
 import { copyTextValue, loadPrefix } from './cost-copy-text.js';
 import { openCostFileInWorker, type CostFileInWorker } from './cost-file-thread.js';
 import { loadCostBatchesWithSummary, type CostLoadOptions, type CurrencyTotal } from './cost-loader.js';
+import type { RemovedLines } from './file-coverage.js';
 import { checkPageSize, decodeCursor, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, toPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
 import { reconcileAfterIngest } from '../jobs/reconcile-queue.js';
@@ -90,8 +91,8 @@ export interface StoredReplaced {
   delivery: string | null;
   rows: number;
   totals: CurrencyTotal[];
-  /** Lines of Azure syncs of the file's scopes and days, which the file took over (services/cost-replace). */
-  synced: { rows: number; totals: CurrencyTotal[] };
+  /** Lines of Azure syncs of the file's scopes and days, which the file took over (services/file-coverage). */
+  synced: Pick<RemovedLines, 'rows' | 'totals'>;
   from: string | null;
   to: string | null;
 }

@@ -13,7 +13,7 @@ export const anomalyDetectJob: JobDefinition<{ orgId: string; day?: string }> = 
   async handler(data, deps) {
     if (typeof data?.orgId !== 'string' || !isUuid(data.orgId)) throw new Error(`${ANOMALY_DETECT_QUEUE} payload: orgId must be a uuid`);
     const report = await detectAnomalies(deps.database.db, data.orgId, deps.config.anomalies, { day: data.day });
-    return { day: report.day, series: report.series, found: report.found.map((a) => a.id) };
+    return { day: report.day, series: report.series, found: report.found.map((a) => a.id), cleared: report.cleared };
   },
 };
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
-import { anomalies, type AlertSeverity, type AnomalyContributor, type AnomalyFeedback, type AnomalyRow, type CostDimension } from '../db/schema/index.js';
+import { alerts, anomalies, type AlertSeverity, type AnomalyContributor, type AnomalyFeedback, type AnomalyRow, type CostDimension } from '../db/schema/index.js';
 import { badInput, notFound } from '../errors.js';
 import { raiseAlert } from './alerts.js';
 import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
@@ -128,12 +128,14 @@ export interface DetectionReport {
   day: string | null;
   series: number;
   found: AnomalyRow[];
+  /** Anomalies stored for the day before that no longer stand out (clearStale). */
+  cleared: number;
 }
 
 /**
  * Finds the anomalies of one day (default: the newest day the organization's bill reaches), stores
- * them (a re-run updates in place) and raises one ANOMALY alert each, with a cooldown per dimension
- * value so a level shift alerts once, not every day.
+ * them (a re-run updates in place, and clears those that no longer stand out) and raises one ANOMALY
+ * alert each, with a cooldown per dimension value so a level shift alerts once, not every day.
  */
 export async function detectAnomalies(db: Db, orgId: string, settings: AnomalySettings, opts: { day?: string } = {}): Promise<DetectionReport> {
   let day = opts.day ?? null;
@@ -142,7 +144,7 @@ export async function detectAnomalies(db: Db, orgId: string, settings: AnomalySe
     const [latest] = await db.execute<{ day: string | null }>(sql`select (max(charge_period_start) at time zone 'UTC')::date::text as day from cost_records where org_id = ${orgId}`);
     day = latest.day;
   }
-  if (day === null) return { day: null, series: 0, found: [] };
+  if (day === null) return { day: null, series: 0, found: [], cleared: 0 };
 
   const stats = await seriesStats(db, orgId, day, settings.windowDays, ALL_DIMENSIONS);
   const flagged: SeriesStats[] = [];
@@ -184,7 +186,36 @@ export async function detectAnomalies(db: Db, orgId: string, settings: AnomalySe
     });
     found.push(row);
   }
-  return { day, series: stats.length, found };
+  const cleared = await clearStale(db, orgId, day, flagged);
+  return { day, series: stats.length, found, cleared };
+}
+
+const seriesKey = (s: { dimension: string; dimensionKey?: string; key?: string; dimensionValue?: string; value?: string; currency: string }) =>
+  JSON.stringify([s.dimension, s.dimensionKey ?? s.key, s.dimensionValue ?? s.value, s.currency]);
+
+/**
+ * After a day is detected again (its bill restated, e.g. a preliminary line corrected), the day's
+ * stored anomalies that no longer stand out are gone from it: deleted, and their alerts resolved as
+ * cleared, no longer holding the cooldown of their dimension value (a real rise the next day must
+ * alert). One someone gave feedback on stays, with its feedback; its alert is resolved all the same.
+ */
+async function clearStale(db: Db, orgId: string, day: string, flagged: SeriesStats[]): Promise<number> {
+  const still = new Set(flagged.map(seriesKey));
+  return db.transaction(async (tx) => {
+    const stored = await tx.select().from(anomalies).where(and(eq(anomalies.orgId, orgId), eq(anomalies.day, day))).for('update');
+    const stale = stored.filter((a) => !still.has(seriesKey(a)));
+    if (stale.length === 0) return 0;
+    const alertIds = stale.map((a) => a.alertId).filter((id): id is string => id !== null);
+    if (alertIds.length > 0) {
+      await tx
+        .update(alerts)
+        .set({ state: 'RESOLVED', resolvedAt: new Date(), resolution: `cleared: the bill of ${day} was restated and no longer stands out`, cooldownKey: null, updatedAt: new Date() })
+        .where(and(eq(alerts.orgId, orgId), inArray(alerts.id, alertIds), inArray(alerts.state, ['OPEN', 'ACKNOWLEDGED'])));
+    }
+    const unannotated = stale.filter((a) => a.feedback === null).map((a) => a.id);
+    if (unannotated.length > 0) await tx.delete(anomalies).where(and(eq(anomalies.orgId, orgId), inArray(anomalies.id, unannotated)));
+    return stale.length;
+  });
 }
 
 const describe = (s: { dimension: CostDimension; key: string; value: string }) =>

@@ -3,7 +3,8 @@ import type { Db } from '../db/client.js';
 import { budgets, projects, type AlertRow, type AlertSeverity, type BudgetRow, type BudgetThreshold } from '../db/schema/index.js';
 import { publishEvent } from '../events/publish.js';
 import { raiseAlert } from './alerts.js';
-import { periodAt } from './budget-periods.js';
+import { canonicalDecimal, parseDecimal } from '../ingest/costs/decimal.js';
+import { periodAt, type PeriodWindow } from './budget-periods.js';
 import { budgetSpend, type BudgetSpend } from './budgets.js';
 import { forecastBudget, type BudgetForecast } from './forecast.js';
 
@@ -18,12 +19,33 @@ export interface EvaluationReport {
 
 const severityOf = (percent: number): AlertSeverity => (percent >= 100 ? 'CRITICAL' : percent >= 80 ? 'WARNING' : 'INFO');
 
-/** Names one crossing: the same threshold of the same budget in the same period raises once. */
-export const budgetDedupeKey = (budgetId: string, t: BudgetThreshold, periodKey: string) => `budget:${budgetId}:${t.basis}:${t.percent}:${periodKey}`;
+/**
+ * Names one crossing: the same threshold of the same budget, at the same amount, in the same period
+ * raises once. The amount is in it because a budget raised after an alert is a new limit: crossing it
+ * is news (the lowered or restored amount an alert was already raised for is not).
+ */
+export const budgetDedupeKey = (budget: Pick<BudgetRow, 'id' | 'amount' | 'currency'>, t: BudgetThreshold, periodKey: string) =>
+  `budget:${budget.id}:${t.basis}:${t.percent}:${periodKey}:${canonicalDecimal(parseDecimal(budget.amount) ?? budget.amount)} ${budget.currency}`;
 
 /**
- * Evaluates an organization's budgets (or one) for the period containing `at` and raises an alert
- * per threshold crossed. Safe to run twice or concurrently: the alert's dedupe key makes the second
+ * Days after a calendar period ends during which it is still evaluated: its last days' bill lines
+ * arrive a day to three late, are revised for about 72 h, and reconciliation (project and pipeline
+ * budgets) follows them. A breach those lines make is still the closed period's.
+ */
+export const CLOSED_PERIOD_GRACE_DAYS = 7;
+
+/** The periods of `budget` evaluated at `at`: the one containing it, and the one before while its bill may still come in. */
+export function periodsToEvaluate(budget: BudgetRow, at: Date): PeriodWindow[] {
+  const current = periodAt(budget, at);
+  if (budget.period === 'CUSTOM') return [current];
+  const previous = periodAt(budget, new Date(current.start.getTime() - 1));
+  const closedFor = at.getTime() - previous.end.getTime();
+  return closedFor < CLOSED_PERIOD_GRACE_DAYS * 86_400_000 ? [previous, current] : [current];
+}
+
+/**
+ * Evaluates an organization's budgets (or one) for the period containing `at`, and the one before
+ * while its bill may still arrive (periodsToEvaluate), and raises an alert per threshold crossed. Safe to run twice or concurrently: the alert's dedupe key makes the second
  * raise a no-op (the unique index serialises concurrent inserts), and `budgetBreached` is published
  * in the same transaction as the insert that won, so one crossing is one alert and one event.
  */
@@ -37,20 +59,21 @@ export async function evaluateBudgets(db: Db, orgId: string, opts: { budgetId?: 
   const raised: AlertRow[] = [];
   for (const { budget, projectCode } of rows) {
     if (budget.thresholds.length === 0) continue;
-    const period = periodAt(budget, at);
-    // a custom budget before its range has nothing to say yet
-    if (at < period.start) continue;
-    const spend = await budgetSpend(db, budget, period);
-    const needsForecast = budget.thresholds.some((t) => t.basis === 'FORECAST');
-    const forecast = needsForecast ? await forecastBudget(db, budget, period, spend, at) : null;
-    const crossed = await crossedThresholds(db, budget, spend, forecast);
-    for (const t of crossed) {
-      const alert = await db.transaction(async (tx) => {
-        const row = await raiseAlert(tx, orgId, breachAlert(budget, projectCode, t, spend, forecast));
-        if (row) await publishEvent(tx, { topic: BUDGET_BREACHED, orgId, key: row.id });
-        return row;
-      });
-      if (alert) raised.push(alert);
+    for (const period of periodsToEvaluate(budget, at)) {
+      // a custom budget before its range has nothing to say yet
+      if (at < period.start) continue;
+      const spend = await budgetSpend(db, budget, period);
+      const needsForecast = budget.thresholds.some((t) => t.basis === 'FORECAST');
+      const forecast = needsForecast ? await forecastBudget(db, budget, period, spend, at) : null;
+      const crossed = await crossedThresholds(db, budget, spend, forecast);
+      for (const t of crossed) {
+        const alert = await db.transaction(async (tx) => {
+          const row = await raiseAlert(tx, orgId, breachAlert(budget, projectCode, t, spend, forecast));
+          if (row) await publishEvent(tx, { topic: BUDGET_BREACHED, orgId, key: row.id });
+          return row;
+        });
+        if (alert) raised.push(alert);
+      }
     }
   }
   return { evaluated: rows.length, raised };
@@ -75,7 +98,7 @@ function breachAlert(budget: BudgetRow, projectCode: string | null, t: BudgetThr
   return {
     kind: t.basis === 'ACTUAL' ? ('BUDGET_ACTUAL' as const) : ('BUDGET_FORECAST' as const),
     severity: severityOf(t.percent),
-    dedupeKey: budgetDedupeKey(budget.id, t, spend.period.key),
+    dedupeKey: budgetDedupeKey(budget, t, spend.period.key),
     title: `Budget "${budget.name}": ${what} reached ${t.percent}%`,
     message,
     subject: { budgetId: budget.id, budgetName: budget.name, scope: budget.scope, projectId: budget.projectId, projectCode, pipeline: budget.pipelineName, tagKey: budget.tagKey, tagValue: budget.tagValue },

@@ -1,6 +1,7 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { budgets, costRecords, pipelines, runs, type BudgetPeriod, type BudgetRow, type BudgetScope, type BudgetThreshold } from '../db/schema/index.js';
+import { billedUntilSql, runScope, runTime, unbilledSql, unreconciledSql } from './budget-terms.js';
 import { badInput, conflict, notFound } from '../errors.js';
 import { parseCurrency } from '../ingest/costs/currency.js';
 import { periodAt, type PeriodWindow } from './budget-periods.js';
@@ -79,12 +80,15 @@ export class BudgetService {
 
   async update(id: string, patch: BudgetUpdate): Promise<BudgetRow> {
     const current = await this.get(id);
+    const period = patch.period ?? current.period;
+    // a budget moved off CUSTOM leaves its range behind (a calendar period takes none)
+    const keptRange = period === 'CUSTOM';
     const merged: BudgetInput = {
       name: patch.name ?? current.name,
       scope: patch.scope ?? (await this.scopeOf(current)),
-      period: patch.period ?? current.period,
-      startsAt: patch.startsAt !== undefined ? patch.startsAt : current.startsAt,
-      endsAt: patch.endsAt !== undefined ? patch.endsAt : current.endsAt,
+      period,
+      startsAt: patch.startsAt !== undefined ? patch.startsAt : keptRange ? current.startsAt : null,
+      endsAt: patch.endsAt !== undefined ? patch.endsAt : keptRange ? current.endsAt : null,
       amount: patch.amount ?? current.amount,
       currency: patch.currency ?? current.currency,
       thresholds: patch.thresholds ?? current.thresholds,
@@ -218,35 +222,15 @@ export class BudgetService {
 }
 
 /**
- * Which runs a budget covers, and where their time falls. A run belongs to the period its work
- * started in (started, else submitted, else registered).
- */
-function runScope(budget: BudgetRow): SQL {
-  switch (budget.scope) {
-    case 'ORGANIZATION':
-      return sql`true`;
-    case 'PROJECT':
-      return sql`${runs.projectId} = ${budget.projectId}`;
-    case 'PIPELINE':
-      return sql`${runs.pipelineId} in (select ${pipelines.id} from ${pipelines} where ${pipelines.orgId} = ${budget.orgId} and ${pipelines.name} = ${budget.pipelineName})`;
-    case 'TAG':
-      return sql`${runs.labels} @> ${JSON.stringify({ [budget.tagKey!]: budget.tagValue! })}::jsonb`;
-  }
-}
-
-const runTime = sql`coalesce(${runs.startedAt}, ${runs.submittedAt}, ${runs.createdAt})`;
-
-/**
  * Spend, summed in SQL numeric. How each scope maps to the bill (README, "Budgets"):
  *
  * - ORGANIZATION and TAG budgets read bill lines directly (`cost_records` in the period, the TAG one
- *   those tagged key=value); committed = estimates of runs in scope that are not reconciled and that
- *   the bill cannot contain yet: still REGISTERED/RUNNING, or finished after the last charge period
- *   the organization's bill reaches.
+ *   those tagged key=value); committed = the part of each in-scope run's estimate the bill cannot hold
+ *   yet (unbilledSql).
  * - PROJECT and PIPELINE budgets read reconciled runs: billed = `actual_cost` of runs in scope,
- *   committed = `estimated_cost` of runs in scope without one. Shared Azure Batch pools carry no
- *   per-project tag, so reconciliation (bill → tasks → runs) is the only attribution that covers
- *   them; and a run is either committed or billed, never both.
+ *   committed = `estimated_cost` of runs in scope without one, and of a run still going what its
+ *   estimate exceeds what reconciliation allocated it so far. Shared Azure Batch pools carry no
+ *   per-project tag, so reconciliation (bill → tasks → runs) is the only attribution that covers them.
  *
  * Only amounts in the budget's currency count.
  */
@@ -260,15 +244,13 @@ export async function budgetSpend(db: Db, budget: BudgetRow, period: PeriodWindo
   let committed: SQL;
   if (budget.scope === 'PROJECT' || budget.scope === 'PIPELINE') {
     billed = sql`select coalesce(sum(${runs.actualCost}), 0) from ${runs} where ${scopedRuns} and ${runs.actualCost} is not null`;
-    committed = sql`select coalesce(sum(${runs.estimatedCost}), 0) from ${runs} where ${scopedRuns} and ${runs.actualCost} is null`;
+    committed = sql`select coalesce(sum(${unreconciledSql}), 0) from ${runs} where ${scopedRuns} and ${runs.estimatedCost} is not null`;
   } else {
     const tagged = budget.scope === 'TAG' ? sql`and ${costRecords.tags} @> ${JSON.stringify({ [budget.tagKey!]: budget.tagValue! })}::jsonb` : sql``;
     billed = sql`select coalesce(sum(${costRecords.billedCost}), 0) from ${costRecords}
       where ${costRecords.orgId} = ${budget.orgId} and ${costRecords.currency} = ${budget.currency}
         and ${costRecords.chargePeriodStart} >= ${start}::timestamptz and ${costRecords.chargePeriodStart} < ${end}::timestamptz ${tagged}`;
-    const billedUntil = sql`(select max(${costRecords.chargePeriodEnd}) from ${costRecords} where ${costRecords.orgId} = ${budget.orgId})`;
-    committed = sql`select coalesce(sum(${runs.estimatedCost}), 0) from ${runs} where ${scopedRuns} and ${runs.actualCost} is null
-      and (${runs.status} in ('REGISTERED', 'RUNNING') or ${billedUntil} is null or coalesce(${runs.completedAt}, ${runs.updatedAt}) > ${billedUntil})`;
+    committed = sql`select coalesce(sum(${unbilledSql(billedUntilSql(budget.orgId))}), 0) from ${runs} where ${scopedRuns} and ${runs.estimatedCost} is not null`;
   }
   const [row] = await db.execute<{ billed: string; committed: string; total: string; percent_used: string }>(sql`
     with s as (select (${billed}) as billed, (${committed}) as committed)

@@ -188,8 +188,11 @@ export class CostExplorerService {
                sum(p.amount) filter (where p.metric = 'A') as actual,
                sum(p.amount) filter (where p.metric = 'E') as estimate,
                count(distinct p.run_key)::int as runs,
+               -- unit costs divide the actual by the runs it is of, not by runs only estimated (metric BOTH)
+               count(distinct p.run_key) filter (where p.metric = 'A')::int as actual_runs,
                count(distinct (p.run_key, p.sample)) filter (where p.sample is not null)::int as samples,
-               array_agg(distinct p.run_key) filter (where p.run_key is not null) as run_keys
+               array_agg(distinct p.run_key) filter (where p.run_key is not null) as run_keys,
+               array_agg(distinct p.run_key) filter (where p.run_key is not null and p.metric = 'A') as actual_run_keys
         from p where ${current}
         group by ${keyList('')}
       ),
@@ -201,12 +204,14 @@ export class CostExplorerService {
       select to_char(g.period, 'YYYY-MM-DD') as period, ${sql.join([...keyCols.map((k) => sql`g.${k}`), sql`g.currency`], sql`, `)},
              g.actual::text, g.estimate::text, prev.actual::text as previous_actual, g.runs, g.samples,
              ib.input_bytes::text as input_bytes,
-             round(g.actual / nullif(g.runs, 0), 10)::text as cost_per_run,
+             round(g.actual / nullif(g.actual_runs, 0), 10)::text as cost_per_run,
              round(g.actual / nullif(g.samples, 0), 10)::text as cost_per_sample,
-             round(g.actual / nullif(ib.input_bytes / 1e9, 0), 10)::text as cost_per_gb
+             round(g.actual / nullif(ib.actual_input_bytes / 1e9, 0), 10)::text as cost_per_gb
       from g
       left join prev on ${sameKeys}
-      left join lateral (select sum(r.input_bytes)::numeric as input_bytes from runs r where r.org_id = ${org} and r.id = any(g.run_keys)) ib on true
+      left join lateral (
+        select sum(r.input_bytes)::numeric as input_bytes, sum(r.input_bytes) filter (where r.id = any(g.actual_run_keys))::numeric as actual_input_bytes
+        from runs r where r.org_id = ${org} and r.id = any(g.run_keys)) ib on true
       order by ${sql.join([sql.raw('g.period'), ...dims.map((_, i) => sql.raw(`g.k${i}`)), sql.raw('g.currency')].map((c) => sql`${c} nulls last`), sql`, `)}`;
   }
 }

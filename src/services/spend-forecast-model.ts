@@ -56,10 +56,10 @@ const std = (xs: number[]) => {
 };
 
 /**
- * Forecasts the next `horizon` days after `history` (daily amounts, oldest first; `firstDow` is the
- * UTC weekday, 0 = Sunday, of history[0]).
+ * Forecasts `horizon` days starting `skip` days after `history` ends (daily amounts, oldest first;
+ * `firstDow` is the UTC weekday, 0 = Sunday, of history[0]).
  */
-export function forecastDaily(history: number[], firstDow: number, horizon: number): DailyForecast {
+export function forecastDaily(history: number[], firstDow: number, horizon: number, skip = 0): DailyForecast {
   const n = history.length;
   if (horizon <= 0) return { method: n >= SEASONAL_MIN_DAYS ? 'SEASONAL_TREND' : n >= TREND_MIN_DAYS ? 'SIMPLE_TREND' : 'RUN_RATE', total: 0, low: 0, high: 0 };
   if (n < TREND_MIN_DAYS) {
@@ -74,7 +74,7 @@ export function forecastDaily(history: number[], firstDow: number, horizon: numb
     const { a: a0, b: b0 } = weeklyTrend(history);
     const residuals = history.map((y, x) => y - (a0 + b0 * x));
     let total = 0;
-    for (let h = 0; h < horizon; h++) total += Math.max(0, a0 + b0 * (n + h));
+    for (let h = 0; h < horizon; h++) total += Math.max(0, a0 + b0 * (n + skip + h));
     return clamp('SIMPLE_TREND', total, Z90 * std(residuals) * Math.sqrt(horizon));
   }
   const { a: a0, b: b0 } = linearFit(history);
@@ -85,7 +85,7 @@ export function forecastDaily(history: number[], firstDow: number, horizon: numb
   let a = a0;
   let b = b0;
   const trend = (x: number) => a + b * x;
-  const multiplicative = history.every((_, x) => trend(x) > 0) && trend(n + horizon - 1) > 0;
+  const multiplicative = history.every((_, x) => trend(x) > 0) && trend(n + skip + horizon - 1) > 0;
   let season = new Array<number>(7).fill(multiplicative ? 1 : 0);
   for (let round = 0; round < 4; round++) {
     const sums = new Array<number>(7).fill(0);
@@ -106,7 +106,7 @@ export function forecastDaily(history: number[], firstDow: number, horizon: numb
   const fitted = (x: number) => (multiplicative ? trend(x) * season[(firstDow + x) % 7] : trend(x) + season[(firstDow + x) % 7]);
   const residuals = history.map((y, x) => y - fitted(x));
   let total = 0;
-  for (let h = 0; h < horizon; h++) total += Math.max(0, fitted(n + h));
+  for (let h = 0; h < horizon; h++) total += Math.max(0, fitted(n + skip + h));
   return clamp('SEASONAL_TREND', total, Z90 * std(residuals) * Math.sqrt(horizon));
 }
 

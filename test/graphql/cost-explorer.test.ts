@@ -38,7 +38,7 @@ const BREAKDOWN = `query($filter: BreakdownFilterInput!, $groupBy: [BreakdownGro
 
 type Node = {
   period: string | null; keys: { dimension: string; value: string | null }[]; actual: { amount: string; currency: string } | null; estimate: { amount: string } | null;
-  previousActual: { amount: string } | null; runs: number; samples: number; inputBytes: string | null; costPerRun: { amount: string } | null; costPerSample: { amount: string } | null;
+  previousActual: { amount: string } | null; runs: number; samples: number; inputBytes: string | null; costPerRun: { amount: string } | null; costPerSample: { amount: string } | null; costPerGb: { amount: string } | null;
 };
 
 /** Decimal strings as exact fixed-point integers (numeric division results are rounded by Postgres: compare those with a tolerance). */
@@ -152,6 +152,25 @@ describe('costBreakdown: the explorer over a reconciled bill', () => {
     for (const n of secondHalf.nodes) {
       const prev = firstHalf.nodes.find((p) => p.keys[0].value === n.keys[0].value);
       assert.equal(fixed(n.previousActual?.amount), fixed(prev?.actual?.amount), `previous of ${n.keys[0].value}`);
+    }
+  });
+
+  test('unit costs divide the actual by the runs it is of: a run only estimated does not dilute costPerRun or costPerGb', async () => {
+    const [project] = await t.db.sql<{ id: string }[]>`select project_id as id from runs where org_id = ${a.org.id} and id = ${runId}`;
+    const [pending] = await t.db.sql<{ id: string }[]>`
+      insert into runs (org_id, project_id, status, started_at, estimated_cost, currency, input_bytes)
+      values (${a.org.id}, ${project.id}, 'RUNNING', ${window.from}::timestamptz + interval '2 hours', 99, 'USD', 750000000000) returning id`;
+    try {
+      const vars = { filter: window, groupBy: [{ dimension: 'PROJECT' }] };
+      const actualOnly = (await all(a.viewer, { ...vars, metric: 'ACTUAL' })).nodes.find((n) => n.keys[0].value === 'P-ATAC')!;
+      const both = (await all(a.viewer, { ...vars, metric: 'BOTH' })).nodes.find((n) => n.keys[0].value === 'P-ATAC')!;
+      assert.equal(both.runs, 2, 'the group holds both runs');
+      assert.equal(both.inputBytes, '1000000000000');
+      assert.equal(both.costPerRun!.amount, actualOnly.costPerRun!.amount);
+      assert.ok(Math.abs(Number(both.costPerRun!.amount) - Number(both.actual!.amount)) < 1e-9, 'one run has an actual');
+      assert.ok(Math.abs(Number(both.costPerGb!.amount) - Number(both.actual!.amount) / 250) < 1e-9, 'per GB of the reconciled run\'s 250 GB');
+    } finally {
+      await t.db.sql`delete from runs where org_id = ${a.org.id} and id = ${pending.id}`;
     }
   });
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { countAlerts } from '../../src/services/alerts.js';
@@ -84,6 +85,46 @@ describe('anomaly detection (robust z-score per dimension)', () => {
     const report = await detectAnomalies(db.db, organization.id, settings);
     assert.ok(report.series > 0);
     assert.deepEqual(report.found.map((a) => `${a.dimension}:${a.dimensionValue}:${a.score}`), []);
+  });
+
+  test('a day detected again after its bill was restated clears what no longer stands out: its alert resolved, its cooldown released', async () => {
+    const { organization } = await createOrganization(db.db, { name: 'Restated', slug: 'restated' });
+    const org = organization.id;
+    await seedSeries(db, org, { resourceGroup: 'rg-spike', amount: 900 }, 21);
+    const first = await detectAnomalies(db.db, org, settings);
+    const flagged = first.found.map((a) => `${a.dimension}:${a.dimensionValue}`).sort();
+    assert.ok(flagged.includes('RESOURCE_GROUP:rg-spike'), flagged.join());
+    const spikeAlert = first.found.find((a) => a.dimensionValue === 'rg-spike')!.alertId!;
+    const service = new AnomalyService(db.db, org, 100);
+    // someone looked at the organization-level one before the bill changed
+    const annotated = first.found.find((a) => a.dimension === 'ORGANIZATION');
+    assert.ok(annotated, 'the spike stands out for the whole organization too');
+    await service.giveFeedback(annotated.id, 'EXPECTED', randomUUID(), 'preliminary line');
+
+    // the restatement takes the spike out of the checked day (a replacing import or a sync window does this)
+    const day = iso(daysAgo(1));
+    await db.db.execute(`update cost_records set billed_cost = billed_cost - 900 where org_id = '${org}' and resource_group = 'rg-spike' and charge_period_start = '${day}'`);
+    const again = await detectAnomalies(db.db, org, settings);
+    assert.deepEqual(again.found, []);
+    assert.equal(again.cleared, flagged.length);
+    const listed = (await service.list({}, 100)).nodes.map((a) => `${a.dimension}:${a.dimensionValue}`);
+    assert.deepEqual(listed, ['ORGANIZATION:'], 'only the one with feedback stays');
+    const states = await db.db.execute<{ state: string; cooldown_key: string | null; resolution: string | null }>(
+      `select state, cooldown_key, resolution from alerts where org_id = '${org}' and kind = 'ANOMALY'`,
+    );
+    assert.equal(states.length, flagged.length);
+    for (const a of states) {
+      assert.equal(a.state, 'RESOLVED');
+      assert.equal(a.cooldown_key, null);
+      assert.match(a.resolution!, /restated/);
+    }
+
+    // a real spike on the next day alerts: the cleared one holds no cooldown
+    await insertCost(db.db, org, { day: daysAgo(0), amount: '1500', resourceGroup: 'rg-spike', serviceName: 'Virtual Machines', tags: { study: 'BRCA' } });
+    const next = await detectAnomalies(db.db, org, settings, { day: iso(daysAgo(0)) });
+    const nextSpike = next.found.find((a) => a.dimensionValue === 'rg-spike');
+    assert.ok(nextSpike?.alertId, 'the next day\'s spike raised an alert');
+    assert.notEqual(nextSpike.alertId, spikeAlert);
   });
 
   test('another organization sees none of them', async () => {

@@ -97,6 +97,8 @@ export interface WebhookSettings {
   retryLimit: number;
   /** First retry delay; each next one roughly doubles. */
   retryDelaySeconds: number;
+  /** Whether channels may point at private, loopback or link-local addresses (services/webhook-target.ts). */
+  allowPrivateTargets: boolean;
 }
 
 /** How daily costs are checked against their own history. */
@@ -153,6 +155,14 @@ function decimal(env: Env, name: string, fallback: string): string {
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(`${name} must be a non-negative decimal number such as "10" or "2.50", got "${raw}"`);
   return raw;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
 function str(env: Env, name: string): string | undefined {
@@ -282,6 +292,7 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: int(env, 'GCT_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
       retryLimit: int(env, 'GCT_WEBHOOK_RETRY_LIMIT', 6, 0, 50),
       retryDelaySeconds: int(env, 'GCT_WEBHOOK_RETRY_DELAY_SECONDS', 10, 1, 3600),
+      allowPrivateTargets: flag(env, 'GCT_WEBHOOK_ALLOW_PRIVATE', false),
     },
     capture: {
       runIdParam: str(env, 'GCT_RUN_ID_PARAM') ?? 'gct_run_id',

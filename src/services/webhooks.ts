@@ -8,6 +8,8 @@ import { sendJobViaDrizzle } from '../jobs/send-job.js';
 import { checkPageSize, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
 import { SecretBox, SECRET_KEY_SETTING } from './secrets.js';
+import { postWebhook } from './webhook-post.js';
+import { isPrivateAddress, literalAddress, PrivateTargetError } from './webhook-target.js';
 import { sign, SIGNATURE_HEADER } from './webhook-signature.js';
 
 /** One POST of one alert to one channel (handler in jobs/webhooks.ts). */
@@ -29,7 +31,8 @@ const SEVERITY_RANK: Record<AlertSeverity, number> = { INFO: 0, WARNING: 1, CRIT
 /** Binds a stored secret to its row: a ciphertext copied onto another channel does not decrypt. */
 const secretContext = (orgId: string, channelId: string) => `webhook_channels.secret_encrypted:${orgId}:${channelId}`;
 
-function checkUrl(raw: string): string {
+/** A name that resolves to a private address is refused when delivering (webhook-post.ts); an address or localhost, here already. */
+function checkUrl(raw: string, allowPrivate: boolean): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -38,6 +41,11 @@ function checkUrl(raw: string): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw badInput('url', 'must be an http or https URL');
   if (url.username || url.password) throw badInput('url', 'must not carry credentials; the receiver verifies the signature instead');
+  if (!allowPrivate) {
+    const literal = literalAddress(url);
+    const host = url.hostname.toLowerCase();
+    if ((literal && isPrivateAddress(literal)) || host === 'localhost' || host.endsWith('.localhost')) throw badInput('url', new PrivateTargetError(url.hostname).message);
+  }
   return url.toString();
 }
 
@@ -45,7 +53,7 @@ export class WebhookService {
   constructor(
     private readonly db: Db,
     private readonly orgId: string,
-    private readonly config: Pick<Config, 'secretKey' | 'maxPageSize'>,
+    private readonly config: Pick<Config, 'secretKey' | 'maxPageSize' | 'webhooks'>,
   ) {}
 
   private readonly owned = () => eq(webhookChannels.orgId, this.orgId);
@@ -72,7 +80,7 @@ export class WebhookService {
     const box = this.box();
     const name = input.name.trim();
     if (name === '' || name.length > 200) throw badInput('name', 'must be 1-200 characters');
-    const url = checkUrl(input.url);
+    const url = checkUrl(input.url, this.config.webhooks.allowPrivateTargets);
     const secret = `whsec_${randomBytes(32).toString('base64url')}`;
     return this.db.transaction(async (tx) => {
       const id = crypto.randomUUID();
@@ -102,7 +110,7 @@ export class WebhookService {
       if (patch.name.trim() === '' || patch.name.length > 200) throw badInput('name', 'must be 1-200 characters');
       set.name = patch.name.trim();
     }
-    if (patch.url != null) set.url = checkUrl(patch.url);
+    if (patch.url != null) set.url = checkUrl(patch.url, this.config.webhooks.allowPrivateTargets);
     if (patch.format != null) set.format = patch.format;
     if (patch.kinds != null) set.kinds = patch.kinds;
     if (patch.minSeverity != null) set.minSeverity = patch.minSeverity;
@@ -176,17 +184,13 @@ export class WebhookService {
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
-      const res = await fetch(channel.url, {
-        method: 'POST',
+      statusCode = await postWebhook(channel.url, {
         headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(secret, body), 'x-gct-delivery': d.id, 'x-gct-event': 'alert.raised', 'user-agent': 'GenomeCostTracker-Webhook/1' },
         body,
-        signal: AbortSignal.timeout(settings.timeoutMs),
-        redirect: 'manual',
+        timeoutMs: settings.timeoutMs,
+        allowPrivate: settings.allowPrivateTargets,
       });
-      statusCode = res.status;
-      // the body is not needed; draining it frees the connection
-      await res.arrayBuffer().catch(() => undefined);
-      if (!res.ok) error = `HTTP ${res.status}`;
+      if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
     } catch (err) {
       error = (err as Error).name === 'TimeoutError' ? `no answer within ${settings.timeoutMs} ms` : (err as Error).message.slice(0, 500);
     }

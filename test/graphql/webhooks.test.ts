@@ -50,7 +50,8 @@ describe('webhook channels', () => {
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    t = await startTestApp({ env: { GCT_SECRET_KEY: randomBytes(32).toString('hex'), GCT_WEBHOOK_RETRY_DELAY_SECONDS: '1', GCT_WEBHOOK_RETRY_LIMIT: '3' } });
+    // the receiver listens on loopback: this server is told it may deliver there
+    t = await startTestApp({ env: { GCT_SECRET_KEY: randomBytes(32).toString('hex'), GCT_WEBHOOK_RETRY_DELAY_SECONDS: '1', GCT_WEBHOOK_RETRY_LIMIT: '3', GCT_WEBHOOK_ALLOW_PRIVATE: 'true' } });
     keys = await createOrgWithKeys(t.db, 'hooks-org');
   });
   after(async () => {
@@ -116,8 +117,32 @@ describe('webhook channels', () => {
     assert.ok(verifySignature(slack.data!.createWebhookChannel.secret, s.body, s.headers['x-gct-signature'] as string));
   });
 
+  test('by default a channel cannot reach private, loopback or link-local addresses, by address or by a name resolving to one', async () => {
+    const publicOnly = { ...t.app.config.webhooks, allowPrivateTargets: false };
+    const strict = new WebhookService(t.db.db, keys.org.id, { ...t.app.config, webhooks: publicOnly });
+    for (const url of ['http://127.0.0.1:9/x', 'http://169.254.169.254/latest/meta-data', 'http://10.1.2.3/', 'http://[::1]/x', 'http://[::ffff:192.168.0.1]/', 'http://localhost:8080/']) {
+      await assert.rejects(strict.create({ name: 'internal', url }), (e: unknown) => e instanceof AppError && e.code === 'BAD_USER_INPUT' && e.details.field === 'url' && /private/.test(e.message), url);
+    }
+    // a channel saved while private targets were allowed, delivered once they are not: by address and by name
+    const lenient = new WebhookService(t.db.db, keys.org.id, t.app.config);
+    const org = keys.org.id;
+    const alert = await t.db.db.transaction((tx) => raiseAlert(tx, org, { kind: 'ESTIMATE_DRIFT', severity: 'INFO', dedupeKey: 'hook:private', title: 'drift', message: 'm' }));
+    for (const [name, url] of [['by-address', `${base}/private/address`], ['by-name', `${base.replace('127.0.0.1', 'localhost')}/private/name`]]) {
+      const { channel } = await lenient.create({ name, url, kinds: ['BUDGET_FORECAST'] });
+      const [delivery] = await t.db.sql<{ id: string }[]>`insert into webhook_deliveries (org_id, channel_id, alert_id) values (${org}, ${channel.id}, ${alert!.id}) returning id`;
+      const result = await strict.attempt(delivery.id, publicOnly);
+      assert.equal(result.status, 'RETRYING');
+      const [row] = await t.db.sql<{ last_error: string; last_status_code: number | null }[]>`select last_error, last_status_code from webhook_deliveries where org_id = ${org} and id = ${delivery.id}`;
+      assert.match(row.last_error, /private/, name);
+      assert.equal(row.last_status_code, null);
+      // allowed again, the same delivery goes through
+      assert.equal((await lenient.attempt(delivery.id, t.app.config.webhooks)).status, 'SUCCEEDED', name);
+    }
+    assert.equal(received.filter((r) => r.path.startsWith('/private/')).length, 2, 'only the allowed attempts reached the receiver');
+  });
+
   test('without GCT_SECRET_KEY a channel is refused (its secret would have to be stored in plain text)', async () => {
-    const service = new WebhookService(t.db.db, keys.org.id, { secretKey: undefined, maxPageSize: 50 });
+    const service = new WebhookService(t.db.db, keys.org.id, { secretKey: undefined, maxPageSize: 50, webhooks: t.app.config.webhooks });
     await assert.rejects(service.create({ name: 'n', url: `${base}/n` }), (e: unknown) => e instanceof AppError && e.code === 'BAD_USER_INPUT' && /GCT_SECRET_KEY/.test(e.message));
   });
 });

@@ -1,4 +1,4 @@
-import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
@@ -34,4 +34,26 @@ export function formatError(log: Logger) {
     log.error({ err: original }, 'unexpected error in GraphQL execution');
     return { message: 'internal error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
+}
+
+/**
+ * Formats errors as Apollo answers them over HTTP, for a transport that does not go through Apollo
+ * (graphql-ws): Apollo first makes each error a GraphQLError whose `extensions.code` defaults to
+ * INTERNAL_SERVER_ERROR (no stack trace: includeStacktraceInErrorResponses is off), then applies
+ * `formatError`; a formatter that throws is answered as a masked internal error. Restated here because
+ * Apollo does not export that step (errorNormalize.ts), and both transports must answer the same codes
+ * and mask the same errors.
+ */
+export function formatErrors(log: Logger) {
+  const format = formatError(log);
+  return (errors: readonly unknown[]): GraphQLFormattedError[] =>
+    errors.map((error) => {
+      const graphqlError = error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : `Unexpected error value: ${String(error)}`, { originalError: error instanceof Error ? error : undefined });
+      const code = graphqlError.extensions.code ?? ApolloServerErrorCode.INTERNAL_SERVER_ERROR;
+      try {
+        return format({ ...graphqlError.toJSON(), extensions: { ...graphqlError.extensions, code } }, error);
+      } catch {
+        return { message: 'Internal server error', extensions: { code: ApolloServerErrorCode.INTERNAL_SERVER_ERROR } };
+      }
+    });
 }

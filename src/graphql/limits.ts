@@ -1,6 +1,19 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import depthLimit from 'graphql-depth-limit';
+import { GraphQLError, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import type { Config } from '../config.js';
+
+/**
+ * The limits every operation passes before it runs, whichever transport brought it (Apollo over HTTP,
+ * graphql-ws): validation rules added to graphql-js's own, and a complexity budget.
+ */
+export interface OperationLimits {
+  /** Run with graphql-js's `specifiedRules`; a failure is GRAPHQL_VALIDATION_FAILED. */
+  validationRules: ValidationRule[];
+  /** QUERY_TOO_COMPLEX when the operation costs more than the budget, else undefined. */
+  complexityError(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): GraphQLError | undefined;
+}
 
 /**
  * A list field costs its children times the page it asks for, so `first: 500` of a deep tree is priced as such.
@@ -13,31 +26,42 @@ const pageSizeEstimator =
     return first === undefined ? undefined : 1 + childComplexity * first;
   };
 
-export function complexityLimitPlugin(schema: GraphQLSchema, maxComplexity: number, maxPageSize: number): ApolloServerPlugin {
+export function operationLimits(schema: GraphQLSchema, config: Pick<Config, 'maxQueryDepth' | 'maxQueryComplexity' | 'maxPageSize'>): OperationLimits {
+  const { maxQueryComplexity: maxComplexity, maxPageSize } = config;
+  return {
+    validationRules: [depthLimit(config.maxQueryDepth)],
+    complexityError(document, operationName, variables) {
+      let complexity: number;
+      try {
+        complexity = getComplexity({
+          schema,
+          query: document,
+          operationName: operationName ?? undefined,
+          variables: variables ?? undefined,
+          estimators: [pageSizeEstimator(maxPageSize), simpleEstimator({ defaultComplexity: 1 })],
+        });
+      } catch (err) {
+        // variables that do not coerce: execution answers BAD_USER_INPUT naming them (and no value of
+        // theirs, which may be a secret, reaches a log line from here)
+        if (err instanceof GraphQLError) return undefined;
+        throw err;
+      }
+      if (complexity <= maxComplexity) return undefined;
+      return new GraphQLError(`query is too complex: ${complexity} > ${maxComplexity}; ask for fewer fields or smaller pages`, {
+        extensions: { code: 'QUERY_TOO_COMPLEX', complexity, maxComplexity },
+      });
+    },
+  };
+}
+
+/** Apollo's side of the complexity budget: checked once the operation is resolved, before it executes. */
+export function complexityLimitPlugin(limits: OperationLimits): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          let complexity: number;
-          try {
-            complexity = getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName,
-              variables: request.variables,
-              estimators: [pageSizeEstimator(maxPageSize), simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch (err) {
-            // variables that do not coerce: execution answers BAD_USER_INPUT naming them (and no value of
-            // theirs, which may be a secret, reaches a log line from here)
-            if (err instanceof GraphQLError) return;
-            throw err;
-          }
-          if (complexity > maxComplexity) {
-            throw new GraphQLError(`query is too complex: ${complexity} > ${maxComplexity}; ask for fewer fields or smaller pages`, {
-              extensions: { code: 'QUERY_TOO_COMPLEX', complexity, maxComplexity },
-            });
-          }
+          const error = limits.complexityError(document, request.operationName, request.variables);
+          if (error) throw error;
         },
       };
     },

@@ -3,10 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import depthLimit from 'graphql-depth-limit';
 import type { GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
 import { authenticate, type JwtVerifier } from '../auth/authenticate.js';
 import type { Viewer } from '../auth/roles.js';
 import type { Config } from '../config.js';
@@ -15,13 +12,13 @@ import { AppError, httpStatusOf } from '../errors.js';
 import { createContext, type Context } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import { jitGateway, type JitExecutions } from '../graphql/jit-executor.js';
-import { complexityLimitPlugin } from '../graphql/limits.js';
-import { sharedSubscribe } from '../graphql/shared-subscribe.js';
+import { complexityLimitPlugin, operationLimits } from '../graphql/limits.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../events/bus.js';
 import type PgBoss from 'pg-boss';
 import type { ModelRegistry } from '../models/registry.js';
 import { graphqlHandler } from './graphql-http.js';
+import { serveGraphqlWs } from './graphql-ws.js';
 import { Router, sendJson, type RequestContext } from './router.js';
 
 export interface HttpDeps {
@@ -52,12 +49,14 @@ export interface HttpServer {
 export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
   const { config, db, log, schema } = deps;
   const jit = config.graphqlExecutor === 'jit' ? jitGateway(schema) : undefined;
+  // graphql-ws (graphql-ws.ts) applies the same limits and formatError
+  const limits = operationLimits(schema, config);
   const apollo = new ApolloServer<Context>({
     ...(jit ? { gateway: jit.gateway } : { schema }),
     formatError: formatError(log),
-    validationRules: [depthLimit(config.maxQueryDepth)],
+    validationRules: limits.validationRules,
     // no cache control: answers are per organization and never cached, and its hook ran on every field of every result
-    plugins: [complexityLimitPlugin(schema, config.maxQueryComplexity, config.maxPageSize), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
+    plugins: [complexityLimitPlugin(limits), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
     introspection: true,
     includeStacktraceInErrorResponses: false,
     // the app owns shutdown order (HTTP, queue, pool, Postgres); Apollo's own signal handler would race it
@@ -127,26 +126,7 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
     });
   });
 
-  const wss = new WebSocketServer({ server, path: '/graphql' });
-  const wsServer = useServer<Record<string, unknown>, { viewer?: Viewer | null }>(
-    {
-      schema,
-      // each event executed once per distinct subscription and fanned out, not once per subscriber
-      subscribe: sharedSubscribe(),
-      onConnect: async (ctx) => {
-        const params = ctx.connectionParams ?? {};
-        const header = typeof params.authorization === 'string' ? params.authorization : typeof params.Authorization === 'string' ? params.Authorization : ctx.extra.request.headers.authorization;
-        try {
-          ctx.extra.viewer = await authenticate(db, deps.verifyJwt, header);
-        } catch {
-          return false; // closes with 4403 Forbidden
-        }
-        return true;
-      },
-      context: (ctx) => createContext({ viewer: ctx.extra.viewer ?? null, db, config, log, requestId: randomUUID(), events: deps.events, models: deps.models, boss: deps.boss }),
-    },
-    wss,
-  );
+  const wsServer = serveGraphqlWs(server, { config, db, log, schema, verifyJwt: deps.verifyJwt, events: deps.events, models: deps.models, boss: deps.boss, limits });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,12 +1,12 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
-/** A graphql-ws client for a test server; collects what a subscription pushes. */
-export function wsClient(httpUrl: string, key: string): Client {
+/** A graphql-ws client for a test server (anonymous without a key); collects what a subscription pushes. */
+export function wsClient(httpUrl: string, key?: string): Client {
   return createClient({
     url: `${httpUrl.replace(/^http/, 'ws')}/graphql`,
     webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${key}` },
+    connectionParams: key === undefined ? {} : { authorization: `Bearer ${key}` },
     retryAttempts: 0,
     lazy: false,
   });
@@ -17,13 +17,39 @@ export interface Collected<T> {
   errors: unknown[];
   /** Resolves once `n` items arrived; rejects after `ms`. */
   waitFor(n: number, ms?: number): Promise<T[]>;
+  /** Resolves when the subscription ends: completed by the server, or with the error (GraphQL errors or the socket's close event) that ended it. */
+  ended: Promise<{ error?: unknown }>;
   stop(): void;
+}
+
+/** What one operation over graphql-ws answered: its result, or the error that ended it (GraphQL errors or the socket's close event). */
+export type Outcome<T = Record<string, any>> = { result: { data?: T | null; errors?: GqlError[] } } | { error: unknown };
+export interface GqlError {
+  message: string;
+  extensions?: { code?: string; [k: string]: unknown };
+}
+
+/** Runs one query or mutation over the socket. */
+export function once<T = Record<string, any>>(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<Outcome<T>> {
+  return new Promise((resolve) => {
+    let result: { data?: T | null; errors?: GqlError[] } | undefined;
+    client.subscribe<T>(
+      { query, variables },
+      {
+        next: (v) => (result = v as typeof result),
+        error: (error) => resolve({ error }),
+        complete: () => resolve(result ? { result } : { error: new Error('completed without a result') }),
+      },
+    );
+  });
 }
 
 export function collect<T>(client: Client, query: string, variables: Record<string, unknown> = {}): Collected<T> {
   const items: T[] = [];
   const errors: unknown[] = [];
   const waiters: (() => void)[] = [];
+  let end!: (e: { error?: unknown }) => void;
+  const ended = new Promise<{ error?: unknown }>((r) => (end = r));
   const stop = client.subscribe<T>(
     { query, variables },
     {
@@ -35,13 +61,15 @@ export function collect<T>(client: Client, query: string, variables: Record<stri
       error: (e) => {
         errors.push(e);
         waiters.forEach((w) => w());
+        end({ error: e });
       },
-      complete: () => {},
+      complete: () => end({}),
     },
   );
   return {
     items,
     errors,
+    ended,
     stop,
     waitFor(n, ms = 10_000) {
       return new Promise((resolve, reject) => {

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { SignJWT } from 'jose';
+import { publishRunUpdated } from '../../src/services/capture/run-events.js';
+import { createOrgWithKeys, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
+import { collect, once, wsClient, type GqlError, type Outcome } from '../support/ws-client.js';
+
+const SECRET = 'a-test-secret-that-is-long-enough-for-hs256!';
+
+/** The GraphQL errors an operation over the socket answered with: in its result, or as the error message that ended it. */
+const errorsOf = (outcome: Outcome): GqlError[] | undefined => ('result' in outcome ? outcome.result.errors : Array.isArray(outcome.error) ? (outcome.error as GqlError[]) : undefined);
+/** The close code, when the socket closed under the operation. */
+const closeCodeOf = (outcome: Outcome | { error?: unknown }): number | undefined => {
+  const error = 'error' in outcome ? outcome.error : undefined;
+  return error !== null && typeof error === 'object' && 'code' in error && typeof error.code === 'number' ? error.code : undefined;
+};
+/** What a client compares between transports: code and message of each error. */
+const shape = (errors: GqlError[] | GqlResult['errors'] | undefined) => errors?.map((e) => ({ code: e.extensions?.code, message: e.message }));
+
+/**
+ * graphql-ws on /graphql answers like HTTP: the caller is authenticated again for every operation and
+ * every event, and the same limits and error formatting apply.
+ */
+describe('graphql-ws transport', () => {
+  let t: TestApp;
+  let keys: Awaited<ReturnType<typeof createOrgWithKeys>>;
+  let intruder: Awaited<ReturnType<typeof createOrgWithKeys>>;
+  let runId: string;
+  const clients: { dispose(): void | Promise<void> }[] = [];
+  const client = (key?: string) => {
+    const c = wsClient(t.url, key);
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    t = await startTestApp({ env: { GCT_MAX_QUERY_DEPTH: '3', GCT_MAX_QUERY_COMPLEXITY: '100', GCT_JWT_SECRET: SECRET } });
+    keys = await createOrgWithKeys(t.db, 'ws-org');
+    intruder = await createOrgWithKeys(t.db, 'ws-intruder');
+    assert.equal((await t.gql(`mutation { createProject(input: {code: "WS", name: "ws"}) { id } }`, {}, keys.admin)).errors, undefined);
+    const reg = await t.gql<{ registerRun: { id: string } }>(`mutation { registerRun(input: {projectCode: "WS", pipeline: "nf-core/rnaseq"}) { id } }`, {}, keys.analyst);
+    assert.equal(reg.errors, undefined, JSON.stringify(reg.errors));
+    runId = reg.data!.registerRun.id;
+  });
+  after(async () => {
+    for (const c of clients) await c.dispose();
+    await t.close();
+  });
+
+  const newAdminKey = async (name: string) => {
+    const res = await t.gql<{ createApiKey: { key: string; apiKey: { id: string } } }>(`mutation($name: String!) { createApiKey(input: {name: $name, role: ADMIN}) { key apiKey { id } } }`, { name }, keys.admin);
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    return { key: res.data!.createApiKey.key, id: res.data!.createApiKey.apiKey.id };
+  };
+  const revoke = async (id: string) => {
+    const res = await t.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id }, keys.admin);
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+  };
+  const waitForSubscribers = async (n: number) => {
+    for (let i = 0; i < 250 && t.app.events!.subscriberCount !== n; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(t.app.events!.subscriberCount, n);
+  };
+
+  test('a key revoked while its connection is open is refused on its next operation over that socket', async () => {
+    const { key, id } = await newAdminKey('revoked on a socket');
+    const ws = client(key);
+    const before = await once<{ me: { role: string } }>(ws, `{ me { role } }`);
+    assert.deepEqual('result' in before && before.result.data, { me: { role: 'ADMIN' } });
+
+    await revoke(id);
+    assert.equal((await t.gql(`{ me { role } }`, {}, key)).errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+
+    const after = await once(ws, `mutation { createProject(input: {code: "AFTER-REVOKE", name: "must not exist"}) { id } }`);
+    assert.ok(!('result' in after && after.result.data), `ran after revocation: ${JSON.stringify(after)}`);
+    // refused as on connect: the socket closes with 4403 Forbidden
+    assert.equal(closeCodeOf(after), 4403, JSON.stringify(after));
+    const [{ n }] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from projects where code = 'AFTER-REVOKE'`;
+    assert.equal(n, 0);
+  });
+
+  test("a revoked key's running subscription ends on the next event instead of receiving it", async () => {
+    const { key, id } = await newAdminKey('revoked while subscribed');
+    const sub = collect<{ runUpdated: { id: string } }>(client(key), `subscription($id: ID!) { runUpdated(runId: $id) { id } }`, { id: runId });
+    await waitForSubscribers(1);
+    await publishRunUpdated(t.db.db, keys.org.id, runId);
+    await sub.waitFor(1);
+
+    await revoke(id);
+    await publishRunUpdated(t.db.db, keys.org.id, runId);
+    const ended = await Promise.race([sub.ended, new Promise<'still open'>((r) => setTimeout(() => r('still open'), 5000))]);
+    assert.notEqual(ended, 'still open', `still subscribed after revocation; received ${sub.items.length} events`);
+    assert.equal(closeCodeOf(ended as { error?: unknown }), 4403, JSON.stringify(ended));
+    assert.equal(sub.items.length, 1, 'the event after revocation was delivered');
+    await waitForSubscribers(0);
+  });
+
+  test("an event checks a key once for all of its subscribers on the process, not once per subscriber", async () => {
+    const subs = Array.from({ length: 5 }, () => collect<{ runUpdated: { id: string } }>(client(keys.viewer), `subscription($id: ID!) { runUpdated(runId: $id) { id } }`, { id: runId }));
+    await waitForSubscribers(5);
+    const before = t.queries.length;
+    await publishRunUpdated(t.db.db, keys.org.id, runId);
+    await Promise.all(subs.map((s) => s.waitFor(1)));
+    const lookups = t.queries.slice(before).filter((q) => /from principals where key_hash/i.test(q));
+    assert.equal(lookups.length, 1, lookups.join('\n'));
+    for (const s of subs) s.stop();
+    await waitForSubscribers(0);
+  });
+
+  test("an expired JWT's connection is refused on its next operation", async () => {
+    const token = await new SignJWT({ org: keys.org.id, role: 'ADMIN' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('short-lived@lab.example')
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 3)
+      .sign(new TextEncoder().encode(SECRET));
+    const ws = client(token);
+    const first = await once<{ me: { role: string } }>(ws, `{ me { role } }`);
+    assert.deepEqual('result' in first && first.result.data, { me: { role: 'ADMIN' } });
+    await new Promise((r) => setTimeout(r, 3500));
+    const later = await once(ws, `{ me { role } }`);
+    assert.ok(!('result' in later && later.result.data), `answered with an expired token: ${JSON.stringify(later)}`);
+    assert.equal(closeCodeOf(later), 4403, JSON.stringify(later));
+  });
+
+  test('an over-complex or too deep operation over WS is refused like over HTTP', async () => {
+    const complex = `{ runs(first: 60) { edges { cursor node { id status } } } }`;
+    const http = await t.gql(complex, {}, keys.viewer);
+    assert.equal(http.errors?.[0].extensions?.code, 'QUERY_TOO_COMPLEX');
+    const ws = client(keys.viewer);
+    const overWs = await once(ws, complex);
+    assert.deepEqual(shape(errorsOf(overWs)), shape(http.errors), JSON.stringify(overWs));
+
+    const manyFields = Array.from({ length: 120 }, (_, i) => `f${i}: id`).join(' ');
+    const complexSubscription = await once(ws, `subscription($id: ID!) { runUpdated(runId: $id) { ${manyFields} } }`, { id: runId });
+    assert.equal(errorsOf(complexSubscription)?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX', JSON.stringify(complexSubscription));
+
+    const deep = `{ runs(first: 1) { edges { node { project { code } } } } }`;
+    const httpDeep = await t.gql(deep, {}, keys.viewer);
+    assert.equal(httpDeep.errors?.[0].extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+    assert.deepEqual(shape(errorsOf(await once(ws, deep))), shape(httpDeep.errors));
+
+    const ok = await once<{ runs: { edges: unknown[] } }>(ws, `{ runs(first: 5) { edges { node { id } } } }`);
+    assert.ok('result' in ok && ok.result.errors === undefined && ok.result.data!.runs.edges.length === 1, JSON.stringify(ok));
+  });
+
+  test('NOT_FOUND, FORBIDDEN, UNAUTHENTICATED and bad input over WS carry the same code and message as over HTTP', async () => {
+    // another organization's run: the subscription is refused as the query is
+    const httpNotFound = await t.gql(`query($id: ID!) { run(id: $id) { id } }`, { id: runId }, intruder.viewer);
+    assert.equal(httpNotFound.errors?.[0].extensions?.code, 'NOT_FOUND');
+    const sub = collect(client(intruder.viewer), `subscription($id: ID!) { runUpdated(runId: $id) { id } }`, { id: runId });
+    await sub.ended;
+    assert.deepEqual(shape(sub.errors as GqlError[]), shape(httpNotFound.errors));
+
+    const forbidden = `mutation { createProject(input: {code: "V", name: "viewer"}) { id } }`;
+    const httpForbidden = await t.gql(forbidden, {}, keys.viewer);
+    assert.equal(httpForbidden.errors?.[0].extensions?.code, 'FORBIDDEN');
+    assert.deepEqual(shape(errorsOf(await once(client(keys.viewer), forbidden))), shape(httpForbidden.errors));
+
+    const httpAnonymous = await t.gql(`{ me { name } }`);
+    assert.equal(httpAnonymous.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+    assert.deepEqual(shape(errorsOf(await once(client(), `{ me { name } }`))), shape(httpAnonymous.errors));
+
+    const badVariable = [`query($first: Int!) { runs(first: $first) { edges { node { id } } } }`, { first: 'many' }] as const;
+    const httpBad = await t.gql(...badVariable, keys.viewer);
+    assert.equal(httpBad.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+    assert.deepEqual(shape(errorsOf(await once(client(keys.viewer), ...badVariable))), shape(httpBad.errors));
+  });
+
+  test('an internal error over WS is masked like over HTTP: no SQL, no parameters', async () => {
+    // a database that fails under the app (as mid-migration): every read of runs is an unexpected error
+    await t.db.sql`alter table runs rename to runs_moved_away`;
+    try {
+      const http = await t.gql(`query($id: ID!) { run(id: $id) { id } }`, { id: runId }, keys.viewer);
+      assert.deepEqual(shape(http.errors), [{ code: 'INTERNAL_SERVER_ERROR', message: 'internal error' }]);
+
+      const ws = client(keys.viewer);
+      const query = await once(ws, `query($id: ID!) { run(id: $id) { id } }`, { id: runId });
+      assert.deepEqual(shape(errorsOf(query)), shape(http.errors), JSON.stringify(query));
+
+      const sub = collect(ws, `subscription($id: ID!) { runUpdated(runId: $id) { id } }`, { id: runId });
+      await sub.ended;
+      assert.deepEqual(shape(sub.errors as GqlError[]), shape(http.errors), JSON.stringify(sub.errors));
+    } finally {
+      await t.db.sql`alter table runs_moved_away rename to runs`;
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { countAlerts } from '../../src/services/alerts.js';
-import { AnomalyService, detectAnomalies } from '../../src/services/anomalies.js';
+import { AnomalyService, detectAnomalies, detectRecentAnomalies } from '../../src/services/anomalies.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { daysAgo, insertCost } from '../support/spend.js';
@@ -125,6 +125,25 @@ describe('anomaly detection (robust z-score per dimension)', () => {
     const nextSpike = next.found.find((a) => a.dimensionValue === 'rg-spike');
     assert.ok(nextSpike?.alertId, 'the next day\'s spike raised an alert');
     assert.notEqual(nextSpike.alertId, spikeAlert);
+  });
+
+  test('the scheduled detection checks the days before the newest too: a spike on a day no longer newest is found once its lines are in', async () => {
+    const { organization } = await createOrganization(db.db, { name: 'Filling', slug: 'filling' });
+    const org = organization.id;
+    await seedSeries(db, org, null, 5);
+    // today's first partial lines make today the newest day; yesterday's late lines carry a spike
+    await insertCost(db.db, org, { day: daysAgo(0), amount: '20', resourceGroup: 'rg-batch' });
+    await insertCost(db.db, org, { day: daysAgo(1), amount: '2000', resourceGroup: 'rg-spike', serviceName: 'Virtual Machines', tags: { study: 'BRCA' } });
+    assert.deepEqual((await detectAnomalies(db.db, org, settings)).found, [], 'the newest day alone shows nothing');
+    const reports = await detectRecentAnomalies(db.db, org, settings);
+    assert.deepEqual(reports.map((r) => r.day), [iso(daysAgo(2)), iso(daysAgo(1)), iso(daysAgo(0))]);
+    const found = reports.flatMap((r) => r.found.map((a) => `${a.day}:${a.dimension}:${a.dimensionValue}`));
+    assert.ok(found.includes(`${iso(daysAgo(1))}:RESOURCE_GROUP:rg-spike`), found.join());
+    assert.equal(await countAlerts(db.db, org, `anomaly:RESOURCE_GROUP::rg-spike:`), 1);
+    // again (the next sync's reconciliation): nothing new
+    const again = await detectRecentAnomalies(db.db, org, settings);
+    assert.equal(await countAlerts(db.db, org, 'anomaly:'), reports.flatMap((r) => r.found).length);
+    assert.deepEqual(again.flatMap((r) => r.found.map((a) => a.id)).sort(), reports.flatMap((r) => r.found.map((a) => a.id)).sort());
   });
 
   test('another organization sees none of them', async () => {

@@ -19,6 +19,7 @@ export interface JwtClaims {
 /**
  * Verifies a JWT (HS256 with a shared secret, or any JWKS-published key) and reads the claims
  * the API needs: `sub`, `org` (organization id), `role` (VIEWER | ANALYST | ADMIN), optional `name`.
+ * Every token must carry `exp`.
  */
 export function createJwtVerifier(settings: JwtSettings): ((token: string) => Promise<JwtClaims>) | undefined {
   let key: Uint8Array | JWTVerifyGetKey;
@@ -33,11 +34,10 @@ export function createJwtVerifier(settings: JwtSettings): ((token: string) => Pr
   }
   return async (token) => {
     let payload: JWTPayload;
+    // jose checks `exp` only when the token has one: without requiring it, a token that omits it works forever
+    const options = { issuer: settings.issuer, audience: settings.audience, algorithms, requiredClaims: ['exp'] };
     try {
-      ({ payload } =
-        typeof key === 'function'
-          ? await jwtVerify(token, key, { issuer: settings.issuer, audience: settings.audience, algorithms })
-          : await jwtVerify(token, key, { issuer: settings.issuer, audience: settings.audience, algorithms }));
+      ({ payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options));
     } catch (err) {
       throw new AppError('UNAUTHENTICATED', `invalid token: ${(err as Error).message}`);
     }

@@ -2,6 +2,7 @@ import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/error
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
+import { invalidValueError } from '../db/invalid-value.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -15,7 +16,8 @@ function describeValidation(errors: ValidationError[], parent = ''): { field: st
 
 /**
  * Every error a client sees has `extensions.code`. Domain errors keep their message; validation errors
- * name each field; anything unexpected is logged and masked as INTERNAL_SERVER_ERROR.
+ * name each field; a value Postgres refused (a missing input check) is BAD_USER_INPUT without the SQL;
+ * anything unexpected is logged and masked as INTERNAL_SERVER_ERROR.
  */
 export function formatError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -31,6 +33,11 @@ export function formatError(log: Logger) {
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
     if (original instanceof GraphQLError && !original.originalError) return formatted;
+    const invalid = invalidValueError(original);
+    if (invalid) {
+      log.warn({ err: original }, 'Postgres refused a value that no input check caught');
+      return { message: invalid.message, locations: formatted.locations, path: formatted.path, extensions: { ...invalid.details, code: invalid.code } };
+    }
     log.error({ err: original }, 'unexpected error in GraphQL execution');
     return { message: 'internal error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };

@@ -2,6 +2,7 @@ import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { buildExecutionContext } from 'graphql/execution/execute.js';
 import type { OperationLimits } from './limits.js';
+import { nulError, nulInRequest } from './nul-characters.js';
 
 export interface OperationRequest {
   query: string;
@@ -17,7 +18,8 @@ export interface OperationRequest {
  *   3. the complexity budget: QUERY_TOO_COMPLEX;
  *   4. the operation to run (OPERATION_RESOLUTION_FAILURE) and its variables (BAD_USER_INPUT), found
  *      by graphql-js as execution would. Apollo only learns these from execution's errors; checking them
- *      here answers the same errors before any resolver runs.
+ *      here answers the same errors before any resolver runs;
+ *   5. a NUL character in any string argument (nul-characters.ts): BAD_USER_INPUT.
  */
 export function prepareOperation(schema: GraphQLSchema, limits: OperationLimits, request: OperationRequest): { document: DocumentNode } | { errors: GraphQLError[] } {
   let document: DocumentNode;
@@ -38,6 +40,8 @@ export function prepareOperation(schema: GraphQLSchema, limits: OperationLimits,
     const code = getOperationAST(document, request.operationName) ? ApolloServerErrorCode.BAD_USER_INPUT : ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE;
     return { errors: built.map((e: GraphQLError) => withCode(e, code)) };
   }
+  const nul = nulInRequest(document, request.variables ?? undefined);
+  if (nul !== null) return { errors: [nulError(nul)] };
   return { document };
 }
 

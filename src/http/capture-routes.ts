@@ -29,10 +29,11 @@ export function weblogHandler(deps: RouteDeps) {
       if (err instanceof WeblogFormatError) throw new AppError('BAD_USER_INPUT', `not a Nextflow weblog event: ${err.message}`);
       throw err;
     }
+    if (event.warnings.length > 0) rc.log.warn({ runId: event.runId, event: event.event, warnings: event.warnings }, 'weblog event stored without fields it could not read');
     const outcome = await captureWeblogEvent(deps.database.db, viewer.orgId, event, deps.config.capture);
     // after the capture committed, so the re-estimate sees it
     if (outcome.repriceDue) await requestLiveEstimate(deps.database.sql, viewer.orgId, outcome.runId);
-    sendJson(rc.res, 200, { ok: true, ...outcome });
+    sendJson(rc.res, 200, { ok: true, ...outcome, ...(event.warnings.length > 0 ? { warnings: event.warnings } : {}) });
   };
 }
 

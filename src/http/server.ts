@@ -8,11 +8,13 @@ import { authenticate, type JwtVerifier } from '../auth/authenticate.js';
 import type { Viewer } from '../auth/roles.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
+import { invalidValueError } from '../db/invalid-value.js';
 import { AppError, httpStatusOf } from '../errors.js';
 import { createContext, type Context } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import { jitGateway, type JitExecutions } from '../graphql/jit-executor.js';
 import { complexityLimitPlugin, operationLimits } from '../graphql/limits.js';
+import { nulCharacterPlugin } from '../graphql/nul-characters.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../events/bus.js';
 import type PgBoss from 'pg-boss';
@@ -56,7 +58,7 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
     formatError: formatError(log),
     validationRules: limits.validationRules,
     // no cache control: answers are per organization and never cached, and its hook ran on every field of every result
-    plugins: [complexityLimitPlugin(limits), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
+    plugins: [nulCharacterPlugin(), complexityLimitPlugin(limits), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
     introspection: true,
     includeStacktraceInErrorResponses: false,
     // the app owns shutdown order (HTTP, queue, pool, Postgres); Apollo's own signal handler would race it
@@ -117,8 +119,11 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
         res.destroy();
         return;
       }
-      if (err instanceof AppError) {
-        sendJson(res, httpStatusOf(err.code), { error: { code: err.code, message: err.message, ...err.details } });
+      const invalid = err instanceof AppError ? null : invalidValueError(err);
+      if (invalid) reqLog.warn({ err }, 'Postgres refused a value that no input check caught');
+      const known = err instanceof AppError ? err : invalid;
+      if (known) {
+        sendJson(res, httpStatusOf(known.code), { error: { code: known.code, message: known.message, ...known.details } });
       } else {
         reqLog.error({ err }, 'unhandled error');
         sendJson(res, 500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'internal error', requestId } });

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { alerts, anomalies, type AlertSeverity, type AnomalyContributor, type AnomalyFeedback, type AnomalyRow, type CostDimension } from '../db/schema/index.js';
 import { badInput, notFound } from '../errors.js';
+import { calendarDay, isCalendarDay } from '../input/dates.js';
 import { raiseAlert } from './alerts.js';
 import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
@@ -32,8 +33,6 @@ interface Slice {
   key: string;
   value: string;
 }
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 function billDimensionRows(dims: CostDimension[]): SQL {
   const parts: SQL[] = [];
@@ -139,7 +138,7 @@ export interface DetectionReport {
  */
 export async function detectAnomalies(db: Db, orgId: string, settings: AnomalySettings, opts: { day?: string } = {}): Promise<DetectionReport> {
   let day = opts.day ?? null;
-  if (day !== null && !DAY.test(day)) throw badInput('day', 'must be a date, YYYY-MM-DD');
+  if (day !== null) calendarDay('day', day);
   if (day === null) {
     const [latest] = await db.execute<{ day: string | null }>(sql`select (max(charge_period_start) at time zone 'UTC')::date::text as day from cost_records where org_id = ${orgId}`);
     day = latest.day;
@@ -286,14 +285,14 @@ export class AnomalyService {
   /** Newest day first, biggest impact first within a day. */
   async list(filter: AnomalyFilter, first: number, after?: string | null): Promise<Page<AnomalyRow>> {
     checkPageSize(first, this.maxPageSize);
-    for (const f of ['from', 'to'] as const) if (filter[f] != null && !DAY.test(filter[f]!)) throw badInput(f, 'must be a date, YYYY-MM-DD');
+    for (const f of ['from', 'to'] as const) if (filter[f] != null) calendarDay(f, filter[f]!);
     const conditions = [this.owned()];
     if (filter.from) conditions.push(gte(anomalies.day, filter.from));
     if (filter.to) conditions.push(lte(anomalies.day, filter.to));
     if (filter.dimensions?.length) conditions.push(inArray(anomalies.dimension, filter.dimensions));
     if (after) {
       const [d, id] = decodeCursor(after, 2);
-      if (typeof d !== 'string' || !DAY.test(d) || typeof id !== 'string' || !isUuid(id)) throw badInput('after', 'is not a cursor this API returned');
+      if (!isCalendarDay(d) || typeof id !== 'string' || !isUuid(id)) throw badInput('after', 'is not a cursor this API returned');
       conditions.push(sql`(${anomalies.day}, ${anomalies.id}) < (${d}::date, ${id}::uuid)`);
     }
     const rows = await this.db.select().from(anomalies).where(and(...conditions)).orderBy(desc(anomalies.day), desc(anomalies.id)).limit(first + 1);

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { badInput } from '../errors.js';
+import { instantInYears } from '../input/dates.js';
 import { pieceCostCentre, rulesFingerprint, rulesOf } from './allocation-rules.js';
 import { actualPieces, heldDays, isMidnightUtc, rollupPieces } from './cost-rollup.js';
 import { checkPageSize, decodeOffsetCursor, offsetPage, type Page } from './pagination.js';
@@ -218,6 +219,8 @@ export class CostExplorerService {
 
 function validate(q: BreakdownQuery): ExplorerGroupBy[] {
   const { from, to } = q.filter;
+  instantInYears('filter.from', from);
+  instantInYears('filter.to', to);
   if (!(from < to)) throw badInput('filter.to', 'must be after filter.from');
   if (!METRICS.includes(q.metric)) throw badInput('metric', `one of ${METRICS.join(', ')}`);
   if (q.granularity !== null && !GRANULARITIES.includes(q.granularity)) throw badInput('granularity', `one of ${GRANULARITIES.join(', ')}`);

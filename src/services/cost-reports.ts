@@ -3,6 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../db/client.js';
 import { costReports, projects, type CostReportRow } from '../db/schema/index.js';
 import { badInput, notFound } from '../errors.js';
+import { isCalendarDay } from '../input/dates.js';
 import { CostExplorerService, type BreakdownRow } from './cost-explorer.js';
 import { checkPageSize, decodeCursor, encodeCursor, type Page } from './pagination.js';
 import { ProjectService } from './projects.js';
@@ -69,7 +70,7 @@ export class CostReportService {
     if (projectCode) conditions.push(eq(costReports.projectId, (await new ProjectService(this.db, this.orgId).byCode(projectCode)).id));
     if (after) {
       const [month, id] = decodeCursor(after, 2);
-      if (typeof month !== 'string' || typeof id !== 'string' || !isUuid(id)) throw badInput('after', 'is not a cursor this API returned');
+      if (!isCalendarDay(month) || typeof id !== 'string' || !isUuid(id)) throw badInput('after', 'is not a cursor this API returned');
       conditions.push(sql`(${costReports.month}, ${costReports.id}) < (${month}::date, ${id}::uuid)`);
     }
     const { csv: _csv, html: _html, ...columns } = getTableColumns(costReports);

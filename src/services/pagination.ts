@@ -1,5 +1,6 @@
 import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { badInput } from '../errors.js';
+import { isIsoInstant } from '../input/dates.js';
 import { isUuid } from './ids.js';
 
 /** Opaque keyset cursors: base64url JSON of the sort key of the last row seen. */
@@ -32,6 +33,11 @@ export function toPage<T>(rows: T[], first: number, keyOf: (row: T) => (string |
   return { nodes, hasNextPage: rows.length > first, endCursor: last ? cursorOf(last) : null, cursorOf };
 }
 
+/** A whole number from a cursor, within `[min, max]` (the range of the column it is compared with). */
+export function isCursorInt(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
+}
+
 export function checkPageSize(first: number, max: number): void {
   if (!Number.isInteger(first) || first < 1 || first > max) throw badInput('first', `must be from 1 to ${max}, got ${first}`);
 }
@@ -45,7 +51,8 @@ export const microsecondsOf = (column: AnyColumn) => sql<string>`to_char(${colum
 /** Decodes a `(timestamp, uuid)` keyset cursor made with `microsecondsOf`. */
 export function decodeTimeIdCursor(after: string): { at: string; id: string } {
   const [at, id] = decodeCursor(after, 2);
-  if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !isUuid(id)) {
+  // strict: Date.parse takes "1", which Postgres refuses as a timestamptz
+  if (!isIsoInstant(at) || typeof id !== 'string' || !isUuid(id)) {
     throw badInput('after', 'is not a cursor this API returned');
   }
   return { at, id };

@@ -1,9 +1,10 @@
 import { and, asc, eq, gt, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { tasks, type TaskRow } from '../db/schema/index.js';
+import { INT4_MAX } from '../db/schema/columns.js';
 import type { TaskStatus } from '../ingest/nextflow/index.js';
 import { badInput } from '../errors.js';
-import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
+import { checkPageSize, decodeCursor, isCursorInt, toPage, type Page } from './pagination.js';
 
 export interface TaskFilter {
   status?: TaskStatus[] | null;
@@ -53,7 +54,8 @@ export class TaskService {
     if (filter.sample) conditions.push(eq(tasks.sample, filter.sample));
     if (after) {
       const [taskId, attempt] = decodeCursor(after, 2);
-      if (typeof taskId !== 'number' || typeof attempt !== 'number') throw badInput('after', 'is not a cursor this API returned');
+      // task_id and attempt are int4 columns: 1.5 or 1e300 would fail in Postgres, not here
+      if (!isCursorInt(taskId, 0, INT4_MAX) || !isCursorInt(attempt, 1, INT4_MAX)) throw badInput('after', 'is not a cursor this API returned');
       conditions.push(or(gt(tasks.taskId, taskId), and(eq(tasks.taskId, taskId), gt(tasks.attempt, attempt))));
     }
     const rows = await this.db

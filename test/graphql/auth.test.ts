@@ -110,6 +110,18 @@ describe('authentication and roles', () => {
     assert.deepEqual(res.data!.me, { name: 'Alice', role: 'ANALYST', kind: 'USER', organization: { slug: 'auth-org' } });
   });
 
+  test('a JWT without an expiry is refused, however it is signed', async () => {
+    const key = new TextEncoder().encode(SECRET);
+    for (const token of [
+      await new SignJWT({ org: keys.org.id, role: 'ADMIN' }).setProtectedHeader({ alg: 'HS256' }).setSubject('mallory').sign(key),
+      await new SignJWT({ org: keys.org.id, role: 'ADMIN' }).setProtectedHeader({ alg: 'HS256' }).setSubject('mallory').setIssuedAt(0).sign(key),
+    ]) {
+      const res = await t.gql('{ me { name } }', {}, token);
+      assert.equal(res.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+      assert.match(res.errors![0].message, /exp/);
+    }
+  });
+
   test('a JWT signed with another secret, or naming an unknown org or role, is refused', async () => {
     for (const token of [
       await jwt({ org: keys.org.id, role: 'ADMIN' }, 'another-secret-that-is-also-long-enough!!'),

@@ -146,3 +146,67 @@ describe('variables that do not fit their type', () => {
     }
   });
 });
+
+describe('bad dates, tampered cursors and NUL characters: BAD_USER_INPUT naming the argument, nothing written', () => {
+  let t: TestApp;
+  let keys: Awaited<ReturnType<typeof createOrgWithKeys>>;
+  let runId: string;
+  const cursor = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+  const ZERO = '00000000-0000-4000-8000-000000000000';
+  const refused = async (query: string, field: RegExp, variables: Record<string, unknown> = {}, key = keys.admin) => {
+    const res = await t.gql(query, variables, key);
+    assert.equal(res.errors?.[0].extensions?.code, 'BAD_USER_INPUT', `${query}: ${JSON.stringify(res.errors)}`);
+    assert.match(res.errors![0].message, field, query);
+    return res.errors![0];
+  };
+
+  before(async () => {
+    t = await startTestApp();
+    keys = await createOrgWithKeys(t.db, 'bad-input-org');
+    await t.gql(`mutation { createProject(input: {code: "P", name: "p"}) { id } }`, {}, keys.admin);
+    runId = (await t.gql(`mutation { registerRun(input: {projectCode: "P", pipeline: "p"}) { id } }`, {}, keys.analyst)).data!.registerRun.id;
+  });
+  after(() => t.close());
+
+  test('a calendar date that does not exist (31 February) is refused naming from/to', async () => {
+    await refused(`{ anomalies(from: "2026-02-31", first: 2) { edges { node { id } } } }`, /^from: .*2026-02-31/);
+    await refused(`{ anomalies(to: "2026-13-01", first: 2) { edges { node { id } } } }`, /^to: /);
+  });
+
+  test('cursors whose keys are not what the API issues are refused naming after', async () => {
+    await refused(`{ runs(first: 2, after: "${cursor(['1', ZERO])}") { edges { node { id } } } }`, /^after: /);
+    await refused(`{ runs(first: 2, after: "${cursor(['2026-02-31T00:00:00.000000Z', ZERO])}") { edges { node { id } } } }`, /^after: /);
+    await refused(`{ run(id: "${runId}") { tasks(first: 2, after: "${cursor([1.5, 1])}") { edges { node { id } } } } }`, /^after: /);
+    await refused(`{ run(id: "${runId}") { tasks(first: 2, after: "${cursor([1, 1e300])}") { edges { node { id } } } } }`, /^after: /);
+    await refused(`{ costReports(first: 2, after: "${cursor(['x', ZERO])}") { edges { node { id } } } }`, /^after: /);
+    await refused(`{ anomalies(first: 2, after: "${cursor(['2026-02-31', ZERO])}") { edges { node { id } } } }`, /^after: /);
+    // a cursor the API did issue still pages
+    const page = await t.gql(`{ runs(first: 1) { pageInfo { endCursor } } }`, {}, keys.viewer);
+    const next = await t.gql(`query($after: String) { runs(first: 1, after: $after) { edges { node { id } } } }`, { after: page.data!.runs.pageInfo.endCursor }, keys.viewer);
+    assert.equal(next.errors, undefined);
+  });
+
+  test('a cost window outside the years the API serves is refused naming the bound', async () => {
+    const err = await refused(
+      `{ costBreakdown(filter: {from: "0001-01-01T00:00:00Z", to: "9999-11-01T00:00:00Z"}, groupBy: [{dimension: PROJECT}]) { edges { node { runs } } } }`,
+      /^filter\.(from|to): .*(2000|2100)/,
+    );
+    assert.match(err.message, /year/);
+  });
+
+  test('a NUL character in any string input is refused naming the field, and nothing is stored', async () => {
+    const count = async () => (await t.db.sql`select (select count(*) from projects) + (select count(*) from runs) + (select count(*) from pools) + (select count(*) from budgets) as n`)[0].n;
+    const before = await count();
+    await refused(`mutation { createProject(input: {code: "nul-1", name: "a\\u0000b"}) { id } }`, /input\.name.*NUL/);
+    await refused(`mutation { registerRun(input: {projectCode: "P", pipeline: "p\\u0000x"}) { id } }`, /input\.pipeline.*NUL/, {}, keys.analyst);
+    await refused(`mutation { declarePool(input: {name: "p\\u0000", region: "westeurope", vmSize: "Standard_D4_v3"}) { id } }`, /input\.name.*NUL/);
+    await refused(
+      `mutation { createBudget(input: {name: "nul", scope: {kind: TAG, tagKey: "k", tagValue: "v\\u0000"}, period: MONTH, amount: "10", thresholds: []}) { id } }`,
+      /input\.scope\.tagValue.*NUL/,
+    );
+    // through variables too, and in a read's filter
+    await refused(`mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }`, /input\.name.*NUL/, { input: { code: 'nul-2', name: 'x\u0000' } });
+    await refused(`{ run(id: "${runId}") { tasks(first: 2, filter: {process: "a\\u0000"}) { edges { node { id } } } } }`, /filter\.process.*NUL/, {}, keys.viewer);
+    assert.equal((await count()), before);
+  });
+});

@@ -163,6 +163,11 @@ describe('graphql-ws transport', () => {
     const httpBad = await t.gql(...badVariable, keys.viewer);
     assert.equal(httpBad.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
     assert.deepEqual(shape(errorsOf(await once(client(keys.viewer), ...badVariable))), shape(httpBad.errors));
+
+    const nul = [`mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }`, { input: { code: 'NUL', name: 'a\u0000b' } }] as const;
+    const httpNul = await t.gql(...nul, keys.admin);
+    assert.equal(httpNul.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+    assert.deepEqual(shape(errorsOf(await once(client(keys.admin), ...nul))), shape(httpNul.errors));
   });
 
   test('an internal error over WS is masked like over HTTP: no SQL, no parameters', async () => {

@@ -79,6 +79,42 @@ describe('Nextflow weblog capture', () => {
     assert.equal((await post(t, body, {})).status, 401);
   });
 
+  test('a trace value that does not fit its column, or holds a NUL, is dropped with a warning naming it: the event is kept (Nextflow does not retry)', async () => {
+    const o = await createOrgWithKeys(t.db, 'wl-ranges');
+    const auth = { header: `Bearer ${o.analyst}` };
+    const event = (taskId: number, fields: Record<string, unknown>) =>
+      JSON.stringify({ runId: '3c1f2c7e-0000-4000-8000-00000000aaaa', runName: 'ranges', event: 'process_completed', utcTime: '2026-11-30T10:00:00Z',
+        trace: { task_id: taskId, status: 'COMPLETED', hash: `ab/${taskId}`, name: `x (s${taskId})`, process: 'x', submit: 1700000000000, realtime: 1000, ...fields } });
+    const cases: [number, Record<string, unknown>, RegExp][] = [
+      [1, { cpus: 3000000000 }, /trace\.cpus.*3000000000/],
+      [2, { peak_rss: 1e30 }, /trace\.peak_rss/],
+      [3, { exit: 99999999999 }, /trace\.exit/],
+      [4, { name: 'x\u0000y' }, /trace\.name.*NUL/],
+    ];
+    for (const [taskId, fields, warning] of cases) {
+      const res = await post(t, event(taskId, fields), auth);
+      const body = (await res.json()) as { warnings?: string[] };
+      assert.equal(res.status, 200, JSON.stringify(body));
+      assert.match((body.warnings ?? []).join('\n'), warning);
+    }
+    const rows = await t.db.sql<{ task_id: number; status: string; cpus: number | null; peak_rss: string | null; exit_code: number | null; name: string | null; realtime_ms: string }[]>`
+      select task_id, status, cpus, peak_rss, exit_code, name, realtime_ms from tasks where org_id = ${o.org.id} order by task_id`;
+    assert.deepEqual(rows.map((r) => [r.task_id, r.status, Number(r.realtime_ms)]), [[1, 'COMPLETED', 1000], [2, 'COMPLETED', 1000], [3, 'COMPLETED', 1000], [4, 'COMPLETED', 1000]]);
+    assert.equal(rows[0].cpus, null);
+    assert.equal(rows[1].peak_rss, null);
+    assert.equal(rows[2].exit_code, null);
+    assert.equal(rows[3].name, null);
+    // the task's key and the envelope cannot be dropped: 400 naming them, never a 500
+    for (const [body, field] of [
+      [event(2147483648, {}), /task_id/],
+      [JSON.stringify({ ...JSON.parse(event(5, {})), runName: 'r\u0000' }), /runName.*NUL/],
+    ] as const) {
+      const res = await post(t, body, auth);
+      assert.equal(res.status, 400, body);
+      assert.match(((await res.json()) as { error: { message: string } }).error.message, field);
+    }
+  });
+
   test('garbage answers a clear error and leaves stored runs untouched', async () => {
     const o = await createOrgWithKeys(t.db, 'wl-garbage');
     await replay(t, o.analyst, events.slice(0, 30));

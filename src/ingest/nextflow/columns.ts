@@ -2,6 +2,8 @@ import {
   emptyTaskRecord, isTaskStatus, splitTaskName, TASK_STATUSES,
   type TaskRecord, type TaskRecordDraft,
 } from './task-record.js';
+import { BIGINT_NUMBER_MAX, INT4_MAX } from '../../db/schema/columns.js';
+import { hasNul } from '../../input/text.js';
 import {
   isMissing, parseBytes, parseDuration, parseInteger, parsePercent, parseTimestamp, UnitParseError,
 } from './units.js';
@@ -16,7 +18,8 @@ export const TRACE_COLUMNS = [
 ] as const;
 export type TraceColumn = (typeof TRACE_COLUMNS)[number];
 
-export type ColumnKind = 'text' | 'module' | 'status' | 'id' | 'exit' | 'count' | 'date' | 'duration' | 'bytes' | 'percent' | 'dropped';
+/** `int`: a count kept in an int4 column (`cpus`, `attempt`); `count`: one kept in a bigint column. */
+export type ColumnKind = 'text' | 'module' | 'status' | 'id' | 'exit' | 'int' | 'count' | 'date' | 'duration' | 'bytes' | 'percent' | 'dropped';
 
 /** Which record field each column fills and how its value is read. */
 const SPEC: Record<TraceColumn, { key: keyof TaskRecord | null; kind: ColumnKind }> = {
@@ -47,14 +50,14 @@ const SPEC: Record<TraceColumn, { key: keyof TaskRecord | null; kind: ColumnKind
   syscw: { key: 'syscw', kind: 'count' },
   read_bytes: { key: 'readBytes', kind: 'bytes' },
   write_bytes: { key: 'writeBytes', kind: 'bytes' },
-  attempt: { key: 'attempt', kind: 'count' },
+  attempt: { key: 'attempt', kind: 'int' },
   workdir: { key: 'workdir', kind: 'text' },
   // script and env are recognised but not kept: env can carry credentials, both can be large,
   // and neither says anything about cost.
   script: { key: null, kind: 'dropped' },
   scratch: { key: 'scratch', kind: 'text' },
   queue: { key: 'queue', kind: 'text' },
-  cpus: { key: 'cpus', kind: 'count' },
+  cpus: { key: 'cpus', kind: 'int' },
   memory: { key: 'memory', kind: 'bytes' },
   disk: { key: 'disk', kind: 'bytes' },
   time: { key: 'time', kind: 'duration' },
@@ -110,9 +113,15 @@ const NO_EXIT = 2_147_483_647;
 
 function readText(value: unknown): string | null {
   if (isMissing(value)) return null;
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return noNul(value);
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   throw new UnitParseError('text', value, 'expected a string');
+}
+
+// Postgres text cannot hold U+0000
+function noNul(text: string): string {
+  if (hasNul(text)) throw new UnitParseError('text', text, 'contains a NUL character (\\u0000)');
+  return text;
 }
 
 function readModule(value: unknown): string[] | null {
@@ -121,12 +130,12 @@ function readModule(value: unknown): string[] | null {
   if (Array.isArray(value)) {
     list = value.map((v) => {
       if (typeof v !== 'string') throw new UnitParseError('module list', value, 'entries must be strings');
-      return v;
+      return noNul(v);
     });
   } else if (typeof value === 'string') {
     // a trace prints the Groovy list: `[samtools/1.9, bwa/0.7]`
     const t = value.trim();
-    list = t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1).split(',') : [t];
+    list = (t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1).split(',') : [t]).map(noNul);
   } else {
     throw new UnitParseError('module list', value, 'expected a string or an array of strings');
   }
@@ -145,12 +154,13 @@ function readValue(kind: ColumnKind, value: unknown, timeZone: string): unknown 
       if (!isTaskStatus(upper)) throw new UnitParseError('status', value, `expected one of ${TASK_STATUSES.join(', ')}`);
       return upper;
     }
-    case 'id': return parseInteger(value, { min: 0 });
+    case 'id': return parseInteger(value, { min: 0, max: INT4_MAX });
     case 'exit': {
-      const n = parseInteger(value);
+      const n = parseInteger(value, { min: -INT4_MAX - 1, max: INT4_MAX });
       return n === NO_EXIT ? null : n;
     }
-    case 'count': return parseInteger(value, { min: 0 });
+    case 'int': return parseInteger(value, { min: 0, max: INT4_MAX });
+    case 'count': return parseInteger(value, { min: 0, max: BIGINT_NUMBER_MAX });
     case 'date': return parseTimestamp(value, timeZone);
     case 'duration': return parseDuration(value);
     case 'bytes': return parseBytes(value);
@@ -159,15 +169,21 @@ function readValue(kind: ColumnKind, value: unknown, timeZone: string): unknown 
   }
 }
 
+/** The task's key: a record cannot be stored without it, so it is never dropped. */
+const KEY_COLUMNS: ReadonlySet<TraceColumn> = new Set(['task_id', 'attempt']);
+
 /**
  * Reads one task from parallel arrays: the Nextflow column, its value, and how the source
- * spells the column (for error messages). Throws FieldError naming the first unreadable column.
+ * spells the column (for error messages). Throws FieldError naming the first unreadable column,
+ * unless `dropUnreadable` is given: then an unreadable column other than the task's key is left
+ * null and passed to it (the weblog, whose events are not sent again).
  */
 export function buildTaskRecord(
   columns: readonly TraceColumn[],
   values: readonly unknown[],
   labels: readonly string[],
   timeZone: string,
+  dropUnreadable?: (err: FieldError) => void,
 ): TaskRecord {
   const draft: TaskRecordDraft = emptyTaskRecord();
   const target = draft as unknown as Record<string, unknown>;
@@ -182,8 +198,10 @@ export function buildTaskRecord(
     try {
       target[spec.key] = readValue(spec.kind, values[i], timeZone);
     } catch (err) {
-      if (err instanceof UnitParseError) throw new FieldError(labels[i], values[i], err.message);
-      throw err;
+      if (!(err instanceof UnitParseError)) throw err;
+      const unreadable = new FieldError(labels[i], values[i], err.message);
+      if (!dropUnreadable || KEY_COLUMNS.has(column)) throw unreadable;
+      dropUnreadable(unreadable);
     }
   }
   if (draft.taskId === null) {

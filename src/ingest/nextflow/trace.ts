@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { buildTaskRecord, canonicalColumn, columnKind, FieldError, UNIT_KINDS, type TraceColumn } from './columns.js';
+import { visibleNul } from '../../input/text.js';
 import { LineReader, readLines, type Line } from './lines.js';
 import type { TaskRecord } from './task-record.js';
 import { assertTimeZone, isMissing } from './units.js';
@@ -276,7 +277,9 @@ async function* readRows(
 }
 
 function reject(line: number, raw: string, reason: string): TraceItem {
-  return { kind: 'rejected', line, raw: raw.length > MAX_RAW_CHARS ? `${raw.slice(0, MAX_RAW_CHARS)}...` : raw, reason };
+  // kept in a text column, which cannot hold a NUL (it may be why the line was rejected)
+  const text = visibleNul(raw);
+  return { kind: 'rejected', line, raw: text.length > MAX_RAW_CHARS ? `${text.slice(0, MAX_RAW_CHARS)}...` : text, reason };
 }
 
 function isRepeatedHeader(fields: readonly string[], header: readonly string[]): boolean {

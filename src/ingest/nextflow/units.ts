@@ -1,4 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
+import { BIGINT_NUMBER_MAX } from '../../db/schema/columns.js';
 
 /**
  * Parsers for the values Nextflow writes in traces and weblog payloads. Each accepts both the
@@ -83,7 +84,7 @@ const DURATION_PART = /\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*/y;
 export function parseDuration(value: unknown): number | null {
   if (isMissing(value)) return null;
   const raw = rawNumber(value, 'duration');
-  if (raw !== undefined) return Math.round(raw);
+  if (raw !== undefined) return storable('duration', value, Math.round(raw));
   const text = (value as string).trim();
   let total = 0;
   let pos = 0;
@@ -96,7 +97,7 @@ export function parseDuration(value: unknown): number | null {
     total += Number(m[1]) * factor;
     pos = DURATION_PART.lastIndex;
   }
-  return Math.round(total);
+  return storable('duration', value, Math.round(total));
 }
 
 // ---------------------------------------------------------------------------- sizes
@@ -109,11 +110,17 @@ const HUMAN_SIZE = /^(\d+(?:\.\d+)?)\s*(?:([KMGTPEZ])(?:I?B)?|B)$/;
 export function parseBytes(value: unknown): number | null {
   if (isMissing(value)) return null;
   const raw = rawNumber(value, 'size');
-  if (raw !== undefined) return Math.round(raw);
+  if (raw !== undefined) return storable('size', value, Math.round(raw));
   // also accepts `2G` and `2 GiB`, which people write in hand-made files
   const m = HUMAN_SIZE.exec((value as string).trim().toUpperCase());
   if (!m) throw new UnitParseError('size', value, 'expected e.g. "512 MB", "43.5 KB" or whole bytes');
-  return Math.round(Number(m[1]) * 1024 ** SIZE_POWERS[m[2] ?? '']);
+  return storable('size', value, Math.round(Number(m[1]) * 1024 ** SIZE_POWERS[m[2] ?? '']));
+}
+
+/** Durations and sizes go to bigint columns read back as JS numbers: larger ones would not read back as stored. */
+function storable(kind: string, value: unknown, n: number): number {
+  if (n > BIGINT_NUMBER_MAX) throw new UnitParseError(kind, value, `larger than the largest stored, ${BIGINT_NUMBER_MAX}`);
+  return n;
 }
 
 // ---------------------------------------------------------------------------- percent
@@ -140,8 +147,12 @@ export function parsePercent(value: unknown): number | null {
 
 const INTEGER = /^[-+]?\d+$/;
 
-/** A whole number (task id, exit status, cpus, attempt, syscr...). */
-export function parseInteger(value: unknown, opts: { min?: number } = {}): number | null {
+/**
+ * A whole number (task id, exit status, cpus, attempt, syscr...). `min`/`max` are the range of the
+ * column it is stored in (an int4 `cpus` cannot take 3000000000): out of it, the value is refused here,
+ * where the trace line or weblog field can be named, not by Postgres for the whole file.
+ */
+export function parseInteger(value: unknown, opts: { min?: number; max?: number } = {}): number | null {
   if (isMissing(value)) return null;
   let n: number;
   if (typeof value === 'number') n = value;
@@ -149,6 +160,7 @@ export function parseInteger(value: unknown, opts: { min?: number } = {}): numbe
   else throw new UnitParseError('integer', value, typeof value === 'string' ? undefined : `got ${typeOf(value)}`);
   if (!Number.isSafeInteger(n)) throw new UnitParseError('integer', value, 'not a whole number in the safe range');
   if (opts.min !== undefined && n < opts.min) throw new UnitParseError('integer', value, `must be >= ${opts.min}`);
+  if (opts.max !== undefined && n > opts.max) throw new UnitParseError('integer', value, `must be <= ${opts.max}`);
   return n;
 }
 
@@ -201,7 +213,7 @@ export function parseTimestamp(value: unknown, timeZone = 'UTC'): Date | null {
   if (isMissing(value)) return null;
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value) || value < 0) throw new UnitParseError('date', value, 'epoch milliseconds must be a whole number >= 0');
-    return new Date(value);
+    return epochDate(value, value);
   }
   if (typeof value !== 'string') throw new UnitParseError('date', value, `expected a string or number, got ${typeOf(value)}`);
   const text = value.trim();
@@ -216,7 +228,7 @@ export function parseTimestamp(value: unknown, timeZone = 'UTC'): Date | null {
   if (EPOCH_MS.test(text)) {
     const n = Number(text);
     if (!Number.isSafeInteger(n)) throw new UnitParseError('date', value, 'epoch milliseconds out of range');
-    return new Date(n);
+    return epochDate(n, value);
   }
   if (ZONED_ISO.test(text)) {
     const dt = DateTime.fromISO(text, { setZone: true });
@@ -224,4 +236,12 @@ export function parseTimestamp(value: unknown, timeZone = 'UTC'): Date | null {
     throw new UnitParseError('date', value, dt.invalidExplanation ?? dt.invalidReason ?? undefined);
   }
   throw new UnitParseError('date', value, `expected "yyyy-MM-dd HH:mm:ss.SSS", ISO-8601 with a zone, or epoch milliseconds`);
+}
+
+// the last millisecond of year 9999: past it, a Date is invalid or writes a year Postgres does not read
+const LAST_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function epochDate(ms: number, original: unknown): Date {
+  if (ms > LAST_EPOCH_MS) throw new UnitParseError('date', original, 'epoch milliseconds past the year 9999');
+  return new Date(ms);
 }

@@ -1,6 +1,7 @@
 import { buildTaskRecord, canonicalColumn, FieldError, type TraceColumn } from './columns.js';
 import type { TaskRecord } from './task-record.js';
 import { parseBytes, parseDuration, parseInteger, parseTimestamp, showValue, UnitParseError } from './units.js';
+import { findNul, NUL_MESSAGE } from '../../input/text.js';
 
 /**
  * Nextflow weblog (`-with-weblog URL`) payloads: one JSON object per HTTP POST,
@@ -30,6 +31,8 @@ export interface WeblogEvent {
   trace?: TaskRecord;
   /** Always present on `started` and `completed`. */
   metadata?: WorkflowInfo;
+  /** Trace fields that could not be read and were left out, each naming the field and why. */
+  warnings: string[];
 }
 
 /** What a cost tracker needs from the run's metadata; null where the payload lacks it. */
@@ -109,17 +112,18 @@ export function parseWeblogEvent(body: unknown): WeblogEvent {
     );
   }
   const event = body.event as WeblogEventType;
+  const warnings: string[] = [];
   const runName = requiredString(body, 'runName');
   const runId = requiredString(body, 'runId');
   const utcText = requiredString(body, 'utcTime');
   const utcTime = convert('utcTime', utcText, (v) => parseTimestamp(v, 'UTC'));
   if (utcTime === null) throw new WeblogFormatError('weblog event: field "utcTime" is empty');
 
-  const result: WeblogEvent = { runName, runId, event, utcTime };
+  const result: WeblogEvent = { runName, runId, event, utcTime, warnings };
 
   if (body.trace !== undefined && body.trace !== null) {
     if (!isObject(body.trace)) throw new WeblogFormatError(`weblog event: field "trace" must be an object, got ${typeName(body.trace)}`);
-    result.trace = parseTrace(body.trace);
+    result.trace = parseTrace(body.trace, warnings);
   } else if (event.startsWith('process_')) {
     throw new WeblogFormatError(`weblog event: a ${event} event must carry a "trace" object`);
   }
@@ -133,7 +137,13 @@ export function parseWeblogEvent(body: unknown): WeblogEvent {
   return result;
 }
 
-function parseTrace(trace: Json): TaskRecord {
+/**
+ * Nextflow sends each event once and does not retry: refusing one for a field it cannot store would
+ * lose the task's status and every other field with it. So an unreadable field (a number past its
+ * column, a NUL in a text) is left out with a warning; only the task's key must read. The trace file,
+ * imported after the run, is the complete record and rejects such a line whole, keeping its text.
+ */
+function parseTrace(trace: Json, warnings: string[]): TaskRecord {
   const columns: TraceColumn[] = [];
   const values: unknown[] = [];
   const labels: string[] = [];
@@ -152,7 +162,7 @@ function parseTrace(trace: Json): TaskRecord {
   }
   try {
     // raw values are epoch ms, so no time zone is involved
-    return buildTaskRecord(columns, values, labels, 'UTC');
+    return buildTaskRecord(columns, values, labels, 'UTC', (err) => warnings.push(`${err.message.replace(/^column/, 'field')}; left out`));
   } catch (err) {
     if (err instanceof FieldError) {
       const message = err.column === 'task_id' ? err.message.replace('column "task_id"', 'field "trace.task_id"') : err.message.replace(/^column/, 'field');
@@ -184,7 +194,7 @@ function parseWorkflowInfo(metadata: Json): WorkflowInfo {
   }
 
   const paramsKey = metadata.parameters !== undefined ? 'parameters' : 'params';
-  const params = optionalObject(metadata, paramsKey, 'metadata');
+  const params = noNul(`metadata.${paramsKey}`, optionalObject(metadata, paramsKey, 'metadata'));
 
   const statsAt = at('stats');
   const stats = optionalObject(statsAt.holder, 'stats', statsAt.path);
@@ -251,12 +261,12 @@ function parseStats(stats: Json, path: string): WorkflowStats {
 
 function parseContainer(value: unknown, path: string): string | Record<string, string> | null {
   if (value === undefined || value === null || value === '') return null;
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return noNul(path, value);
   if (isObject(value)) {
     const out: Record<string, string> = {};
     for (const [process, image] of Object.entries(value)) {
       if (typeof image !== 'string') throw new WeblogFormatError(`weblog event: field "${path}.${process}" must be a string, got ${typeName(image)}`);
-      out[process] = image;
+      out[noNul(path, process)] = noNul(`${path}.${process}`, image);
     }
     return out;
   }
@@ -282,13 +292,20 @@ function requiredString(obj: Json, key: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
     throw new WeblogFormatError(`weblog event: field "${key}" must be a non-empty string, got ${typeName(value)}`);
   }
-  return value;
+  return noNul(key, value);
 }
 
 function optionalString(obj: Json, key: string, path: string): string | null {
   const value = obj[key];
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new WeblogFormatError(`weblog event: field "${path}.${key}" must be a string, got ${typeName(value)}`);
+  return noNul(`${path}.${key}`, value);
+}
+
+// stored in text and jsonb columns, which cannot hold U+0000
+function noNul<T>(path: string, value: T): T {
+  const at = findNul(value, path);
+  if (at !== null) throw new WeblogFormatError(`weblog event: field "${at}" ${NUL_MESSAGE}`);
   return value;
 }
 

@@ -73,10 +73,20 @@ describe('process_completed fixture', () => {
     assert.equal(r.module, null);
   });
 
-  it('refuses a trace value that is not what the field holds, naming it', () => {
+  it('leaves out a trace value that is not what the field holds, with a warning naming it; the task key must read', () => {
     const bad = structuredClone(json);
     (bad.trace as Json)['%cpu'] = 'abc';
-    refused(() => parseWeblogEvent(bad), /trace\.%cpu.*"abc"/);
+    (bad.trace as Json).cpus = 3_000_000_000;
+    const event = parseWeblogEvent(bad);
+    assert.equal(event.trace?.pcpu, null);
+    assert.equal(event.trace?.cpus, null);
+    assert.equal(event.trace?.taskId, (json.trace as Json).task_id);
+    assert.match(event.warnings.join('\n'), /trace\.%cpu.*"abc"/);
+    assert.match(event.warnings.join('\n'), /trace\.cpus.*3000000000/);
+    assert.deepEqual(parseWeblogEvent(json).warnings, []);
+    const badKey = structuredClone(json);
+    (badKey.trace as Json).attempt = 1.5;
+    refused(() => parseWeblogEvent(badKey), /trace\.attempt/);
     const noId = structuredClone(json);
     delete (noId.trace as Json).task_id;
     refused(() => parseWeblogEvent(noId), /trace\.task_id/);

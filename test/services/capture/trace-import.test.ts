@@ -84,6 +84,33 @@ describe('trace import', () => {
     assert.match(kept[0].raw, /abc/);
   });
 
+  test('a line whose number does not fit its column, or with a NUL character, is rejected with its line number; the good lines load', async () => {
+    const header = 'task_id\thash\tname\tstatus\texit\tcpus\tpeak_rss\trealtime\n';
+    const good = [1, 2, 3].map((i) => `${i}\taa/${i}\tA (s${i})\tCOMPLETED\t0\t2\t1 GB\t${i}s\n`).join('');
+    const bad = [
+      '4\taa/4\tA (s4)\tCOMPLETED\t99999999999\t2\t1 GB\t4s\n', // exit_code is an int4
+      '5\taa/5\tA (s5)\tCOMPLETED\t0\t3000000000\t1 GB\t5s\n', // so is cpus
+      '6\taa/6\tA (s6)\tCOMPLETED\t0\t2\t1000000000000000000000000000000\t6s\n', // peak_rss: past bigint
+      '7\taa/7\tA (s7)\tCOMPLETED\t0\t2\t9000000 EB\t7s\n',
+      '8\taa/8\tA\u0000 (s8)\tCOMPLETED\t0\t2\t1 GB\t8s\n',
+    ].join('');
+    const res = await upload(t, keys.analyst, header + good + bad, 'fileName=ranges.txt');
+    assert.equal(res.status, 200, await res.clone().text());
+    const report = (await res.json()) as { importId: string; runId: string; tasksCreated: number; rejected: { line: number; reason: string }[] };
+    assert.equal(report.tasksCreated, 3);
+    assert.deepEqual(report.rejected.map((r) => r.line), [5, 6, 7, 8, 9]);
+    assert.match(report.rejected[0].reason, /exit.*99999999999.*2147483647/);
+    assert.match(report.rejected[1].reason, /cpus.*3000000000/);
+    assert.match(report.rejected[2].reason, /peak_rss/);
+    assert.match(report.rejected[3].reason, /peak_rss/);
+    assert.match(report.rejected[4].reason, /name.*NUL/);
+    const tasks = await t.db.sql<{ task_id: number }[]>`select task_id from tasks where run_id = ${report.runId} order by task_id`;
+    assert.deepEqual(tasks.map((r) => r.task_id), [1, 2, 3]);
+    const kept = await t.db.sql<{ line: number; raw: string }[]>`select line, raw from import_rejects where import_id = ${report.importId} order by line`;
+    assert.deepEqual(kept.map((r) => r.line), [5, 6, 7, 8, 9]);
+    assert.ok(kept[0].raw.includes('99999999999'), 'the rejected line is kept as read');
+  });
+
   test('a file that is not a trace is refused with a clear error and writes nothing', async () => {
     const before = await t.db.sql`select (select count(*) from runs)::int as runs, (select count(*) from tasks)::int as tasks, (select count(*) from imports where status = 'SUCCEEDED')::int as imports`;
     const binary = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256));

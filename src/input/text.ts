@@ -1,0 +1,26 @@
+/**
+ * Postgres `text` and `jsonb` cannot hold U+0000: a string carrying one fails its INSERT or comparison
+ * as a whole. Every transport refuses it at the edge instead, naming where it was.
+ */
+const NUL = '\u0000';
+
+export const hasNul = (text: string): boolean => text.includes(NUL);
+
+export const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';
+
+/** The path (`input.tags.0`) of the first string holding a NUL inside a JSON-like value, or null. */
+export function findNul(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return hasNul(value) ? path : null;
+  if (value === null || typeof value !== 'object') return null;
+  const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+  for (const [key, v] of entries) {
+    // a key is stored too (jsonb labels, params)
+    if (hasNul(key)) return `${path}.${key.replaceAll(NUL, '\\u0000')}`;
+    const found = findNul(v, `${path}.${key}`);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** For text kept as evidence of what was refused (a rejected trace line): the NUL shown as ␀, the rest as read. */
+export const visibleNul = (text: string): string => (hasNul(text) ? text.replaceAll(NUL, '\u2400') : text);

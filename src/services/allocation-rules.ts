@@ -3,6 +3,7 @@ import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { allocationRules, type AllocationMatch, type AllocationRuleRow } from '../db/schema/index.js';
 import { badInput, conflict, notFound } from '../errors.js';
+import { isPoolLine, lineCost } from './reconcile-terms.js';
 import { isUuid } from './runs.js';
 
 export const UNALLOCATED = 'Unallocated';
@@ -86,8 +87,8 @@ export function rulesFingerprint(rules: readonly Rule[]): string {
 }
 
 /**
- * Allocation rules for the bill lines no task explains: every line whose resource is not a declared
- * pool (pool lines are split over tasks and idle by reconciliation).
+ * Allocation rules for the bill lines no task explains: every line that is not a pool line (pool
+ * lines are split over tasks and idle by reconciliation), at its cost as reconciliation counts it.
  */
 export class AllocationRuleService {
   constructor(
@@ -117,7 +118,7 @@ export class AllocationRuleService {
   async costCentres(window: AllocationWindow): Promise<CostCentreTotal[]> {
     const rules = await this.list();
     const rows = await this.db.execute(sql`
-      select ${costCentreOf(rules)} as cost_centre, c.currency, sum(c.billed_cost)::text as amount, count(*)::int as rows
+      select ${costCentreOf(rules)} as cost_centre, c.currency, sum(${lineCost(sql`c`)})::text as amount, count(*)::int as rows
       from cost_records c where ${this.unexplained(window)}
       group by 1, 2 order by 1, 2`);
     return [...(rows as unknown as Record<string, string | number>[])].map((r) => ({ costCentre: String(r.cost_centre), currency: String(r.currency).trim(), amount: String(r.amount), rows: Number(r.rows) }));
@@ -131,7 +132,7 @@ export class AllocationRuleService {
     const next = [...current, candidate].sort((x, y) => x.priority - y.priority);
     const rows = await this.db.execute(sql`
       select * from (
-        select ${costCentreOf(current)} as before, ${costCentreOf(next)} as after, c.currency, sum(c.billed_cost)::text as amount, count(*)::int as rows
+        select ${costCentreOf(current)} as before, ${costCentreOf(next)} as after, c.currency, sum(${lineCost(sql`c`)})::text as amount, count(*)::int as rows
         from cost_records c where ${this.unexplained(window)}
         group by 1, 2, 3) m
       where before <> after order by 1, 2, 3`);
@@ -142,7 +143,7 @@ export class AllocationRuleService {
     if (!(window.from < window.to)) throw badInput('to', 'must be after from');
     return sql`c.org_id = ${this.orgId}
       and c.charge_period_start >= ${window.from.toISOString()}::timestamptz and c.charge_period_start < ${window.to.toISOString()}::timestamptz
-      and not exists (select 1 from pools p where p.org_id = c.org_id and lower(p.resource_id) = lower(c.resource_id))`;
+      and not ${isPoolLine(sql`c`)}`;
   }
 }
 

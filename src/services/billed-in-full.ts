@@ -22,8 +22,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { IdleMode } from '../config.js';
 import type { Db } from '../db/client.js';
-import { MAX_RECONCILE_DAYS, billedInHours, hasBillResource, type ReconcileWindow } from './reconcile-terms.js';
-import { taskEndSql } from './task-times.js';
+import { MAX_RECONCILE_DAYS, hasBillResource, machineTime, type ReconcileWindow } from './reconcile-terms.js';
+import { taskEndSql, taskRanSql } from './task-times.js';
 
 /** Hours after a run ends before its bill is taken as final: cloud usage is revised for about 72 h. */
 export const BILL_SETTLE_HOURS = 72;
@@ -58,11 +58,6 @@ function settledOnItsOwn(billedPools: SQL): SQL {
       where t.org_id = r.org_id and t.run_id = r.id
         and (t.status = 'CACHED' or (t.started_at is not null and (
           t.pool is null or t.pool not in (${billedPools}) or ${taskEndSql} is null))))`;
-}
-
-/** Over a bill line (cost_records or rc_lines): in hours, or in no unit at all; not a disk's GB or a network's. */
-function machineTime(line: SQL): SQL {
-  return sql`(coalesce(trim(${line}.consumed_unit), '') = '' or ${billedInHours(line)})`;
 }
 
 /**
@@ -127,29 +122,34 @@ export async function markBilledInFull(tx: Executor, orgId: string, reconciliati
     select d.day, ${daySettledAt(orgId, sql`d.day`, reconciliationId, true)}
     from (${runDays(sql`runs r where ${touched} and ${saneSpan}`)}) d`);
   // hours allocated to each task by lines that may be machine time (a disk's daily line, in GB, covers
-  // the day, not the compute), per charge period once (a pool billed per VM has several lines a
-  // period): this window's from its own temp tables, other windows' from the stored allocations of the
-  // touched runs' days outside it (reading all of a run's allocations back cost 33 s at 1,000,000 tasks)
+  // the day, not the compute): a task's hours in a period are spread over its group's lines (a pool
+  // billed per VM or per meter has several a period, see reconcile's lineGroup), so they are summed
+  // per group, and each period counted once (its hourly and daily lines, two currencies' views, each
+  // hold them whole). This window's from its own temp tables; other windows' from the stored
+  // allocations of the touched runs' days outside it, grouped as reconcile grouped them (the task
+  // gives the pool; WEIGHT is the group without a rate). Reading all of a run's allocations back cost
+  // 33 s at 1,000,000 tasks.
   await tx.execute(sql`
     create temp table rc_short_runs on commit drop as
     with runs_touched as (select r.id, r.started_at, r.completed_at from runs r where ${touched}),
     span as (select min(${day(sql`started_at`)}) as lo, max(${day(sql`completed_at`)}) + ${DAY} as hi from runs_touched),
-    pieces as (
-      select a.task_id, l.ps, max(a.hours) as h from rc_task_alloc a join rc_lines l using (line_id)
+    grouped as (
+      select a.task_id, l.ps, sum(a.hours) as h from rc_task_alloc a join rc_lines l using (line_id)
       where a.run_id in (select id from runs_touched) and ${machineTime(sql`l`)}
-      group by a.task_id, l.ps
+      group by a.task_id, l.ps, l.grp
       union all
-      select a.task_id, a.charge_period_start, max(a.hours) from allocations a
+      select a.task_id, a.charge_period_start, sum(a.hours) from allocations a
       cross join span
       join cost_records cr on cr.org_id = a.org_id and cr.charge_period_start = a.charge_period_start and cr.row_hash = a.cost_row_hash
       where a.org_id = ${orgId} and a.kind = 'TASK' and a.run_id in (select id from runs_touched) and ${machineTime(sql`cr`)}
         and ((a.charge_period_start >= span.lo and a.charge_period_start < ${from}::timestamptz)
           or (a.charge_period_start >= ${to}::timestamptz and a.charge_period_start < span.hi))
-      group by a.task_id, a.charge_period_start),
+      group by a.task_id, a.charge_period_start, cr.charge_period_end, a.currency, a.method = 'WEIGHT'),
+    pieces as (select task_id, ps, max(h) as h from grouped group by task_id, ps),
     covered as (select task_id, sum(h) as hours from pieces group by task_id)
     select distinct t.run_id from tasks t
     left join covered c on c.task_id = t.id
-    where t.org_id = ${orgId} and t.run_id in (select id from runs_touched) and t.started_at is not null
+    where t.org_id = ${orgId} and t.run_id in (select id from runs_touched) and t.started_at is not null and ${taskRanSql}
       -- a second's slack for the rounding of allocated hours
       and coalesce(c.hours, 0) * 3600 < extract(epoch from ${taskEndSql} - t.started_at) - 1`);
   await tx.execute(sql`

@@ -16,6 +16,7 @@ import type postgres from 'postgres';
 import type { Db } from '../db/client.js';
 import { pieceCostCentre, rulesFingerprint, rulesOf } from './allocation-rules.js';
 import { lockCostWrites, lockCostWritesSql } from './cost-write-lock.js';
+import { isPoolLine, lineCost } from './reconcile-terms.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Executor = Pick<Db, 'execute'> | Pick<Tx, 'execute'>;
@@ -64,8 +65,7 @@ export function actualPieces(orgId: string, ranges: readonly Range[]): SQL {
       -- window on cost_records it read every month
       where a.org_id = ${orgId} and ${inRanges(sql`a.charge_period_start`, ranges)} and ${inRanges(sql`c.charge_period_start`, ranges)}
       union all
-      select c.charge_period_start, coalesce(c.effective_cost, c.billed_cost), c.currency, null, null,
-             exists (select 1 from pools pl where pl.org_id = c.org_id and lower(pl.resource_id) = lower(c.resource_id)),
+      select c.charge_period_start, ${lineCost(sql`c`)}, c.currency, null, null, ${isPoolLine(sql`c`)},
              c.provider, c.service_name, c.resource_group, c.region_id, c.tags, c.resource_id, c.sku_id
       from cost_records c
       where c.org_id = ${orgId} and ${inRanges(sql`c.charge_period_start`, ranges)}

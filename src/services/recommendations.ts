@@ -4,6 +4,7 @@ import { recommendations, type RecommendationKind, type RecommendationRow, type 
 import { notFound } from '../errors.js';
 import { checkPageSize, decodeOffsetCursor, offsetPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
+import { taskRanSql } from './task-times.js';
 
 export interface RecommendationSettings {
   /** Headroom over the observed p95, e.g. 0.2 for p95 + 20%. */
@@ -144,7 +145,8 @@ export class RecommendationService {
           select p.price_per_hour from prices p
           where p.vm_size = t.vm_size and p.priority = 'LOW_PRIORITY' and p.currency = pr.currency and p.effective_from <= (t.started_at at time zone 'UTC')::date
           order by (p.region = pl.region) desc, p.effective_from desc limit 1) lp on true
-        where t.org_id = ${this.orgId} and t.process is not null and t.started_at is not null
+        -- not CACHED tasks: their times are the original run's, whose task is priced already
+        where t.org_id = ${this.orgId} and t.process is not null and t.started_at is not null and ${taskRanSql}
           and t.completed_at >= ${since.toISOString()}::timestamptz and t.completed_at < ${now.toISOString()}::timestamptz
       ),
       -- the price-sheet share of the VM a task holds, and what it would hold with another request
@@ -193,7 +195,7 @@ export class RecommendationService {
         from priced
         group by 1, 2, 3, 4
         having bool_and(priority = 'DEDICATED') and count(*) filter (where status = 'COMPLETED') >= ${s.minTasks}
-           and bool_and(status in ('COMPLETED', 'CACHED') or upper(coalesce(error_action, '')) = 'RETRY')
+           and bool_and(status = 'COMPLETED' or upper(coalesce(error_action, '')) = 'RETRY')
            and percentile_cont(0.95) within group (order by realtime_ms) <= ${s.lowPriorityMaxMinutes * 60_000}
            and sum((price - low_price) * hours * share) > 0
       ),

@@ -5,15 +5,20 @@
  * Words (docs/domain.md): a pool line is a bill line whose resource is a declared pool's resource id
  * (or below it, e.g. one VM of its scale set); its cost is the line's effective cost (billed when the
  * bill has none). A task's weight on a line is share × hours, where share = max(cpu share, memory
- * share) of the pool's VM and hours is how long the task overlapped the line's charge period.
+ * share) of the pool's VM and hours is how long the task overlapped the line's charge period, times
+ * the line's part of its group when the pool has several lines of machine time in that period.
  *
  * 1. Lock the organization's reconciliations (one at a time: windows may overlap) and delete the
  *    window's allocations, remembering which runs had some.
  * 2. Lines of the window, each with its pool (if any), its rate per VM hour (cost / consumed hours when
- *    the unit is hours, else the pool VM's listed price in the line's currency) and the VM's size.
- * 3. Task pieces: tasks of those pools overlapping each line. Both sides are cut into UTC hour buckets
+ *    the unit is hours, else the pool VM's listed price in the line's currency) and the VM's size; and
+ *    its part of its group: the lines billing the pool's machine time in the same charge period and
+ *    currency (one per VM, or per meter), each weighed by its machine hours (lineGroup).
+ * 3. Task pieces: tasks of those pools overlapping each line (not CACHED ones: they carry the times of
+ *    the run that ran them, whose own tasks hold those hours). Both sides are cut into UTC hour buckets
  *    and hash-joined on (pool, hour), each pair kept only in the first hour both touch, so a long task
- *    or a daily line costs buckets, not a scan of every task against every line.
+ *    or a daily line costs buckets, not a scan of every task against every line. A piece's hours are
+ *    the overlap × the line's part, so a task's hours over its group's lines add up to its overlap.
  * 4. Per line: scale = the rate, or cost / Σweight when the tasks explain more than was billed (never
  *    allocate more than the cost), or cost / Σweight when no rate is known. TASK = trunc(weight ×
  *    scale, 10). IDLE = cost − Σ TASK (a difference in numeric: the line sums exactly). With idle
@@ -36,12 +41,12 @@ import type { Db } from '../db/client.js';
 import type { ReconciliationRow, ReconciliationTotal } from '../db/schema/index.js';
 import { badInput } from '../errors.js';
 import { markBilledInFull } from './billed-in-full.js';
-import { billedInHours, checkReconcileWindow, hasBillResource, type ReconcileWindow } from './reconcile-terms.js';
+import { billedInHours, billsPool, checkReconcileWindow, hasBillResource, lineCost, machineTime, type ReconcileWindow } from './reconcile-terms.js';
 import { rebuildCostDaily } from './cost-rollup.js';
 import { lockReconciliations } from './reconcile-lock.js';
 import { raiseAlert } from './alerts.js';
 import { isUuid } from './runs.js';
-import { taskEndSql } from './task-times.js';
+import { taskEndSql, taskRanSql } from './task-times.js';
 
 export interface ReconcileOptions {
   idleMode: IdleMode;
@@ -62,6 +67,34 @@ const MAX_TASK_DAYS = 30;
 const PLACES = 10;
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/**
+ * Over an rc_lines row: the group of lines that bill the same machine time. A pool billed per VM, or
+ * on two meters (dedicated and low-priority nodes), has several lines in one charge period; a task
+ * ran on one node of them, not on each, so its hours are spread over the group's lines rather than
+ * given whole to every one. Lines of machine time group by pool, period and currency (a currency's
+ * lines are one bill's view: another currency's are another's), those with a rate apart from those
+ * without (whose hours are unknown); any other line (a disk's GB) stands alone, as before.
+ */
+function lineGroup(l: SQL): SQL {
+  return sql`case when ${machineTime(l)}
+    then concat_ws('|', ${l}.pool_id, ${l}.ps, ${l}.pe, ${l}.currency, case when coalesce(${l}.line_rate, ${l}.list_rate) is null then 'weight' else 'hours' end)
+    else ${l}.line_id::text end`;
+}
+
+/**
+ * Over an rc_lines row: its weight in its group (lineGroup), so that its part of a task's hours is
+ * this over the group's sum. Machine hours where known: its quantity in hours (a free reserved hour is
+ * still an hour a task may have run in), else its cost at the listed price; without either, its
+ * cost, which splits the tasks' weight as the old line-by-line split did. A line alone weighs 1.
+ */
+function lineMachineHours(l: SQL): SQL {
+  return sql`case when not ${machineTime(l)} then 1
+    when ${l}.line_rate is not null then ${l}.consumed_quantity
+    when ${l}.list_rate > 0 then greatest(${l}.cost, 0) / ${l}.list_rate
+    when ${l}.list_rate is not null then 0
+    else greatest(${l}.cost, 0) end`;
+}
 
 /** Reconciles [from, to) of one organization's bill. Returns the reconciliation record (SUCCEEDED). */
 export async function reconcile(db: Db, orgId: string, window: ReconcileWindow, options: ReconcileOptions): Promise<ReconciliationRow> {
@@ -143,7 +176,8 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
     where p.org_id = ${orgId} and ${hasBillResource(sql`p`)}`);
   await x(sql`
     create temp table rc_lines (line_id uuid primary key, ps timestamptz, pe timestamptz, cost numeric, currency char(3),
-      pool_id uuid, pool_name text, line_rate numeric, list_rate numeric, loaded_at timestamptz, consumed_unit text, consumed_quantity numeric) on commit drop`);
+      pool_id uuid, pool_name text, line_rate numeric, list_rate numeric, loaded_at timestamptz, consumed_unit text, consumed_quantity numeric,
+      grp text, part numeric) on commit drop`);
   await x(sql`
     insert into rc_lines
     select cr.row_hash, cr.charge_period_start, cr.charge_period_end, c.cost, cr.currency, pl.id, pl.name,
@@ -153,10 +187,10 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
       case when cr.source = 'azure_api' then cr.created_at end,
       cr.consumed_unit, cr.consumed_quantity
     from cost_records cr
-    cross join lateral (select coalesce(cr.effective_cost, cr.billed_cost) as cost) c
+    cross join lateral (select ${lineCost(sql`cr`)} as cost) c
     left join lateral (
       select p.* from rc_pools p
-      where cr.resource_id is not null and (lower(cr.resource_id) = p.rid or starts_with(lower(cr.resource_id), p.rid || '/'))
+      where ${billsPool(sql`cr`, sql`p.rid`)}
       order by length(p.rid) desc, p.name limit 1) pl on true
     where cr.org_id = ${orgId} and cr.charge_period_start >= ${from}::timestamptz and cr.charge_period_start < ${to}::timestamptz`);
   // only lines without a rate of their own need the listed price (looked up once per pool, currency and day)
@@ -173,6 +207,11 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
         order by (pr.region = p.region) desc, pr.effective_from desc limit 1) price)
     update rc_lines l set list_rate = priced.price_per_hour from priced
     where l.pool_id = priced.pool_id and l.currency = priced.currency and (l.ps at time zone 'UTC')::date = priced.day and l.line_rate is null`);
+  await x(sql`
+    with weighed as (select l.line_id, ${lineGroup(sql`l`)} as grp, ${lineMachineHours(sql`l`)} as m from rc_lines l where l.pool_id is not null)
+    update rc_lines l set grp = w.grp, part = w.part
+    from (select line_id, grp, m / nullif(sum(m) over (partition by grp), 0) as part from weighed) w
+    where l.line_id = w.line_id`);
   await x(sql`analyze rc_lines`);
 
   // 3. tasks of the lines' pools near the window, with their share of the VM, cut into hour buckets
@@ -187,7 +226,7 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
     from bounds, rc_pools p
     join tasks t on t.org_id = ${orgId} and t.pool = p.name
     cross join lateral (select ${taskEndSql} as te) e
-    where p.name in (select pool_name from rc_lines where pool_id is not null)
+    where p.name in (select pool_name from rc_lines where pool_id is not null) and ${taskRanSql}
       and t.started_at < bounds.hi and t.started_at >= bounds.lo - ${`${MAX_TASK_DAYS} days`}::interval
       and e.te > t.started_at and e.te > bounds.lo`);
   await x(sql`analyze rc_tasks`);
@@ -205,7 +244,8 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
   await x(sql`
     create temp table rc_pieces on commit drop as
     select l.line_id, t.task_id, t.run_id, t.share,
-      round(extract(epoch from least(t.te, l.pe) - greatest(t.ts, l.ps)) / 3600, 12) as hours
+      -- the line's part of the overlap: the group's lines share each hour the task ran
+      round(extract(epoch from least(t.te, l.pe) - greatest(t.ts, l.ps)) / 3600 * l.part, 12) as hours
     from rc_line_hours lh
     join rc_task_hours th on th.pool = lh.pool and th.h = lh.h
     join rc_lines l on l.line_id = lh.line_id

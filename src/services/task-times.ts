@@ -9,3 +9,10 @@ export const taskWallMsSql = sql`coalesce(t.realtime_ms, t.duration_ms, (extract
 
 /** When a task stopped holding its node: what reconciliation allocates up to. Null: not known (yet). */
 export const taskEndSql = sql`coalesce(t.completed_at, t.started_at + t.realtime_ms * interval '1 millisecond')`;
+
+/**
+ * Over a task row `t`: it ran in its own run. A CACHED task did not run again: Nextflow reports it
+ * with the original run's start, end and queue, so its machine time is already the original task's,
+ * and counting it again would bill (or price) the same node-hours twice.
+ */
+export const taskRanSql = sql`t.status is distinct from 'CACHED'`;

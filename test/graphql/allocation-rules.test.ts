@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { pools } from '../../src/db/schema/index.js';
+import { reconcile } from '../../src/services/reconcile.js';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
 import { fixturePath } from '../support/fixtures.js';
 import { readRawCsv, scaled } from '../ingest/costs/support/raw-csv.js';
+import { rowHash } from '../support/row-hash.js';
 
 const EA_ACTUAL = fixturePath('finops-toolkit', 'EA_ActualCost_Small.csv');
 const ea = readRawCsv(EA_ACTUAL);
@@ -98,6 +100,47 @@ describe('allocation rules for spend no task explains', () => {
     const del = await t.gql(`mutation($id: ID!) { deleteAllocationRule(id: $id) }`, { id }, b.admin);
     assert.equal(del.errors?.[0].extensions?.code, 'NOT_FOUND');
     assert.ok((await centres(a.viewer)).has('Web'));
+  });
+
+  test('a line below a pool’s resource (one VM of it) is a pool line; spend counts at its effective cost, as reconciliation and the explorer count it', async () => {
+    const c = await createOrgWithKeys(t.db, 'alloc-c');
+    const pool = '/subscriptions/00000000-0000-0000-0000-000000000003/resourceGroups/Genomics/providers/Microsoft.Batch/batchAccounts/lab/pools/nf-d4';
+    await t.db.db.insert(pools).values({ orgId: c.org.id, name: 'nf-d4', region: 'westeurope', vmSize: 'Standard_D4_v3', resourceId: pool });
+    const hour = { start: '2025-06-02T10:00:00Z', end: '2025-06-02T11:00:00Z' };
+    await t.db.sql`select cost_records_ensure_partitions(${hour.start}, ${hour.end})`;
+    const line = (label: string, resource: string, service: string, billed: string, effective: string | null) => t.db.sql`
+      insert into cost_records (org_id, provider, resource_id, service_name, charge_period_start, charge_period_end, billed_cost, effective_cost, currency, source, row_hash)
+      values (${c.org.id}, 'azure', ${resource}, ${service}, ${hour.start}, ${hour.end}, ${billed}, ${effective}, 'USD', 'file', ${rowHash(`alloc-c:${label}`)})`;
+    // one VM of the pool's scale set (billed 0.24, 0.20 after a discount), a storage account (1.00, 0.80) and a network line (no effective cost)
+    await line('vm0', `${pool.toLowerCase()}/virtualmachines/0`, 'Azure Batch', '0.24', '0.20');
+    await line('storage', '/subscriptions/x/resourceGroups/genomics/providers/Microsoft.Storage/storageAccounts/labdata', 'Storage', '1.00', '0.80');
+    await line('net', '/subscriptions/x/resourceGroups/net/providers/Microsoft.Network/x', 'Bandwidth', '0.50', null);
+    const window = { from: '2025-06-02T00:00:00Z', to: '2025-06-03T00:00:00Z' };
+    const unexplained = scaled('0.80') + scaled('0.50');
+
+    const centres = async () => {
+      const res = await t.gql(CENTRES, window, c.viewer);
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      return (res.data!.costCentres as Centre[]).map((x) => [x.costCentre, scaled(x.amount.amount), x.rows]);
+    };
+    const explorerUnallocated = async () => {
+      const res = await t.gql(`query($filter: BreakdownFilterInput!) { costBreakdown(filter: $filter, groupBy: [{ dimension: COST_CENTRE }]) { edges { node { keys { value } actual { amount } } } } }`,
+        { filter: window }, c.viewer);
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      const nodes = res.data!.costBreakdown.edges.map((e: { node: { keys: { value: string | null }[]; actual: { amount: string } } }) => e.node);
+      return nodes.filter((n: { keys: { value: string | null }[] }) => n.keys[0].value === 'Unallocated').map((n: { actual: { amount: string } }) => scaled(n.actual.amount));
+    };
+    assert.deepEqual(await centres(), [['Unallocated', unexplained, 2]]);
+    // the explorer before the bill is reconciled (the whole lines) and after (their allocations) agrees
+    assert.deepEqual(await explorerUnallocated(), [unexplained]);
+    await reconcile(t.db.db, c.org.id, { from: new Date(window.from), to: new Date(window.to) }, { idleMode: 'SHARE', driftThreshold: 0.2 });
+    const [{ amount }] = await t.db.sql<{ amount: string }[]>`select sum(amount)::text as amount from allocations where org_id = ${c.org.id} and kind = 'UNALLOCATED'`;
+    assert.equal(scaled(amount), unexplained);
+    assert.deepEqual(await explorerUnallocated(), [unexplained]);
+    assert.deepEqual(await centres(), [['Unallocated', unexplained, 2]]);
+    const res = await t.gql(DRY_RUN, { input: { name: 'storage', priority: 1, costCentre: 'Storage', match: { service: 'storage' } }, ...window }, c.analyst);
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    assert.deepEqual((res.data!.dryRunAllocationRule as Move[]).map((m) => [m.from, m.to, scaled(m.amount.amount), m.rows]), [['Unallocated', 'Storage', scaled('0.80'), 1]]);
   });
 
   test('removing a rule returns its costs to Unallocated', async () => {

@@ -151,6 +151,24 @@ describe('savings recommendations from task history, priced with the shipped pri
     assert.equal(after.find((r) => r.id === low.id), undefined, 'the OPEN low-priority one is gone');
   });
 
+  test('a resumed run’s CACHED tasks are not priced again: the saving counts the hours of the run that ran them, once', async () => {
+    const c = await createOrgWithKeys(t.db, 'rec-c');
+    const pipeline = await seed(t, c.org.id, BIG);
+    // the -resume: the same tasks, CACHED, with the first run's times, as Nextflow reports a cached task
+    const [resumed] = await t.db.db.insert(runs).values({ orgId: c.org.id, pipelineId: pipeline.id, status: 'SUCCEEDED' }).returning();
+    await t.db.sql`
+      insert into tasks (org_id, run_id, task_id, attempt, process, status, cpus, memory_bytes, peak_rss, pcpu, realtime_ms, started_at, completed_at, pool, vm_size, priority, source)
+      select org_id, ${resumed.id}, task_id, attempt, process, 'CACHED', cpus, memory_bytes, peak_rss, pcpu, realtime_ms, started_at, completed_at, pool, vm_size, priority, source
+      from tasks where org_id = ${c.org.id}`;
+    const res = await refresh(c.admin);
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const mem = (await list(c.viewer)).filter((r) => r.kind === 'RIGHTSIZE_MEMORY');
+    assert.deepEqual(mem.map((r) => r.process), ['NFCORE:BIG_MEM']);
+    const recommendedGib = Math.max(1, Math.ceil((percentileCont(BIG.map((s) => Math.round(s.peakGib * GIB)), 0.95) * 1.2) / GIB));
+    const saving = BIG.reduce((sum, s) => sum + vm.price * s.hours * (share(s.cpus, s.memGib * GIB) - share(s.cpus, recommendedGib * GIB)), 0);
+    assert.ok(Math.abs(Number(mem[0].monthlySaving!.amount) - saving) < 5e-5, `${mem[0].monthlySaving!.amount} vs ${saving}`);
+  });
+
   test('another organization sees none, cannot change one, and a VIEWER cannot decide', async () => {
     assert.deepEqual(await list(b.viewer), []);
     const [rec] = await list(a.viewer);

@@ -45,7 +45,11 @@ export const allocations = pgTable(
     taskId: bigint('task_id', { mode: 'number' }),
     /** max(cpu share, memory share) of the pool's VM. */
     share: numeric('share'),
-    /** Hours the task overlapped the line's charge period. */
+    /**
+     * Hours of the task's overlap with the line's charge period that this line bills: the whole overlap,
+     * or, when the pool has several lines of machine time in the period (per VM, per meter), the line's
+     * part of it, so that the task's hours over those lines add up to its overlap.
+     */
     hours: numeric('hours'),
     amount: numeric('amount').notNull(),
     currency: char('currency', { length: 3 }).notNull(),

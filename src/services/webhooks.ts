@@ -176,6 +176,14 @@ export class WebhookService {
     const [d] = await this.db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.orgId, this.orgId), eq(webhookDeliveries.id, deliveryId)));
     if (!d || d.status === 'SUCCEEDED' || d.status === 'FAILED') return { status: d?.status ?? 'FAILED', retry: false };
     const channel = await this.get(d.channelId);
+    if (!channel.enabled) {
+      // disabled since the alert was dispatched (its endpoint broken or no longer trusted): nothing more goes out
+      await this.db
+        .update(webhookDeliveries)
+        .set({ status: 'FAILED', lastError: 'channel disabled', updatedAt: new Date() })
+        .where(and(eq(webhookDeliveries.orgId, this.orgId), eq(webhookDeliveries.id, deliveryId)));
+      return { status: 'FAILED', retry: false };
+    }
     const [alert] = await this.db.select().from(alerts).where(and(eq(alerts.orgId, this.orgId), eq(alerts.id, d.alertId)));
     const body = JSON.stringify(channel.format === 'SLACK' ? slackMessage(alert) : jsonMessage(d.id, alert));
     const secret = this.box().decrypt(channel.secretEncrypted, secretContext(this.orgId, channel.id));

@@ -141,6 +141,19 @@ describe('webhook channels', () => {
     assert.equal(received.filter((r) => r.path.startsWith('/private/')).length, 2, 'only the allowed attempts reached the receiver');
   });
 
+  test('a channel disabled after an alert was dispatched to it gets no more attempts', async () => {
+    const service = new WebhookService(t.db.db, keys.org.id, t.app.config);
+    const org = keys.org.id;
+    const alert = await t.db.db.transaction((tx) => raiseAlert(tx, org, { kind: 'ESTIMATE_DRIFT', severity: 'INFO', dedupeKey: 'hook:disabled', title: 'drift', message: 'm' }));
+    const { channel } = await service.create({ name: 'soon-off', url: `${base}/disabled`, kinds: ['BUDGET_FORECAST'] });
+    const [delivery] = await t.db.sql<{ id: string }[]>`insert into webhook_deliveries (org_id, channel_id, alert_id) values (${org}, ${channel.id}, ${alert!.id}) returning id`;
+    await service.update(channel.id, { enabled: false });
+    assert.deepEqual(await service.attempt(delivery.id, t.app.config.webhooks), { status: 'FAILED', retry: false });
+    const [row] = await t.db.sql<{ status: string; last_error: string }[]>`select status, last_error from webhook_deliveries where org_id = ${org} and id = ${delivery.id}`;
+    assert.deepEqual([row.status, row.last_error], ['FAILED', 'channel disabled']);
+    assert.equal(received.filter((r) => r.path === '/disabled').length, 0);
+  });
+
   test('without GCT_SECRET_KEY a channel is refused (its secret would have to be stored in plain text)', async () => {
     const service = new WebhookService(t.db.db, keys.org.id, { secretKey: undefined, maxPageSize: 50, webhooks: t.app.config.webhooks });
     await assert.rejects(service.create({ name: 'n', url: `${base}/n` }), (e: unknown) => e instanceof AppError && e.code === 'BAD_USER_INPUT' && /GCT_SECRET_KEY/.test(e.message));

@@ -25,6 +25,8 @@ export interface Config {
   maxPageSize: number;
   maxQueryDepth: number;
   maxQueryComplexity: number;
+  /** Operations one graphql-ws connection may run at once (subscriptions, mostly). */
+  maxWsOperations: number;
   /** GCT_GRAPHQL_EXECUTOR: `jit` (default) compiles each operation once (graphql/jit-executor); `graphql-js` walks it per request. */
   graphqlExecutor: 'jit' | 'graphql-js';
   maxBodyBytes: number;
@@ -271,6 +273,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxPageSize: int(env, 'GCT_MAX_PAGE_SIZE', 500, 1, 10000),
     maxQueryDepth: int(env, 'GCT_MAX_QUERY_DEPTH', 10, 2, 100),
     maxQueryComplexity: int(env, 'GCT_MAX_QUERY_COMPLEXITY', 20_000, 10, 10_000_000),
+    maxWsOperations: int(env, 'GCT_WS_MAX_OPERATIONS', 100, 1, 10_000),
     graphqlExecutor: graphqlExecutor(env),
     maxBodyBytes: int(env, 'GCT_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxUploadBytes: int(env, 'GCT_MAX_UPLOAD_BYTES', 2 * 1024 ** 3, 1024, 1024 ** 4),

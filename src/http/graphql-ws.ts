@@ -102,6 +102,10 @@ export function serveGraphqlWs(server: Server, deps: GraphqlWsDeps): { dispose()
           if (err instanceof AppError) closeForbidden(ctx.extra, err);
           return [new GraphQLError(err.message, { originalError: err })];
         }
+        // each running subscription holds memory and a place in every fan-out; one socket must not hold unbounded many
+        if (Object.keys(ctx.subscriptions).length > config.maxWsOperations) {
+          return [new GraphQLError(`at most ${config.maxWsOperations} operations run at once on one connection (GCT_WS_MAX_OPERATIONS)`, { extensions: { code: 'TOO_MANY_OPERATIONS' } })];
+        }
         const prepared = prepareOperation(schema, limits, payload);
         if ('errors' in prepared) return prepared.errors;
         const contextValue: Context = createContext({ viewer, db, config, log, requestId: randomUUID(), events: deps.events, models: deps.models, boss: deps.boss });

@@ -91,7 +91,9 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
             await withTimeout(check(), 2000);
             return [name, 'ok'] as const;
           } catch (err) {
-            return [name, `failing: ${(err as Error).message}`] as const;
+            // the reason goes to the log, not to an unauthenticated caller (it can name hosts and ports)
+            log.warn({ err, check: name }, 'readiness check failing');
+            return [name, 'failing'] as const;
           }
         }),
       );

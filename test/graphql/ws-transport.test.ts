@@ -34,7 +34,7 @@ describe('graphql-ws transport', () => {
   };
 
   before(async () => {
-    t = await startTestApp({ env: { GCT_MAX_QUERY_DEPTH: '3', GCT_MAX_QUERY_COMPLEXITY: '100', GCT_JWT_SECRET: SECRET } });
+    t = await startTestApp({ env: { GCT_MAX_QUERY_DEPTH: '3', GCT_MAX_QUERY_COMPLEXITY: '100', GCT_JWT_SECRET: SECRET, GCT_WS_MAX_OPERATIONS: '2' } });
     keys = await createOrgWithKeys(t.db, 'ws-org');
     intruder = await createOrgWithKeys(t.db, 'ws-intruder');
     assert.equal((await t.gql(`mutation { createProject(input: {code: "WS", name: "ws"}) { id } }`, {}, keys.admin)).errors, undefined);
@@ -76,6 +76,23 @@ describe('graphql-ws transport', () => {
     assert.equal(closeCodeOf(after), 4403, JSON.stringify(after));
     const [{ n }] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from projects where code = 'AFTER-REVOKE'`;
     assert.equal(n, 0);
+  });
+
+  test('one connection runs at most GCT_WS_MAX_OPERATIONS operations at once', async () => {
+    const ws = client(keys.viewer);
+    const subscribe = () => collect<{ runUpdated: { id: string } }>(ws, `subscription($id: ID!) { runUpdated(runId: $id) { id } }`, { id: runId });
+    const [first, second] = [subscribe(), subscribe()];
+    await waitForSubscribers(2);
+    const third = subscribe();
+    const refused = (await third.ended).error as GqlError[];
+    assert.equal(refused[0]?.extensions?.code, 'TOO_MANY_OPERATIONS', JSON.stringify(refused));
+    // the two running ones are untouched, and another connection has its own budget
+    await publishRunUpdated(t.db.db, keys.org.id, runId);
+    await first.waitFor(1);
+    await second.waitFor(1);
+    assert.equal(errorsOf(await once(client(keys.viewer), `{ me { role } }`)), undefined);
+    await ws.dispose();
+    await waitForSubscribers(0);
   });
 
   test("a revoked key's running subscription ends on the next event instead of receiving it", async () => {

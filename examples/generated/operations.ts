@@ -1989,7 +1989,8 @@ export type TagComplianceTotal = {
 /** One Nextflow task attempt, with what it asked for and what it used. */
 export type Task = {
   __typename?: 'Task';
-  attempt: Scalars['Int']['output'];
+  /** Which try of its process and tag (1 = first); null when no source said (a trace without the attempt column) */
+  attempt?: Maybe<Scalars['Int']['output']>;
   completedAt?: Maybe<Scalars['DateTime']['output']>;
   container?: Maybe<Scalars['String']['output']>;
   /** Requested cpus */

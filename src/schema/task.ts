@@ -15,7 +15,8 @@ registerEnumType(VmPriorityEnum, { name: 'VmPriority', description: 'Pricing tie
 export class Task {
   @Field(() => ID) id!: number;
   @Field(() => Int, { description: "Nextflow's task_id" }) taskId!: number;
-  @Field(() => Int) attempt!: number;
+  @Field(() => Int, { nullable: true, description: 'Which try of its process and tag (1 = first); null when no source said (a trace without the attempt column)' })
+  attempt!: number | null;
   @Field(() => String, { nullable: true }) hash!: string | null;
   @Field(() => String, { nullable: true }) nativeId!: string | null;
   @Field(() => String, { nullable: true }) process!: string | null;

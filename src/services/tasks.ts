@@ -62,7 +62,8 @@ export class TaskService {
       .where(and(...conditions))
       .orderBy(asc(tasks.taskId), asc(tasks.attempt))
       .limit(first + 1);
-    return toPage(rows, first, (t) => [t.taskId, t.attempt]);
+    // task_id alone orders a run's tasks (it is unique there); the attempt only keeps the cursor's shape
+    return toPage(rows, first, (t) => [t.taskId, t.attempt ?? 1]);
   }
 
   async processes(runId: string): Promise<ProcessSummary[]> {

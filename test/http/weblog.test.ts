@@ -70,6 +70,40 @@ describe('Nextflow weblog capture', () => {
     assert.ok(rows.every((r) => r.cpus === 2), 'values only the weblog had (cpus) are kept where the trace is silent');
   });
 
+  test('a retried task (a new task_id, attempt 2) from the weblog and then the trace without an attempt column is one task per try', async () => {
+    const o = await createOrgWithKeys(t.db, 'wl-retry');
+    const S = '3c1f2c7e-0000-4000-8000-0000000000aa';
+    const base = { runName: 'retry_run', runId: S };
+    const t0 = Date.parse('2024-03-01T10:00:00Z');
+    const H = 3600_000;
+    const task = (id: number, attempt: number, status: string, submit: number, extra: object = {}) =>
+      ({ task_id: id, hash: `ab/${id}0000`, name: 'ALIGN (s1)', process: 'ALIGN', tag: 's1', attempt, cpus: 4, memory: 16 * 1024 ** 3, native_id: `job-${id}`, status, submit, ...extra });
+    const at = (ms: number) => new Date(ms).toISOString();
+    await replay(t, o.analyst, [
+      { ...base, event: 'started', utcTime: at(t0), metadata: { parameters: {}, workflow: { runName: 'retry_run', sessionId: S, start: at(t0) } } },
+      { ...base, event: 'process_completed', utcTime: at(t0 + H), trace: task(1, 1, 'FAILED', t0, { start: t0 + 1000, complete: t0 + 1000 + H, duration: H + 1000, realtime: H, exit: 137 }) },
+      { ...base, event: 'process_completed', utcTime: at(t0 + 2 * H), trace: task(2, 2, 'COMPLETED', t0 + H + 2000, { start: t0 + H + 3000, complete: t0 + 2 * H + 3000, duration: H + 1000, realtime: H, exit: 0 }) },
+    ], 1);
+    const [{ id }] = await t.db.sql<{ id: string }[]>`select id from runs where org_id = ${o.org.id}`;
+    // Nextflow's default trace fields: no attempt column
+    const trace = [
+      'task_id\thash\tnative_id\tname\tstatus\texit\tsubmit\tduration\trealtime',
+      '1\tab/10000\tjob-1\tALIGN (s1)\tFAILED\t137\t2024-03-01 10:00:00.000\t1h 1s\t1h',
+      '2\tab/20000\tjob-2\tALIGN (s1)\tCOMPLETED\t0\t2024-03-01 11:00:02.000\t1h 1s\t1h',
+    ].join('\n') + '\n';
+    const res = await fetch(`${t.url}/import/trace?run=${id}&tz=UTC`, { method: 'POST', headers: { authorization: `Bearer ${o.analyst}` }, body: trace });
+    assert.equal(res.status, 200, await res.clone().text());
+    const report = (await res.json()) as { tasksCreated: number; tasksUpdated: number };
+    assert.deepEqual([report.tasksCreated, report.tasksUpdated], [0, 2]);
+    const got = await t.gql(`{ run(id: "${id}") { taskCount tasks(first: 10) { edges { node { taskId attempt status source cpus } } } } }`, {}, o.viewer);
+    assert.equal(got.errors, undefined, JSON.stringify(got.errors));
+    assert.equal(got.data!.run.taskCount, 2);
+    assert.deepEqual(got.data!.run.tasks.edges.map((e: { node: unknown }) => e.node), [
+      { taskId: 1, attempt: 1, status: 'FAILED', source: 'trace', cpus: 4 },
+      { taskId: 2, attempt: 2, status: 'COMPLETED', source: 'trace', cpus: 4 },
+    ]);
+  });
+
   test('Nextflow credentials: Basic token and ?token= work; a VIEWER key and no key do not', async () => {
     const o = await createOrgWithKeys(t.db, 'wl-auth');
     const body = JSON.stringify(events[0]);

@@ -93,7 +93,7 @@ export async function refreshRunAfterTask(
   tx: Tx,
   orgId: string,
   runId: string,
-  task: { taskId: number; attempt: number; created: boolean; updated: boolean; startedAt: Date | null; pool: string | null },
+  task: { taskId: number; created: boolean; updated: boolean; startedAt: Date | null; pool: string | null },
 ): Promise<void> {
   // a task new or changed since the run's bill was reconciled: the run is no longer billed in full
   if (task.created) {
@@ -108,7 +108,7 @@ export async function refreshRunAfterTask(
     await tx.execute(sql`
       update tasks t set vm_size = p.vm_size, priority = p.priority
       from pools p
-      where t.org_id = ${orgId} and t.run_id = ${runId} and t.task_id = ${task.taskId} and t.attempt = ${task.attempt}
+      where t.org_id = ${orgId} and t.run_id = ${runId} and t.task_id = ${task.taskId}
         and p.org_id = t.org_id and p.name = t.pool
         and (t.vm_size is distinct from p.vm_size or t.priority is distinct from p.priority)`);
   }

@@ -45,7 +45,7 @@ const REPORTED_REJECTS = 100;
 /**
  * Streams a Nextflow trace file into tasks, in one transaction (a failure leaves nothing half-imported):
  * 1. the header is checked first: a file that is not a trace is refused before anything is written;
- * 2. rows are upserted in batches on `(run, task_id, attempt)` — the trace wins over weblog events;
+ * 2. rows are upserted in batches on `(run, task_id)` — the trace wins over weblog events;
  * 3. rejected lines are kept with line number, raw text and reason;
  * 4. the run's task facts are refreshed and `runUpdated` goes out on commit.
  */
@@ -81,8 +81,8 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
         unknownColumns: trace.header.unknownColumns,
         columns: trace.header.columns,
       };
-      // the same (task_id, attempt) twice in one batch would make one INSERT touch a row twice: last one wins
-      let batch = new Map<string, TaskInsert>();
+      // the same task_id twice in one batch would make one INSERT touch a row twice: last one wins
+      let batch = new Map<number, TaskInsert>();
       let rejects: { line: number; raw: string; reason: string }[] = [];
       const flush = async () => {
         const outcome = await upsertTasks(tx, [...batch.values()]);
@@ -102,7 +102,7 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
           rejects.push({ line: item.line, raw: item.raw, reason: item.reason });
         } else {
           const row = toTaskInsert(orgId, runId, item.record, 'trace', settings.samplePattern);
-          batch.set(`${row.taskId}/${row.attempt}`, row);
+          batch.set(row.taskId, row);
         }
         if (batch.size + rejects.length >= BATCH) await flush();
       }

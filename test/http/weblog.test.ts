@@ -104,6 +104,46 @@ describe('Nextflow weblog capture', () => {
     ]);
   });
 
+  test('a registered run whose `started` is lost or late: process events, `completed`, then `started` end in the registered run, SUCCEEDED, with its tasks', async () => {
+    const o = await createOrgWithKeys(t.db, 'wl-lost-started');
+    await t.gql(`mutation { createProject(input: {code: "P1", name: "P1"}) { id } }`, {}, o.admin);
+    const reg = await t.gql(`mutation { registerRun(input: {pipeline: "nf-core/demo", projectCode: "P1"}) { id } }`, {}, o.analyst);
+    const R: string = reg.data!.registerRun.id;
+    const S = '3c1f2c7e-0000-4000-8000-0000000000bb';
+    const base = { runName: 'lost_started', runId: S };
+    const t0 = Date.parse('2024-03-01T10:00:00Z');
+    const at = (ms: number) => new Date(ms).toISOString();
+    const wf = (extra: object = {}) => ({ parameters: { gct_run_id: R }, workflow: { runName: 'lost_started', sessionId: S, start: at(t0), manifest: { name: 'nf-core/demo' }, ...extra } });
+    const task = (id: number, status: string, extra: object = {}) => ({ task_id: id, hash: `ab/${id}0000`, name: 'ALIGN (s1)', process: 'ALIGN', tag: 's1', attempt: 1, cpus: 4, memory: 16 * 1024 ** 3, status, submit: t0, ...extra });
+    // task 1 is already in the registered run from a trace imported before the run was claimed
+    const trace = 'task_id\thash\tname\tstatus\tsubmit\tduration\trealtime\n1\tab/10000\tALIGN (s1)\tCOMPLETED\t2024-03-01 10:00:00.000\t5s\t4s\n';
+    const imported = await fetch(`${t.url}/import/trace?run=${R}&tz=UTC`, { method: 'POST', headers: { authorization: `Bearer ${o.analyst}` }, body: trace });
+    assert.equal(imported.status, 200, await imported.text());
+    await replay(t, o.analyst, [
+      { ...base, event: 'process_submitted', utcTime: at(t0), trace: task(1, 'SUBMITTED') },
+      { ...base, event: 'process_completed', utcTime: at(t0 + 5000), trace: task(1, 'COMPLETED', { start: t0 + 1000, complete: t0 + 5000, realtime: 4000, duration: 5000, exit: 0 }) },
+      { ...base, event: 'process_completed', utcTime: at(t0 + 9000), trace: task(2, 'COMPLETED', { start: t0 + 6000, complete: t0 + 9000, realtime: 3000, duration: 4000, exit: 0 }) },
+    ], 1);
+    // what the captured run has gathered besides tasks (a live estimate) moves with it
+    const [captured] = await t.db.sql<{ id: string }[]>`select id from runs where org_id = ${o.org.id} and session_id = ${S}`;
+    assert.notEqual(captured.id, R);
+    await t.db.sql`insert into estimates (org_id, run_id, kind, model_name, model_version, value, currency) values (${o.org.id}, ${captured.id}, 'LIVE', 'test', '1', 1.5, 'USD')`;
+    await replay(t, o.analyst, [
+      { ...base, event: 'completed', utcTime: at(t0 + 10_000), metadata: wf({ complete: at(t0 + 10_000), success: true }) },
+      { ...base, event: 'started', utcTime: at(t0), metadata: wf() },
+      { ...base, event: 'process_completed', utcTime: at(t0 + 9000), trace: task(2, 'COMPLETED', { start: t0 + 6000, complete: t0 + 9000, realtime: 3000, duration: 4000, exit: 0 }) },
+    ], 1);
+    const runs = await t.db.sql`select id, session_id, run_name, status, task_count, project_id is not null as has_project from runs where org_id = ${o.org.id}`;
+    assert.deepEqual(runs.map((r) => ({ ...r })), [{ id: R, session_id: S, run_name: 'lost_started', status: 'SUCCEEDED', task_count: 2, has_project: true }]);
+    const tasks = await t.db.sql`select task_id, status, source, cpus, realtime_ms::int as realtime from tasks where org_id = ${o.org.id} order by task_id`;
+    assert.deepEqual(tasks.map((r) => ({ ...r })), [
+      { task_id: 1, status: 'COMPLETED', source: 'trace', cpus: 4, realtime: 4000 },
+      { task_id: 2, status: 'COMPLETED', source: 'weblog', cpus: 4, realtime: 3000 },
+    ]);
+    const live = await t.db.sql`select run_id from estimates where org_id = ${o.org.id} and model_name = 'test'`;
+    assert.deepEqual(live.map((e) => e.run_id), [R]);
+  });
+
   test('Nextflow credentials: Basic token and ?token= work; a VIEWER key and no key do not', async () => {
     const o = await createOrgWithKeys(t.db, 'wl-auth');
     const body = JSON.stringify(events[0]);

@@ -4,6 +4,7 @@ import { projects, runs, type RunRow, type RunStatus } from '../../db/schema/ind
 import type { WorkflowInfo } from '../../ingest/nextflow/index.js';
 import { PipelineService } from '../pipelines.js';
 import { isUuid } from '../runs.js';
+import { claimRegisteredRun } from './run-claim.js';
 import type { Db } from '../../db/client.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -15,7 +16,8 @@ export const laterStatus = (current: RunStatus, incoming: RunStatus): RunStatus 
 
 /**
  * Finds the run a Nextflow execution belongs to, creating it if needed:
- * 1. a run registered by a LIMS whose id came in as the `runIdParam` pipeline param, claimed once;
+ * 1. a run registered by a LIMS whose id came in as the `runIdParam` pipeline param, claimed once (a run
+ *    captured for the session before the claim is merged into it: run-claim.ts);
  * 2. else the run with this session id and run name (the natural key);
  * 3. else a new run (the LIMS never announced it; it can be tied to a project later).
  */
@@ -28,11 +30,7 @@ export async function findOrCreateRun(
 ): Promise<{ run: RunRow; created: boolean }> {
   const claimed = params?.[settings.runIdParam];
   if (typeof claimed === 'string' && isUuid(claimed)) {
-    const [run] = await tx
-      .update(runs)
-      .set({ sessionId: key.sessionId, runName: key.runName, updatedAt: new Date() })
-      .where(and(eq(runs.orgId, orgId), eq(runs.id, claimed), sql`(${runs.sessionId} is null or (${runs.sessionId} = ${key.sessionId} and ${runs.runName} is not distinct from ${key.runName}))`))
-      .returning();
+    const run = await claimRegisteredRun(tx, orgId, claimed, key);
     if (run) return { run, created: false };
   }
   const byKey = () =>

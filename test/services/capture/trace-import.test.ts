@@ -73,6 +73,22 @@ describe('trace import', () => {
     });
   }
 
+  test('a -resume run: CACHED tasks repeat the original run figures and count in no hours this run used', async () => {
+    const text = [
+      'task_id\thash\tnative_id\tname\tstatus\texit\tsubmit\tstart\tcomplete\tduration\trealtime\tcpus',
+      '1\tab/111111\tjob-1\tALIGN (s1)\tCACHED\t0\t2024-03-01 10:00:00.000\t2024-03-01 10:00:01.000\t2024-03-01 12:00:01.000\t2h 1s\t2h\t4',
+      '2\tcd/222222\tjob-2\tALIGN (s2)\tCOMPLETED\t0\t2024-03-05 09:00:00.000\t2024-03-05 09:00:01.000\t2024-03-05 10:00:01.000\t1h 1s\t1h\t4',
+    ].join('\n') + '\n';
+    const report = (await (await upload(t, keys.analyst, text, 'tz=UTC&runName=resumed')).json()) as { runId: string };
+    const got = await t.gql(`{ run(id: "${report.runId}") { processes { name tasks completed cached cpuHours realtimeHours } samples { sample tasks cpuHours realtimeHours } } }`, {}, keys.viewer);
+    assert.equal(got.errors, undefined, JSON.stringify(got.errors));
+    assert.deepEqual(got.data!.run.processes, [{ name: 'ALIGN', tasks: 2, completed: 1, cached: 1, cpuHours: 4, realtimeHours: 1 }]);
+    assert.deepEqual(got.data!.run.samples, [
+      { sample: 's1', tasks: 1, cpuHours: 0, realtimeHours: 0 },
+      { sample: 's2', tasks: 1, cpuHours: 4, realtimeHours: 1 },
+    ]);
+  });
+
   test('bad lines are rejected with their line numbers and kept; good lines load', async () => {
     const text = 'task_id\thash\tname\tstatus\trealtime\t%cpu\n1\taa/1\tA (s1)\tCOMPLETED\t1s\t90%\n2\taa/2\tA (s2)\tCOMPLETED\t2s\tabc\n3\taa/3\tB (s1)\tCOMPLETED\t3s\n';
     const report = (await (await upload(t, keys.analyst, text)).json()) as { importId: string; tasksCreated: number; rejected: { line: number; reason: string }[] };

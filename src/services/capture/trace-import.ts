@@ -7,6 +7,7 @@ import { openTrace, TraceFormatError, type TraceItem } from '../../ingest/nextfl
 import { AppError, badInput, notFound } from '../../errors.js';
 import { isUuid } from '../runs.js';
 import { lockReconciliations } from '../reconcile-lock.js';
+import { deriveTaskTimes } from './derived-times.js';
 import { refreshRunFromTasks } from './run-capture.js';
 import { publishRunUpdated } from './run-events.js';
 import { toTaskInsert, upsertTasks, type TaskInsert } from './task-upsert.js';
@@ -47,7 +48,8 @@ const REPORTED_REJECTS = 100;
  * 1. the header is checked first: a file that is not a trace is refused before anything is written;
  * 2. rows are upserted in batches on `(run, task_id)` — the trace wins over weblog events;
  * 3. rejected lines are kept with line number, raw text and reason;
- * 4. the run's task facts are refreshed and `runUpdated` goes out on commit.
+ * 4. task times the file lacks are derived where it allows (derived-times.ts);
+ * 5. the run's task facts are refreshed and `runUpdated` goes out on commit.
  */
 export async function importTrace(db: Db, orgId: string, input: Readable, settings: CaptureSettings, opts: TraceImportOptions = {}): Promise<TraceImportReport> {
   let trace: Awaited<ReturnType<typeof openTrace>>;
@@ -107,7 +109,10 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
         if (batch.size + rejects.length >= BATCH) await flush();
       }
       await flush();
-      await refreshRunFromTasks(tx, orgId, runId, report.tasksCreated + report.tasksUpdated > 0);
+      // a second pass over the run's tasks, so only for a file that lacks a column to derive
+      const lacksTimes = !trace.header.columns.includes('start') || !trace.header.columns.includes('complete');
+      const derived = lacksTimes ? await deriveTaskTimes(tx, orgId, runId) : 0;
+      await refreshRunFromTasks(tx, orgId, runId, report.tasksCreated + report.tasksUpdated + derived > 0);
       await settleImportedRun(tx as unknown as Db, orgId, runId);
       await tx
         .update(imports)

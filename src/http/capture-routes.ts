@@ -32,7 +32,7 @@ export function weblogHandler(deps: RouteDeps) {
     const outcome = await captureWeblogEvent(deps.database.db, viewer.orgId, event, deps.config.capture);
     // after the capture committed, so the re-estimate sees it
     if (outcome.repriceDue) await requestLiveEstimate(deps.database.sql, viewer.orgId, outcome.runId);
-    sendJson(rc.res, 200, { ok: true, ...outcome });
+    sendJson(rc.res, 200, { ok: true, ...outcome, ...(event.warnings ? { warnings: event.warnings } : {}) });
   };
 }
 

@@ -144,6 +144,26 @@ describe('Nextflow weblog capture', () => {
     assert.deepEqual(live.map((e) => e.run_id), [R]);
   });
 
+  test('Nextflow 21.x: a started event whose workflow.start is a Java OffsetDateTime object is captured; an unreadable one is null with a warning', async () => {
+    const o = await createOrgWithKeys(t.db, 'wl-odt');
+    const S = '3c1f2c7e-0000-4000-8000-0000000000cc';
+    const odt = { month: 'AUGUST', offset: { totalSeconds: 7200, id: '+02:00' }, second: 25, hour: 11, nano: 219341000, year: 2021, dayOfMonth: 25, minute: 35, monthValue: 8, dayOfWeek: 'WEDNESDAY', dayOfYear: 237 };
+    const event = (start: unknown) => ({ runName: 'odt', runId: S, event: 'started', utcTime: '2021-08-25T09:35:25Z',
+      metadata: { parameters: { project: 'P1' }, workflow: { runName: 'odt', sessionId: S, start, manifest: { name: 'nextflow-io/hello' }, commandLine: 'nextflow run hello -with-weblog' } } });
+    const res = await post(t, JSON.stringify(event(odt)), { header: `Bearer ${o.analyst}` });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(((await res.json()) as { warnings?: string[] }).warnings, undefined);
+    const [run] = await t.db.sql`select to_char(started_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') as s, command_line, params, pipeline_id is not null as has_pipeline from runs where org_id = ${o.org.id}`;
+    assert.deepEqual({ ...run }, { s: '2021-08-25 09:35:25', command_line: 'nextflow run hello -with-weblog', params: { project: 'P1' }, has_pipeline: true });
+
+    const odd = await post(t, JSON.stringify({ ...event({ ...odt, monthValue: 13 }), runName: 'odt2' }), { header: `Bearer ${o.analyst}` });
+    assert.equal(odd.status, 200);
+    const answer = (await odd.json()) as { runId: string; warnings?: string[] };
+    assert.match(answer.warnings?.[0] ?? '', /metadata\.workflow\.start/);
+    const [second] = await t.db.sql`select started_at, command_line from runs where id = ${answer.runId}`;
+    assert.deepEqual({ ...second }, { started_at: null, command_line: 'nextflow run hello -with-weblog' });
+  });
+
   test('Nextflow credentials: Basic token and ?token= work; a VIEWER key and no key do not', async () => {
     const o = await createOrgWithKeys(t.db, 'wl-auth');
     const body = JSON.stringify(events[0]);

@@ -1321,14 +1321,18 @@ export type ProcessEstimate = {
 /** One process of a run: its tasks' use, summed in SQL. */
 export type ProcessSummary = {
   __typename?: 'ProcessSummary';
+  /** Taken from an earlier run by -resume: not run now, so not in the hours */
+  cached: Scalars['Int']['output'];
+  /** Completed in this run (cached tasks are counted in cached) */
   completed: Scalars['Int']['output'];
-  /** Σ realtime × requested cpus, hours */
+  /** Σ realtime × requested cpus of the tasks that ran in this run (not cached), hours */
   cpuHours: Scalars['Float']['output'];
   failed: Scalars['Int']['output'];
   meanCpuPercent?: Maybe<Scalars['Float']['output']>;
   name: Scalars['String']['output'];
   /** Largest peak RSS, bytes */
   peakRssBytes?: Maybe<Scalars['Float']['output']>;
+  /** Σ realtime of the tasks that ran in this run (not cached), hours */
   realtimeHours: Scalars['Float']['output'];
   /** Largest memory request, bytes */
   requestedMemoryBytes?: Maybe<Scalars['Float']['output']>;
@@ -1989,7 +1993,8 @@ export type TagComplianceTotal = {
 /** One Nextflow task attempt, with what it asked for and what it used. */
 export type Task = {
   __typename?: 'Task';
-  attempt: Scalars['Int']['output'];
+  /** Which try of its process and tag (1 = first); null when no source said (a trace without the attempt column) */
+  attempt?: Maybe<Scalars['Int']['output']>;
   completedAt?: Maybe<Scalars['DateTime']['output']>;
   container?: Maybe<Scalars['String']['output']>;
   /** Requested cpus */

@@ -15,7 +15,8 @@ registerEnumType(VmPriorityEnum, { name: 'VmPriority', description: 'Pricing tie
 export class Task {
   @Field(() => ID) id!: number;
   @Field(() => Int, { description: "Nextflow's task_id" }) taskId!: number;
-  @Field(() => Int) attempt!: number;
+  @Field(() => Int, { nullable: true, description: 'Which try of its process and tag (1 = first); null when no source said (a trace without the attempt column)' })
+  attempt!: number | null;
   @Field(() => String, { nullable: true }) hash!: string | null;
   @Field(() => String, { nullable: true }) nativeId!: string | null;
   @Field(() => String, { nullable: true }) process!: string | null;
@@ -93,10 +94,11 @@ export class TasksArgs {
 export class ProcessSummary {
   @Field(() => String) name!: string;
   @Field(() => Int) tasks!: number;
-  @Field(() => Int) completed!: number;
+  @Field(() => Int, { description: 'Completed in this run (cached tasks are counted in cached)' }) completed!: number;
+  @Field(() => Int, { description: 'Taken from an earlier run by -resume: not run now, so not in the hours' }) cached!: number;
   @Field(() => Int) failed!: number;
-  @Field(() => Float, { description: 'Σ realtime × requested cpus, hours' }) cpuHours!: number;
-  @Field(() => Float) realtimeHours!: number;
+  @Field(() => Float, { description: 'Σ realtime × requested cpus of the tasks that ran in this run (not cached), hours' }) cpuHours!: number;
+  @Field(() => Float, { description: 'Σ realtime of the tasks that ran in this run (not cached), hours' }) realtimeHours!: number;
   @Field(() => Float, { nullable: true, description: 'Largest memory request, bytes' }) requestedMemoryBytes!: number | null;
   @Field(() => Float, { nullable: true, description: 'Largest peak RSS, bytes' }) peakRssBytes!: number | null;
   @Field(() => Float, { nullable: true }) meanCpuPercent!: number | null;

@@ -32,7 +32,7 @@ interface Row {
   input_per_sample: number | null;
   cpus: number | null;
   memory_bytes: string | null;
-  attempt: number;
+  attempt: number | null;
   position: string;
   realtime_ms: string | null;
   peak_rss: string | null;

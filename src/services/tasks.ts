@@ -16,6 +16,8 @@ export interface ProcessSummary {
   name: string;
   tasks: number;
   completed: number;
+  /** Taken from an earlier run by `-resume`: not run, so not in the hours. */
+  cached: number;
   failed: number;
   cpuHours: number;
   realtimeHours: number;
@@ -32,9 +34,11 @@ export interface SampleSummary {
   realtimeHours: number;
 }
 
-// cpu-hours = wall time × cpus requested (1 when the trace does not say), the basis cost is split on
-const CPU_HOURS = sql<number>`coalesce(sum(${tasks.realtimeMs}::float8 * coalesce(${tasks.cpus}, 1)) / 3.6e6, 0)`;
-const REALTIME_HOURS = sql<number>`coalesce(sum(${tasks.realtimeMs})::float8 / 3.6e6, 0)`;
+// Hours this run used: a CACHED task of a `-resume`d run did not run now, its row repeats the original
+// run's realtime. cpu-hours = wall time × cpus requested (1 when the trace does not say), the basis cost is split on
+const RAN_NOW = sql`${tasks.status} is distinct from 'CACHED'`;
+const CPU_HOURS = sql<number>`coalesce(sum(${tasks.realtimeMs}::float8 * coalesce(${tasks.cpus}, 1)) filter (where ${RAN_NOW}) / 3.6e6, 0)`;
+const REALTIME_HOURS = sql<number>`coalesce(sum(${tasks.realtimeMs}) filter (where ${RAN_NOW})::float8 / 3.6e6, 0)`;
 
 /** Tasks of the organization's runs. Callers check the run belongs to the organization first (RunService.get). */
 export class TaskService {
@@ -64,7 +68,8 @@ export class TaskService {
       .where(and(...conditions))
       .orderBy(asc(tasks.taskId), asc(tasks.attempt))
       .limit(first + 1);
-    return toPage(rows, first, (t) => [t.taskId, t.attempt]);
+    // task_id alone orders a run's tasks (it is unique there); the attempt only keeps the cursor's shape
+    return toPage(rows, first, (t) => [t.taskId, t.attempt ?? 1]);
   }
 
   async processes(runId: string): Promise<ProcessSummary[]> {
@@ -72,7 +77,8 @@ export class TaskService {
       .select({
         name: sql<string>`coalesce(${tasks.process}, '(unknown)')`,
         tasks: sql<number>`count(*)::int`,
-        completed: sql<number>`(count(*) filter (where ${tasks.status} in ('COMPLETED', 'CACHED')))::int`,
+        completed: sql<number>`(count(*) filter (where ${tasks.status} = 'COMPLETED'))::int`,
+        cached: sql<number>`(count(*) filter (where ${tasks.status} = 'CACHED'))::int`,
         failed: sql<number>`(count(*) filter (where ${tasks.status} in ('FAILED', 'ABORTED')))::int`,
         cpuHours: CPU_HOURS,
         realtimeHours: REALTIME_HOURS,

@@ -164,3 +164,37 @@ test('0008 keys cost_records by row hash: allocations follow their line by its h
     assert.deepEqual([again.rowsLoaded, again.rowsUnchanged], [0, first.rowsLoaded]);
   });
 });
+
+test('0015 keys tasks by (run, task_id): a retried task stored twice (weblog attempt 2, trace as attempt 1) becomes one row, its estimates and allocations kept consistent', async () => {
+  await withDatabaseBefore('0015', async (old) => {
+    const { organization } = await createOrganization(old.db, { name: 'Before', slug: 'before-0015' });
+    const orgId = organization.id;
+    const [{ id: runId }] = await old.sql<{ id: string }[]>`insert into runs (org_id, status, task_count, billed_in_full) values (${orgId}, 'SUCCEEDED', 3, true) returning id`;
+    // task 7 twice, as the old key let a trace without `attempt` store it; task 8 once
+    const [weblog] = await old.sql<{ id: string }[]>`
+      insert into tasks (org_id, run_id, task_id, attempt, status, cpus, memory_bytes, source) values (${orgId}, ${runId}, 7, 2, 'COMPLETED', 4, 1024, 'weblog') returning id`;
+    const [trace] = await old.sql<{ id: string }[]>`
+      insert into tasks (org_id, run_id, task_id, attempt, status, realtime_ms, hash, source) values (${orgId}, ${runId}, 7, 1, 'COMPLETED', 3600000, 'ab/7', 'trace') returning id`;
+    const [single] = await old.sql<{ id: string }[]>`
+      insert into tasks (org_id, run_id, task_id, attempt, status, source) values (${orgId}, ${runId}, 8, 1, 'COMPLETED', 'trace') returning id`;
+    for (const task of [weblog, trace, single]) {
+      await old.sql`insert into estimates (org_id, run_id, task_id, kind, model_name, model_version, value, currency) values (${orgId}, ${runId}, ${task.id}, 'TASK', 'price-sheet', '1', 0.24, 'USD')`;
+      await old.sql`insert into allocations (org_id, reconciliation_id, cost_row_hash, charge_period_start, kind, method, run_id, task_id, amount, currency)
+                    values (${orgId}, gen_random_uuid(), gen_random_uuid(), '2024-03-01T10:00:00Z', 'TASK', 'RATE', ${runId}, ${task.id}, 0.24, 'USD')`;
+    }
+
+    await runMigrations(old);
+    const rows = await old.sql`select id::text, task_id, attempt, status, cpus, memory_bytes::int as memory, realtime_ms::int as realtime, hash, source from tasks where run_id = ${runId} order by task_id`;
+    assert.deepEqual(rows.map((r) => ({ ...r })), [
+      { id: String(trace.id), task_id: 7, attempt: 2, status: 'COMPLETED', cpus: 4, memory: 1024, realtime: 3600000, hash: 'ab/7', source: 'trace' },
+      { id: String(single.id), task_id: 8, attempt: 1, status: 'COMPLETED', cpus: null, memory: null, realtime: null, hash: null, source: 'trace' },
+    ]);
+    const estimated = await old.sql`select task_id::text from estimates where run_id = ${runId} order by 1`;
+    assert.deepEqual(estimated.map((e) => e.task_id).sort(), [String(trace.id), String(single.id)].sort(), "the phantom task's estimate is gone");
+    const [alloc] = await old.sql`select count(*)::int as n, sum(amount)::text as amount, count(*) filter (where task_id = ${trace.id})::int as kept from allocations where run_id = ${runId}`;
+    assert.deepEqual({ ...alloc }, { n: 3, amount: '0.72', kept: 2 }, 'allocations still sum to their lines, on the kept task');
+    const [run] = await old.sql`select task_count, billed_in_full from runs where id = ${runId}`;
+    assert.deepEqual({ ...run }, { task_count: 2, billed_in_full: false });
+    await assert.rejects(old.sql`insert into tasks (org_id, run_id, task_id, source) values (${orgId}, ${runId}, 8, 'weblog')`, /tasks_org_run_task_key/);
+  });
+});

@@ -70,6 +70,100 @@ describe('Nextflow weblog capture', () => {
     assert.ok(rows.every((r) => r.cpus === 2), 'values only the weblog had (cpus) are kept where the trace is silent');
   });
 
+  test('a retried task (a new task_id, attempt 2) from the weblog and then the trace without an attempt column is one task per try', async () => {
+    const o = await createOrgWithKeys(t.db, 'wl-retry');
+    const S = '3c1f2c7e-0000-4000-8000-0000000000aa';
+    const base = { runName: 'retry_run', runId: S };
+    const t0 = Date.parse('2024-03-01T10:00:00Z');
+    const H = 3600_000;
+    const task = (id: number, attempt: number, status: string, submit: number, extra: object = {}) =>
+      ({ task_id: id, hash: `ab/${id}0000`, name: 'ALIGN (s1)', process: 'ALIGN', tag: 's1', attempt, cpus: 4, memory: 16 * 1024 ** 3, native_id: `job-${id}`, status, submit, ...extra });
+    const at = (ms: number) => new Date(ms).toISOString();
+    await replay(t, o.analyst, [
+      { ...base, event: 'started', utcTime: at(t0), metadata: { parameters: {}, workflow: { runName: 'retry_run', sessionId: S, start: at(t0) } } },
+      { ...base, event: 'process_completed', utcTime: at(t0 + H), trace: task(1, 1, 'FAILED', t0, { start: t0 + 1000, complete: t0 + 1000 + H, duration: H + 1000, realtime: H, exit: 137 }) },
+      { ...base, event: 'process_completed', utcTime: at(t0 + 2 * H), trace: task(2, 2, 'COMPLETED', t0 + H + 2000, { start: t0 + H + 3000, complete: t0 + 2 * H + 3000, duration: H + 1000, realtime: H, exit: 0 }) },
+    ], 1);
+    const [{ id }] = await t.db.sql<{ id: string }[]>`select id from runs where org_id = ${o.org.id}`;
+    // Nextflow's default trace fields: no attempt column
+    const trace = [
+      'task_id\thash\tnative_id\tname\tstatus\texit\tsubmit\tduration\trealtime',
+      '1\tab/10000\tjob-1\tALIGN (s1)\tFAILED\t137\t2024-03-01 10:00:00.000\t1h 1s\t1h',
+      '2\tab/20000\tjob-2\tALIGN (s1)\tCOMPLETED\t0\t2024-03-01 11:00:02.000\t1h 1s\t1h',
+    ].join('\n') + '\n';
+    const res = await fetch(`${t.url}/import/trace?run=${id}&tz=UTC`, { method: 'POST', headers: { authorization: `Bearer ${o.analyst}` }, body: trace });
+    assert.equal(res.status, 200, await res.clone().text());
+    const report = (await res.json()) as { tasksCreated: number; tasksUpdated: number };
+    assert.deepEqual([report.tasksCreated, report.tasksUpdated], [0, 2]);
+    const got = await t.gql(`{ run(id: "${id}") { taskCount tasks(first: 10) { edges { node { taskId attempt status source cpus } } } } }`, {}, o.viewer);
+    assert.equal(got.errors, undefined, JSON.stringify(got.errors));
+    assert.equal(got.data!.run.taskCount, 2);
+    assert.deepEqual(got.data!.run.tasks.edges.map((e: { node: unknown }) => e.node), [
+      { taskId: 1, attempt: 1, status: 'FAILED', source: 'trace', cpus: 4 },
+      { taskId: 2, attempt: 2, status: 'COMPLETED', source: 'trace', cpus: 4 },
+    ]);
+  });
+
+  test('a registered run whose `started` is lost or late: process events, `completed`, then `started` end in the registered run, SUCCEEDED, with its tasks', async () => {
+    const o = await createOrgWithKeys(t.db, 'wl-lost-started');
+    await t.gql(`mutation { createProject(input: {code: "P1", name: "P1"}) { id } }`, {}, o.admin);
+    const reg = await t.gql(`mutation { registerRun(input: {pipeline: "nf-core/demo", projectCode: "P1"}) { id } }`, {}, o.analyst);
+    const R: string = reg.data!.registerRun.id;
+    const S = '3c1f2c7e-0000-4000-8000-0000000000bb';
+    const base = { runName: 'lost_started', runId: S };
+    const t0 = Date.parse('2024-03-01T10:00:00Z');
+    const at = (ms: number) => new Date(ms).toISOString();
+    const wf = (extra: object = {}) => ({ parameters: { gct_run_id: R }, workflow: { runName: 'lost_started', sessionId: S, start: at(t0), manifest: { name: 'nf-core/demo' }, ...extra } });
+    const task = (id: number, status: string, extra: object = {}) => ({ task_id: id, hash: `ab/${id}0000`, name: 'ALIGN (s1)', process: 'ALIGN', tag: 's1', attempt: 1, cpus: 4, memory: 16 * 1024 ** 3, status, submit: t0, ...extra });
+    // task 1 is already in the registered run from a trace imported before the run was claimed
+    const trace = 'task_id\thash\tname\tstatus\tsubmit\tduration\trealtime\n1\tab/10000\tALIGN (s1)\tCOMPLETED\t2024-03-01 10:00:00.000\t5s\t4s\n';
+    const imported = await fetch(`${t.url}/import/trace?run=${R}&tz=UTC`, { method: 'POST', headers: { authorization: `Bearer ${o.analyst}` }, body: trace });
+    assert.equal(imported.status, 200, await imported.text());
+    await replay(t, o.analyst, [
+      { ...base, event: 'process_submitted', utcTime: at(t0), trace: task(1, 'SUBMITTED') },
+      { ...base, event: 'process_completed', utcTime: at(t0 + 5000), trace: task(1, 'COMPLETED', { start: t0 + 1000, complete: t0 + 5000, realtime: 4000, duration: 5000, exit: 0 }) },
+      { ...base, event: 'process_completed', utcTime: at(t0 + 9000), trace: task(2, 'COMPLETED', { start: t0 + 6000, complete: t0 + 9000, realtime: 3000, duration: 4000, exit: 0 }) },
+    ], 1);
+    // what the captured run has gathered besides tasks (a live estimate) moves with it
+    const [captured] = await t.db.sql<{ id: string }[]>`select id from runs where org_id = ${o.org.id} and session_id = ${S}`;
+    assert.notEqual(captured.id, R);
+    await t.db.sql`insert into estimates (org_id, run_id, kind, model_name, model_version, value, currency) values (${o.org.id}, ${captured.id}, 'LIVE', 'test', '1', 1.5, 'USD')`;
+    await replay(t, o.analyst, [
+      { ...base, event: 'completed', utcTime: at(t0 + 10_000), metadata: wf({ complete: at(t0 + 10_000), success: true }) },
+      { ...base, event: 'started', utcTime: at(t0), metadata: wf() },
+      { ...base, event: 'process_completed', utcTime: at(t0 + 9000), trace: task(2, 'COMPLETED', { start: t0 + 6000, complete: t0 + 9000, realtime: 3000, duration: 4000, exit: 0 }) },
+    ], 1);
+    const runs = await t.db.sql`select id, session_id, run_name, status, task_count, project_id is not null as has_project from runs where org_id = ${o.org.id}`;
+    assert.deepEqual(runs.map((r) => ({ ...r })), [{ id: R, session_id: S, run_name: 'lost_started', status: 'SUCCEEDED', task_count: 2, has_project: true }]);
+    const tasks = await t.db.sql`select task_id, status, source, cpus, realtime_ms::int as realtime from tasks where org_id = ${o.org.id} order by task_id`;
+    assert.deepEqual(tasks.map((r) => ({ ...r })), [
+      { task_id: 1, status: 'COMPLETED', source: 'trace', cpus: 4, realtime: 4000 },
+      { task_id: 2, status: 'COMPLETED', source: 'weblog', cpus: 4, realtime: 3000 },
+    ]);
+    const live = await t.db.sql`select run_id from estimates where org_id = ${o.org.id} and model_name = 'test'`;
+    assert.deepEqual(live.map((e) => e.run_id), [R]);
+  });
+
+  test('Nextflow 21.x: a started event whose workflow.start is a Java OffsetDateTime object is captured; an unreadable one is null with a warning', async () => {
+    const o = await createOrgWithKeys(t.db, 'wl-odt');
+    const S = '3c1f2c7e-0000-4000-8000-0000000000cc';
+    const odt = { month: 'AUGUST', offset: { totalSeconds: 7200, id: '+02:00' }, second: 25, hour: 11, nano: 219341000, year: 2021, dayOfMonth: 25, minute: 35, monthValue: 8, dayOfWeek: 'WEDNESDAY', dayOfYear: 237 };
+    const event = (start: unknown) => ({ runName: 'odt', runId: S, event: 'started', utcTime: '2021-08-25T09:35:25Z',
+      metadata: { parameters: { project: 'P1' }, workflow: { runName: 'odt', sessionId: S, start, manifest: { name: 'nextflow-io/hello' }, commandLine: 'nextflow run hello -with-weblog' } } });
+    const res = await post(t, JSON.stringify(event(odt)), { header: `Bearer ${o.analyst}` });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(((await res.json()) as { warnings?: string[] }).warnings, undefined);
+    const [run] = await t.db.sql`select to_char(started_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') as s, command_line, params, pipeline_id is not null as has_pipeline from runs where org_id = ${o.org.id}`;
+    assert.deepEqual({ ...run }, { s: '2021-08-25 09:35:25', command_line: 'nextflow run hello -with-weblog', params: { project: 'P1' }, has_pipeline: true });
+
+    const odd = await post(t, JSON.stringify({ ...event({ ...odt, monthValue: 13 }), runName: 'odt2' }), { header: `Bearer ${o.analyst}` });
+    assert.equal(odd.status, 200);
+    const answer = (await odd.json()) as { runId: string; warnings?: string[] };
+    assert.match(answer.warnings?.[0] ?? '', /metadata\.workflow\.start/);
+    const [second] = await t.db.sql`select started_at, command_line from runs where id = ${answer.runId}`;
+    assert.deepEqual({ ...second }, { started_at: null, command_line: 'nextflow run hello -with-weblog' });
+  });
+
   test('Nextflow credentials: Basic token and ?token= work; a VIEWER key and no key do not', async () => {
     const o = await createOrgWithKeys(t.db, 'wl-auth');
     const body = JSON.stringify(events[0]);

@@ -16,6 +16,15 @@ export function weblogEventsFromTrace(tracePath: string, runId: string, runName:
   const base = { runName, runId };
   const submits = rows.map((r) => naiveUtc(col(r, 'submit')));
   const first = Math.min(...submits);
+  // Nextflow retries a failed task as a new task_id with the same name and sends `attempt` 2, 3…
+  // (the default trace fields lack the column, so the trace alone does not say it)
+  const attempts = new Map<number, number>();
+  const tries = new Map<string, number>();
+  for (const i of rows.map((_, i) => i).sort((a, b) => submits[a] - submits[b] || Number(col(rows[a], 'task_id')) - Number(col(rows[b], 'task_id')))) {
+    const n = (tries.get(col(rows[i], 'name')) ?? 0) + 1;
+    tries.set(col(rows[i], 'name'), n);
+    attempts.set(i, n);
+  }
   const workflow = (complete?: number) => ({
     runName,
     sessionId: runId,
@@ -44,7 +53,7 @@ export function weblogEventsFromTrace(tracePath: string, runId: string, runName:
       tag: /\((.*)\)$/.exec(col(r, 'name'))?.[1] ?? null,
       cpus: 2,
       memory: 4 * 1024 ** 3,
-      attempt: 1,
+      attempt: attempts.get(i),
     };
     const exit = col(r, 'exit');
     events.push({ ...base, event: 'process_submitted', utcTime: new Date(submit).toISOString(), trace: { ...task, status: 'SUBMITTED', submit } });

@@ -62,7 +62,10 @@ export const runs = pgTable(
   ],
 );
 
-/** One Nextflow task attempt. Natural key `(run, task_id, attempt)`. */
+/**
+ * One Nextflow task. Natural key `(run, task_id)`: Nextflow gives every retry a new task_id, so a task_id
+ * is one attempt and is unique within its run.
+ */
 export const tasks = pgTable(
   'tasks',
   {
@@ -70,7 +73,11 @@ export const tasks = pgTable(
     id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity(),
     runId: uuid('run_id').notNull(),
     taskId: integer('task_id').notNull(),
-    attempt: integer('attempt').notNull().default(1),
+    /**
+     * Which attempt of its process and tag this task was (1 = first try). Null when no source said: Nextflow's
+     * default trace fields lack `attempt`, and a made-up 1 would hide the weblog's 2 when the two merge.
+     */
+    attempt: integer('attempt'),
     hash: text('hash'),
     nativeId: text('native_id'),
     process: text('process'),
@@ -122,7 +129,7 @@ export const tasks = pgTable(
   (t) => [
     primaryKey({ name: 'tasks_pkey', columns: [t.orgId, t.id] }),
     foreignKey({ name: 'tasks_run_fk', columns: [t.orgId, t.runId], foreignColumns: [runs.orgId, runs.id] }).onDelete('cascade'),
-    uniqueIndex('tasks_org_run_task_attempt_key').on(t.orgId, t.runId, t.taskId, t.attempt),
+    uniqueIndex('tasks_org_run_task_key').on(t.orgId, t.runId, t.taskId),
     index('tasks_org_run_process_idx').on(t.orgId, t.runId, t.process),
     index('tasks_org_pool_start_idx').on(t.orgId, t.pool, t.startedAt),
   ],

@@ -135,11 +135,12 @@ async function readHeader(lines: LineReader): Promise<ParsedHeader> {
     labels.push(name === column ? column : `${name} (${column})`);
   });
 
-  if (!seen.has('task_id') && !(seen.has('hash') && seen.has('name'))) {
+  // tasks are keyed by task_id (unique in a run; a hash is not: a retry can reuse its directory's prefix), so
+  // a file without it could load no row: it is refused here rather than every line rejected
+  if (!seen.has('task_id')) {
     const found = rawColumns.slice(0, 8).map((c) => JSON.stringify(c)).join(', ') + (rawColumns.length > 8 ? ', ...' : '');
-    throw new TraceFormatError(
-      `not a Nextflow trace: the header (${where}) has no task_id column (nor hash and name); found ${found}`,
-    );
+    const hint = seen.has('hash') && seen.has('name') ? ' (tasks are keyed by it; hash and name are not enough: add task_id to trace.fields)' : '';
+    throw new TraceFormatError(`not a Nextflow trace: the header (${where}) has no task_id column${hint}; found ${found}`);
   }
   return { public: { columns, rawColumns, unknownColumns, delimiter }, picks, known, labels };
 }

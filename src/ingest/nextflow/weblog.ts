@@ -1,4 +1,5 @@
 import { buildTaskRecord, canonicalColumn, FieldError, type TraceColumn } from './columns.js';
+import { parseOffsetDateTime } from './java-time.js';
 import type { TaskRecord } from './task-record.js';
 import { parseBytes, parseDuration, parseInteger, parseTimestamp, showValue, UnitParseError } from './units.js';
 import { findNul, NUL_MESSAGE } from '../../input/text.js';
@@ -31,7 +32,10 @@ export interface WeblogEvent {
   trace?: TaskRecord;
   /** Always present on `started` and `completed`. */
   metadata?: WorkflowInfo;
-  /** Trace fields that could not be read and were left out, each naming the field and why. */
+  /**
+   * What could not be read and was left out instead of refusing the event (Nextflow does not resend one):
+   * trace fields, and optional metadata dates read as null; one message each, naming the field, for the answer.
+   */
   warnings: string[];
 }
 
@@ -130,7 +134,7 @@ export function parseWeblogEvent(body: unknown): WeblogEvent {
 
   if (body.metadata !== undefined && body.metadata !== null) {
     if (!isObject(body.metadata)) throw new WeblogFormatError(`weblog event: field "metadata" must be an object, got ${typeName(body.metadata)}`);
-    result.metadata = parseWorkflowInfo(body.metadata);
+    result.metadata = parseWorkflowInfo(body.metadata, warnings);
   } else if (event === 'started' || event === 'completed') {
     throw new WeblogFormatError(`weblog event: a ${event} event must carry a "metadata" object`);
   }
@@ -178,7 +182,7 @@ function parseTrace(trace: Json, warnings: string[]): TaskRecord {
  * instead of `parameters`, and the documented example has `stats`, `success`, `duration`,
  * `resume` beside `workflow` rather than in it. Both layouts are read; `workflow` wins.
  */
-function parseWorkflowInfo(metadata: Json): WorkflowInfo {
+function parseWorkflowInfo(metadata: Json, warnings: string[]): WorkflowInfo {
   const wf = optionalObject(metadata, 'workflow', 'metadata') ?? {};
   const at = (key: string): { holder: Json; path: string } =>
     wf[key] !== undefined && wf[key] !== null ? { holder: wf, path: 'metadata.workflow' } : { holder: metadata, path: 'metadata' };
@@ -205,8 +209,8 @@ function parseWorkflowInfo(metadata: Json): WorkflowInfo {
   return {
     sessionId: optionalString(wf, 'sessionId', w),
     runName: optionalString(wf, 'runName', w),
-    start: convert(`${w}.start`, wf.start, (v) => parseTimestamp(v, 'UTC')),
-    complete: convert(`${w}.complete`, wf.complete, (v) => parseTimestamp(v, 'UTC')),
+    start: optionalDate(`${w}.start`, wf.start, warnings),
+    complete: optionalDate(`${w}.complete`, wf.complete, warnings),
     durationMs: convert(`${durationAt.path}.duration`, durationAt.holder.duration, parseDuration),
     success: optionalBoolean(successAt.holder, 'success', successAt.path),
     exitStatus: convert(`${w}.exitStatus`, wf.exitStatus, (v) => parseInteger(v)),
@@ -321,6 +325,21 @@ function optionalObject(obj: Json, key: string, path: string): Json | null {
   if (value === undefined || value === null) return null;
   if (!isObject(value)) throw new WeblogFormatError(`weblog event: field "${path}.${key}" must be an object, got ${typeName(value)}`);
   return value;
+}
+
+/**
+ * The run's start or end: a string, epoch ms, or (Nextflow 21.x) a Java OffsetDateTime object. Unreadable, it
+ * is null with a warning: refusing the event would lose what else it carries (params, pipeline, the claim of a
+ * registered run, how the run ended), and a run's times also come from its tasks.
+ */
+function optionalDate(path: string, value: unknown, warnings: string[]): Date | null {
+  try {
+    return isObject(value) ? parseOffsetDateTime(value) : parseTimestamp(value, 'UTC');
+  } catch (err) {
+    if (!(err instanceof UnitParseError)) throw err;
+    warnings.push(`field "${path}" read as null: ${err.message}`);
+    return null;
+  }
 }
 
 function convert<T>(path: string, value: unknown, parse: (v: unknown) => T): T {

@@ -4,6 +4,7 @@ import { projects, runs, type RunRow, type RunStatus } from '../../db/schema/ind
 import type { WorkflowInfo } from '../../ingest/nextflow/index.js';
 import { PipelineService } from '../pipelines.js';
 import { isUuid } from '../runs.js';
+import { claimRegisteredRun } from './run-claim.js';
 import type { Db } from '../../db/client.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -15,7 +16,8 @@ export const laterStatus = (current: RunStatus, incoming: RunStatus): RunStatus 
 
 /**
  * Finds the run a Nextflow execution belongs to, creating it if needed:
- * 1. a run registered by a LIMS whose id came in as the `runIdParam` pipeline param, claimed once;
+ * 1. a run registered by a LIMS whose id came in as the `runIdParam` pipeline param, claimed once (a run
+ *    captured for the session before the claim is merged into it: run-claim.ts);
  * 2. else the run with this session id and run name (the natural key);
  * 3. else a new run (the LIMS never announced it; it can be tied to a project later).
  */
@@ -28,11 +30,7 @@ export async function findOrCreateRun(
 ): Promise<{ run: RunRow; created: boolean }> {
   const claimed = params?.[settings.runIdParam];
   if (typeof claimed === 'string' && isUuid(claimed)) {
-    const [run] = await tx
-      .update(runs)
-      .set({ sessionId: key.sessionId, runName: key.runName, updatedAt: new Date() })
-      .where(and(eq(runs.orgId, orgId), eq(runs.id, claimed), sql`(${runs.sessionId} is null or (${runs.sessionId} = ${key.sessionId} and ${runs.runName} is not distinct from ${key.runName}))`))
-      .returning();
+    const run = await claimRegisteredRun(tx, orgId, claimed, key);
     if (run) return { run, created: false };
   }
   const byKey = () =>
@@ -93,7 +91,7 @@ export async function refreshRunAfterTask(
   tx: Tx,
   orgId: string,
   runId: string,
-  task: { taskId: number; attempt: number; created: boolean; updated: boolean; startedAt: Date | null; pool: string | null },
+  task: { taskId: number; created: boolean; updated: boolean; startedAt: Date | null; pool: string | null },
 ): Promise<void> {
   // a task new or changed since the run's bill was reconciled: the run is no longer billed in full
   if (task.created) {
@@ -108,7 +106,7 @@ export async function refreshRunAfterTask(
     await tx.execute(sql`
       update tasks t set vm_size = p.vm_size, priority = p.priority
       from pools p
-      where t.org_id = ${orgId} and t.run_id = ${runId} and t.task_id = ${task.taskId} and t.attempt = ${task.attempt}
+      where t.org_id = ${orgId} and t.run_id = ${runId} and t.task_id = ${task.taskId}
         and p.org_id = t.org_id and p.name = t.pool
         and (t.vm_size is distinct from p.vm_size or t.priority is distinct from p.priority)`);
   }

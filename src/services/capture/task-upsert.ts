@@ -20,7 +20,8 @@ export function toTaskInsert(orgId: string, runId: string, r: TaskRecord, source
     orgId,
     runId,
     taskId: r.taskId,
-    attempt: r.attempt ?? 1,
+    // unknown stays null, so a trace without the column merges with the weblog's attempt instead of hiding it
+    attempt: r.attempt,
     hash: r.hash,
     nativeId: r.nativeId,
     process: r.process,
@@ -83,7 +84,7 @@ export function pgArrayLiteral(values: readonly unknown[]): string {
   return `{${items.join(',')}}`;
 }
 
-const KEY = new Set(['orgId', 'id', 'runId', 'taskId', 'attempt', 'createdAt', 'updatedAt', 'source', 'vmSize', 'priority']);
+const KEY = new Set(['orgId', 'id', 'runId', 'taskId', 'createdAt', 'updatedAt', 'source', 'vmSize', 'priority']);
 
 /** Every data column: a later, fuller record fills in what an earlier one lacked, never blanks it. */
 const MERGED = Object.entries(COLUMNS)
@@ -103,8 +104,8 @@ const rank = (ref: string) =>
   `case ${ref} when 'NEW' then 0 when 'SUBMITTED' then 1 when 'RUNNING' then 2 when 'COMPLETED' then 3 when 'FAILED' then 3 when 'ABORTED' then 3 when 'CACHED' then 3 else -1 end`;
 
 /**
- * Upserts tasks on their natural key `(run, task_id, attempt)`. Rules that make replays and out-of-order
- * events harmless:
+ * Upserts tasks on their natural key `(run, task_id)` (a retry is a new task_id; `attempt` is an ordinary
+ * fact, merged like the others). Rules that make replays and out-of-order events harmless:
  * 1. a trace row always applies (the trace file is the complete record), filling gaps the weblog left;
  * 2. a weblog event applies only to a weblog-sourced row, and only if it does not move the status back
  *    (a late `process_started` never turns a COMPLETED task into RUNNING);
@@ -133,7 +134,7 @@ export async function upsertTasks(db: Executor, rows: TaskInsert[]): Promise<{ c
   const result = (await db.execute(sql`
     insert into tasks (${sql.raw(INSERT_COLUMNS.map((c) => `"${c.name}"`).join(', '))}, "updated_at")
     select *, clock_timestamp() from unnest(${sql.join(arrays, sql`, `)})
-    on conflict (org_id, run_id, task_id, attempt) do update set ${set}
+    on conflict (org_id, run_id, task_id) do update set ${set}
     where ${sql.raw(`(excluded."source" = 'trace' or ("tasks"."source" = 'weblog' and ${rank('excluded."status"')} >= ${rank('"tasks"."status"')}))`)}
       and ${CHANGES_SOMETHING}
     returning (xmax = 0) as inserted`)) as unknown as { inserted: boolean }[];

@@ -7,6 +7,7 @@ import { openTrace, TraceFormatError, type TraceItem } from '../../ingest/nextfl
 import { AppError, badInput, notFound } from '../../errors.js';
 import { isUuid } from '../runs.js';
 import { lockReconciliations } from '../reconcile-lock.js';
+import { deriveTaskTimes } from './derived-times.js';
 import { refreshRunFromTasks } from './run-capture.js';
 import { publishRunUpdated } from './run-events.js';
 import { toTaskInsert, upsertTasks, type TaskInsert } from './task-upsert.js';
@@ -45,9 +46,10 @@ const REPORTED_REJECTS = 100;
 /**
  * Streams a Nextflow trace file into tasks, in one transaction (a failure leaves nothing half-imported):
  * 1. the header is checked first: a file that is not a trace is refused before anything is written;
- * 2. rows are upserted in batches on `(run, task_id, attempt)` — the trace wins over weblog events;
+ * 2. rows are upserted in batches on `(run, task_id)` — the trace wins over weblog events;
  * 3. rejected lines are kept with line number, raw text and reason;
- * 4. the run's task facts are refreshed and `runUpdated` goes out on commit.
+ * 4. task times the file lacks are derived where it allows (derived-times.ts);
+ * 5. the run's task facts are refreshed and `runUpdated` goes out on commit.
  */
 export async function importTrace(db: Db, orgId: string, input: Readable, settings: CaptureSettings, opts: TraceImportOptions = {}): Promise<TraceImportReport> {
   let trace: Awaited<ReturnType<typeof openTrace>>;
@@ -81,8 +83,8 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
         unknownColumns: trace.header.unknownColumns,
         columns: trace.header.columns,
       };
-      // the same (task_id, attempt) twice in one batch would make one INSERT touch a row twice: last one wins
-      let batch = new Map<string, TaskInsert>();
+      // the same task_id twice in one batch would make one INSERT touch a row twice: last one wins
+      let batch = new Map<number, TaskInsert>();
       let rejects: { line: number; raw: string; reason: string }[] = [];
       const flush = async () => {
         const outcome = await upsertTasks(tx, [...batch.values()]);
@@ -102,12 +104,15 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
           rejects.push({ line: item.line, raw: item.raw, reason: item.reason });
         } else {
           const row = toTaskInsert(orgId, runId, item.record, 'trace', settings.samplePattern);
-          batch.set(`${row.taskId}/${row.attempt}`, row);
+          batch.set(row.taskId, row);
         }
         if (batch.size + rejects.length >= BATCH) await flush();
       }
       await flush();
-      await refreshRunFromTasks(tx, orgId, runId, report.tasksCreated + report.tasksUpdated > 0);
+      // a second pass over the run's tasks, so only for a file that lacks a column to derive
+      const lacksTimes = !trace.header.columns.includes('start') || !trace.header.columns.includes('complete');
+      const derived = lacksTimes ? await deriveTaskTimes(tx, orgId, runId) : 0;
+      await refreshRunFromTasks(tx, orgId, runId, report.tasksCreated + report.tasksUpdated + derived > 0);
       await settleImportedRun(tx as unknown as Db, orgId, runId);
       await tx
         .update(imports)

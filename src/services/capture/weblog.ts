@@ -36,7 +36,6 @@ export async function captureWeblogEvent(db: Db, orgId: string, event: WeblogEve
       outcome = await upsertTasks(tx, [task]);
       await refreshRunAfterTask(tx, orgId, run.id, {
         taskId: task.taskId,
-        attempt: task.attempt ?? 1,
         created: outcome.created > 0,
         updated: outcome.updated > 0,
         startedAt: task.startedAt ?? task.submittedAt ?? null,

@@ -59,6 +59,10 @@ describe('inputs that are not traces are refused before any row', () => {
     await refused(streamOf('task_id\t%cpu\tpcpu\n1\t1%\t1%\n'), /"%cpu" and "pcpu" both mean %cpu/);
   });
 
+  it('a header with hash and name but no task_id, naming the missing column (tasks are keyed by it)', async () => {
+    await refused(streamOf(Buffer.from('hash\tname\tstatus\trealtime\nab/123456\tALIGN (s1)\tCOMPLETED\t1h\n')), /no task_id column.*add task_id to trace\.fields/);
+  });
+
   it('a huge binary file without line breaks, after reading only its beginning', async () => {
     let pulled = 0;
     const input = Readable.from((function* () {

@@ -207,11 +207,33 @@ describe('current Nextflow metadata layout', () => {
     assert.equal(info.nextflowVersion, '23.10.1');
   });
 
-  it('names a mistyped metadata field', () => {
-    const body = { runName: 'x', runId: 'y', event: 'started', utcTime: '2024-02-01T10:00:00Z', metadata: { workflow: { start: 'soon' } } };
-    refused(() => parseWeblogEvent(body), /metadata\.workflow\.start.*"soon"/);
+  it('names a mistyped metadata field; an unreadable start or end is null with a warning naming it, the event is kept', () => {
+    const body = { runName: 'x', runId: 'y', event: 'started', utcTime: '2024-02-01T10:00:00Z', metadata: { parameters: { project: 'P1' }, workflow: { start: 'soon' } } };
+    const event = parseWeblogEvent(body);
+    assert.equal(event.metadata!.start, null);
+    assert.deepEqual(event.metadata!.params, { project: 'P1' });
+    assert.equal(event.warnings?.length, 1);
+    assert.match(event.warnings![0], /metadata\.workflow\.start.*"soon"/);
     const body2 = { ...body, metadata: { workflow: { success: 'yes' } } };
     refused(() => parseWeblogEvent(body2), /metadata\.workflow\.success/);
+    assert.deepEqual(parseWeblogEvent({ ...body, metadata: { workflow: { start: '2024-02-01T08:00:00Z' } } }).warnings, []);
+  });
+
+  it('reads the Java OffsetDateTime object Nextflow 21.x sent for workflow.start and workflow.complete', () => {
+    const odt = (over: object = {}) => ({
+      month: 'AUGUST', offset: { totalSeconds: 7200, id: '+02:00' }, second: 25, hour: 11, nano: 219341000, year: 2021, dayOfMonth: 25, minute: 35, monthValue: 8,
+      dayOfWeek: 'WEDNESDAY', dayOfYear: 237, ...over,
+    });
+    const body = (workflow: object) => ({ runName: 'odt', runId: 'y', event: 'completed', utcTime: '2021-08-25T09:35:25Z', metadata: { parameters: { project: 'P1' }, workflow } });
+    const event = parseWeblogEvent(body({ start: odt(), complete: odt({ hour: 12, nano: 0, offset: { totalSeconds: 0, id: 'Z' } }), success: true }));
+    assert.equal(event.metadata!.start?.toISOString(), '2021-08-25T09:35:25.219Z');
+    assert.equal(event.metadata!.complete?.toISOString(), '2021-08-25T12:35:25.000Z');
+    assert.deepEqual(event.warnings, []);
+    const bad = parseWeblogEvent(body({ start: odt({ monthValue: 13 }), complete: odt({ monthValue: 6, dayOfMonth: 31 }), success: true }));
+    assert.deepEqual([bad.metadata!.start, bad.metadata!.complete, bad.metadata!.success], [null, null, true]);
+    assert.equal(bad.warnings?.length, 2);
+    assert.match(bad.warnings![0], /metadata\.workflow\.start.*monthValue/);
+    assert.match(bad.warnings![1], /metadata\.workflow\.complete.*no day 31/);
   });
 });
 

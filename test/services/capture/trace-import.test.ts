@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { naiveMs, splitTsv, TRACE_FILES, traceFixture } from '../../ingest/nextflow/helpers.js';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../../support/app.js';
+import { rowHash } from '../../support/row-hash.js';
+import { PoolService } from '../../../src/services/pools.js';
+import { reconcile } from '../../../src/services/reconcile.js';
 
 const upload = (t: TestApp, key: string, body: Buffer | string, query = '') =>
   fetch(`${t.url}/import/trace?${query}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/plain' }, body });
@@ -72,6 +75,46 @@ describe('trace import', () => {
       assert.equal(n, expected.rows);
     });
   }
+
+  test('a -resume run: CACHED tasks repeat the original run figures and count in no hours this run used', async () => {
+    const text = [
+      'task_id\thash\tnative_id\tname\tstatus\texit\tsubmit\tstart\tcomplete\tduration\trealtime\tcpus',
+      '1\tab/111111\tjob-1\tALIGN (s1)\tCACHED\t0\t2024-03-01 10:00:00.000\t2024-03-01 10:00:01.000\t2024-03-01 12:00:01.000\t2h 1s\t2h\t4',
+      '2\tcd/222222\tjob-2\tALIGN (s2)\tCOMPLETED\t0\t2024-03-05 09:00:00.000\t2024-03-05 09:00:01.000\t2024-03-05 10:00:01.000\t1h 1s\t1h\t4',
+    ].join('\n') + '\n';
+    const report = (await (await upload(t, keys.analyst, text, 'tz=UTC&runName=resumed')).json()) as { runId: string };
+    const got = await t.gql(`{ run(id: "${report.runId}") { processes { name tasks completed cached cpuHours realtimeHours } samples { sample tasks cpuHours realtimeHours } } }`, {}, keys.viewer);
+    assert.equal(got.errors, undefined, JSON.stringify(got.errors));
+    assert.deepEqual(got.data!.run.processes, [{ name: 'ALIGN', tasks: 2, completed: 1, cached: 1, cpuHours: 4, realtimeHours: 1 }]);
+    assert.deepEqual(got.data!.run.samples, [
+      { sample: 's1', tasks: 1, cpuHours: 0, realtimeHours: 0 },
+      { sample: 's2', tasks: 1, cpuHours: 4, realtimeHours: 1 },
+    ]);
+  });
+
+  test("a trace with Nextflow's default times (submit, duration, realtime; no start or complete): start and end are derived, and reconciliation allocates the task", async () => {
+    const o = await createOrgWithKeys(t.db, 'trace-nostart');
+    const resource = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/genomics/providers/Microsoft.Batch/batchAccounts/labbatch/pools/nf-d4';
+    await new PoolService(t.db.db, o.org.id).declare({ name: 'nf-d4', region: 'westeurope', vmSize: 'Standard_D4_v3', priority: 'DEDICATED', resourceId: resource });
+    const text = 'task_id\thash\tnative_id\tname\tstatus\texit\tsubmit\tduration\trealtime\tcpus\tqueue\n' +
+      '1\tab/cdef12\tnat-1\tALIGN (S1)\tCOMPLETED\t0\t2025-06-02 10:00:00.000\t1h 10m\t1h\t4\tnf-d4\n';
+    const report = (await (await upload(t, o.analyst, text, 'tz=UTC')).json()) as { runId: string };
+    const utc = (column: string) => t.db.sql.unsafe(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD HH24:MI')`);
+    const [task] = await t.db.sql`select ${utc('started_at')} as s, ${utc('completed_at')} as e from tasks where run_id = ${report.runId}`;
+    assert.deepEqual([task.s, task.e], ['2025-06-02 10:10', '2025-06-02 11:10']);
+    const [run] = await t.db.sql`select status, ${utc('completed_at')} as e from runs where id = ${report.runId}`;
+    assert.deepEqual([run.status, run.e], ['SUCCEEDED', '2025-06-02 11:10']);
+
+    await t.db.sql`select cost_records_ensure_partitions('2025-06-02', '2025-06-03')`;
+    await t.db.sql`
+      insert into cost_records (org_id, provider, resource_id, service_name, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)
+      values (${o.org.id}, 'azure', ${resource.toLowerCase()}, 'Azure Batch', '2025-06-02T10:00:00Z', '2025-06-02T11:00:00Z', 0.24, 'USD', 1, '1 Hour', 'file', ${rowHash('nostart-10')})`;
+    const done = await reconcile(t.db.db, o.org.id, { from: new Date('2025-06-02T00:00:00Z'), to: new Date('2025-06-03T00:00:00Z') }, { idleMode: 'SEPARATE', driftThreshold: 0.2, trigger: 'test' });
+    assert.equal(done.status, 'SUCCEEDED');
+    const byKind = await t.db.sql`select kind::text, sum(amount)::float8 as amount from allocations where org_id = ${o.org.id} group by 1 order by 1`;
+    // the task held the node 10:10–11:00 of the billed hour
+    assert.deepEqual(byKind.map((r) => [r.kind, Math.round(r.amount * 1e6) / 1e6]), [['IDLE', 0.04], ['TASK', 0.2]]);
+  });
 
   test('bad lines are rejected with their line numbers and kept; good lines load', async () => {
     const text = 'task_id\thash\tname\tstatus\trealtime\t%cpu\n1\taa/1\tA (s1)\tCOMPLETED\t1s\t90%\n2\taa/2\tA (s2)\tCOMPLETED\t2s\tabc\n3\taa/3\tB (s1)\tCOMPLETED\t3s\n';

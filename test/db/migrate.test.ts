@@ -8,11 +8,14 @@ import { after, before, test } from 'node:test';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import { migrationsFolder, runMigrations } from '../../src/db/migrate.js';
 import { canonicalCostRow, CostRowHasher, openCostFile } from '../../src/ingest/costs/index.js';
+import { evaluateBudgets } from '../../src/services/budget-evaluation.js';
+import { BudgetService } from '../../src/services/budgets.js';
 import { importCostFile } from '../../src/services/cost-import.js';
 import { reconcile } from '../../src/services/reconcile.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { fixturePath } from '../support/fixtures.js';
+import { insertCost } from '../support/spend.js';
 
 const FOCUS = fixturePath('focus-sample', 'focus_sample.csv');
 
@@ -196,5 +199,28 @@ test('0015 keys tasks by (run, task_id): a retried task stored twice (weblog att
     const [run] = await old.sql`select task_count, billed_in_full from runs where id = ${runId}`;
     assert.deepEqual({ ...run }, { task_count: 2, billed_in_full: false });
     await assert.rejects(old.sql`insert into tasks (org_id, run_id, task_id, source) values (${orgId}, ${runId}, 8, 'weblog')`, /tasks_org_run_task_key/);
+  });
+});
+
+test('0016 gives budget alerts raised before it the amount in their key: the first evaluation after the upgrade raises nothing again', async () => {
+  await withDatabaseBefore('0016', async (old) => {
+    const { organization } = await createOrganization(old.db, { name: 'Before', slug: 'before-0016' });
+    const org = organization.id;
+    const budget = await new BudgetService(old.db, org).create({
+      name: 'Lab', scope: { kind: 'ORGANIZATION' }, period: 'MONTH', amount: '1000.00', currency: 'USD', thresholds: [{ percent: 80, basis: 'ACTUAL' }, { percent: 100, basis: 'ACTUAL' }],
+    });
+    await insertCost(old.db, org, { day: new Date('2025-01-10T00:00:00Z'), amount: '1100' });
+    // what the evaluation raised before 0016, keyed without the amount
+    for (const percent of [80, 100]) {
+      await old.sql`insert into alerts (org_id, kind, severity, dedupe_key, title, message, details)
+        values (${org}, 'BUDGET_ACTUAL', 'WARNING', ${`budget:${budget.id}:ACTUAL:${percent}:2025-01`}, 't', 'm', ${JSON.stringify({ amount: '1000.00', currency: 'USD', percent })}::jsonb)`;
+    }
+    await runMigrations(old);
+
+    const keys = (await old.sql<{ k: string }[]>`select dedupe_key as k from alerts where org_id = ${org} order by 1`).map((r) => r.k);
+    assert.deepEqual(keys, [`budget:${budget.id}:ACTUAL:100:2025-01:1000 USD`, `budget:${budget.id}:ACTUAL:80:2025-01:1000 USD`]);
+    assert.deepEqual((await evaluateBudgets(old.db, org, { at: new Date('2025-01-11T00:00:00Z') })).raised, []);
+    await runMigrations(old);
+    assert.deepEqual((await old.sql<{ k: string }[]>`select dedupe_key as k from alerts where org_id = ${org} order by 1`).map((r) => r.k), keys, 'a second run changes nothing');
   });
 });

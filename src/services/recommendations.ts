@@ -139,11 +139,14 @@ export class RecommendationService {
         left join pools pl on pl.org_id = t.org_id and pl.name = t.pool
         left join lateral (
           select p.vcpus, p.memory_gib, p.price_per_hour, p.currency from prices p
-          where p.vm_size = t.vm_size and p.priority = coalesce(t.priority, 'DEDICATED') and p.effective_from <= (t.started_at at time zone 'UTC')::date
+          -- sizes as people type them (pools are declared by hand), matched as prices.ts and reconciliation do
+          where p.provider = coalesce(pl.provider, 'azure') and lower(p.vm_size) = lower(t.vm_size)
+            and p.priority = coalesce(t.priority, 'DEDICATED') and p.effective_from <= (t.started_at at time zone 'UTC')::date
           order by (p.region = pl.region) desc, p.effective_from desc limit 1) pr on true
         left join lateral (
           select p.price_per_hour from prices p
-          where p.vm_size = t.vm_size and p.priority = 'LOW_PRIORITY' and p.currency = pr.currency and p.effective_from <= (t.started_at at time zone 'UTC')::date
+          where p.provider = coalesce(pl.provider, 'azure') and lower(p.vm_size) = lower(t.vm_size)
+            and p.priority = 'LOW_PRIORITY' and p.currency = pr.currency and p.effective_from <= (t.started_at at time zone 'UTC')::date
           order by (p.region = pl.region) desc, p.effective_from desc limit 1) lp on true
         -- not CACHED tasks: their times are the original run's, whose task is priced already
         where t.org_id = ${this.orgId} and t.process is not null and t.started_at is not null and ${taskRanSql}

@@ -52,10 +52,11 @@ const FITS: TaskSpec[] = [3.6, 3.7, 3.75, 3.8, 3.8, 3.85, 3.9].map((p) => ({ pro
 const FAILED: TaskSpec = { process: 'NFCORE:FITS', cpus: 2, memGib: 4, peakGib: 3.9, pcpu: 195, hours: 0.5, status: 'FAILED', errorAction: 'TERMINATE' };
 const SHORT: TaskSpec[] = Array.from({ length: 6 }, (_, i) => ({ process: 'NFCORE:SHORT', cpus: 4, memGib: 1, peakGib: 0.5, pcpu: 80 + i * 2, hours: 5 / 60 }));
 
-async function seed(t: TestApp, orgId: string, specs: TaskSpec[]) {
+/** `vmSize`: as the pool was declared (people type sizes in any case). */
+async function seed(t: TestApp, orgId: string, specs: TaskSpec[], vmSize = vm.size) {
   const db = t.db.db;
   const [pipeline] = await db.insert(pipelines).values({ orgId, name: 'nf-core/test', revision: '1.0' }).returning();
-  await db.insert(pools).values({ orgId, name: 'batch-pool', region: 'westeurope', vmSize: vm.size, priority: 'DEDICATED' });
+  await db.insert(pools).values({ orgId, name: 'batch-pool', region: 'westeurope', vmSize, priority: 'DEDICATED' });
   const [run] = await db.insert(runs).values({ orgId, pipelineId: pipeline.id, status: 'SUCCEEDED' }).returning();
   await db.insert(tasks).values(
     specs.map((s, i) => {
@@ -63,7 +64,7 @@ async function seed(t: TestApp, orgId: string, specs: TaskSpec[]) {
       return {
         orgId, runId: run.id, taskId: i + 1, attempt: 1, process: s.process, status: s.status ?? 'COMPLETED', errorAction: s.errorAction ?? null,
         cpus: s.cpus, memoryBytes: s.memGib * GIB, peakRss: Math.round(s.peakGib * GIB), pcpu: s.pcpu, realtimeMs: Math.round(s.hours * HOUR),
-        startedAt: new Date(completedAt.getTime() - s.hours * HOUR), completedAt, pool: 'batch-pool', vmSize: vm.size, priority: 'DEDICATED' as const, source: 'trace' as const,
+        startedAt: new Date(completedAt.getTime() - s.hours * HOUR), completedAt, pool: 'batch-pool', vmSize, priority: 'DEDICATED' as const, source: 'trace' as const,
       };
     }),
   );
@@ -167,6 +168,20 @@ describe('savings recommendations from task history, priced with the shipped pri
     const recommendedGib = Math.max(1, Math.ceil((percentileCont(BIG.map((s) => Math.round(s.peakGib * GIB)), 0.95) * 1.2) / GIB));
     const saving = BIG.reduce((sum, s) => sum + vm.price * s.hours * (share(s.cpus, s.memGib * GIB) - share(s.cpus, recommendedGib * GIB)), 0);
     assert.ok(Math.abs(Number(mem[0].monthlySaving!.amount) - saving) < 5e-5, `${mem[0].monthlySaving!.amount} vs ${saving}`);
+  });
+
+  test('a pool declared with its size in lower case is priced all the same', async () => {
+    const d = await createOrgWithKeys(t.db, 'rec-d');
+    await seed(t, d.org.id, [...BIG, ...SHORT], vm.size.toLowerCase());
+    const res = await refresh(d.admin);
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const recs = await list(d.viewer);
+    const recommendedGib = Math.max(1, Math.ceil((percentileCont(BIG.map((s) => Math.round(s.peakGib * GIB)), 0.95) * 1.2) / GIB));
+    const saving = BIG.reduce((sum, s) => sum + vm.price * s.hours * (share(s.cpus, s.memGib * GIB) - share(s.cpus, recommendedGib * GIB)), 0);
+    const mem = recs.find((r) => r.kind === 'RIGHTSIZE_MEMORY');
+    assert.ok(mem?.monthlySaving, JSON.stringify(mem));
+    assert.ok(Math.abs(Number(mem.monthlySaving.amount) - saving) < 5e-5, `${mem.monthlySaving.amount} vs ${saving}`);
+    assert.ok(recs.some((r) => r.kind === 'LOW_PRIORITY' && r.monthlySaving !== null), recs.map((r) => r.kind).join());
   });
 
   test('another organization sees none, cannot change one, and a VIEWER cannot decide', async () => {

@@ -214,6 +214,21 @@ importCmd
   });
 
 program.parseAsync().catch((err: unknown) => {
-  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`error: ${describeError(err)}\n`);
   process.exit(1);
 });
+
+/**
+ * What went wrong, for a person at a terminal. A failed query's own message is the SQL and every
+ * parameter (a demo load's ran to half a megabyte) and hides the cause: Postgres's message is shown
+ * instead, with its code, and any message is cut to a screenful.
+ */
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause as { message?: unknown; code?: unknown; detail?: unknown } | undefined;
+  const fromDatabase = /^Failed query: /.test(err.message) && typeof cause?.message === 'string';
+  const text = fromDatabase
+    ? `database: ${String(cause!.message)}${typeof cause!.code === 'string' ? ` (${cause!.code})` : ''}${typeof cause!.detail === 'string' ? `; ${cause!.detail}` : ''}`
+    : err.message;
+  return text.length > 2000 ? `${text.slice(0, 2000)}… (${text.length - 2000} more characters)` : text;
+}

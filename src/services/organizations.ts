@@ -2,7 +2,8 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { organizations, principals, type OrganizationRow } from '../db/schema/index.js';
 import { generateApiKey, hashApiKey, keyPrefix } from '../auth/api-keys.js';
-import { badInput, notFound } from '../errors.js';
+import { badInput, conflict, notFound } from '../errors.js';
+import { parseCurrency } from '../ingest/costs/currency.js';
 
 export interface CreatedOrganization {
   organization: OrganizationRow;
@@ -24,12 +25,15 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 async function insertOrganization(tx: Tx, input: NewOrganization): Promise<CreatedOrganization> {
   if (!SLUG.test(input.slug)) throw badInput('slug', 'use 2-63 lower-case letters, digits and dashes');
-  if (input.currency !== undefined && !/^[A-Z]{3}$/.test(input.currency)) throw badInput('currency', 'must be an ISO 4217 code such as USD');
+  const currency = input.currency === undefined ? 'USD' : parseCurrency(input.currency);
+  if (currency === null) throw badInput('currency', `must be an ISO 4217 code such as USD, got ${JSON.stringify(input.currency)}`);
   const key = input.adminKey ?? generateApiKey().key;
   const [organization] = await tx
     .insert(organizations)
-    .values({ name: input.name, slug: input.slug, currency: input.currency ?? 'USD', isDemo: input.isDemo ? 'true' : 'false' })
+    .values({ name: input.name, slug: input.slug, currency, isDemo: input.isDemo ? 'true' : 'false' })
+    .onConflictDoNothing({ target: organizations.slug })
     .returning();
+  if (!organization) throw conflict(`an organization with slug ${JSON.stringify(input.slug)} already exists`, { field: 'slug' });
   await tx.insert(principals).values({
     orgId: organization.id,
     kind: 'API_KEY',

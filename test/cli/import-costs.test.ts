@@ -101,4 +101,16 @@ describe('gct import costs <file>', () => {
     assert.equal(res.code, 1);
     assert.match(res.stderr, /--org/);
   });
+
+  test('org create: a slug taken or a currency that is none exits 1 saying so, without SQL', async () => {
+    const taken = await gct(t, ['org', 'create', '--name', 'Again', '--slug', 'cli-lab']);
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, /^error: an organization with slug "cli-lab" already exists\n$/);
+    const currency = await gct(t, ['org', 'create', '--name', 'Foo', '--slug', 'foo-lab', '--currency', 'FOO']);
+    assert.equal(currency.code, 1);
+    assert.match(currency.stderr, /currency.*"FOO"/);
+    assert.doesNotMatch(taken.stderr + currency.stderr, /Failed query|insert into/);
+    const [{ n }] = await t.sql`select count(*)::int as n from organizations where slug = 'foo-lab'`;
+    assert.equal(n, 0);
+  });
 });

@@ -61,6 +61,8 @@ export async function loadDemo(db: Db, orgId: string, config: Config, now = new 
   for (let i = 0; i < RUNS; i++) {
     const report = await importTrace(db, orgId, createReadStream(TRACE), config.capture, {
       projectCode: PROJECTS[i % PROJECTS.length].code, runName: `demo-run-${i + 1}`, timeZone: 'UTC', fileName: 'demo trace',
+      // one real trace makes every demo run (its times shifted below): each import is a new run
+      newRunForRepeat: true,
     });
     tasks += report.tasksCreated;
     // run i starts on an evenly spaced day at 08:00; tasks keep their real offsets and durations

@@ -127,7 +127,8 @@ describe('reconcile', () => {
     await new PoolService(t.db, orgId).declare({ name: POOL, region: 'westeurope', vmSize: VM, priority: 'DEDICATED', resourceId: RESOURCE });
     const runIds: string[] = [];
     for (const offset of [0, RUN2_OFFSET_MS]) {
-      const report = await importTrace(t.db, orgId, Readable.from([traceFixture(TRACE)]), loadConfig({}).capture, { timeZone: 'UTC' });
+      // one real trace makes both runs (shifted below): a new run each time, not the repeat of the first
+      const report = await importTrace(t.db, orgId, Readable.from([traceFixture(TRACE)]), loadConfig({}).capture, { timeZone: 'UTC', newRunForRepeat: true });
       const values = tasks.map((x) => ({ task_id: x.taskId, s: new Date(x.start + offset).toISOString(), e: new Date(x.end + offset).toISOString(), cpus: x.cpus, mem: x.memoryBytes }));
       await t.sql`
         update tasks set pool = ${POOL}, started_at = v.s, completed_at = v.e, cpus = v.cpus, memory_bytes = v.mem

@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
 import { and, eq, sql } from 'drizzle-orm';
 import type { CaptureSettings } from '../../config.js';
 import type { Db } from '../../db/client.js';
@@ -24,6 +25,11 @@ export interface TraceImportOptions {
   principalId?: string | null;
   /** Called after each batch with the rows read so far. */
   onProgress?: (rowsRead: number) => void;
+  /**
+   * Without a run, a file imported before (same bytes, same time zone) goes to the run it made then, not
+   * to a new one; true makes a new run all the same (the demo loads one trace as several runs).
+   */
+  newRunForRepeat?: boolean;
 }
 
 export interface TraceImportReport {
@@ -37,6 +43,8 @@ export interface TraceImportReport {
   rejectedCount: number;
   unknownColumns: string[];
   columns: string[];
+  /** The earlier import of the same file this one repeated: nothing was written, `runId` is that import's run. */
+  repeatOf?: string;
 }
 
 const BATCH = 1000;
@@ -53,8 +61,9 @@ const REPORTED_REJECTS = 100;
  */
 export async function importTrace(db: Db, orgId: string, input: Readable, settings: CaptureSettings, opts: TraceImportOptions = {}): Promise<TraceImportReport> {
   let trace: Awaited<ReturnType<typeof openTrace>>;
+  const content = fingerprint(input);
   try {
-    trace = await openTrace(input, { timeZone: opts.timeZone ?? 'UTC' });
+    trace = await openTrace(content.stream, { timeZone: opts.timeZone ?? 'UTC' });
   } catch (err) {
     input.destroy();
     if (err instanceof TraceFormatError) throw new AppError('BAD_USER_INPUT', `not a Nextflow trace file: ${err.message}`, { field: 'file' });
@@ -109,6 +118,12 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
         if (batch.size + rejects.length >= BATCH) await flush();
       }
       await flush();
+      const fileKey = `${content.digest()} ${opts.timeZone ?? 'UTC'}`;
+      if (!opts.runId && !opts.newRunForRepeat) {
+        const earlier = await earlierImportOf(tx as unknown as Db, orgId, fileKey, record.id);
+        // the same file again: its run holds it already; undo this one's new run rather than count the file twice
+        if (earlier) throw new RepeatedTrace({ ...report, importId: earlier.id, runId: earlier.runId, tasksCreated: 0, tasksUpdated: 0, tasksUnchanged: report.rowsRead - report.rejectedCount, repeatOf: earlier.id });
+      }
       // a second pass over the run's tasks, so only for a file that lacks a column to derive
       const lacksTimes = !trace.header.columns.includes('start') || !trace.header.columns.includes('complete');
       const derived = lacksTimes ? await deriveTaskTimes(tx, orgId, runId) : 0;
@@ -124,7 +139,7 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
           rowsUpdated: report.tasksUpdated,
           rowsUnchanged: report.tasksUnchanged,
           rowsRejected: report.rejectedCount,
-          report: { unknownColumns: report.unknownColumns, columns: report.columns },
+          report: { unknownColumns: report.unknownColumns, columns: report.columns, fileKey },
           finishedAt: new Date(),
         })
         .where(and(eq(imports.orgId, orgId), eq(imports.id, record.id)));
@@ -132,10 +147,42 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
       return report;
     });
   } catch (err) {
+    if (err instanceof RepeatedTrace) return err.report;
     input.destroy();
     await recordFailedImport(db, orgId, opts, err);
     throw err;
   }
+}
+
+/** Thrown inside the import's transaction to roll it back when the file was imported before. */
+class RepeatedTrace extends Error {
+  constructor(readonly report: TraceImportReport) {
+    super('trace imported before');
+  }
+}
+
+/** The bytes of `input` as they are read, and their SHA-256 once read to the end. */
+function fingerprint(input: Readable): { stream: Readable; digest(): string } {
+  const hash = createHash('sha256');
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  // errors of the source reach the reader of the tap (pipe alone would leave it waiting)
+  input.on('error', (err) => stream.destroy(err));
+  input.pipe(stream);
+  return { stream, digest: () => hash.copy().digest('hex') };
+}
+
+/** The latest successful import of the same file (bytes and time zone) whose run still exists. */
+async function earlierImportOf(db: Db, orgId: string, fileKey: string, currentId: string): Promise<{ id: string; runId: string } | null> {
+  const [row] = await db.execute<{ id: string; run_id: string }>(sql`
+    select i.id, i.run_id from imports i join runs r on r.org_id = i.org_id and r.id = i.run_id
+    where i.org_id = ${orgId} and i.kind = 'TRACE' and i.status = 'SUCCEEDED' and i.id <> ${currentId} and i.report ->> 'fileKey' = ${fileKey}
+    order by i.started_at desc limit 1`);
+  return row ? { id: row.id, runId: row.run_id } : null;
 }
 
 async function resolveRun(db: Db, orgId: string, opts: TraceImportOptions): Promise<string> {

@@ -116,6 +116,28 @@ describe('trace import', () => {
     assert.deepEqual(byKind.map((r) => [r.kind, Math.round(r.amount * 1e6) / 1e6]), [['IDLE', 0.04], ['TASK', 0.2]]);
   });
 
+  test('the same file twice without a run goes to the run it made the first time: the organization counts its tasks once', async () => {
+    const org = await createOrgWithKeys(t.db, 'trace-twice');
+    const file = TRACE_FILES[0];
+    const tasksOf = async () => (await t.db.sql<{ n: number }[]>`select count(*)::int as n from tasks where org_id = ${org.org.id}`)[0].n;
+    const first = (await (await upload(t, org.analyst, traceFixture(file), `fileName=${file}`)).json()) as { runId: string; importId: string; tasksCreated: number };
+    const tasks = await tasksOf();
+    assert.equal(tasks, first.tasksCreated);
+    const again = await upload(t, org.analyst, traceFixture(file), `fileName=${file}`);
+    assert.equal(again.status, 200);
+    const second = (await again.json()) as { runId: string; importId: string; tasksCreated: number; tasksUnchanged: number; repeatOf?: string };
+    assert.equal(second.runId, first.runId);
+    assert.equal(second.repeatOf, first.importId);
+    assert.deepEqual([second.tasksCreated, second.tasksUnchanged], [0, tasks]);
+    assert.equal(await tasksOf(), tasks);
+    const runs = await t.db.sql<{ n: number }[]>`select count(*)::int as n from runs where org_id = ${org.org.id}`;
+    assert.equal(runs[0].n, 1);
+    // another file (one line less) is another run
+    const shorter = traceFixture(file).split('\n').slice(0, -2).join('\n') + '\n';
+    const other = (await (await upload(t, org.analyst, shorter, 'fileName=part')).json()) as { runId: string };
+    assert.notEqual(other.runId, first.runId);
+  });
+
   test('bad lines are rejected with their line numbers and kept; good lines load', async () => {
     const text = 'task_id\thash\tname\tstatus\trealtime\t%cpu\n1\taa/1\tA (s1)\tCOMPLETED\t1s\t90%\n2\taa/2\tA (s2)\tCOMPLETED\t2s\tabc\n3\taa/3\tB (s1)\tCOMPLETED\t3s\n';
     const report = (await (await upload(t, keys.analyst, text)).json()) as { importId: string; tasksCreated: number; rejected: { line: number; reason: string }[] };

@@ -169,6 +169,21 @@ export async function invalidateCostDays(tx: postgres.TransactionSql, orgId: str
 }
 
 /**
+ * Unlists the days the run has allocations on, after its project or pipeline changed (a trace imported
+ * with a project, a weblog `started` naming one, after the run's bill was reconciled): the rollup holds
+ * each day's pieces under the names they had when it was built, so those days are read from the detail
+ * until rebuilt. Nothing to do, and no lock taken, for a run not reconciled yet (the usual case).
+ */
+export async function unlistDaysOfRun(tx: Pick<Db, 'execute'>, orgId: string, runId: string): Promise<void> {
+  const [{ reconciled }] = await tx.execute<{ reconciled: boolean }>(sql`select exists (select 1 from allocations where org_id = ${orgId} and run_id = ${runId}) as reconciled`);
+  if (!reconciled) return;
+  await tx.execute(lockCostWritesSql(orgId));
+  await tx.execute(sql`
+    delete from cost_daily_days d where d.org_id = ${orgId}
+      and d.day in (select distinct (a.charge_period_start at time zone 'UTC')::date from allocations a where a.org_id = ${orgId} and a.run_id = ${runId})`);
+}
+
+/**
  * Rebuilds the held days whose cost centres were evaluated under other allocation rules than the
  * current ones (after a rule is added or removed), a month per transaction, so each holds the
  * bill-write lock for one month's rebuild only. Returns the days rebuilt.

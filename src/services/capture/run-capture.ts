@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { CaptureSettings } from '../../config.js';
 import { projects, runs, type RunRow, type RunStatus } from '../../db/schema/index.js';
 import type { WorkflowInfo } from '../../ingest/nextflow/index.js';
+import { unlistDaysOfRun } from '../cost-rollup.js';
 import { PipelineService } from '../pipelines.js';
 import { isUuid } from '../runs.js';
 import { claimRegisteredRun } from './run-claim.js';
@@ -80,6 +81,7 @@ export async function applyWorkflowInfo(
     if (project) patch.projectId = project.id;
   }
   const [updated] = await tx.update(runs).set(patch).where(and(eq(runs.orgId, run.orgId), eq(runs.id, run.id))).returning();
+  if (patch.projectId || patch.pipelineId) await unlistDaysOfRun(tx as unknown as Db, run.orgId, run.id);
   return updated;
 }
 

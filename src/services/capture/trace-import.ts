@@ -8,6 +8,7 @@ import { openTrace, TraceFormatError, type TraceItem } from '../../ingest/nextfl
 import { AppError, badInput, notFound } from '../../errors.js';
 import { isUuid } from '../runs.js';
 import { lockReconciliations } from '../reconcile-lock.js';
+import { unlistDaysOfRun } from '../cost-rollup.js';
 import { deriveTaskTimes } from './derived-times.js';
 import { refreshRunFromTasks } from './run-capture.js';
 import { publishRunUpdated } from './run-events.js';
@@ -193,13 +194,14 @@ async function resolveRun(db: Db, orgId: string, opts: TraceImportOptions): Prom
     projectId = project.id;
   }
   if (opts.runId) {
-    const [run] = await db
+    const [before] = await db.select({ projectId: runs.projectId }).from(runs).where(and(eq(runs.orgId, orgId), eq(runs.id, opts.runId)));
+    if (!before) throw notFound('Run', opts.runId);
+    await db
       .update(runs)
       .set({ projectId: sql`coalesce(${runs.projectId}, ${projectId}::uuid)`, updatedAt: new Date() })
-      .where(and(eq(runs.orgId, orgId), eq(runs.id, opts.runId)))
-      .returning({ id: runs.id });
-    if (!run) throw notFound('Run', opts.runId);
-    return run.id;
+      .where(and(eq(runs.orgId, orgId), eq(runs.id, opts.runId)));
+    if (!before.projectId && projectId) await unlistDaysOfRun(db, orgId, opts.runId);
+    return opts.runId;
   }
   const [run] = await db
     .insert(runs)

@@ -1309,6 +1309,8 @@ export type ProcessEstimate = {
   low: Scalars['Decimal']['output'];
   /** name@version of the model that predicted the runtime */
   model: Scalars['String']['output'];
+  /** Why the process is not quoted as its profile and champion would be: its champion failed or answered nonsense (the pipeline's champion was used), or its VM size has no price (priced on the default VM size) */
+  note?: Maybe<Scalars['String']['output']>;
   process: Scalars['String']['output'];
   /** Predicted runtime of one task */
   runtimeMs: Scalars['Float']['output'];

@@ -50,6 +50,8 @@ interface Remainder {
   correction?: Pick<RunCorrection, 'run' | 'byProcess'>;
   /** Running tasks whose cost so far was held against the per-process remainder. */
   runningTasks?: number;
+  /** The fresh quote's note when it is not the champion's as it stands: the price-sheet rule and why, or a process whose model failed or VM size had no price. */
+  quoteNote?: string;
 }
 
 interface CostRow {
@@ -205,6 +207,7 @@ export class LiveEstimateService {
             basis: remainder.basis,
             ...(remainder.correction && { correction: remainder.correction }),
             ...(remainder.runningTasks !== undefined && { runningTasks: remainder.runningTasks }),
+            ...(remainder.quoteNote !== undefined && { quoteNote: remainder.quoteNote }),
             finishedTasks: done.reduce((a, d) => a + d.n, 0),
             unpricedTasks: done.reduce((a, d) => a + d.n, 0) - priced,
             runStatus: run.status,
@@ -236,9 +239,12 @@ export class LiveEstimateService {
           region: run.region,
         });
       } catch (err) {
+        // a quote that cannot be priced; a lab's failing model does not get here (the quote falls back)
         if (!(err instanceof AppError)) throw err;
       }
     }
+    const fellBack = quote && (quote.basis === 'PRICE_SHEET' || quote.processes.some((p) => p.note !== null));
+    const quoteNote = fellBack ? { quoteNote: quote!.note } : {};
     if (quote && quote.processes.length > 0) {
       const finished = new Map(done.map((d) => [d.process ?? '', d.n]));
       const correction = this.correction(quote, settled);
@@ -278,10 +284,11 @@ export class LiveEstimateService {
         basis: correction ? 'champion per process, corrected by the run\'s settled tasks' : 'champion per process',
         runningTasks: runningTasks.length,
         ...(correction && { correction: { run: correction.run, byProcess: correction.byProcess } }),
+        ...quoteNote,
       };
     }
     if (quote) {
-      return { value: Math.max(0, quote.value - spent), low: Math.max(0, quote.low - spent), high: Math.max(0, quote.high - spent), model: quote.model.name, version: quote.model.version, basis: 'quote minus spent', currency: quote.currency };
+      return { value: Math.max(0, quote.value - spent), low: Math.max(0, quote.low - spent), high: Math.max(0, quote.high - spent), model: quote.model.name, version: quote.model.version, basis: 'quote minus spent', currency: quote.currency, ...quoteNote };
     }
     const [stored] = await tx
       .select()

@@ -154,15 +154,21 @@ export class LiveEstimateService {
           and pr.price_per_hour is not null and ${taskCostSql()} is not null
           and t.id not in (select e.task_id from estimates e where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK' and e.task_id is not null)`);
 
-      // 3. per process: finished tasks, and the submit time of the oldest still pending (a finished
-      // task submitted before it is settled: run-correction.ts)
+      // 3. per process: the task slots finished, the attempts finished, and the submit time of the oldest
+      // still pending (a finished task submitted before it is settled: run-correction.ts). The quote's
+      // tasks per sample count completed tasks, so a failed attempt that Nextflow retries (errorStrategy
+      // 'retry': error_action RETRY, the retry a new task id) fills no slot: its retry will. One that is
+      // ignored or ends the run (IGNORE, TERMINATE, FINISH, or not reported) does. Its cost is spent all the same.
       const perProcess = (await tx.execute(sql`
-        select t.process, count(*) filter (where t.status in ('COMPLETED', 'FAILED'))::int as n,
+        select t.process,
+               count(*) filter (where t.status = 'COMPLETED' or (t.status = 'FAILED' and upper(coalesce(t.error_action, '')) <> 'RETRY'))::int as n,
+               count(*) filter (where t.status in ('COMPLETED', 'FAILED'))::int as finished,
                floor(extract(epoch from min(coalesce(t.submitted_at, t.started_at)) filter (where t.status in ('NEW', 'SUBMITTED', 'RUNNING'))) * 1000)::float8 as horizon_ms
         from tasks t
         where t.org_id = ${this.orgId} and t.run_id = ${runId}
-        group by t.process`)) as unknown as { process: string | null; n: number; horizon_ms: number | null }[];
+        group by t.process`)) as unknown as { process: string | null; n: number; finished: number; horizon_ms: number | null }[];
       const done = perProcess.filter((p) => p.n > 0);
+      const finishedTasks = perProcess.reduce((a, p) => a + p.finished, 0);
       const horizons = Object.fromEntries(perProcess.filter((p) => p.process !== null && p.horizon_ms !== null).map((p) => [p.process, p.horizon_ms]));
       // what the priced tasks cost (TASK rows exist only for finished ones), in all and per process,
       // and the settled ones among them, in one read of the TASK rows, which carry process, status
@@ -208,8 +214,9 @@ export class LiveEstimateService {
             ...(remainder.correction && { correction: remainder.correction }),
             ...(remainder.runningTasks !== undefined && { runningTasks: remainder.runningTasks }),
             ...(remainder.quoteNote !== undefined && { quoteNote: remainder.quoteNote }),
-            finishedTasks: done.reduce((a, d) => a + d.n, 0),
-            unpricedTasks: done.reduce((a, d) => a + d.n, 0) - priced,
+            finishedTasks,
+            retriedTasks: finishedTasks - done.reduce((a, d) => a + d.n, 0),
+            unpricedTasks: finishedTasks - priced,
             runStatus: run.status,
           },
         })

@@ -163,6 +163,49 @@ describe('live estimates: the run corrects its own remainder', () => {
     assert.ok(Number(estimate.low) <= Number(estimate.value) && Number(estimate.value) <= Number(estimate.high));
   });
 
+  test('a failed attempt that Nextflow retries fills no task slot (its retry will), but its cost is spent; an ignored one fills its slot', async () => {
+    const off = loadConfig({ GCT_LIVE_CORRECTION_PRIOR: '0' }).estimation;
+    const k = Math.floor(big.tasks / 3);
+    /** `k` tasks of `big` completed at the quote's runtime, and `k` more attempts that failed after 10 s, with `errorAction`, each resubmitted when RETRY. */
+    async function run(errorAction: 'RETRY' | 'IGNORE' | null) {
+      const r = await new RunService(db.db, orgId, 500).register({ projectCode: 'HIST-openproblems', pipeline: input.pipeline, sampleCount: input.samples });
+      await db.db.execute(sql`update runs set status = 'RUNNING' where org_id = ${orgId} and id = ${r.id}`);
+      const task = (taskId: number, status: 'COMPLETED' | 'FAILED' | 'SUBMITTED', ms: number | null, action: string | null = null) => ({
+        orgId, runId: r.id, taskId, process: big.process, status, source: 'trace' as const, errorAction: action, attempt: taskId > 2000 ? 2 : 1,
+        submittedAt: new Date(T0 + taskId * 1000), startedAt: ms === null ? null : new Date(T0 + taskId * 1000), realtimeMs: ms,
+        cpus: 1, vmSize: HISTORY_VM, priority: 'DEDICATED' as const,
+      });
+      const rows = Array.from({ length: k }, (_, i) => task(1 + i, 'COMPLETED', Math.round(big.runtimeMs)));
+      if (errorAction !== null) {
+        // Nextflow gives the retry a new task id
+        rows.push(...Array.from({ length: k }, (_, i) => task(1001 + i, 'FAILED', 10_000, errorAction)));
+        if (errorAction === 'RETRY') rows.push(...Array.from({ length: k }, (_, i) => task(2001 + i, 'SUBMITTED', null)));
+      }
+      await db.db.insert(tasks).values(rows);
+      const out = await new LiveEstimateService(db.db, orgId, registry, off).reprice(r.id);
+      const estimate = out.status === 'stored' ? out.estimate : assert.fail(out.status);
+      const costs = await taskCosts(r.id);
+      const spent = [...costs.values()].reduce((a, v) => a + v, 0);
+      return { estimate, spent, priced: costs.size };
+    }
+    /** The quote's cost per task of each process, for the tasks its profile expects less those taken. */
+    const remainder = (taken: number) => quote.processes.reduce((a, p) => a + (Math.max(0, p.tasks - (p.process === big.process ? taken : 0)) * p.value) / p.tasks, 0);
+
+    const plain = await run(null);
+    const retried = await run('RETRY');
+    const ignored = await run('IGNORE');
+    assert.deepEqual([plain.priced, retried.priced, ignored.priced], [k, 2 * k, 2 * k]);
+    assert.ok(retried.spent > plain.spent, 'the failed attempts cost something');
+    near(plain.estimate.value, plain.spent + remainder(k), 'completed only');
+    // the failed attempts' cost is spent, and the k retries still to run are left to come
+    near(retried.estimate.value, retried.spent + remainder(k), 'with retried attempts');
+    assert.ok(Number(retried.estimate.value) > Number(plain.estimate.value));
+    assert.deepEqual([retried.estimate.features.finishedTasks, retried.estimate.features.retriedTasks, retried.estimate.features.unpricedTasks], [2 * k, k, 0]);
+    // ignored failures are not run again: they took their slots
+    near(ignored.estimate.value, ignored.spent + remainder(2 * k), 'with ignored attempts');
+    assert.equal(ignored.estimate.features.retriedTasks, 0);
+  });
+
   test('a run whose settled tasks ran at half the quote is lowered', async () => {
     const runId = await runWithTasks(0.5);
     const out = await new LiveEstimateService(db.db, orgId, registry, settings).reprice(runId);

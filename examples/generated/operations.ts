@@ -1725,6 +1725,8 @@ export type RegisterRunInput = {
   params?: InputMaybe<Scalars['JSONObject']['input']>;
   /** e.g. nf-core/rnaseq */
   pipeline: Scalars['String']['input'];
+  /** The pricing tier its nodes will use: the stored quote and the live re-pricing use it (without it, the quote is DEDICATED and the live re-pricing takes the tier most of the run's tasks ran at) */
+  priority?: InputMaybe<VmPriority>;
   /** The LIMS project code the run is charged to */
   projectCode: Scalars['String']['input'];
   /** Cloud region, e.g. westeurope */
@@ -1779,6 +1781,8 @@ export type Run = {
   labels: Scalars['JSONObject']['output'];
   params: Scalars['JSONObject']['output'];
   pipeline?: Maybe<Pipeline>;
+  /** The pricing tier given at registerRun; null when none was */
+  priority?: Maybe<VmPriority>;
   /** Per process: tasks, cpu-hours, memory requested vs peak */
   processes: Array<ProcessSummary>;
   /** null while the run is not tied to a project */

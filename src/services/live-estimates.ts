@@ -8,8 +8,8 @@
  * 2. price every newly finished task (TASK rows, SQL numeric);
  * 3. per process: the finished tasks, the settled ones among them (run-correction.ts) and what the
  *    priced ones cost, in one read of the tasks and one of the TASK rows;
- * 4. the remainder: from a fresh quote of the run's pipeline (its profile holds finished runs only, so
- *    not this one), per process (expected tasks − finished) × cost per task when the quote has processes,
+ * 4. the remainder: from a fresh quote of the run's pipeline at the run's tier (its profile holds finished
+ *    runs only, so not this one), per process (expected tasks − finished) × cost per task when the quote has processes,
  *    times the run correction (what this run's settled tasks cost against what the quote gave them,
  *    models/run-correction.ts), and a running task at least what it has cost so far; else the quote
  *    minus what is spent; without a quote, the stored QUOTE minus what is spent; a run that has ended
@@ -19,7 +19,7 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
-import { estimates, type EstimateRow } from '../db/schema/index.js';
+import { estimates, type EstimateRow, type VmPriority } from '../db/schema/index.js';
 import { AppError, badInput } from '../errors.js';
 import { publishEvent } from '../events/publish.js';
 import { priceSheetModel, toDecimalString } from '../models/index.js';
@@ -79,6 +79,8 @@ interface RunInfo {
   sample_count: number | null;
   input_bytes: string | null;
   region: string | null;
+  /** The run's stated tier, else the one most of its tasks ran at (theirs, else their pool's); null when none says. */
+  priority: VmPriority | null;
   currency: string;
 }
 
@@ -130,7 +132,11 @@ export class LiveEstimateService {
     if (!isUuid(runId)) return { status: 'not-found' };
     return this.db.transaction(async (tx) => {
       const [run] = (await tx.execute(sql`
-        select r.id, r.status, pl.name as pipeline, r.sample_count, r.input_bytes, r.region, r.currency
+        select r.id, r.status, pl.name as pipeline, r.sample_count, r.input_bytes, r.region, r.currency,
+               coalesce(r.priority, (
+                 select mode() within group (order by coalesce(t.priority, po.priority))
+                 from tasks t left join pools po on po.org_id = t.org_id and po.name = t.pool
+                 where t.org_id = r.org_id and t.run_id = r.id)) as priority
         from runs r left join pipelines pl on pl.org_id = r.org_id and pl.id = r.pipeline_id
         where r.org_id = ${this.orgId} and r.id = ${runId}
         for update of r`)) as unknown as RunInfo[];
@@ -244,6 +250,8 @@ export class LiveEstimateService {
           samples: run.sample_count,
           inputBytes: run.input_bytes === null ? null : Number(run.input_bytes),
           region: run.region,
+          // the tier its spent tasks were priced at: a low-priority run's remainder at the dedicated rate would be 2-5× too high
+          priority: run.priority,
         });
       } catch (err) {
         // a quote that cannot be priced; a lab's failing model does not get here (the quote falls back)

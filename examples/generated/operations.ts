@@ -1309,6 +1309,8 @@ export type ProcessEstimate = {
   low: Scalars['Decimal']['output'];
   /** name@version of the model that predicted the runtime */
   model: Scalars['String']['output'];
+  /** Why the process is not quoted as its profile and champion would be: its champion failed or answered nonsense (the pipeline's champion was used), or its VM size has no price (priced on the default VM size) */
+  note?: Maybe<Scalars['String']['output']>;
   process: Scalars['String']['output'];
   /** Predicted runtime of one task */
   runtimeMs: Scalars['Float']['output'];
@@ -1723,6 +1725,8 @@ export type RegisterRunInput = {
   params?: InputMaybe<Scalars['JSONObject']['input']>;
   /** e.g. nf-core/rnaseq */
   pipeline: Scalars['String']['input'];
+  /** The pricing tier its nodes will use: the stored quote and the live re-pricing use it (without it, the quote is DEDICATED and the live re-pricing takes the tier most of the run's tasks ran at) */
+  priority?: InputMaybe<VmPriority>;
   /** The LIMS project code the run is charged to */
   projectCode: Scalars['String']['input'];
   /** Cloud region, e.g. westeurope */
@@ -1777,6 +1781,8 @@ export type Run = {
   labels: Scalars['JSONObject']['output'];
   params: Scalars['JSONObject']['output'];
   pipeline?: Maybe<Pipeline>;
+  /** The pricing tier given at registerRun; null when none was */
+  priority?: Maybe<VmPriority>;
   /** Per process: tasks, cpu-hours, memory requested vs peak */
   processes: Array<ProcessSummary>;
   /** null while the run is not tied to a project */

@@ -30,6 +30,7 @@ import type { ModelRegistry } from '../models/registry.js';
 import { ModelService } from '../services/model-versions.js';
 import { EstimateService } from '../services/estimates.js';
 import { LiveEstimateService } from '../services/live-estimates.js';
+import { RunRegistration } from '../services/run-registration.js';
 
 /** Services bound to the caller's organization: the only way resolvers reach data. */
 export function orgServices(db: Db, orgId: string, config: Config, models: ModelRegistry) {
@@ -41,6 +42,7 @@ export function orgServices(db: Db, orgId: string, config: Config, models: Model
     pipelines: new PipelineService(db, orgId),
     principals: new PrincipalService(db, orgId),
     runs: new RunService(db, orgId, config.maxPageSize),
+    registration: new RunRegistration(db, orgId, models, config),
     costs: new CostService(db, orgId, config.maxPageSize),
     costImports: new CostImportService(db, orgId, config.maxPageSize),
     costConnections: new CostConnectionService(db, orgId, config),

@@ -28,9 +28,7 @@ export class RunResolver {
     description: 'A LIMS announces a run before launch and gets the id to pass to Nextflow. With a sampleCount, the quote (see `estimate`) is stored as its estimatedCost',
   })
   async registerRun(@Arg('input', () => RegisterRunInput) input: RegisterRunInput, @Ctx() ctx: Context) {
-    const org = ctx.org();
-    const run = await org.runs.register(input);
-    return org.estimates.quoteRun(run, { ...input, samples: input.sampleCount });
+    return ctx.org().registration.register(input, ctx.log);
   }
 
   @Authorized()

@@ -104,6 +104,7 @@ export class ProcessEstimate {
   @Field(() => DecimalScalar) low!: string;
   @Field(() => DecimalScalar) high!: string;
   @Field(() => String, { description: 'name@version of the model that predicted the runtime' }) model!: string;
+  @Field(() => String, { nullable: true, description: "Why the process is not quoted as its profile and champion would be: its champion failed or answered nonsense (the pipeline's champion was used), or its VM size has no price (priced on the default VM size)" }) note!: string | null;
 }
 
 @ObjectType({ description: "A run's total from the pipeline's run-level (costPerRun) champion, trained on what its finished runs cost" })

@@ -1,9 +1,10 @@
 import { ArrayMaxSize, IsObject, IsOptional, Length, Max, Min } from 'class-validator';
 import { GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { runStatusEnum, type RunStatus } from '../db/schema/runs.js';
+import { runStatusEnum, type RunStatus, type VmPriority } from '../db/schema/runs.js';
 import { Connection, Money, enumOf } from './common.js';
 import { Project } from './project.js';
+import { VmPriorityEnum } from './task.js';
 
 export const RunStatusEnum = enumOf(runStatusEnum.enumValues);
 registerEnumType(RunStatusEnum, { name: 'RunStatus', description: 'REGISTERED by a LIMS before launch, then RUNNING, then SUCCEEDED or FAILED' });
@@ -70,6 +71,9 @@ export class Run {
 
   @Field(() => String, { nullable: true })
   region!: string | null;
+
+  @Field(() => VmPriorityEnum, { nullable: true, description: 'The pricing tier given at registerRun; null when none was' })
+  priority!: VmPriority | null;
 
   @Field(() => String, { nullable: true })
   errorMessage!: string | null;
@@ -189,4 +193,11 @@ export class RegisterRunInput {
   @IsOptional()
   @Length(1, 64)
   region?: string | null;
+
+  @Field(() => VmPriorityEnum, {
+    nullable: true,
+    description: "The pricing tier its nodes will use: the stored quote and the live re-pricing use it (without it, the quote is DEDICATED and the live re-pricing takes the tier most of the run's tasks ran at)",
+  })
+  @IsOptional()
+  priority?: VmPriority | null;
 }

@@ -28,9 +28,10 @@ import { estimates, pipelineProfiles, runs, type CostBasis, type ModelVersionRow
 import { and, eq } from 'drizzle-orm';
 import { AppError, badInput } from '../errors.js';
 import {
-  applyInterval, calibrateFromRatios, priceDuration, priceSheetModel, toDecimalString, type EstimationModel, type Features, type Prediction, type VmPrice,
+  applyInterval, calibrateFromRatios, priceDuration, priceSheetModel, toDecimalString, type Features, type Prediction, type VmPrice,
 } from '../models/index.js';
 import type { ModelRegistry } from '../models/registry.js';
+import { championModel, predictWithChampion } from './champion-predict.js';
 import { ModelService } from './model-versions.js';
 import { PriceService, type PriceAnswer } from './prices.js';
 import { quoteTrackRecord, type QuoteTrackRecord } from './quote-track-record.js';
@@ -70,6 +71,8 @@ export interface ProcessQuote {
   low: number;
   high: number;
   model: string;
+  /** Why the process is not quoted as its profile and champion would: a model that failed, a VM size with no price. */
+  note: string | null;
 }
 
 /** A run's total from the pipeline's run-level (`costPerRun`) champion, shown beside the per-process sum. */
@@ -162,11 +165,12 @@ export class EstimateService {
     const champions = await this.models.champions(input.pipeline, 'runtimeMs');
     const pipelineChampion = champions.find((c) => c.scope === 'PIPELINE');
     let why = 'no trained model for this pipeline yet';
-    if (pipelineChampion && !this.registry.has(pipelineChampion.modelName)) why = `its champion ${pipelineChampion.modelName} is no longer registered`;
+    const usable = pipelineChampion && championModel(this.registry, pipelineChampion);
+    if (pipelineChampion && usable && !usable.ok) why = `its champion ${nameOf(pipelineChampion)} ${usable.reason}`;
     else if (pipelineChampion) {
       const quote = await this.fromChampion(input, region, pipelineChampion, champions, at, features);
-      if (quote) return quote;
-      why = 'no succeeded run of this pipeline to profile its processes from';
+      if ('quote' in quote) return quote.quote;
+      why = quote.why;
     }
     return this.fromPriceSheet(input, region, at, features, why);
   }
@@ -180,16 +184,10 @@ export class EstimateService {
     const champion = (await this.models.champions(input.pipeline, 'costPerRun')).find((c) => c.scope === 'PIPELINE' && this.registry.has(c.modelName));
     // a version without its basis and currency cannot say what its figure is
     if (!champion || champion.costBasis === null || champion.currency === null) return null;
-    const model = this.registry.get(champion.modelName) as EstimationModel<unknown>;
-    if (model.version !== champion.modelVersion) return null;
-    let p: Prediction;
-    try {
-      // run-level samples carry the run's total input bytes and its sample count (history.ts, billedRuns / pricedRuns)
-      p = model.predict({ process: input.pipeline, sampleCount: input.samples, inputBytes: input.inputBytes ?? null }, champion.state);
-    } catch {
-      return null;
-    }
-    if (![p.value, p.low, p.high].every(Number.isFinite) || !(0 <= p.low && p.low <= p.value && p.value <= p.high)) return null;
+    // run-level samples carry the run's total input bytes and its sample count (history.ts, billedRuns / pricedRuns)
+    const answer = predictWithChampion(this.registry, champion, { process: input.pipeline, sampleCount: input.samples, inputBytes: input.inputBytes ?? null });
+    if (!answer.ok) return null;
+    const p = answer.prediction;
     const method = (champion.state as { interval?: { method?: unknown } } | null)?.interval?.method;
     return {
       value: p.value, low: p.low, high: p.high,
@@ -237,61 +235,107 @@ export class EstimateService {
       .orderBy(pipelineProfiles.process);
   }
 
+  /**
+   * Per process: the runtime from the process's champion, else the pipeline's (a champion that fails
+   * or answers nonsense is passed over, and the process says so), priced on the process's usual VM,
+   * else on the default VM size when the price sheet lacks it. Why not, when the pipeline has no
+   * profile or its champion fails for a process: the caller quotes from the price sheet instead.
+   */
   private async fromChampion(
     input: QuoteInput, region: string | null, champion: ModelVersionRow, champions: ModelVersionRow[], at: Date, features: Record<string, unknown>,
-  ): Promise<BottomUp | null> {
+  ): Promise<{ quote: BottomUp } | { why: string }> {
     const profiles = await this.profiles(input.pipeline);
-    if (profiles.length === 0) return null;
-    const byProcess = new Map(champions.filter((c) => c.scope === 'PROCESS' && this.registry.has(c.modelName)).map((c) => [c.process, c]));
-    const sizes = [...new Set(profiles.map((p) => p.vmSize ?? this.settings.defaultVmSize))];
+    if (profiles.length === 0) return { why: 'no succeeded run of this pipeline to profile its processes from' };
+    const byProcess = new Map(champions.filter((c) => c.scope === 'PROCESS').map((c) => [c.process, c]));
+    const { defaultVmSize } = this.settings;
+    const sizes = [...new Set([defaultVmSize, ...profiles.map((p) => p.vmSize ?? defaultVmSize)])];
     const answers = await this.prices.lookupMany(sizes.map((vmSize) => ({ provider: 'azure', region, vmSize, priority: input.priority ?? 'DEDICATED', date: at })));
     const priceOf = new Map(sizes.map((s, i) => [s, answers[i]]));
     const perSampleBytes = input.inputBytes != null && input.samples > 0 ? input.inputBytes / input.samples : null;
+    const where = region ?? 'the reference region';
     const processes: ProcessQuote[] = [];
-    let anyPrice: PriceAnswer | null = null;
     for (const p of profiles) {
-      const vmSize = p.vmSize ?? this.settings.defaultVmSize;
-      const answer = priceOf.get(vmSize);
-      if (!answer) throw badInput('region', `no price for VM size ${vmSize} (used by ${p.process}) in ${region ?? 'the reference region'}`);
-      anyPrice ??= answer;
-      const version = byProcess.get(p.process) ?? champion;
-      const model = this.registry.get(version.modelName) as EstimationModel<unknown>;
-      const f: Features = { process: p.process, inputBytes: perSampleBytes, sampleCount: input.samples, cpus: p.cpus, memoryBytes: p.memoryBytes, attempt: 1, position: p.position };
-      const runtime = model.predict(f, version.state);
-      const tasks = p.tasksPerSample * input.samples;
+      const notes: string[] = [];
+      // a size the price sheet lacks (a newer one declared in a pool) is not the caller's to fix: price the
+      // process as the price-sheet quote would price a sample, on the default size
+      let vmSize = p.vmSize ?? defaultVmSize;
+      let answer = priceOf.get(vmSize);
+      if (!answer && vmSize !== defaultVmSize) {
+        notes.push(`no price for its VM size ${vmSize} in ${where}: priced on ${defaultVmSize} (GCT_QUOTE_DEFAULT_VM_SIZE)`);
+        vmSize = defaultVmSize;
+        answer = priceOf.get(vmSize);
+      }
+      if (!answer) return { why: `no price for VM size ${vmSize} (used by ${p.process}) in ${where}` };
       const vm = vmOf(answer);
-      const cost = (ms: number) => tasks * taskCost({ cpus: p.cpus, memoryBytes: p.memoryBytes }, vm, ms);
-      processes.push({ process: p.process, tasks, runtimeMs: runtime.value, vmSize, value: cost(runtime.value), low: cost(Math.max(0, runtime.low)), high: cost(runtime.high), model: `${version.modelName}@${version.modelVersion}` });
+      const tasks = p.tasksPerSample * input.samples;
+      const f: Features = { process: p.process, inputBytes: perSampleBytes, sampleCount: input.samples, cpus: p.cpus, memoryBytes: p.memoryBytes, attempt: 1, position: p.position };
+      const priced = (version: ModelVersionRow) => {
+        const runtime = predictWithChampion(this.registry, version, f);
+        if (!runtime.ok) return runtime;
+        const cost = (ms: number) => tasks * taskCost({ cpus: p.cpus, memoryBytes: p.memoryBytes }, vm, ms);
+        const [value, low, high] = [cost(runtime.prediction.value), cost(runtime.prediction.low), cost(runtime.prediction.high)];
+        // a runtime that is finite can still be too large to price
+        if (![value, low, high].every(Number.isFinite)) return { ok: false as const, reason: `answered a runtime too large to price (${runtime.prediction.high} ms)` };
+        return { ok: true as const, runtimeMs: runtime.prediction.value, value, low, high };
+      };
+      const own = byProcess.get(p.process);
+      let used = own ?? champion;
+      let figure = priced(used);
+      if (!figure.ok && own) {
+        notes.push(`its champion ${nameOf(own)} ${figure.reason}: the pipeline's champion ${nameOf(champion)} was used`);
+        used = champion;
+        figure = priced(used);
+      }
+      if (!figure.ok) return { why: `its champion ${nameOf(champion)} ${figure.reason} (process ${p.process})` };
+      processes.push({
+        process: p.process, tasks, runtimeMs: figure.runtimeMs, vmSize, value: figure.value, low: figure.low, high: figure.high, model: nameOf(used),
+        note: notes.length > 0 ? notes.join('; ') : null,
+      });
     }
     const sum = (k: keyof Prediction) => processes.reduce((a, p) => a + p[k], 0);
-    const p = anyPrice!;
+    const value = sum('value');
+    const high = sum('high');
+    if (!Number.isFinite(high)) return { why: `the figures of its champion ${nameOf(champion)} add up to more than can be priced` };
+    const used = [...new Set(processes.map((x) => x.vmSize))].map((size) => priceOf.get(size)!);
+    const p = used[0];
+    const notes = processes.filter((x) => x.note !== null).map((x) => `${x.process}: ${x.note}`);
     return {
-      value: sum('value'), low: sum('low'), high: sum('high'),
-      currency: p.price.currency,
-      basis: 'CHAMPION',
-      note: `champion runtime model of ${input.pipeline}, priced with the price-sheet rule per process`,
-      intervalMethod: 'held-out',
-      model: modelInfo(champion),
-      processes,
-      priceRegion: p.price.region,
-      regionFallback: answers.some((a) => a?.regionFallback),
-      priorityFallback: answers.some((a) => a?.priorityFallback),
-      features,
+      quote: {
+        value, low: sum('low'), high,
+        currency: p.price.currency,
+        basis: 'CHAMPION',
+        note: [`champion runtime model of ${input.pipeline}, priced with the price-sheet rule per process`, ...notes].join('; '),
+        intervalMethod: 'held-out',
+        model: modelInfo(champion),
+        processes,
+        priceRegion: p.price.region,
+        regionFallback: used.some((a) => a.regionFallback),
+        priorityFallback: used.some((a) => a.priorityFallback),
+        features,
+      },
     };
   }
 
   /**
    * The quote `registerRun` stores on a new run (when it says how many samples). A run whose quote
-   * cannot be priced (no price for the region's VM sizes) is still registered, without an estimate:
-   * the LIMS needs the run id more than the figure.
+   * cannot be priced (no price for the region's VM sizes) is still registered, without an estimate
+   * (logged): the LIMS needs the run id more than the figure. Models that fail never get here: the
+   * quote falls back and says so.
    */
-  async quoteRun(run: RunRow, input: Omit<QuoteInput, 'samples'> & { samples: number | null | undefined }): Promise<RunRow> {
+  async quoteRun(
+    run: RunRow,
+    input: Omit<QuoteInput, 'samples'> & { samples: number | null | undefined },
+    log?: { warn(obj: object, msg: string): void },
+  ): Promise<RunRow> {
     if (input.samples == null) return run;
     let quote: StoredQuote;
     try {
       quote = await this.figures({ ...input, samples: input.samples }, run.createdAt);
     } catch (err) {
-      if (err instanceof AppError && err.code === 'BAD_USER_INPUT') return run;
+      if (err instanceof AppError && err.code === 'BAD_USER_INPUT') {
+        log?.warn({ runId: run.id, pipeline: input.pipeline, reason: err.message }, 'run registered without a quote');
+        return run;
+      }
       throw err;
     }
     return this.storeQuote(run, quote);
@@ -317,7 +361,7 @@ export class EstimateService {
           priceRegion: quote.priceRegion,
           regionFallback: quote.regionFallback,
           modelMape: quote.model.mape,
-          processes: quote.processes.map((p) => ({ process: p.process, tasks: p.tasks, value: p.value, model: p.model })),
+          processes: quote.processes.map((p) => ({ process: p.process, tasks: p.tasks, value: p.value, model: p.model, ...(p.note !== null && { note: p.note }) })),
           runModel: quote.runModel && {
             value: quote.runModel.value, low: quote.runModel.low, high: quote.runModel.high, currency: quote.runModel.currency,
             costBasis: quote.runModel.costBasis, model: `${quote.runModel.model.name}@${quote.runModel.model.version}`,
@@ -333,6 +377,9 @@ export class EstimateService {
     });
   }
 }
+
+/** How quotes name a model version: `name@version`. */
+const nameOf = (v: ModelVersionRow) => `${v.modelName}@${v.modelVersion}`;
 
 export function vmOf(answer: PriceAnswer): VmPrice {
   return { vcpus: answer.price.vcpus, memoryGib: Number(answer.price.memoryGib), pricePerHour: answer.price.pricePerHour };

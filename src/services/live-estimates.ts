@@ -8,8 +8,8 @@
  * 2. price every newly finished task (TASK rows, SQL numeric);
  * 3. per process: the finished tasks, the settled ones among them (run-correction.ts) and what the
  *    priced ones cost, in one read of the tasks and one of the TASK rows;
- * 4. the remainder: from a fresh quote of the run's pipeline (its profile holds finished runs only, so
- *    not this one), per process (expected tasks − finished) × cost per task when the quote has processes,
+ * 4. the remainder: from a fresh quote of the run's pipeline at the run's tier (its profile holds finished
+ *    runs only, so not this one), per process (expected tasks − finished) × cost per task when the quote has processes,
  *    times the run correction (what this run's settled tasks cost against what the quote gave them,
  *    models/run-correction.ts), and a running task at least what it has cost so far; else the quote
  *    minus what is spent; without a quote, the stored QUOTE minus what is spent; a run that has ended
@@ -19,7 +19,7 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
-import { estimates, type EstimateRow } from '../db/schema/index.js';
+import { estimates, type EstimateRow, type VmPriority } from '../db/schema/index.js';
 import { AppError, badInput } from '../errors.js';
 import { publishEvent } from '../events/publish.js';
 import { priceSheetModel, toDecimalString } from '../models/index.js';
@@ -50,6 +50,8 @@ interface Remainder {
   correction?: Pick<RunCorrection, 'run' | 'byProcess'>;
   /** Running tasks whose cost so far was held against the per-process remainder. */
   runningTasks?: number;
+  /** The fresh quote's note when it is not the champion's as it stands: the price-sheet rule and why, or a process whose model failed or VM size had no price. */
+  quoteNote?: string;
 }
 
 interface CostRow {
@@ -77,6 +79,8 @@ interface RunInfo {
   sample_count: number | null;
   input_bytes: string | null;
   region: string | null;
+  /** The run's stated tier, else the one most of its tasks ran at (theirs, else their pool's); null when none says. */
+  priority: VmPriority | null;
   currency: string;
 }
 
@@ -128,7 +132,11 @@ export class LiveEstimateService {
     if (!isUuid(runId)) return { status: 'not-found' };
     return this.db.transaction(async (tx) => {
       const [run] = (await tx.execute(sql`
-        select r.id, r.status, pl.name as pipeline, r.sample_count, r.input_bytes, r.region, r.currency
+        select r.id, r.status, pl.name as pipeline, r.sample_count, r.input_bytes, r.region, r.currency,
+               coalesce(r.priority, (
+                 select mode() within group (order by coalesce(t.priority, po.priority))
+                 from tasks t left join pools po on po.org_id = t.org_id and po.name = t.pool
+                 where t.org_id = r.org_id and t.run_id = r.id)) as priority
         from runs r left join pipelines pl on pl.org_id = r.org_id and pl.id = r.pipeline_id
         where r.org_id = ${this.orgId} and r.id = ${runId}
         for update of r`)) as unknown as RunInfo[];
@@ -152,15 +160,21 @@ export class LiveEstimateService {
           and pr.price_per_hour is not null and ${taskCostSql()} is not null
           and t.id not in (select e.task_id from estimates e where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK' and e.task_id is not null)`);
 
-      // 3. per process: finished tasks, and the submit time of the oldest still pending (a finished
-      // task submitted before it is settled: run-correction.ts)
+      // 3. per process: the task slots finished, the attempts finished, and the submit time of the oldest
+      // still pending (a finished task submitted before it is settled: run-correction.ts). The quote's
+      // tasks per sample count completed tasks, so a failed attempt that Nextflow retries (errorStrategy
+      // 'retry': error_action RETRY, the retry a new task id) fills no slot: its retry will. One that is
+      // ignored or ends the run (IGNORE, TERMINATE, FINISH, or not reported) does. Its cost is spent all the same.
       const perProcess = (await tx.execute(sql`
-        select t.process, count(*) filter (where t.status in ('COMPLETED', 'FAILED'))::int as n,
+        select t.process,
+               count(*) filter (where t.status = 'COMPLETED' or (t.status = 'FAILED' and upper(coalesce(t.error_action, '')) <> 'RETRY'))::int as n,
+               count(*) filter (where t.status in ('COMPLETED', 'FAILED'))::int as finished,
                floor(extract(epoch from min(coalesce(t.submitted_at, t.started_at)) filter (where t.status in ('NEW', 'SUBMITTED', 'RUNNING'))) * 1000)::float8 as horizon_ms
         from tasks t
         where t.org_id = ${this.orgId} and t.run_id = ${runId}
-        group by t.process`)) as unknown as { process: string | null; n: number; horizon_ms: number | null }[];
+        group by t.process`)) as unknown as { process: string | null; n: number; finished: number; horizon_ms: number | null }[];
       const done = perProcess.filter((p) => p.n > 0);
+      const finishedTasks = perProcess.reduce((a, p) => a + p.finished, 0);
       const horizons = Object.fromEntries(perProcess.filter((p) => p.process !== null && p.horizon_ms !== null).map((p) => [p.process, p.horizon_ms]));
       // what the priced tasks cost (TASK rows exist only for finished ones), in all and per process,
       // and the settled ones among them, in one read of the TASK rows, which carry process, status
@@ -205,8 +219,10 @@ export class LiveEstimateService {
             basis: remainder.basis,
             ...(remainder.correction && { correction: remainder.correction }),
             ...(remainder.runningTasks !== undefined && { runningTasks: remainder.runningTasks }),
-            finishedTasks: done.reduce((a, d) => a + d.n, 0),
-            unpricedTasks: done.reduce((a, d) => a + d.n, 0) - priced,
+            ...(remainder.quoteNote !== undefined && { quoteNote: remainder.quoteNote }),
+            finishedTasks,
+            retriedTasks: finishedTasks - done.reduce((a, d) => a + d.n, 0),
+            unpricedTasks: finishedTasks - priced,
             runStatus: run.status,
           },
         })
@@ -234,11 +250,16 @@ export class LiveEstimateService {
           samples: run.sample_count,
           inputBytes: run.input_bytes === null ? null : Number(run.input_bytes),
           region: run.region,
+          // the tier its spent tasks were priced at: a low-priority run's remainder at the dedicated rate would be 2-5× too high
+          priority: run.priority,
         });
       } catch (err) {
+        // a quote that cannot be priced; a lab's failing model does not get here (the quote falls back)
         if (!(err instanceof AppError)) throw err;
       }
     }
+    const fellBack = quote && (quote.basis === 'PRICE_SHEET' || quote.processes.some((p) => p.note !== null));
+    const quoteNote = fellBack ? { quoteNote: quote!.note } : {};
     if (quote && quote.processes.length > 0) {
       const finished = new Map(done.map((d) => [d.process ?? '', d.n]));
       const correction = this.correction(quote, settled);
@@ -278,10 +299,11 @@ export class LiveEstimateService {
         basis: correction ? 'champion per process, corrected by the run\'s settled tasks' : 'champion per process',
         runningTasks: runningTasks.length,
         ...(correction && { correction: { run: correction.run, byProcess: correction.byProcess } }),
+        ...quoteNote,
       };
     }
     if (quote) {
-      return { value: Math.max(0, quote.value - spent), low: Math.max(0, quote.low - spent), high: Math.max(0, quote.high - spent), model: quote.model.name, version: quote.model.version, basis: 'quote minus spent', currency: quote.currency };
+      return { value: Math.max(0, quote.value - spent), low: Math.max(0, quote.low - spent), high: Math.max(0, quote.high - spent), model: quote.model.name, version: quote.model.version, basis: 'quote minus spent', currency: quote.currency, ...quoteNote };
     }
     const [stored] = await tx
       .select()

@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { runs, type RunRow, type RunStatus } from '../db/schema/index.js';
+import { runs, type RunRow, type RunStatus, type VmPriority } from '../db/schema/index.js';
 import { badInput, notFound } from '../errors.js';
 import { isUuid } from './ids.js';
 import { checkPageSize, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, type Page } from './pagination.js';
@@ -28,6 +28,8 @@ export interface RegisterRunInput {
   labels?: Record<string, string> | null;
   params?: Record<string, unknown> | null;
   region?: string | null;
+  /** The pricing tier its nodes will use (the quote's and the live re-pricing's). */
+  priority?: VmPriority | null;
 }
 
 /** Labels are flat string pairs (they become filters and budget scopes); copies into a plain object. */
@@ -114,6 +116,7 @@ export class RunService {
         // GraphQL's JSON scalar hands over null-prototype objects; the driver wants plain ones
         params: { ...(input.params ?? {}) },
         region: input.region ?? null,
+        priority: input.priority ?? null,
       })
       .returning();
     return row;

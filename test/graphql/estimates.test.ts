@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { loadConfig } from '../../src/config.js';
 import { estimates, runs } from '../../src/db/schema/index.js';
 import { chooseChampion } from '../../src/models/promotion.js';
@@ -60,6 +60,27 @@ describe('estimates over GraphQL', () => {
     assert.equal(Number(rows[0].value), Number(dedicated.data!.estimate.value));
     const [run] = await t.db.db.select().from(runs).where(eq(runs.id, runId));
     assert.equal(run.estimatedCost, rows[0].value);
+  });
+
+  test('registerRun with a priority stores the quote at that tier, and the run keeps it', async () => {
+    const input = { pipeline: 'nf-core/sarek', samples: 3, inputBytes: 3e9, region: 'westeurope' };
+    const low = await t.gql(ESTIMATE, { input: { ...input, priority: 'LOW_PRIORITY' } }, keys.viewer);
+    const dedicated = await t.gql(ESTIMATE, { input }, keys.viewer);
+    // the no-history quote: hours per sample of a whole default VM, at that tier's price
+    const [{ hourly }] = (await t.db.db.execute(sql`select price_per_hour::float8 as hourly from prices where provider = 'azure'
+      and vm_size = ${loadConfig({}).estimation.defaultVmSize} and priority = 'LOW_PRIORITY' and region = 'westeurope' order by effective_from desc limit 1`)) as unknown as { hourly: number }[];
+    assert.ok(Math.abs(Number(low.data!.estimate.value) - 3 * loadConfig({}).estimation.defaultVmHoursPerSample * hourly) < 1e-6);
+    assert.ok(Number(low.data!.estimate.value) < Number(dedicated.data!.estimate.value));
+
+    const reg = await t.gql(`mutation($i: RegisterRunInput!) { registerRun(input: $i) { id priority estimatedCost { amount } } }`,
+      { i: { projectCode: 'P-1', pipeline: 'nf-core/sarek', sampleCount: 3, inputBytes: 3e9, region: 'westeurope', priority: 'LOW_PRIORITY' } }, keys.analyst);
+    assert.equal(reg.errors, undefined);
+    assert.equal(reg.data!.registerRun.priority, 'LOW_PRIORITY');
+    assert.equal(Number(reg.data!.registerRun.estimatedCost.amount), Number(low.data!.estimate.value));
+    const [quote] = await t.db.db.select().from(estimates).where(and(eq(estimates.orgId, keys.org.id), eq(estimates.runId, reg.data!.registerRun.id)));
+    assert.equal(quote.features.priority, 'LOW_PRIORITY');
+    const [run] = await t.db.db.select().from(runs).where(eq(runs.id, reg.data!.registerRun.id));
+    assert.equal(run.priority, 'LOW_PRIORITY');
   });
 
   test('bad input names the field', async () => {

@@ -8,6 +8,7 @@ import { EstimateService, type Quote } from '../../src/services/estimates.js';
 import { LiveEstimateService } from '../../src/services/live-estimates.js';
 import { ModelService } from '../../src/services/model-versions.js';
 import { createOrganization } from '../../src/services/organizations.js';
+import { PoolService } from '../../src/services/pools.js';
 import { RunService } from '../../src/services/runs.js';
 import { HISTORY_VM, importTraceHistory } from '../support/history.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -161,6 +162,89 @@ describe('live estimates: the run corrects its own remainder', () => {
       assert.ok(Math.abs(added / expected - 1) < 1e-6, `${k}: added ${added}, expected ${expected}`);
     }
     assert.ok(Number(estimate.low) <= Number(estimate.value) && Number(estimate.value) <= Number(estimate.high));
+  });
+
+  test('a failed attempt that Nextflow retries fills no task slot (its retry will), but its cost is spent; an ignored one fills its slot', async () => {
+    const off = loadConfig({ GCT_LIVE_CORRECTION_PRIOR: '0' }).estimation;
+    const k = Math.floor(big.tasks / 3);
+    /** `k` tasks of `big` completed at the quote's runtime, and `k` more attempts that failed after 10 s, with `errorAction`, each resubmitted when RETRY. */
+    async function run(errorAction: 'RETRY' | 'IGNORE' | null) {
+      const r = await new RunService(db.db, orgId, 500).register({ projectCode: 'HIST-openproblems', pipeline: input.pipeline, sampleCount: input.samples });
+      await db.db.execute(sql`update runs set status = 'RUNNING' where org_id = ${orgId} and id = ${r.id}`);
+      const task = (taskId: number, status: 'COMPLETED' | 'FAILED' | 'SUBMITTED', ms: number | null, action: string | null = null) => ({
+        orgId, runId: r.id, taskId, process: big.process, status, source: 'trace' as const, errorAction: action, attempt: taskId > 2000 ? 2 : 1,
+        submittedAt: new Date(T0 + taskId * 1000), startedAt: ms === null ? null : new Date(T0 + taskId * 1000), realtimeMs: ms,
+        cpus: 1, vmSize: HISTORY_VM, priority: 'DEDICATED' as const,
+      });
+      const rows = Array.from({ length: k }, (_, i) => task(1 + i, 'COMPLETED', Math.round(big.runtimeMs)));
+      if (errorAction !== null) {
+        // Nextflow gives the retry a new task id
+        rows.push(...Array.from({ length: k }, (_, i) => task(1001 + i, 'FAILED', 10_000, errorAction)));
+        if (errorAction === 'RETRY') rows.push(...Array.from({ length: k }, (_, i) => task(2001 + i, 'SUBMITTED', null)));
+      }
+      await db.db.insert(tasks).values(rows);
+      const out = await new LiveEstimateService(db.db, orgId, registry, off).reprice(r.id);
+      const estimate = out.status === 'stored' ? out.estimate : assert.fail(out.status);
+      const costs = await taskCosts(r.id);
+      const spent = [...costs.values()].reduce((a, v) => a + v, 0);
+      return { estimate, spent, priced: costs.size };
+    }
+    /** The quote's cost per task of each process, for the tasks its profile expects less those taken. */
+    const remainder = (taken: number) => quote.processes.reduce((a, p) => a + (Math.max(0, p.tasks - (p.process === big.process ? taken : 0)) * p.value) / p.tasks, 0);
+
+    const plain = await run(null);
+    const retried = await run('RETRY');
+    const ignored = await run('IGNORE');
+    assert.deepEqual([plain.priced, retried.priced, ignored.priced], [k, 2 * k, 2 * k]);
+    assert.ok(retried.spent > plain.spent, 'the failed attempts cost something');
+    near(plain.estimate.value, plain.spent + remainder(k), 'completed only');
+    // the failed attempts' cost is spent, and the k retries still to run are left to come
+    near(retried.estimate.value, retried.spent + remainder(k), 'with retried attempts');
+    assert.ok(Number(retried.estimate.value) > Number(plain.estimate.value));
+    assert.deepEqual([retried.estimate.features.finishedTasks, retried.estimate.features.retriedTasks, retried.estimate.features.unpricedTasks], [2 * k, k, 0]);
+    // ignored failures are not run again: they took their slots
+    near(ignored.estimate.value, ignored.spent + remainder(2 * k), 'with ignored attempts');
+    assert.equal(ignored.estimate.features.retriedTasks, 0);
+  });
+
+  test("the remainder is priced at the run's tier: the one it was registered with, else the one its tasks (or their pools) ran at", async () => {
+    const off = loadConfig({ GCT_LIVE_CORRECTION_PRIOR: '0' }).estimation;
+    await new PoolService(db.db, orgId).declare({ name: 'lowpri', region: 'westeurope', vmSize: HISTORY_VM, priority: 'LOW_PRIORITY' });
+    // every process of the quote is on HISTORY_VM: at another tier, each figure scales by the ratio of its prices
+    const hourly = async (priority: string) => ((await db.db.execute(sql`select price_per_hour::float8 as p from prices where provider = 'azure'
+      and vm_size = ${HISTORY_VM} and priority = ${priority} and region = 'westeurope' order by effective_from desc limit 1`)) as unknown as { p: number }[])[0].p;
+    assert.ok(quote.processes.every((p) => p.vmSize === HISTORY_VM));
+    const ratio = (await hourly('LOW_PRIORITY')) / (await hourly('DEDICATED'));
+    assert.ok(ratio < 0.5, `low-priority costs ${ratio} of dedicated`);
+
+    /** Two tasks of `big` finished as quoted, at `taskPriority` (or in the low-priority pool); the run registered at `runPriority`. */
+    async function live(runPriority: 'LOW_PRIORITY' | 'SPOT' | null, taskPriority: 'DEDICATED' | 'LOW_PRIORITY' | null) {
+      const r = await new RunService(db.db, orgId, 500).register({ projectCode: 'HIST-openproblems', pipeline: input.pipeline, sampleCount: input.samples, priority: runPriority });
+      await db.db.execute(sql`update runs set status = 'RUNNING' where org_id = ${orgId} and id = ${r.id}`);
+      await db.db.insert(tasks).values([1, 2].map((taskId) => ({
+        orgId, runId: r.id, taskId, process: big.process, status: 'COMPLETED' as const, source: 'trace' as const,
+        submittedAt: new Date(T0 + taskId * 1000), startedAt: new Date(T0 + taskId * 1000), realtimeMs: Math.round(big.runtimeMs),
+        cpus: 1, vmSize: HISTORY_VM, priority: taskPriority, pool: taskPriority === null ? 'lowpri' : null,
+      })));
+      const out = await new LiveEstimateService(db.db, orgId, registry, off).reprice(r.id);
+      const estimate = out.status === 'stored' ? out.estimate : assert.fail(out.status);
+      const spent = [...(await taskCosts(r.id)).values()].reduce((a, v) => a + v, 0);
+      return { estimate, spent };
+    }
+    const rest = (k: 'value' | 'low' | 'high', scale: number) =>
+      quote.processes.reduce((a, p) => a + (Math.max(0, p.tasks - (p.process === big.process ? 2 : 0)) * p[k] * scale) / p.tasks, 0);
+
+    const dedicated = await live(null, 'DEDICATED');
+    near(dedicated.estimate.value, dedicated.spent + rest('value', 1), 'dedicated tasks');
+    // not registered with a tier: its tasks', then their pool's
+    for (const [what, run] of [['low-priority tasks', await live(null, 'LOW_PRIORITY')], ['tasks in a low-priority pool', await live(null, null)]] as const) {
+      for (const k of ['value', 'low', 'high'] as const) near(run.estimate[k], run.spent + rest(k, ratio), `${what}: ${k}`);
+    }
+    // registered low-priority (or spot, priced at the low-priority rate): that, whatever its first tasks said
+    for (const tier of ['LOW_PRIORITY', 'SPOT'] as const) {
+      const run = await live(tier, 'DEDICATED');
+      near(run.estimate.value, run.spent + rest('value', ratio), `registered ${tier}`);
+    }
   });
 
   test('a run whose settled tasks ran at half the quote is lowered', async () => {

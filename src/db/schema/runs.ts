@@ -32,6 +32,8 @@ export const runs = pgTable(
     inputBytes: big('input_bytes'),
     executor: text('executor'),
     region: text('region'),
+    /** The pricing tier the LIMS said the run will use; null when not said (live re-pricing then takes its tasks'). */
+    priority: vmPriorityEnum('priority'),
     commandLine: text('command_line'),
     nextflowVersion: text('nextflow_version'),
     errorMessage: text('error_message'),

@@ -1,0 +1,1 @@
+ALTER TABLE "runs" ADD COLUMN "priority" "vm_priority";

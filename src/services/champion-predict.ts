@@ -1,0 +1,43 @@
+/**
+ * A stored champion's prediction, or why there is none. A champion can be a lab's own code
+ * (GCT_MODEL_MODULES): it may throw, answer NaN, ±Infinity, a negative figure or an interval out of
+ * order, or its module may have changed version since the state was fitted (the state may mean
+ * something else now). Quotes, registerRun and live estimates fall back to the next source instead
+ * of failing, so every caller predicts through here rather than calling `predict` itself.
+ */
+import type { ModelVersionRow } from '../db/schema/index.js';
+import type { EstimationModel, Features, Prediction } from '../models/index.js';
+import type { ModelRegistry } from '../models/registry.js';
+
+export type ChampionAnswer = { ok: true; prediction: Prediction } | { ok: false; reason: string };
+
+const describe = (x: unknown) => (typeof x === 'number' ? String(x) : JSON.stringify(x) ?? String(x));
+
+/** The registered model that fitted the champion's state, or why it cannot predict at all. */
+export function championModel(registry: ModelRegistry, champion: ModelVersionRow): { ok: true; model: EstimationModel<unknown> } | { ok: false; reason: string } {
+  if (!registry.has(champion.modelName)) return { ok: false, reason: 'is no longer registered' };
+  const model = registry.get(champion.modelName) as EstimationModel<unknown>;
+  if (model.version !== champion.modelVersion) {
+    return { ok: false, reason: `was fitted by version ${champion.modelVersion}, but version ${model.version} is registered` };
+  }
+  return { ok: true, model };
+}
+
+export function predictWithChampion(registry: ModelRegistry, champion: ModelVersionRow, features: Features): ChampionAnswer {
+  const found = championModel(registry, champion);
+  if (!found.ok) return found;
+  let answer: Prediction;
+  try {
+    answer = found.model.predict(features, champion.state);
+  } catch (err) {
+    return { ok: false, reason: `threw ${err instanceof Error ? `${err.name}: ${err.message}` : describe(err)}` };
+  }
+  const { value, low, high } = (answer ?? {}) as Partial<Prediction>;
+  if (![value, low, high].every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    return { ok: false, reason: `answered a figure that is not a finite number (value ${describe(value)}, low ${describe(low)}, high ${describe(high)})` };
+  }
+  if (!(0 <= low! && low! <= value! && value! <= high!)) {
+    return { ok: false, reason: `answered a negative figure or an interval out of order (value ${value}, low ${low}, high ${high})` };
+  }
+  return { ok: true, prediction: { value: value!, low: low!, high: high! } };
+}

@@ -227,7 +227,15 @@ async function clearStale(db: Db, orgId: string, day: string, flagged: SeriesSta
     if (alertIds.length > 0) {
       await tx
         .update(alerts)
-        .set({ state: 'RESOLVED', resolvedAt: new Date(), resolution: `cleared: the bill of ${day} was restated and no longer stands out`, cooldownKey: null, updatedAt: new Date() })
+        // its dedupe key is freed too: should the day stand out again (the real late lines arrive), that is a new alert
+        .set({
+          state: 'RESOLVED',
+          resolvedAt: new Date(),
+          resolution: `cleared: the bill of ${day} was restated and no longer stands out`,
+          cooldownKey: null,
+          dedupeKey: sql`${alerts.dedupeKey} || ':cleared:' || ${alerts.id}::text`,
+          updatedAt: new Date(),
+        })
         .where(and(eq(alerts.orgId, orgId), inArray(alerts.id, alertIds), inArray(alerts.state, ['OPEN', 'ACKNOWLEDGED'])));
     }
     const unannotated = stale.filter((a) => a.feedback === null).map((a) => a.id);

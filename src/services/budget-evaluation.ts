@@ -40,7 +40,9 @@ export function periodsToEvaluate(budget: BudgetRow, at: Date): PeriodWindow[] {
   if (budget.period === 'CUSTOM') return [current];
   const previous = periodAt(budget, new Date(current.start.getTime() - 1));
   const closedFor = at.getTime() - previous.end.getTime();
-  return closedFor < CLOSED_PERIOD_GRACE_DAYS * 86_400_000 ? [previous, current] : [current];
+  // a budget created or changed after the period ended was not the period's budget: it is not judged on it
+  const setBefore = budget.createdAt < previous.end && budget.updatedAt < previous.end;
+  return closedFor < CLOSED_PERIOD_GRACE_DAYS * 86_400_000 && setBefore ? [previous, current] : [current];
 }
 
 /**

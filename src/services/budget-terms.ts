@@ -44,13 +44,16 @@ export const unreconciledSql = sql`case when ${runs.actualCost} is null then ${r
  * `billedUntil` (a run that ended a day after the last billed day has most of its cost on the bill
  * already). A run still going: its estimate less what reconciliation allocated it so far; how its
  * estimate spreads over time it has not run yet is unknown, so nothing more of it is taken as billed.
+ * A finished run whose end is unknown (no end, no task end): all of it until reconciled, then none.
  */
 export function unbilledSql(billedUntil: SQL): SQL {
-  const ended = sql`coalesce(${runs.completedAt}, ${runs.updatedAt})`;
+  // not updated_at: reconciliation and live estimates touch it long after a run ended
+  const ended = sql`coalesce(${runs.completedAt}, (select max(t.completed_at) from tasks t where t.org_id = ${runs.orgId} and t.run_id = ${runs.id}))`;
   const began = sql`coalesce(${runs.startedAt}, ${runs.submittedAt}, ${ended})`;
   const seconds = (a: SQL, b: SQL) => sql`extract(epoch from (${a} - ${b}))`;
   return sql`case
     when ${goingSql} then greatest(${runs.estimatedCost} - coalesce(${runs.actualCost}, 0), 0)
+    when ${ended} is null then case when ${runs.actualCost} is null then ${runs.estimatedCost} else 0 end
     when ${billedUntil} is null or ${began} >= ${billedUntil} then ${runs.estimatedCost}
     when ${ended} <= ${billedUntil} then 0
     else round(${runs.estimatedCost} * ${seconds(ended, billedUntil)} / ${seconds(ended, began)}, 10) end`;

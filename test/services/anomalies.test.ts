@@ -119,6 +119,15 @@ describe('anomaly detection (robust z-score per dimension)', () => {
       assert.match(a.resolution!, /restated/);
     }
 
+    // the real late lines arrive: the day stands out again, and that alerts again
+    await db.db.execute(`update cost_records set billed_cost = billed_cost + 900 where org_id = '${org}' and resource_group = 'rg-spike' and charge_period_start = '${day}'`);
+    const back = await detectAnomalies(db.db, org, settings, { day });
+    const backSpike = back.found.find((a) => a.dimensionValue === 'rg-spike');
+    assert.ok(backSpike?.alertId, 'the spike that came back raised an alert');
+    assert.notEqual(backSpike.alertId, spikeAlert);
+    await db.db.execute(`update cost_records set billed_cost = billed_cost - 900 where org_id = '${org}' and resource_group = 'rg-spike' and charge_period_start = '${day}'`);
+    await detectAnomalies(db.db, org, settings, { day });
+
     // a real spike on the next day alerts: the cleared one holds no cooldown
     await insertCost(db.db, org, { day: daysAgo(0), amount: '1500', resourceGroup: 'rg-spike', serviceName: 'Virtual Machines', tags: { study: 'BRCA' } });
     const next = await detectAnomalies(db.db, org, settings, { day: iso(daysAgo(0)) });

@@ -21,12 +21,15 @@ describe('budgets against a lagging bill', () => {
   after(() => db.drop());
 
   const newOrg = async (slug: string) => (await createOrganization(db.db, { name: slug, slug })).organization.id;
+  /** The organization's budgets as if created (and last changed) at `at`. */
+  const setSince = (org: string, at: Date) => db.db.execute(`update budgets set created_at = '${at.toISOString()}', updated_at = '${at.toISOString()}' where org_id = '${org}'`);
   const keysOf = (raised: { dedupeKey: string }[]) => raised.map((a) => a.dedupeKey.split(':').slice(2, 5).join(':'));
 
   test('a month breached by lines that arrive after it ends still raises its alerts, until the grace has passed', async () => {
     const org = await newOrg('late-lines');
     const budgets = new BudgetService(db.db, org);
     await budgets.create({ name: 'Lab', scope: { kind: 'ORGANIZATION' }, period: 'MONTH', amount: '1000', currency: 'USD', thresholds: [{ percent: 80, basis: 'ACTUAL' }, { percent: 100, basis: 'ACTUAL' }] });
+    await setSince(org, jan(1));
     for (let d = 1; d <= 29; d++) await insertCost(db.db, org, { day: jan(d), amount: '25' });
     assert.deepEqual((await evaluateBudgets(db.db, org, { at: jan(30, 12) })).raised, []);
 
@@ -40,8 +43,25 @@ describe('budgets against a lagging bill', () => {
     // a week after January, its lines are final: a correction then raises nothing for it
     const other = await newOrg('late-lines-closed');
     await new BudgetService(db.db, other).create({ name: 'Lab', scope: { kind: 'ORGANIZATION' }, period: 'MONTH', amount: '1000', currency: 'USD', thresholds: [{ percent: 100, basis: 'ACTUAL' }] });
+    await setSince(other, jan(1));
     await insertCost(db.db, other, { day: jan(31), amount: '1500' });
     assert.deepEqual((await evaluateBudgets(db.db, other, { at: new Date('2025-02-09T00:00:00Z') })).raised, []);
+  });
+
+  test('a budget created, or changed, after a month ended is not judged on that month', async () => {
+    const org = await newOrg('late-budget');
+    await insertCost(db.db, org, { day: jan(20), amount: '1500' });
+    const budgets = new BudgetService(db.db, org);
+    const budget = await budgets.create({ name: 'Lab', scope: { kind: 'ORGANIZATION' }, period: 'MONTH', amount: '1000', currency: 'USD', thresholds: [{ percent: 100, basis: 'ACTUAL' }] });
+    await setSince(org, new Date('2025-02-02T00:00:00Z'));
+    assert.deepEqual((await evaluateBudgets(db.db, org, { at: new Date('2025-02-03T00:00:00Z') })).raised, [], 'created in February');
+
+    // set in January at 2000, which January stayed under; lowered to 1000 after January ended
+    await budgets.update(budget.id, { amount: '2000' });
+    await setSince(org, jan(1));
+    assert.deepEqual((await evaluateBudgets(db.db, org, { at: jan(31, 12) })).raised, [], '1500 of 2000');
+    await budgets.update(budget.id, { amount: '1000' });
+    assert.deepEqual((await evaluateBudgets(db.db, org, { at: new Date('2025-02-03T06:00:00Z') })).raised, [], 'lowered after January ended');
   });
 
   test('raising the amount after an alert: crossing the new amount alerts again, once', async () => {
@@ -75,9 +95,11 @@ describe('budgets against a lagging bill', () => {
     await insertRun(db.db, org, { status: 'FAILED', startedAt: jan(12, 6), completedAt: jan(12, 18), estimatedCost: '40' });
     // still running, 200 of its 500 reconciled so far
     await insertRun(db.db, org, { status: 'RUNNING', startedAt: jan(9), estimatedCost: '500', actualCost: '200' });
+    // finished and reconciled, but with no end known (reconciliation has touched it since): nothing
+    await insertRun(db.db, org, { status: 'SUCCEEDED', startedAt: jan(3), estimatedCost: '100', actualCost: '90' });
     // a running run that already cost more than its estimate adds nothing
     await insertRun(db.db, org, { status: 'RUNNING', startedAt: jan(9), estimatedCost: '50', actualCost: '60' });
-    await db.db.execute(`update runs set currency = 'USD' where org_id = '${org}'`);
+    await db.db.execute(`update runs set currency = 'USD', updated_at = '2025-01-13T00:00:00Z' where org_id = '${org}'`);
 
     const budgets = new BudgetService(db.db, org);
     const budget = await budgets.create({ name: 'Lab', scope: { kind: 'ORGANIZATION' }, period: 'MONTH', amount: '5000', currency: 'USD', thresholds: [] });

@@ -33,7 +33,7 @@ export interface GraphqlWsDeps {
 }
 
 /** What a connection keeps: the credential it opened with, checked again for every operation and event. */
-type Connection = { authorization?: string };
+type Connection = { authorization?: string; preparing?: Set<string>; live?: Map<string, AsyncIterableIterator<ExecutionResult>> };
 type Socket = Extra & Partial<Connection>;
 
 /**
@@ -91,32 +91,57 @@ export function serveGraphqlWs(server: Server, deps: GraphqlWsDeps): { dispose()
         ctx.extra.authorization = header;
         return true;
       },
-      onSubscribe: async (ctx, _id, payload) => {
-        let viewer: Viewer | null;
+      onSubscribe: async (ctx, id, payload) => {
+        // graphql-ws keys operations by id alone: an id subscribed again while its first operation is still
+        // being prepared (subscribe, complete, subscribe) lets the first one's cleanup unregister the second,
+        // which then runs on where no complete and no close reaches it. Refused until the first is under way.
+        const preparing = (ctx.extra.preparing ??= new Set());
+        if (preparing.has(id)) return [new GraphQLError(`operation "${id}" is still being prepared: use another id`, { extensions: { code: 'BAD_USER_INPUT' } })];
+        preparing.add(id);
+        let ready = false;
         try {
-          viewer = await callerOf(ctx.extra.authorization);
-        } catch (err) {
-          if (!(err instanceof Error)) throw err;
-          // a credential no longer valid closes the socket, so the answer below goes nowhere; a lookup that
-          // failed (database gone) is answered as a masked internal error, logged by formatError
-          if (err instanceof AppError) closeForbidden(ctx.extra, err);
-          return [new GraphQLError(err.message, { originalError: err })];
+          let viewer: Viewer | null;
+          try {
+            viewer = await callerOf(ctx.extra.authorization);
+          } catch (err) {
+            if (!(err instanceof Error)) throw err;
+            // a credential no longer valid closes the socket, so the answer below goes nowhere; a lookup that
+            // failed (database gone) is answered as a masked internal error, logged by formatError
+            if (err instanceof AppError) closeForbidden(ctx.extra, err);
+            return [new GraphQLError(err.message, { originalError: err })];
+          }
+          const prepared = prepareOperation(schema, limits, payload);
+          if ('errors' in prepared) return prepared.errors;
+          const contextValue: Context = createContext({ viewer, db, config, log, requestId: randomUUID(), events: deps.events, models: deps.models, boss: deps.boss });
+          ready = true;
+          return { schema, document: prepared.document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+        } finally {
+          // an operation that goes on is under way once onOperation sees it
+          if (!ready) preparing.delete(id);
         }
-        // each running subscription holds memory and a place in every fan-out; one socket must not hold unbounded many
-        if (Object.keys(ctx.subscriptions).length > config.maxWsOperations) {
-          return [new GraphQLError(`at most ${config.maxWsOperations} operations run at once on one connection (GCT_WS_MAX_OPERATIONS)`, { extensions: { code: 'TOO_MANY_OPERATIONS' } })];
-        }
-        const prepared = prepareOperation(schema, limits, payload);
-        if ('errors' in prepared) return prepared.errors;
-        const contextValue: Context = createContext({ viewer, db, config, log, requestId: randomUUID(), events: deps.events, models: deps.models, boss: deps.boss });
-        return { schema, document: prepared.document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       // each event executed once per distinct subscription and fanned out, not once per subscriber
       subscribe: sharedSubscribe(),
-      onOperation: (ctx, _id, _payload, args, result) => {
-        if (!isAsyncIterable(result) || ctx.extra.authorization === undefined) return undefined;
+      onOperation: (ctx, id, _payload, args, result) => {
+        ctx.extra.preparing?.delete(id);
+        if (!isAsyncIterable(result)) return undefined;
+        // the connection's running subscriptions, counted here, where they start (a subscribe refused or
+        // still authenticating holds nothing); each holds memory and a place in every fan-out
+        const live = (ctx.extra.live ??= new Map());
+        // never two under one id (see onSubscribe): the older could no longer be reached
+        live.get(id)?.return?.();
+        live.delete(id);
+        if (live.size >= config.maxWsOperations) {
+          void result[Symbol.asyncIterator]().return?.();
+          return { errors: [new GraphQLError(`at most ${config.maxWsOperations} subscriptions run at once on one connection (GCT_WS_MAX_OPERATIONS)`, { extensions: { code: 'TOO_MANY_OPERATIONS' } })] };
+        }
         const subscribedAs = (args.contextValue as Context).viewer;
-        return whileTrue(result, () => stillValid(ctx.extra, subscribedAs));
+        const keep = ctx.extra.authorization === undefined ? async () => true : () => stillValid(ctx.extra, subscribedAs);
+        const running = whileTrue(result, keep, () => {
+          if (live.get(id) === running) live.delete(id);
+        });
+        live.set(id, running);
+        return running;
       },
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
       onError: (_ctx, _id, _payload, errors) => format(errors),
@@ -130,23 +155,28 @@ export function serveGraphqlWs(server: Server, deps: GraphqlWsDeps): { dispose()
 
 /**
  * Passes a subscription's results on while `keep` answers true for each; at the first false the source
- * ends and so does the stream. `return()` goes straight to the source, even while a `next()` waits (see
- * mapAsync in shared-subscribe.ts for why).
+ * ends and so does the stream. `ended` is called when it ends, whichever way (perhaps twice: it must not
+ * mind). `return()` goes straight to the source, even while a `next()` waits (see mapAsync in
+ * shared-subscribe.ts for why).
  */
-function whileTrue(source: AsyncIterable<ExecutionResult>, keep: () => Promise<boolean>): AsyncIterableIterator<ExecutionResult> {
+function whileTrue(source: AsyncIterable<ExecutionResult>, keep: () => Promise<boolean>, ended: () => void): AsyncIterableIterator<ExecutionResult> {
   const it = source[Symbol.asyncIterator]();
   return {
     async next() {
       const r = await it.next();
+      if (r.done) ended();
       if (r.done || (await keep())) return r;
+      ended();
       await it.return?.();
       return { done: true, value: undefined };
     },
     async return() {
+      ended();
       await it.return?.();
       return { done: true, value: undefined };
     },
     async throw(error: unknown) {
+      ended();
       await it.return?.();
       throw error;
     },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
+import WebSocket from 'ws';
 import { publishRunUpdated } from '../../src/services/capture/run-events.js';
 import { createOrgWithKeys, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
 import { collect, once, wsClient, type GqlError, type Outcome } from '../support/ws-client.js';
@@ -84,7 +85,8 @@ describe('graphql-ws transport', () => {
     const [first, second] = [subscribe(), subscribe()];
     await waitForSubscribers(2);
     const third = subscribe();
-    const refused = (await third.ended).error as GqlError[];
+    await third.ended;
+    const refused = third.errors as GqlError[];
     assert.equal(refused[0]?.extensions?.code, 'TOO_MANY_OPERATIONS', JSON.stringify(refused));
     // the two running ones are untouched, and another connection has its own budget
     await publishRunUpdated(t.db.db, keys.org.id, runId);
@@ -93,6 +95,41 @@ describe('graphql-ws transport', () => {
     assert.equal(errorsOf(await once(client(keys.viewer), `{ me { role } }`)), undefined);
     await ws.dispose();
     await waitForSubscribers(0);
+  });
+
+  test('an id subscribed, completed and subscribed again while the first was being prepared leaves no subscription running unreachable', async () => {
+    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${keys.viewer}` } }));
+    await new Promise((r) => ws.once('message', r));
+    const nexts = new Map<string, GqlResult[]>();
+    ws.on('message', (m) => {
+      const msg = JSON.parse(String(m)) as { id: string; type: string; payload: GqlResult };
+      if (msg.type === 'next') nexts.set(msg.id, [...(nexts.get(msg.id) ?? []), msg.payload]);
+    });
+    const send = (id: string, type: 'subscribe' | 'complete') =>
+      ws.send(JSON.stringify(type === 'complete' ? { id, type } : { id, type, payload: { query: `subscription($id: ID!) { runUpdated(runId: $id) { id } }`, variables: { id: runId } } }));
+    try {
+      for (const id of ['x0', 'x1', 'x2']) {
+        send(id, 'subscribe');
+        send(id, 'complete');
+        send(id, 'subscribe');
+        await new Promise((r) => setTimeout(r, 150));
+        send(id, 'complete'); // the client has completed everything it started under this id
+      }
+      await waitForSubscribers(0);
+      for (const id of ['p0', 'p1', 'p2']) send(id, 'subscribe');
+      await waitForSubscribers(2);
+      await publishRunUpdated(t.db.db, keys.org.id, runId);
+      for (let i = 0; i < 100 && !(nexts.has('p0') && nexts.has('p1')); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual([...nexts.keys()].filter((id) => id.startsWith('x')), [], 'no completed id runs on');
+      assert.equal(nexts.get('p0')?.[0].data?.runUpdated.id, runId);
+      assert.equal(nexts.get('p1')?.[0].data?.runUpdated.id, runId);
+      assert.equal(nexts.get('p2')?.[0].errors?.[0].extensions?.code, 'TOO_MANY_OPERATIONS', 'the third is over the cap of 2');
+    } finally {
+      ws.close();
+      await waitForSubscribers(0);
+    }
   });
 
   test("a revoked key's running subscription ends on the next event instead of receiving it", async () => {

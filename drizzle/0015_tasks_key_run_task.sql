@@ -72,6 +72,13 @@ UPDATE "tasks" k SET
 FROM "tasks_merged" m, "tasks_merged" n, "tasks" o
 WHERE m."rank" = 1 AND k."org_id" = m."org_id" AND k."id" = m."id"
   AND n."kept_id" = m."id" AND n."rank" = 2 AND o."org_id" = n."org_id" AND o."id" = n."id";--> statement-breakpoint
+-- the run's figure (its latest live estimate: spent + remainder) priced the phantom task too: take its TASK
+-- estimates out of it, since a finished run gets no further event to re-estimate it
+UPDATE "runs" r SET "estimated_cost" = greatest(r."estimated_cost" - d."phantom", 0)
+FROM (SELECT e."org_id", e."run_id", sum(e."value") AS "phantom" FROM "estimates" e
+      JOIN "tasks_merged" m ON m."rank" > 1 AND e."org_id" = m."org_id" AND e."task_id" = m."id"
+      WHERE e."kind" = 'TASK' GROUP BY 1, 2) d
+WHERE r."org_id" = d."org_id" AND r."id" = d."run_id" AND r."estimated_cost" IS NOT NULL;--> statement-breakpoint
 DELETE FROM "estimates" e USING "tasks_merged" m WHERE m."rank" > 1 AND e."org_id" = m."org_id" AND e."task_id" = m."id";--> statement-breakpoint
 UPDATE "allocations" a SET "task_id" = m."kept_id" FROM "tasks_merged" m WHERE m."rank" > 1 AND a."org_id" = m."org_id" AND a."task_id" = m."id";--> statement-breakpoint
 DELETE FROM "tasks" t USING "tasks_merged" m WHERE m."rank" > 1 AND t."org_id" = m."org_id" AND t."id" = m."id";--> statement-breakpoint

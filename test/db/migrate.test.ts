@@ -172,7 +172,8 @@ test('0015 keys tasks by (run, task_id): a retried task stored twice (weblog att
   await withDatabaseBefore('0015', async (old) => {
     const { organization } = await createOrganization(old.db, { name: 'Before', slug: 'before-0015' });
     const orgId = organization.id;
-    const [{ id: runId }] = await old.sql<{ id: string }[]>`insert into runs (org_id, status, task_count, billed_in_full) values (${orgId}, 'SUCCEEDED', 3, true) returning id`;
+    // its live figure priced all three rows: 0.72
+    const [{ id: runId }] = await old.sql<{ id: string }[]>`insert into runs (org_id, status, task_count, billed_in_full, estimated_cost) values (${orgId}, 'SUCCEEDED', 3, true, 0.72) returning id`;
     // task 7 twice, as the old key let a trace without `attempt` store it; task 8 once
     const [weblog] = await old.sql<{ id: string }[]>`
       insert into tasks (org_id, run_id, task_id, attempt, status, cpus, memory_bytes, source) values (${orgId}, ${runId}, 7, 2, 'COMPLETED', 4, 1024, 'weblog') returning id`;
@@ -196,8 +197,8 @@ test('0015 keys tasks by (run, task_id): a retried task stored twice (weblog att
     assert.deepEqual(estimated.map((e) => e.task_id).sort(), [String(trace.id), String(single.id)].sort(), "the phantom task's estimate is gone");
     const [alloc] = await old.sql`select count(*)::int as n, sum(amount)::text as amount, count(*) filter (where task_id = ${trace.id})::int as kept from allocations where run_id = ${runId}`;
     assert.deepEqual({ ...alloc }, { n: 3, amount: '0.72', kept: 2 }, 'allocations still sum to their lines, on the kept task');
-    const [run] = await old.sql`select task_count, billed_in_full from runs where id = ${runId}`;
-    assert.deepEqual({ ...run }, { task_count: 2, billed_in_full: false });
+    const [run] = await old.sql`select task_count, billed_in_full, estimated_cost::text as estimated from runs where id = ${runId}`;
+    assert.deepEqual({ ...run }, { task_count: 2, billed_in_full: false, estimated: '0.48' }, 'the run no longer prices the phantom task');
     await assert.rejects(old.sql`insert into tasks (org_id, run_id, task_id, source) values (${orgId}, ${runId}, 8, 'weblog')`, /tasks_org_run_task_key/);
   });
 });

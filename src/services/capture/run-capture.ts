@@ -10,6 +10,9 @@ import type { Db } from '../../db/client.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
+/** Lock namespace (first key of pg_advisory_xact_lock) of one Nextflow session's capture. */
+const SESSION_LOCK = 7_240_031;
+
 const statusRank: Record<RunStatus, number> = { REGISTERED: 0, RUNNING: 1, SUCCEEDED: 2, FAILED: 2 };
 
 /** A run never moves back: a late `started` after `completed` leaves it SUCCEEDED or FAILED. */
@@ -29,6 +32,9 @@ export async function findOrCreateRun(
   params: Record<string, unknown> | null,
   settings: CaptureSettings,
 ): Promise<{ run: RunRow; created: boolean }> {
+  // one session's events take turns here: a claim must see the run a concurrent first process event
+  // creates, or its session key collides with it (Nextflow sends one at a time; a replay or proxy may not)
+  await tx.execute(sql`select pg_advisory_xact_lock(${SESSION_LOCK}, hashtext(${`${orgId}:${key.sessionId}`}))`);
   const claimed = params?.[settings.runIdParam];
   if (typeof claimed === 'string' && isUuid(claimed)) {
     const run = await claimRegisteredRun(tx, orgId, claimed, key);

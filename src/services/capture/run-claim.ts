@@ -1,6 +1,8 @@
 import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { runs, tasks, type RunRow } from '../../db/schema/index.js';
+import { unlistDaysOfRun } from '../cost-rollup.js';
+import { lockReconciliations } from '../reconcile-lock.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -18,19 +20,21 @@ export interface SessionKey {
  * or late: process events have then captured the session as a run of its own. That run is merged into the
  * registered one before the claim, else the claim would break the session key (runs_org_session_key) for
  * this and every later event of the run. Locks: the registered run, then the captured one, in that order
- * (a process event locks only the captured run, so the two cannot wait on each other).
+ * (a process event locks only the captured run, so the two cannot wait on each other), after the
+ * reconciliation lock when a merge may follow.
  */
 export async function claimRegisteredRun(tx: Tx, orgId: string, runId: string, key: SessionKey): Promise<RunRow | null> {
+  const sameSession = and(eq(runs.orgId, orgId), eq(runs.sessionId, key.sessionId), sql`${runs.runName} is not distinct from ${key.runName}`, sql`${runs.id} <> ${runId}::uuid`);
+  // a merge moves tasks and allocations: a reconciliation reading them meanwhile would write onto the
+  // deleted run. Taken before any run lock, as reconciliations and trace imports take it.
+  const [mayMerge] = await tx.select({ id: runs.id }).from(runs).where(sameSession);
+  if (mayMerge) await lockReconciliations(tx, orgId, 'shared');
   const [registered] = await tx.select().from(runs).where(and(eq(runs.orgId, orgId), eq(runs.id, runId))).for('update');
   if (!registered) return null;
   const ours = registered.sessionId === key.sessionId && registered.runName === key.runName;
   if (registered.sessionId !== null && !ours) return null;
   if (!ours) {
-    const [captured] = await tx
-      .select()
-      .from(runs)
-      .where(and(eq(runs.orgId, orgId), eq(runs.sessionId, key.sessionId), sql`${runs.runName} is not distinct from ${key.runName}`))
-      .for('update');
+    const [captured] = mayMerge ? await tx.select().from(runs).where(sameSession).for('update') : [];
     if (captured) await mergeRunInto(tx, orgId, captured, registered);
   }
   const [run] = await tx
@@ -62,6 +66,9 @@ const KEYED_BY_RUN = ['estimates', 'estimate_errors', 'allocations', 'cost_daily
  *    are recounted and it is no longer billed in full.
  */
 async function mergeRunInto(tx: Tx, orgId: string, from: RunRow, into: RunRow): Promise<void> {
+  // the rollup holds their days under the names their runs had: `from`'s pieces become `into`'s, perhaps another project
+  await unlistDaysOfRun(tx as unknown as Db, orgId, from.id);
+  await unlistDaysOfRun(tx as unknown as Db, orgId, into.id);
   const both = sql`f.org_id = ${orgId} and f.run_id = ${from.id} and i.org_id = ${orgId} and i.run_id = ${into.id} and i.task_id = f.task_id`;
   const fill = sql.raw(TASK_FACTS.map((c) => `"${c}" = coalesce(i."${c}", f."${c}")`).join(', '));
   await tx.execute(sql`update tasks i set ${fill}, updated_at = clock_timestamp() from tasks f where ${both}`);

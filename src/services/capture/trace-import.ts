@@ -49,6 +49,8 @@ export interface TraceImportReport {
 }
 
 const BATCH = 1000;
+/** Lock namespace (first key of pg_advisory_xact_lock) of one trace file's imports without a run. */
+const TRACE_FILE_LOCK = 7_240_032;
 /** The report lists this many rejected lines; all of them are stored in import_rejects. */
 const REPORTED_REJECTS = 100;
 
@@ -121,6 +123,8 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
       await flush();
       const fileKey = `${content.digest()} ${opts.timeZone ?? 'UTC'}`;
       if (!opts.runId && !opts.newRunForRepeat) {
+        // two uploads of one file at once: the second waits for the first to commit, then finds it
+        await tx.execute(sql`select pg_advisory_xact_lock(${TRACE_FILE_LOCK}, hashtext(${`${orgId}:${fileKey}`}))`);
         const earlier = await earlierImportOf(tx as unknown as Db, orgId, fileKey, record.id);
         // the same file again: its run holds it already; undo this one's new run rather than count the file twice
         if (earlier) throw new RepeatedTrace({ ...report, importId: earlier.id, runId: earlier.runId, tasksCreated: 0, tasksUpdated: 0, tasksUnchanged: report.rowsRead - report.rejectedCount, repeatOf: earlier.id });
@@ -148,7 +152,11 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
       return report;
     });
   } catch (err) {
-    if (err instanceof RepeatedTrace) return err.report;
+    if (err instanceof RepeatedTrace) {
+      // what the repeat says of its run (a project the first import lacked) still applies, to that run
+      if (opts.projectCode) await db.transaction((tx) => resolveRun(tx as unknown as Db, orgId, { ...opts, runId: err.report.runId }));
+      return err.report;
+    }
     input.destroy();
     await recordFailedImport(db, orgId, opts, err);
     throw err;

@@ -24,8 +24,14 @@ export function runScope(budget: BudgetRow): SQL {
 
 export const runTime = sql`coalesce(${runs.startedAt}, ${runs.submittedAt}, ${runs.createdAt})`;
 
-/** The end of the latest charge period an organization's bill reaches (null: no bill yet). */
-export const billedUntilSql = (orgId: string): SQL => sql`(select max(${costRecords.chargePeriodEnd}) from ${costRecords} where ${costRecords.orgId} = ${orgId})`;
+/**
+ * How far an organization's bill reaches (null: no bill yet): the end of the latest charge period of a day
+ * or less. A month's recurring charge (a support plan, a reservation) is billed to the month's end on its
+ * first day, and would have every run of the month look billed already.
+ */
+export const billedUntilSql = (orgId: string): SQL =>
+  sql`(select max(${costRecords.chargePeriodEnd}) from ${costRecords} where ${costRecords.orgId} = ${orgId}
+        and ${costRecords.chargePeriodEnd} <= ${costRecords.chargePeriodStart} + interval '24 hours')`;
 
 /** Over a run: still going (its estimate may grow the bill beyond what is billed of it so far). */
 const goingSql = sql`${runs.status} in ('REGISTERED', 'RUNNING')`;

@@ -87,6 +87,9 @@ describe('budgets against a lagging bill', () => {
     const org = await newOrg('committed');
     // the bill reaches Jan 12 00:00
     for (let d = 1; d <= 11; d++) await insertCost(db.db, org, { day: jan(d), amount: '10' });
+    // a month's support plan, charged for the whole month on its first day, does not make the bill reach further
+    await db.db.execute(`insert into cost_records (org_id, provider, charge_period_start, charge_period_end, billed_cost, currency, source, row_hash)
+      values ('${org}', 'Microsoft', '2025-01-01', '2025-02-01', 0, 'USD', 'file', gen_random_uuid())`);
     // Jan 10 00:00 → Jan 13 00:00, estimated 1000: two of its three days are on the bill
     await insertRun(db.db, org, { status: 'SUCCEEDED', startedAt: jan(10), completedAt: jan(13), estimatedCost: '1000' });
     // ended before the bill's end, not reconciled yet: all of it on the bill

@@ -160,7 +160,9 @@ export class ModelService {
       const incumbent = current ? fitted.findIndex((f) => f.model.name === current.modelName) : -1;
       const pick = chooseChampion(fitted.map((f) => f.result), incumbent >= 0 ? incumbent : null, { maxBias: this.settings.maxChampionBias });
       const winner = pick === null ? null : fitted[pick];
-      if (current) await tx.update(modelVersions).set({ champion: false }).where(and(scopeWhere, eq(modelVersions.champion, true)));
+      // a round that can measure no candidate (a holdout of zero actuals, models answering NaN) says nothing
+      // against the champion the scope has: it stays
+      if (current && winner) await tx.update(modelVersions).set({ champion: false }).where(and(scopeWhere, eq(modelVersions.champion, true)));
       const rows = await tx
         .insert(modelVersions)
         .values(

@@ -143,6 +143,17 @@ describe('retraining and champions', () => {
     assert.equal(new Set(keys).size, keys.length);
   });
 
+  test('a round in which no candidate can be measured keeps the champion it had', async () => {
+    const [before] = await champions(service([medianBaseline({ target: 'runtimeMs' })]));
+    assert.ok(before, 'a champion from the rounds before');
+    const unmeasurable: EstimationModel<Record<string, never>> = { name: 'test:nan', version: '1', target: 'runtimeMs', fit: () => ({}), predict: () => ({ value: NaN, low: NaN, high: NaN }) };
+    const round = service([unmeasurable], orgId, noBiasBound);
+    const report = await round.retrain();
+    assert.ok(report.versions > 0, 'its versions are kept, unmeasured');
+    const [after] = await champions(round);
+    assert.equal(after?.id, before.id);
+  });
+
   test('a candidate with the lowest MAPE but a holdout total far off is not promoted; an honest one is, and is kept against it', async () => {
     const org = (await createOrganization(db.db, { name: 'Bias', slug: 'bias' })).organization.id;
     await importTraceHistory(db.db, org);

@@ -27,20 +27,32 @@ for (const [net, bits] of [
   PRIVATE.addSubnet(net, bits, 'ipv4');
 }
 for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
+  ['::', 96], // unspecified, loopback, and the deprecated IPv4-compatible ::a.b.c.d
+  ['100::', 64], // discard-only
+  ['2001:db8::', 32], // documentation
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local
+  ['fec0::', 10], // site-local (deprecated, still routed by some)
   ['ff00::', 8], // multicast
 ] as const) {
   PRIVATE.addSubnet(net, bits, 'ipv6');
 }
 
-/** An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is its IPv4 address. */
-const mappedV4 = (ip: string) => /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+/**
+ * The IPv4 address an IPv6 one stands for: IPv4-mapped (::ffff:10.0.0.1, or ::ffff:a00:1 as URL writes it)
+ * and NAT64 (64:ff9b::a9fe:a9fe, which a NAT64 gateway turns into 169.254.169.254).
+ */
+function embeddedV4(ip: string): string | undefined {
+  const dotted = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (dotted) return dotted[1];
+  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(ip);
+  if (!hex) return undefined;
+  const [hi, lo] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+}
 
 export function isPrivateAddress(ip: string): boolean {
-  const v4 = mappedV4(ip);
+  const v4 = embeddedV4(ip);
   if (v4) return PRIVATE.check(v4, 'ipv4');
   const family = isIP(ip);
   if (family === 0) return true;

@@ -120,7 +120,11 @@ describe('webhook channels', () => {
   test('by default a channel cannot reach private, loopback or link-local addresses, by address or by a name resolving to one', async () => {
     const publicOnly = { ...t.app.config.webhooks, allowPrivateTargets: false };
     const strict = new WebhookService(t.db.db, keys.org.id, { ...t.app.config, webhooks: publicOnly });
-    for (const url of ['http://127.0.0.1:9/x', 'http://169.254.169.254/latest/meta-data', 'http://10.1.2.3/', 'http://[::1]/x', 'http://[::ffff:192.168.0.1]/', 'http://localhost:8080/']) {
+    for (const url of [
+      'http://127.0.0.1:9/x', 'http://169.254.169.254/latest/meta-data', 'http://10.1.2.3/', 'http://[::1]/x', 'http://[::ffff:192.168.0.1]/', 'http://localhost:8080/',
+      // the metadata endpoint through a NAT64 gateway, the IPv4-compatible form of loopback, site-local
+      'http://[64:ff9b::a9fe:a9fe]/latest', 'http://[::127.0.0.1]/', 'http://[fec0::1]/',
+    ]) {
       await assert.rejects(strict.create({ name: 'internal', url }), (e: unknown) => e instanceof AppError && e.code === 'BAD_USER_INPUT' && e.details.field === 'url' && /private/.test(e.message), url);
     }
     // a channel saved while private targets were allowed, delivered once they are not: by address and by name

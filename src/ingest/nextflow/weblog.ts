@@ -198,7 +198,7 @@ function parseWorkflowInfo(metadata: Json, warnings: string[]): WorkflowInfo {
   }
 
   const paramsKey = metadata.parameters !== undefined ? 'parameters' : 'params';
-  const params = noNul(`metadata.${paramsKey}`, optionalObject(metadata, paramsKey, 'metadata'));
+  const params = storableParams(`metadata.${paramsKey}`, optionalObject(metadata, paramsKey, 'metadata'), warnings);
 
   const statsAt = at('stats');
   const stats = optionalObject(statsAt.holder, 'stats', statsAt.path);
@@ -304,6 +304,22 @@ function optionalString(obj: Json, key: string, path: string): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new WeblogFormatError(`weblog event: field "${path}.${key}" must be a string, got ${typeName(value)}`);
   return noNul(`${path}.${key}`, value);
+}
+
+/**
+ * The pipeline's params without those that cannot be stored (a NUL character in the name or anywhere in
+ * the value: jsonb cannot hold one), each left out with a warning. Params are whatever a user typed on
+ * the command line; refusing `started` over one would lose the run's project, claim and metadata.
+ */
+function storableParams(path: string, params: Json | null, warnings: string[]): Json | null {
+  if (params === null) return null;
+  const kept: Json = {};
+  for (const [key, value] of Object.entries(params)) {
+    const at = findNul({ [key]: value }, path);
+    if (at === null) kept[key] = value;
+    else warnings.push(`field "${at}" ${NUL_MESSAGE}; parameter left out`);
+  }
+  return kept;
 }
 
 // stored in text and jsonb columns, which cannot hold U+0000

@@ -264,4 +264,14 @@ describe('bodies that are not weblog events', () => {
     refused(() => parseWeblogJson('{"event": "started", "runName"'), /invalid JSON/);
     refused(() => parseWeblogJson(COMPLETED_TEXT.slice(0, 200)), /invalid JSON/);
   });
+
+  it('a parameter holding a NUL character is left out with a warning; the event and its other params are kept', () => {
+    const event = parseWeblogEvent({
+      runName: 'r', runId: '3c1f2c7e-0000-4000-8000-00000000000c', event: 'started', utcTime: '2024-02-01T08:00:00Z',
+      metadata: { parameters: { project: 'P1', note: 'a\u0000b', 'bad\u0000key': 1 }, workflow: { start: '2024-02-01T08:00:00Z' } },
+    });
+    assert.deepEqual(event.metadata?.params, { project: 'P1' });
+    assert.equal(event.warnings.length, 2);
+    assert.match(event.warnings.join('\n'), /metadata\.parameters\.note.*left out/);
+  });
 });

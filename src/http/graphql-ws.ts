@@ -1,36 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
-import type PgBoss from 'pg-boss';
 import { WebSocketServer } from 'ws';
-import { authenticate, type JwtVerifier } from '../auth/authenticate.js';
+import { authenticate } from '../auth/authenticate.js';
 import type { Viewer } from '../auth/roles.js';
-import type { Config } from '../config.js';
-import type { Db } from '../db/client.js';
 import { AppError } from '../errors.js';
-import type { EventBus } from '../events/bus.js';
 import { createContext, type Context } from '../graphql/context.js';
 import { formatErrors } from '../graphql/errors.js';
 import type { OperationLimits } from '../graphql/limits.js';
 import { prepareOperation } from '../graphql/prepare-operation.js';
 import { sharedSubscribe } from '../graphql/shared-subscribe.js';
-import type { Logger } from '../logger.js';
-import type { ModelRegistry } from '../models/registry.js';
+import type { HttpDeps } from './server.js';
 
-export interface GraphqlWsDeps {
-  config: Config;
-  db: Db;
-  log: Logger;
-  schema: GraphQLSchema;
-  verifyJwt: JwtVerifier | undefined;
-  events: EventBus;
-  models: ModelRegistry;
-  boss: PgBoss;
-  /** The same limits Apollo applies over HTTP. */
-  limits: OperationLimits;
-}
+/** What the HTTP server hands the WS transport: its own dependencies, and the limits its Apollo applies. */
+export type GraphqlWsDeps = Pick<HttpDeps, 'config' | 'db' | 'log' | 'schema' | 'verifyJwt' | 'events' | 'models' | 'boss'> & { limits: OperationLimits };
 
 /** What a connection keeps: the credential it opened with, checked again for every operation and event. */
 type Connection = { authorization?: string; preparing?: Set<string>; live?: Map<string, AsyncIterableIterator<ExecutionResult>> };

@@ -17,7 +17,10 @@ import type { HttpDeps } from './server.js';
 /** What the HTTP server hands the WS transport: its own dependencies, and the limits its Apollo applies. */
 export type GraphqlWsDeps = Pick<HttpDeps, 'config' | 'db' | 'log' | 'schema' | 'verifyJwt' | 'events' | 'models' | 'boss'> & { limits: OperationLimits };
 
-/** What a connection keeps: the credential it opened with, checked again for every operation and event. */
+/**
+ * What a connection keeps: the credential it opened with (checked again for every operation and event),
+ * the ids of operations being prepared, and its running subscriptions (counted against the cap).
+ */
 type Connection = { authorization?: string; preparing?: Set<string>; live?: Map<string, AsyncIterableIterator<ExecutionResult>> };
 type Socket = Extra & Partial<Connection>;
 

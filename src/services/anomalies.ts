@@ -139,10 +139,7 @@ export interface DetectionReport {
 export async function detectAnomalies(db: Db, orgId: string, settings: AnomalySettings, opts: { day?: string } = {}): Promise<DetectionReport> {
   let day = opts.day ?? null;
   if (day !== null) calendarDay('day', day);
-  if (day === null) {
-    const [latest] = await db.execute<{ day: string | null }>(sql`select (max(charge_period_start) at time zone 'UTC')::date::text as day from cost_records where org_id = ${orgId}`);
-    day = latest.day;
-  }
+  if (day === null) day = await newestBillDay(db, orgId);
   if (day === null) return { day: null, series: 0, found: [], cleared: 0 };
 
   const stats = await seriesStats(db, orgId, day, settings.windowDays, ALL_DIMENSIONS);
@@ -198,14 +195,20 @@ export const ANOMALY_RECHECK_DAYS = 3;
 
 /** Detects the newest day of the organization's bill and the ANOMALY_RECHECK_DAYS − 1 days before it. */
 export async function detectRecentAnomalies(db: Db, orgId: string, settings: AnomalySettings): Promise<DetectionReport[]> {
-  const [latest] = await db.execute<{ day: string | null }>(sql`select (max(charge_period_start) at time zone 'UTC')::date::text as day from cost_records where org_id = ${orgId}`);
-  if (latest.day === null) return [];
-  const newest = Date.parse(`${latest.day}T00:00:00Z`);
+  const day = await newestBillDay(db, orgId);
+  if (day === null) return [];
+  const newest = Date.parse(`${day}T00:00:00Z`);
   const reports: DetectionReport[] = [];
   for (let back = ANOMALY_RECHECK_DAYS - 1; back >= 0; back--) {
     reports.push(await detectAnomalies(db, orgId, settings, { day: new Date(newest - back * 86_400_000).toISOString().slice(0, 10) }));
   }
   return reports;
+}
+
+/** The newest UTC day the organization's bill reaches (YYYY-MM-DD), or null without a bill. */
+async function newestBillDay(db: Db, orgId: string): Promise<string | null> {
+  const [latest] = await db.execute<{ day: string | null }>(sql`select (max(charge_period_start) at time zone 'UTC')::date::text as day from cost_records where org_id = ${orgId}`);
+  return latest.day;
 }
 
 const seriesKey = (s: { dimension: string; dimensionKey?: string; key?: string; dimensionValue?: string; value?: string; currency: string }) =>

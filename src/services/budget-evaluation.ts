@@ -47,9 +47,10 @@ export function periodsToEvaluate(budget: BudgetRow, at: Date): PeriodWindow[] {
 
 /**
  * Evaluates an organization's budgets (or one) for the period containing `at`, and the one before
- * while its bill may still arrive (periodsToEvaluate), and raises an alert per threshold crossed. Safe to run twice or concurrently: the alert's dedupe key makes the second
- * raise a no-op (the unique index serialises concurrent inserts), and `budgetBreached` is published
- * in the same transaction as the insert that won, so one crossing is one alert and one event.
+ * while its bill may still arrive (periodsToEvaluate), and raises an alert per threshold crossed.
+ * Safe to run twice or concurrently: the alert's dedupe key makes the second raise a no-op (the unique
+ * index serialises concurrent inserts), and `budgetBreached` is published in the same transaction as
+ * the insert that won, so one crossing is one alert and one event.
  */
 export async function evaluateBudgets(db: Db, orgId: string, opts: { budgetId?: string; at?: Date } = {}): Promise<EvaluationReport> {
   const at = opts.at ?? new Date();

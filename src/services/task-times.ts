@@ -2,7 +2,7 @@
  * When a task ran, in SQL over a task row `t`: one definition each, because what prices a task,
  * what reconciliation allocates and what decides a run is billed in full must agree exactly.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL, type Table } from 'drizzle-orm';
 
 /** A task's wall time in ms: realtime, else the duration, else completed − started. */
 export const taskWallMsSql = sql`coalesce(t.realtime_ms, t.duration_ms, (extract(epoch from t.completed_at - t.started_at) * 1000)::bigint)`;
@@ -11,8 +11,12 @@ export const taskWallMsSql = sql`coalesce(t.realtime_ms, t.duration_ms, (extract
 export const taskEndSql = sql`coalesce(t.completed_at, t.started_at + t.realtime_ms * interval '1 millisecond')`;
 
 /**
- * Over a task row `t`: it ran in its own run. A CACHED task did not run again: Nextflow reports it
- * with the original run's start, end and queue, so its machine time is already the original task's,
- * and counting it again would bill (or price) the same node-hours twice.
+ * Over a task row (`task`: its alias or table): it ran in its own run. A CACHED task did not run again:
+ * Nextflow reports it with the original run's start, end and queue, so its machine time is already the
+ * original task's, and counting it again would bill (or price, or count in the run's hours) the same
+ * node-hours twice.
  */
-export const taskRanSql = sql`t.status is distinct from 'CACHED'`;
+export const taskRan = (task: SQL | Table) => sql`${task}.status is distinct from 'CACHED'`;
+
+/** taskRan over a task row `t`. */
+export const taskRanSql = taskRan(sql`t`);

@@ -5,6 +5,7 @@ import { INT4_MAX } from '../db/schema/columns.js';
 import type { TaskStatus } from '../ingest/nextflow/index.js';
 import { badInput } from '../errors.js';
 import { checkPageSize, decodeCursor, isCursorInt, toPage, type Page } from './pagination.js';
+import { taskRan } from './task-times.js';
 
 export interface TaskFilter {
   status?: TaskStatus[] | null;
@@ -34,9 +35,9 @@ export interface SampleSummary {
   realtimeHours: number;
 }
 
-// Hours this run used: a CACHED task of a `-resume`d run did not run now, its row repeats the original
-// run's realtime. cpu-hours = wall time × cpus requested (1 when the trace does not say), the basis cost is split on
-const RAN_NOW = sql`${tasks.status} is distinct from 'CACHED'`;
+// Hours this run used (not a CACHED task's: its row repeats the original run's realtime).
+// cpu-hours = wall time × cpus requested (1 when the trace does not say), the basis cost is split on
+const RAN_NOW = taskRan(tasks);
 const CPU_HOURS = sql<number>`coalesce(sum(${tasks.realtimeMs}::float8 * coalesce(${tasks.cpus}, 1)) filter (where ${RAN_NOW}) / 3.6e6, 0)`;
 const REALTIME_HOURS = sql<number>`coalesce(sum(${tasks.realtimeMs}) filter (where ${RAN_NOW})::float8 / 3.6e6, 0)`;
 

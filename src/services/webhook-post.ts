@@ -5,7 +5,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { literalAddress, isPrivateAddress, PrivateTargetError, publicOnlyLookup } from './webhook-target.js';
+import { namesPrivateHost, PrivateTargetError, publicOnlyLookup } from './webhook-target.js';
 
 export interface PostOptions {
   headers: Record<string, string>;
@@ -17,9 +17,7 @@ export interface PostOptions {
 /** Resolves to the response's status code; rejects on a network error, a refused target or the timeout (TimeoutError). */
 export function postWebhook(rawUrl: string, options: PostOptions): Promise<number> {
   const url = new URL(rawUrl);
-  const literal = literalAddress(url);
-  // an IP literal is connected to without any lookup: checked here
-  if (!options.allowPrivate && literal && isPrivateAddress(literal)) return Promise.reject(new PrivateTargetError(literal));
+  if (!options.allowPrivate && namesPrivateHost(url)) return Promise.reject(new PrivateTargetError(url.hostname));
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<number>((resolve, reject) => {
     const req = request(

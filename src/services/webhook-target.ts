@@ -66,9 +66,20 @@ export class PrivateTargetError extends Error {
 }
 
 /** The URL's host when it is an IP literal (`[::1]` without brackets), else null. */
-export function literalAddress(url: URL): string | null {
+function literalAddress(url: URL): string | null {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   return isIP(host) ? host : null;
+}
+
+/**
+ * Whether the URL names a private target outright: a private address written as such (connected to
+ * without any lookup, so publicOnlyLookup never sees it) or a localhost name. A name that resolves to a
+ * private address is only known when connecting (publicOnlyLookup).
+ */
+export function namesPrivateHost(url: URL): boolean {
+  const literal = literalAddress(url);
+  const host = url.hostname.toLowerCase();
+  return (literal !== null && isPrivateAddress(literal)) || host === 'localhost' || host.endsWith('.localhost');
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;

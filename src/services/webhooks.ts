@@ -9,7 +9,7 @@ import { checkPageSize, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage,
 import { isUuid } from './runs.js';
 import { SecretBox, SECRET_KEY_SETTING } from './secrets.js';
 import { postWebhook } from './webhook-post.js';
-import { isPrivateAddress, literalAddress, PrivateTargetError } from './webhook-target.js';
+import { namesPrivateHost, PrivateTargetError } from './webhook-target.js';
 import { sign, SIGNATURE_HEADER } from './webhook-signature.js';
 
 /** One POST of one alert to one channel (handler in jobs/webhooks.ts). */
@@ -31,7 +31,7 @@ const SEVERITY_RANK: Record<AlertSeverity, number> = { INFO: 0, WARNING: 1, CRIT
 /** Binds a stored secret to its row: a ciphertext copied onto another channel does not decrypt. */
 const secretContext = (orgId: string, channelId: string) => `webhook_channels.secret_encrypted:${orgId}:${channelId}`;
 
-/** A name that resolves to a private address is refused when delivering (webhook-post.ts); an address or localhost, here already. */
+/** A private address or localhost is refused here already; a name resolving to a private address when delivering (webhook-post.ts). */
 function checkUrl(raw: string, allowPrivate: boolean): string {
   let url: URL;
   try {
@@ -41,11 +41,7 @@ function checkUrl(raw: string, allowPrivate: boolean): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw badInput('url', 'must be an http or https URL');
   if (url.username || url.password) throw badInput('url', 'must not carry credentials; the receiver verifies the signature instead');
-  if (!allowPrivate) {
-    const literal = literalAddress(url);
-    const host = url.hostname.toLowerCase();
-    if ((literal && isPrivateAddress(literal)) || host === 'localhost' || host.endsWith('.localhost')) throw badInput('url', new PrivateTargetError(url.hostname).message);
-  }
+  if (!allowPrivate && namesPrivateHost(url)) throw badInput('url', new PrivateTargetError(url.hostname).message);
   return url.toString();
 }
 

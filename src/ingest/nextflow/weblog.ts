@@ -34,7 +34,8 @@ export interface WeblogEvent {
   metadata?: WorkflowInfo;
   /**
    * What could not be read and was left out instead of refusing the event (Nextflow does not resend one):
-   * trace fields, and optional metadata dates read as null; one message each, naming the field, for the answer.
+   * trace fields, pipeline params that cannot be stored, and optional metadata dates read as null; one
+   * message each, naming the field, for the answer.
    */
   warnings: string[];
 }

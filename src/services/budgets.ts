@@ -2,6 +2,7 @@ import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { budgets, costRecords, pipelines, runs, type BudgetPeriod, type BudgetRow, type BudgetScope, type BudgetThreshold } from '../db/schema/index.js';
 import { billedUntilSql, runScope, runTime, unbilledSql, unreconciledSql } from './budget-terms.js';
+import { lineCost } from './reconcile-terms.js';
 import { badInput, conflict, notFound } from '../errors.js';
 import { parseCurrency } from '../ingest/costs/currency.js';
 import { periodAt, type PeriodWindow } from './budget-periods.js';
@@ -225,7 +226,9 @@ export class BudgetService {
  * Spend, summed in SQL numeric. How each scope maps to the bill (README, "Budgets"):
  *
  * - ORGANIZATION and TAG budgets read bill lines directly (`cost_records` in the period, the TAG one
- *   those tagged key=value); committed = the part of each in-scope run's estimate the bill cannot hold
+ *   those tagged key=value) at their effective (amortized) cost, else billed: the cost reconciliation
+ *   splits and the explorer shows, so an organization budget and the sum of its projects' agree and a
+ *   reservation bought upfront counts over the months it covers, not all in the month it was bought; committed = the part of each in-scope run's estimate the bill cannot hold
  *   yet (unbilledSql).
  * - PROJECT and PIPELINE budgets read reconciled runs: billed = `actual_cost` of runs in scope,
  *   committed = `estimated_cost` of runs in scope without one, and of a run still going what its
@@ -247,7 +250,7 @@ export async function budgetSpend(db: Db, budget: BudgetRow, period: PeriodWindo
     committed = sql`select coalesce(sum(${unreconciledSql}), 0) from ${runs} where ${scopedRuns} and ${runs.estimatedCost} is not null`;
   } else {
     const tagged = budget.scope === 'TAG' ? sql`and ${costRecords.tags} @> ${JSON.stringify({ [budget.tagKey!]: budget.tagValue! })}::jsonb` : sql``;
-    billed = sql`select coalesce(sum(${costRecords.billedCost}), 0) from ${costRecords}
+    billed = sql`select coalesce(sum(${lineCost(sql`${costRecords}`)}), 0) from ${costRecords}
       where ${costRecords.orgId} = ${budget.orgId} and ${costRecords.currency} = ${budget.currency}
         and ${costRecords.chargePeriodStart} >= ${start}::timestamptz and ${costRecords.chargePeriodStart} < ${end}::timestamptz ${tagged}`;
     committed = sql`select coalesce(sum(${unbilledSql(billedUntilSql(budget.orgId))}), 0) from ${runs} where ${scopedRuns} and ${runs.estimatedCost} is not null`;

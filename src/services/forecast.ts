@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { runs, type BudgetRow } from '../db/schema/index.js';
 import { billedUntilSql, runScope, runTime, unreconciledSql } from './budget-terms.js';
+import { lineCost } from './reconcile-terms.js';
 import type { PeriodWindow } from './budget-periods.js';
 import type { BudgetSpend } from './budgets.js';
 import { backtestDaily, forecastDaily, type ForecastBacktest, type SpendForecastMethod } from './spend-forecast-model.js';
@@ -39,7 +40,7 @@ async function dailySpend(db: Db, budget: BudgetRow, from: Date, to: Date): Prom
         and ${runTime} >= ${f}::timestamptz and ${runTime} < ${t}::timestamptz group by 1`;
   } else {
     const tagged = budget.scope === 'TAG' ? sql`and tags @> ${JSON.stringify({ [budget.tagKey!]: budget.tagValue! })}::jsonb` : sql``;
-    daily = sql`select (charge_period_start at time zone 'UTC')::date as day, sum(billed_cost) as cost from cost_records
+    daily = sql`select (charge_period_start at time zone 'UTC')::date as day, sum(${lineCost(sql`cost_records`)}) as cost from cost_records
       where org_id = ${budget.orgId} and currency = ${budget.currency} and charge_period_start >= ${f}::timestamptz and charge_period_start < ${t}::timestamptz ${tagged} group by 1`;
   }
   // the model is fitted in floating point (it is an estimate); the sums it learns from are numeric

@@ -128,6 +128,27 @@ describe('budgets', () => {
     assert.equal(scaled(pipeline.data!.createBudget.spend.committed.amount), sum('40.5', '10'));
   });
 
+  test('an organization budget counts lines at their effective (amortized) cost, as the explorer does', async () => {
+    const fresh = await createOrgWithKeys(t.db, 'budget-amortized');
+    const org = fresh.org.id;
+    // a one-year reservation bought this month: 1200 on the invoice, amortized into the usage it covers
+    await insertCost(t.db.db, org, { day: daysAgo(0), amount: '1200', effectiveCost: '0', serviceName: 'Reservations' });
+    await insertCost(t.db.db, org, { day: daysAgo(0), amount: '0', effectiveCost: '3.28767', tags: { study: 'BRCA' } });
+    await insertCost(t.db.db, org, { day: daysAgo(0), amount: '10.5', tags: { study: 'BRCA' } }); // no effective cost: billed
+    const res = await t.gql(CREATE, { input: { name: 'Org', scope: { kind: 'ORGANIZATION' }, period: 'MONTH', amount: '100', currency: 'USD' } }, fresh.analyst);
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    assert.equal(scaled(res.data!.createBudget.spend.billed.amount), sum('3.28767', '10.5'));
+    const tag = await t.gql(CREATE, { input: { name: 'BRCA', scope: { kind: 'TAG', tagKey: 'study', tagValue: 'BRCA' }, period: 'MONTH', amount: '100', currency: 'USD' } }, fresh.analyst);
+    assert.equal(scaled(tag.data!.createBudget.spend.billed.amount), sum('3.28767', '10.5'));
+
+    const { periodStart, periodEnd } = res.data!.createBudget.spend;
+    const explorer = await t.gql(`query($filter: BreakdownFilterInput!) { costBreakdown(filter: $filter, groupBy: []) { edges { node { actual { amount } } } } }`,
+      { filter: { from: periodStart, to: periodEnd } }, fresh.viewer);
+    assert.equal(explorer.errors, undefined, JSON.stringify(explorer.errors));
+    const total = explorer.data!.costBreakdown.edges.reduce((s: bigint, e: { node: { actual: { amount: string } } }) => s + scaled(e.node.actual.amount), 0n);
+    assert.equal(scaled(res.data!.createBudget.spend.billed.amount), total);
+  });
+
   test('a tag budget counts bill lines with that tag and runs with that label', async () => {
     const org = keys.org.id;
     await insertCost(t.db.db, org, { day: daysAgo(0), amount: '33.3', tags: { study: 'BRCA', owner: 'x' } });

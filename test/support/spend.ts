@@ -7,7 +7,7 @@ import { costRecords, pipelines, runs, type RunStatus } from '../../src/db/schem
 export async function insertCost(
   db: Db,
   orgId: string,
-  line: { day: Date; amount: string; currency?: string; tags?: Record<string, string>; serviceName?: string; resourceGroup?: string },
+  line: { day: Date; amount: string; effectiveCost?: string; currency?: string; tags?: Record<string, string>; serviceName?: string; resourceGroup?: string },
 ): Promise<void> {
   const end = new Date(line.day.getTime() + 86_400_000);
   await db.execute(sql`select cost_records_ensure_partitions(${line.day.toISOString()}, ${line.day.toISOString()})`);
@@ -17,6 +17,7 @@ export async function insertCost(
     chargePeriodStart: line.day,
     chargePeriodEnd: end,
     billedCost: line.amount,
+    effectiveCost: line.effectiveCost ?? null,
     currency: line.currency ?? 'USD',
     tags: line.tags ?? {},
     serviceName: line.serviceName ?? 'Virtual Machines',

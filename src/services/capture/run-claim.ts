@@ -79,6 +79,10 @@ async function mergeRunInto(tx: Tx, orgId: string, from: RunRow, into: RunRow): 
   for (const table of KEYED_BY_RUN) {
     await tx.execute(sql`update ${sql.identifier(table)} set run_id = ${into.id} where org_id = ${orgId} and run_id = ${from.id}`);
   }
+  // an alert about `from` (its estimate's drift) would send a listener to a run that is gone
+  await tx.execute(sql`
+    update alerts set subject = jsonb_set(subject, '{runId}', to_jsonb(${into.id}::text)), message = replace(message, ${from.id}, ${into.id}), updated_at = now()
+    where org_id = ${orgId} and subject->>'runId' = ${from.id}`);
   await tx.execute(sql`
     update runs i set
       status = case when i.status in ('SUCCEEDED', 'FAILED') then i.status

@@ -69,6 +69,22 @@ describe('capture alongside reconciliation and repeated uploads', () => {
     assert.equal(Number(run.actual), 0.24);
   });
 
+  test('an alert about the captured run names the registered run after the merge', async () => {
+    const org = await lab();
+    const session = '3c1f2c7e-0000-4000-8000-0000000000b3';
+    const { registered, started } = await capturedBeforeClaim(org, session);
+    const [captured] = await t.sql<{ id: string }[]>`select id from runs where org_id = ${org} and session_id = ${session}`;
+    // what reconcile's drift check raises for a run with an estimate (the captured run's live one)
+    await t.sql`insert into alerts (org_id, kind, severity, dedupe_key, title, message, subject)
+      values (${org}, 'ESTIMATE_DRIFT', 'WARNING', 'estimate-drift:x', 'RUN estimate over actual by 50%',
+              ${`live@1 estimated 0.36 USD for run ${captured.id}; the bill says 0.24 USD.`}, ${JSON.stringify({ runId: captured.id, pipeline: 'nf-core/demo' })}::jsonb)`;
+    await started();
+    const [alert] = await t.sql<{ subject: { runId: string; pipeline: string }; message: string }[]>`select subject, message from alerts where org_id = ${org}`;
+    assert.deepEqual(alert.subject, { runId: registered, pipeline: 'nf-core/demo' });
+    assert.equal(alert.message, `live@1 estimated 0.36 USD for run ${registered}; the bill says 0.24 USD.`);
+    assert.equal((await t.sql`select id from runs where org_id = ${org} and id = ${captured.id}`).length, 0, 'the captured run is gone');
+  });
+
   test('a late started waits for a reconciliation under way before it merges runs (which would leave allocations on a deleted run)', async () => {
     const org = await lab();
     const { registered, started } = await capturedBeforeClaim(org, '3c1f2c7e-0000-4000-8000-0000000000b2');

@@ -27,6 +27,8 @@ export interface Config {
   maxQueryComplexity: number;
   /** Operations one graphql-ws connection may run at once (subscriptions, mostly). */
   maxWsOperations: number;
+  /** GCT_WS_REAUTH_SECONDS: how often each authenticated graphql-ws connection's credential is checked again, events or not. */
+  wsReauthSeconds: number;
   /** GCT_GRAPHQL_EXECUTOR: `jit` (default) compiles each operation once (graphql/jit-executor); `graphql-js` walks it per request. */
   graphqlExecutor: 'jit' | 'graphql-js';
   maxBodyBytes: number;
@@ -274,6 +276,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxQueryDepth: int(env, 'GCT_MAX_QUERY_DEPTH', 10, 2, 100),
     maxQueryComplexity: int(env, 'GCT_MAX_QUERY_COMPLEXITY', 20_000, 10, 10_000_000),
     maxWsOperations: int(env, 'GCT_WS_MAX_OPERATIONS', 100, 1, 10_000),
+    wsReauthSeconds: int(env, 'GCT_WS_REAUTH_SECONDS', 60, 1, 86_400),
     graphqlExecutor: graphqlExecutor(env),
     maxBodyBytes: int(env, 'GCT_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxUploadBytes: int(env, 'GCT_MAX_UPLOAD_BYTES', 2 * 1024 ** 3, 1024, 1024 ** 4),

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { GraphQLError, type ExecutionResult } from 'graphql';
-import { CloseCode } from 'graphql-ws';
+import { execute, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { authenticate } from '../auth/authenticate.js';
 import type { Viewer } from '../auth/roles.js';
 import { AppError } from '../errors.js';
@@ -13,15 +12,24 @@ import type { OperationLimits } from '../graphql/limits.js';
 import { prepareOperation } from '../graphql/prepare-operation.js';
 import { sharedSubscribe } from '../graphql/shared-subscribe.js';
 import type { HttpDeps } from './server.js';
+import { WsOperationLog } from './ws-operation-log.js';
 
 /** What the HTTP server hands the WS transport: its own dependencies, and the limits its Apollo applies. */
 export type GraphqlWsDeps = Pick<HttpDeps, 'config' | 'db' | 'log' | 'schema' | 'verifyJwt' | 'events' | 'models' | 'boss'> & { limits: OperationLimits };
 
 /**
- * What a connection keeps: the credential it opened with (checked again for every operation and event),
- * the ids of operations being prepared, and its running subscriptions (counted against the cap).
+ * What a connection keeps: the credential it opened with (checked again for every operation and event,
+ * and every GCT_WS_REAUTH_SECONDS by `reauth`) and whom it stood for then, the ids of operations being
+ * prepared, its running subscriptions (counted against the cap), and the logs of its unfinished operations.
  */
-type Connection = { authorization?: string; preparing?: Set<string>; live?: Map<string, AsyncIterableIterator<ExecutionResult>> };
+type Connection = {
+  authorization?: string;
+  connectedAs?: Viewer;
+  reauth?: NodeJS.Timeout;
+  preparing?: Set<string>;
+  live?: Map<string, AsyncIterableIterator<ExecutionResult>>;
+  operations?: Set<WsOperationLog>;
+};
 type Socket = Extra & Partial<Connection>;
 
 /**
@@ -30,39 +38,109 @@ type Socket = Extra & Partial<Connection>;
  *     key one indexed lookup), so a key revoked, or a JWT expired, since the socket opened is refused
  *     from its next operation on; the socket then closes with 4403, as it does when onConnect refuses;
  *   - operations pass the same validation rules and complexity budget, and every error (refusal,
- *     execution, event) is formatted by the same `formatError`, so codes and masking match.
+ *     execution, event) is formatted by the same `formatError`, so codes and masking match;
+ *   - one log line per operation (ws-operation-log.ts), as the HTTP server writes one per request.
  *
  * Running subscriptions: before each event goes out, its caller is authenticated again, and a caller
  * no longer valid (or no longer the same principal and role) closes the socket with 4403 instead of
  * receiving it. Chosen over a revocation event on the bus because it needs nothing from whoever revokes
  * (mutation, CLI or SQL), covers JWT expiry as well, and cannot be missed by a process whose LISTEN
- * connection dropped; over a periodic re-check because nothing reaches a revoked caller in between.
- * Its cost is one lookup per credential per event, shared by that credential's subscribers on this
- * process (`singleFlight`). A subscription of a revoked key that never gets another event stays open,
- * and silent, until its next operation or event.
+ * connection dropped. Its cost is one lookup per credential per event, shared by that credential's
+ * subscribers on this process (`singleFlight`).
+ *
+ * A subscription no event reaches would keep a revoked key's socket open (and its place on the bus)
+ * forever, so each authenticated connection is also checked every GCT_WS_REAUTH_SECONDS, events or not:
+ * one timer and one lookup per connection, however many subscriptions it runs, cleared when it closes.
  */
 export function serveGraphqlWs(server: Server, deps: GraphqlWsDeps): { dispose(): Promise<void> } {
   const { db, config, log, schema, limits } = deps;
   const format = formatErrors(log);
   const callerOf = (authorization: string | undefined) => authenticate(db, deps.verifyJwt, authorization);
-  const callerForEvent = singleFlight(callerOf);
+  const callerForCheck = singleFlight(callerOf);
+  /** Each operation's log, by the subscribe message's payload: graphql-ws hands every hook that same object, and ids can be reused. */
+  const operationLogs = new WeakMap<object, WsOperationLog>();
+  const endOperation = (socket: Socket, op: WsOperationLog | undefined) => {
+    if (!op) return;
+    op.end();
+    socket.operations?.delete(op);
+  };
 
   /** A credential no longer valid ends the connection, and with it every subscription it runs. */
-  const closeForbidden = (socket: Socket, error: AppError) => socket.socket.close(CloseCode.Forbidden, closeReason(`Forbidden: ${error.message}`));
+  const closeForbidden = (socket: Socket, error: AppError) => {
+    if (socket.socket.readyState !== WebSocket.OPEN) return;
+    log.info({ orgId: socket.connectedAs?.orgId, principalId: socket.connectedAs?.principalId, reason: error.message }, 'graphql-ws connection closed: credential no longer valid');
+    socket.socket.close(CloseCode.Forbidden, closeReason(`Forbidden: ${error.message}`));
+  };
 
-  /** Whether a subscription's caller is still the one it subscribed as; closes the socket if not. */
-  const stillValid = async (socket: Socket, subscribedAs: Viewer | null): Promise<boolean> => {
+  /** Whether the connection's credential still stands for `as`; closes the socket if not. */
+  const stillValid = async (socket: Socket, as: Viewer | null): Promise<boolean> => {
     let now: Viewer | null;
     try {
-      now = await callerForEvent(socket.authorization);
+      now = await callerForCheck(socket.authorization);
     } catch (err) {
       if (!(err instanceof AppError)) throw err; // the subscription ends with a masked internal error: fail closed
       closeForbidden(socket, err);
       return false;
     }
-    if (now?.orgId === subscribedAs?.orgId && now?.principalId === subscribedAs?.principalId && now?.role === subscribedAs?.role) return true;
+    if (now?.orgId === as?.orgId && now?.principalId === as?.principalId && now?.role === as?.role) return true;
     closeForbidden(socket, new AppError('UNAUTHENTICATED', 'the credential now stands for another principal or role'));
     return false;
+  };
+
+  /**
+   * The periodic check. A lookup that fails (database unreachable) leaves the socket open until the next
+   * interval: closing every connection of the process on a database outage would only have them all
+   * reconnect into it, and operations and events meanwhile fail closed on their own checks.
+   */
+  const reauth = async (socket: Socket) => {
+    if (socket.socket.readyState !== WebSocket.OPEN) return clearInterval(socket.reauth);
+    try {
+      await stillValid(socket, socket.connectedAs ?? null);
+    } catch (err) {
+      log.warn({ err, orgId: socket.connectedAs?.orgId }, 'graphql-ws: could not check a connection\'s credential again; trying at the next interval');
+    }
+  };
+
+  /** onSubscribe's answer: the operation's execution arguments, or the errors it is refused with. */
+  const prepare = async (socket: Socket, id: string, payload: SubscribePayload, op: WsOperationLog): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+    // graphql-ws keys operations by id alone: an id subscribed again while its first operation is still
+    // being prepared (subscribe, complete, subscribe) lets the first one's cleanup unregister the second,
+    // which then runs on where no complete and no close reaches it. Refused until the first is under way.
+    const preparing = (socket.preparing ??= new Set());
+    if (preparing.has(id)) return [new GraphQLError(`operation "${id}" is still being prepared: use another id`, { extensions: { code: 'BAD_USER_INPUT' } })];
+    preparing.add(id);
+    let ready = false;
+    try {
+      let viewer: Viewer | null;
+      try {
+        viewer = await callerOf(socket.authorization);
+      } catch (err) {
+        if (!(err instanceof Error)) throw err;
+        // a credential no longer valid closes the socket, so the answer below goes nowhere; a lookup that
+        // failed (database gone) is answered as a masked internal error, logged by formatError
+        if (err instanceof AppError) closeForbidden(socket, err);
+        return [new GraphQLError(err.message, { originalError: err })];
+      }
+      op.caller(viewer);
+      let prepared: ReturnType<typeof prepareOperation>;
+      try {
+        prepared = prepareOperation(schema, limits, payload);
+      } catch (err) {
+        // graphql-js's validation throws for a few documents (a subscription's root field under
+        // @include($var)); thrown from here it would close the socket with 4500, ending every operation on it
+        if (!(err instanceof Error)) throw err;
+        return [new GraphQLError(err.message, { originalError: err })];
+      }
+      if ('errors' in prepared) return prepared.errors;
+      op.prepared(prepared.document, payload.operationName);
+      const contextValue: Context = createContext({ viewer, db, config, log: op.log, requestId: op.reqId, events: deps.events, models: deps.models, boss: deps.boss });
+      ready = true;
+      return { schema, document: prepared.document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+    } finally {
+      // an operation that goes on is under way once onOperation sees it, which it does on every path
+      // from here: prepareOperation resolved the operation, and `execute` and `subscribe` do not throw
+      if (!ready) preparing.delete(id);
+    }
   };
 
   const wss = new WebSocketServer({ server, path: '/graphql' });
@@ -71,46 +149,40 @@ export function serveGraphqlWs(server: Server, deps: GraphqlWsDeps): { dispose()
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const header = typeof params.authorization === 'string' ? params.authorization : typeof params.Authorization === 'string' ? params.Authorization : ctx.extra.request.headers.authorization;
+        let viewer: Viewer | null;
         try {
-          await callerOf(header);
-        } catch {
+          viewer = await callerOf(header);
+        } catch (err) {
+          if (err instanceof AppError) log.info({ reason: err.message }, 'graphql-ws connection refused');
+          else log.warn({ err }, 'graphql-ws connection refused: its credential could not be checked');
           return false; // closes with 4403 Forbidden
         }
         ctx.extra.authorization = header;
+        // nothing to revoke for an anonymous caller; a socket that closed while this looked up gets no timer (onClose has run)
+        if (viewer && ctx.extra.socket.readyState === WebSocket.OPEN) {
+          ctx.extra.connectedAs = viewer;
+          ctx.extra.reauth = setInterval(() => void reauth(ctx.extra), config.wsReauthSeconds * 1000).unref();
+        }
         return true;
       },
-      onSubscribe: async (ctx, id, payload) => {
-        // graphql-ws keys operations by id alone: an id subscribed again while its first operation is still
-        // being prepared (subscribe, complete, subscribe) lets the first one's cleanup unregister the second,
-        // which then runs on where no complete and no close reaches it. Refused until the first is under way.
-        const preparing = (ctx.extra.preparing ??= new Set());
-        if (preparing.has(id)) return [new GraphQLError(`operation "${id}" is still being prepared: use another id`, { extensions: { code: 'BAD_USER_INPUT' } })];
-        preparing.add(id);
-        let ready = false;
-        try {
-          let viewer: Viewer | null;
-          try {
-            viewer = await callerOf(ctx.extra.authorization);
-          } catch (err) {
-            if (!(err instanceof Error)) throw err;
-            // a credential no longer valid closes the socket, so the answer below goes nowhere; a lookup that
-            // failed (database gone) is answered as a masked internal error, logged by formatError
-            if (err instanceof AppError) closeForbidden(ctx.extra, err);
-            return [new GraphQLError(err.message, { originalError: err })];
-          }
-          const prepared = prepareOperation(schema, limits, payload);
-          if ('errors' in prepared) return prepared.errors;
-          const contextValue: Context = createContext({ viewer, db, config, log, requestId: randomUUID(), events: deps.events, models: deps.models, boss: deps.boss });
-          ready = true;
-          return { schema, document: prepared.document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
-        } finally {
-          // an operation that goes on is under way once onOperation sees it
-          if (!ready) preparing.delete(id);
-        }
+      onClose: (ctx) => {
+        clearInterval(ctx.extra.reauth);
+        // what graphql-ws has not ended yet: an operation still being prepared gets no complete and no error
+        for (const op of ctx.extra.operations ?? []) endOperation(ctx.extra, op);
       },
+      onSubscribe: async (ctx, id, payload) => {
+        const op = new WsOperationLog(log, id, payload.operationName);
+        operationLogs.set(payload, op);
+        (ctx.extra.operations ??= new Set()).add(op);
+        const answer = await prepare(ctx.extra, id, payload, op);
+        // refused: onError ends its log, unless the client completed the id meanwhile (graphql-ws then sends nothing)
+        if (Array.isArray(answer) && !(id in ctx.subscriptions)) endOperation(ctx.extra, op);
+        return answer;
+      },
+      execute: settled(execute),
       // each event executed once per distinct subscription and fanned out, not once per subscriber
-      subscribe: sharedSubscribe(),
-      onOperation: (ctx, id, _payload, args, result) => {
+      subscribe: settled(sharedSubscribe()),
+      onOperation: (ctx, id, payload, args, result) => {
         ctx.extra.preparing?.delete(id);
         if (!isAsyncIterable(result)) return undefined;
         // the connection's running subscriptions, counted here, where they start (a subscribe refused or
@@ -129,16 +201,45 @@ export function serveGraphqlWs(server: Server, deps: GraphqlWsDeps): { dispose()
           if (live.get(id) === running) live.delete(id);
         });
         live.set(id, running);
+        operationLogs.get(payload)?.subscribed();
         return running;
       },
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
-      onError: (_ctx, _id, _payload, errors) => format(errors),
+      onNext: (_ctx, _id, payload, _args, result) => {
+        const formatted = result.errors ? format(result.errors) : undefined;
+        operationLogs.get(payload)?.answered(formatted);
+        return formatted ? { ...result, errors: formatted } : undefined;
+      },
+      // errors end an operation: refused (nothing follows), or its subscription failed (only complete follows)
+      onError: (ctx, _id, payload, errors) => {
+        const formatted = format(errors);
+        operationLogs.get(payload)?.failed(formatted);
+        endOperation(ctx.extra, operationLogs.get(payload));
+        return formatted;
+      },
+      onComplete: (ctx, _id, payload) => endOperation(ctx.extra, operationLogs.get(payload)),
       // close reasons of unexpected errors say "Internal server error", never the error's message
       isProd: true,
     },
     wss,
   );
   return { dispose: async () => wsServer.dispose() };
+}
+
+/**
+ * `execute` or `subscribe` answering a throw as an error result, masked and logged by onNext's formatError
+ * like any unexpected error. graphql-ws lets a throw out of its message handler: the socket closes with
+ * 4500, ending every operation on it, and onOperation never runs (nor releases the id from `preparing`).
+ * graphql-js throws there for some documents validation accepts (a subscription whose only root field is
+ * skipped: nothing left to subscribe to).
+ */
+function settled(run: (args: ExecutionArgs) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> | ExecutionResult) {
+  return async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
+    try {
+      return await run(args);
+    } catch (err) {
+      return { errors: [new GraphQLError(err instanceof Error ? err.message : String(err), { originalError: err instanceof Error ? err : undefined })] };
+    }
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { publishRunUpdated } from '../../src/services/capture/run-events.js';
 import { createOrgWithKeys, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
-import { collect, once, wsClient, type GqlError, type Outcome } from '../support/ws-client.js';
+import { collect, once, rawWsClient, wsClient, type GqlError, type Outcome, type RawMessage } from '../support/ws-client.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256!';
 
@@ -130,6 +130,71 @@ describe('graphql-ws transport', () => {
       ws.close();
       await waitForSubscribers(0);
     }
+  });
+
+  test('an operation whose execution throws is answered with a masked error on an open socket, and its id can be used again', async () => {
+    const ws = await rawWsClient(t.url, keys.viewer);
+    const of = (id: string, type: string) => (m: RawMessage) => m.id === id && m.type === type;
+    try {
+      // graphql-js 16 validates this, then throws setting it up (no root field is left to subscribe to)
+      ws.subscribe('again', `subscription($id: ID!) { runUpdated(runId: $id) @skip(if: true) { id } }`, { id: runId });
+      const first = await ws.waitFor(of('again', 'complete'));
+      assert.ok(!('closed' in first), `the socket closed under the failed operation: ${JSON.stringify(first)}`);
+      const answer = ws.messages.find(of('again', 'next'))?.payload as GqlResult | undefined;
+      assert.deepEqual(shape(answer?.errors), [{ code: 'INTERNAL_SERVER_ERROR', message: 'internal error' }], JSON.stringify(ws.messages));
+
+      // graphql-js's validation itself throws for this one: answered as over HTTP, the socket still open
+      const throwsInValidation = [`subscription($id: ID!, $on: Boolean!) { runUpdated(runId: $id) @include(if: $on) { id } }`, { id: runId, on: true }] as const;
+      const http = await t.gql(...throwsInValidation, keys.viewer);
+      ws.subscribe('validation', ...throwsInValidation);
+      const refused = await ws.waitFor((m) => m.id === 'validation' && (m.type === 'error' || m.type === 'complete'));
+      assert.ok(!('closed' in refused), `the socket closed under the refused operation: ${JSON.stringify(refused)}`);
+      assert.deepEqual(shape(refused.payload as GqlError[]), shape(http.errors), JSON.stringify(refused));
+
+      // the id is free again, on the same socket
+      ws.subscribe('again', `subscription($id: ID!) { runUpdated(runId: $id) { id } }`, { id: runId });
+      await waitForSubscribers(1);
+      await publishRunUpdated(t.db.db, keys.org.id, runId);
+      const event = await ws.waitFor((m) => of('again', 'next')(m) && (m.payload as GqlResult).data != null);
+      assert.ok(!('closed' in event), JSON.stringify(ws.messages));
+      assert.equal((event.payload as GqlResult<{ runUpdated: { id: string } }>).data?.runUpdated.id, runId, JSON.stringify(ws.messages));
+    } finally {
+      ws.close();
+      await waitForSubscribers(0);
+    }
+  });
+
+  test('each WS operation is logged once when it ends, with its name, organization and error codes, and no variables or credentials', async () => {
+    const ws = await rawWsClient(t.url, keys.viewer);
+    const from = t.logs.length;
+    try {
+      ws.subscribe('q', `query Whoami { me { role } }`);
+      ws.subscribe('refused', `mutation CreateNothing($input: CreateProjectInput!) { createProject(input: $input) { id } }`, { input: { code: 'LOGGED', name: 'secret-looking-variable-value' } });
+      ws.subscribe('s', `subscription Watch($id: ID!) { runUpdated(runId: $id) { id } }`, { id: runId });
+      await ws.waitFor((m) => m.id === 'q' && m.type === 'complete');
+      await ws.waitFor((m) => m.id === 'refused' && m.type === 'complete');
+      await waitForSubscribers(1);
+      await publishRunUpdated(t.db.db, keys.org.id, runId);
+      await ws.waitFor((m) => m.id === 's' && m.type === 'next');
+      ws.complete('s');
+      await waitForSubscribers(0);
+    } finally {
+      ws.close();
+    }
+    await ws.closed;
+    type Line = { msg: string; opId?: string; reqId?: string; operation?: string; operationName?: string; orgId?: string; errors?: string[]; events?: number; ms?: number };
+    const lines = () => t.logs.slice(from).map((l) => JSON.parse(l) as Line);
+    for (let i = 0; i < 100 && lines().filter((l) => l.msg === 'graphql-ws operation').length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    const ended = (opId: string) => lines().filter((l) => l.msg === 'graphql-ws operation' && l.opId === opId);
+
+    assert.deepEqual(ended('q').map((l) => [l.operation, l.operationName, l.orgId, l.errors, typeof l.ms, typeof l.reqId]), [['query', 'Whoami', keys.org.id, undefined, 'number', 'string']]);
+    assert.deepEqual(ended('refused').map((l) => [l.operation, l.operationName, l.errors]), [['mutation', 'CreateNothing', ['FORBIDDEN']]]);
+    assert.deepEqual(ended('s').map((l) => [l.operation, l.operationName, l.events]), [['subscription', 'Watch', 1]]);
+    assert.equal(lines().filter((l) => l.msg === 'graphql-ws subscription started' && l.opId === 's').length, 1);
+    const all = t.logs.slice(from).join('\n');
+    assert.ok(!all.includes('secret-looking-variable-value'), 'a variable value was logged');
+    assert.ok(!all.includes(keys.viewer), 'the API key was logged');
+    assert.ok(!all.includes(keys.viewer.slice('gct_'.length + 9)), "the API key's secret was logged");
   });
 
   test("a revoked key's running subscription ends on the next event instead of receiving it", async () => {

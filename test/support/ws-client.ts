@@ -89,3 +89,56 @@ export function collect<T>(client: Client, query: string, variables: Record<stri
     },
   };
 }
+
+export interface RawMessage {
+  id?: string;
+  type: string;
+  payload?: unknown;
+}
+export type RawClose = { closed: { code: number; reason: string } };
+
+/**
+ * The graphql-transport-ws protocol by hand, for tests that choose operation ids (the client library
+ * makes its own). Resolves once the connection is acknowledged, or closed.
+ */
+export async function rawWsClient(httpUrl: string, key?: string) {
+  const ws = new WebSocket(`${httpUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+  const messages: RawMessage[] = [];
+  const listeners = new Set<() => void>();
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  ws.on('message', (m) => {
+    messages.push(JSON.parse(String(m)) as RawMessage);
+    for (const l of listeners) l();
+  });
+  /** The first message received that matches (earlier ones included), or the close if the socket closes first. */
+  const waitFor = (match: (m: RawMessage) => boolean): Promise<RawMessage | RawClose> =>
+    new Promise((resolve) => {
+      const check = () => {
+        const m = messages.find(match);
+        if (!m) return;
+        listeners.delete(check);
+        resolve(m);
+      };
+      listeners.add(check);
+      check();
+      void closed.then((c) => {
+        listeners.delete(check);
+        resolve(messages.find(match) ?? { closed: c });
+      });
+    });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  ws.send(JSON.stringify({ type: 'connection_init', payload: key === undefined ? {} : { authorization: `Bearer ${key}` } }));
+  await waitFor((m) => m.type === 'connection_ack');
+  return {
+    ws,
+    messages,
+    closed,
+    waitFor,
+    subscribe: (id: string, query: string, variables: Record<string, unknown> = {}) => ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } })),
+    complete: (id: string) => ws.send(JSON.stringify({ id, type: 'complete' })),
+    close: () => ws.close(),
+  };
+}

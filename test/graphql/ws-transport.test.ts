@@ -121,7 +121,8 @@ describe('graphql-ws transport', () => {
       for (const id of ['p0', 'p1', 'p2']) send(id, 'subscribe');
       await waitForSubscribers(2);
       await publishRunUpdated(t.db.db, keys.org.id, runId);
-      for (let i = 0; i < 100 && !(nexts.has('p0') && nexts.has('p1')); i++) await new Promise((r) => setTimeout(r, 50));
+      // p2's refusal may come after p0's and p1's events
+      for (let i = 0; i < 100 && !(nexts.has('p0') && nexts.has('p1') && nexts.has('p2')); i++) await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual([...nexts.keys()].filter((id) => id.startsWith('x')), [], 'no completed id runs on');
       assert.equal(nexts.get('p0')?.[0].data?.runUpdated.id, runId);
       assert.equal(nexts.get('p1')?.[0].data?.runUpdated.id, runId);

@@ -24,6 +24,10 @@ export const laterStatus = (current: RunStatus, incoming: RunStatus): RunStatus 
  *    captured for the session before the claim is merged into it: run-claim.ts);
  * 2. else the run with this session id and run name (the natural key);
  * 3. else a new run (the LIMS never announced it; it can be tied to a project later).
+ *
+ * An existing run is only key-share locked here (it cannot be deleted or merged away meanwhile): a write
+ * lock would make the event wait for a trace import into the run, and taken before the task row it would
+ * deadlock with one (see `captureWeblogEvent`). Whoever writes the run locks it then, after the task.
  */
 export async function findOrCreateRun(
   tx: Tx,
@@ -45,7 +49,7 @@ export async function findOrCreateRun(
       .select()
       .from(runs)
       .where(and(eq(runs.orgId, orgId), eq(runs.sessionId, key.sessionId), sql`${runs.runName} is not distinct from ${key.runName}`))
-      .for('update');
+      .for('key share');
   const [existing] = await byKey();
   if (existing) return { run: existing, created: false };
   // concurrent events of one new run race here: the unique key picks one insert, the others read it
@@ -59,14 +63,18 @@ export async function findOrCreateRun(
   return { run: raced, created: false };
 }
 
-/** Applies a `started` / `completed` event's workflow metadata to the run. */
+/**
+ * Applies a `started` / `completed` event's workflow metadata to the run. The patch is worked out from the
+ * run as it is once locked, not as `found` read it (a trace import may have settled it since).
+ */
 export async function applyWorkflowInfo(
   tx: Tx,
-  run: RunRow,
+  found: RunRow,
   event: 'started' | 'completed',
   info: WorkflowInfo,
   settings: CaptureSettings,
 ): Promise<RunRow> {
+  const [run] = await tx.select().from(runs).where(and(eq(runs.orgId, found.orgId), eq(runs.id, found.id))).for('no key update');
   const status: RunStatus = event === 'completed' ? (info.success === false ? 'FAILED' : 'SUCCEEDED') : 'RUNNING';
   const patch: Partial<typeof runs.$inferInsert> = { status: laterStatus(run.status, status), updatedAt: new Date() };
   if (info.start) patch.startedAt = info.start;
@@ -101,6 +109,7 @@ export async function refreshRunAfterTask(
   runId: string,
   task: { taskId: number; created: boolean; updated: boolean; startedAt: Date | null; pool: string | null },
 ): Promise<void> {
+  if (task.pool) await assignPools(tx, orgId, runId, task.taskId);
   // a task new or changed since the run's bill was reconciled: the run is no longer billed in full
   if (task.created) {
     await tx.execute(sql`
@@ -110,20 +119,25 @@ export async function refreshRunAfterTask(
   } else if (task.updated) {
     await tx.execute(sql`update runs set billed_in_full = false where org_id = ${orgId} and id = ${runId} and billed_in_full`);
   }
-  if (task.pool) {
-    await tx.execute(sql`
-      update tasks t set vm_size = p.vm_size, priority = p.priority
-      from pools p
-      where t.org_id = ${orgId} and t.run_id = ${runId} and t.task_id = ${task.taskId}
-        and p.org_id = t.org_id and p.name = t.pool
-        and (t.vm_size is distinct from p.vm_size or t.priority is distinct from p.priority)`);
-  }
+}
+
+/** Pools declared by the organization say what VM size and pricing tier ran each task (one task, or all the run's). */
+export async function assignPools(tx: Pick<Tx, 'execute'>, orgId: string, runId: string, taskId?: number): Promise<void> {
+  await tx.execute(sql`
+    update tasks t set vm_size = p.vm_size, priority = p.priority
+    from pools p
+    where t.org_id = ${orgId} and t.run_id = ${runId} ${taskId === undefined ? sql`` : sql`and t.task_id = ${taskId}`}
+      and p.org_id = t.org_id and p.name = t.pool
+      and (t.vm_size is distinct from p.vm_size or t.priority is distinct from p.priority)`);
 }
 
 /**
  * Task-derived facts of a run: task count, first start and last completion when events did not say.
  * `tasksChanged`: tasks were added or rewritten, so a reconciliation before saw other tasks than these
  * and the run is no longer billed in full (services/billed-in-full.ts).
+ *
+ * The caller holds the run's row lock (trace-import.ts): the count is a statement of its own after it,
+ * so it sees every task whose event wrote `task_count + 1` before, and none whose event will after.
  */
 export async function refreshRunFromTasks(tx: Tx, orgId: string, runId: string, tasksChanged: boolean): Promise<void> {
   await tx.execute(sql`
@@ -135,10 +149,4 @@ export async function refreshRunFromTasks(tx: Tx, orgId: string, runId: string, 
     from (select count(*)::int as n, min(coalesce(started_at, submitted_at)) as first_start
           from tasks where org_id = ${orgId} and run_id = ${runId}) t
     where r.org_id = ${orgId} and r.id = ${runId}`);
-  // pools declared by the organization say what VM size and pricing tier ran each task
-  await tx.execute(sql`
-    update tasks t set vm_size = p.vm_size, priority = p.priority
-    from pools p
-    where t.org_id = ${orgId} and t.run_id = ${runId} and p.org_id = t.org_id and p.name = t.pool
-      and (t.vm_size is distinct from p.vm_size or t.priority is distinct from p.priority)`);
 }

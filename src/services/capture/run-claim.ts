@@ -22,6 +22,11 @@ export interface SessionKey {
  * this and every later event of the run. Locks: the registered run, then the captured one, in that order
  * (a process event locks only the captured run, so the two cannot wait on each other), after the
  * reconciliation lock when a merge may follow.
+ *
+ * Every `started` and `completed` names the run again: once claimed by this session it is only read
+ * (key-share locked, as findOrCreateRun does), so such an event does not wait for a trace import into the
+ * run. The first claim locks it (and a captured run it merges) for update and so waits for an import into
+ * either (an import key-share locks its run).
  */
 export async function claimRegisteredRun(tx: Tx, orgId: string, runId: string, key: SessionKey): Promise<RunRow | null> {
   const sameSession = and(eq(runs.orgId, orgId), eq(runs.sessionId, key.sessionId), sql`${runs.runName} is not distinct from ${key.runName}`, sql`${runs.id} <> ${runId}::uuid`);
@@ -29,6 +34,11 @@ export async function claimRegisteredRun(tx: Tx, orgId: string, runId: string, k
   // deleted run. Taken before any run lock, as reconciliations and trace imports take it.
   const [mayMerge] = await tx.select({ id: runs.id }).from(runs).where(sameSession);
   if (mayMerge) await lockReconciliations(tx, orgId, 'shared');
+  // (the session key is unique: a run this session claimed leaves no other run of it to merge)
+  const [current] = await tx.select().from(runs).where(and(eq(runs.orgId, orgId), eq(runs.id, runId))).for('key share');
+  if (!current) return null;
+  if (current.sessionId === key.sessionId && current.runName === key.runName) return current;
+  if (current.sessionId !== null) return null;
   const [registered] = await tx.select().from(runs).where(and(eq(runs.orgId, orgId), eq(runs.id, runId))).for('update');
   if (!registered) return null;
   const ours = registered.sessionId === key.sessionId && registered.runName === key.runName;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { CaptureSettings } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { importRejects, imports, projects, runs, type ImportRow } from '../../db/schema/index.js';
@@ -10,7 +10,7 @@ import { isUuid } from '../runs.js';
 import { lockReconciliations } from '../reconcile-lock.js';
 import { unlistDaysOfRun } from '../cost-rollup.js';
 import { deriveTaskTimes } from './derived-times.js';
-import { refreshRunFromTasks } from './run-capture.js';
+import { assignPools, refreshRunFromTasks } from './run-capture.js';
 import { publishRunUpdated } from './run-events.js';
 import { toTaskInsert, upsertTasks, type TaskInsert } from './task-upsert.js';
 
@@ -51,6 +51,11 @@ export interface TraceImportReport {
 const BATCH = 1000;
 /** Lock namespace (first key of pg_advisory_xact_lock) of one trace file's imports without a run. */
 const TRACE_FILE_LOCK = 7_240_032;
+/**
+ * Lock namespace of the imports into one run: they take turns, as they did when each held the run's row
+ * lock throughout; two writing the same tasks in different orders would deadlock.
+ */
+const TRACE_RUN_LOCK = 7_240_033;
 /** The report lists this many rejected lines; all of them are stored in import_rejects. */
 const REPORTED_REJECTS = 100;
 
@@ -61,6 +66,14 @@ const REPORTED_REJECTS = 100;
  * 3. rejected lines are kept with line number, raw text and reason;
  * 4. task times the file lacks are derived where it allows (derived-times.ts);
  * 5. the run's task facts are refreshed and `runUpdated` goes out on commit.
+ *
+ * Locks, in this order: the organization's reconciliation lock (shared), this run's import lock (advisory),
+ * the run's row key-share (it cannot be deleted or merged away; the run's weblog events are not kept
+ * waiting, see captureWeblogEvent), the task rows batch by batch and then the run's tasks that times or
+ * pools change, and only then the run's row for writing (a project, the task count, a settled status),
+ * held for the last statements to the commit. A weblog event of the run waits for the import only for
+ * a task row both write, or for those last statements; a task row after the run's lock would deadlock
+ * with an event that holds that row and waits for the run.
  */
 export async function importTrace(db: Db, orgId: string, input: Readable, settings: CaptureSettings, opts: TraceImportOptions = {}): Promise<TraceImportReport> {
   let trace: Awaited<ReturnType<typeof openTrace>>;
@@ -78,7 +91,8 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
   try {
     return await db.transaction(async (tx) => {
       await lockReconciliations(tx, orgId, 'shared');
-      const runId = await resolveRun(tx as unknown as Db, orgId, opts);
+      const projectId = await projectOf(tx as unknown as Db, orgId, opts.projectCode);
+      const runId = await openRun(tx as unknown as Db, orgId, opts, projectId);
       const [record] = await tx
         .insert(imports)
         .values({ orgId, kind: 'TRACE', fileName: opts.fileName ?? null, format: `trace/${trace.header.delimiter === ',' ? 'csv' : 'tsv'}`, runId, principalId: opts.principalId ?? null })
@@ -132,6 +146,10 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
       // a second pass over the run's tasks, so only for a file that lacks a column to derive
       const lacksTimes = !trace.header.columns.includes('start') || !trace.header.columns.includes('complete');
       const derived = lacksTimes ? await deriveTaskTimes(tx, orgId, runId) : 0;
+      await assignPools(tx, orgId, runId);
+      // the run's row from here on: no task row is locked after it (see above)
+      await tx.execute(sql`select 1 from runs where org_id = ${orgId} and id = ${runId} for no key update`);
+      if (opts.runId && projectId) await tieToProject(tx as unknown as Db, orgId, runId, projectId);
       await refreshRunFromTasks(tx, orgId, runId, report.tasksCreated + report.tasksUpdated + derived > 0);
       await settleImportedRun(tx as unknown as Db, orgId, runId);
       await tx
@@ -154,7 +172,10 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
   } catch (err) {
     if (err instanceof RepeatedTrace) {
       // what the repeat says of its run (a project the first import lacked) still applies, to that run
-      if (opts.projectCode) await db.transaction((tx) => resolveRun(tx as unknown as Db, orgId, { ...opts, runId: err.report.runId }));
+      if (opts.projectCode) {
+        const runId = err.report.runId;
+        await db.transaction(async (tx) => tieToProject(tx as unknown as Db, orgId, runId, await projectOf(tx as unknown as Db, orgId, opts.projectCode)));
+      }
       return err.report;
     }
     input.destroy();
@@ -194,28 +215,37 @@ async function earlierImportOf(db: Db, orgId: string, fileKey: string, currentId
   return row ? { id: row.id, runId: row.run_id } : null;
 }
 
-async function resolveRun(db: Db, orgId: string, opts: TraceImportOptions): Promise<string> {
-  let projectId: string | null = null;
-  if (opts.projectCode) {
-    const [project] = await db.select({ id: projects.id }).from(projects).where(and(eq(projects.orgId, orgId), eq(projects.code, opts.projectCode)));
-    if (!project) throw notFound('Project', opts.projectCode);
-    projectId = project.id;
-  }
+async function projectOf(db: Db, orgId: string, code: string | null | undefined): Promise<string | null> {
+  if (!code) return null;
+  const [project] = await db.select({ id: projects.id }).from(projects).where(and(eq(projects.orgId, orgId), eq(projects.code, code)));
+  if (!project) throw notFound('Project', code);
+  return project.id;
+}
+
+/** The run the rows go to: the one named (only key-share locked until the import's end), or a new one. */
+async function openRun(db: Db, orgId: string, opts: TraceImportOptions, projectId: string | null): Promise<string> {
   if (opts.runId) {
-    const [before] = await db.select({ projectId: runs.projectId }).from(runs).where(and(eq(runs.orgId, orgId), eq(runs.id, opts.runId)));
-    if (!before) throw notFound('Run', opts.runId);
-    await db
-      .update(runs)
-      .set({ projectId: sql`coalesce(${runs.projectId}, ${projectId}::uuid)`, updatedAt: new Date() })
-      .where(and(eq(runs.orgId, orgId), eq(runs.id, opts.runId)));
-    if (!before.projectId && projectId) await unlistDaysOfRun(db, orgId, opts.runId);
-    return opts.runId;
+    await db.execute(sql`select pg_advisory_xact_lock(${TRACE_RUN_LOCK}, hashtext(${`${orgId}:${opts.runId}`}))`);
+    const [run] = await db.select({ id: runs.id }).from(runs).where(and(eq(runs.orgId, orgId), eq(runs.id, opts.runId))).for('key share');
+    if (!run) throw notFound('Run', opts.runId);
+    return run.id;
   }
   const [run] = await db
     .insert(runs)
     .values({ orgId, projectId, runName: opts.runName ?? opts.fileName ?? null, status: 'RUNNING' })
     .returning({ id: runs.id });
   return run.id;
+}
+
+/** Ties the run to the project when it has none; the rollup then lists its days anew. */
+async function tieToProject(db: Db, orgId: string, runId: string, projectId: string | null): Promise<void> {
+  if (!projectId) return;
+  const tied = await db
+    .update(runs)
+    .set({ projectId, updatedAt: new Date() })
+    .where(and(eq(runs.orgId, orgId), eq(runs.id, runId), isNull(runs.projectId)))
+    .returning({ id: runs.id });
+  if (tied.length > 0) await unlistDaysOfRun(db, orgId, runId);
 }
 
 /**

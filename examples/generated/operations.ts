@@ -636,6 +636,8 @@ export type CostImportReplaced = {
 /** What a successful import did. */
 export type CostImportReport = {
   __typename?: 'CostImportReport';
+  /** actual or amortized: what the cost column of an Azure export holds, when its reservation or savings plan lines show it (a purchase with its cost; covered usage with cost, or unused commitment lines); null when the file does not show it */
+  costBasis?: Maybe<Scalars['String']['output']>;
   /** azure or focus */
   format: Scalars['String']['output'];
   /** Latest charge period end */
@@ -656,6 +658,8 @@ export type CostImportReport = {
   totals: Array<CostTotal>;
   /** The header dialect, e.g. ea, mca, focus-1.0 */
   variant: Scalars['String']['output'];
+  /** Why the lines may count wrongly beside what is stored (a part of a multi-part export added, lines equal to stored ones, actual and amortized exports of the same days) */
+  warnings: Array<CostImportWarning>;
 };
 
 /** RUNNING, then SUCCEEDED (everything loaded) or FAILED (nothing loaded) */
@@ -663,6 +667,14 @@ export type CostImportStatus =
   | 'FAILED'
   | 'RUNNING'
   | 'SUCCEEDED';
+
+/** A warning of a cost import: every row was read, but the lines may count wrongly beside what is stored. */
+export type CostImportWarning = {
+  __typename?: 'CostImportWarning';
+  /** PART_ADDED, ADDED_BESIDE_STORED or COST_BASIS_MIXED */
+  code: Scalars['String']['output'];
+  message: Scalars['String']['output'];
+};
 
 /** ACTUAL: the reconciled bill; ESTIMATE: runs’ current estimates; BOTH side by side */
 export type CostMetric =

@@ -65,6 +65,8 @@ export function formatCostImportReport(report: CostImportReport): string {
     if (r.synced.rows > 0) lines.push(`took over ${r.synced.rows} synced rows of those days from Azure syncs`);
     for (const t of r.synced.totals) lines.push(`took over total ${t.currency} ${t.amount} (${t.rows} rows)`);
   }
+  if (report.costBasis) lines.push(`cost basis ${report.costBasis}`);
+  for (const w of report.warnings) lines.push(`warning ${w.code}: ${w.message}`);
   if (report.rowsQuarantined > 0) {
     const shown = report.quarantined.length;
     lines.push(`quarantined rows${report.rowsQuarantined > shown ? ` (first ${shown} of ${report.rowsQuarantined}; all are kept with the import)` : ''}:`);

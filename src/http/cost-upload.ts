@@ -34,15 +34,22 @@ export function costUploadHandler(deps: Pick<RouteDeps, 'database' | 'viewerOf'>
     if (!COST_FILE_FORMATS.includes(format as CostFileFormatOption)) throw badInput('format', `must be azure, focus or auto, got ${JSON.stringify(format)}`);
     const replace = q.get('replace') ?? 'false';
     if (replace !== 'true' && replace !== 'false') throw badInput('replace', `must be true or false, got ${JSON.stringify(replace)}`);
+    const fileName = q.get('fileName') || null;
+    const delivery = q.get('delivery') ?? undefined;
+    // the parts of a delivery are told apart by their names: parts all called `upload` would share one, and a
+    // line that is in two parts would count once
+    if (delivery !== undefined && fileName === null) {
+      throw badInput('fileName', 'is required with delivery: give each part of the export run its own name (its blob name, the same on a retry)');
+    }
     const declared = Number(rc.req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
     try {
       const report = await importCostFile(deps.database, viewer.orgId, Readable.from(bodyOf(rc.req, maxBytes, tooLarge), { objectMode: false }), {
-        fileName: q.get('fileName') || 'upload',
+        fileName: fileName ?? 'upload',
         format: format as CostFileFormatOption,
         assumeCurrency: q.get('currency') ?? undefined,
         replace: replace === 'true',
-        delivery: q.get('delivery') ?? undefined,
+        delivery,
         principalId: viewer.principalId,
       });
       sendJson(rc.res, 200, report);

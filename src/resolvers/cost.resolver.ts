@@ -10,6 +10,7 @@ import {
   CostImportConnection,
   CostImportRejectConnection,
   CostImportReport,
+  CostImportWarning,
   CostPageArgs,
   CostsArgs,
   CostTotal,
@@ -79,6 +80,8 @@ export class CostImportResolver {
             to: r.replaced.to ? new Date(r.replaced.to) : null,
           })
         : null,
+      costBasis: r.costBasis,
+      warnings: r.warnings.map((w) => Object.assign(new CostImportWarning(), w)),
     });
   }
 

@@ -214,6 +214,25 @@ export class CostImportReport {
 
   @Field(() => CostImportReplaced, { nullable: true, description: 'What a replacing import replaced; null for one that adds' })
   replaced!: CostImportReplaced | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'actual or amortized: what the cost column of an Azure export holds, when its reservation or savings plan lines show it (a purchase with its cost; covered usage with cost, or unused commitment lines); null when the file does not show it',
+  })
+  costBasis!: string | null;
+
+  @Field(() => [CostImportWarning], { description: 'Why the lines may count wrongly beside what is stored (a part of a multi-part export added, lines equal to stored ones, actual and amortized exports of the same days)' })
+  warnings!: CostImportWarning[];
+}
+
+@ObjectType({ description: 'A warning of a cost import: every row was read, but the lines may count wrongly beside what is stored.' })
+export class CostImportWarning {
+  @Field(() => String, { description: 'PART_ADDED, ADDED_BESIDE_STORED or COST_BASIS_MIXED' })
+  code!: string;
+
+  @Field(() => String)
+  message!: string;
 }
 
 @ObjectType({ description: 'A row of a cost file that could not be used, kept with its line and the reason.' })

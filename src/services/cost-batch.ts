@@ -24,6 +24,8 @@ export interface EncodedCostBatch {
   hashes: Uint8Array;
   /** charge_period_start of each row, in epoch milliseconds. */
   starts: Float64Array;
+  /** billing_period_start of each row, in epoch milliseconds; NaN for a row that names none. */
+  billingStarts: Float64Array;
   /** The months (`YYYY-MM-01`) of the rows' starts, each once. */
   months: string[];
   minStart: number;
@@ -41,6 +43,11 @@ export interface EncodedCostBatch {
   repeats: boolean;
   /** The sub accounts the batch's rows bill, each once: what a replacing import replaces (services/cost-replace). */
   scopes: CostScope[];
+  /**
+   * For each of `scopes`: the one resource group all the batch's rows of it name, or null when they name several
+   * or some row names none (services/file-coverage: an export of one resource group does not cover its subscription).
+   */
+  scopeGroups: (string | null)[];
   /** The billing periods the rows name, [start, end) in epoch ms, each once; and whether a row named none. */
   periods: [start: number, end: number][];
   unperiodized: boolean;
@@ -59,7 +66,7 @@ export function batchHashes(batch: EncodedCostBatch): string[] {
 
 /** The transferable buffers of a batch: it crosses threads without copying them. */
 export function batchBuffers(batch: EncodedCostBatch): ArrayBuffer[] {
-  return [batch.text.buffer, batch.ends.buffer, batch.hashes.buffer, batch.starts.buffer] as ArrayBuffer[];
+  return [batch.text.buffer, batch.ends.buffer, batch.hashes.buffer, batch.starts.buffer, batch.billingStarts.buffer] as ArrayBuffer[];
 }
 
 /** Rows per batch: the unit of one stored-hash lookup and one COPY. */
@@ -138,11 +145,18 @@ export async function* encodeCostBatches(rows: AsyncIterable<{ row: CostRow; has
   if (last) yield last;
 }
 
+/** A scope a batch's rows bill, and the one resource group they name (undefined: none met yet; null: several, or a row without one). */
+interface ScopeSeen {
+  scope: CostScope;
+  group: string | null | undefined;
+}
+
 class BatchBuilder {
   rows = 0;
   readonly #text: TextBytes;
   readonly #ends: Uint32Array;
   readonly #starts: Float64Array;
+  readonly #billingStarts: Float64Array;
   readonly #hashes: TextBytes;
   /** The months met, as the instants they start (named only when the batch is built). */
   readonly #months = new Set<number>();
@@ -157,8 +171,8 @@ class BatchBuilder {
   readonly #amounts = new Map<string, TextBytes>();
   #repeats = false;
   /** The scopes met, by key; and the last row's, since a file's rows come in runs of one sub account. */
-  readonly #scopes = new Map<string, CostScope>();
-  #lastScope: CostScope | null = null;
+  readonly #scopes = new Map<string, ScopeSeen>();
+  #lastScope: ScopeSeen | null = null;
   readonly #periods = new Map<string, [number, number]>();
   #lastPeriod: [number, number] | null = null;
   #unperiodized = false;
@@ -173,6 +187,7 @@ class BatchBuilder {
     // two hashes of room beyond the batch: TextBytes reserves 3 bytes a character before each write
     this.#hashes = new TextBytes((capacity + 2) * ROW_HASH_LENGTH);
     this.#starts = new Float64Array(capacity);
+    this.#billingStarts = new Float64Array(capacity);
   }
 
   /** COPY text so far, in bytes. */
@@ -201,10 +216,12 @@ class BatchBuilder {
     else amounts.add(',');
     amounts.add(row.billedCost);
     if (seenBefore) this.#repeats = true;
-    const last = this.#lastScope;
-    if (last === null || last[0] !== row.provider || last[1] !== row.billingAccountId || last[2] !== row.subAccountId) this.#enterScope(row);
+    let seen = this.#lastScope;
+    if (seen === null || seen.scope[0] !== row.provider || seen.scope[1] !== row.billingAccountId || seen.scope[2] !== row.subAccountId) seen = this.#enterScope(row);
+    if (seen.group !== null) seen.group = seen.group === undefined || seen.group === row.resourceGroup ? row.resourceGroup : null;
     const from = row.billingPeriodStart?.getTime();
     const to = row.billingPeriodEnd?.getTime();
+    this.#billingStarts[this.rows] = from === undefined || to === undefined ? NaN : from;
     if (from === undefined || to === undefined) this.#unperiodized = true;
     else if (this.#lastPeriod === null || this.#lastPeriod[0] !== from || this.#lastPeriod[1] !== to) this.#enterPeriod(from, to);
     this.rows++;
@@ -217,13 +234,13 @@ class BatchBuilder {
     else this.#periods.set(key, (this.#lastPeriod = [from, to]));
   }
 
-  #enterScope(row: CostRow): void {
+  #enterScope(row: CostRow): ScopeSeen {
     const scope: CostScope = [row.provider, row.billingAccountId, row.subAccountId];
     // JSON tells null from the text "null"
     const key = JSON.stringify(scope);
-    const known = this.#scopes.get(key);
-    if (known) this.#lastScope = known;
-    else this.#scopes.set(key, (this.#lastScope = scope));
+    let seen = this.#scopes.get(key);
+    if (!seen) this.#scopes.set(key, (seen = { scope, group: undefined }));
+    return (this.#lastScope = seen);
   }
 
   /** In numbers, not month names: a file whose rows alternate between months comes here on most rows. */
@@ -242,6 +259,7 @@ class BatchBuilder {
       ends: this.#ends.subarray(0, this.rows),
       hashes: this.#hashes.bytes(),
       starts: this.#starts.subarray(0, this.rows),
+      billingStarts: this.#billingStarts.subarray(0, this.rows),
       months: [...this.#months].map((from) => monthOf(new Date(from))),
       minStart: this.#minStart,
       maxStart: this.#maxStart,
@@ -250,7 +268,8 @@ class BatchBuilder {
       currencies: [...this.#amounts.keys()],
       amounts: [...this.#amounts.values()].map((a) => a.text()),
       repeats: this.#repeats,
-      scopes: [...this.#scopes.values()],
+      scopes: [...this.#scopes.values()].map((s) => s.scope),
+      scopeGroups: [...this.#scopes.values()].map((s) => s.group ?? null),
       periods: [...this.#periods.values()],
       unperiodized: this.#unperiodized,
     };

@@ -1,5 +1,5 @@
 /** What the file import's main thread and its worker (cost-file-worker) say to each other. */
-import type { CostFormat, OpenCostFileOptions, QuarantinedRow } from '../ingest/costs/index.js';
+import type { CostBasisLines, CostFormat, OpenCostFileOptions, QuarantinedRow } from '../ingest/costs/index.js';
 import type { EncodedCostBatch } from './cost-batch.js';
 
 export interface WorkerSetup {
@@ -33,6 +33,6 @@ export type FromWorker =
   | { type: 'opened'; format: CostFormat; variant: string; columns: string[] }
   | { type: 'progress'; read: number }
   | { type: 'part'; part: CostFilePart }
-  | { type: 'done' }
+  | { type: 'done'; costBasis: CostBasisLines }
   /** A failure, with what the main thread needs to rebuild it: its class's name, and a system error's code (zlib's, say). */
   | { type: 'error'; message: string; formatError: boolean; name: string; code?: string; stack?: string };

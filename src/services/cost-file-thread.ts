@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { CostFileFormatError, type CostFormat, type OpenCostFileOptions } from '../ingest/costs/index.js';
+import { CostFileFormatError, type CostBasisLines, type CostFormat, type OpenCostFileOptions } from '../ingest/costs/index.js';
 import type { CostFilePart, FromWorker, ToWorker, WorkerSetup } from './cost-file-messages.js';
 
 /** Bytes of the file per message to the worker. */
@@ -20,6 +20,8 @@ export interface CostFileInWorker {
   columns: string[];
   /** The file's parts in order; iterate once. Leaving the loop early (or failing) stops the worker. */
   parts: AsyncIterable<CostFilePart>;
+  /** The first line of each cost basis the file shows (CostFile.costBasis); null until every part was taken. */
+  costBasis(): CostBasisLines | null;
   /** Stops the worker and the reading of the input; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -61,6 +63,7 @@ export async function openCostFileInWorker(input: Readable, options: OpenCostFil
 
   const queue: CostFilePart[] = [];
   let done = false;
+  let costBasis: CostBasisLines | null = null;
   let failure: unknown;
   let closed = false;
   let wake: (() => void) | undefined;
@@ -133,6 +136,7 @@ export async function openCostFileInWorker(input: Readable, options: OpenCostFil
       wake?.();
     } else if (message.type === 'done') {
       done = true;
+      costBasis = message.costBasis;
       wake?.();
     } else if (message.type === 'error') {
       const err: Error & { code?: string } = message.formatError ? new CostFileFormatError(message.message) : new Error(message.message);
@@ -188,6 +192,7 @@ export async function openCostFileInWorker(input: Readable, options: OpenCostFil
         return parts();
       },
     },
+    costBasis: () => (done && queue.length === 0 ? costBasis : null),
     close,
   };
 }

@@ -90,7 +90,7 @@ async function run(): Promise<void> {
     }
   }
   await post({ batch: encoder.finish(), rejects, read });
-  send({ type: 'done' });
+  send({ type: 'done', costBasis: file.costBasis });
 }
 
 run().catch((err: unknown) => {

@@ -22,12 +22,13 @@ import type postgres from 'postgres';
 import type { Db, Sql } from '../db/client.js';
 import { importRejects, imports, type ImportRejectRow, type ImportRow } from '../db/schema/index.js';
 import { badInput, notFound } from '../errors.js';
-import { CostFileFormatError } from '../ingest/costs/index.js';
+import { CostFileFormatError, type CostBasis } from '../ingest/costs/index.js';
 import { parseCurrency } from '../ingest/costs/currency.js';
 import type { EncodedCostBatch } from './cost-batch.js';
 import { copyTextValue, loadPrefix } from './cost-copy-text.js';
 import { openCostFileInWorker, type CostFileInWorker } from './cost-file-thread.js';
 import { loadCostBatchesWithSummary, type CostLoadOptions, type CurrencyTotal } from './cost-loader.js';
+import { costBasisOf, costImportWarnings, type CostImportWarning } from './cost-import-warnings.js';
 import type { RemovedLines } from './file-coverage.js';
 import { checkPageSize, decodeCursor, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, toPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
@@ -84,6 +85,10 @@ export interface CostImportReport {
   quarantined: { line: number; reason: string; raw: string }[];
   /** A replacing import's: the earlier lines it replaced; null for an import that adds. */
   replaced: StoredReplaced | null;
+  /** `actual` or `amortized` when the file shows which (an Azure export with reservation lines: CostBasis), else null. */
+  costBasis: CostBasis | null;
+  /** Why the import's lines may count wrongly beside what is stored (services/cost-import-warnings). */
+  warnings: CostImportWarning[];
 }
 
 /** What a replacing import replaced: stored lines of earlier imports, and the days (ISO, [from, to)). */
@@ -105,6 +110,8 @@ interface StoredReport {
   periodStart: string | null;
   periodEnd: string | null;
   replaced: StoredReplaced | null;
+  costBasis: CostBasis | null;
+  warnings: CostImportWarning[];
 }
 
 export const QUARANTINE_SAMPLE = 20;
@@ -181,6 +188,19 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
       // the days a replacement emptied are reconciled too: their runs lost lines the file did not bring back
       const r = summary.replaced;
       await reconcileAfterIngest(tx, orgId, earliest(summary.periodStart, r?.from), latest(summary.periodEnd, r?.to), 'import');
+      const basis = costBasisOf(file!.costBasis());
+      const warnings = await costImportWarnings(tx, orgId, {
+        importId,
+        fileName: opts.fileName,
+        replace,
+        inserted: summary.inserted,
+        unchanged: summary.unchanged,
+        costBasis: basis.basis,
+        costBasisLine: basis.line,
+        periodStart: summary.periodStart,
+        periodEnd: summary.periodEnd,
+        scopes: summary.scopes,
+      });
       const stored: StoredReport = {
         format: file!.format,
         variant: file!.variant,
@@ -188,6 +208,8 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
         periodStart: summary.periodStart?.toISOString() ?? null,
         periodEnd: summary.periodEnd?.toISOString() ?? null,
         replaced: r ? { delivery, rows: r.rows, totals: r.totals, synced: { rows: r.synced.rows, totals: r.synced.totals }, from: r.from?.toISOString() ?? null, to: r.to?.toISOString() ?? null } : null,
+        costBasis: basis.basis,
+        warnings,
       };
       await tx`
         update imports set status = 'SUCCEEDED', format = ${format}, rows_read = ${read}, rows_loaded = ${summary.inserted},
@@ -219,6 +241,8 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
       periodEnd: result.stored.periodEnd,
       quarantined: sample,
       replaced: result.stored.replaced,
+      costBasis: result.stored.costBasis,
+      warnings: result.stored.warnings,
     };
   } catch (err) {
     // 3. the transaction is gone; the attempt stays on record as FAILED
@@ -343,6 +367,9 @@ export function storedReport(row: ImportRow): (StoredReport & Pick<ImportRow, 'r
     periodEnd: r.periodEnd ?? null,
     // reports stored before syncs were taken over have no `synced`
     replaced: r.replaced ? { ...r.replaced, synced: r.replaced.synced ?? { rows: 0, totals: [] } } : null,
+    // reports stored before these were kept have neither
+    costBasis: r.costBasis ?? null,
+    warnings: r.warnings ?? [],
     rowsRead: row.rowsRead,
     rowsLoaded: row.rowsLoaded,
     rowsUnchanged: row.rowsUnchanged,

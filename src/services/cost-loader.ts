@@ -21,7 +21,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type postgres from 'postgres';
 import type { CostRow } from '../ingest/costs/index.js';
-import { batchHashes, encodeCostBatches, type EncodedCostBatch } from './cost-batch.js';
+import { batchHashes, encodeCostBatches, type CostScope, type EncodedCostBatch } from './cost-batch.js';
 import { LOAD_COLUMNS, loadPrefix } from './cost-copy-text.js';
 import { ensureCostPartitions, monthsWithRows } from './cost-partitions.js';
 import { invalidateCostDays } from './cost-rollup.js';
@@ -60,6 +60,8 @@ export interface CostLoadSummary extends CostLoadResult {
   periodEnd: Date | null;
   /** With `replace`: the earlier lines the load replaced. */
   replaced: CostReplaced | null;
+  /** The sub accounts the rows bill, each once. */
+  scopes: CostScope[];
 }
 
 export type CostSql = postgres.Sql | postgres.TransactionSql;
@@ -163,10 +165,16 @@ function* sliced(bytes: Uint8Array): Generator<Uint8Array> {
   for (let at = 0; at < bytes.length; at += CHUNK_BYTES) yield bytes.subarray(at, at + CHUNK_BYTES);
 }
 
-/** The lookup's keys table text: hash (hex digits and dashes, nothing to escape) and charge period start of each row. */
+/**
+ * The lookup's keys table text: hash (hex digits and dashes, nothing to escape), charge period start and billing
+ * period start (or null) of each row.
+ */
 function keysText(batch: EncodedCostBatch, hashes: readonly string[]): string {
   let text = '';
-  for (let i = 0; i < batch.rows; i++) text += `${hashes[i]}\t${new Date(batch.starts[i]).toISOString()}\n`;
+  for (let i = 0; i < batch.rows; i++) {
+    const billing = batch.billingStarts[i];
+    text += `${hashes[i]}\t${new Date(batch.starts[i]).toISOString()}\t${Number.isNaN(billing) ? '\\N' : new Date(billing).toISOString()}\n`;
+  }
   return text;
 }
 
@@ -221,7 +229,7 @@ async function load(
   let caller: { seqscan: string; indexscan: string; bitmapscan: string; jit: string } | undefined;
   const lookup = async (batch: EncodedCostBatch, hashes: readonly string[]): Promise<Set<string>> => {
     if (!caller) {
-      await tx.unsafe(`create temp table ${keys} (row_hash uuid, charge_period_start timestamptz) on commit drop`);
+      await tx.unsafe(`create temp table ${keys} (row_hash uuid, charge_period_start timestamptz, billing_period_start timestamptz) on commit drop`);
       [caller] = await tx<{ seqscan: string; indexscan: string; bitmapscan: string; jit: string }[]>`
         select current_setting('enable_seqscan') as seqscan, current_setting('enable_indexscan') as indexscan,
                current_setting('enable_bitmapscan') as bitmapscan, current_setting('jit') as jit`;
@@ -295,7 +303,7 @@ async function load(
       if (batch.maxStart > maxStart) maxStart = batch.maxStart;
       if (batch.maxEnd > maxEnd) maxEnd = batch.maxEnd;
       if (batch.maxDayEnd > maxDayEnd) maxDayEnd = batch.maxDayEnd;
-      if (replacement) region.add(batch);
+      region.add(batch);
       staged += batch.rows;
       await inFlight;
       inFlight = flush(batch);
@@ -326,5 +334,5 @@ async function load(
   // the tables would go at commit; dropping them now frees their space for the rest of a long transaction
   const tables = [...(caller ? [keys] : []), ...(summarize ? [subtotals] : [])];
   if (tables.length > 0) await tx.unsafe(`drop table ${tables.join(', ')}`);
-  return { inserted, unchanged: staged - inserted, staged, totals, periodStart, periodEnd, replaced };
+  return { inserted, unchanged: staged - inserted, staged, totals, periodStart, periodEnd, replaced, scopes: region.scopes };
 }

@@ -57,14 +57,22 @@ export interface CostReplaced {
 /** What the file bills: its scopes and its billing periods, gathered batch by batch. */
 export class ReplacedRegion {
   readonly #scopes = new Map<string, CostScope>();
+  /** By scope key: the one resource group of the file's lines of the scope, or null (several, or a line without one). */
+  readonly #groups = new Map<string, string | null>();
   readonly #periods = new Map<string, [number, number]>();
   #unperiodized = false;
 
-  add(batch: Pick<EncodedCostBatch, 'scopes' | 'periods' | 'unperiodized'>): void {
-    for (const scope of batch.scopes) {
+  add(batch: Pick<EncodedCostBatch, 'scopes' | 'scopeGroups' | 'periods' | 'unperiodized'>): void {
+    batch.scopes.forEach((scope, i) => {
       const key = JSON.stringify(scope);
-      if (!this.#scopes.has(key)) this.#scopes.set(key, scope);
-    }
+      const group = batch.scopeGroups[i];
+      if (!this.#scopes.has(key)) {
+        this.#scopes.set(key, scope);
+        this.#groups.set(key, group);
+      } else if (this.#groups.get(key) !== group) {
+        this.#groups.set(key, null);
+      }
+    });
     for (const period of batch.periods) {
       const key = `${period[0]}/${period[1]}`;
       if (!this.#periods.has(key)) this.#periods.set(key, period);
@@ -74,6 +82,11 @@ export class ReplacedRegion {
 
   get scopes(): CostScope[] {
     return [...this.#scopes.values()];
+  }
+
+  /** For each of `scopes`, in order: the one resource group all the file's lines of it name, or null. */
+  get scopeGroups(): (string | null)[] {
+    return [...this.#groups.values()];
   }
 
   /**
@@ -155,9 +168,13 @@ export class CostReplacement {
   }
 
   /**
-   * Step 1 for one batch whose keys (row_hash, charge_period_start) are in `keys`: looks them up (the
-   * loader's lookup, for a replacing load), deletes the stored lines of earlier imports, and returns the
-   * hashes still stored (lines of this delivery), which the batch leaves out of its COPY.
+   * Step 1 for one batch whose keys (row_hash, charge_period_start, billing_period_start) are in `keys`: looks
+   * them up (the loader's lookup, for a replacing load), deletes the stored lines of earlier imports, and returns
+   * the hashes still stored (lines of this delivery, and lines billed in another period), which the batch leaves
+   * out of its COPY. A line of another billing period is another bill's: its hash only names the same content
+   * (row-hash tells apart a line billed outside its charge's period, not two periods that both hold its day),
+   * and taking it would move that bill's line into this file's period, where a later import of its own period
+   * no longer finds it.
    */
   async takeOver(keys: string): Promise<Set<string>> {
     const tx = this.tx;
@@ -170,7 +187,10 @@ export class CostReplacement {
              set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('jit', 'off', true)`;
     const found = await tx.unsafe<{ row_hash: string; part: string; ctid: string; take: boolean }[]>(
       `select k.row_hash, s.part, s.ctid::text as ctid, s.take from ${keys} k
-       cross join lateral (select c.tableoid::regclass::text as part, c.ctid, c.source = 'file' and c.source_id <> all($2::uuid[]) as take
+       cross join lateral (select c.tableoid::regclass::text as part, c.ctid,
+                                  c.source = 'file' and c.source_id <> all($2::uuid[])
+                                    and (c.billing_period_start is null or k.billing_period_start is null
+                                         or c.billing_period_start = k.billing_period_start) as take
                            from cost_records c
                            where c.org_id = $1 and c.row_hash = k.row_hash and c.charge_period_start = k.charge_period_start limit 1) s`,
       [this.orgId, this.keep],
@@ -243,7 +263,7 @@ export class CostReplacement {
       );
       // the time the file restates is recorded, and synced lines whose day the files' recorded time now holds leave
       // (services/file-coverage)
-      await recordFileCoverage(this.tx, this.orgId, this.importId, scopes, isoRanges(plan.covered));
+      await recordFileCoverage(this.tx, this.orgId, this.importId, scopes, region.scopeGroups, isoRanges(plan.covered));
       // synced lines are Azure's; a line the covered time reaches into starts in the span's days or on the day after
       if (scopes.some((s) => s[0] === 'azure')) synced = await removeCoveredSyncedLines(this.tx, this.orgId, from, new Date(to.getTime() + DAY_MS), { scopes });
       // a synced day the file's time reaches into after its last day was replaced too: the span reaches on to it

@@ -139,7 +139,8 @@ describe('importCostFile', () => {
       { fields: fields(2) },
       { fields: withField(3, 'Cost', '12.3.4'), bad: /Cost/ },
       { fields: withField(4, 'BillingCurrency', 'XYZ'), bad: /BillingCurrency|currency/ },
-      { fields: fields(5).slice(0, 3), bad: /field count/ },
+      { fields: fields(5).slice(0, 3), bad: /Date: missing \(required\).*the record has 3 of the header's 55 fields/ },
+      { fields: [...fields(5), 'extra'], bad: /^wrong field count: expected 55 fields \(as in the header\), got 56$/ },
       { fields: fields(6) },
     ];
     const text = [csvLine(raw.header), ...body.map((b) => csvLine(b.fields))].join('\r\n') + '\r\n';

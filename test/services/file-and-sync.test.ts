@@ -100,6 +100,30 @@ describe('an export file and an Azure sync of one subscription count once', () =
     assert.deepEqual(sources.sources, ['file']);
   });
 
+  test("an export of one resource group takes over that group's synced lines only: the subscription's other groups stay billed", { timeout: 60_000 }, async () => {
+    const orgId = await newOrg('sources-rg');
+    const azure = await connect(orgId);
+    await azure.sync();
+    const march2 = new Date(FROM.getTime() + DAY);
+    const resourceIdAt = dataset.columns.findIndex((c) => c.name === 'ResourceId');
+    const costAt = dataset.columns.findIndex((c) => c.name === 'Cost');
+    const group = rowsIn(dataset, FROM, march2).filter((r) => String(r[resourceIdAt]).includes('/resourcegroups/rg-genomics-1/'));
+    assert.ok(group.length > 0 && group.length < RESOURCES, 'the subscription has other groups');
+    // the group's export (EA cost details, as Azure writes an export made at resource group scope): its lines of March 1
+    const header = ['BillingAccountId', 'BillingPeriodStartDate', 'BillingPeriodEndDate', 'SubscriptionId', 'Date', 'MeterCategory', 'CostInBillingCurrency', 'BillingCurrency', 'ResourceId'];
+    const lines = group.map((r) => ['8611537', '03/01/2024', '03/31/2024', SUB, '03/01/2024', 'Virtual Machines', (r[costAt] as DecimalLiteral).text, 'USD', String(r[resourceIdAt])]);
+    const body = Buffer.from([header, ...lines].map((l) => l.map((f) => `"${f}"`).join(',')).join('\n') + '\n');
+    const report = await put(orgId, body);
+    assert.equal(report.replaced?.synced.rows, group.length);
+    const [coverage] = await db.sql<{ scope: string }[]>`select scope from cost_file_coverage where org_id = ${orgId}`;
+    assert.equal(coverage.scope, `azure/subscriptions/${SUB}/resourcegroups/rg-genomics-1`);
+    // the next sync brings the other groups' lines of March 1 again and keeps them; the group's are the file's
+    const again = await azure.sync();
+    assert.equal(again.rowsSuperseded, group.length);
+    assert.deepEqual(await stored(orgId, FROM, march2), { total: normalizeDecimal(served(FROM, march2)), rows: RESOURCES });
+    assert.deepEqual(await stored(orgId), { total: normalizeDecimal(served(FROM, TO)), rows: 5 * RESOURCES });
+  });
+
   test("a month-to-date export imported each day keeps one covered range per subscription, the latest export's", { timeout: 60_000 }, async () => {
     const orgId = await newOrg('sources-mtd');
     const imports: string[] = [];

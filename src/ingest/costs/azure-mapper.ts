@@ -4,7 +4,7 @@ import { CostFileFormatError } from './errors.js';
 import { FieldReader } from './field-reader.js';
 import { ColumnIndex, type HeaderColumn } from './header.js';
 import { memoDates, memoTags, optionalDate } from './memo.js';
-import type { MapperOptions, MapResult, RecordMapper } from './mapper.js';
+import type { CostBasis, MapperOptions, MapResult, RecordMapper } from './mapper.js';
 
 /**
  * Column aliases across Azure cost-details / usage export dialects, best first: EA and MCA cost
@@ -32,6 +32,10 @@ export const AZURE_COLUMNS = {
   skuId: ['productid', 'partnumber', 'meterid'],
   region: ['resourcelocation', 'location'],
   chargeType: ['chargetype'],
+  /** OnDemand, Reservation, SavingsPlan, Spot: what pays for the line. */
+  pricingModel: ['pricingmodel'],
+  /** The reservation (or, newer, the benefit) a line is of: read only when there is no PricingModel column. */
+  commitmentId: ['reservationid', 'benefitid'],
   quantity: ['quantity', 'usagequantity'],
   unit: ['unitofmeasure'],
   tags: ['tags'],
@@ -101,8 +105,11 @@ export function createAzureMapper(index: ColumnIndex, options: MapperOptions): R
       const billingPeriodStart = optionalDate(r.text(c.billingPeriodStart), azureDay);
       const lastBillingDay = optionalDate(r.text(c.billingPeriodEnd), azureDay);
       const billingPeriodEnd = lastBillingDay && addUtcDays(lastBillingDay, 1);
+      const pricingModel = r.text(c.pricingModel);
+      const commitment = pricingModel !== null ? COMMITMENT_MODELS.has(pricingModel.toLowerCase()) : c.pricingModel === undefined && r.text(c.commitmentId) !== null;
       return {
         ok: true,
+        basis: costBasisOf(chargeType, commitment, billedCost),
         row: {
           provider: 'azure',
           billingAccountId: r.text(c.billingAccountId),
@@ -122,7 +129,8 @@ export function createAzureMapper(index: ColumnIndex, options: MapperOptions): R
           chargePeriodStart: day,
           chargePeriodEnd: addUtcDays(day, 1),
           billedCost,
-          // an export does not say whether it is actual or amortized cost; the loader knows which it asked for
+          // the file does not say whether Cost is actual or amortized cost (basis: only reservation lines show it),
+          // so neither figure is known to be the effective cost
           effectiveCost: null,
           listCost,
           currency,
@@ -134,6 +142,23 @@ export function createAzureMapper(index: ColumnIndex, options: MapperOptions): R
       };
     },
   };
+}
+
+const COMMITMENT_MODELS = new Set(['reservation', 'savingsplan']);
+
+/**
+ * What a line shows of its export's cost basis (CostBasis). Only amortized data has lines of a commitment's
+ * unused part, and spreads a purchase onto the usage it covers (such usage costs nothing in actual data);
+ * only actual data bills the purchase itself (amortized data shows it at no cost). A line at no cost shows
+ * nothing: tiny amortized amounts round to zero too.
+ */
+function costBasisOf(chargeType: string | null, commitment: boolean, billedCost: string): CostBasis | undefined {
+  const type = chargeType?.toLowerCase();
+  if (type === 'unusedreservation' || type === 'unusedsavingsplan') return 'amortized';
+  if (!commitment || !/[1-9]/.test(billedCost)) return undefined;
+  if (type === 'purchase' || type === 'refund') return 'actual';
+  if (type === 'usage') return 'amortized';
+  return undefined;
 }
 
 /**

@@ -35,11 +35,14 @@ export interface CostRow {
   tags: Record<string, string>;
   /**
    * The billing period the line is billed in, [start, end) UTC, when the source says (FOCUS
-   * BillingPeriodStart/End, Azure BillingPeriodStartDate/EndDate). Stored, but not part of the row hash
-   * (lines hashed before it was read keep their hashes): a replacing import restates by it (services/cost-replace).
+   * BillingPeriodStart/End, Azure BillingPeriodStartDate/EndDate). Stored; part of the row hash only of a
+   * line charged outside it or a correction (row-hash: lines hashed before it was read keep their hashes).
+   * A replacing import restates by it (services/cost-replace).
    */
   billingPeriodStart?: Date | null;
   billingPeriodEnd?: Date | null;
+  /** FOCUS ChargeClass (`Correction`, or none). Not stored; it tells a correction from the line it corrects (row-hash). */
+  chargeClass?: string | null;
 }
 
 /** A source row that could not become a CostRow: kept, never dropped. */

@@ -59,13 +59,14 @@ export async function* csvRecordBatches(input: AsyncIterable<Buffer>, maxRecordC
     line += lineBreaks(written);
     const fields = result.data[0] ?? [''];
     const error = result.errors.length > 0 ? describe(result.errors[0]) : null;
-    // blank lines are not records
-    if (fields.length === 1 && fields[0] === '' && error === null) return;
+    // blank lines are not records (a CRLF one leaves its `\r`)
+    if (fields.length === 1 && (fields[0] === '' || fields[0] === '\r') && error === null) return;
     batch.push({ fields, line: start, written, error });
   };
 
   const feed = (chunk: string, final: boolean): CsvRecord[] => {
-    if (!started) {
+    // the first text decoded, not the first call: a chunk that ends inside the mark's three bytes decodes to nothing
+    if (!started && chunk.length > 0) {
       started = true;
       // a byte order mark is not part of the first column's name
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
@@ -80,7 +81,11 @@ export async function* csvRecordBatches(input: AsyncIterable<Buffer>, maxRecordC
         pending = text;
         return [];
       }
-      parser = new Papa.Parser({ delimiter: ',', newline, quoteChar: '"', step: step as unknown as Papa.ParseConfig['step'] });
+      // records end at `\n` whether or not `\r` comes before it: files whose header ends in CRLF and rows in LF
+      // (or the other way round) are written by tools that prepend a header. The `\r` then ends the last field,
+      // where the field readers trim it, or follows its closing quote, which the parser takes as space before the
+      // line break. A file of lone `\r` breaks keeps them
+      parser = new Papa.Parser({ delimiter: ',', newline: newline === '\r' ? '\r' : '\n', quoteChar: '"', step: step as unknown as Papa.ParseConfig['step'] });
     }
     recordStart = 0;
     parser!.parse(text, 0, !final);

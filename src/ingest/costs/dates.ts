@@ -3,7 +3,21 @@
  * UTC by definition, and a zone-less FOCUS timestamp (`2024-09-18 22:00:00`) is read as UTC.
  */
 
+import { FIRST_YEAR, LAST_YEAR } from '../../input/dates.js';
+
 const DAY_MS = 86_400_000;
+
+export { FIRST_YEAR, LAST_YEAR };
+
+/**
+ * Whether `date` falls in the years the API serves (input/dates): a bill line outside them is a typo or a
+ * placeholder (`9999-12-31`), and Postgres cannot even write the end of year 9999's day, which failed the
+ * whole import; year 1000 made a partition of its own.
+ */
+export function inServedYears(date: Date): boolean {
+  const year = date.getUTCFullYear();
+  return year >= FIRST_YEAR && year <= LAST_YEAR;
+}
 
 /**
  * The UTC midnight of an Azure usage date, or null. Accepted: `YYYY-MM-DD`, ISO date-times

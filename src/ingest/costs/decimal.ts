@@ -76,3 +76,26 @@ export function canonicalDecimal(decimal: string): string {
   const trimmed = decimal.slice(0, end);
   return trimmed === '-0' ? '0' : trimmed;
 }
+
+/**
+ * Digits a bill amount or quantity may have before and after the point. Bills write a few dozen at most (Azure up to
+ * 28 after the point); Postgres `numeric` takes at most 16,383 after it, and a value past that failed the whole load
+ * without a line number. Far below that, a longer value is not a bill's.
+ */
+export const MAX_INTEGER_DIGITS = 30;
+export const MAX_FRACTION_DIGITS = 60;
+
+/**
+ * Why `decimal` (output of parseDecimal) has more digits than a bill amount can, or null when it has not. Cheap
+ * for the values bills hold: one length test.
+ */
+export function tooManyDigits(decimal: string): string | null {
+  if (decimal.length <= MAX_INTEGER_DIGITS) return null;
+  const digits = decimal.charCodeAt(0) === 0x2d ? decimal.slice(1) : decimal;
+  const point = digits.indexOf('.');
+  const int = point < 0 ? digits.length : point;
+  const frac = point < 0 ? 0 : digits.length - point - 1;
+  if (int > MAX_INTEGER_DIGITS) return `${int} digits before the decimal point (at most ${MAX_INTEGER_DIGITS})`;
+  if (frac > MAX_FRACTION_DIGITS) return `${frac} digits after the decimal point (at most ${MAX_FRACTION_DIGITS})`;
+  return null;
+}

@@ -1,5 +1,6 @@
 import { parseCurrency } from './currency.js';
-import { parseDecimal } from './decimal.js';
+import { FIRST_YEAR, inServedYears, LAST_YEAR } from './dates.js';
+import { parseDecimal, tooManyDigits } from './decimal.js';
 import type { HeaderColumn } from './header.js';
 import { parseTags, type TagsResult } from './tags.js';
 
@@ -37,7 +38,15 @@ export class FieldReader {
     const value = this.text(column);
     if (value === null || !column) return null;
     const parsed = parseDecimal(value, { decimalComma });
-    if (parsed === null) this.problems.push(`${column.name}: ${quote(value)} is not a decimal number`);
+    if (parsed === null) {
+      this.problems.push(`${column.name}: ${quote(value)} is not a decimal number`);
+      return null;
+    }
+    const excess = tooManyDigits(parsed);
+    if (excess !== null) {
+      this.problems.push(`${column.name}: ${quote(value)} has ${excess}, more than a bill amount or quantity`);
+      return null;
+    }
     return parsed;
   }
 
@@ -51,7 +60,14 @@ export class FieldReader {
     const value = this.requiredText(column, missingColumn);
     if (value === null || !column) return null;
     const parsed = parse(value);
-    if (!parsed) this.problems.push(`${column.name}: ${quote(value)} is not a date (expected ${expected})`);
+    if (!parsed) {
+      this.problems.push(`${column.name}: ${quote(value)} is not a date (expected ${expected})`);
+      return null;
+    }
+    if (!inServedYears(parsed)) {
+      this.problems.push(`${column.name}: ${quote(value)} is outside the years ${FIRST_YEAR} to ${LAST_YEAR}`);
+      return null;
+    }
     return parsed;
   }
 

@@ -1,7 +1,7 @@
 export type { CostRow, QuarantinedRow } from './cost-row.js';
 export { CostFileFormatError } from './errors.js';
-export { openCostFile, type CostFile, type CostFileItem, type OpenCostFileOptions } from './open-cost-file.js';
-export type { CostFormat } from './mapper.js';
+export { openCostFile, type CostBasisLines, type CostFile, type CostFileItem, type OpenCostFileOptions } from './open-cost-file.js';
+export type { CostBasis, CostFormat } from './mapper.js';
 export { costRowHash, canonicalCostRow, CostRowHasher, namespacedHash } from './row-hash.js';
 export { parseDecimal, canonicalDecimal } from './decimal.js';
 export { parseAzureDay, parseTimestamp } from './dates.js';

@@ -2,7 +2,16 @@ import type { CostRow } from './cost-row.js';
 
 export type CostFormat = 'azure' | 'focus';
 
-export type MapResult = { ok: true; row: CostRow } | { ok: false; reason: string };
+/**
+ * What an Azure export's cost column holds: `actual` (ActualCost: a reservation's purchase billed when
+ * bought, the usage it covers at no cost) or `amortized` (AmortizedCost: the purchase spread over the usage
+ * it covers, and its unused part as lines of their own). Both exports have the same columns; only such
+ * lines tell them apart, and an export without reservations or savings plans holds the same lines either way.
+ */
+export type CostBasis = 'actual' | 'amortized';
+
+/** `basis`: what this row shows of its file's cost basis, when it shows anything. */
+export type MapResult = { ok: true; row: CostRow; basis?: CostBasis } | { ok: false; reason: string };
 
 /** Turns the fields of one record into a CostRow; built once per file from its header. */
 export interface RecordMapper {

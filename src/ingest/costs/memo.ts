@@ -3,6 +3,7 @@
  * hundred distinct ones), tags (one set per resource), ISO texts of instants. Parsing or formatting
  * each again cost a good part of an import's per-row time.
  */
+import { inServedYears } from './dates.js';
 import { parseTags, type TagsResult } from './tags.js';
 
 /** Entries kept before a memo starts over: a file with more distinct values gains little from it anyway. */
@@ -58,8 +59,11 @@ export function memoDates(parse: (text: string) => Date | null): (text: string) 
   };
 }
 
-/** A date `parse` reads out of `text`, or null when there is no text or it is not a date. */
-export const optionalDate = (text: string | null, parse: (text: string) => Date | null): Date | null => (text === null ? null : parse(text));
+/** A date `parse` reads out of `text`, or null when there is no text, it is not a date, or it falls outside the years served (dates). */
+export const optionalDate = (text: string | null, parse: (text: string) => Date | null): Date | null => {
+  const date = text === null ? null : parse(text);
+  return date && inServedYears(date) ? date : null;
+};
 
 /**
  * parseTags, remembered by text. Rows with the same tags text share one tags object, frozen so that

@@ -6,7 +6,7 @@ import { mapperForHeader } from './detect.js';
 import { CostFileFormatError } from './errors.js';
 import { readHeader } from './header.js';
 import { csvRecordBatches, rawText, type CsvRecord } from './csv-records.js';
-import type { CostFormat, RecordMapper } from './mapper.js';
+import type { CostBasis, CostFormat, RecordMapper } from './mapper.js';
 import { openSource } from './source.js';
 import { TextGuard } from './text-guard.js';
 
@@ -32,7 +32,12 @@ export interface CostFile {
   rows: AsyncIterable<CostFileItem>;
   /** The same items, as many at a time as the input's chunks held: one await per chunk instead of per row. */
   itemBatches: AsyncIterable<CostFileItem[]>;
+  /** The first line of each cost basis the rows read so far show (see CostBasis); complete once they are all read. */
+  readonly costBasis: CostBasisLines;
 }
+
+/** The first line that shows each cost basis, or null. */
+export type CostBasisLines = Record<CostBasis, number | null>;
 
 /** Generous for a bill line (real ones are a few KiB); hitting it means an unclosed quote or no CSV at all. */
 const MAX_RECORD_CHARS = 8 * 1024 * 1024;
@@ -102,15 +107,24 @@ export async function openCostFile(input: Readable, opts: OpenCostFileOptions): 
     throw err;
   }
   const fieldCount = columns.length;
+  const costBasis: CostBasisLines = { actual: null, amortized: null };
 
   function item(record: CsvRecord): CostFileItem {
     const { fields, line } = record;
     if (record.error) return { kind: 'quarantine', line, raw: rawText(record), reason: `unreadable CSV record: ${record.error}` };
-    if (fields.length !== fieldCount) {
+    // a record that stops short has its last fields empty: writers leave trailing empty fields out (the opencost
+    // Template export ends every row one short). One with more fields than the header cannot be placed
+    if (fields.length > fieldCount) {
       return { kind: 'quarantine', line, raw: rawText(record), reason: `wrong field count: expected ${fieldCount} fields (as in the header), got ${fields.length}` };
     }
     const mapped = mapper.map(fields);
-    return mapped.ok ? { kind: 'row', line, row: mapped.row } : { kind: 'quarantine', line, raw: rawText(record), reason: mapped.reason };
+    if (mapped.ok) {
+      if (mapped.basis !== undefined && costBasis[mapped.basis] === null) costBasis[mapped.basis] = line;
+      return { kind: 'row', line, row: mapped.row };
+    }
+    // a short record may be a line broken in two by an unquoted line break: say so beside what is missing
+    const short = fields.length < fieldCount ? ` (the record has ${fields.length} of the header's ${fieldCount} fields)` : '';
+    return { kind: 'quarantine', line, raw: rawText(record), reason: `${mapped.reason}${short}` };
   }
 
   async function* itemBatches(): AsyncGenerator<CostFileItem[]> {
@@ -151,6 +165,7 @@ export async function openCostFile(input: Readable, opts: OpenCostFileOptions): 
     columns,
     rows: once(items),
     itemBatches: once(itemBatches),
+    costBasis,
   };
 }
 

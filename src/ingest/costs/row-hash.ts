@@ -11,6 +11,13 @@ const CANONICAL_VERSION = 'cost-row/v1';
  * The row as one string: every field in a fixed order, timestamps as ISO, amounts without
  * insignificant zeros (`1.50` = `1.5`, so re-exports at another precision do not double
  * count), tags sorted by key. JSON keeps field boundaries unambiguous.
+ *
+ * A line billed in another period than its charge falls in (late usage, a rebill) or a FOCUS correction
+ * has one element more: its billing period and charge class (billedElsewhere). Such a line can equal, field
+ * for field, the line of its charge day that its own period billed: October's bill can hold a line for
+ * September 30 that September's bill holds too, and both are owed. Without them it hashed as that line, so a
+ * plain import took it for already stored and a replacing one moved September's line into October. Every
+ * other line keeps the form it was hashed in before billing periods were read, and so its stored hash.
  */
 export function canonicalCostRow(row: CostRow): string {
   const amount = (v: string | null) => (v === null ? null : canonicalDecimal(v));
@@ -40,7 +47,28 @@ export function canonicalCostRow(row: CostRow): string {
     row.consumedUnit,
   ]);
   // the tags as the array's last element, spliced in: JSON of an array has no spaces to differ in
-  return `${fields.slice(0, -1)},${sortedTagsJson(row.tags)}]`;
+  const tags = sortedTagsJson(row.tags);
+  const billed = billedElsewhere(row);
+  return billed === null ? `${fields.slice(0, -1)},${tags}]` : `${fields.slice(0, -1)},${tags},${billed}]`;
+}
+
+/**
+ * For a line charged outside its billing period, or a correction: JSON of its billing period (ISO, or nulls)
+ * and charge class. Null for every other line. Outside: its charge period and the billing period share no
+ * time (a charge of no length at the period's start is inside it).
+ */
+function billedElsewhere(row: CostRow): string | null {
+  const from = row.billingPeriodStart;
+  const to = row.billingPeriodEnd;
+  const correction = row.chargeClass != null && row.chargeClass.toLowerCase() === 'correction';
+  let outside = false;
+  if (from && to) {
+    const start = row.chargePeriodStart.getTime();
+    const end = Math.max(row.chargePeriodEnd.getTime(), start + 1);
+    outside = start >= to.getTime() || end <= from.getTime();
+  }
+  if (!outside && !correction) return null;
+  return JSON.stringify([from ? isoText(from) : null, to ? isoText(to) : null, correction ? 'Correction' : null]);
 }
 
 /** Serialisations of shared (frozen) tags objects, which many rows of a file hold: see memoTags. */

@@ -114,6 +114,29 @@ describe('costRowHash', () => {
     assert.notEqual(costRowHash({ ...row, resourceName: null }, 0), costRowHash({ ...row, resourceName: 'null' }, 0));
   });
 
+  it('leaves out the billing period and charge class of a line charged inside its period, as lines were hashed before they were read', () => {
+    const september = { billingPeriodStart: new Date('2024-09-01T00:00:00Z'), billingPeriodEnd: new Date('2024-10-01T00:00:00Z') };
+    assert.equal(costRowHash({ ...row, ...september }, 0), costRowHash(row, 0));
+    assert.equal(costRowHash({ ...row, ...september, chargeClass: null }, 0), costRowHash(row, 0));
+    // a charge that starts on the period's last hour and ends after it still shares time with it
+    const lastHour = { chargePeriodStart: new Date('2024-09-30T23:00:00Z'), chargePeriodEnd: new Date('2024-10-01T01:00:00Z') };
+    assert.equal(costRowHash({ ...row, ...lastHour, ...september }, 0), costRowHash({ ...row, ...lastHour }, 0));
+  });
+
+  it('tells a line billed outside its charge period, or a correction, from the same line billed in its own period', () => {
+    const sep30 = { ...row, chargePeriodStart: new Date('2024-09-30T00:00:00Z'), chargePeriodEnd: new Date('2024-10-01T00:00:00Z') };
+    const september = { ...sep30, billingPeriodStart: new Date('2024-09-01T00:00:00Z'), billingPeriodEnd: new Date('2024-10-01T00:00:00Z') };
+    const october = { ...sep30, billingPeriodStart: new Date('2024-10-01T00:00:00Z'), billingPeriodEnd: new Date('2024-11-01T00:00:00Z') };
+    const november = { ...october, billingPeriodStart: new Date('2024-11-01T00:00:00Z'), billingPeriodEnd: new Date('2024-12-01T00:00:00Z') };
+    const correction = { ...september, chargeClass: 'Correction' };
+    const hashes = [september, october, november, correction].map((r) => costRowHash(r, 0));
+    assert.equal(new Set(hashes).size, 4);
+    assert.equal(hashes[0], costRowHash(sep30, 0));
+    // the same again in a fresh object: nothing per call goes into it
+    assert.equal(costRowHash({ ...october }, 0), hashes[1]);
+    assert.equal(costRowHash({ ...correction, chargeClass: 'correction' }, 0), hashes[3]);
+  });
+
   it('rejects a negative or fractional occurrence', () => {
     assert.throws(() => costRowHash(row, -1), RangeError);
     assert.throws(() => costRowHash(row, 0.5), RangeError);

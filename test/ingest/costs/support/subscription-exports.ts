@@ -9,7 +9,8 @@ const csv = (header: string[], rows: string[][]) => Buffer.from([header, ...rows
 
 /**
  * A FOCUS export of the subscription written the way Azure's FOCUS export writes it (`/subscriptions/<GUID>`, upper
- * case here): four lines from each of `starts`, each charged for a day, billed in `period` (March 2024).
+ * case here): four lines from each of `starts`, each charged for a day, billed in `period` (March 2024), one in each
+ * of the subscription's four resource groups (a whole subscription's export; one of a single group covers only it).
  */
 export function focusExport(
   sub: string,
@@ -27,7 +28,7 @@ export function focusExport(
         'Microsoft',
         '/providers/Microsoft.Billing/billingAccounts/8611537',
         `/subscriptions/${sub.toUpperCase()}`,
-        `/subscriptions/${sub}/resourceGroups/rg-genomics-1/providers/Microsoft.Compute/virtualMachines/vm${line}`,
+        `/subscriptions/${sub}/resourceGroups/rg-genomics-${line + 1}/providers/Microsoft.Compute/virtualMachines/vm${line}`,
         stamp(day),
         stamp(new Date(day.getTime() + 86_400_000)),
         period[0],
@@ -43,12 +44,13 @@ export function focusExport(
 
 /**
  * An EA cost-details export of the same subscription (the bare GUID, an enrollment number as billing account): a
- * line per cost in `costs` on `day`, and with `purchase`, one charge of the enrollment with no subscription or resource.
+ * line per cost in `costs` on `day`, in resource groups 1, 2, … of the subscription, and with `purchase`, one charge
+ * of the enrollment with no subscription or resource.
  */
 export function eaExport(sub: string, day: Date, costs: string[], purchase?: string): { body: Buffer; total: string } {
   const header = ['BillingAccountId', 'BillingPeriodStartDate', 'BillingPeriodEndDate', 'SubscriptionId', 'Date', 'MeterCategory', 'CostInBillingCurrency', 'BillingCurrency', 'ResourceId'];
   const us = `${String(day.getUTCMonth() + 1).padStart(2, '0')}/${String(day.getUTCDate()).padStart(2, '0')}/${day.getUTCFullYear()}`;
-  const rows = costs.map((cost, i) => ['8611537', '03/01/2024', '03/31/2024', sub, us, 'Virtual Machines', cost, 'USD', `/subscriptions/${sub}/resourcegroups/rg-genomics-1/providers/microsoft.compute/virtualmachines/ea${i}`]);
+  const rows = costs.map((cost, i) => ['8611537', '03/01/2024', '03/31/2024', sub, us, 'Virtual Machines', cost, 'USD', `/subscriptions/${sub}/resourcegroups/rg-genomics-${(i % 4) + 1}/providers/microsoft.compute/virtualmachines/ea${i}`]);
   if (purchase !== undefined) rows.push(['8611537', '03/01/2024', '03/31/2024', '', us, 'Reservations', purchase, 'USD', '']);
   return { body: csv(header, rows), total: sumDecimals(purchase === undefined ? costs : [...costs, purchase]) };
 }

@@ -371,6 +371,30 @@ describe('CostConnectionService.sync against the fake Azure (real ClientSecretCr
     assert.deepEqual([...first.nodes, ...second.nodes].map((s) => s.id), all.map((s) => s.id));
     assert.equal(second.hasNextPage, false);
   });
+
+  test("a page whose only cost column is CostUSD stores USD, whatever its Currency column (the billing currency) says", { timeout: 60_000 }, async () => {
+    const usd = await service.create({ name: 'USD only', scope: SCOPE, auth: 'CLIENT_SECRET', tenantId: fake.tenantId, clientId: fake.clientId, clientSecret: SECRET });
+    const vm = `/subscriptions/${SUB}/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1`;
+    fake.setPages([
+      {
+        properties: {
+          nextLink: null,
+          columns: [{ name: 'CostUSD', type: 'Number' }, { name: 'UsageDate', type: 'Number' }, { name: 'ResourceId', type: 'String' }, { name: 'Currency', type: 'String' }],
+          rows: [[108, 20240301, vm, 'EUR']],
+        },
+      },
+    ]);
+    try {
+      const report = await service.sync(usd.id, { from: FROM, to: new Date(FROM.getTime() + DAY) });
+      assert.equal(report.status, 'SUCCEEDED', report.error ?? '');
+      assert.deepEqual(report.totals, { USD: '108' });
+      const rows = await db.sql<{ currency: string; total: string }[]>`
+        select currency, sum(billed_cost)::text as total from cost_records where org_id = ${orgA} and source_id = ${usd.id} group by currency`;
+      assert.deepEqual(rows.map((r) => [r.currency.trim(), normalizeDecimal(r.total)]), [['USD', '108']]);
+    } finally {
+      fake.setDataset(dataset, { pageSize: 1000 });
+    }
+  });
 });
 
 describe('CostConnectionService.create validates what it stores', () => {

@@ -35,6 +35,13 @@ test('Cost beats CostUSD whatever the column order; CostUSD alone is USD', () =>
   assert.deepEqual([usd.billedCost, usd.currency], ['3.25', 'USD']);
 });
 
+test("a USD column is USD even beside a Currency column: that is the billing currency, which CostUSD is not in", () => {
+  const [usd] = mapQueryPage({ columns: [{ name: 'CostUSD' }, { name: 'Currency' }], rows: [[108, 'EUR']] }, ctx());
+  assert.deepEqual([usd.billedCost, usd.currency], ['108', 'USD']);
+  const [preTax] = mapQueryPage({ columns: [{ name: 'Currency' }, { name: 'PreTaxCostUSD' }], rows: [['GBP', 7.5]] }, ctx());
+  assert.deepEqual([preTax.billedCost, preTax.currency], ['7.5', 'USD']);
+});
+
 test('AmortizedCost fills effectiveCost too', () => {
   const [row] = mapQueryPage({ columns: [{ name: 'Cost' }, { name: 'Currency' }], rows: [[2, 'USD']] }, ctx({ costType: 'AmortizedCost' }));
   assert.deepEqual([row.billedCost, row.effectiveCost], ['2', '2']);

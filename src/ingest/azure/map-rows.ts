@@ -1,5 +1,5 @@
 import type { CostRow } from '../costs/cost-row.js';
-import { parseResourceId, type ParsedScope } from './azure-ids.js';
+import { normalizeBillingAccountId, parseResourceId, type ParsedScope } from './azure-ids.js';
 import { costCellToDecimal } from './decimal.js';
 import { addUtcDays, type DayWindow } from './windows.js';
 
@@ -118,7 +118,7 @@ export function mapQueryPage(page: QueryPage, ctx: PageContext): CostRow[] {
     const parsed = resourceId ? parseResourceId(resourceId) : null;
     const out: CostRow = {
       provider: 'azure',
-      billingAccountId: ctx.scope.billingAccountId,
+      billingAccountId: normalizeBillingAccountId(ctx.scope.billingAccountId),
       subAccountId: parsed?.subscriptionId ?? ctx.scope.subscriptionId?.toLowerCase() ?? null,
       subAccountName: null,
       resourceId,

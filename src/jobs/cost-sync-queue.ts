@@ -17,10 +17,16 @@ export interface CostSyncPayload {
 }
 
 /**
- * Enqueues a sync over `sql` (the transaction that inserts its QUEUED cost_syncs row). `jobId` is
- * chosen by the caller so the row can name its job in the same insert. The singleton key is the
- * connection: the queue's `singleton` policy lets at most one job per key be active at a time.
+ * pg-boss fails a `costs.sync` job still active after this long: its worker is gone. A RUNNING sync
+ * started longer ago than this was left by such a worker (services/cost-connections).
  */
-export function enqueueCostSync(sql: postgres.Sql | postgres.TransactionSql, payload: CostSyncPayload, jobId: string): Promise<string> {
-  return sendJob(sql, COST_SYNC_QUEUE, payload, { id: jobId, singletonKey: payload.connectionId });
+export const COST_SYNC_EXPIRE_SECONDS = 3600;
+
+/**
+ * Enqueues a sync over `sql` (the transaction that inserts its QUEUED cost_syncs row, or that puts
+ * it back in the queue). `jobId` is chosen by the caller so the row can name its job in the same
+ * statement; `startAfterSeconds` holds the job back that long (a connection busy with another sync).
+ */
+export function enqueueCostSync(sql: postgres.Sql | postgres.TransactionSql, payload: CostSyncPayload, jobId: string, startAfterSeconds?: number): Promise<string> {
+  return sendJob(sql, COST_SYNC_QUEUE, payload, { id: jobId, ...(startAfterSeconds ? { startAfter: startAfterSeconds } : {}) });
 }

@@ -12,7 +12,7 @@ import { fetchAzureCosts } from '../ingest/azure/fetch-costs.js';
 import { isSupportedGroupingDimension } from '../ingest/azure/map-rows.js';
 import type { CostRow } from '../ingest/costs/cost-row.js';
 import { CostRowHasher, namespacedHash } from '../ingest/costs/row-hash.js';
-import { enqueueCostSync } from '../jobs/cost-sync-queue.js';
+import { COST_SYNC_EXPIRE_SECONDS, enqueueCostSync } from '../jobs/cost-sync-queue.js';
 import { reconcileAfterIngest } from '../jobs/reconcile-queue.js';
 import { invalidateCostDays } from './cost-rollup.js';
 import { lockCostWrites } from './cost-write-lock.js';
@@ -69,11 +69,22 @@ export const DEFAULT_WINDOW_DAYS = 5;
 export const MAX_WINDOW_DAYS = 31;
 /** Longest window one requested sync (a backfill) may replace: 12 queries, 12 of the tenant's 600 QPU an hour. */
 export const MAX_SYNC_DAYS = 366;
-/** A sync that has not finished fetching by then gives up (the queue expires its job a little later). */
+/** A sync that has not finished fetching by then gives up (the queue expires its job a little later: COST_SYNC_EXPIRE_SECONDS). */
 export const SYNC_TIMEOUT_MS = 50 * 60_000;
 const MAX_ERROR_LENGTH = 2000;
 /** Namespace of the per-connection advisory lock taken while a window is replaced. */
 const REPLACE_LOCK_NAMESPACE = 7_240_004;
+/** Namespace of the per-connection advisory lock under which a sync starts (CostConnectionService.start). */
+const START_LOCK_NAMESPACE = 7_240_005;
+/**
+ * A queued sync whose connection is busy with another goes back to the queue for this long: a waiting
+ * sync costs a few small queries a minute, and starts within seconds of the other's end.
+ */
+const SYNC_BUSY_RETRY_SECONDS = 15;
+/** What a sync a stopped worker left RUNNING is recorded as failing with. */
+const ABANDONED_SYNC_ERROR =
+  `the worker running this sync stopped before it finished (no result ${COST_SYNC_EXPIRE_SECONDS / 60} minutes after it started: ` +
+  'a restart, a crash or running out of memory); nothing of it was stored';
 
 const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 const GUID_RE = new RegExp(`^${GUID}$`);
@@ -286,6 +297,8 @@ export class CostConnectionService {
   /**
    * Re-pulls [from, to) from Cost Management and replaces that window of this connection's costs.
    *
+   * 0. Start (`start`): a queued sync whose connection is busy with another goes back to the queue
+   *    instead, and the report returned is still QUEUED.
    * 1. Fetch everything first, into a temporary file (no transaction is open meanwhile; throttling
    *    waits can last minutes). A failed fetch therefore leaves the stored rows untouched.
    * 2. In ONE transaction: lock the connection, delete its rows in the window, load the fetched ones,
@@ -304,13 +317,12 @@ export class CostConnectionService {
 
     const startedAt = new Date();
     const syncId = queued?.id ?? randomUUID();
-    if (queued) {
-      await this.db.update(costSyncs).set({ status: 'RUNNING', startedAt }).where(and(eq(costSyncs.orgId, this.orgId), eq(costSyncs.id, syncId)));
-    } else {
-      await this.db.insert(costSyncs).values({ orgId: this.orgId, id: syncId, connectionId: connection.id, windowStart: window.from, windowEnd: window.to, status: 'RUNNING', startedAt });
-    }
-
     const log = (options.log ?? silentLog).child({ connectionId: connection.id, syncId });
+    const started = await this.start(connection.id, syncId, window, queued === undefined, startedAt);
+    if (started !== 'started') {
+      if (started === 'requeued') log.info({ retryInSeconds: SYNC_BUSY_RETRY_SECONDS }, 'cost sync waits: another sync of the connection is running');
+      return this.getSync(syncId);
+    }
     log.info({ scope: connection.scope, from: window.from.toISOString(), to: window.to.toISOString() }, 'cost sync started');
     let requests = 0;
     let secret: string | undefined;
@@ -344,6 +356,39 @@ export class CostConnectionService {
     } finally {
       await spool?.dispose();
     }
+  }
+
+  /**
+   * Step 0 of `sync`: marks sync `syncId` RUNNING, under a per-connection lock so that two starts take turns. A sync
+   * requested directly (`isNew`: its row is inserted here) always starts. A queued one starts only when its row is still
+   * QUEUED and no other sync of the connection runs; when one does, it goes back to the queue, still QUEUED, under a
+   * new job starting SYNC_BUSY_RETRY_SECONDS later, and its worker is free for other connections meanwhile. Syncs of
+   * the connection a stopped worker left RUNNING are recorded FAILED first (failAbandoned), so they block nothing.
+   */
+  private async start(connectionId: string, syncId: string, window: { from: Date; to: Date }, isNew: boolean, startedAt: Date): Promise<'started' | 'requeued' | 'not queued'> {
+    return sqlClientOf(this.db).begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(${START_LOCK_NAMESPACE}, hashtext(${connectionId}))`;
+      await failAbandoned(tx, { orgId: this.orgId, connectionId });
+      if (isNew) {
+        await tx`insert into cost_syncs (org_id, id, connection_id, window_start, window_end, status, started_at)
+                 values (${this.orgId}, ${syncId}, ${connectionId}, ${window.from.toISOString()}::timestamptz, ${window.to.toISOString()}::timestamptz,
+                         'RUNNING', ${startedAt.toISOString()}::timestamptz)`;
+        return 'started';
+      }
+      const [own] = await tx<{ status: SyncStatus }[]>`select status from cost_syncs where org_id = ${this.orgId} and id = ${syncId} for update`;
+      // finished meanwhile, or running on another worker (a job delivered twice)
+      if (own?.status !== 'QUEUED') return 'not queued';
+      const busy = await tx`select 1 from cost_syncs where org_id = ${this.orgId} and connection_id = ${connectionId} and status = 'RUNNING' limit 1`;
+      if (busy.length > 0) {
+        const jobId = randomUUID();
+        await tx`update cost_syncs set job_id = ${jobId} where org_id = ${this.orgId} and id = ${syncId}`;
+        const payload = { orgId: this.orgId, connectionId, from: window.from.toISOString(), to: window.to.toISOString(), syncId };
+        await enqueueCostSync(tx, payload, jobId, SYNC_BUSY_RETRY_SECONDS);
+        return 'requeued';
+      }
+      await tx`update cost_syncs set status = 'RUNNING', started_at = ${startedAt.toISOString()}::timestamptz where org_id = ${this.orgId} and id = ${syncId}`;
+      return 'started';
+    });
   }
 
   private credentialFor(connection: CostConnectionRow): AzureCredentialConfig {
@@ -419,8 +464,36 @@ export class CostConnectionService {
 }
 
 /**
+ * Records as FAILED (ABANDONED_SYNC_ERROR) the syncs left RUNNING longer than a sync job may run: their worker
+ * stopped (a sync's fetch gives up after SYNC_TIMEOUT_MS, and pg-boss fails its job after COST_SYNC_EXPIRE_SECONDS),
+ * so nothing will finish them. Their connection's status says so too, unless a sync finished after they started.
+ * Of one connection (`only`), or of every organization's (the scheduled run). Returns how many there were.
+ */
+async function failAbandoned(sql: Sql | postgres.TransactionSql, only?: { orgId: string; connectionId: string }): Promise<number> {
+  const ofConnection = only ? sql`and org_id = ${only.orgId} and connection_id = ${only.connectionId}` : sql``;
+  const [{ n }] = await sql<{ n: number }[]>`
+    with gone as (
+      update cost_syncs set status = 'FAILED', error = ${ABANDONED_SYNC_ERROR}, finished_at = now()
+      where status = 'RUNNING' and coalesce(started_at, created_at) < now() - ${COST_SYNC_EXPIRE_SECONDS} * interval '1 second' ${ofConnection}
+      returning org_id, connection_id, coalesce(started_at, created_at) as started_at),
+    latest as (select org_id, connection_id, max(started_at) as started_at from gone group by org_id, connection_id),
+    marked as (
+      update cost_connections c set last_status = 'FAILED', last_error = ${ABANDONED_SYNC_ERROR}, last_sync_at = now(), updated_at = now()
+      from latest l where c.org_id = l.org_id and c.id = l.connection_id and (c.last_sync_at is null or c.last_sync_at < l.started_at)
+      returning 1)
+    select count(*)::int as n from gone`;
+  return n;
+}
+
+/** failAbandoned for every organization: the scheduler's, before it queues the next syncs. */
+export function failAbandonedSyncs(db: Db): Promise<number> {
+  return failAbandoned(sqlClientOf(db));
+}
+
+/**
  * Connections the scheduler should sync now, across organizations: all of them, except those that
- * already have a sync waiting in the queue (a second one would pull the same days again).
+ * already have a sync waiting in the queue or running (a second one would pull the same days again).
+ * A sync queued a day ago, or running for longer than its job may, no longer counts.
  */
 export async function connectionsDueForSync(db: Db): Promise<{ orgId: string; id: string }[]> {
   return db
@@ -428,7 +501,8 @@ export async function connectionsDueForSync(db: Db): Promise<{ orgId: string; id
     .from(costConnections)
     .where(
       dsql`not exists (select 1 from ${costSyncs} s where s.org_id = ${costConnections.orgId} and s.connection_id = ${costConnections.id}
-             and s.status = 'QUEUED' and s.created_at > now() - interval '1 day')`,
+             and (s.status = 'QUEUED' and s.created_at > now() - interval '1 day'
+                  or s.status = 'RUNNING' and coalesce(s.started_at, s.created_at) > now() - ${COST_SYNC_EXPIRE_SECONDS} * interval '1 second'))`,
     )
     .orderBy(asc(costConnections.orgId), asc(costConnections.id));
 }

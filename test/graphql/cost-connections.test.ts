@@ -78,12 +78,12 @@ describe('cost connections over GraphQL, synced by the pg-boss worker against th
    * The pg-boss job once it has settled: the sync row is marked finished inside the handler, a moment
    * before pg-boss marks the job completed or failed, so a read right after the sync can see it active.
    */
-  async function settledJob(jobId: string, timeoutMs = 15_000): Promise<{ state: string; singleton_key: string; policy: string }> {
+  async function settledJob(jobId: string, timeoutMs = 15_000): Promise<{ state: string; policy: string }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const [job] = await t.db.sql<{ state: string; singleton_key: string; policy: string }[]>`
-        select state, singleton_key, policy from pgboss.job where id = ${jobId}
-        union all select state, singleton_key, policy from pgboss.archive where id = ${jobId}`;
+      const [job] = await t.db.sql<{ state: string; policy: string }[]>`
+        select state, policy from pgboss.job where id = ${jobId}
+        union all select state, policy from pgboss.archive where id = ${jobId}`;
       if (job && job.state !== 'active' && job.state !== 'created' && job.state !== 'retry') return { ...job };
       if (Date.now() > deadline) throw new Error(`job ${jobId} did not settle: ${JSON.stringify(job)}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -221,7 +221,7 @@ describe('cost connections over GraphQL, synced by the pg-boss worker against th
     assert.deepEqual(await sqlSum(connectionId), { total: expected.total, n: 30 });
 
     const job = await settledJob(jobId);
-    assert.deepEqual(job, { state: 'completed', singleton_key: connectionId, policy: 'singleton' });
+    assert.deepEqual(job, { state: 'completed', policy: 'standard' });
 
     const conn = await gql(CONNECTION, { id: connectionId }, a.viewer);
     assert.equal(conn.data!.costConnection.lastStatus, 'SUCCEEDED');
@@ -396,7 +396,7 @@ describe('an API-only process without GCT_SECRET_KEY', () => {
     assert.equal(mi.data!.createCostConnection.auth, 'MANAGED_IDENTITY');
   });
 
-  test('a requested sync is a QUEUED row and a singleton job, committed together, waiting for a worker', async () => {
+  test('a requested sync is a QUEUED row and its job, committed together, waiting for a worker', async () => {
     const [{ id }] = await t.db.sql<{ id: string }[]>`select id from cost_connections`;
     const res = await t.gql(SYNC, { id, from: FROM, to: TO }, keys.admin);
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
@@ -404,13 +404,12 @@ describe('an API-only process without GCT_SECRET_KEY', () => {
     assert.equal(sync.status, 'QUEUED');
     const [row] = await t.db.sql<{ status: string; job_id: string }[]>`select status, job_id from cost_syncs where id = ${syncId}`;
     assert.deepEqual(row, { status: 'QUEUED', job_id: jobId });
-    const [job] = await t.db.sql<{ name: string; state: string; singleton_key: string; policy: string; data: Record<string, unknown> }[]>`
-      select name, state, singleton_key, policy, data from pgboss.job where id = ${jobId}`;
+    const [job] = await t.db.sql<{ name: string; state: string; policy: string; data: Record<string, unknown> }[]>`
+      select name, state, policy, data from pgboss.job where id = ${jobId}`;
     assert.deepEqual(job, {
       name: 'costs.sync',
       state: 'created',
-      singleton_key: id,
-      policy: 'singleton',
+      policy: 'standard',
       data: { orgId: keys.org.id, connectionId: id, from: FROM, to: TO, syncId },
     });
     assert.equal(fake.requests.length, 0, 'nothing ran: this process has no worker');

@@ -371,6 +371,66 @@ describe('CostConnectionService.sync against the fake Azure (real ClientSecretCr
     assert.deepEqual([...first.nodes, ...second.nodes].map((s) => s.id), all.map((s) => s.id));
     assert.equal(second.hasNextPage, false);
   });
+
+  test("a page whose only cost column is CostUSD stores USD, whatever its Currency column (the billing currency) says", { timeout: 60_000 }, async () => {
+    const usd = await service.create({ name: 'USD only', scope: SCOPE, auth: 'CLIENT_SECRET', tenantId: fake.tenantId, clientId: fake.clientId, clientSecret: SECRET });
+    const vm = `/subscriptions/${SUB}/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1`;
+    fake.setPages([
+      {
+        properties: {
+          nextLink: null,
+          columns: [{ name: 'CostUSD', type: 'Number' }, { name: 'UsageDate', type: 'Number' }, { name: 'ResourceId', type: 'String' }, { name: 'Currency', type: 'String' }],
+          rows: [[108, 20240301, vm, 'EUR']],
+        },
+      },
+    ]);
+    try {
+      const report = await service.sync(usd.id, { from: FROM, to: new Date(FROM.getTime() + DAY) });
+      assert.equal(report.status, 'SUCCEEDED', report.error ?? '');
+      assert.deepEqual(report.totals, { USD: '108' });
+      const rows = await db.sql<{ currency: string; total: string }[]>`
+        select currency, sum(billed_cost)::text as total from cost_records where org_id = ${orgA} and source_id = ${usd.id} group by currency`;
+      assert.deepEqual(rows.map((r) => [r.currency.trim(), normalizeDecimal(r.total)]), [['USD', '108']]);
+    } finally {
+      fake.setDataset(dataset, { pageSize: 1000 });
+    }
+  });
+
+  /** Inserts a sync of `connectionId` RUNNING since `ago` (an interval), as a worker leaves it. */
+  const runningSince = async (connectionId: string, ago: string) =>
+    (
+      await db.sql<{ id: string }[]>`
+        insert into cost_syncs (org_id, connection_id, window_start, window_end, status, started_at, created_at)
+        values (${orgA}, ${connectionId}, ${FROM.toISOString()}::timestamptz, ${TO.toISOString()}::timestamptz, 'RUNNING', now() - ${ago}::interval, now() - ${ago}::interval)
+        returning id`
+    )[0].id;
+  const statusOf = async (syncId: string) => (await db.sql<{ status: string; error: string | null }[]>`select status, error from cost_syncs where id = ${syncId}`)[0];
+
+  test('a sync a stopped worker left RUNNING is recorded FAILED, with the reason, at the next sync of its connection, which runs', { timeout: 60_000 }, async () => {
+    const killed = await service.create({ name: 'Killed worker', scope: SCOPE, auth: 'CLIENT_SECRET', tenantId: fake.tenantId, clientId: fake.clientId, clientSecret: SECRET });
+    const abandoned = await runningSince(killed.id, '2 hours');
+    const report = await service.sync(killed.id, { from: FROM, to: TO });
+    assert.equal(report.status, 'SUCCEEDED', report.error ?? '');
+    const left = await statusOf(abandoned);
+    assert.equal(left.status, 'FAILED');
+    assert.match(left.error ?? '', /the worker running this sync stopped before it finished \(no result 60 minutes after it started/);
+    // a sync running for less than its job may is someone's: left alone
+    const live = await runningSince(killed.id, '10 minutes');
+    assert.equal((await service.sync(killed.id, { from: FROM, to: TO })).status, 'SUCCEEDED');
+    assert.equal((await statusOf(live)).status, 'RUNNING');
+    await db.sql`delete from cost_syncs where id = ${live}`;
+  });
+
+  test('the scheduler skips a connection whose sync is running, unless it has run past its job expiry (its worker stopped)', async () => {
+    const due = async () => (await connectionsDueForSync(db.db)).filter((c) => c.orgId === orgA).map((c) => c.id);
+    const all = (await db.sql<{ id: string }[]>`select id::text from cost_connections where org_id = ${orgA} order by id`).map((r) => r.id);
+    assert.deepEqual(await due(), all);
+    const live = await runningSince(connection.id, '10 minutes');
+    assert.deepEqual(await due(), all.filter((c) => c !== connection.id));
+    await db.sql`update cost_syncs set started_at = now() - interval '61 minutes' where id = ${live}`;
+    assert.deepEqual(await due(), all);
+    await db.sql`delete from cost_syncs where id = ${live}`;
+  });
 });
 
 describe('CostConnectionService.create validates what it stores', () => {

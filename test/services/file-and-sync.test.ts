@@ -199,6 +199,61 @@ describe('an export file and an Azure sync of one subscription count once', () =
     }
   });
 
+  /** A FOCUS export of billing account `account` (written as Azure's FOCUS export writes it, a path): a VM line of the subscription and a charge with no subscription, on March 1. */
+  const focusOfAccount = (account: string, vmCost: string, purchase: string) => {
+    const header = ['ProviderName', 'BillingAccountId', 'SubAccountId', 'ResourceId', 'ChargePeriodStart', 'ChargePeriodEnd', 'BillingPeriodStart', 'BillingPeriodEnd', 'BilledCost', 'EffectiveCost', 'BillingCurrency'];
+    const vm = `/subscriptions/${SUB}/resourceGroups/rg-genomics-1/providers/Microsoft.Compute/virtualMachines/vm0`;
+    const day = ['2024-03-01 00:00:00', '2024-03-02 00:00:00', '2024-03-01 00:00:00', '2024-04-01 00:00:00'];
+    const lines = [
+      ['Microsoft', account, `/subscriptions/${SUB}`, vm, ...day, vmCost, vmCost, 'USD'],
+      ['Microsoft', account, '', '', ...day, purchase, purchase, 'USD'],
+    ];
+    return Buffer.from([header, ...lines].map((r) => r.map((f) => `"${f}"`).join(',')).join('\n') + '\n');
+  };
+  /** The billing account's sync answers a VM of the subscription and a purchase with no resource, on March 1. */
+  const serveAccountDay = () => {
+    const cols = ['Cost', 'CostUSD', 'UsageDate', 'ResourceId', 'Currency'].map((name) => ({ name, type: name === 'Cost' || name === 'CostUSD' || name === 'UsageDate' ? ('Number' as const) : ('String' as const) }));
+    const vm = `/subscriptions/${SUB}/resourcegroups/rg-genomics-1/providers/microsoft.compute/virtualmachines/vm0`;
+    const row = (cost: string, resource: string) => [new DecimalLiteral(cost), new DecimalLiteral(cost), 20240301, resource, 'USD'];
+    fake.setDataset({ columns: cols, rows: [row('9.5', vm), row('300', '')] });
+  };
+
+  test("a billing account's charge with no subscription, synced and in a FOCUS export (the account id written as a path), counts once", { timeout: 60_000 }, async () => {
+    const orgId = await newOrg('sources-focus-purchase');
+    serveAccountDay();
+    try {
+      const azure = await connect(orgId, '/providers/Microsoft.Billing/billingAccounts/8611537');
+      const first = await azure.sync();
+      assert.equal(first.status, 'SUCCEEDED', first.error ?? '');
+      const report = await put(orgId, focusOfAccount('/providers/Microsoft.Billing/billingAccounts/8611537', '10', '310'));
+      assert.equal(report.replaced?.synced.rows, 2, 'the VM line and the purchase');
+      const again = await azure.sync();
+      assert.deepEqual([again.rows, again.rowsSuperseded], [0, 2]);
+      assert.deepEqual(await stored(orgId), { total: '320', rows: 2 });
+    } finally {
+      fake.setDataset(dataset);
+    }
+  });
+
+  test('an MCA billing account written in other cases, and synced lines stored before ids were normalised, are one account', { timeout: 60_000 }, async () => {
+    const orgId = await newOrg('sources-mca-purchase');
+    const mca = '5E1F0C2A-1111-4222-8333-444455556666:0B1F6C2E-5A4D-4C3B-9A8E-7F6D5C4B3A21_2019-05-31';
+    serveAccountDay();
+    try {
+      const azure = await connect(orgId, `/providers/Microsoft.Billing/billingAccounts/${mca}`);
+      assert.equal((await azure.sync()).status, 'SUCCEEDED');
+      const [{ ids }] = await db.sql<{ ids: string[] }[]>`select array_agg(distinct billing_account_id) as ids from cost_records where org_id = ${orgId}`;
+      assert.deepEqual(ids, [mca.toLowerCase()]);
+      // a sync before stored the id as the scope was typed
+      await db.sql`update cost_records set billing_account_id = ${mca} where org_id = ${orgId} and source = 'azure_api'`;
+      const report = await put(orgId, focusOfAccount(`/providers/Microsoft.Billing/billingAccounts/${mca.toLowerCase()}`, '10', '310'));
+      assert.equal(report.replaced?.synced.rows, 2);
+      assert.deepEqual(await stored(orgId), { total: '320', rows: 2 });
+    } finally {
+      fake.setDataset(dataset);
+    }
+  });
+
   test('a sync answered with rows longer than a day fails and replaces nothing', { timeout: 60_000 }, async () => {
     const orgId = await newOrg('sources-undated');
     const azure = await connect(orgId);

@@ -28,6 +28,22 @@ export function parseResourceId(resourceId: string): ParsedResourceId {
   return result;
 }
 
+/** How Azure's FOCUS exports write a billing account id in front of the id itself (lower-cased here). */
+export const BILLING_ACCOUNT_PATH_PREFIX = '/providers/microsoft.billing/billingaccounts/';
+
+/**
+ * A billing account id in the one form lines are stored and compared in (services/bill-scope has the SQL
+ * twin): the id without the `/providers/Microsoft.Billing/billingAccounts/` a FOCUS export writes before it,
+ * lower-cased (ARM ids are case-insensitive), so an export's `/providers/…/billingAccounts/8611537` and a
+ * sync's `8611537` are one account.
+ */
+export function normalizeBillingAccountId(id: string | null): string | null {
+  if (id === null) return null;
+  // ASCII only, as the SQL twin: billing account ids are
+  const lower = id.replace(/[A-Z]+/g, (c) => c.toLowerCase());
+  return lower.startsWith(BILLING_ACCOUNT_PATH_PREFIX) ? lower.slice(BILLING_ACCOUNT_PATH_PREFIX.length) : lower;
+}
+
 export interface ParsedScope {
   /** `subscriptions/{id}[/resourceGroups/{rg}]`, without leading slash, as the SDK's `{scope}` path needs. */
   path: string;

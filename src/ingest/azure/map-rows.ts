@@ -1,5 +1,5 @@
 import type { CostRow } from '../costs/cost-row.js';
-import { parseResourceId, type ParsedScope } from './azure-ids.js';
+import { normalizeBillingAccountId, parseResourceId, type ParsedScope } from './azure-ids.js';
 import { costCellToDecimal } from './decimal.js';
 import { addUtcDays, type DayWindow } from './windows.js';
 
@@ -93,12 +93,13 @@ export function mapQueryPage(page: QueryPage, ctx: PageContext): CostRow[] {
     if (billed === undefined) throw new Error(`${where(r + 1)}: ${costName} ${JSON.stringify(row[costCol])} is not a number`);
 
     let currency: string;
-    if (currencyCol !== undefined) {
+    // the Currency column is the billing currency, which a USD column is not in (an EUR account's CostUSD)
+    if (USD_ONLY.has(costName)) {
+      currency = 'USD';
+    } else if (currencyCol !== undefined) {
       const c = text(currencyCol);
       if (!c || !/^[A-Za-z]{3}$/.test(c)) throw new Error(`${where(r + 1)}: Currency ${JSON.stringify(row[currencyCol])} is not an ISO 4217 code`);
       currency = c.toUpperCase();
-    } else if (USD_ONLY.has(costName)) {
-      currency = 'USD';
     } else {
       throw new Error(`${where(r + 1)}: no Currency column to go with ${costName}`);
     }
@@ -117,7 +118,7 @@ export function mapQueryPage(page: QueryPage, ctx: PageContext): CostRow[] {
     const parsed = resourceId ? parseResourceId(resourceId) : null;
     const out: CostRow = {
       provider: 'azure',
-      billingAccountId: ctx.scope.billingAccountId,
+      billingAccountId: normalizeBillingAccountId(ctx.scope.billingAccountId),
       subAccountId: parsed?.subscriptionId ?? ctx.scope.subscriptionId?.toLowerCase() ?? null,
       subAccountName: null,
       resourceId,

@@ -84,6 +84,11 @@ export interface FakeAzure {
   setPages(pages: readonly unknown[], options?: { rewriteNextLinks?: boolean }): void;
   /** Answer the next `count` query calls with HTTP 429 and these headers. */
   throttleNext(count: number, headers: Record<string, string>): void;
+  /**
+   * Leave query calls on `scope` (e.g. `subscriptions/<id>`, any case) unanswered until the returned function
+   * is called: a sync held in its fetch for as long as a test needs, with no clock involved.
+   */
+  holdQueries(scope: string): () => void;
   close(): Promise<void>;
 }
 
@@ -114,6 +119,8 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
   let scripted: unknown[] | undefined;
   let rewriteLinks = true;
   let throttle: { remaining: number; headers: Record<string, string> } = { remaining: 0, headers: {} };
+  /** held scope (lower case) -> resolves when released */
+  const holds = new Map<string, Promise<void>>();
   /** issued access token -> the scope it was issued for and its expiry */
   const tokens = new Map<string, { scope: string; expiresAt: number }>();
   const requests: RecordedRequest[] = [];
@@ -152,7 +159,17 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
     }
     if (req.method === 'POST' && (m = QUERY_PATH.exec(url.pathname))) {
       record.kind = 'query';
-      return query(req, res, record, m[1], url, body);
+      const scopePath = m[1];
+      const held = holds.get(scopePath.toLowerCase());
+      if (!held) return query(req, res, record, scopePath, url, body);
+      void held.then(() => {
+        try {
+          query(req, res, record, scopePath, url, body);
+        } catch (error) {
+          send(res, record, 500, { error: { code: 'FakeAzureBug', message: error instanceof Error ? error.message : String(error) } });
+        }
+      });
+      return;
     }
     send(res, record, 404, { error: { code: 'NotFound', message: `the fake serves no ${req.method} ${url.pathname}` } });
   }
@@ -337,6 +354,15 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
     },
     throttleNext(count, headers) {
       throttle = { remaining: count, headers };
+    },
+    holdQueries(scope) {
+      const key = scope.replace(/^\/+|\/+$/g, '').toLowerCase();
+      let release!: () => void;
+      holds.set(key, new Promise<void>((resolve) => (release = resolve)));
+      return () => {
+        holds.delete(key);
+        release();
+      };
     },
     close() {
       return new Promise<void>((resolve, reject) => {

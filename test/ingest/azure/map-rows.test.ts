@@ -35,6 +35,20 @@ test('Cost beats CostUSD whatever the column order; CostUSD alone is USD', () =>
   assert.deepEqual([usd.billedCost, usd.currency], ['3.25', 'USD']);
 });
 
+test("a USD column is USD even beside a Currency column: that is the billing currency, which CostUSD is not in", () => {
+  const [usd] = mapQueryPage({ columns: [{ name: 'CostUSD' }, { name: 'Currency' }], rows: [[108, 'EUR']] }, ctx());
+  assert.deepEqual([usd.billedCost, usd.currency], ['108', 'USD']);
+  const [preTax] = mapQueryPage({ columns: [{ name: 'Currency' }, { name: 'PreTaxCostUSD' }], rows: [['GBP', 7.5]] }, ctx());
+  assert.deepEqual([preTax.billedCost, preTax.currency], ['7.5', 'USD']);
+});
+
+test("a billing account's rows store its id bare and lower-cased, the form exports' ids are compared in", () => {
+  const scope = parseScope('/providers/Microsoft.Billing/billingAccounts/5E1F0C2A-1111-4222-8333-444455556666:0B1F6C2E-5A4D-4C3B-9A8E-7F6D5C4B3A21_2019-05-31');
+  const [row] = mapQueryPage({ columns: [{ name: 'Cost' }, { name: 'Currency' }], rows: [[300, 'USD']] }, ctx({ scope }));
+  assert.equal(row.billingAccountId, '5e1f0c2a-1111-4222-8333-444455556666:0b1f6c2e-5a4d-4c3b-9a8e-7f6d5c4b3a21_2019-05-31');
+  assert.equal(row.subAccountId, null);
+});
+
 test('AmortizedCost fills effectiveCost too', () => {
   const [row] = mapQueryPage({ columns: [{ name: 'Cost' }, { name: 'Currency' }], rows: [[2, 'USD']] }, ctx({ costType: 'AmortizedCost' }));
   assert.deepEqual([row.billedCost, row.effectiveCost], ['2', '2']);

@@ -2,7 +2,7 @@ import { buildTaskRecord, canonicalColumn, FieldError, type TraceColumn } from '
 import { parseOffsetDateTime } from './java-time.js';
 import type { TaskRecord } from './task-record.js';
 import { parseBytes, parseDuration, parseInteger, parseTimestamp, showValue, UnitParseError } from './units.js';
-import { findNul, NUL_MESSAGE } from '../../input/text.js';
+import { findNul, NUL_MESSAGE, withoutNul } from '../../input/text.js';
 
 /**
  * Nextflow weblog (`-with-weblog URL`) payloads: one JSON object per HTTP POST,
@@ -325,9 +325,7 @@ function storableParams(path: string, params: Json | null, warnings: string[]): 
 
 // stored in text and jsonb columns, which cannot hold U+0000
 function noNul<T>(path: string, value: T): T {
-  const at = findNul(value, path);
-  if (at !== null) throw new WeblogFormatError(`weblog event: field "${at}" ${NUL_MESSAGE}`);
-  return value;
+  return withoutNul(value, path, (at) => new WeblogFormatError(`weblog event: field "${at}" ${NUL_MESSAGE}`));
 }
 
 function optionalBoolean(obj: Json, key: string, path: string): boolean | null {

@@ -1,6 +1,7 @@
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { buildExecutionContext } from 'graphql/execution/execute.js';
+import { dateOutsideYears } from './dates-in-years.js';
 import type { OperationLimits } from './limits.js';
 import { nulError, nulInRequest } from './nul-characters.js';
 
@@ -19,7 +20,8 @@ export interface OperationRequest {
  *   4. the operation to run (OPERATION_RESOLUTION_FAILURE) and its variables (BAD_USER_INPUT), found
  *      by graphql-js as execution would. Apollo only learns these from execution's errors; checking them
  *      here answers the same errors before any resolver runs;
- *   5. a NUL character in any string argument (nul-characters.ts): BAD_USER_INPUT.
+ *   5. a NUL character in any string argument (nul-characters.ts), a DateTime outside the years served
+ *      (dates-in-years.ts): BAD_USER_INPUT.
  */
 export function prepareOperation(schema: GraphQLSchema, limits: OperationLimits, request: OperationRequest): { document: DocumentNode } | { errors: GraphQLError[] } {
   let document: DocumentNode;
@@ -36,12 +38,14 @@ export function prepareOperation(schema: GraphQLSchema, limits: OperationLimits,
   if (tooComplex) return { errors: [tooComplex] };
 
   const built = buildExecutionContext({ schema, document, operationName: request.operationName, variableValues: request.variables });
-  if (Array.isArray(built)) {
+  if (!('operation' in built)) {
     const code = getOperationAST(document, request.operationName) ? ApolloServerErrorCode.BAD_USER_INPUT : ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE;
-    return { errors: built.map((e: GraphQLError) => withCode(e, code)) };
+    return { errors: built.map((e) => withCode(e, code)) };
   }
   const nul = nulInRequest(document, request.variables ?? undefined);
   if (nul !== null) return { errors: [nulError(nul)] };
+  const outside = dateOutsideYears(schema, document, built.operation, built.variableValues);
+  if (outside) return { errors: [outside] };
   return { document };
 }
 

@@ -22,5 +22,15 @@ export function findNul(value: unknown, path: string): string | null {
   return null;
 }
 
+/**
+ * `value` when no string in it (nor key) holds a NUL, else what `refused` makes of the first one's path, thrown.
+ * The one check of every parser that stores what it reads; each answers in its own error type.
+ */
+export function withoutNul<T>(value: T, path: string, refused: (at: string) => Error): T {
+  const at = findNul(value, path);
+  if (at !== null) throw refused(at);
+  return value;
+}
+
 /** For text kept as evidence of what was refused (a rejected trace line): the NUL shown as ␀, the rest as read. */
 export const visibleNul = (text: string): string => (hasNul(text) ? text.replaceAll(NUL, '\u2400') : text);

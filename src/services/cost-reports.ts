@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../db/client.js';
 import { costReports, projects, type CostReportRow } from '../db/schema/index.js';
 import { badInput, notFound } from '../errors.js';
-import { isCalendarDay } from '../input/dates.js';
+import { instantInYears, isCalendarDay } from '../input/dates.js';
 import { CostExplorerService, type BreakdownRow } from './cost-explorer.js';
 import { textCell } from './csv-cell.js';
 import { checkPageSize, decodeCursor, encodeCursor, type Page } from './pagination.js';
@@ -29,7 +29,8 @@ export class CostReportService {
   async generate(code: string, month: string): Promise<CostReportRow> {
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw badInput('month', `must be YYYY-MM, got ${JSON.stringify(month)}`);
     const project = await new ProjectService(this.db, this.orgId).byCode(code);
-    const from = new Date(`${month}-01T00:00:00Z`);
+    // checked as the month asked for, not as the explorer window it becomes (`filter.from`)
+    const from = instantInYears('month', new Date(`${month}-01T00:00:00Z`));
     const to = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1));
     const explorer = new CostExplorerService(this.db, this.orgId, Math.max(PAGE, this.maxPageSize));
     const filter = { from, to, project: [project.code] };

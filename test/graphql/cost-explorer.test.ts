@@ -317,6 +317,8 @@ describe('costBreakdown: the explorer over a reconciled bill', () => {
     assert.equal(again.data!.generateCostReport.id, report.id, 're-rendering replaces the month, it does not add one');
     const bad = await t.gql(`mutation { generateCostReport(project: "P-ATAC", month: "2024-13") { id } }`, {}, a.analyst);
     assert.equal(bad.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+    const farMonth = await t.gql(`mutation { generateCostReport(project: "P-ATAC", month: "0001-01") { id } }`, {}, a.analyst);
+    assert.deepEqual([farMonth.errors?.[0].extensions?.code, farMonth.errors?.[0].extensions?.field], ['BAD_USER_INPUT', 'month']);
   });
 
   test('another organization sees nothing; bad input is refused by name', async () => {

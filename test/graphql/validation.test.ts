@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { getNamedType, isInputObjectType, isObjectType } from 'graphql';
+import { buildAppSchema } from '../../src/graphql/build-schema.js';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
 
 describe('bad input gets a clear error and writes nothing', () => {
@@ -192,6 +194,71 @@ describe('bad dates, tampered cursors and NUL characters: BAD_USER_INPUT naming 
       /^filter\.(from|to): .*(2000|2100)/,
     );
     assert.match(err.message, /year/);
+  });
+
+  test('every DateTime input outside the years served is refused naming its field, and nothing is written', async () => {
+    const connection = await t.gql(`mutation { createCostConnection(input: {name: "mi", scope: "/subscriptions/3c2b1a09-8f7e-4d6c-b5a4-938271605f4e", auth: MANAGED_IDENTITY}) { id } }`, {}, keys.admin);
+    const budget = await t.gql(
+      `mutation { createBudget(input: {name: "window", scope: {kind: ORGANIZATION}, period: CUSTOM, startsAt: "2026-01-01T00:00:00Z", endsAt: "2026-02-01T00:00:00Z", amount: "10", currency: "USD"}) { id } }`, {}, keys.admin);
+    const [connectionId, budgetId] = [connection.data?.createCostConnection?.id, budget.data?.createBudget?.id];
+    assert.ok(connectionId && budgetId, JSON.stringify([connection, budget]));
+    const written = async () => (await t.db.sql`
+      select (select json_agg(json_build_array(id, starts_at, ends_at) order by id) from budgets) as budgets, (select count(*) from cost_syncs) as syncs,
+             (select count(*) from pgboss.job where name = 'costs.reconcile') as reconciles`)[0];
+    const before = await written();
+
+    const JAN = '"2026-01-01T00:00:00Z"';
+    const FEB = '"2026-02-01T00:00:00Z"';
+    const budgetInput = (startsAt: string, endsAt: string) => `{name: "b", scope: {kind: ORGANIZATION}, period: CUSTOM, startsAt: ${startsAt}, endsAt: ${endsAt}, amount: "10", currency: "USD"}`;
+    // [schema coordinate, field named in the error, operation, selection with %d where the date goes]
+    const inputs: [string, string, 'query' | 'mutation', string][] = [
+      ['CreateBudgetInput.startsAt', 'input.startsAt', 'mutation', `createBudget(input: ${budgetInput('%d', FEB)}) { id }`],
+      ['CreateBudgetInput.endsAt', 'input.endsAt', 'mutation', `createBudget(input: ${budgetInput(JAN, '%d')}) { id }`],
+      ['UpdateBudgetInput.startsAt', 'input.startsAt', 'mutation', `updateBudget(id: "${budgetId}", input: {startsAt: %d}) { id }`],
+      ['UpdateBudgetInput.endsAt', 'input.endsAt', 'mutation', `updateBudget(id: "${budgetId}", input: {endsAt: %d}) { id }`],
+      ['Query.alerts(since:)', 'since', 'query', `alerts(since: %d) { edges { node { id } } }`],
+      ['Query.costCentres(from:)', 'from', 'query', `costCentres(from: %d, to: ${FEB}) { rows }`],
+      ['Query.costCentres(to:)', 'to', 'query', `costCentres(from: ${JAN}, to: %d) { rows }`],
+      ['Query.dryRunAllocationRule(from:)', 'from', 'query', `dryRunAllocationRule(input: {name: "n", priority: 1, costCentre: "c", match: {service: "x"}}, from: %d, to: ${FEB}) { rows }`],
+      ['Query.dryRunAllocationRule(to:)', 'to', 'query', `dryRunAllocationRule(input: {name: "n", priority: 1, costCentre: "c", match: {service: "x"}}, from: ${JAN}, to: %d) { rows }`],
+      ['Query.tagCompliance(from:)', 'from', 'query', `tagCompliance(from: %d, to: ${FEB}, granularity: DAY) { __typename }`],
+      ['Query.tagCompliance(to:)', 'to', 'query', `tagCompliance(from: ${JAN}, to: %d, granularity: DAY) { __typename }`],
+      ['Mutation.reconcileCosts(from:)', 'from', 'mutation', `reconcileCosts(from: %d, to: ${FEB}) { jobId }`],
+      ['Mutation.reconcileCosts(to:)', 'to', 'mutation', `reconcileCosts(from: ${JAN}, to: %d) { jobId }`],
+      ['Mutation.syncCostConnection(from:)', 'from', 'mutation', `syncCostConnection(id: "${connectionId}", from: %d, to: ${FEB}) { syncId }`],
+      ['Mutation.syncCostConnection(to:)', 'to', 'mutation', `syncCostConnection(id: "${connectionId}", from: ${JAN}, to: %d) { syncId }`],
+      ['RunFilterInput.createdFrom', 'filter.createdFrom', 'query', `runs(filter: {createdFrom: %d}) { edges { node { id } } }`],
+      ['RunFilterInput.createdTo', 'filter.createdTo', 'query', `runs(filter: {createdTo: %d}) { edges { node { id } } }`],
+      ['CostFilterInput.from', 'filter.from', 'query', `costs(filter: {from: %d}, groupBy: [{dimension: SERVICE}]) { edges { node { rows } } }`],
+      ['CostFilterInput.to', 'filter.to', 'query', `costs(filter: {to: %d}, groupBy: [{dimension: SERVICE}]) { edges { node { rows } } }`],
+      ['BreakdownFilterInput.from', 'filter.from', 'query', `costBreakdown(filter: {from: %d, to: ${FEB}}, groupBy: [{dimension: PROJECT}]) { edges { node { runs } } }`],
+      ['BreakdownFilterInput.to', 'filter.to', 'query', `costBreakdown(filter: {from: ${JAN}, to: %d}, groupBy: [{dimension: PROJECT}]) { edges { node { runs } } }`],
+    ];
+    // the table is every DateTime input the schema has: a new one gets a row here
+    const schema = buildAppSchema();
+    const inSchema = Object.values(schema.getTypeMap()).flatMap((type) => {
+      if (isInputObjectType(type)) return Object.values(type.getFields()).filter((f) => getNamedType(f.type).name === 'DateTime').map((f) => `${type.name}.${f.name}`);
+      if (!isObjectType(type) || type.name.startsWith('__')) return [];
+      return Object.values(type.getFields()).flatMap((f) => f.args.filter((a) => getNamedType(a.type).name === 'DateTime').map((a) => `${type.name}.${f.name}(${a.name}:)`));
+    });
+    assert.deepEqual(inputs.map(([coordinate]) => coordinate).sort(), inSchema.sort());
+
+    // year 10000 (9999-12-31 at -23:59) answered a 500 (Postgres cannot read `+010000-…`); year 0 a BAD_USER_INPUT naming
+    // nothing; years 1 and 9999 were taken (a budget stored ending in 9999, filters and windows over eight millennia)
+    for (const [date, year] of [['9999-12-31T23:59:59-23:59', 10000], ['0000-06-01T00:00:00Z', 0], ['0001-01-01T00:00:00Z', 1], ['9999-12-31T00:00:00Z', 9999]] as const) {
+      for (const [coordinate, field, operation, selection] of inputs) {
+        const literal = `${operation} { ${selection.replace('%d', JSON.stringify(date))} }`;
+        const variable = `${operation}($d: DateTime!) { ${selection.replace('%d', '$d')} }`;
+        for (const [query, variables] of [[literal, {}], [variable, { d: date }]] as const) {
+          const err = await refused(query, new RegExp(`^${field.replace('.', '\\.')}: must fall in the years 2000 to 2100, got year ${year}$`), variables);
+          assert.equal(err.extensions?.field, field, `${coordinate}: ${JSON.stringify(err)}`);
+        }
+      }
+    }
+    assert.deepEqual(await written(), before);
+    // the years served still pass
+    assert.equal((await t.gql(`{ alerts(since: "2000-01-01T00:00:00Z") { edges { node { id } } } }`, {}, keys.admin)).errors, undefined);
+    assert.equal((await t.gql(`query($d: DateTime!) { runs(filter: {createdTo: $d}) { edges { node { id } } } }`, { d: '2100-12-31T23:59:59.999Z' }, keys.admin)).errors, undefined);
   });
 
   test('a NUL character in any string input is refused naming the field, and nothing is stored', async () => {

@@ -288,6 +288,11 @@ describe('graphql-ws transport', () => {
     const httpNul = await t.gql(...nul, keys.admin);
     assert.equal(httpNul.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
     assert.deepEqual(shape(errorsOf(await once(client(keys.admin), ...nul))), shape(httpNul.errors));
+
+    const farDate = [`query($since: DateTime) { alerts(since: $since, first: 1) { edges { node { id } } } }`, { since: '9999-12-31T23:59:59-23:59' }] as const;
+    const httpFar = await t.gql(...farDate, keys.viewer);
+    assert.deepEqual(shape(httpFar.errors), [{ code: 'BAD_USER_INPUT', message: 'since: must fall in the years 2000 to 2100, got year 10000' }]);
+    assert.deepEqual(shape(errorsOf(await once(client(keys.viewer), ...farDate))), shape(httpFar.errors));
   });
 
   test('an internal error over WS is masked like over HTTP: no SQL, no parameters', async () => {

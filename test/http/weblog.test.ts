@@ -209,6 +209,37 @@ describe('Nextflow weblog capture', () => {
     }
   });
 
+  test("a NUL in the run's metadata is not a lost event: messages kept with ␀, a name left out, each with a warning", async () => {
+    const o = await createOrgWithKeys(t.db, 'wl-nul-metadata');
+    const S = '3c1f2c7e-0000-4000-8000-00000000bbbb';
+    const event = (kind: 'started' | 'completed', workflow: Record<string, unknown>) => JSON.stringify({
+      runName: 'nul_meta', runId: S, event: kind, utcTime: '2026-11-30T10:00:00Z',
+      metadata: { parameters: { sample_sheet: 's.csv' }, workflow: { runName: 'nul_meta', sessionId: S, start: '2026-11-30T09:00:00Z', projectName: 'nf-core/sarek', ...workflow } },
+    });
+    const answers: string[] = [];
+    for (const body of [
+      event('started', { commandLine: 'nextflow run nf-core/sarek --note a\u0000b', manifest: { name: 'nf-core/sarek\u0000', version: '3.4.0' } }),
+      event('completed', { complete: '2026-11-30T10:00:00Z', success: false, errorMessage: 'Process `BWA (s1)` terminated: \u0000 in stderr', manifest: { name: 'nf-core/sarek', version: '3.4.0' } }),
+    ]) {
+      const res = await post(t, body, { header: `Bearer ${o.analyst}` });
+      const answer = (await res.json()) as { warnings?: string[] };
+      assert.equal(res.status, 200, JSON.stringify(answer));
+      answers.push((answer.warnings ?? []).join('\n'));
+    }
+    assert.match(answers[0], /metadata\.workflow\.commandLine.*NUL/);
+    assert.match(answers[0], /metadata\.workflow\.manifest\.name.*NUL.*left out/);
+    assert.match(answers[1], /metadata\.workflow\.errorMessage.*NUL/);
+    const [run] = await t.db.sql`
+      select r.status, r.started_at is not null as started, r.params, r.command_line, r.error_message, p.name as pipeline, p.revision
+      from runs r left join pipelines p on p.org_id = r.org_id and p.id = r.pipeline_id where r.org_id = ${o.org.id}`;
+    assert.deepEqual({ ...run }, {
+      status: 'FAILED', started: true, params: { sample_sheet: 's.csv' },
+      command_line: 'nextflow run nf-core/sarek --note a\u2400b', error_message: 'Process `BWA (s1)` terminated: \u2400 in stderr',
+      // the manifest name holding a NUL is left out: projectName answers, not a pipeline named `nf-core/sarek␀`
+      pipeline: 'nf-core/sarek', revision: '3.4.0',
+    });
+  });
+
   test('garbage answers a clear error and leaves stored runs untouched', async () => {
     const o = await createOrgWithKeys(t.db, 'wl-garbage');
     await replay(t, o.analyst, events.slice(0, 30));

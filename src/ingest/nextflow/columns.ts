@@ -3,7 +3,7 @@ import {
   type TaskRecord, type TaskRecordDraft,
 } from './task-record.js';
 import { BIGINT_NUMBER_MAX, INT4_MAX } from '../../db/schema/columns.js';
-import { hasNul } from '../../input/text.js';
+import { NUL_MESSAGE, withoutNul } from '../../input/text.js';
 import {
   isMissing, parseBytes, parseDuration, parseInteger, parsePercent, parseTimestamp, UnitParseError,
 } from './units.js';
@@ -119,10 +119,7 @@ function readText(value: unknown): string | null {
 }
 
 // Postgres text cannot hold U+0000
-function noNul(text: string): string {
-  if (hasNul(text)) throw new UnitParseError('text', text, 'contains a NUL character (\\u0000)');
-  return text;
-}
+const noNul = (text: string): string => withoutNul(text, 'text', () => new UnitParseError('text', text, NUL_MESSAGE));
 
 function readModule(value: unknown): string[] | null {
   if (isMissing(value)) return null;

@@ -2,7 +2,7 @@ import { buildTaskRecord, canonicalColumn, FieldError, type TraceColumn } from '
 import { parseOffsetDateTime } from './java-time.js';
 import type { TaskRecord } from './task-record.js';
 import { parseBytes, parseDuration, parseInteger, parseTimestamp, showValue, UnitParseError } from './units.js';
-import { findNul, NUL_MESSAGE } from '../../input/text.js';
+import { findNul, hasNul, NUL_MESSAGE, visibleNul, withoutNul } from '../../input/text.js';
 
 /**
  * Nextflow weblog (`-with-weblog URL`) payloads: one JSON object per HTTP POST,
@@ -33,9 +33,9 @@ export interface WeblogEvent {
   /** Always present on `started` and `completed`. */
   metadata?: WorkflowInfo;
   /**
-   * What could not be read and was left out instead of refusing the event (Nextflow does not resend one):
-   * trace fields, pipeline params that cannot be stored, and optional metadata dates read as null; one
-   * message each, naming the field, for the answer.
+   * What could not be read or stored as sent, instead of refusing the event (Nextflow does not resend one):
+   * trace fields, pipeline params and names in the run's metadata left out, its messages kept with a NUL shown as ␀,
+   * optional metadata dates read as null; one message each, naming the field, for the answer.
    */
   warnings: string[];
 }
@@ -188,12 +188,14 @@ function parseWorkflowInfo(metadata: Json, warnings: string[]): WorkflowInfo {
   const at = (key: string): { holder: Json; path: string } =>
     wf[key] !== undefined && wf[key] !== null ? { holder: wf, path: 'metadata.workflow' } : { holder: metadata, path: 'metadata' };
   const w = 'metadata.workflow';
+  const name = (obj: Json, key: string, path: string) => storableName(`${path}.${key}`, optionalString(obj, key, path), warnings);
+  const prose = (key: string) => storableProse(`${w}.${key}`, optionalString(wf, key, w), warnings);
 
   const manifest = optionalObject(wf, 'manifest', w) ?? {};
   const nextflow = wf.nextflow;
   let nextflowVersion: string | null = null;
-  if (typeof nextflow === 'string') nextflowVersion = nextflow;
-  else if (isObject(nextflow)) nextflowVersion = optionalString(nextflow, 'version', `${w}.nextflow`);
+  if (typeof nextflow === 'string') nextflowVersion = storableName(`${w}.nextflow`, nextflow, warnings);
+  else if (isObject(nextflow)) nextflowVersion = name(nextflow, 'version', `${w}.nextflow`);
   else if (nextflow !== undefined && nextflow !== null) {
     throw new WeblogFormatError(`weblog event: field "${w}.nextflow" must be an object, got ${typeName(nextflow)}`);
   }
@@ -208,32 +210,32 @@ function parseWorkflowInfo(metadata: Json, warnings: string[]): WorkflowInfo {
   const resumeAt = at('resume');
 
   return {
-    sessionId: optionalString(wf, 'sessionId', w),
-    runName: optionalString(wf, 'runName', w),
+    sessionId: name(wf, 'sessionId', w),
+    runName: name(wf, 'runName', w),
     start: optionalDate(`${w}.start`, wf.start, warnings),
     complete: optionalDate(`${w}.complete`, wf.complete, warnings),
     durationMs: convert(`${durationAt.path}.duration`, durationAt.holder.duration, parseDuration),
     success: optionalBoolean(successAt.holder, 'success', successAt.path),
     exitStatus: convert(`${w}.exitStatus`, wf.exitStatus, (v) => parseInteger(v)),
-    errorMessage: optionalString(wf, 'errorMessage', w),
-    errorReport: optionalString(wf, 'errorReport', w),
+    errorMessage: prose('errorMessage'),
+    errorReport: prose('errorReport'),
     resume: optionalBoolean(resumeAt.holder, 'resume', resumeAt.path),
-    commandLine: optionalString(wf, 'commandLine', w),
-    projectName: optionalString(wf, 'projectName', w),
-    repository: optionalString(wf, 'repository', w),
-    revision: optionalString(wf, 'revision', w),
-    commitId: optionalString(wf, 'commitId', w),
+    commandLine: prose('commandLine'),
+    projectName: name(wf, 'projectName', w),
+    repository: name(wf, 'repository', w),
+    revision: name(wf, 'revision', w),
+    commitId: name(wf, 'commitId', w),
     manifest: {
-      name: optionalString(manifest, 'name', `${w}.manifest`),
-      version: optionalString(manifest, 'version', `${w}.manifest`),
+      name: name(manifest, 'name', `${w}.manifest`),
+      version: name(manifest, 'version', `${w}.manifest`),
     },
-    profile: optionalString(wf, 'profile', w),
-    container: parseContainer(wf.container, `${w}.container`),
-    containerEngine: optionalString(wf, 'containerEngine', w),
+    profile: name(wf, 'profile', w),
+    container: parseContainer(wf.container, `${w}.container`, warnings),
+    containerEngine: name(wf, 'containerEngine', w),
     nextflowVersion,
-    userName: optionalString(wf, 'userName', w),
-    workDir: optionalString(wf, 'workDir', w),
-    launchDir: optionalString(wf, 'launchDir', w),
+    userName: name(wf, 'userName', w),
+    workDir: name(wf, 'workDir', w),
+    launchDir: name(wf, 'launchDir', w),
     params,
     stats: stats === null ? null : parseStats(stats, `${statsAt.path}.stats`),
   };
@@ -264,14 +266,16 @@ function parseStats(stats: Json, path: string): WorkflowStats {
   };
 }
 
-function parseContainer(value: unknown, path: string): string | Record<string, string> | null {
+function parseContainer(value: unknown, path: string, warnings: string[]): string | Record<string, string> | null {
   if (value === undefined || value === null || value === '') return null;
-  if (typeof value === 'string') return noNul(path, value);
+  if (typeof value === 'string') return storableName(path, value, warnings);
   if (isObject(value)) {
     const out: Record<string, string> = {};
     for (const [process, image] of Object.entries(value)) {
       if (typeof image !== 'string') throw new WeblogFormatError(`weblog event: field "${path}.${process}" must be a string, got ${typeName(image)}`);
-      out[noNul(path, process)] = noNul(`${path}.${process}`, image);
+      const at = findNul({ [process]: image }, path);
+      if (at === null) out[process] = image;
+      else warnings.push(`field "${at}" ${NUL_MESSAGE}; left out`);
     }
     return out;
   }
@@ -297,14 +301,14 @@ function requiredString(obj: Json, key: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
     throw new WeblogFormatError(`weblog event: field "${key}" must be a non-empty string, got ${typeName(value)}`);
   }
-  return noNul(key, value);
+  return withoutNul(value, key, (at) => new WeblogFormatError(`weblog event: field "${at}" ${NUL_MESSAGE}`));
 }
 
 function optionalString(obj: Json, key: string, path: string): string | null {
   const value = obj[key];
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new WeblogFormatError(`weblog event: field "${path}.${key}" must be a string, got ${typeName(value)}`);
-  return noNul(`${path}.${key}`, value);
+  return value;
 }
 
 /**
@@ -323,11 +327,28 @@ function storableParams(path: string, params: Json | null, warnings: string[]): 
   return kept;
 }
 
-// stored in text and jsonb columns, which cannot hold U+0000
-function noNul<T>(path: string, value: T): T {
-  const at = findNul(value, path);
-  if (at !== null) throw new WeblogFormatError(`weblog event: field "${at}" ${NUL_MESSAGE}`);
-  return value;
+/*
+ * Postgres text cannot hold U+0000, and refusing `started` or `completed` over one would lose the run's
+ * project, claim, pipeline and outcome (Nextflow does not resend). What a NUL does to a field depends on
+ * what the field is for:
+ * - a name (pipeline, revision, version, run name, paths) identifies or groups the run: altered, it would
+ *   tie the run to a pipeline no one named (`nf-core/rnaseq␀`); left out, the next candidate answers
+ *   (manifest.name, then projectName) or nothing does, as when Nextflow does not send it;
+ * - a message read by people (errorMessage, errorReport, commandLine) is why a run failed and how it was
+ *   launched (a NUL there most likely comes from what a failing tool printed): it is kept, each NUL shown
+ *   as ␀ (as a rejected trace line is), rather than lost for one unprintable character.
+ * Either way the answer's warnings name the field.
+ */
+function storableName(path: string, value: string | null, warnings: string[]): string | null {
+  if (value === null || !hasNul(value)) return value;
+  warnings.push(`field "${path}" ${NUL_MESSAGE}; left out`);
+  return null;
+}
+
+function storableProse(path: string, value: string | null, warnings: string[]): string | null {
+  if (value === null || !hasNul(value)) return value;
+  warnings.push(`field "${path}" held a NUL character (\\u0000); kept with each shown as \u2400`);
+  return visibleNul(value);
 }
 
 function optionalBoolean(obj: Json, key: string, path: string): boolean | null {

@@ -274,4 +274,36 @@ describe('bodies that are not weblog events', () => {
     assert.equal(event.warnings.length, 2);
     assert.match(event.warnings.join('\n'), /metadata\.parameters\.note.*left out/);
   });
+
+  it("a NUL in the run's messages keeps them with it shown as ␀, in a name leaves that name out; each with a warning, the rest kept", () => {
+    const event = parseWeblogEvent({
+      runName: 'r', runId: '3c1f2c7e-0000-4000-8000-00000000000d', event: 'completed', utcTime: '2024-02-01T09:00:00Z',
+      metadata: {
+        parameters: { project: 'P1' },
+        workflow: {
+          start: '2024-02-01T08:00:00Z', complete: '2024-02-01T09:00:00Z', success: false, exitStatus: 1, runName: 'r\u0000',
+          errorMessage: 'Process `ALIGN (s1)` terminated\u0000 with an error', errorReport: 'stderr: \u0000\u0000!', commandLine: 'nextflow run x\u0000',
+          manifest: { name: 'nf-core/rnaseq\u0000', version: '3.14.0' }, projectName: 'nf-core/rnaseq', revision: 'v\u00003', workDir: '/work\u0000',
+          container: { ALIGN: 'bwa\u0000', SORT: 'samtools' }, nextflow: { version: '24.04.0' },
+        },
+      },
+    });
+    const info = event.metadata!;
+    assert.deepEqual(
+      [info.errorMessage, info.errorReport, info.commandLine],
+      ['Process `ALIGN (s1)` terminated\u2400 with an error', 'stderr: \u2400\u2400!', 'nextflow run x\u2400'],
+    );
+    assert.deepEqual(
+      [info.runName, info.manifest.name, info.revision, info.workDir, info.container],
+      [null, null, null, null, { SORT: 'samtools' }],
+    );
+    assert.deepEqual(
+      [info.projectName, info.manifest.version, info.nextflowVersion, info.success, info.exitStatus, info.params],
+      ['nf-core/rnaseq', '3.14.0', '24.04.0', false, 1, { project: 'P1' }],
+    );
+    const warned = (field: string) => event.warnings.filter((w) => w.startsWith(`field "metadata.workflow.${field}" `));
+    for (const field of ['errorMessage', 'errorReport', 'commandLine']) assert.match(warned(field).join(), /NUL.*kept with each shown as ␀/, field);
+    for (const field of ['runName', 'manifest.name', 'revision', 'workDir', 'container.ALIGN']) assert.match(warned(field).join(), /NUL.*left out/, field);
+    assert.equal(event.warnings.length, 8);
+  });
 });

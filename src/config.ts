@@ -70,6 +70,11 @@ export interface EstimationSettings {
    * (|Σpredicted / Σactual − 1|) is never made champion, however low its MAPE.
    */
   maxChampionBias: number;
+  /**
+   * GCT_MODEL_STATE_RETENTION_DAYS (default 30): a version that is not champion keeps its fitted state
+   * this many days after it was trained, then only its metrics (quotes read champions' states only).
+   */
+  stateRetentionDays: number;
   /** A quote with no history prices this VM size for `defaultVmHoursPerSample` hours per sample. */
   defaultVmSize: string;
   defaultVmHoursPerSample: number;
@@ -324,6 +329,7 @@ export function loadConfig(env: Env = process.env): Config {
       retrainCron: cron(env, 'GCT_MODEL_RETRAIN_CRON', '30 2 * * *'),
       holdoutFraction: num(env, 'GCT_MODEL_HOLDOUT_FRACTION', 0.3, 0.05, 0.9),
       maxChampionBias: percent(env, 'GCT_MODEL_MAX_BIAS_PERCENT', 50),
+      stateRetentionDays: int(env, 'GCT_MODEL_STATE_RETENTION_DAYS', 30, 0, 36_500),
       defaultVmSize: str(env, 'GCT_QUOTE_DEFAULT_VM_SIZE') ?? 'Standard_D4_v3',
       defaultVmHoursPerSample: num(env, 'GCT_QUOTE_DEFAULT_VM_HOURS_PER_SAMPLE', 2, 0, 10_000),
       liveCorrectionPrior: num(env, 'GCT_LIVE_CORRECTION_PRIOR', DEFAULT_RUN_CORRECTION_PRIOR, 0, 1_000_000),

@@ -1092,6 +1092,8 @@ export type ModelVersion = {
   /** '' for PIPELINE scope */
   process: Scalars['String']['output'];
   scope: ModelScope;
+  /** False once the fitted state was dropped (GCT_MODEL_STATE_RETENTION_DAYS; never for a champion): the metrics stay */
+  stateKept: Scalars['Boolean']['output'];
   target: Scalars['String']['output'];
   trainedAt: Scalars['DateTime']['output'];
   /** Submit time of the oldest sample the stored fit learned from (null for versions trained before it was kept) */

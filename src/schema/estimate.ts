@@ -48,6 +48,7 @@ export class ModelVersion {
   @Field(() => Int) nTrain!: number;
   @Field(() => Int) nTest!: number;
   @Field(() => Boolean, { description: 'The version quotes use for this target and scope' }) champion!: boolean;
+  @Field(() => Boolean, { description: 'False once the fitted state was dropped (GCT_MODEL_STATE_RETENTION_DAYS; never for a champion): the metrics stay' }) stateKept!: boolean;
   @Field(() => CostBasisEnum, { nullable: true, description: 'costPerRun versions: what the runs it learned from cost; null for task targets' }) costBasis!: CostBasis | null;
   @Field(() => String, { nullable: true, description: "costPerRun versions: the currency of those runs' costs" }) currency!: string | null;
   @Field(() => Date) trainedAt!: Date;

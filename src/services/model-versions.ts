@@ -12,7 +12,8 @@
  *    `maxChampionBias` becomes champion only if it beats the current champion's model on this
  *    same holdout; otherwise the champion's model stays, on its new fit (models/promotion.ts).
  */
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { and, desc, eq, getTableColumns, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
 import { modelVersions, pipelineProfiles, type CostBasis, type ModelScope, type ModelVersionRow } from '../db/schema/index.js';
@@ -31,9 +32,16 @@ export interface RetrainReport {
   versions: number;
   /** New champions: another model, or (run-level) the same one learning from another kind of cost or currency. */
   promoted: { target: string; scope: ModelScope; pipeline: string; process: string; model: string; mape: number | null; costBasis: CostBasis | null; currency: string | null }[];
+  /** Scopes whose history had not changed since their models' newest versions: not fitted again. */
+  unchanged: number;
+  /** Fitted states of versions that are not champion dropped for age (GCT_MODEL_STATE_RETENTION_DAYS). */
+  statesDropped: number;
   /** Models that threw while fitting or predicting, per scope: skipped, not fatal. */
   failures: { model: string; pipeline: string; process: string; error: string }[];
 }
+
+/** A version as `models` lists it: `stateKept` false once retention dropped its fitted state. */
+export type ListedVersion = Omit<ModelVersionRow, 'state'> & { stateKept: boolean };
 
 export interface ModelFilter {
   pipeline?: string | null;
@@ -55,7 +63,7 @@ export class ModelService {
     private readonly db: Db,
     private readonly orgId: string,
     private readonly registry: ModelRegistry,
-    private readonly settings: Pick<EstimationSettings, 'holdoutFraction' | 'maxChampionBias'>,
+    private readonly settings: Pick<EstimationSettings, 'holdoutFraction' | 'maxChampionBias' | 'stateRetentionDays'>,
   ) {}
 
   /** Models that learn from history: every registered one but the price-sheet rule (it needs the observed duration). */
@@ -63,14 +71,16 @@ export class ModelService {
     return this.registry.list().filter((m) => m.name !== priceSheetModel.name && (target === undefined || m.target === target));
   }
 
-  async list(filter: ModelFilter, first: number): Promise<ModelVersionRow[]> {
+  /** Versions with their metrics, not their states (a page of 1000 states is megabytes nobody reads here). */
+  async list(filter: ModelFilter, first: number): Promise<ListedVersion[]> {
     checkPageSize(first, 1000);
     const conditions = [eq(modelVersions.orgId, this.orgId)];
     if (filter.pipeline) conditions.push(eq(modelVersions.pipeline, filter.pipeline));
     if (filter.target) conditions.push(eq(modelVersions.target, filter.target));
     if (filter.championOnly) conditions.push(eq(modelVersions.champion, true));
+    const { state, ...columns } = getTableColumns(modelVersions);
     return this.db
-      .select()
+      .select({ ...columns, stateKept: sql<boolean>`${state} is not null` })
       .from(modelVersions)
       .where(and(...conditions))
       .orderBy(desc(modelVersions.trainedAt), modelVersions.pipeline, modelVersions.process, modelVersions.modelName)
@@ -90,7 +100,7 @@ export class ModelService {
     const byPipeline = new Map<string, HistoryTask[]>();
     for (const t of history) pushTo(byPipeline, t.pipeline, t);
     const runSamples = await this.runSamples(billed, [...byPipeline.keys()]);
-    const report: RetrainReport = { pipelines: new Set([...byPipeline.keys(), ...runSamples.keys()]).size, versions: 0, promoted: [], failures: [] };
+    const report: RetrainReport = { pipelines: new Set([...byPipeline.keys(), ...runSamples.keys()]).size, versions: 0, unchanged: 0, statesDropped: 0, promoted: [], failures: [] };
     for (const [pipeline, tasks] of byPipeline) {
       await this.refreshProfile(pipeline);
       for (const target of TASK_TARGETS) {
@@ -107,7 +117,37 @@ export class ModelService {
       const samples = runs.map((r) => ({ features: r.features, value: r.cost, at: r.at }));
       await this.retrainScope('costPerRun', { scope: 'PIPELINE', pipeline, process: '', samples, costBasis: basis, currency }, runModels, report, opts.log);
     }
+    report.statesDropped = await this.dropOldStates();
     return report;
+  }
+
+  /** Nulls the states of versions that are not champion once older than the retention; returns how many. */
+  async dropOldStates(now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - this.settings.stateRetentionDays * 86_400_000);
+    const dropped = await this.db
+      .update(modelVersions)
+      .set({ state: null })
+      .where(and(eq(modelVersions.orgId, this.orgId), eq(modelVersions.champion, false), isNotNull(modelVersions.state), lt(modelVersions.trainedAt, before)))
+      .returning({ id: modelVersions.id });
+    return dropped.length;
+  }
+
+  /**
+   * Whether each model's newest version of the scope learned from exactly this key: fitting again would
+   * store the same fits and metrics (fit and backtest are deterministic in the samples) and choose the
+   * same champion.
+   */
+  private async unchanged(target: ModelTarget, s: Scoped, models: EstimationModel[], key: string): Promise<boolean> {
+    const newest = (await this.db.execute(sql`
+      select distinct on (model_name) model_name as "modelName", model_version as "modelVersion", samples_key as "samplesKey"
+      from ${modelVersions}
+      where org_id = ${this.orgId} and target = ${target} and scope = ${s.scope} and pipeline = ${s.pipeline} and process = ${s.process}
+      order by model_name, trained_at desc`)) as unknown as { modelName: string; modelVersion: string; samplesKey: string | null }[];
+    const byName = new Map(newest.map((v) => [v.modelName, v]));
+    return models.every((m) => {
+      const v = byName.get(m.name);
+      return v !== undefined && v.modelVersion === m.version && v.samplesKey === key;
+    });
   }
 
   /**
@@ -126,6 +166,11 @@ export class ModelService {
   }
 
   private async retrainScope(target: ModelTarget, s: Scoped, models: EstimationModel[], report: RetrainReport, log?: { warn(obj: object, msg: string): void }) {
+    const key = samplesKey(target, s, this.settings);
+    if (await this.unchanged(target, s, models, key)) {
+      report.unchanged += 1;
+      return;
+    }
     const fitted: { model: EstimationModel; result: BacktestResult; state: unknown }[] = [];
     for (const model of models) {
       try {
@@ -184,6 +229,7 @@ export class ModelService {
             champion: f === winner,
             costBasis: basis,
             currency,
+            samplesKey: key,
             ...window,
           })),
         )
@@ -250,6 +296,18 @@ export function usable(runs: readonly HistoryRun[]): Map<string, Omit<RunSamples
     }
   }
   return best;
+}
+
+/**
+ * sha256 of what shapes a scope's round besides the model code: the samples in the order given (history
+ * reads them in a fixed order; another order only costs a refit) and the settings the split and the
+ * champion rule use.
+ */
+export function samplesKey(target: ModelTarget, s: Scoped, settings: Pick<EstimationSettings, 'holdoutFraction' | 'maxChampionBias'>): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify([target, s.scope, s.pipeline, s.process, s.costBasis ?? null, s.currency ?? null, settings.holdoutFraction, settings.maxChampionBias]));
+  for (const sample of s.samples) hash.update(`\n${JSON.stringify(sample)}`);
+  return hash.digest('base64url');
 }
 
 /** The pipeline scope, then each process with enough samples of its own. */

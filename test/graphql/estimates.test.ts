@@ -102,11 +102,12 @@ describe('estimates over GraphQL', () => {
 
     // the job stores versions scope by scope: wait for it to finish, not for the first version
     await waitForJob(t, res.data!.retrainModels);
-    type V = { modelName: string; scope: string; process: string; champion: boolean; mape: number | null; bias: number | null; nTest: number; target: string };
-    const m = await t.gql<{ models: V[] }>(`{ models(first: 1000) { modelName scope process champion mape bias nTest target } }`, {}, keys.viewer);
+    type V = { modelName: string; scope: string; process: string; champion: boolean; mape: number | null; bias: number | null; nTest: number; target: string; stateKept: boolean };
+    const m = await t.gql<{ models: V[] }>(`{ models(first: 1000) { modelName scope process champion mape bias nTest target stateKept } }`, {}, keys.viewer);
     assert.equal(m.errors, undefined);
     const versions = m.data!.models;
     assert.ok(versions.length > 0, 'the retrain job stored versions');
+    assert.ok(versions.every((v) => v.stateKept), 'a new round keeps every state (the retention counts days)');
     assert.ok(versions.some((v) => v.modelName === 'lab:weighted-median-runtime'), 'the user model was trained');
     const pipelineRuntime = versions.filter((v) => v.target === 'runtimeMs' && v.scope === 'PIPELINE');
     const champion = pipelineRuntime.find((v) => v.champion)!;

@@ -129,8 +129,15 @@ describe('retraining and champions', () => {
     assert.ok(sameRound.every((v) => v.champion || (v.mape ?? Infinity) > (champ.mape ?? Infinity)));
     assert.ok(champ.nTrain > 0 && champ.nTest > 0 && champ.coverage !== null && champ.medianApe !== null && champ.bias !== null);
 
+    // the same history again: nothing to learn, nothing stored, the champion stays as it was
     const r3 = await second.retrain();
-    assert.equal(r3.promoted.filter((p) => p.scope === 'PIPELINE').length, 0);
+    assert.equal(r3.versions, 0);
+    assert.ok(r3.unchanged > 0);
+    assert.equal((await champions(second))[0].id, champ.id);
+    // a new version of a model's code is fitted again, with the others of its scope to compare against
+    const r4 = await service([terrible, { ...median, version: `${median.version}.1` }], orgId, noBiasBound).retrain();
+    assert.equal(r4.unchanged, 0);
+    assert.equal(r4.promoted.filter((p) => p.scope === 'PIPELINE').length, 0);
     const [again] = await champions(second);
     assert.equal(again.modelName, median.name);
     assert.ok(again.trainedAt >= champ.trainedAt);
@@ -138,6 +145,7 @@ describe('retraining and champions', () => {
     // versions are kept: three rounds of the pipeline scope
     const all = await second.list({ target: 'runtimeMs', pipeline: 'openproblems' }, 1000);
     assert.equal(all.filter((v) => v.scope === 'PIPELINE').length, 1 + 2 + 2);
+    assert.ok(all.every((v) => v.stateKept));
     // exactly one champion per scope
     const keys = (await second.list({ championOnly: true }, 1000)).map((v) => `${v.target}/${v.scope}/${v.pipeline}/${v.process}`);
     assert.equal(new Set(keys).size, keys.length);
@@ -217,5 +225,65 @@ describe('retraining and champions', () => {
     assert.equal(report.versions, 0);
     const q = await new EstimateService(db.db, otherOrgId, new ModelRegistry().register(medianBaseline({ target: 'runtimeMs' })), settings).quote({ pipeline: 'openproblems', samples: 8 });
     assert.equal(q.basis, 'PRICE_SHEET');
+  });
+});
+
+describe('what retraining keeps', () => {
+  let db: TestDatabase;
+  let orgId: string;
+  before(async () => {
+    db = await createTestDatabase();
+    orgId = (await createOrganization(db.db, { name: 'Keeper', slug: 'keeper' })).organization.id;
+    await importTraceHistory(db.db, orgId);
+  });
+  after(() => db.drop());
+
+  const registry = () => new ModelRegistry().register(medianBaseline({ target: 'runtimeMs' })).register(meanModel('test:mean'));
+  const states = async () =>
+    (await db.sql<{ champion: boolean; kept: boolean; old: boolean }[]>`
+      select champion, state is not null as kept, trained_at < now() - interval '40 days' as old from model_versions where org_id = ${orgId}`);
+
+  test('a finished run changes the history: its scopes are fitted again and the champion moves to the new fit', async () => {
+    const models = new ModelService(db.db, orgId, registry(), settings);
+    const first = await models.retrain();
+    assert.ok(first.versions > 0 && first.unchanged === 0);
+    const [before] = (await models.champions('openproblems', 'runtimeMs')).filter((v) => v.scope === 'PIPELINE');
+    // one more run of the pipeline, a week after the newest
+    await importTraceHistory(db.db, orgId);
+    await db.sql`update tasks set submitted_at = submitted_at + interval '3 years', started_at = started_at + interval '3 years', completed_at = completed_at + interval '3 years'
+                 where org_id = ${orgId} and run_id in (select id from runs where org_id = ${orgId} order by created_at desc limit 3)`;
+    const second = await models.retrain();
+    assert.ok(second.versions >= first.versions, `every scope of the pipeline is fitted on the new history (${second.versions} vs ${first.versions})`);
+    const [after] = (await models.champions('openproblems', 'runtimeMs')).filter((v) => v.scope === 'PIPELINE');
+    assert.notEqual(after.id, before.id);
+    assert.ok(after.nTrain + after.nTest > before.nTrain + before.nTest);
+  });
+
+  test('versions that are not champion drop their fitted state after the retention; champions and metrics stay', async () => {
+    // age every version but leave the newest round young
+    await db.sql`update model_versions set trained_at = trained_at - interval '60 days'
+                 where org_id = ${orgId} and trained_at < (select max(trained_at) from model_versions where org_id = ${orgId})`;
+    const report = await new ModelService(db.db, orgId, registry(), settings).retrain();
+    assert.equal(report.versions, 0, 'nothing new to learn');
+    const rows = await states();
+    assert.ok(report.statesDropped > 0);
+    assert.equal(report.statesDropped, rows.filter((r) => !r.champion && r.old).length);
+    assert.ok(rows.filter((r) => r.champion).every((r) => r.kept), 'champions keep their states');
+    assert.ok(rows.filter((r) => !r.champion && r.old).every((r) => !r.kept));
+    assert.ok(rows.some((r) => !r.champion && !r.old && r.kept), 'the newest round keeps its states');
+    const listed = await new ModelService(db.db, orgId, registry(), settings).list({}, 1000);
+    assert.equal(listed.filter((v) => !v.stateKept).length, report.statesDropped);
+    assert.ok(listed.every((v) => v.mape !== undefined && v.nTrain > 0), 'metrics stay');
+    // a champion cannot lose its state: quotes read it
+    await assert.rejects(db.sql`update model_versions set state = null where org_id = ${orgId} and champion`, /model_versions_champion_state/);
+    // quotes still answer from the champions
+    const q = await new EstimateService(db.db, orgId, registry(), settings).quote({ pipeline: 'openproblems', samples: 4 });
+    assert.equal(q.basis, 'CHAMPION');
+  });
+
+  test('a retention of 0 days drops every state but the champions at the end of the round', async () => {
+    const report = await new ModelService(db.db, orgId, registry(), { ...settings, stateRetentionDays: 0 }).retrain();
+    assert.ok(report.statesDropped > 0);
+    assert.ok((await states()).every((r) => r.kept === r.champion));
   });
 });

@@ -24,8 +24,18 @@ export const modelVersions = pgTable(
     pipeline: text('pipeline').notNull(),
     /** '' for PIPELINE scope. */
     process: text('process').notNull().default(''),
-    /** The fitted state, as the model returned it (JSON-serialisable by contract). */
-    state: jsonb('state').$type<unknown>().notNull(),
+    /**
+     * The fitted state, as the model returned it (JSON-serialisable by contract). Only champions' states
+     * are read (quotes); another version's is dropped (null) once it is older than the retention
+     * (GCT_MODEL_STATE_RETENTION_DAYS), its metrics kept.
+     */
+    state: jsonb('state').$type<unknown>(),
+    /**
+     * Fingerprint of what the fit saw: the scope's samples and the settings that shape a round. A round
+     * whose models' newest versions all carry the fingerprint it would store again is skipped (null
+     * before migration 0018: never matches).
+     */
+    samplesKey: text('samples_key'),
     /** Holdout metrics (fractions; null when no scored sample had a non-zero actual). */
     mape: doublePrecision('mape'),
     medianApe: doublePrecision('median_ape'),
@@ -51,6 +61,8 @@ export const modelVersions = pgTable(
     uniqueIndex('model_versions_champion_key').on(t.orgId, t.target, t.scope, t.pipeline, t.process).where(sql`${t.champion}`),
     index('model_versions_org_trained_idx').on(t.orgId, t.trainedAt.desc()),
     check('model_versions_cost_basis', sql`${t.costBasis} in ('BILL', 'PRICE_SHEET')`),
+    // quotes read a champion's state
+    check('model_versions_champion_state', sql`not ${t.champion} or ${t.state} is not null`),
   ],
 );
 

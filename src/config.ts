@@ -92,7 +92,7 @@ export interface ReconcileSettings {
    * allocations on it (their actual cost includes it); SEPARATE: idle stays with the pool.
    */
   idleMode: IdleMode;
-  /** |estimate − actual| / actual above this (0.2 = 20%) raises an ESTIMATE_DRIFT alert. */
+  /** |estimate − actual| / actual above this (0.2 = 20%) for a run billed in full raises (or updates) its ESTIMATE_DRIFT alert; at or below, resolves it. */
   driftThreshold: number;
 }
 

@@ -30,8 +30,9 @@
  *    line's currency, and a run's actual cost is set only when all its allocations are in the run's
  *    currency. Otherwise it stays null and the run counts in `currencyMismatchRuns`.
  * 6. Each such run's latest estimate per (kind, model, version) — QUOTE and LIVE, run-level — gets
- *    its error against the actual; beyond the drift threshold an ESTIMATE_DRIFT alert is raised, once
- *    per estimate (its dedupe key).
+ *    its error against the actual; its newest estimate of each kind keeps the run's ESTIMATE_DRIFT
+ *    alert of that kind in step: raised or updated beyond the drift threshold once the run is billed
+ *    in full, resolved back within it (drift-alerts.ts).
  * Everything from 1 to 6 is one transaction: a re-run of the same window replaces, and readers see the
  * old split or the new one, never half of each.
  */
@@ -44,7 +45,8 @@ import { markBilledInFull } from './billed-in-full.js';
 import { billedInHours, billsPool, checkReconcileWindow, hasBillResource, lineCost, machineTime, type ReconcileWindow } from './reconcile-terms.js';
 import { rebuildCostDaily } from './cost-rollup.js';
 import { lockReconciliations } from './reconcile-lock.js';
-import { raiseAlert } from './alerts.js';
+import { settleDriftAlerts, type DriftReading } from './drift-alerts.js';
+import { billedInFull } from './history.js';
 import { isUuid } from './runs.js';
 import { taskEndSql, taskRanSql } from './task-times.js';
 
@@ -353,27 +355,13 @@ async function updateRunActuals(tx: Tx, orgId: string): Promise<{ updated: numbe
   return r;
 }
 
-interface ErrorRow {
-  estimate_id: string;
-  run_id: string;
-  kind: string;
-  model_name: string;
-  model_version: string;
-  estimated: string;
-  actual: string;
-  currency: string;
-  error_ratio: string | null;
-  drifted: boolean;
-  pipeline: string | null;
-}
-
 /** Step 6. */
 async function recordEstimateErrors(tx: Tx, orgId: string, reconciliationId: string, threshold: number): Promise<{ errors: number; alerts: number }> {
   // a run that lost its actual (its lines were replaced) has nothing to be compared with any more
   await tx.execute(sql`
     delete from estimate_errors e using rc_runs u, runs r
     where e.org_id = ${orgId} and e.run_id = u.run_id and r.org_id = ${orgId} and r.id = u.run_id and r.actual_cost is null`);
-  const errors = await rows<ErrorRow>(
+  const errors = await rows<DriftReading & { newest: boolean }>(
     tx,
     sql`
     with latest as (
@@ -391,25 +379,15 @@ async function recordEstimateErrors(tx: Tx, orgId: string, reconciliationId: str
         error_ratio = excluded.error_ratio, pipeline_id = excluded.pipeline_id, updated_at = now()
       returning ee.*)
     select u.estimate_id, u.run_id, u.kind::text as kind, u.model_name, u.model_version, u.estimated::text, u.actual::text, trim(u.currency) as currency,
-      u.error_ratio::text, coalesce(abs(u.error_ratio) > ${threshold}, false) as drifted,
-      p.name || case when p.revision <> '' then '@' || p.revision else '' end as pipeline
-    from upserted u left join pipelines p on p.org_id = ${orgId} and p.id = u.pipeline_id`,
+      u.error_ratio::text, coalesce(abs(u.error_ratio) > ${threshold}, false) as drifted, ${billedInFull()} as billed_in_full,
+      p.name || case when p.revision <> '' then '@' || p.revision else '' end as pipeline,
+      -- the run's current figure of this kind: what its drift alert is about
+      row_number() over (partition by u.run_id, u.kind order by l.created_at desc, l.id desc) = 1 as newest
+    from upserted u
+    join latest l on l.id = u.estimate_id
+    join runs r on r.org_id = ${orgId} and r.id = u.run_id
+    left join pipelines p on p.org_id = ${orgId} and p.id = u.pipeline_id`,
   );
-  let alerts = 0;
-  // one insert per drifting estimate (few per run), each deduplicated by its key
-  for (const e of errors.filter((r) => r.drifted)) {
-    const ratio = Number(e.error_ratio);
-    const percent = Math.round(ratio * 1000) / 10;
-    const raised = await raiseAlert(tx, orgId, {
-      kind: 'ESTIMATE_DRIFT',
-      severity: Math.abs(ratio) > threshold * 2 ? 'CRITICAL' : 'WARNING',
-      dedupeKey: `estimate-drift:${e.estimate_id}`,
-      title: `${e.kind} estimate ${percent > 0 ? 'over' : 'under'} actual by ${Math.abs(percent)}%`,
-      message: `${e.model_name}@${e.model_version} estimated ${e.estimated} ${e.currency} for run ${e.run_id}${e.pipeline ? ` (${e.pipeline})` : ''}; the bill says ${e.actual} ${e.currency}.`,
-      subject: { runId: e.run_id, estimateId: e.estimate_id, pipeline: e.pipeline, modelName: e.model_name, modelVersion: e.model_version },
-      details: { kind: e.kind, estimated: e.estimated, actual: e.actual, currency: e.currency, errorRatio: e.error_ratio, threshold },
-    });
-    if (raised) alerts++;
-  }
+  const alerts = await settleDriftAlerts(tx, orgId, reconciliationId, threshold, errors.filter((e) => e.newest));
   return { errors: errors.length, alerts };
 }

@@ -283,7 +283,7 @@ describe('reconcile', () => {
     await reconcile(t.db, orgA, window(), SHARE);
   });
 
-  test('stored estimates get their error; one off by more than the threshold raises one drift alert', async () => {
+  test('stored estimates get their error; a run not billed in full raises no drift alert', async () => {
     const actual = Number((await actuals(orgA)).get(runs[0]));
     const estimate = (kind: string, model: string, value: number, at: string) =>
       t.sql`insert into estimates (org_id, run_id, kind, model_name, model_version, value, currency, created_at)
@@ -293,16 +293,15 @@ describe('reconcile', () => {
     await estimate('LIVE', 'price-sheet', actual * 1.05, '2024-02-05T23:00:00Z');
     const first = await reconcile(t.db, orgA, window(), SHARE);
     assert.equal(first.estimateErrors, 2);
-    assert.equal(first.driftAlerts, 1);
+    // the window holds the bill's hours, not the run's days whole: what the run is billed so far may be short of its bill
+    assert.equal(first.driftAlerts, 0);
+    const [run] = await t.sql<{ billed: boolean }[]>`select billed_in_full as billed from runs where org_id = ${orgA} and id = ${runs[0]}`;
+    assert.equal(run.billed, false);
     const errors = await t.sql<{ kind: string; ratio: string }[]>`select kind::text, error_ratio::text as ratio from estimate_errors where org_id = ${orgA} order by kind`;
     assert.deepEqual(errors.map((e) => e.kind), ['QUOTE', 'LIVE'].sort());
     const ratio = Object.fromEntries(errors.map((e) => [e.kind, Number(e.ratio)]));
     assert.ok(Math.abs(ratio.QUOTE - 0.5) < 1e-6 && Math.abs(ratio.LIVE - 0.05) < 1e-6, JSON.stringify(ratio));
-    assert.equal(await countAlerts(t.db, orgA, 'estimate-drift:'), 1);
-    const again = await reconcile(t.db, orgA, window(), SHARE);
-    assert.equal(again.driftAlerts, 0);
-    assert.equal(await countAlerts(t.db, orgA, 'estimate-drift:'), 1);
-    assert.equal(await countAlerts(t.db, orgB, 'estimate-drift:'), 0);
+    assert.equal(await countAlerts(t.db, orgA, 'estimate-drift:'), 0);
   });
 
   test("a quote's track record: each run billed in full, its newest quote (and its run-level figure) against its actual", async () => {
@@ -338,6 +337,32 @@ describe('reconcile', () => {
     assert.deepEqual((await estimates.quote({ pipeline: 'nf-core/rnaseq', samples: 2 })).trackRecord, none);
     // another organization's quote of the same pipeline sees none of these runs
     assert.deepEqual((await new EstimateService(t.db, orgB, builtinRegistry(), loadConfig({}).estimation).quote({ pipeline: 'nf-core/atacseq', samples: 2 })).trackRecord, none);
+  });
+
+  test('runs billed in full: one unresolved drift alert per run and kind, about its newest estimate, however often reconciled', async () => {
+    const a = await actuals(orgA);
+    const quote = async (runId: string, factor: number) => {
+      const [row] = await t.sql<{ id: string }[]>`insert into estimates (org_id, run_id, kind, model_name, model_version, value, currency, created_at)
+            values (${orgA}, ${runId}, 'QUOTE', 'price-sheet', '1', ${(Number(a.get(runId)) * factor).toFixed(6)}, 'USD', '2024-02-03T00:00:00Z') returning id`;
+      return row.id;
+    };
+    // newer than every quote above: run 0's is off by 50%, run 1's within 2%
+    const drifting = await quote(runs[0], 1.5);
+    await quote(runs[1], 1.02);
+    const unresolved = async (orgId: string) => [
+      ...(await t.sql<{ id: string; run: string; kind: string; severity: string; estimate: string }[]>`
+        select id, subject->>'runId' as run, details->>'kind' as kind, severity::text, subject->>'estimateId' as estimate
+        from alerts where org_id = ${orgId} and kind = 'ESTIMATE_DRIFT' and state <> 'RESOLVED' order by id`),
+    ];
+    // the days of both runs, whole (the test above made them billed in full)
+    const days = { from: new Date(window().from.getTime() - 24 * HOUR), to: new Date(window().to.getTime() + 24 * HOUR) };
+    await reconcile(t.db, orgA, days, SHARE);
+    const open = await unresolved(orgA);
+    assert.deepEqual(open.map((x) => [x.run, x.kind, x.severity, x.estimate]), [[runs[0], 'QUOTE', 'CRITICAL', drifting]]);
+    const again = await reconcile(t.db, orgA, days, SHARE);
+    assert.equal(again.driftAlerts, 0);
+    assert.deepEqual(await unresolved(orgA), open);
+    assert.deepEqual(await unresolved(orgB), []);
   });
 
   test('bad windows are refused with BAD_USER_INPUT', async () => {

@@ -6,11 +6,10 @@ import { Alert, AlertConnection, AlertKindEnum, AlertSeverityEnum, AlertsArgs, B
 import { BudgetScopeInput } from '../schema/budget.js';
 import type { Delivered } from '../events/bus.js';
 import { filterEvents } from '../events/filtered.js';
-import { ALERT_RAISED } from '../services/alerts.js';
+import { ALERT_RAISED, SEVERITY_RANK } from '../services/alerts.js';
 import { BUDGET_BREACHED } from '../services/budget-evaluation.js';
 import type { BudgetBreachView } from '../services/budget-breach.js';
 
-const SEVERITY_RANK: Record<AlertSeverity, number> = { INFO: 0, WARNING: 1, CRITICAL: 2 };
 
 function principalOf(ctx: Context): string {
   return ctx.viewer!.principalId;
@@ -44,7 +43,7 @@ export class AlertResolver {
 
   @Authorized()
   @Subscription(() => Alert, {
-    description: 'Every alert your organization raises, from whichever process raised it; kinds filters, severity is the minimum',
+    description: 'Every alert your organization raises, from whichever process raised it, and again (same id) when one is escalated to a higher severity; kinds filters, severity is the minimum',
     subscribe: ({ args, context }: SubscribeResolverData<unknown, { kinds?: AlertKind[] | null; severity?: AlertSeverity | null }, Context>) => {
       const org = context.org();
       const kinds = args.kinds?.length ? new Set(args.kinds) : null;

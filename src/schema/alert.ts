@@ -47,6 +47,9 @@ export class Alert {
   @Field(() => Date)
   raisedAt!: Date;
 
+  @Field(() => Date, { description: 'Last change: raised, acknowledged, resolved, or its figures restated (an ESTIMATE_DRIFT alert follows later reconciliations)' })
+  updatedAt!: Date;
+
   @Field(() => Date, { nullable: true })
   acknowledgedAt!: Date | null;
 

@@ -9,6 +9,9 @@ import { enqueueAlertDispatch } from './alert-dispatch-hook.js';
 
 export const ALERT_RAISED = 'alertRaised';
 
+/** Severities in order: a channel's or a subscription's minimum, and an escalation, compare these. */
+export const SEVERITY_RANK: Record<AlertSeverity, number> = { INFO: 0, WARNING: 1, CRITICAL: 2 };
+
 export interface RaiseAlertInput {
   kind: AlertKind;
   severity: AlertSeverity;
@@ -52,9 +55,19 @@ export async function raiseAlert(tx: Tx, orgId: string, input: RaiseAlertInput):
     .onConflictDoNothing({ target: [alerts.orgId, alerts.dedupeKey] })
     .returning();
   if (!row) return null;
-  await publishEvent(tx, { topic: ALERT_RAISED, orgId, key: row.id });
-  await enqueueAlertDispatch(tx, orgId, row.id);
+  await announceAlert(tx, orgId, row.id);
   return row;
+}
+
+/**
+ * Tells listeners about an alert: the `alertRaised` event and webhook dispatch, both on commit. For a
+ * new alert, and for one escalated to a higher severity: a listener or channel that wants only
+ * CRITICAL hears of it then, and a channel hears of an alert once (dispatch keeps one delivery per
+ * channel and alert).
+ */
+export async function announceAlert(tx: Executor, orgId: string, alertId: string): Promise<void> {
+  await publishEvent(tx, { topic: ALERT_RAISED, orgId, key: alertId });
+  await enqueueAlertDispatch(tx, orgId, alertId);
 }
 
 /** For tests and jobs: how many alerts an organization has with a dedupe key prefix. */

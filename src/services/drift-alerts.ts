@@ -6,7 +6,8 @@
  *   holds so far (after the first day's lines, half of a run that crossed midnight), against which any
  *   estimate looks high.
  * - Drifting still (billed in full): the unresolved alert is updated (severity, title, message,
- *   figures) instead of another being raised. Not a new alert, so no `alertRaised` event or webhook.
+ *   figures) instead of another being raised. Not a new alert, so no `alertRaised` event or webhook,
+ *   unless its severity rose (announceAlert): a CRITICAL-only listener must hear of it.
  * - Back within the threshold, on whatever the bill holds now: what the alert says no longer stands,
  *   so it is resolved with a note, as an anomaly a restated bill clears is (anomalies.ts): no event or
  *   webhook, as for any resolution, and its dedupe key freed, so a later drift is a new alert.
@@ -17,7 +18,7 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { alerts, type AlertSeverity } from '../db/schema/index.js';
-import { raiseAlert } from './alerts.js';
+import { announceAlert, raiseAlert, SEVERITY_RANK } from './alerts.js';
 
 /** A run's newest estimate of one kind against its actual, as reconciliation just recorded it. */
 export interface DriftReading {
@@ -76,7 +77,7 @@ export async function settleDriftAlerts(tx: Tx, orgId: string, reconciliationId:
   const runIds = [...new Set(readings.map((r) => r.run_id))];
   const runId = sql<string>`${alerts.subject}->>'runId'`;
   const unresolved = await tx
-    .select({ id: alerts.id, runId, kind: sql<string>`${alerts.details}->>'kind'` })
+    .select({ id: alerts.id, runId, kind: sql<string>`${alerts.details}->>'kind'`, severity: alerts.severity })
     .from(alerts)
     .where(and(eq(alerts.orgId, orgId), eq(alerts.kind, 'ESTIMATE_DRIFT'), inArray(alerts.state, [...UNRESOLVED]),
       sql`${runId} in (select jsonb_array_elements_text(${JSON.stringify(runIds)}::jsonb))`))
@@ -85,6 +86,7 @@ export async function settleDriftAlerts(tx: Tx, orgId: string, reconciliationId:
   // newest first within each pair: the one a drift updates
   const byPair = new Map<string, string[]>();
   for (const a of unresolved) byPair.set(pairKey(a.runId, a.kind), [...(byPair.get(pairKey(a.runId, a.kind)) ?? []), a.id]);
+  const severityOf = new Map(unresolved.map((a) => [a.id, a.severity]));
 
   let raised = 0;
   for (const r of readings) {
@@ -96,7 +98,9 @@ export async function settleDriftAlerts(tx: Tx, orgId: string, reconciliationId:
         `cleared: reconciliation ${reconciliationId} put the ${r.kind} estimate within ${percentOf(threshold)}% of the actual ` +
           `(${signed > 0 ? '+' : ''}${signed}%: ${r.model_name}@${r.model_version} estimated ${r.estimated} ${r.currency}, the bill says ${r.actual} ${r.currency})`);
     } else if (r.billed_in_full && current) {
-      await tx.update(alerts).set({ ...driftFields(r, threshold), updatedAt: new Date() }).where(and(eq(alerts.orgId, orgId), eq(alerts.id, current)));
+      const fields = driftFields(r, threshold);
+      await tx.update(alerts).set({ ...fields, updatedAt: new Date() }).where(and(eq(alerts.orgId, orgId), eq(alerts.id, current)));
+      if (SEVERITY_RANK[fields.severity] > SEVERITY_RANK[severityOf.get(current)!]) await announceAlert(tx, orgId, current);
       await resolveAll(tx, orgId, older, `superseded by alert ${current}: one drift alert per run and estimate kind`);
     } else if (r.billed_in_full) {
       if (await raiseAlert(tx, orgId, { kind: 'ESTIMATE_DRIFT', dedupeKey: dedupeKey(r), ...driftFields(r, threshold) })) raised++;

@@ -6,6 +6,7 @@ import { alerts, webhookChannels, webhookDeliveries, type AlertKind, type AlertR
 import { badInput, conflict, notFound } from '../errors.js';
 import { sendJobViaDrizzle } from '../jobs/send-job.js';
 import { checkPageSize, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, type Page } from './pagination.js';
+import { SEVERITY_RANK } from './alerts.js';
 import { isUuid } from './runs.js';
 import { SecretBox, SECRET_KEY_SETTING } from './secrets.js';
 import { postWebhook } from './webhook-post.js';
@@ -26,7 +27,6 @@ export interface WebhookChannelInput {
 /** null or absent: unchanged. */
 export type WebhookChannelUpdate = { [K in keyof WebhookChannelInput]?: WebhookChannelInput[K] | null } & { enabled?: boolean | null };
 
-const SEVERITY_RANK: Record<AlertSeverity, number> = { INFO: 0, WARNING: 1, CRITICAL: 2 };
 
 /** Binds a stored secret to its row: a ciphertext copied onto another channel does not decrypt. */
 const secretContext = (orgId: string, channelId: string) => `webhook_channels.secret_encrypted:${orgId}:${channelId}`;

@@ -49,6 +49,8 @@ function usedHours(from: number): number[] {
 
 interface DriftAlert {
   id: string;
+  raisedAt: string;
+  updatedAt: string;
   state: string;
   severity: string;
   title: string;
@@ -69,8 +71,10 @@ describe('estimate drift alerts as a run is billed day by day', () => {
   let receiver: Server;
   let channelUrl: string;
   const posts: { alertId: string; state: string }[] = [];
+  /** The channel path each post went to, in the same order. */
+  const paths: string[] = [];
   const clients: { dispose(): void | Promise<void> }[] = [];
-  let raised: Collected<{ alertRaised: { id: string; kind: string } }>;
+  let raised: Collected<{ alertRaised: { id: string; kind: string; severity: string } }>;
   /** Bill lines per hour (ms) → cost, as loaded so far. */
   const bill = new Map<number, string>();
 
@@ -81,6 +85,7 @@ describe('estimate drift alerts as a run is billed day by day', () => {
       req.on('end', () => {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { alert: { id: string; state: string } };
         posts.push({ alertId: body.alert.id, state: body.alert.state });
+        paths.push(req.url ?? '');
         res.writeHead(204).end();
       });
     });
@@ -108,7 +113,7 @@ describe('estimate drift alerts as a run is billed day by day', () => {
     assert.equal(channel.errors, undefined, JSON.stringify(channel.errors));
     const client = wsClient(t.url, keys.viewer);
     clients.push(client);
-    raised = collect(client, `subscription { alertRaised(kinds: [ESTIMATE_DRIFT]) { id kind } }`);
+    raised = collect(client, `subscription { alertRaised(kinds: [ESTIMATE_DRIFT]) { id kind severity } }`);
     for (let i = 0; i < 200 && t.app.events!.subscriberCount < 1; i++) await sleep(20);
     assert.equal(t.app.events!.subscriberCount, 1);
   });
@@ -139,7 +144,7 @@ describe('estimate drift alerts as a run is billed day by day', () => {
   async function driftAlerts(states?: string[]): Promise<DriftAlert[]> {
     const res = await t.gql(
       `query($states: [AlertState!]) { alerts(kinds: [ESTIMATE_DRIFT], states: $states, first: 50) { edges { node {
-        id state severity title message dedupeKey subject details resolvedAt resolvedBy resolution } } } }`,
+        id state severity title message dedupeKey subject details raisedAt updatedAt resolvedAt resolvedBy resolution } } } }`,
       { states },
       keys.viewer,
     );
@@ -216,7 +221,11 @@ describe('estimate drift alerts as a run is billed day by day', () => {
     assert.equal(posts.length, 1);
   });
 
-  test('a restated bill: drifting raises one alert, drifting further updates it, back within the threshold resolves it; only the raise is heard', async () => {
+  test('a restated bill: drifting raises one alert, drifting further updates it, back within the threshold resolves it; the raise and the escalation are heard', async () => {
+    // a channel that wants only CRITICAL alerts
+    const critical = await t.gql(`mutation($input: CreateWebhookChannelInput!) { createWebhookChannel(input: $input) { channel { id } } }`,
+      { input: { name: 'critical', url: channelUrl.replace('/hooks/drift', '/hooks/critical'), kinds: ['ESTIMATE_DRIFT'], minSeverity: 'CRITICAL' } }, keys.admin);
+    assert.equal(critical.errors, undefined, JSON.stringify(critical.errors));
     const heard = raised.items.length;
     const jobs = await dispatchJobs();
     const spike = DAY2 + 2 * HOUR;
@@ -237,6 +246,7 @@ describe('estimate drift alerts as a run is billed day by day', () => {
     assert.equal(ev.alertRaised.id, open.id);
     await waitForPosts(2);
     assert.deepEqual(posts[1], { alertId: open.id, state: 'OPEN' });
+    assert.equal(paths[1], '/hooks/drift', 'a WARNING goes to the channel that takes every severity only');
     const ack = await t.gql(`mutation($id: ID!) { acknowledgeAlert(id: $id) { state } }`, { id: open.id }, keys.viewer);
     assert.equal(ack.errors, undefined, JSON.stringify(ack.errors));
 
@@ -255,6 +265,13 @@ describe('estimate drift alerts as a run is billed day by day', () => {
     assert.ok(Math.abs(Number(updated.details.actual) - expectedActual()) < 1e-9, JSON.stringify(updated.details));
     assert.match(updated.message, new RegExp(`the bill says ${expectedActual().toFixed(2).replace('.', '\\.')}`));
     assert.equal(updated.dedupeKey, open.dedupeKey);
+    assert.ok(Date.parse(updated.updatedAt) > Date.parse(updated.raisedAt), JSON.stringify(updated));
+    // escalated: heard again, as the same alert, by the subscription and by the CRITICAL channel only
+    const [escalated] = (await raised.waitFor(heard + 2)).slice(heard + 1);
+    assert.deepEqual(escalated.alertRaised, { id: open.id, kind: 'ESTIMATE_DRIFT', severity: 'CRITICAL' });
+    await waitForPosts(3);
+    assert.deepEqual(posts[2], { alertId: open.id, state: 'ACKNOWLEDGED' });
+    assert.equal(paths[2], '/hooks/critical');
 
     // corrected: back within the threshold, resolved
     await loadBill(DAY2, DAY2 + DAY);
@@ -266,11 +283,11 @@ describe('estimate drift alerts as a run is billed day by day', () => {
     const resolved = (await driftAlerts(['RESOLVED'])).find((a) => a.id === open.id)!;
     assert.equal(resolved.resolvedBy, null);
     assert.match(resolved.resolution!, new RegExp(`reconciliation ${third.id}.*within 20%`));
-    // neither the update nor the resolution was an event or a webhook
+    // the resolution was neither an event nor a webhook
     await sleep(500);
-    assert.equal(raised.items.length, heard + 1);
-    assert.equal(await dispatchJobs(), jobs + 1);
-    assert.equal(posts.length, 2);
+    assert.equal(raised.items.length, heard + 2);
+    assert.equal(await dispatchJobs(), jobs + 2);
+    assert.equal(posts.length, 3);
 
     // revised up once more: a new occurrence, a new alert (the resolved one stays as it was)
     await loadBill(DAY2, DAY2 + DAY, (h) => (h === spike ? '0.792' : HOURLY.toFixed(3)));
@@ -279,7 +296,7 @@ describe('estimate drift alerts as a run is billed day by day', () => {
     const [again, ...rest] = await driftAlerts(['OPEN', 'ACKNOWLEDGED']);
     assert.deepEqual(rest, []);
     assert.notEqual(again.id, open.id);
-    assert.equal((await raised.waitFor(heard + 2))[heard + 1].alertRaised.id, again.id);
+    assert.equal((await raised.waitFor(heard + 3))[heard + 2].alertRaised.id, again.id);
     assert.equal((await driftAlerts(['RESOLVED'])).find((a) => a.id === open.id)?.state, 'RESOLVED');
   });
 });

@@ -41,6 +41,9 @@ function parsePayload(data: unknown): RetrainPayload {
 
 export const modelsRetrainJob: JobDefinition<RetrainPayload> = {
   name: MODELS_RETRAIN_QUEUE,
+  // Expiry fails the job and queues its retry but cannot stop the handler: a retrain still running then
+  // has its retry beside it (safe: the retrain locks each scope and profile while it writes it), and a
+  // lab model stuck in a synchronous loop is never reached by the timer at all (README, "Your own model").
   queue: { policy: 'stately', retryLimit: 1, expireInSeconds: 3600 },
   async handler(data, deps) {
     const { orgId } = parsePayload(data);

@@ -4,6 +4,7 @@
  */
 import { quantile, timeOrderedSplit } from './intervals.js';
 import type { EstimationModel, Prediction, TrainingSample } from './model.js';
+import { fitState, predictOnce } from './model-call.js';
 
 export interface BacktestResult {
   model: string;
@@ -42,10 +43,10 @@ export function evaluate<S>(model: EstimationModel<S>, older: readonly TrainingS
     throw new RangeError(`backtest needs samples on both sides of the split, got ${older.length} train / ${newer.length} test`);
   }
   const t0 = performance.now();
-  // the state goes through JSON, as it will when stored, so a non-serialisable state fails here
-  const state = JSON.parse(JSON.stringify(model.fit(older))) as S;
+  // the state goes through JSON, as it will when stored, so a state that cannot be stored fails here
+  const state = fitState(model, older);
   const t1 = performance.now();
-  const preds = newer.map((s) => model.predict(s.features, state));
+  const preds = newer.map((s) => predictOnce(model, s.features, state));
   const t2 = performance.now();
   return {
     model: model.name,

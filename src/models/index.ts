@@ -19,6 +19,7 @@ export {
   DEFAULT_CANDIDATES, fitSelectorPoint, predictSelectorPoint, processSelectorModel,
   type PointCandidate, type SelectorOptions, type SelectorPoint, type SelectorState,
 } from './process-selector.js';
+export { MAX_STATE_BYTES, ModelCallError, fitState, predictOnce } from './model-call.js';
 export { backtest, evaluate, scorePredictions, type BacktestOptions, type BacktestResult } from './backtest.js';
 export { unitRateModel, fitUnitRatePoint, predictUnitRatePoint, type UnitRateOptions, type UnitRatePoint, type UnitRates, type UnitRateState } from './unit-rate.js';
 export { builtinRegistry } from './builtins.js';

@@ -72,8 +72,12 @@ export interface EstimationModel<State = unknown> {
   /** Bumped when fit/predict semantics change, so stored states and estimates stay attributable. */
   version: string;
   target: ModelTarget;
-  /** Pure; the result must survive `JSON.parse(JSON.stringify(state))`. */
+  /**
+   * Pure and synchronous; the result must survive `JSON.parse(JSON.stringify(state))`, not be null, and
+   * be at most MAX_STATE_BYTES as JSON with no string Postgres refuses (model-call.ts).
+   */
   fit(samples: readonly TrainingSample[]): State;
+  /** Synchronous: a Promise is a failure (model-call.ts). */
   predict(features: Features, state: State): Prediction;
 }
 
@@ -98,10 +102,19 @@ export function assertModel(candidate: unknown, label = 'model'): EstimationMode
   const str = (key: string) => {
     if (!(key in c) || c[key] === undefined) problems.push(`missing "${key}" (a non-empty string)`);
     else if (typeof c[key] !== 'string' || (c[key] as string).trim() === '') problems.push(`"${key}" must be a non-empty string`);
+    // stored with every version, and Postgres refuses NUL in text
+    else if ((c[key] as string).includes('\u0000')) problems.push(`"${key}" must not contain a NUL character`);
   };
   const fn = (key: string, arity: string) => {
     if (!(key in c) || c[key] === undefined) problems.push(`missing "${key}" (a function ${arity})`);
     else if (typeof c[key] !== 'function') problems.push(`"${key}" must be a function ${arity}, got ${typeof c[key]}`);
+    else {
+      // a plain function returning a Promise is only seen when called (model-call.ts); these are seen here
+      const kind = Object.prototype.toString.call(c[key]);
+      if (kind === '[object AsyncFunction]' || kind === '[object AsyncGeneratorFunction]') {
+        problems.push(`"${key}" must be synchronous (it is an async function): models run in the server's process and are used at once`);
+      } else if (kind === '[object GeneratorFunction]') problems.push(`"${key}" must be a plain function (it is a generator function)`);
+    }
   };
   str('name');
   str('version');

@@ -1,12 +1,12 @@
 /**
  * A stored champion's prediction, or why there is none. A champion can be a lab's own code
- * (GCT_MODEL_MODULES): it may throw, answer NaN, ±Infinity, a negative figure or an interval out of
- * order, or its module may have changed version since the state was fitted (the state may mean
- * something else now). Quotes, registerRun and live estimates fall back to the next source instead
- * of failing, so every caller predicts through here rather than calling `predict` itself.
+ * (GCT_MODEL_MODULES): it may throw, answer NaN, ±Infinity, a negative figure, an interval out of
+ * order or a Promise, or its module may have changed version since the state was fitted (the state
+ * may mean something else now). Quotes, registerRun and live estimates fall back to the next source
+ * instead of failing, so every caller predicts through here rather than calling `predict` itself.
  */
 import type { ModelVersionRow } from '../db/schema/index.js';
-import type { EstimationModel, Features, Prediction } from '../models/index.js';
+import { ModelCallError, predictOnce, type EstimationModel, type Features, type Prediction } from '../models/index.js';
 import type { ModelRegistry } from '../models/registry.js';
 
 export type ChampionAnswer = { ok: true; prediction: Prediction } | { ok: false; reason: string };
@@ -28,8 +28,9 @@ export function predictWithChampion(registry: ModelRegistry, champion: ModelVers
   if (!found.ok) return found;
   let answer: Prediction;
   try {
-    answer = found.model.predict(features, champion.state);
+    answer = predictOnce(found.model, features, champion.state);
   } catch (err) {
+    if (err instanceof ModelCallError) return { ok: false, reason: `failed: ${err.message}` };
     return { ok: false, reason: `threw ${err instanceof Error ? `${err.name}: ${err.message}` : describe(err)}` };
   }
   const { value, low, high } = (answer ?? {}) as Partial<Prediction>;

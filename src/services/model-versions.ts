@@ -17,7 +17,7 @@ import { and, desc, eq, getTableColumns, isNotNull, lt, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
 import { modelVersions, pipelineProfiles, type CostBasis, type ModelScope, type ModelVersionRow } from '../db/schema/index.js';
-import { backtest, chooseChampion, priceSheetModel, pushTo, timeOrderedSplit, type BacktestResult, type EstimationModel, type ModelTarget, type TrainingSample } from '../models/index.js';
+import { backtest, chooseChampion, fitState, priceSheetModel, pushTo, timeOrderedSplit, type BacktestResult, type EstimationModel, type ModelTarget, type TrainingSample } from '../models/index.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { checkPageSize } from './pagination.js';
 import { billedRuns, pricedRuns, samplesFor, taskHistory, TASK_TARGETS, type HistoryRun, type HistoryTask } from './history.js';
@@ -36,8 +36,11 @@ export interface RetrainReport {
   unchanged: number;
   /** Fitted states of versions that are not champion dropped for age (GCT_MODEL_STATE_RETENTION_DAYS). */
   statesDropped: number;
-  /** Models that threw while fitting or predicting, per scope: skipped, not fatal. */
-  failures: { model: string; pipeline: string; process: string; error: string }[];
+  /**
+   * Models that failed on a scope, skipped there and nowhere else: they threw while fitting or
+   * predicting, answered with a Promise, or fitted a state a version cannot store (models/model-call.ts).
+   */
+  failures: { model: string; target: ModelTarget; scope: ModelScope; pipeline: string; process: string; error: string }[];
 }
 
 /** A version as `models` lists it: `stateKept` false once retention dropped its fitted state. */
@@ -176,12 +179,11 @@ export class ModelService {
       try {
         const result = backtest(model, s.samples, { trainFraction: 1 - this.settings.holdoutFraction });
         // the stored fit uses all the history; the metrics are the holdout's
-        const state = JSON.parse(JSON.stringify(model.fit(s.samples))) as unknown;
-        fitted.push({ model, result, state });
+        fitted.push({ model, result, state: fitState(model, s.samples) });
       } catch (err) {
-        const error = (err as Error).message;
-        report.failures.push({ model: model.name, pipeline: s.pipeline, process: s.process, error });
-        log?.warn({ model: model.name, pipeline: s.pipeline, process: s.process, error }, 'model failed to train; skipped');
+        const failure = { model: model.name, target, scope: s.scope, pipeline: s.pipeline, process: s.process, error: failureText(err) };
+        report.failures.push(failure);
+        log?.warn(failure, 'model failed to train; skipped');
       }
     }
     if (fitted.length === 0) return;
@@ -248,6 +250,10 @@ export class ModelService {
    */
   async refreshProfile(pipeline: string): Promise<void> {
     await this.db.transaction(async (tx) => {
+      // two retrains of the organization at once (a retrain job outliving its expiry runs beside its
+      // retry) would each delete, then both insert: the second insert a duplicate key. Held only for
+      // this short transaction, so the retrains still run side by side.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`${this.orgId}/profile/${pipeline}`}))`);
       await tx.delete(pipelineProfiles).where(and(eq(pipelineProfiles.orgId, this.orgId), eq(pipelineProfiles.pipeline, pipeline)));
       await tx.execute(sql`
         insert into pipeline_profiles (org_id, pipeline, process, tasks_per_sample, cpus, memory_bytes, position, vm_size, runs, tasks)
@@ -308,6 +314,15 @@ export function samplesKey(target: ModelTarget, s: Scoped, settings: Pick<Estima
   hash.update(JSON.stringify([target, s.scope, s.pipeline, s.process, s.costBasis ?? null, s.currency ?? null, settings.holdoutFraction, settings.maxChampionBias]));
   for (const sample of s.samples) hash.update(`\n${JSON.stringify(sample)}`);
   return hash.digest('base64url');
+}
+
+/**
+ * What a failed model said, as the job's output can store it: that output is jsonb too, and a lab's
+ * error message with a NUL character or an unpaired surrogate would fail the finished job.
+ */
+function failureText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/\u0000/g, '\u2400').replace(/\p{Cs}/gu, '\ufffd');
 }
 
 /** The pipeline scope, then each process with enough samples of its own. */

@@ -71,3 +71,60 @@ describe("a lab model (GCT_MODEL_MODULES) that throws at predict time, as the pi
     assert.match((live[0].features as { quoteNote: string }).quoteNote, new RegExp(`${LAB}@1 threw`));
   });
 });
+
+describe('lab models whose fitted state Postgres refuses, or that answer with a Promise, in the retrain job', () => {
+  let t: TestApp;
+  let keys: Awaited<ReturnType<typeof createOrgWithKeys>>;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  const modules = ['unstorable-state.mjs', 'promise-model.mjs', 'throws-nul.mjs'].map((f) => path.join(repoRoot, 'test', 'fixtures', 'models', f));
+
+  before(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    t = await startTestApp({ env: { GCT_MODEL_MODULES: modules.join(',') } });
+    keys = await createOrgWithKeys(t.db, 'labstate');
+    await importTraceHistory(t.db.db, keys.org.id);
+  });
+  after(async () => {
+    await t.close();
+    process.off('unhandledRejection', onUnhandled);
+  });
+
+  test('the job completes: each failing fit is reported with its scope and why, and every other model and scope is trained', async () => {
+    const res = await t.gql<{ retrainModels: string }>(`mutation { retrainModels }`, {}, keys.admin);
+    const jobId = res.data!.retrainModels;
+    await waitForJob(t, jobId);
+    const [{ output }] = await t.db.sql<{ output: { versions: number; failures: { model: string; target: string; scope: string; process: string; error: string }[] } }[]>`
+      select output from pgboss.job where id = ${jobId} union all select output from pgboss.archive where id = ${jobId}`;
+    const stored = await t.db.sql<{ model_name: string; target: string; scope: string; process: string }[]>`
+      select model_name, target, scope, process from model_versions where org_id = ${keys.org.id}`;
+    assert.equal(output.versions, stored.length);
+    const scopesOf = (model: string) => stored.filter((v) => v.model_name === model).map((v) => `${v.scope}/${v.process}`).sort();
+    const builtin = scopesOf('median-baseline:runtimeMs');
+    assert.ok(builtin.includes('PROCESS/load_dataset') && builtin.includes('PIPELINE/'));
+    for (const other of ['median-baseline:peakRssBytes', 'linear-regression:runtimeMs', 'process-selector:runtimeMs']) assert.deepEqual(scopesOf(other), builtin, other);
+
+    assert.deepEqual(scopesOf('lab:tagged-median-runtime'), builtin.filter((s) => s !== 'PROCESS/load_dataset' && s !== 'PIPELINE/'));
+    const nul = output.failures.filter((f) => f.model === 'lab:tagged-median-runtime');
+    assert.deepEqual(nul.map((f) => [f.target, f.scope, f.process]), [['runtimeMs', 'PIPELINE', ''], ['runtimeMs', 'PROCESS', 'load_dataset']]);
+    for (const f of nul) assert.match(f.error, /NUL character .* in state\.lastTag\.load_dataset/);
+
+    assert.deepEqual(scopesOf('lab:remote-runtime'), []);
+    const remote = output.failures.filter((f) => f.model === 'lab:remote-runtime');
+    assert.equal(remote.length, builtin.length);
+    for (const f of remote) assert.match(f.error, /fit must be synchronous, returned a Promise/);
+    // a thrown message is kept as said, its NUL shown as ␀ so the job's output can be stored
+    const strict = output.failures.filter((f) => f.model === 'lab:strict-tags');
+    assert.equal(strict.length, scopesOf('median-baseline:peakRssBytes').length);
+    for (const f of strict) assert.match(f.error, /^unknown tag ".*\u2400"$/);
+    assert.match(t.logs.join(''), /model failed to train; skipped/);
+  });
+
+  test('the server is still up and quotes from its champions; no rejection went unhandled', async () => {
+    const res = await t.gql(`{ estimate(input: {pipeline: "openproblems", samples: 4}) { value basis } }`, {}, keys.viewer);
+    assert.equal(res.errors, undefined);
+    assert.equal(res.data!.estimate.basis, 'CHAMPION');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(unhandled, []);
+  });
+});

@@ -36,6 +36,26 @@ test('assertModel names every problem at once and checks types', () => {
   assert.throws(() => assertModel({ ...valid, name: ' ' }), /"name" must be a non-empty string/);
 });
 
+test('assertModel refuses an async fit or predict: models run synchronously in the server', () => {
+  assert.throws(() => assertModel({ ...valid, fit: async () => ({}), predict: async () => ({ value: 1, low: 1, high: 1 }) }), (err: unknown) => {
+    assert.ok(err instanceof InvalidModelError);
+    assert.match(err.message, /"fit" must be synchronous \(it is an async function\)/);
+    assert.match(err.message, /"predict" must be synchronous \(it is an async function\)/);
+    return true;
+  });
+  // a generator answers an iterator, not a state: as wrong, and as visible
+  assert.throws(() => assertModel({ ...valid, fit: function* () {} }), /"fit" must be a plain function \(it is a generator function\)/);
+});
+
+test('assertModel refuses a name or version with a NUL character, which Postgres cannot store', () => {
+  assert.throws(() => assertModel({ ...valid, name: 'lab:\u0000x', version: '1\u0000' }), (err: unknown) => {
+    assert.ok(err instanceof InvalidModelError);
+    assert.match(err.message, /"name" must not contain a NUL character/);
+    assert.match(err.message, /"version" must not contain a NUL character/);
+    return true;
+  });
+});
+
 test('registry registers, lists and gets by name; refuses duplicates and invalid models', () => {
   const reg = new ModelRegistry().register(valid as never);
   assert.equal(reg.get('mine'), valid);

@@ -72,6 +72,8 @@ describe('user model modules', () => {
     await assert.rejects(loadModelRegistry(['gct-no-such-package-xyz']), /gct-no-such-package-xyz" could not be loaded/);
     // the same module twice: the second registration clashes by name
     await assert.rejects(loadModelRegistry([fixtureModel('weighted-median.mjs'), fixtureModel('weighted-median.mjs')]), /already registered/);
+    // an async fit would be used as if it answered at once: refused at the boot, not at the first retrain
+    await assert.rejects(loadModelRegistry([fixtureModel('async-fit.mjs')]), /async-fit\.mjs" is not a valid model module: model "lab:async" .*"fit" must be synchronous/);
   });
 });
 

@@ -39,6 +39,8 @@ export type Alert = {
   /** What it is about, e.g. { budgetId } or { runId, pipeline } */
   subject: Scalars['JSONObject']['output'];
   title: Scalars['String']['output'];
+  /** Last change: raised, acknowledged, resolved, or its figures restated (an ESTIMATE_DRIFT alert follows later reconciliations) */
+  updatedAt: Scalars['DateTime']['output'];
 };
 
 export type AlertConnection = {
@@ -1923,7 +1925,7 @@ export type SampleSummary = {
 
 export type Subscription = {
   __typename?: 'Subscription';
-  /** Every alert your organization raises, from whichever process raised it; kinds filters, severity is the minimum */
+  /** Every alert your organization raises, from whichever process raised it, and again (same id) when one is escalated to a higher severity; kinds filters, severity is the minimum */
   alertRaised: Alert;
   /** A budget threshold crossed (once per threshold and period); scope narrows it to budgets of that scope */
   budgetBreached: BudgetBreach;

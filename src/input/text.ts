@@ -34,3 +34,9 @@ export function withoutNul<T>(value: T, path: string, refused: (at: string) => E
 
 /** For text kept as evidence of what was refused (a rejected trace line): the NUL shown as ␀, the rest as read. */
 export const visibleNul = (text: string): string => (hasNul(text) ? text.replaceAll(NUL, '\u2400') : text);
+
+/**
+ * Text from code we do not control (a lab model's error message) made storable in text and jsonb: NUL
+ * shown as ␀, an unpaired surrogate (which jsonb refuses too) as U+FFFD.
+ */
+export const storableText = (text: string): string => visibleNul(text).replace(/\p{Cs}/gu, '\ufffd');

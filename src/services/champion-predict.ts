@@ -8,6 +8,7 @@
 import type { ModelVersionRow } from '../db/schema/index.js';
 import { ModelCallError, predictOnce, type EstimationModel, type Features, type Prediction } from '../models/index.js';
 import type { ModelRegistry } from '../models/registry.js';
+import { storableText } from '../input/text.js';
 
 export type ChampionAnswer = { ok: true; prediction: Prediction } | { ok: false; reason: string };
 
@@ -23,7 +24,16 @@ export function championModel(registry: ModelRegistry, champion: ModelVersionRow
   return { ok: true, model };
 }
 
+/**
+ * The champion's prediction, or why not. The reason quotes the lab's own words (an error message), and
+ * it is stored (estimate notes and features): made storable first.
+ */
 export function predictWithChampion(registry: ModelRegistry, champion: ModelVersionRow, features: Features): ChampionAnswer {
+  const answer = championPredict(registry, champion, features);
+  return answer.ok ? answer : { ok: false, reason: storableText(answer.reason) };
+}
+
+function championPredict(registry: ModelRegistry, champion: ModelVersionRow, features: Features): ChampionAnswer {
   const found = championModel(registry, champion);
   if (!found.ok) return found;
   let answer: Prediction;

@@ -19,6 +19,7 @@ import type { EstimationSettings } from '../config.js';
 import { modelVersions, pipelineProfiles, type CostBasis, type ModelScope, type ModelVersionRow } from '../db/schema/index.js';
 import { backtest, chooseChampion, fitState, priceSheetModel, pushTo, timeOrderedSplit, type BacktestResult, type EstimationModel, type ModelTarget, type TrainingSample } from '../models/index.js';
 import type { ModelRegistry } from '../models/registry.js';
+import { storableText } from '../input/text.js';
 import { checkPageSize } from './pagination.js';
 import { billedRuns, pricedRuns, samplesFor, taskHistory, TASK_TARGETS, type HistoryRun, type HistoryTask } from './history.js';
 
@@ -321,8 +322,7 @@ export function samplesKey(target: ModelTarget, s: Scoped, settings: Pick<Estima
  * error message with a NUL character or an unpaired surrogate would fail the finished job.
  */
 function failureText(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/\u0000/g, '\u2400').replace(/\p{Cs}/gu, '\ufffd');
+  return storableText(err instanceof Error ? err.message : String(err));
 }
 
 /** The pipeline scope, then each process with enough samples of its own. */

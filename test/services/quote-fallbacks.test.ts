@@ -28,6 +28,8 @@ const labModel = (name: string, answer: Prediction | Error, version = '1'): Esti
 /** Each broken model, and what the note must say of it. */
 const BROKEN: [EstimationModel, RegExp][] = [
   [labModel('lab:throws', new TypeError("Cannot read properties of undefined (reading 'trim')")), /lab:throws@1 threw TypeError: Cannot read properties of undefined \(reading 'trim'\)/],
+  // quoting a tag as it came, NUL and all: Postgres text and jsonb cannot hold it, the note shows it as ␀
+  [labModel('lab:nul', new Error('unknown tag "s1\u0000"')), /lab:nul@1 threw Error: unknown tag "s1\u2400"/],
   [labModel('lab:nan', { value: NaN, low: 1, high: 2 }), /lab:nan@1 answered a figure that is not a finite number \(value NaN/],
   [labModel('lab:infinite', { value: 10, low: 5, high: Infinity }), /lab:infinite@1 answered a figure that is not a finite number .*high Infinity/],
   [labModel('lab:negative', { value: -5, low: -10, high: 1 }), /lab:negative@1 answered a negative figure/],
@@ -132,8 +134,9 @@ describe("a champion that fails or answers nonsense never stops a quote, registe
     }
   });
 
-  test('registerRun stores the fallen-back quote; the live figure is stored and says why', async () => {
-    const undo = await crown('lab:throws', '');
+  for (const [broken, says] of [['lab:throws', /lab:throws@1 threw TypeError/], ['lab:nul', /lab:nul@1 threw Error: unknown tag "s1\u2400"/]] as const) {
+  test(`registerRun stores the fallen-back quote; the live figure is stored and says why (${broken})`, async () => {
+    const undo = await crown(broken, '');
     try {
       const config = loadConfig({});
       const run = await new RunRegistration(db.db, orgId, registry, config).register({ projectCode: 'HIST-openproblems', pipeline: PIPELINE, sampleCount: SAMPLES });
@@ -148,12 +151,13 @@ describe("a champion that fails or answers nonsense never stops a quote, registe
       const live = out.status === 'stored' ? out.estimate : assert.fail(out.status);
       const features = live.features as { basis: string; spent: string; quoteNote: string };
       assert.equal(features.basis, 'quote minus spent');
-      assert.match(features.quoteNote, /lab:throws@1 threw TypeError/);
+      assert.match(features.quoteNote, says);
       assert.ok(Math.abs(Number(live.value) - q.value) < 1e-9, `live ${live.value}, quote ${q.value}`);
     } finally {
       await undo();
     }
   });
+  }
 
   test('registerRun commits the run and its quote together: when storing the quote fails, no run is left behind', async () => {
     const before = await db.db.$count(runs, eq(runs.orgId, orgId));

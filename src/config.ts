@@ -3,7 +3,9 @@
  * and listed in the README and `.env.example`.
  */
 import path from 'node:path';
+import { parseCurrency } from './ingest/costs/currency.js';
 import { DEFAULT_RUN_CORRECTION_PRIOR } from './models/run-correction.js';
+import type { FxRates } from './services/fx.js';
 import type { RecommendationSettings } from './services/recommendations.js';
 import { parseSecretKey } from './services/secrets.js';
 
@@ -83,6 +85,8 @@ export interface EstimationSettings {
    * shrunk toward no correction (models/run-correction.ts: more is slower to move); 0 turns it off.
    */
   liveCorrectionPrior: number;
+  /** GCT_FX_RATES: converts the price table's USD into an organization's currency for quotes and live estimates. */
+  fxRates: FxRates;
 }
 
 /** How bill lines become actual costs (services/reconcile.ts). */
@@ -94,6 +98,8 @@ export interface ReconcileSettings {
   idleMode: IdleMode;
   /** |estimate − actual| / actual above this (0.2 = 20%) for a run billed in full raises (or updates) its ESTIMATE_DRIFT alert; at or below, resolves it. */
   driftThreshold: number;
+  /** GCT_FX_RATES: the estimated cost of a run that moves to its organization's currency is converted with these. */
+  fxRates: FxRates;
 }
 
 export type IdleMode = 'SHARE' | 'SEPARATE';
@@ -248,6 +254,26 @@ function percent(env: Env, name: string, fallback: number): number {
   return value / 100;
 }
 
+/**
+ * GCT_FX_RATES: `USD:EUR=0.92,USD:GBP=0.79`, each entry one way (one FROM is RATE TO). An entry that
+ * cannot be read stops the boot, named: a mistyped rate would otherwise price every quote wrong.
+ */
+function parseFxRates(raw: string | undefined): FxRates {
+  const rates = new Map<string, string>();
+  for (const entry of (raw ?? '').split(',').map((x) => x.trim()).filter((x) => x.length > 0)) {
+    const m = /^([A-Za-z]{3})\s*:\s*([A-Za-z]{3})\s*=\s*(\d+(?:\.\d+)?)$/.exec(entry);
+    if (!m) throw new ConfigError(`GCT_FX_RATES entry "${entry}" must look like USD:EUR=0.92 (one USD is 0.92 EUR)`);
+    const [from, to] = [parseCurrency(m[1]), parseCurrency(m[2])];
+    if (from === null || to === null) throw new ConfigError(`GCT_FX_RATES entry "${entry}": ${from === null ? m[1] : m[2]} is not an ISO 4217 currency code`);
+    if (from === to) throw new ConfigError(`GCT_FX_RATES entry "${entry}" converts ${from} into itself`);
+    if (!/[1-9]/.test(m[3])) throw new ConfigError(`GCT_FX_RATES entry "${entry}": the rate must be above 0`);
+    const pair = `${from}:${to}`;
+    if (rates.has(pair)) throw new ConfigError(`GCT_FX_RATES entry "${entry}": ${pair} is given twice`);
+    rates.set(pair, m[3].replace(/^0+(?=\d)/, ''));
+  }
+  return rates;
+}
+
 export function parseRole(raw: string | undefined): ProcessRole {
   const role = raw ?? 'all';
   if (role !== 'api' && role !== 'worker' && role !== 'all') {
@@ -262,6 +288,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('GCT_JWT_SECRET must be at least 32 characters (HS256 needs a 256-bit secret)');
   }
   const bootstrapAdminKey = str(env, 'GCT_BOOTSTRAP_ADMIN_KEY');
+  const fxRates = parseFxRates(str(env, 'GCT_FX_RATES'));
   if (bootstrapAdminKey !== undefined && !/^gct_[A-Za-z0-9_-]{20,}$/.test(bootstrapAdminKey)) {
     throw new ConfigError('GCT_BOOTSTRAP_ADMIN_KEY must look like an API key: "gct_" then at least 20 letters, digits, "_" or "-"');
   }
@@ -323,6 +350,7 @@ export function loadConfig(env: Env = process.env): Config {
     reconcile: {
       idleMode: idleMode(env),
       driftThreshold: percent(env, 'GCT_ESTIMATE_DRIFT_PERCENT', 20),
+      fxRates,
     },
     estimation: {
       modelModules: list(env, 'GCT_MODEL_MODULES'),
@@ -333,6 +361,7 @@ export function loadConfig(env: Env = process.env): Config {
       defaultVmSize: str(env, 'GCT_QUOTE_DEFAULT_VM_SIZE') ?? 'Standard_D4_v3',
       defaultVmHoursPerSample: num(env, 'GCT_QUOTE_DEFAULT_VM_HOURS_PER_SAMPLE', 2, 0, 10_000),
       liveCorrectionPrior: num(env, 'GCT_LIVE_CORRECTION_PRIOR', DEFAULT_RUN_CORRECTION_PRIOR, 0, 1_000_000),
+      fxRates,
     },
   };
 }

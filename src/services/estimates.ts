@@ -21,6 +21,11 @@
  * sum. It is not folded into the value: the two err differently (the sum misses idle and overheads,
  * the run model knows only sample count and input bytes, not the quote's priority or region), and a
  * lab should see both. `trackRecord` says how both landed against the bill before.
+ *
+ * Currency: the price table is in USD. A quote is in the organization's currency (a run's: its
+ * organization's) when GCT_FX_RATES converts the prices (fx.ts: each listed price times the rate, as
+ * exact decimals, before it is used); without a rate it is answered in USD and says so, and such a quote
+ * is not a run's estimated cost (a USD figure on an EUR run would make its drift against the bill meaningless).
  */
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
@@ -32,7 +37,9 @@ import {
 } from '../models/index.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { championModel, predictWithChampion } from './champion-predict.js';
+import { fxRate, multiplyDecimals, noRateNote, notRunFigureNote } from './fx.js';
 import { ModelService } from './model-versions.js';
+import { orgCurrency } from './org-currency.js';
 import { PriceService, type PriceAnswer } from './prices.js';
 import { quoteTrackRecord, type QuoteTrackRecord } from './quote-track-record.js';
 
@@ -145,18 +152,27 @@ export class EstimateService {
   }
 
   async quote(input: QuoteInput, at: Date = new Date()): Promise<Quote> {
-    const figures = await this.figures(input, at);
+    const figures = await this.figures(input, at, await orgCurrency(this.db, this.orgId));
     return { ...figures, trackRecord: await quoteTrackRecord(this.db, this.orgId, input.pipeline, figures.currency) };
   }
 
   /** The quote's figures, per process and for the whole run, without how past quotes landed (what is stored). */
-  private async figures(input: QuoteInput, at: Date): Promise<StoredQuote> {
-    const [bottomUp, runModel] = await Promise.all([this.bottomUp(input, at), this.fromRunModel(input)]);
+  private async figures(input: QuoteInput, at: Date, currency: string): Promise<StoredQuote> {
+    const [bottomUp, runModel] = await Promise.all([this.bottomUp(input, currency, at), this.fromRunModel(input)]);
     return { ...bottomUp, runModel };
   }
 
-  /** The per-process quote alone (what the live re-price adds its remainder from). */
-  async bottomUp(input: QuoteInput, at: Date = new Date()): Promise<BottomUp> {
+  /**
+   * The per-process quote alone (what the live re-price adds its remainder from), in `currency` when
+   * GCT_FX_RATES converts the prices into it, else in theirs (its note says why).
+   */
+  async bottomUp(input: QuoteInput, currency: string, at: Date = new Date()): Promise<BottomUp> {
+    const quote = await this.bottomUpAsPriced(input, currency, at);
+    if (quote.currency === currency) return quote;
+    return { ...quote, note: `${quote.note}; in ${quote.currency}, not ${currency}: ${noRateNote(quote.currency, currency)}` };
+  }
+
+  private async bottomUpAsPriced(input: QuoteInput, currency: string, at: Date): Promise<BottomUp> {
     if (input.pipeline.trim() === '') throw badInput('pipeline', 'must not be empty');
     if (!Number.isInteger(input.samples) || input.samples < 0 || input.samples > MAX_SAMPLES) throw badInput('samples', `must be an integer from 0 to ${MAX_SAMPLES}`);
     if (input.inputBytes != null && !(input.inputBytes >= 0)) throw badInput('inputBytes', 'must not be negative');
@@ -168,11 +184,11 @@ export class EstimateService {
     const usable = pipelineChampion && championModel(this.registry, pipelineChampion);
     if (pipelineChampion && usable && !usable.ok) why = `its champion ${nameOf(pipelineChampion)} ${usable.reason}`;
     else if (pipelineChampion) {
-      const quote = await this.fromChampion(input, region, pipelineChampion, champions, at, features);
+      const quote = await this.fromChampion(input, region, pipelineChampion, champions, at, features, currency);
       if ('quote' in quote) return quote.quote;
       why = quote.why;
     }
-    return this.fromPriceSheet(input, region, at, features, why);
+    return this.fromPriceSheet(input, region, at, features, why, currency);
   }
 
   /**
@@ -198,15 +214,22 @@ export class EstimateService {
     };
   }
 
-  private async price(vmSize: string, region: string | null, priority: VmPriority | null | undefined, at: Date, field: string): Promise<PriceAnswer> {
+  private async price(vmSize: string, region: string | null, priority: VmPriority | null | undefined, at: Date, field: string, currency: string): Promise<PriceAnswer> {
     const answer = await this.prices.lookup({ provider: 'azure', region, vmSize, priority: priority ?? 'DEDICATED', date: at });
     if (!answer) throw badInput(field, `no price for VM size ${vmSize} (${priority ?? 'DEDICATED'}) in ${region ?? 'the reference region'} on ${at.toISOString().slice(0, 10)}`);
-    return answer;
+    return this.inCurrency(answer, currency);
   }
 
-  private async fromPriceSheet(input: QuoteInput, region: string | null, at: Date, features: Record<string, unknown>, why: string): Promise<BottomUp> {
+  /** The listed price in `currency` (an exact decimal product) when GCT_FX_RATES has the rate; else as listed. */
+  private inCurrency(answer: PriceAnswer, currency: string): PriceAnswer {
+    const rate = fxRate(this.settings.fxRates, answer.price.currency, currency);
+    if (rate === null || rate === '1') return answer;
+    return { ...answer, price: { ...answer.price, pricePerHour: multiplyDecimals(answer.price.pricePerHour, rate), currency } };
+  }
+
+  private async fromPriceSheet(input: QuoteInput, region: string | null, at: Date, features: Record<string, unknown>, why: string, currency: string): Promise<BottomUp> {
     const { defaultVmSize, defaultVmHoursPerSample } = this.settings;
-    const p = await this.price(defaultVmSize, region, input.priority, at, 'region');
+    const p = await this.price(defaultVmSize, region, input.priority, at, 'region', currency);
     const vm = vmOf(p);
     const value = input.samples * priceDuration({ cpus: vm.vcpus, memoryBytes: null }, vm, defaultVmHoursPerSample * 3_600_000);
     const cal = calibrateFromRatios([], 0.8, 'default');
@@ -242,7 +265,7 @@ export class EstimateService {
    * profile or its champion fails for a process: the caller quotes from the price sheet instead.
    */
   private async fromChampion(
-    input: QuoteInput, region: string | null, champion: ModelVersionRow, champions: ModelVersionRow[], at: Date, features: Record<string, unknown>,
+    input: QuoteInput, region: string | null, champion: ModelVersionRow, champions: ModelVersionRow[], at: Date, features: Record<string, unknown>, currency: string,
   ): Promise<{ quote: BottomUp } | { why: string }> {
     const profiles = await this.profiles(input.pipeline);
     if (profiles.length === 0) return { why: 'no succeeded run of this pipeline to profile its processes from' };
@@ -250,7 +273,7 @@ export class EstimateService {
     const { defaultVmSize } = this.settings;
     const sizes = [...new Set([defaultVmSize, ...profiles.map((p) => p.vmSize ?? defaultVmSize)])];
     const answers = await this.prices.lookupMany(sizes.map((vmSize) => ({ provider: 'azure', region, vmSize, priority: input.priority ?? 'DEDICATED', date: at })));
-    const priceOf = new Map(sizes.map((s, i) => [s, answers[i]]));
+    const priceOf = new Map(sizes.map((s, i) => [s, answers[i] && this.inCurrency(answers[i], currency)]));
     const perSampleBytes = input.inputBytes != null && input.samples > 0 ? input.inputBytes / input.samples : null;
     const where = region ?? 'the reference region';
     const processes: ProcessQuote[] = [];
@@ -330,7 +353,7 @@ export class EstimateService {
     if (input.samples == null) return run;
     let quote: StoredQuote;
     try {
-      quote = await this.figures({ ...input, samples: input.samples }, run.createdAt);
+      quote = await this.figures({ ...input, samples: input.samples }, run.createdAt, run.currency.trim());
     } catch (err) {
       if (err instanceof AppError && err.code === 'BAD_USER_INPUT') {
         log?.warn({ runId: run.id, pipeline: input.pipeline, reason: err.message }, 'run registered without a quote');
@@ -341,8 +364,12 @@ export class EstimateService {
     return this.storeQuote(run, quote);
   }
 
-  /** Stores a quote as the run's QUOTE estimate and its current estimated cost, in one transaction. */
+  /**
+   * Stores a quote as the run's QUOTE estimate and, when it is in the run's currency, its current
+   * estimated cost, in one transaction. One in another currency is kept as the record of what was quoted.
+   */
   async storeQuote(run: RunRow, quote: StoredQuote): Promise<RunRow> {
+    const ownCurrency = quote.currency === run.currency.trim();
     return this.db.transaction(async (tx) => {
       await tx.insert(estimates).values({
         orgId: this.orgId,
@@ -358,6 +385,7 @@ export class EstimateService {
         features: {
           ...quote.features,
           basis: quote.basis,
+          ...(!ownCurrency && { currencyNote: notRunFigureNote(quote.currency, run.currency) }),
           priceRegion: quote.priceRegion,
           regionFallback: quote.regionFallback,
           modelMape: quote.model.mape,
@@ -368,9 +396,10 @@ export class EstimateService {
           },
         },
       });
+      if (!ownCurrency) return run;
       const [row] = await tx
         .update(runs)
-        .set({ estimatedCost: toDecimalString(quote.value), currency: quote.currency, updatedAt: new Date() })
+        .set({ estimatedCost: toDecimalString(quote.value), updatedAt: new Date() })
         .where(and(eq(runs.orgId, this.orgId), eq(runs.id, run.id)))
         .returning();
       return row;

@@ -6,6 +6,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Features, ModelTarget, TrainingSample } from '../models/index.js';
+import { fxRateSql, NO_FX_RATES, type FxRates } from './fx.js';
 import { REFERENCE_REGION } from './prices.js';
 import { taskWallMsSql } from './task-times.js';
 
@@ -189,15 +190,17 @@ export async function billedRuns(db: Db, orgId: string, pipeline?: string): Prom
 
 /**
  * Runs of these pipelines with their tasks' price-sheet cost, oldest first: every attempt that ran
- * (failed ones too, as a bill has them), in the run's currency. Left out rather than undercounted: a
- * run with an attempt that ran but cannot be priced (unknown VM size, a price in another currency) or
+ * (failed ones too, as a bill has them), in the run's currency (prices in another one converted with
+ * `rates`, GCT_FX_RATES). Left out rather than undercounted: a run with an attempt that ran but cannot be
+ * priced (unknown VM size, a price in another currency without a rate) or
  * without a wall time (a completed or started one), and a resumed run (its cached tasks cost nothing
  * this time while its sample count and input bytes are the whole run's). Tasks are grouped by
  * what their price depends on (pool, size, priority, day, requested cpus and memory) before the
  * price is looked up, and each distinct price key is looked up once over all the runs.
  */
-export async function pricedRuns(db: Db, orgId: string, pipelines: readonly string[]): Promise<HistoryRun[]> {
+export async function pricedRuns(db: Db, orgId: string, pipelines: readonly string[], rates: FxRates = NO_FX_RATES): Promise<HistoryRun[]> {
   if (pipelines.length === 0) return [];
+  const rate = fxRateSql(rates, sql`pr.currency`, sql`r.currency`);
   const rows = await db.transaction(async (tx) => {
     // the planner overestimates the price keys per run (it multiplies the columns' distinct counts: 650,000
     // groups for 24,000) and would sort every task to group them; hashing spills to disk if it must, so it
@@ -229,8 +232,8 @@ export async function pricedRuns(db: Db, orgId: string, pipelines: readonly stri
       cross join lateral (select t.region) as r(region)
       ${taskPriceJoin()}),
     per_run as materialized (
-      select t.run_id, sum(${taskCostSql()}) as cost, sum(t.completed) as completed, sum(t.unusable) as unusable,
-             count(*) filter (where t.realtime_ms > 0 and (pr.price_per_hour is null or pr.currency <> r.currency)) as unpriced
+      select t.run_id, sum(${taskCostSql()} * ${rate}) as cost, sum(t.completed) as completed, sum(t.unusable) as unusable,
+             count(*) filter (where t.realtime_ms > 0 and (pr.price_per_hour is null or ${rate} is null)) as unpriced
       from g t join candidates r on r.id = t.run_id
       left join k pr on pr.org_id = t.org_id and pr.pool is not distinct from t.pool and pr.vm_size is not distinct from t.vm_size
         and pr.priority is not distinct from t.priority and pr.started_at = t.started_at and pr.region is not distinct from t.region

@@ -15,6 +15,11 @@
  *    minus what is spent; without a quote, the stored QUOTE minus what is spent; a run that has ended
  *    has no remainder;
  * 5. store LIVE = spent + remainder, set runs.estimated_cost, publish `estimateUpdated` on commit.
+ *
+ * Currency: TASK rows are in the price table's (USD). The figure is in the run's currency when GCT_FX_RATES
+ * converts into it (the fresh quote is priced in it; spent, settled and running costs are converted per
+ * row in SQL numeric), else in the price table's, stored as history but not as the run's estimated cost
+ * (features.currencyNote says why).
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
@@ -26,6 +31,7 @@ import { priceSheetModel, toDecimalString } from '../models/index.js';
 import { runCorrection, type RunCorrection } from '../models/run-correction.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { EstimateService, type BottomUp } from './estimates.js';
+import { convertAmount, fxRate, fxRateSql, notRunFigureNote } from './fx.js';
 import { taskCostSql, taskPriceJoin } from './history.js';
 import { isUuid } from './runs.js';
 
@@ -45,7 +51,6 @@ interface Remainder {
   model: string;
   version: string;
   basis: string;
-  currency: string | null;
   /** The run correction applied to the per-process remainder, when any task had settled. */
   correction?: Pick<RunCorrection, 'run' | 'byProcess'>;
   /** Running tasks whose cost so far was held against the per-process remainder. */
@@ -63,6 +68,8 @@ interface CostRow {
   settled: number;
   /** A ratio's input for a model, not money that is stored: float8 is enough. */
   settled_cost: number;
+  /** TASK rows left out: no GCT_FX_RATES rate from their currency into the figure's. */
+  unconverted: number;
 }
 
 /** A process's settled tasks: how many, and what they cost. */
@@ -176,6 +183,9 @@ export class LiveEstimateService {
       const done = perProcess.filter((p) => p.n > 0);
       const finishedTasks = perProcess.reduce((a, p) => a + p.finished, 0);
       const horizons = Object.fromEntries(perProcess.filter((p) => p.process !== null && p.horizon_ms !== null).map((p) => [p.process, p.horizon_ms]));
+      const quote = await this.freshQuote(tx as unknown as Db, run);
+      const currency = await this.figureCurrency(tx as unknown as Db, run, quote);
+      const rate = fxRateSql(this.settings.fxRates, sql`e.currency`, sql`${currency}::text`);
       // what the priced tasks cost (TASK rows exist only for finished ones), in all and per process,
       // and the settled ones among them, in one read of the TASK rows, which carry process, status
       // and submit time (as ms: parsing 10,000 timestamps cost more than the rest of the query).
@@ -184,8 +194,9 @@ export class LiveEstimateService {
       // features existed are never settled.
       const costs = (await tx.execute(sql`
         select e.features->>'process' as process, grouping(e.features->>'process') = 1 as total,
-               coalesce(sum(e.value), 0)::text as spent, count(*)::int as priced,
-               count(*) filter (where settled)::int as settled, coalesce(sum(e.value) filter (where settled), 0)::float8 as settled_cost
+               coalesce(sum(e.value * ${rate}), 0)::text as spent, count(${rate})::int as priced,
+               count(${rate}) filter (where settled)::int as settled, coalesce(sum(e.value * ${rate}) filter (where settled), 0)::float8 as settled_cost,
+               (count(*) - count(${rate}))::int as unconverted
         from estimates e
         cross join lateral (
           select e.features->>'status' = 'COMPLETED'
@@ -193,12 +204,13 @@ export class LiveEstimateService {
         ) s
         where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK'
         group by grouping sets ((e.features->>'process'), ())`)) as unknown as CostRow[];
-      const { spent, priced } = costs.find((c) => c.total)!;
+      const { spent, priced, unconverted } = costs.find((c) => c.total)!;
       const settled = costs.filter((c) => !c.total && c.process !== null && c.settled > 0)
         .map((c) => ({ process: c.process!, n: c.settled, actual: c.settled_cost }));
 
       // 4.
-      const remainder = await this.remainder(tx as unknown as Db, run, done, Number(spent), settled);
+      const remainder = await this.remainder(tx as unknown as Db, run, quote, currency, done, Number(spent), settled);
+      const ownCurrency = currency === run.currency.trim();
 
       // 5. spent is exact (numeric); the remainder is a model's float, rendered to fixed places
       const [row] = await tx
@@ -212,7 +224,7 @@ export class LiveEstimateService {
           value: sql`${spent}::numeric + ${toDecimalString(remainder.value)}::numeric`,
           low: sql`${spent}::numeric + ${toDecimalString(remainder.low)}::numeric`,
           high: sql`${spent}::numeric + ${toDecimalString(remainder.high)}::numeric`,
-          currency: remainder.currency ?? run.currency,
+          currency,
           features: {
             spent,
             remainder: remainder.value,
@@ -223,47 +235,70 @@ export class LiveEstimateService {
             finishedTasks,
             retriedTasks: finishedTasks - done.reduce((a, d) => a + d.n, 0),
             unpricedTasks: finishedTasks - priced,
+            ...(unconverted > 0 && { unconvertedTasks: unconverted }),
+            ...(!ownCurrency && { currencyNote: notRunFigureNote(currency, run.currency) }),
             runStatus: run.status,
           },
         })
         .returning();
-      await tx.execute(sql`update runs set estimated_cost = ${row.value}::numeric, updated_at = now() where org_id = ${this.orgId} and id = ${runId}`);
+      if (ownCurrency) await tx.execute(sql`update runs set estimated_cost = ${row.value}::numeric, updated_at = now() where org_id = ${this.orgId} and id = ${runId}`);
       await publishEvent(tx, { topic: ESTIMATE_UPDATED, orgId: this.orgId, key: runId });
       return { status: 'stored', estimate: row } as const;
     });
   }
 
+  /** A quote of the run's pipeline as it stands, in the run's currency where it can be; null when it cannot be priced. */
+  private async freshQuote(tx: Db, run: RunInfo): Promise<BottomUp | null> {
+    if (run.status === 'SUCCEEDED' || run.status === 'FAILED' || !run.pipeline || run.sample_count == null) return null;
+    try {
+      const input = {
+        pipeline: run.pipeline,
+        samples: run.sample_count,
+        inputBytes: run.input_bytes === null ? null : Number(run.input_bytes),
+        region: run.region,
+        // the tier its spent tasks were priced at: a low-priority run's remainder at the dedicated rate would be 2-5× too high
+        priority: run.priority,
+      };
+      return await new EstimateService(tx, this.orgId, this.registry, this.settings).bottomUp(input, run.currency.trim());
+    } catch (err) {
+      // a quote that cannot be priced; a lab's failing model does not get here (the quote falls back)
+      if (!(err instanceof AppError)) throw err;
+      return null;
+    }
+  }
+
+  /**
+   * The currency of the figure: the fresh quote's (the run's, when GCT_FX_RATES converts the prices);
+   * without one, the run's when its priced tasks' and stored quote's currencies all convert into it, else
+   * theirs (a USD figure is kept, not passed off as EUR).
+   */
+  private async figureCurrency(tx: Db, run: RunInfo, quote: BottomUp | null): Promise<string> {
+    if (quote) return quote.currency.trim();
+    const own = run.currency.trim();
+    const used = (await tx.execute(sql`
+      select distinct trim(currency) as currency from estimates
+      where org_id = ${this.orgId} and run_id = ${run.id} and kind in ('TASK', 'QUOTE')`)) as unknown as { currency: string }[];
+    const foreign = used.map((u) => u.currency).filter((c) => fxRate(this.settings.fxRates, c, own) === null);
+    return foreign.length === 0 ? own : foreign[0];
+  }
+
   private async remainder(
     tx: Db,
     run: RunInfo,
+    quote: BottomUp | null,
+    currency: string,
     done: { process: string | null; n: number }[],
     spent: number,
     settled: Settled[],
   ): Promise<Remainder> {
-    const none = (basis: string) => ({ value: 0, low: 0, high: 0, model: priceSheetModel.name, version: priceSheetModel.version, basis, currency: null });
+    const none = (basis: string) => ({ value: 0, low: 0, high: 0, model: priceSheetModel.name, version: priceSheetModel.version, basis });
     if (run.status === 'SUCCEEDED' || run.status === 'FAILED') return none('run ended: finished tasks only');
-    let quote: BottomUp | null = null;
-    if (run.pipeline && run.sample_count != null) {
-      try {
-        quote = await new EstimateService(tx, this.orgId, this.registry, this.settings).bottomUp({
-          pipeline: run.pipeline,
-          samples: run.sample_count,
-          inputBytes: run.input_bytes === null ? null : Number(run.input_bytes),
-          region: run.region,
-          // the tier its spent tasks were priced at: a low-priority run's remainder at the dedicated rate would be 2-5× too high
-          priority: run.priority,
-        });
-      } catch (err) {
-        // a quote that cannot be priced; a lab's failing model does not get here (the quote falls back)
-        if (!(err instanceof AppError)) throw err;
-      }
-    }
     const fellBack = quote && (quote.basis === 'PRICE_SHEET' || quote.processes.some((p) => p.note !== null));
     const quoteNote = fellBack ? { quoteNote: quote!.note } : {};
     if (quote && quote.processes.length > 0) {
       const finished = new Map(done.map((d) => [d.process ?? '', d.n]));
       const correction = this.correction(quote, settled);
-      const runningTasks = await this.runningCosts(tx, run.id);
+      const runningTasks = await this.runningCosts(tx, run.id, currency);
       const running = new Map<string, number[]>();
       for (const { process, soFar } of runningTasks) {
         const list = running.get(process ?? '');
@@ -295,7 +330,7 @@ export class LiveEstimateService {
       low += unquoted;
       high += unquoted;
       return {
-        value, low, high, model: quote.model.name, version: quote.model.version, currency: quote.currency,
+        value, low, high, model: quote.model.name, version: quote.model.version,
         basis: correction ? 'champion per process, corrected by the run\'s settled tasks' : 'champion per process',
         runningTasks: runningTasks.length,
         ...(correction && { correction: { run: correction.run, byProcess: correction.byProcess } }),
@@ -303,7 +338,7 @@ export class LiveEstimateService {
       };
     }
     if (quote) {
-      return { value: Math.max(0, quote.value - spent), low: Math.max(0, quote.low - spent), high: Math.max(0, quote.high - spent), model: quote.model.name, version: quote.model.version, basis: 'quote minus spent', currency: quote.currency, ...quoteNote };
+      return { value: Math.max(0, quote.value - spent), low: Math.max(0, quote.low - spent), high: Math.max(0, quote.high - spent), model: quote.model.name, version: quote.model.version, basis: 'quote minus spent', ...quoteNote };
     }
     const [stored] = await tx
       .select()
@@ -311,9 +346,11 @@ export class LiveEstimateService {
       .where(and(eq(estimates.orgId, this.orgId), eq(estimates.runId, run.id), eq(estimates.kind, 'QUOTE')))
       .orderBy(desc(estimates.createdAt))
       .limit(1);
-    if (stored) {
-      const rest = (x: string | null) => Math.max(0, Number(x ?? stored.value) - spent);
-      return { value: rest(stored.value), low: rest(stored.low), high: rest(stored.high), model: stored.modelName, version: stored.modelVersion, basis: 'stored quote minus spent', currency: stored.currency };
+    // a stored quote in another currency than the figure's counts once converted; without a rate it cannot
+    const inFigure = (x: string | null) => convertAmount(this.settings.fxRates, x ?? stored.value, stored.currency, currency);
+    if (stored && inFigure(stored.value) !== null) {
+      const rest = (x: string | null) => Math.max(0, Number(inFigure(x)) - spent);
+      return { value: rest(stored.value), low: rest(stored.low), high: rest(stored.high), model: stored.modelName, version: stored.modelVersion, basis: 'stored quote minus spent' };
     }
     return none('no quote: finished tasks only');
   }
@@ -323,15 +360,16 @@ export class LiveEstimateService {
    * its `time` directive: a task left RUNNING by a lost event must not grow the figure for ever);
    * unpriced ones are left out.
    */
-  private async runningCosts(tx: Db, runId: string): Promise<{ process: string | null; soFar: number }[]> {
+  private async runningCosts(tx: Db, runId: string, currency: string): Promise<{ process: string | null; soFar: number }[]> {
     const wall = sql`least(greatest(0, extract(epoch from now() - t.started_at) * 1000), coalesce(t.time_ms::numeric, 'infinity'))`;
+    const soFar = sql`${taskCostSql(wall)} * ${fxRateSql(this.settings.fxRates, sql`pr.currency`, sql`${currency}::text`)}`;
     // a floor for a model figure, not money that is stored or summed as such: float8 is enough
     const rows = (await tx.execute(sql`
-      select t.process, ${taskCostSql(wall)}::float8 as so_far
+      select t.process, (${soFar})::float8 as so_far
       from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id
       ${taskPriceJoin()}
       where t.org_id = ${this.orgId} and t.run_id = ${runId} and t.status = 'RUNNING' and t.started_at is not null
-        and pr.price_per_hour is not null and ${taskCostSql(wall)} is not null`)) as unknown as { process: string | null; so_far: number }[];
+        and pr.price_per_hour is not null and ${soFar} is not null`)) as unknown as { process: string | null; so_far: number }[];
     return rows.map((r) => ({ process: r.process, soFar: r.so_far }));
   }
 

@@ -67,7 +67,7 @@ export class ModelService {
     private readonly db: Db,
     private readonly orgId: string,
     private readonly registry: ModelRegistry,
-    private readonly settings: Pick<EstimationSettings, 'holdoutFraction' | 'maxChampionBias' | 'stateRetentionDays'>,
+    private readonly settings: Pick<EstimationSettings, 'holdoutFraction' | 'maxChampionBias' | 'stateRetentionDays' | 'fxRates'>,
   ) {}
 
   /** Models that learn from history: every registered one but the price-sheet rule (it needs the observed duration). */
@@ -164,7 +164,7 @@ export class ModelService {
   private async runSamples(billed: HistoryRun[], taskPipelines: string[]): Promise<Map<string, RunSamples>> {
     const out = new Map<string, RunSamples>();
     for (const [pipeline, s] of usable(billed)) out.set(pipeline, { ...s, basis: 'BILL' });
-    const priced = await pricedRuns(this.db, this.orgId, taskPipelines.filter((p) => !out.has(p)));
+    const priced = await pricedRuns(this.db, this.orgId, taskPipelines.filter((p) => !out.has(p)), this.settings.fxRates);
     for (const [pipeline, s] of usable(priced)) out.set(pipeline, { ...s, basis: 'PRICE_SHEET' });
     return out;
   }

@@ -26,9 +26,11 @@
  *    the difference. Lines of no pool are UNALLOCATED, whole.
  * 5. Runs that had or have allocations get actual_cost = Σ of their allocations (TASK + shared IDLE);
  *    the runs whose days the window touches are marked billed in full, or not (billed-in-full.ts).
- *    Currency rule: amounts are never converted (we hold no exchange rates); allocations carry their
- *    line's currency, and a run's actual cost is set only when all its allocations are in the run's
- *    currency. Otherwise it stays null and the run counts in `currencyMismatchRuns`.
+ *    Currency rule: bill amounts are never converted; allocations carry their line's currency, and a
+ *    run's actual cost is set only when all its allocations are in the run's currency. Otherwise it
+ *    stays null and the run counts in `currencyMismatchRuns`. A run is in its organization's currency
+ *    from its creation; one created in USD before that (an EUR organization's) moves to the
+ *    organization's currency first, when none of its allocations is in another (adoptOrgCurrency).
  * 6. Each such run's latest estimate per (kind, model, version) — QUOTE and LIVE, run-level — gets
  *    its error against the actual; its newest estimate of each kind keeps the run's ESTIMATE_DRIFT
  *    alert of that kind in step: raised or updated beyond the drift threshold once the run is billed
@@ -44,6 +46,7 @@ import { badInput } from '../errors.js';
 import { markBilledInFull } from './billed-in-full.js';
 import { billedInHours, billsPool, checkReconcileWindow, hasBillResource, lineCost, machineTime, type ReconcileWindow } from './reconcile-terms.js';
 import { rebuildCostDaily } from './cost-rollup.js';
+import { fxRateSql, NO_FX_RATES, type FxRates } from './fx.js';
 import { lockReconciliations } from './reconcile-lock.js';
 import { settleDriftAlerts, type DriftReading } from './drift-alerts.js';
 import { billedInFull } from './history.js';
@@ -54,6 +57,8 @@ export interface ReconcileOptions {
   idleMode: IdleMode;
   /** 0.2 = 20% */
   driftThreshold: number;
+  /** GCT_FX_RATES: a run moving to its organization's currency keeps its estimated cost, converted, when there is a rate. */
+  fxRates?: FxRates;
   /** What asked: `import`, `sync`, `request`, … (stored on the record). */
   trigger?: string;
   jobId?: string;
@@ -115,6 +120,7 @@ export async function reconcile(db: Db, orgId: string, window: ReconcileWindow, 
     await db.transaction(async (tx) => {
       await lockReconciliations(tx, orgId, 'exclusive');
       const counts = await splitWindow(tx, orgId, id, from, to, options.idleMode);
+      await adoptOrgCurrency(tx, orgId, options.fxRates ?? NO_FX_RATES);
       const runsResult = await updateRunActuals(tx, orgId);
       await markBilledInFull(tx, orgId, id, from, to);
       const drift = await recordEstimateErrors(tx, orgId, id, options.driftThreshold);
@@ -332,6 +338,20 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
         group by currency order by currency`,
   );
   return { lines: c.lines, poolLines: c.pool_lines, unallocatedLines: c.lines - c.pool_lines, taskAllocations: c.task_allocations, totals };
+}
+
+/**
+ * Step 5, first: runs in rc_runs created in USD before runs took their organization's currency, whose
+ * allocations are all in the organization's (none in theirs), move to it. Their estimated cost, a figure
+ * in the old currency, is converted when GCT_FX_RATES has the rate, else cleared (the estimates keep it
+ * with its currency): either way no USD figure is read as EUR.
+ */
+async function adoptOrgCurrency(tx: Tx, orgId: string, rates: FxRates): Promise<void> {
+  await tx.execute(sql`
+    update runs r set currency = o.currency, estimated_cost = r.estimated_cost * ${fxRateSql(rates, sql`r.currency`, sql`o.currency`)}, updated_at = now()
+    from rc_runs u, organizations o
+    where r.org_id = ${orgId} and r.id = u.run_id and o.id = ${orgId} and r.currency <> o.currency
+      and not exists (select 1 from allocations a where a.org_id = ${orgId} and a.run_id = r.id and a.currency <> o.currency)`);
 }
 
 /** Step 5, for the runs in rc_runs. */

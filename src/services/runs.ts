@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import { runs, type RunRow, type RunStatus, type VmPriority } from '../db/schema/index.js';
 import { badInput, notFound } from '../errors.js';
 import { isUuid } from './ids.js';
+import { orgCurrencySql } from './org-currency.js';
 import { checkPageSize, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, type Page } from './pagination.js';
 import { PipelineService } from './pipelines.js';
 import { ProjectService } from './projects.js';
@@ -117,6 +118,7 @@ export class RunService {
         params: { ...(input.params ?? {}) },
         region: input.region ?? null,
         priority: input.priority ?? null,
+        currency: orgCurrencySql(this.orgId),
       })
       .returning();
     return row;

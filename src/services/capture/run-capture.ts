@@ -4,6 +4,7 @@ import { projects, runs, type RunRow, type RunStatus } from '../../db/schema/ind
 import type { WorkflowInfo } from '../../ingest/nextflow/index.js';
 import { unlistDaysOfRun } from '../cost-rollup.js';
 import { PipelineService } from '../pipelines.js';
+import { orgCurrencySql } from '../org-currency.js';
 import { isUuid } from '../runs.js';
 import { claimRegisteredRun } from './run-claim.js';
 import type { Db } from '../../db/client.js';
@@ -55,7 +56,7 @@ export async function findOrCreateRun(
   // concurrent events of one new run race here: the unique key picks one insert, the others read it
   const [inserted] = await tx
     .insert(runs)
-    .values({ orgId, sessionId: key.sessionId, runName: key.runName, status: 'RUNNING' })
+    .values({ orgId, sessionId: key.sessionId, runName: key.runName, status: 'RUNNING', currency: orgCurrencySql(orgId) })
     .onConflictDoNothing()
     .returning();
   if (inserted) return { run: inserted, created: true };

@@ -6,6 +6,7 @@ import type { Db } from '../../db/client.js';
 import { importRejects, imports, projects, runs, type ImportRow } from '../../db/schema/index.js';
 import { openTrace, TraceFormatError, type TraceItem } from '../../ingest/nextflow/index.js';
 import { AppError, badInput, notFound } from '../../errors.js';
+import { orgCurrencySql } from '../org-currency.js';
 import { isUuid } from '../runs.js';
 import { lockReconciliations } from '../reconcile-lock.js';
 import { unlistDaysOfRun } from '../cost-rollup.js';
@@ -232,7 +233,7 @@ async function openRun(db: Db, orgId: string, opts: TraceImportOptions, projectI
   }
   const [run] = await db
     .insert(runs)
-    .values({ orgId, projectId, runName: opts.runName ?? opts.fileName ?? null, status: 'RUNNING' })
+    .values({ orgId, projectId, runName: opts.runName ?? opts.fileName ?? null, status: 'RUNNING', currency: orgCurrencySql(orgId) })
     .returning({ id: runs.id });
   return run.id;
 }

@@ -12,7 +12,19 @@ import { storableText } from '../input/text.js';
 
 export type ChampionAnswer = { ok: true; prediction: Prediction } | { ok: false; reason: string };
 
-const describe = (x: unknown) => (typeof x === 'number' ? String(x) : JSON.stringify(x) ?? String(x));
+/** A lab model's answer or throw as text; never throws itself (a BigInt, a circular object, a null prototype). */
+function describe(x: unknown): string {
+  if (typeof x === 'number') return String(x);
+  try {
+    return JSON.stringify(x) ?? String(x);
+  } catch {
+    try {
+      return String(x);
+    } catch {
+      return `a ${typeof x} that cannot be shown as text`;
+    }
+  }
+}
 
 /** The registered model that fitted the champion's state, or why it cannot predict at all. */
 export function championModel(registry: ModelRegistry, champion: ModelVersionRow): { ok: true; model: EstimationModel<unknown> } | { ok: false; reason: string } {

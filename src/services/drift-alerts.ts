@@ -11,11 +11,14 @@
  * - Back within the threshold, on whatever the bill holds now: what the alert says no longer stands,
  *   so it is resolved with a note, as an anomaly a restated bill clears is (anomalies.ts): no event or
  *   webhook, as for any resolution, and its dedupe key freed, so a later drift is a new alert.
- * An alert a person resolved keeps its key: the same run and kind drifting again raises nothing.
+ * An alert a person resolved keeps its key: the same run and kind drifting again raises nothing; so does
+ * one a person resolved before alerts were kept per run and kind (keyed by estimate), found by subject.
+ * - A run reconciled to no actual (its lines replaced, or restated in another currency) or an actual of
+ *   zero has nothing its estimate can drift from: its unresolved alerts are resolved.
  * Unresolved alerts are found by their subject, not their key: alerts raised before this (keyed by
  * estimate) and those of a run merged into another (capture/run-claim.ts) are found too.
  */
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { alerts, type AlertSeverity } from '../db/schema/index.js';
 import { announceAlert, raiseAlert, SEVERITY_RANK } from './alerts.js';
@@ -72,9 +75,17 @@ async function resolveAll(tx: Tx, orgId: string, ids: string[], resolution: stri
  * Run inside the reconciliation's transaction, which holds the organization's reconciliation lock, so
  * no other reconciliation changes these alerts meanwhile. Returns how many alerts were raised.
  */
-export async function settleDriftAlerts(tx: Tx, orgId: string, reconciliationId: string, threshold: number, readings: DriftReading[]): Promise<number> {
-  if (readings.length === 0) return 0;
-  const runIds = [...new Set(readings.map((r) => r.run_id))];
+export async function settleDriftAlerts(
+  tx: Tx,
+  orgId: string,
+  reconciliationId: string,
+  threshold: number,
+  readings: DriftReading[],
+  /** Runs this reconciliation left without an actual cost: nothing to compare with. */
+  withoutActual: string[] = [],
+): Promise<number> {
+  if (readings.length === 0 && withoutActual.length === 0) return 0;
+  const runIds = [...new Set([...readings.map((r) => r.run_id), ...withoutActual])];
   const runId = sql<string>`${alerts.subject}->>'runId'`;
   const unresolved = await tx
     .select({ id: alerts.id, runId, kind: sql<string>`${alerts.details}->>'kind'`, severity: alerts.severity })
@@ -87,12 +98,24 @@ export async function settleDriftAlerts(tx: Tx, orgId: string, reconciliationId:
   const byPair = new Map<string, string[]>();
   for (const a of unresolved) byPair.set(pairKey(a.runId, a.kind), [...(byPair.get(pairKey(a.runId, a.kind)) ?? []), a.id]);
   const severityOf = new Map(unresolved.map((a) => [a.id, a.severity]));
+  const dismissed = new Set(
+    (await tx
+      .select({ runId, kind: sql<string>`${alerts.details}->>'kind'` })
+      .from(alerts)
+      .where(and(eq(alerts.orgId, orgId), eq(alerts.kind, 'ESTIMATE_DRIFT'), eq(alerts.state, 'RESOLVED'), isNotNull(alerts.resolvedBy),
+        sql`${runId} in (select jsonb_array_elements_text(${JSON.stringify(runIds)}::jsonb))`))).map((a) => pairKey(a.runId, a.kind)),
+  );
+
+  const noActual = new Set(withoutActual);
+  const gone = unresolved.filter((a) => noActual.has(a.runId)).map((a) => a.id);
+  await resolveAll(tx, orgId, gone, `cleared: reconciliation ${reconciliationId} left the run without an actual cost to compare its estimate with (its bill lines were replaced or restated in another currency)`);
 
   let raised = 0;
   for (const r of readings) {
-    if (r.error_ratio === null) continue;
     const [current, ...older] = byPair.get(pairKey(r.run_id, r.kind)) ?? [];
-    if (!r.drifted) {
+    if (r.error_ratio === null) {
+      await resolveAll(tx, orgId, [current, ...older].filter(Boolean), `cleared: reconciliation ${reconciliationId} put the run's actual cost at 0 ${r.currency}: nothing to compare its ${r.kind} estimate with`);
+    } else if (!r.drifted) {
       const signed = percentOf(Number(r.error_ratio));
       await resolveAll(tx, orgId, [current, ...older].filter(Boolean),
         `cleared: reconciliation ${reconciliationId} put the ${r.kind} estimate within ${percentOf(threshold)}% of the actual ` +
@@ -102,7 +125,7 @@ export async function settleDriftAlerts(tx: Tx, orgId: string, reconciliationId:
       await tx.update(alerts).set({ ...fields, updatedAt: new Date() }).where(and(eq(alerts.orgId, orgId), eq(alerts.id, current)));
       if (SEVERITY_RANK[fields.severity] > SEVERITY_RANK[severityOf.get(current)!]) await announceAlert(tx, orgId, current);
       await resolveAll(tx, orgId, older, `superseded by alert ${current}: one drift alert per run and estimate kind`);
-    } else if (r.billed_in_full) {
+    } else if (r.billed_in_full && !dismissed.has(pairKey(r.run_id, r.kind))) {
       if (await raiseAlert(tx, orgId, { kind: 'ESTIMATE_DRIFT', dedupeKey: dedupeKey(r), ...driftFields(r, threshold) })) raised++;
     }
   }

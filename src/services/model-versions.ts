@@ -148,10 +148,18 @@ export class ModelService {
       where org_id = ${this.orgId} and target = ${target} and scope = ${s.scope} and pipeline = ${s.pipeline} and process = ${s.process}
       order by model_name, trained_at desc`)) as unknown as { modelName: string; modelVersion: string; samplesKey: string | null }[];
     const byName = new Map(newest.map((v) => [v.modelName, v]));
-    return models.every((m) => {
+    const fitted = models.every((m) => {
       const v = byName.get(m.name);
       return v !== undefined && v.modelVersion === m.version && v.samplesKey === key;
     });
+    if (!fitted) return false;
+    // a champion whose model left the registry (or changed version) cannot quote: the round must choose again
+    const [champion] = await this.db
+      .select({ modelName: modelVersions.modelName, modelVersion: modelVersions.modelVersion })
+      .from(modelVersions)
+      .where(and(eq(modelVersions.orgId, this.orgId), eq(modelVersions.target, target), eq(modelVersions.scope, s.scope),
+        eq(modelVersions.pipeline, s.pipeline), eq(modelVersions.process, s.process), eq(modelVersions.champion, true)));
+    return !champion || models.some((m) => m.name === champion.modelName && m.version === champion.modelVersion);
   }
 
   /**
@@ -322,7 +330,14 @@ export function samplesKey(target: ModelTarget, s: Scoped, settings: Pick<Estima
  * error message with a NUL character or an unpaired surrogate would fail the finished job.
  */
 function failureText(err: unknown): string {
-  return storableText(err instanceof Error ? err.message : String(err));
+  let text: string;
+  try {
+    text = err instanceof Error ? err.message : String(err);
+  } catch {
+    // a thrown object without a prototype, or whose toString throws: the report must still be written
+    text = `threw a ${typeof err} that cannot be shown as text`;
+  }
+  return storableText(text);
 }
 
 /** The pipeline scope, then each process with enough samples of its own. */

@@ -408,6 +408,8 @@ async function recordEstimateErrors(tx: Tx, orgId: string, reconciliationId: str
     join runs r on r.org_id = ${orgId} and r.id = u.run_id
     left join pipelines p on p.org_id = ${orgId} and p.id = u.pipeline_id`,
   );
-  const alerts = await settleDriftAlerts(tx, orgId, reconciliationId, threshold, errors.filter((e) => e.newest));
+  const withoutActual = await rows<{ run_id: string }>(tx, sql`
+    select u.run_id from rc_runs u join runs r on r.org_id = ${orgId} and r.id = u.run_id where r.actual_cost is null`);
+  const alerts = await settleDriftAlerts(tx, orgId, reconciliationId, threshold, errors.filter((e) => e.newest), withoutActual.map((r) => r.run_id));
   return { errors: errors.length, alerts };
 }

@@ -1,4 +1,4 @@
-/** Reviewer's failing tests for the skip-unchanged retrain and failure reporting (session 23). */
+/** Edge cases found in review for the skip-unchanged retrain and failure reporting (session 23). */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { and, eq } from 'drizzle-orm';
@@ -14,7 +14,7 @@ import { importTraceHistory } from '../support/history.js';
 
 const settings = loadConfig({}).estimation;
 
-describe('review: retrain skip and failures', () => {
+describe('retrain skip and lab model failures, edges', () => {
   let db: TestDatabase;
   before(async () => {
     db = await createTestDatabase();

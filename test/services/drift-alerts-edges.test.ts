@@ -1,4 +1,4 @@
-/** Reviewer's failing tests for the drift-alert lifecycle on existing data (session 23). */
+/** Edge cases found in review for the drift-alert lifecycle on existing data (session 23). */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -26,7 +26,7 @@ const TASKS = [
   { start: DAY2 + 1 * HOUR, end: DAY2 + 5 * HOUR },
 ];
 
-describe('review: drift alerts on existing data', () => {
+describe('drift alerts on existing data', () => {
   let db: TestDatabase;
   before(async () => {
     db = await createTestDatabase();

@@ -314,13 +314,20 @@ export function usable(runs: readonly HistoryRun[]): Map<string, Omit<RunSamples
 }
 
 /**
+ * The server's own part of a round: bump it when backtest, the holdout split, scopesOf or chooseChampion
+ * change how a round scores or picks, so every scope is fitted again once instead of being skipped as
+ * unchanged. (A model's own changes bump its `version`, which the skip compares.)
+ */
+const ROUND_RULES_VERSION = 'rounds/v1';
+
+/**
  * sha256 of what shapes a scope's round besides the model code: the samples in the order given (history
  * reads them in a fixed order; another order only costs a refit) and the settings the split and the
  * champion rule use.
  */
 export function samplesKey(target: ModelTarget, s: Scoped, settings: Pick<EstimationSettings, 'holdoutFraction' | 'maxChampionBias'>): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify([target, s.scope, s.pipeline, s.process, s.costBasis ?? null, s.currency ?? null, settings.holdoutFraction, settings.maxChampionBias]));
+  hash.update(JSON.stringify([ROUND_RULES_VERSION, target, s.scope, s.pipeline, s.process, s.costBasis ?? null, s.currency ?? null, settings.holdoutFraction, settings.maxChampionBias]));
   for (const sample of s.samples) hash.update(`\n${JSON.stringify(sample)}`);
   return hash.digest('base64url');
 }

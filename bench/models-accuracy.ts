@@ -174,13 +174,14 @@ function selectChampion(target: Target, train: TrainingSample[]): Champion {
 function championResult(target: Target, s: TrainingSample[]): { r: BacktestResult; picks: Map<string, string> } {
   const { older, newer } = timeOrderedSplit(s, 0.7);
   let champion: Champion | null = null;
-  const model: EstimationModel<null> = {
+  // its state lives in the closure; `{}` is what a version could store
+  const model: EstimationModel<Record<string, never>> = {
     name: `champion:${target}`,
     version: 'bench',
     target,
     fit: (train) => {
       champion = selectChampion(target, [...train]);
-      return null;
+      return {};
     },
     predict: (f) => champion!.predict(f),
   };

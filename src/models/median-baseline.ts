@@ -9,7 +9,7 @@ export interface MedianPoint {
   /** Median over every sample; null only when fitted on nothing. */
   global: number | null;
   byProcess: Record<string, number>;
-  /** Keyed `process\u0000group`; only groups with at least `minGroupSamples`. */
+  /** Keyed `[process, group]` as JSON (a state is stored as jsonb, which refuses a NUL separator); only groups with at least `minGroupSamples`. */
   byGroup: Record<string, number>;
 }
 
@@ -22,7 +22,7 @@ export interface MedianBaselineOptions extends CalibrationOptions {
   minGroupSamples?: number;
 }
 
-const groupKey = (f: Features) => `${f.process}\u0000${f.group ?? ''}`;
+const groupKey = (f: Features) => JSON.stringify([f.process, f.group ?? '']);
 
 export function fitMedianPoint(samples: readonly TrainingSample[], minGroupSamples = Infinity): MedianPoint {
   const byProcess = new Map<string, number[]>();

@@ -75,3 +75,15 @@ test('the built-in registry holds the price sheet, medians, regressions, tag-tok
   ]);
   assert.throws(() => builtinRegistry().register(medianBaseline({ target: 'runtimeMs' })), /already registered/);
 });
+
+test('a median grouped by tag family fits a state Postgres can store, and predicts from its groups', async () => {
+  const { fitState } = await import('../../src/models/model-call.js');
+  const model = medianBaseline({ target: 'runtimeMs', name: 'median-group:runtimeMs', minGroupSamples: 2 });
+  const samples = [10, 12, 11, 100, 110, 105].map((value, i) => ({ features: { process: 'ALIGN', group: i < 3 ? 'small' : 'large' }, value, at: i }));
+  const state = fitState(model, samples);
+  const groups = Object.keys((state as unknown as { point: { byGroup: Record<string, number> } }).point.byGroup);
+  assert.equal(groups.length, 2);
+  assert.ok(groups.every((k) => !k.includes('\u0000')));
+  assert.equal(model.predict({ process: 'ALIGN', group: 'large' }, state).value, 105);
+  assert.equal(model.predict({ process: 'ALIGN', group: 'small' }, state).value, 11);
+});

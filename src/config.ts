@@ -98,7 +98,10 @@ export interface ReconcileSettings {
   idleMode: IdleMode;
   /** |estimate − actual| / actual above this (0.2 = 20%) for a run billed in full raises (or updates) its ESTIMATE_DRIFT alert; at or below, resolves it. */
   driftThreshold: number;
-  /** GCT_FX_RATES: the estimated cost of a run that moves to its organization's currency is converted with these. */
+  /**
+   * GCT_FX_RATES: the listed price of a bill line without hours, when the price sheet has none in its
+   * currency, and the estimated cost of a run that moves to its organization's currency, are converted with these.
+   */
   fxRates: FxRates;
 }
 
@@ -344,6 +347,7 @@ export function loadConfig(env: Env = process.env): Config {
       minTasks: int(env, 'GCT_RECOMMENDATION_MIN_TASKS', 5, 1, 100_000),
       lowPriorityMaxMinutes: int(env, 'GCT_LOW_PRIORITY_MAX_MINUTES', 30, 1, 24 * 60),
       idlePoolPercent: int(env, 'GCT_IDLE_POOL_PERCENT', 30, 1, 100),
+      fxRates,
     },
     recommendationsCron: cron(env, 'GCT_RECOMMENDATIONS_CRON', '30 5 * * *'),
     reportsCron: cron(env, 'GCT_REPORTS_CRON', '0 6 2 * *'),

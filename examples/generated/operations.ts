@@ -1615,7 +1615,7 @@ export type Recommendation = {
   detail: Scalars['JSONObject']['output'];
   id: Scalars['ID']['output'];
   kind: RecommendationKind;
-  /** Per 30 days at current prices, to 4 decimal places; null when its tasks could not be priced (no pool / VM size declared) */
+  /** Per 30 days at current prices, to 4 decimal places; null when its tasks could not be priced (no pool / VM size declared). In the organization's currency when GCT_FX_RATES has the rate from the price sheet's, else in the sheet's (`detail.currencyNote` says why); IDLE_POOL: in the bill's */
   monthlySaving?: Maybe<Money>;
   process?: Maybe<Scalars['String']['output']>;
   refreshedAt: Scalars['DateTime']['output'];

@@ -35,7 +35,7 @@ export class Recommendation {
   @Field(() => GraphQLJSONObject, { description: 'Evidence and the proposed setting: current and recommended values, percentiles, task counts, the Nextflow config line (`config`)' })
   detail!: Record<string, unknown>;
 
-  @Field(() => Money, { nullable: true, description: 'Per 30 days at current prices, to 4 decimal places; null when its tasks could not be priced (no pool / VM size declared)' })
+  @Field(() => Money, { nullable: true, description: "Per 30 days at current prices, to 4 decimal places; null when its tasks could not be priced (no pool / VM size declared). In the organization's currency when GCT_FX_RATES has the rate from the price sheet's, else in the sheet's (`detail.currencyNote` says why); IDLE_POOL: in the bill's" })
   monthlySaving!: Money | null;
 
   @Field(() => RecommendationStatusEnum)

@@ -2,6 +2,8 @@ import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { recommendations, type RecommendationKind, type RecommendationRow, type RecommendationStatus } from '../db/schema/index.js';
 import { notFound } from '../errors.js';
+import { fxRateSql, noRateNote, type FxRates } from './fx.js';
+import { orgCurrency } from './org-currency.js';
 import { checkPageSize, decodeOffsetCursor, offsetPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
 import { taskRanSql } from './task-times.js';
@@ -17,6 +19,8 @@ export interface RecommendationSettings {
   lowPriorityMaxMinutes: number;
   /** Pools whose idle share of their bill is at least this percentage are reported. */
   idlePoolPercent: number;
+  /** GCT_FX_RATES: the price sheet's savings are given in the organization's currency when there is a rate. */
+  fxRates: FxRates;
 }
 
 const GIB = 1024 ** 3;
@@ -36,7 +40,8 @@ interface Candidate {
 }
 
 /**
- * Savings found in the organization's own task history, priced with the price sheet:
+ * Savings found in the organization's own task history, priced with the price sheet, in the
+ * organization's currency (GCT_FX_RATES; without a rate in the sheet's, and the detail says why):
  * - RIGHTSIZE_MEMORY / RIGHTSIZE_CPU: requested memory / cpus against p95 of peak RSS / %cpu of
  *   completed tasks, plus headroom; the saving is what the price-sheet rule charges less per task
  *   (max(cpu share, memory share) × hours × price) with the new request, the other kept as is.
@@ -87,7 +92,8 @@ export class RecommendationService {
    * dismissed ones stay as the record of a decision). Returns the current set's size.
    */
   async refresh(settings: RecommendationSettings, now = new Date()): Promise<{ found: number; removed: number }> {
-    const candidates = await this.candidates(settings, now);
+    const currency = await orgCurrency(this.db, this.orgId);
+    const candidates = await this.candidates(settings, currency, now);
     return this.db.transaction(async (tx) => {
       const subjects = new Map<RecommendationKind, string[]>();
       for (const c of candidates) {
@@ -100,7 +106,7 @@ export class RecommendationService {
           pipelineId: c.pipeline_id,
           process: c.process,
           title: titleOf(c),
-          detail: detailOf(c, settings),
+          detail: detailOf(c, settings, currency),
           monthlySaving: c.saving,
           currency: c.currency,
           refreshedAt: now,
@@ -123,16 +129,21 @@ export class RecommendationService {
     });
   }
 
-  /** One SQL statement: task history priced per task, then one candidate row per process and kind. */
-  private async candidates(s: RecommendationSettings, now: Date): Promise<Candidate[]> {
+  /**
+   * One SQL statement: task history priced per task, then one candidate row per process and kind. A
+   * price is converted into `currency` in numeric when GCT_FX_RATES has the rate, else kept in its own.
+   */
+  private async candidates(s: RecommendationSettings, currency: string, now: Date): Promise<Candidate[]> {
     const since = new Date(now.getTime() - s.windowDays * 86_400_000);
     const scale = 30 / s.windowDays;
+    const rate = fxRateSql(s.fxRates, sql`pr.currency`, sql`${currency}::text`);
     const rows = await this.db.execute(sql`
       with t as (
         select t.process, r.pipeline_id, pp.name as pipeline, t.status, t.error_action, coalesce(t.cpus, 1) as cpus, t.memory_bytes,
                t.pcpu, t.peak_rss, t.realtime_ms, coalesce(t.priority, 'DEDICATED') as priority,
                extract(epoch from (t.completed_at - t.started_at)) / 3600 as hours,
-               pr.vcpus, pr.memory_gib * ${GIB} as vm_bytes, pr.price_per_hour as price, pr.currency, lp.price_per_hour as low_price
+               pr.vcpus, pr.memory_gib * ${GIB} as vm_bytes, pr.price_per_hour * coalesce(fx.rate, 1) as price,
+               case when fx.rate is null then pr.currency else ${currency}::text end as currency, lp.price_per_hour * coalesce(fx.rate, 1) as low_price
         from tasks t
         join runs r on r.org_id = t.org_id and r.id = t.run_id
         left join pipelines pp on pp.org_id = r.org_id and pp.id = r.pipeline_id
@@ -148,6 +159,7 @@ export class RecommendationService {
           where p.provider = coalesce(pl.provider, 'azure') and lower(p.vm_size) = lower(t.vm_size)
             and p.priority = 'LOW_PRIORITY' and p.currency = pr.currency and p.effective_from <= (t.started_at at time zone 'UTC')::date
           order by (p.region = pl.region) desc, p.effective_from desc limit 1) lp on true
+        cross join lateral (select ${rate} as rate) fx
         -- not CACHED tasks: their times are the original run's, whose task is priced already
         where t.org_id = ${this.orgId} and t.process is not null and t.started_at is not null and ${taskRanSql}
           and t.completed_at >= ${since.toISOString()}::timestamptz and t.completed_at < ${now.toISOString()}::timestamptz
@@ -246,7 +258,20 @@ function titleOf(c: Candidate): string {
   }
 }
 
-function detailOf(c: Candidate, s: RecommendationSettings): Record<string, unknown> {
+function detailOf(c: Candidate, s: RecommendationSettings, currency: string): Record<string, unknown> {
+  return { ...evidenceOf(c, s), ...currencyNoteOf(c, currency) };
+}
+
+/**
+ * A price-sheet saving left in the sheet's currency says why; an IDLE_POOL saving is bill money, in the
+ * bill's currency, which is never converted.
+ */
+function currencyNoteOf(c: Candidate, currency: string): { currencyNote?: string } {
+  if (c.kind === 'IDLE_POOL' || c.currency === null || c.currency === currency) return {};
+  return { currencyNote: `in ${c.currency}, not ${currency}: ${noRateNote(c.currency, currency)}` };
+}
+
+function evidenceOf(c: Candidate, s: RecommendationSettings): Record<string, unknown> {
   const base = { pipeline: c.pipeline, tasks: c.tasks, pricedTasks: c.priced_tasks, windowDays: s.windowDays };
   switch (c.kind) {
     case 'RIGHTSIZE_MEMORY':

@@ -11,7 +11,8 @@
  * 1. Lock the organization's reconciliations (one at a time: windows may overlap) and delete the
  *    window's allocations, remembering which runs had some.
  * 2. Lines of the window, each with its pool (if any), its rate per VM hour (cost / consumed hours when
- *    the unit is hours, else the pool VM's listed price in the line's currency) and the VM's size; and
+ *    the unit is hours, else the pool VM's listed price in the line's currency, converted from another
+ *    with GCT_FX_RATES when the sheet has none in it) and the VM's size; and
  *    its part of its group: the lines billing the pool's machine time in the same charge period and
  *    currency (one per VM, or per meter), each weighed by its machine hours (lineGroup).
  * 3. Task pieces: tasks of those pools overlapping each line (not CACHED ones: they carry the times of
@@ -57,7 +58,10 @@ export interface ReconcileOptions {
   idleMode: IdleMode;
   /** 0.2 = 20% */
   driftThreshold: number;
-  /** GCT_FX_RATES: a run moving to its organization's currency keeps its estimated cost, converted, when there is a rate. */
+  /**
+   * GCT_FX_RATES: the listed price a line without hours is weighed by, from the USD sheet into the line's
+   * currency; and a run moving to its organization's currency keeps its estimated cost, converted.
+   */
   fxRates?: FxRates;
   /** What asked: `import`, `sync`, `request`, … (stored on the record). */
   trigger?: string;
@@ -119,8 +123,9 @@ export async function reconcile(db: Db, orgId: string, window: ReconcileWindow, 
   try {
     await db.transaction(async (tx) => {
       await lockReconciliations(tx, orgId, 'exclusive');
-      const counts = await splitWindow(tx, orgId, id, from, to, options.idleMode);
-      await adoptOrgCurrency(tx, orgId, options.fxRates ?? NO_FX_RATES);
+      const rates = options.fxRates ?? NO_FX_RATES;
+      const counts = await splitWindow(tx, orgId, id, from, to, options.idleMode, rates);
+      await adoptOrgCurrency(tx, orgId, rates);
       const runsResult = await updateRunActuals(tx, orgId);
       await markBilledInFull(tx, orgId, id, from, to);
       const drift = await recordEstimateErrors(tx, orgId, id, options.driftThreshold);
@@ -159,7 +164,7 @@ async function rows<T>(tx: Tx, query: SQL): Promise<T[]> {
 }
 
 /** Steps 1–4. Temporary tables live until the commit; each is analyzed so the joins are planned on real counts. */
-async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from: string, to: string, idleMode: IdleMode): Promise<SplitCounts> {
+async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from: string, to: string, idleMode: IdleMode, rates: FxRates): Promise<SplitCounts> {
   const x = (q: SQL) => tx.execute(q);
   // 1. the window's old allocations go; their runs are recomputed below even if no line reaches them now
   await x(sql`create temp table rc_runs (run_id uuid primary key) on commit drop`);
@@ -201,7 +206,9 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
       where ${billsPool(sql`cr`, sql`p.rid`)}
       order by length(p.rid) desc, p.name limit 1) pl on true
     where cr.org_id = ${orgId} and cr.charge_period_start >= ${from}::timestamptz and cr.charge_period_start < ${to}::timestamptz`);
-  // only lines without a rate of their own need the listed price (looked up once per pool, currency and day)
+  // only lines without a rate of their own need the listed price (looked up once per pool, currency and day);
+  // the sheet is in USD: an EUR line takes a price in its own currency if there is one, else the converted one
+  const rate = fxRateSql(rates, sql`pr.currency`, sql`w.currency`);
   await x(sql`
     with wanted as (
       select distinct l.pool_id, l.currency, (l.ps at time zone 'UTC')::date as day from rc_lines l
@@ -209,10 +216,10 @@ async function splitWindow(tx: Tx, orgId: string, reconciliationId: string, from
     priced as (
       select w.*, price.price_per_hour from wanted w join rc_pools p on p.id = w.pool_id
       cross join lateral (
-        select pr.price_per_hour from prices pr
+        select pr.price_per_hour * ${rate} as price_per_hour from prices pr
         where pr.provider = p.provider and lower(pr.vm_size) = lower(p.vm_size) and pr.priority = p.priority
-          and pr.currency = w.currency and pr.effective_from <= w.day
-        order by (pr.region = p.region) desc, pr.effective_from desc limit 1) price)
+          and ${rate} is not null and pr.effective_from <= w.day
+        order by (pr.currency = w.currency) desc, (pr.region = p.region) desc, pr.effective_from desc limit 1) price)
     update rc_lines l set list_rate = priced.price_per_hour from priced
     where l.pool_id = priced.pool_id and l.currency = priced.currency and (l.ps at time zone 'UTC')::date = priced.day and l.line_rate is null`);
   await x(sql`

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
 import { pipelines, pools, prices, runs, tasks } from '../../src/db/schema/index.js';
 import { parseAzureBatchPrices } from '../../src/ingest/prices/azure-batch-prices.js';
+import { RecommendationService } from '../../src/services/recommendations.js';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
 import { fixturePath } from '../support/fixtures.js';
 
@@ -73,6 +75,14 @@ async function seed(t: TestApp, orgId: string, specs: TaskSpec[], vmSize = vm.si
 
 const LIST = `query($status: [RecommendationStatus!]) { recommendations(status: $status, first: 50) {
   edges { node { id kind process title detail monthlySaving { amount currency } status statusChangedAt } } } }`;
+/** The test's rate, GCT_FX_RATES USD:EUR. */
+const EUR_PER_USD = 0.92;
+const recommendedGibOf = (specs: TaskSpec[]) => Math.max(1, Math.ceil((percentileCont(specs.map((s) => Math.round(s.peakGib * GIB)), 0.95) * 1.2) / GIB));
+/** In USD, from the shipped price sheet: what requesting the recommended memory saves BIG's tasks. */
+const memorySaving = () => BIG.reduce((sum, s) => sum + vm.price * s.hours * (share(s.cpus, s.memGib * GIB) - share(s.cpus, recommendedGibOf(BIG) * GIB)), 0);
+const lowPrioritySaving = () => SHORT.reduce((sum, s) => sum + (vm.price - vm.low) * s.hours * share(s.cpus, s.memGib * GIB), 0);
+const failedCost = () => vm.price * FAILED.hours * share(FAILED.cpus, FAILED.memGib * GIB);
+
 type Rec = { id: string; kind: string; process: string; title: string; detail: Record<string, unknown>; monthlySaving: { amount: string; currency: string } | null; status: string };
 
 describe('savings recommendations from task history, priced with the shipped price sheet', () => {
@@ -87,7 +97,8 @@ describe('savings recommendations from task history, priced with the shipped pri
   const refresh = async (key: string) => (await t.gql(`mutation { refreshRecommendations { found removed } }`, {}, key));
 
   before(async () => {
-    t = await startTestApp();
+    // a rate that USD organizations never use: theirs is the price sheet's currency
+    t = await startTestApp({ env: { GCT_FX_RATES: `USD:EUR=${EUR_PER_USD}` } });
     await t.db.db.insert(prices).values(snapshot.rows).onConflictDoNothing();
     a = await createOrgWithKeys(t.db, 'rec-a');
     b = await createOrgWithKeys(t.db, 'rec-b');
@@ -192,5 +203,43 @@ describe('savings recommendations from task history, priced with the shipped pri
     const viewer = await t.gql(`mutation($id: ID!) { setRecommendationStatus(id: $id, status: DISMISSED) { status } }`, { id: rec.id }, a.viewer);
     assert.equal(viewer.errors?.[0].extensions?.code, 'FORBIDDEN');
     assert.equal((await list(a.viewer)).find((r) => r.id === rec.id)?.status, rec.status);
+  });
+
+  describe('an organization billed in EUR', () => {
+    const eurOrg = async (slug: string) => {
+      const keys = await createOrgWithKeys(t.db, slug);
+      await t.db.sql`update organizations set currency = 'EUR' where id = ${keys.org.id}`;
+      await seed(t, keys.org.id, [...BIG, ...FITS, FAILED, ...SHORT]);
+      return keys;
+    };
+    const close = (rec: Rec | undefined, currency: string, want: number) => {
+      assert.equal(rec?.monthlySaving?.currency, currency, JSON.stringify(rec));
+      const amount = Number(rec!.monthlySaving!.amount);
+      assert.ok(Math.abs(amount - want) < 5e-5, `${rec!.kind}: ${amount} vs ${want}`);
+    };
+
+    test('with a USD:EUR rate its savings are the USD price sheet’s, converted, in EUR', async () => {
+      const e = await eurOrg('rec-eur');
+      const res = await refresh(e.admin);
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      const recs = await list(e.viewer);
+      close(recs.find((r) => r.kind === 'RIGHTSIZE_MEMORY'), 'EUR', memorySaving() * EUR_PER_USD);
+      close(recs.find((r) => r.kind === 'LOW_PRIORITY'), 'EUR', lowPrioritySaving() * EUR_PER_USD);
+      close(recs.find((r) => r.kind === 'FAILED_WORK'), 'EUR', failedCost() * EUR_PER_USD);
+      assert.ok(recs.find((r) => r.kind === 'RIGHTSIZE_CPU')?.monthlySaving?.currency === 'EUR');
+      assert.ok(recs.every((r) => r.detail.currencyNote === undefined), 'nothing to say about the currency');
+      const stored = await t.db.sql<{ currency: string }[]>`select distinct currency from recommendations where org_id = ${e.org.id}`;
+      assert.deepEqual(stored.map((r) => r.currency), ['EUR']);
+    });
+
+    test('without a rate its savings stay in USD, labelled USD, and say why they are not in EUR', async () => {
+      const e = await eurOrg('rec-eur-norate');
+      await new RecommendationService(t.db.db, e.org.id, 500).refresh(loadConfig({}).recommendations);
+      const recs = await list(e.viewer);
+      const mem = recs.find((r) => r.kind === 'RIGHTSIZE_MEMORY');
+      close(mem, 'USD', memorySaving());
+      close(recs.find((r) => r.kind === 'FAILED_WORK'), 'USD', failedCost());
+      for (const r of recs) assert.match(String(r.detail.currencyNote), /^in USD, not EUR: no GCT_FX_RATES rate USD:EUR$/, r.kind);
+    });
   });
 });

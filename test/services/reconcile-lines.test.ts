@@ -56,6 +56,8 @@ interface Line {
   cost: string;
   /** Consumed hours; null: no quantity or unit (the listed price is the rate). */
   hours: string | null;
+  /** Default USD, the price table's. */
+  currency?: string;
 }
 
 describe('reconcile: resumed runs and pools billed on several lines', () => {
@@ -69,9 +71,9 @@ describe('reconcile: resumed runs and pools billed on several lines', () => {
   });
   after(() => t?.drop());
 
-  async function lab(): Promise<string> {
+  async function lab(currency = 'USD'): Promise<string> {
     const slug = `lines-${++n}`;
-    const { organization } = await createOrganization(t.db, { name: slug, slug });
+    const { organization } = await createOrganization(t.db, { name: slug, slug, currency });
     await new PoolService(t.db, organization.id).declare({ name: POOL, region: 'westeurope', vmSize: 'Standard_D4_v3', priority: 'DEDICATED', resourceId: RESOURCE });
     return organization.id;
   }
@@ -84,7 +86,7 @@ describe('reconcile: resumed runs and pools billed on several lines', () => {
       const end = new Date(Date.parse(start) + 3_600_000).toISOString();
       await t.sql`
         insert into cost_records (org_id, provider, resource_id, service_name, charge_period_start, charge_period_end, billed_cost, currency, consumed_quantity, consumed_unit, source, row_hash)
-        values (${orgId}, 'azure', ${l.resource ?? RESOURCE}, 'Azure Batch', ${start}, ${end}, ${l.cost}, 'USD', ${l.hours}, ${l.hours === null ? null : '1 Hour'}, 'file', ${rowHash(`${orgId}:${l.label}`)})`;
+        values (${orgId}, 'azure', ${l.resource ?? RESOURCE}, 'Azure Batch', ${start}, ${end}, ${l.cost}, ${l.currency ?? 'USD'}, ${l.hours}, ${l.hours === null ? null : '1 Hour'}, 'file', ${rowHash(`${orgId}:${l.label}`)})`;
     }
   }
   const actual = async (orgId: string, runId: string) => {
@@ -204,5 +206,46 @@ describe('reconcile: resumed runs and pools billed on several lines', () => {
     }
     close((await sums(orgId)).poolIdle, 0.61 - 1.25 * perHour10, 'idle (10:00 only)');
     assert.deepEqual([...(await violations(orgId))], []);
+  });
+
+  test('an EUR line without hours is weighed at the USD list price converted with GCT_FX_RATES; without a rate, by task weight as before', async () => {
+    const withRate = { ...SEPARATE, fxRates: loadConfig({ GCT_FX_RATES: 'USD:EUR=0.92' }).reconcile.fxRates };
+    const outcome = async (options: ReconcileOptions) => {
+      const orgId = await lab('EUR');
+      const run = await importRun(orgId, 'eur', [
+        // 10:00: half a node (2 of 4 cpus) for the hour; 11:00: a whole node for the hour
+        { id: 1, name: 'A', start: '10:00', end: '11:00', cpus: 2, memory: '4 GB' },
+        { id: 2, name: 'B', start: '11:00', end: '12:00', cpus: 4, memory: '8 GB' },
+      ]);
+      // no quantities: at 0.25 USD = 0.23 EUR an hour, 0.46 EUR is two VM-hours, and each VM's 0.23 one
+      await bill(orgId, [
+        { label: 'h10', start: '10:00', cost: '0.46', hours: null, currency: 'EUR' },
+        { label: 'h11-vm0', resource: VM(0), start: '11:00', cost: '0.23', hours: null, currency: 'EUR' },
+        { label: 'h11-vm1', resource: VM(1), start: '11:00', cost: '0.23', hours: null, currency: 'EUR' },
+      ]);
+      const record = await reconcile(t.db, orgId, DAY, options);
+      assert.deepEqual([...(await violations(orgId))], [], 'each line’s allocations sum to its cost');
+      assert.equal(record.totals.length, 1);
+      assert.equal(record.totals[0].currency, 'EUR');
+      const total = record.totals[0];
+      close(Number(total.tasks) + Number(total.idle) + Number(total.unallocated), 0.92, 'the record’s parts');
+      close(Number(total.cost), 0.92, 'the record’s cost');
+      return { tasks: await perTask(orgId), sums: await sums(orgId), run: await actual(orgId, run) };
+    };
+
+    const priced = await outcome(withRate);
+    // A: 0.5 of a node × 1 h × 0.23; B: its hour over the two VMs' lines, half on each, at 0.23
+    close(priced.tasks.get('A')!.amount, 0.115, 'A at the converted price');
+    close(priced.tasks.get('B')!.amount, 0.23, 'B at the converted price');
+    close(priced.tasks.get('B')!.hours, 1, 'B hours');
+    assert.deepEqual(priced.tasks.get('A')!.methods, ['PRICE']);
+    close(priced.sums.poolIdle, 0.92 - 0.345, 'idle');
+    close(priced.run, 0.345, 'run');
+
+    const weighed = await outcome(SEPARATE);
+    close(weighed.tasks.get('A')!.amount, 0.46, 'A takes its line');
+    close(weighed.tasks.get('B')!.amount, 0.46, 'B takes its lines');
+    assert.deepEqual(weighed.tasks.get('A')!.methods, ['WEIGHT']);
+    close(weighed.sums.idle, 0, 'idle');
   });
 });

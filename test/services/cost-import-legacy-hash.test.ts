@@ -16,14 +16,7 @@ import { importCostFile, type ImportCostFileOptions } from '../../src/services/c
 import type { CostLoadPhase } from '../../src/services/cost-loader.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-
-const FOCUS = 'BilledCost,EffectiveCost,ChargePeriodStart,ChargePeriodEnd,BillingPeriodStart,BillingPeriodEnd,BillingCurrency,ProviderName,SubAccountId,BillingAccountId,ResourceId,ChargeCategory,ChargeClass';
-const SEP = '2024-09-01T00:00:00Z,2024-10-01T00:00:00Z';
-const OCT = '2024-10-01T00:00:00Z,2024-11-01T00:00:00Z';
-const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-const focusLine = (cost: string, day: string, period: string, chargeClass = '') =>
-  `${cost},${cost},${day}T00:00:00Z,${nextDay(day)}T00:00:00Z,${period},USD,Microsoft,/subscriptions/11111111-1111-1111-1111-111111111111,ba,/r/a,Usage,${chargeClass}`;
-const file = (...lines: string[]) => `${[FOCUS, ...lines].join('\n')}\n`;
+import { focusFile as file, focusLine, OCT, SEP } from '../support/focus-lines.js';
 
 /** September's own line for September 30, and the same line billed late in October (the twin of the first). */
 const sep30 = focusLine('5.00', '2024-09-30', SEP);
@@ -89,6 +82,13 @@ describe('a plain re-import after the row hash changed for lines billed elsewher
     return changed;
   };
 
+  /** A new organization that imported `body` before the upgrade: its rows whose hash changed carry their old one. */
+  const importedBeforeUpgrade = async (slug: string, body: string) => {
+    const orgId = await newOrg(slug);
+    await put(orgId, body);
+    return { orgId, changed: await downgrade(orgId, body) };
+  };
+
   before(async () => {
     t = await createTestDatabase();
     newOrg = async (slug) => (await createOrganization(t.db, { name: slug, slug })).organization.id;
@@ -96,10 +96,8 @@ describe('a plain re-import after the row hash changed for lines billed elsewher
   after(() => t.drop());
 
   test('a line billed outside its period, stored under its old hash, is found again: the totals stay, and the row takes its new hash', async () => {
-    const orgId = await newOrg('late');
     const october = file(sep30Late, oct1);
-    await put(orgId, october);
-    const changed = await downgrade(orgId, october);
+    const { orgId, changed } = await importedBeforeUpgrade('late', october);
     assert.deepEqual(changed.map((c) => c.line), [2], 'only the late line hashes differently now');
     const again = await put(orgId, october);
     assert.deepEqual([again.rowsLoaded, again.rowsUnchanged, again.warnings], [0, 2, []]);
@@ -116,10 +114,8 @@ describe('a plain re-import after the row hash changed for lines billed elsewher
   });
 
   test('corrections, inside and outside their billing period, stored under their old hashes, are found again', async () => {
-    const orgId = await newOrg('corrections');
     const october = file(focusLine('-5.00', '2024-09-30', OCT, 'Correction'), focusLine('3.00', '2024-10-02', OCT, 'Correction'), oct1);
-    await put(orgId, october);
-    const changed = await downgrade(orgId, october);
+    const { orgId, changed } = await importedBeforeUpgrade('corrections', october);
     assert.deepEqual(changed.map((c) => c.line), [2, 3]);
     const again = await put(orgId, october);
     assert.deepEqual([again.rowsLoaded, again.rowsUnchanged], [0, 3]);
@@ -178,10 +174,8 @@ describe('a plain re-import after the row hash changed for lines billed elsewher
   });
 
   test('a stored row with the old hash but no billing period may be the twin: left as it is, and the line named in a warning', async () => {
-    const orgId = await newOrg('ambiguous');
     const october = file(oct1, sep30Late);
-    await put(orgId, october);
-    const [late] = await downgrade(orgId, october);
+    const { orgId, changed: [late] } = await importedBeforeUpgrade('ambiguous', october);
     // stored before billing periods were read
     await t.sql`update cost_records set billing_period_start = null, billing_period_end = null where org_id = ${orgId} and row_hash = ${late.legacy}`;
     const again = await put(orgId, october);
@@ -194,10 +188,8 @@ describe('a plain re-import after the row hash changed for lines billed elsewher
   });
 
   test('a line already stored under both hashes (re-imported before this fix) fails nothing and is named in a warning', async () => {
-    const orgId = await newOrg('twice');
     const october = file(sep30Late, oct1);
-    await put(orgId, october);
-    const [late] = await downgrade(orgId, october);
+    const { orgId, changed: [late] } = await importedBeforeUpgrade('twice', october);
     // what a plain import did before this fix: the line again, under its new hash
     await t.sql`
       insert into cost_records (org_id, provider, charge_period_start, charge_period_end, billing_period_start, billing_period_end, billed_cost, currency, source, row_hash)
@@ -210,10 +202,8 @@ describe('a plain re-import after the row hash changed for lines billed elsewher
   });
 
   test('a row that takes its new hash keeps its allocations: they follow it', async () => {
-    const orgId = await newOrg('allocations');
     const october = file(sep30Late, oct1);
-    await put(orgId, october);
-    const [late] = await downgrade(orgId, october);
+    const { orgId, changed: [late] } = await importedBeforeUpgrade('allocations', october);
     // as a reconciliation before the upgrade left it: the line's share, under the hash the line had then
     await t.sql`
       insert into allocations (org_id, reconciliation_id, cost_row_hash, charge_period_start, kind, method, amount, currency)

@@ -673,7 +673,7 @@ export type CostImportStatus =
 /** A warning of a cost import: every row was read, but the lines may count wrongly beside what is stored. */
 export type CostImportWarning = {
   __typename?: 'CostImportWarning';
-  /** PART_ADDED, ADDED_BESIDE_STORED or COST_BASIS_MIXED */
+  /** PART_ADDED, ADDED_BESIDE_STORED, COST_BASIS_MIXED or LEGACY_HASH_AMBIGUOUS */
   code: Scalars['String']['output'];
   message: Scalars['String']['output'];
 };

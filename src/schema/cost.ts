@@ -228,7 +228,7 @@ export class CostImportReport {
 
 @ObjectType({ description: 'A warning of a cost import: every row was read, but the lines may count wrongly beside what is stored.' })
 export class CostImportWarning {
-  @Field(() => String, { description: 'PART_ADDED, ADDED_BESIDE_STORED or COST_BASIS_MIXED' })
+  @Field(() => String, { description: 'PART_ADDED, ADDED_BESIDE_STORED, COST_BASIS_MIXED or LEGACY_HASH_AMBIGUOUS' })
   code!: string;
 
   @Field(() => String)

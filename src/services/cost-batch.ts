@@ -51,7 +51,25 @@ export interface EncodedCostBatch {
   /** The billing periods the rows name, [start, end) in epoch ms, each once; and whether a row named none. */
   periods: [start: number, end: number][];
   unperiodized: boolean;
+  /** The rows that had another hash before lines billed elsewhere were told apart (row-hash), in order; mostly none. */
+  legacy: LegacyRowHash[];
 }
+
+/** A row of a batch whose hash changed with the canonical form (CostRowHasher), and what finds its row stored before: services/legacy-row-hash. */
+export interface LegacyRowHash {
+  /** The row's index in its batch. */
+  row: number;
+  /** Its hash before (in row-hash form, namespaced as the row's hash is). */
+  hash: string;
+  /** Its line in the file, for the import's warnings. */
+  line: number;
+  /** Its billing period, epoch ms; NaN when it names none. */
+  billingStart: number;
+  billingEnd: number;
+}
+
+/** What the encoder takes of a row's old hash: the hash, and the row's line in its file. */
+export type LegacyHashOfRow = Pick<LegacyRowHash, 'hash' | 'line'>;
 
 /** Provider, billing account and sub account (subscription, AWS account, GCP project) of a bill line. */
 export type CostScope = [provider: string, billingAccountId: string | null, subAccountId: string | null];
@@ -108,15 +126,17 @@ export class CostBatchEncoder {
   }
 
   /**
-   * Adds a row; returns the batch it completed, if it did. Throws RangeError for a value Postgres cannot
-   * store (NUL), or a hash not in row-hash form: the loader compares hashes as text with the ones
-   * Postgres returns, so another spelling of the same uuid would read as new and then collide.
+   * Adds a row, with its hash before lines billed elsewhere were told apart when that differs (`legacy`); returns the
+   * batch it completed, if it did. Throws RangeError for a value Postgres cannot store (NUL), or a hash not in
+   * row-hash form: the loader compares hashes as text with the ones Postgres returns, so another spelling of the
+   * same uuid would read as new and then collide.
    */
-  add(row: CostRow, hash: string): EncodedCostBatch | null {
+  add(row: CostRow, hash: string, legacy?: LegacyHashOfRow): EncodedCostBatch | null {
     const seen = this.#seen;
     if (seen && !ROW_HASH.test(hash)) throw new RangeError(`row hash must be a lower-case hyphenated uuid, got ${JSON.stringify(hash.slice(0, 64))}`);
+    if (legacy && !ROW_HASH.test(legacy.hash)) throw new RangeError(`legacy row hash must be a lower-case hyphenated uuid, got ${JSON.stringify(legacy.hash.slice(0, 64))}`);
     const line = encodeCostRowLine(row, hash);
-    this.#batch.add(row, hash, line, seen !== null && seen.add(hash));
+    this.#batch.add(row, hash, line, seen !== null && seen.add(hash), legacy);
     if (this.#batch.rows < this.batchRows && this.#batch.bytes < BATCH_BYTES) return null;
     return this.#take();
   }
@@ -176,6 +196,7 @@ class BatchBuilder {
   readonly #periods = new Map<string, [number, number]>();
   #lastPeriod: [number, number] | null = null;
   #unperiodized = false;
+  readonly #legacy: LegacyRowHash[] = [];
 
   constructor(
     private readonly prefix: Buffer,
@@ -195,7 +216,7 @@ class BatchBuilder {
     return this.#text.length;
   }
 
-  add(row: CostRow, hash: string, line: string, seenBefore: boolean): void {
+  add(row: CostRow, hash: string, line: string, seenBefore: boolean, legacy: LegacyHashOfRow | undefined): void {
     let amounts = this.#amounts.get(row.currency);
     // the summary splits these on commas and semicolons: one in either would shift every later row's amount
     if ((amounts === undefined && /[,;]/.test(row.currency)) || row.billedCost.includes(',')) {
@@ -224,6 +245,7 @@ class BatchBuilder {
     this.#billingStarts[this.rows] = from === undefined || to === undefined ? NaN : from;
     if (from === undefined || to === undefined) this.#unperiodized = true;
     else if (this.#lastPeriod === null || this.#lastPeriod[0] !== from || this.#lastPeriod[1] !== to) this.#enterPeriod(from, to);
+    if (legacy) this.#legacy.push({ row: this.rows, hash: legacy.hash, line: legacy.line, billingStart: from ?? NaN, billingEnd: to ?? NaN });
     this.rows++;
   }
 
@@ -272,6 +294,7 @@ class BatchBuilder {
       scopeGroups: [...this.#scopes.values()].map((s) => s.group ?? null),
       periods: [...this.#periods.values()],
       unperiodized: this.#unperiodized,
+      legacy: this.#legacy,
     };
   }
 }

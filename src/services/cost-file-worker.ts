@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import { CostFileFormatError, CostRowHasher, namespacedHash, openCostFile, type CostRow } from '../ingest/costs/index.js';
+import { CostFileFormatError, CostRowHasher, namespacedHash, openCostFile } from '../ingest/costs/index.js';
 import { batchBuffers, CostBatchEncoder } from './cost-batch.js';
 import { costRowHasNul } from './cost-copy-text.js';
 import type { CostFilePart, ToWorker, FromWorker, WorkerSetup } from './cost-file-messages.js';
@@ -57,7 +57,7 @@ async function run(): Promise<void> {
   send({ type: 'opened', format: file.format, variant: file.variant, columns: file.columns });
   const hasher = new CostRowHasher();
   const namespace = setup.hashNamespace;
-  const hashOf = namespace === undefined ? (row: CostRow) => hasher.next(row).hash : (row: CostRow) => namespacedHash(namespace, hasher.next(row).hash);
+  const inNamespace = namespace === undefined ? (hash: string) => hash : (hash: string) => namespacedHash(namespace, hash);
   const encoder = new CostBatchEncoder(setup.prefix, setup.batchRows, { hashesFromOneHasher: true });
   let read = 0;
   let rejects: CostFilePart['rejects'] = [];
@@ -72,7 +72,8 @@ async function run(): Promise<void> {
         rejectBytes += item.raw.length;
       } else {
         try {
-          batch = encoder.add(item.row, hashOf(item.row));
+          const { hash, legacyHash } = hasher.next(item.row);
+          batch = encoder.add(item.row, inNamespace(hash), legacyHash === undefined ? undefined : { hash: inNamespace(legacyHash), line: item.line });
         } catch (err) {
           // the encoder refuses NUL (a check of its own per field, instead of another pass over every row here);
           // hashing such a row first only counts it among its identical copies, which are refused too

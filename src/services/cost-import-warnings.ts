@@ -8,7 +8,7 @@ import type { CostBasis, CostBasisLines } from '../ingest/costs/index.js';
 import { inScopesSql, scopeArrays, scopeKeysSql } from './bill-scope.js';
 import type { CostScope } from './cost-batch.js';
 
-export type CostImportWarningCode = 'PART_ADDED' | 'ADDED_BESIDE_STORED' | 'COST_BASIS_MIXED';
+export type CostImportWarningCode = 'PART_ADDED' | 'ADDED_BESIDE_STORED' | 'COST_BASIS_MIXED' | 'LEGACY_HASH_AMBIGUOUS';
 
 export interface CostImportWarning {
   code: CostImportWarningCode;
@@ -31,6 +31,8 @@ export interface ImportFacts {
   periodStart: Date | null;
   periodEnd: Date | null;
   scopes: CostScope[];
+  /** Lines whose old hash a stored line has that could not be proven theirs (services/legacy-row-hash). */
+  legacyUnproven: number[];
 }
 
 /** The file's cost basis: the one its lines show, or null when none do or they show both. */
@@ -65,6 +67,18 @@ export async function costImportWarnings(tx: postgres.TransactionSql, orgId: str
         'if it is a newer version of an export already imported, import it with replace (added, its revised lines count twice)',
     });
   }
+  if (facts.legacyUnproven.length > 0) {
+    const n = facts.legacyUnproven.length;
+    warnings.push({
+      code: 'LEGACY_HASH_AMBIGUOUS',
+      message:
+        `${n} line${n === 1 ? '' : 's'} (${lineList(facts.legacyUnproven)}) hashed otherwise before lines billed outside their billing period and ` +
+        "corrections were told apart from their period's equal lines, and a stored line has the old hash but cannot be proven the same line: " +
+        'it names no billing period (stored before periods were read, it may be the equal line of another period), or the line is stored ' +
+        'under its new hash as well (imported again before old hashes were recognised). Left as stored, so the line may count twice: ' +
+        'a replacing import of the file restates it',
+    });
+  }
   if (facts.costBasis && facts.periodStart && facts.periodEnd && facts.scopes.length > 0) {
     const other: CostBasis = facts.costBasis === 'actual' ? 'amortized' : 'actual';
     const mixed = await importsOfBasis(tx, orgId, facts, other);
@@ -81,6 +95,15 @@ export async function costImportWarnings(tx: postgres.TransactionSql, orgId: str
     }
   }
   return warnings;
+}
+
+/** `line 3`, `lines 3, 5 and 9`, or the first ten and how many more. */
+function lineList(lines: number[]): string {
+  const shown = lines.slice(0, 10);
+  const more = lines.length - shown.length;
+  if (shown.length === 1) return `line ${shown[0]}`;
+  if (more > 0) return `lines ${shown.join(', ')} and ${more} more`;
+  return `lines ${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
 }
 
 /**

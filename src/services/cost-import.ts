@@ -200,6 +200,7 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
         periodStart: summary.periodStart,
         periodEnd: summary.periodEnd,
         scopes: summary.scopes,
+        legacyUnproven: summary.legacy.unproven,
       });
       const stored: StoredReport = {
         format: file!.format,

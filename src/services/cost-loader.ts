@@ -27,6 +27,7 @@ import { ensureCostPartitions, monthsWithRows } from './cost-partitions.js';
 import { invalidateCostDays } from './cost-rollup.js';
 import { CostReplacement, ReplacedRegion, type CostReplace, type CostReplaced } from './cost-replace.js';
 import { lockCostWrites } from './cost-write-lock.js';
+import { adoptLegacyRows, type LegacyRowsTaken } from './legacy-row-hash.js';
 
 export interface CostLoadMeta {
   /** `file` (sourceId = the import) or `azure_api` (sourceId = the connection). */
@@ -62,13 +63,15 @@ export interface CostLoadSummary extends CostLoadResult {
   replaced: CostReplaced | null;
   /** The sub accounts the rows bill, each once. */
   scopes: CostScope[];
+  /** Lines stored under their old hash, found again (services/legacy-row-hash). */
+  legacy: LegacyRowsTaken;
 }
 
 export type CostSql = postgres.Sql | postgres.TransactionSql;
 
 /** Where a load spends its time in Postgres, for benchmarks: each phase's statements, summed. */
-export type CostLoadPhase = 'keys-copy' | 'lookup' | 'replace' | 'copy' | 'summary';
-export const COST_LOAD_PHASES: readonly CostLoadPhase[] = ['keys-copy', 'lookup', 'replace', 'copy', 'summary'];
+export type CostLoadPhase = 'adopt' | 'keys-copy' | 'lookup' | 'replace' | 'copy' | 'summary';
+export const COST_LOAD_PHASES: readonly CostLoadPhase[] = ['adopt', 'keys-copy', 'lookup', 'replace', 'copy', 'summary'];
 export interface CostLoadOptions {
   /** Called after each statement of a phase with its duration in milliseconds. */
   onTiming?: (phase: CostLoadPhase, ms: number) => void;
@@ -182,9 +185,10 @@ function keysText(batch: EncodedCostBatch, hashes: readonly string[]): string {
  * 1. Take the organization's load lock; for a summary, create a table of per-batch subtotals.
  * 2. For each batch: create the months it needs, and note which of them held rows of the organization
  *    before this load; unless every month of the batch was empty then (and no hash of the batch came
- *    earlier in the load), copy its keys and look up the hashes already stored; copy the other rows
- *    into cost_records; note the batch's subtotals. While Postgres works on one batch, the next is
- *    being parsed and encoded.
+ *    earlier in the load), give lines stored under an old hash of one of its rows the row's hash
+ *    (services/legacy-row-hash: only rows billed elsewhere have one), copy its keys and look up the
+ *    hashes already stored; copy the other rows into cost_records; note the batch's subtotals. While
+ *    Postgres works on one batch, the next is being parsed and encoded.
  * 3. Mark the days the load touched for the explorer's rollup, read the summary.
  *
  * Skipping the lookup is sound because a stored row can only match one of the batch's rows with the
@@ -224,6 +228,7 @@ async function load(
   let maxDayEnd = -Infinity;
   let inserted = 0;
   let staged = 0;
+  const legacy: LegacyRowsTaken = { adopted: 0, unproven: [] };
 
   // the caller's planner settings, which each lookup sets aside for its statement (read at the first)
   let caller: { seqscan: string; indexscan: string; bitmapscan: string; jit: string } | undefined;
@@ -271,6 +276,12 @@ async function load(
     const mayBeStored = batch.repeats || batch.months.some((m) => occupied.get(m));
     // the hashes read out of the batch once, for the lookup's keys and the filter both
     const hashes = mayBeStored ? batchHashes(batch) : null;
+    // before the lookup, which then finds them under the hash the batch gives them
+    if (hashes && batch.legacy.length > 0 && batch.months.some((m) => occupied.get(m))) {
+      const taken = await timed('adopt', () => adoptLegacyRows(tx, orgId, batch, hashes));
+      legacy.adopted += taken.adopted;
+      legacy.unproven.push(...taken.unproven);
+    }
     const fresh = hashes ? freshRows(batch, hashes, await lookup(batch, hashes)) : allRows(batch);
     // the subtotals go out ahead of the COPY, without waiting for their answer: Postgres runs them in
     // order, and the COPY's data does not wait a round trip for them
@@ -334,5 +345,5 @@ async function load(
   // the tables would go at commit; dropping them now frees their space for the rest of a long transaction
   const tables = [...(caller ? [keys] : []), ...(summarize ? [subtotals] : [])];
   if (tables.length > 0) await tx.unsafe(`drop table ${tables.join(', ')}`);
-  return { inserted, unchanged: staged - inserted, staged, totals, periodStart, periodEnd, replaced, scopes: region.scopes };
+  return { inserted, unchanged: staged - inserted, staged, totals, periodStart, periodEnd, replaced, scopes: region.scopes, legacy };
 }

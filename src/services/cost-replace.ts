@@ -34,6 +34,7 @@ import { inScopesSql, scopeArrays, scopeKeysSql } from './bill-scope.js';
 import type { CostScope, EncodedCostBatch } from './cost-batch.js';
 import type { CurrencyTotal } from './cost-loader.js';
 import { recordFileCoverage, removeCoveredSyncedLines, removedByCurrency, type RemovedLines } from './file-coverage.js';
+import { withIndexProbes } from './index-probes.js';
 
 export interface CostReplace {
   /** The replacing import: its own rows are never replaced. */
@@ -182,10 +183,7 @@ export class CostReplacement {
     // an index scan: the row's place is needed to delete it. A join delete (… using keys) left the order to the
     // planner, which without statistics of a month just loaded scanned the keys once per stored row (25,000 lines
     // took 12 s), and with them hashed the keys and scanned the month once per batch
-    const [caller] = await tx<{ seqscan: string; bitmapscan: string; jit: string }[]>`
-      select current_setting('enable_seqscan') as seqscan, current_setting('enable_bitmapscan') as bitmapscan, current_setting('jit') as jit,
-             set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('jit', 'off', true)`;
-    const found = await tx.unsafe<{ row_hash: string; part: string; ctid: string; take: boolean }[]>(
+    const found = await withIndexProbes(tx, () => tx.unsafe<{ row_hash: string; part: string; ctid: string; take: boolean }[]>(
       `select k.row_hash, s.part, s.ctid::text as ctid, s.take from ${keys} k
        cross join lateral (select c.tableoid::regclass::text as part, c.ctid,
                                   c.source = 'file' and c.source_id <> all($2::uuid[])
@@ -194,9 +192,7 @@ export class CostReplacement {
                            from cost_records c
                            where c.org_id = $1 and c.row_hash = k.row_hash and c.charge_period_start = k.charge_period_start limit 1) s`,
       [this.orgId, this.keep],
-    );
-    await tx`select set_config('enable_seqscan', ${caller.seqscan}, true), set_config('enable_bitmapscan', ${caller.bitmapscan}, true),
-                    set_config('jit', ${caller.jit}, true)`;
+    ));
     const kept = new Set<string>();
     const byPartition = new Map<string, string[]>();
     for (const f of found) {

@@ -10,15 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { CostImportService, importCostFile, storedReport, type ImportCostFileOptions } from '../../src/services/cost-import.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { focusFile as file, focusLine, OCT, SEP } from '../support/focus-lines.js';
 import { fixturePath } from '../support/fixtures.js';
-
-const FOCUS = 'BilledCost,EffectiveCost,ChargePeriodStart,ChargePeriodEnd,BillingPeriodStart,BillingPeriodEnd,BillingCurrency,ProviderName,SubAccountId,BillingAccountId,ResourceId,ChargeCategory,ChargeClass';
-const SEP = '2024-09-01T00:00:00Z,2024-10-01T00:00:00Z';
-const OCT = '2024-10-01T00:00:00Z,2024-11-01T00:00:00Z';
-const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-const focusLine = (cost: string, day: string, period: string, chargeClass = '') =>
-  `${cost},${cost},${day}T00:00:00Z,${nextDay(day)}T00:00:00Z,${period},USD,Microsoft,/subscriptions/11111111-1111-1111-1111-111111111111,ba,/r/a,Usage,${chargeClass}`;
-const file = (...lines: string[]) => `${[FOCUS, ...lines].join('\n')}\n`;
 
 /** An Azure EA export of one day: three instances of a scale set, identical in every column the importer reads. */
 const VMSS = 'SubscriptionId,Date,MeterCategory,MeterName,MeterId,Quantity,Cost,BillingCurrency,ResourceId,AdditionalInfo,ChargeType,BillingPeriodStartDate,BillingPeriodEndDate';

@@ -24,6 +24,11 @@ export class OccurrenceTable {
     return before;
   }
 
+  /** The number of times the key was seen, without counting a sighting. */
+  count(hi: number, lo: number): number {
+    return this.#count[this.#find(hi, lo)];
+  }
+
   /** The key's slot, or the empty slot where it belongs (linear probing; the keys are uniform hash bits). */
   #find(hi: number, lo: number): number {
     const mask = this.#count.length - 1;

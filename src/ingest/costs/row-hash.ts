@@ -20,6 +20,20 @@ const CANONICAL_VERSION = 'cost-row/v1';
  * other line keeps the form it was hashed in before billing periods were read, and so its stored hash.
  */
 export function canonicalCostRow(row: CostRow): string {
+  return canonicalForm(row, billedElsewhere(row));
+}
+
+/**
+ * The form every line was hashed in before billing periods and charge classes entered it: canonicalCostRow without
+ * the billedElsewhere element. The same text as canonicalCostRow for every line but one billed elsewhere, whose rows
+ * stored before then still carry its hash (services/legacy-row-hash).
+ */
+export function legacyCanonicalCostRow(row: CostRow): string {
+  return canonicalForm(row, null);
+}
+
+/** The canonical form, with `billed` (billedElsewhere) as its last element when not null. */
+function canonicalForm(row: CostRow, billed: string | null): string {
   const amount = (v: string | null) => (v === null ? null : canonicalDecimal(v));
   const fields = JSON.stringify([
     CANONICAL_VERSION,
@@ -48,7 +62,6 @@ export function canonicalCostRow(row: CostRow): string {
   ]);
   // the tags as the array's last element, spliced in: JSON of an array has no spaces to differ in
   const tags = sortedTagsJson(row.tags);
-  const billed = billedElsewhere(row);
   return billed === null ? `${fields.slice(0, -1)},${tags}]` : `${fields.slice(0, -1)},${tags},${billed}]`;
 }
 
@@ -114,25 +127,60 @@ export function costRowHash(row: CostRow, occurrence: number): string {
   return hexDigestUuid(createHash('sha256').update(canonicalCostRow(row)).update(`\n#${occurrence}`).digest('hex'));
 }
 
+/** A row's hash; and, when the row was hashed otherwise before lines billed elsewhere were told apart, that hash. */
+export interface CostRowHashing {
+  hash: string;
+  occurrence: number;
+  /** Absent for nearly every row: see CostRowHasher. */
+  legacyHash?: string;
+}
+
 /**
  * Numbers identical rows 0, 1, 2… in the order they are met while streaming one file, and hashes
  * them. Use one per file. Most rows are unique, so each row is hashed once, as occurrence 0, and the
  * first 64 bits of that hash are the key under which its later copies are counted; only a copy is
  * hashed again, with its own occurrence. A key collision (about 1 in 10^7 for a million-row file)
  * could only shift an occurrence index; the hash still covers the full content.
+ *
+ * A row whose hash differs from the one the same file gave it before lines billed elsewhere were told apart
+ * (legacyCanonicalCostRow) also gets that old hash, `legacyHash`, so that the load can find its row stored then
+ * (services/legacy-row-hash): a row billed elsewhere (its form changed), and a row of the old form of such a row
+ * that comes after it in the file (the old numbering counted the row billed elsewhere among its copies, so its
+ * occurrence was higher). Only files with rows billed elsewhere pay for this: the count of them stays null until
+ * the first one.
  */
 export class CostRowHasher {
   readonly #seen = new OccurrenceTable();
+  /** Rows billed elsewhere met so far, counted under the key of their old form; null until the first. */
+  #elsewhere: OccurrenceTable | null = null;
 
-  next(row: CostRow): { hash: string; occurrence: number } {
-    const canonical = canonicalCostRow(row);
+  next(row: CostRow): CostRowHashing {
+    const billed = billedElsewhere(row);
+    const canonical = canonicalForm(row, billed);
     // one-shot: a Hash object per row cost as much as the digest itself; and hex straight away: a digest
     // Buffer, read for the key and then hex-encoded, cost half as much again
     const hex = hash('sha256', `${canonical}\n#0`);
-    const occurrence = this.#seen.next(hexUint32(hex, 0), hexUint32(hex, 8));
-    if (occurrence === 0) return { hash: hexDigestUuid(hex), occurrence };
-    return { hash: hexDigestUuid(createHash('sha256').update(canonical).update(`\n#${occurrence}`).digest('hex')), occurrence };
+    const hi = hexUint32(hex, 0);
+    const lo = hexUint32(hex, 8);
+    const occurrence = this.#seen.next(hi, lo);
+    const rowHash = occurrence === 0 ? hexDigestUuid(hex) : occurrenceHash(canonical, occurrence);
+    if (billed === null) {
+      const before = this.#elsewhere === null ? 0 : this.#elsewhere.count(hi, lo);
+      return before === 0 ? { hash: rowHash, occurrence } : { hash: rowHash, occurrence, legacyHash: occurrenceHash(canonical, occurrence + before) };
+    }
+    // the old numbering counted every earlier row of the same old form: the rows of that form now, and those billed elsewhere
+    const legacy = canonicalForm(row, null);
+    const legacyHex = hash('sha256', `${legacy}\n#0`);
+    const [legacyHi, legacyLo] = [hexUint32(legacyHex, 0), hexUint32(legacyHex, 8)];
+    this.#elsewhere ??= new OccurrenceTable();
+    const legacyOccurrence = this.#seen.count(legacyHi, legacyLo) + this.#elsewhere.next(legacyHi, legacyLo);
+    return { hash: rowHash, occurrence, legacyHash: legacyOccurrence === 0 ? hexDigestUuid(legacyHex) : occurrenceHash(legacy, legacyOccurrence) };
   }
+}
+
+/** The row hash of occurrence `occurrence` (> 0) of the row whose canonical form is `canonical`. */
+function occurrenceHash(canonical: string, occurrence: number): string {
+  return hexDigestUuid(createHash('sha256').update(canonical).update(`\n#${occurrence}`).digest('hex'));
 }
 
 /** The 32-bit number of the 8 lower-case hex digits at `at` (the digest's bytes at at / 2, big-endian). */

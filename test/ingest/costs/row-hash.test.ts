@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { describe, it } from 'node:test';
-import { CostRowHasher, costRowHash, openCostFile, type CostRow } from '../../../src/ingest/costs/index.js';
+import { canonicalCostRow, CostRowHasher, costRowHash, legacyCanonicalCostRow, openCostFile, type CostRow } from '../../../src/ingest/costs/index.js';
 import { fixturePath } from '../../support/fixtures.js';
 import { collect } from './support/raw-csv.js';
 
@@ -176,6 +176,34 @@ describe('CostRowHasher', () => {
       [0, 0, 1],
     );
     assert.notEqual(doubled[0].hash, doubled[2].hash);
+  });
+
+  it("gives a row the hash it had before lines billed elsewhere were told apart, when that differs: the old form, numbered among the old forms", () => {
+    const sep30 = { ...row, chargePeriodStart: new Date('2024-09-30T00:00:00Z'), chargePeriodEnd: new Date('2024-10-01T00:00:00Z') };
+    const september = { ...sep30, billingPeriodStart: new Date('2024-09-01T00:00:00Z'), billingPeriodEnd: new Date('2024-10-01T00:00:00Z') };
+    const late = { ...sep30, billingPeriodStart: new Date('2024-10-01T00:00:00Z'), billingPeriodEnd: new Date('2024-11-01T00:00:00Z') };
+    const correction = { ...september, chargeClass: 'Correction' };
+    const other = { ...september, billedCost: '7' };
+    // the old form, written independently: the canonical form's array without the billed-elsewhere element
+    const oldForm = (r: CostRow) => JSON.stringify((JSON.parse(canonicalCostRow(r)) as unknown[]).slice(0, 24));
+    const asUuid = (hex: string) => hex.slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+    const file = [september, late, september, correction, other, late, september, other];
+    const oldCount = new Map<string, number>();
+    const oldHashes = file.map((r) => {
+      const form = oldForm(r);
+      const n = oldCount.get(form) ?? 0;
+      oldCount.set(form, n + 1);
+      return asUuid(createHash('sha256').update(`${form}\n#${n}`).digest('hex'));
+    });
+    const hasher = new CostRowHasher();
+    const got = file.map((r) => hasher.next(r));
+    // a line of the old form keeps its hash, unless a line billed elsewhere of that form came before it in the file
+    assert.deepEqual(got.map((g) => g.legacyHash !== undefined), [false, true, true, true, false, true, true, false]);
+    got.forEach((g, i) => assert.equal(g.legacyHash ?? g.hash, oldHashes[i], `row ${i}`));
+    assert.deepEqual(got[0], { hash: costRowHash(september, 0), occurrence: 0 });
+    assert.deepEqual(got[2], { hash: costRowHash(september, 1), occurrence: 1, legacyHash: costRowHash(september, 2) });
+    assert.equal(legacyCanonicalCostRow(late), oldForm(late));
+    assert.equal(legacyCanonicalCostRow(september), canonicalCostRow(september));
   });
 
   it('counts copies of rows met long before, across the growth of its table', () => {

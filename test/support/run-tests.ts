@@ -94,7 +94,10 @@ async function main(): Promise<number> {
     const cert = ensureTestCertificate(path.join(repoRoot, '.data', 'test-cert'));
     let files = await findTests(path.join(repoRoot, 'dist', 'test'));
     if (filters.length > 0) files = files.filter((f) => filters.some((flt) => f.includes(flt)));
-    const child = spawn(process.execPath, ['--test', `--test-concurrency=${process.env.GCT_TEST_CONCURRENCY ?? 2}`, ...files], {
+    // --test-force-exit: a file whose tests (and after hooks) are done exits even if a timer is left running.
+    // Under load a file sometimes finished every test and never exited (a pg-boss poll outliving app.close()
+    // is the suspect), which would hold CI until its time limit: a leak must not cost the run.
+    const child = spawn(process.execPath, ['--test', '--test-force-exit', `--test-concurrency=${process.env.GCT_TEST_CONCURRENCY ?? 2}`, ...files], {
       stdio: 'inherit',
       env: { ...process.env, GCT_TEST_ADMIN_URL: adminUrl, GCT_TEST_RUN: run, NODE_EXTRA_CA_CERTS: cert.certPath, DATABASE_URL: '' },
     });

@@ -4,8 +4,8 @@
  * sent at known points of the import); at every 10,000 rows read one event is posted to the running
  * server over loopback and timed from send to answer: a new task (`process_submitted`), and at 50,000
  * rows the workflow's `completed`. A second import into another run gets one event naming a task it has
- * already written: that one waits for the import to commit, by design (the same row). Baseline: the same
- * events with no import.
+ * already written: that one is answered 202 and applied after the import (bench/capture-waits.ts measures
+ * more of those). Baseline: the same events with no import.
  *   node dist/bench/weblog-during-import.js [--rows 100000]
  */
 import '../src/production-mode.js';
@@ -27,7 +27,7 @@ try {
     const s = performance.now();
     const res = await fetch(`${env.url}/nextflow/weblog`, { method: 'POST', headers: { authorization: `Bearer ${env.analystKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const json = (await res.json()) as { runId: string };
-    if (res.status !== 200) throw new Error(`weblog ${res.status}: ${JSON.stringify(json)}`);
+    if (res.status !== 200 && res.status !== 202) throw new Error(`weblog ${res.status}: ${JSON.stringify(json)}`);
     return { ms: performance.now() - s, end: performance.now(), runId: json.runId };
   };
   const base = (session: string, event: string) => ({ runName: 'bench_run', runId: session, event, utcTime: new Date(T0).toISOString() });
@@ -96,7 +96,7 @@ try {
   for (const r of other.results) console.log(line(r));
   const waits = other.results.map((r) => r.ms).sort((a, b) => a - b);
   console.log(`  p50 ${fmt(percentile(waits, 50), 1)} ms, max ${fmt(waits.at(-1)!, 1)} ms; ${other.results.filter((r) => r.late > 0).length} of ${other.results.length} answered only after the commit`);
-  console.log(`2. an event for a task the import has written (import ${fmt(same.importMs, 0)} ms): waits for the commit by design`);
+  console.log(`2. an event for a task the import has written (import ${fmt(same.importMs, 0)} ms): queued (202), applied after the commit`);
   for (const r of same.results) console.log(line(r));
 } finally {
   await env.close();

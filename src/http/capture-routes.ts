@@ -33,7 +33,8 @@ export function weblogHandler(deps: RouteDeps) {
     const outcome = await captureWeblogEvent(deps.database.db, viewer.orgId, event, deps.config.capture);
     // after the capture committed, so the re-estimate sees it
     if (outcome.repriceDue) await requestLiveEstimate(deps.database.sql, viewer.orgId, outcome.runId);
-    sendJson(rc.res, 200, { ok: true, ...outcome, ...(event.warnings.length > 0 ? { warnings: event.warnings } : {}) });
+    // deferred: taken (queued durably), applied once a trace import into the run has ended
+    sendJson(rc.res, outcome.deferred ? 202 : 200, { ok: true, ...outcome, ...(event.warnings.length > 0 ? { warnings: event.warnings } : {}) });
   };
 }
 

@@ -13,6 +13,7 @@ import { liveEstimateJob } from './live-estimate.js';
 import { budgetEvaluateAllJob, budgetEvaluateJob } from './budget-evaluation.js';
 import { alertDispatchJob, webhookDeliverJob } from './webhooks.js';
 import { anomalyDetectAllJob, anomalyDetectJob } from './anomalies.js';
+import { weblogDeferredJob } from './weblog-deferred.js';
 
 export { enqueueRetrain, MODELS_RETRAIN_QUEUE } from './models-retrain.js';
 export { requestLiveEstimate, LIVE_ESTIMATE_QUEUE } from './live-estimate.js';
@@ -59,6 +60,7 @@ export const definitions: readonly JobDefinition<any>[] = [
   webhookDeliverJob,
   anomalyDetectJob,
   anomalyDetectAllJob,
+  weblogDeferredJob,
 ];
 
 /** Creates every queue (any role may enqueue) and, for worker roles, starts handlers and schedules. */

@@ -34,9 +34,9 @@ export const liveEstimateJob: JobDefinition<LiveEstimatePayload> = {
       throw new Error(`${LIVE_ESTIMATE_QUEUE} payload: orgId and runId must be uuids`);
     }
     const outcome = await new LiveEstimateService(deps.database.db, d.orgId, deps.models, deps.config.estimation).reprice(d.runId);
-    // a slot's job can start right after the previous slot's (polling batches them): the service refused,
-    // so hand the request to the next slot instead of dropping it
-    if (outcome.status === 'too-soon') await requestLiveEstimate(deps.database.sql, d.orgId, d.runId);
+    // a slot's job can start right after the previous slot's (polling batches them), or a trace import into the
+    // run is open: the service refused, so hand the request to the next slot instead of dropping it
+    if (outcome.status === 'too-soon' || outcome.status === 'importing') await requestLiveEstimate(deps.database.sql, d.orgId, d.runId);
     // committed spend (runs in flight) counts toward budgets: a new figure is a reason to evaluate them
     if (outcome.status === 'stored') await enqueueBudgetEvaluation(deps.database.sql, d.orgId);
     return outcome.status === 'stored' ? { status: 'stored', estimateId: outcome.estimate.id, value: outcome.estimate.value } : outcome;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
-import { PGBOSS_SCHEMA, sendJob } from './send-job.js';
+import { queueInstalled, sendJob } from './send-job.js';
 
 /** Reconciles one window of one organization's bill (handler in reconcile.ts). */
 export const COST_RECONCILE_QUEUE = 'costs.reconcile';
@@ -36,12 +36,7 @@ export async function reconcileAfterIngest(
   trigger: string,
 ): Promise<string | null> {
   if (!from || !to) return null;
-  const [{ installed }] = await sql<{ installed: boolean }[]>`
-    select to_regclass(${`${PGBOSS_SCHEMA}.queue`}) is not null
-      and exists (select 1 from pg_catalog.pg_namespace where nspname = ${PGBOSS_SCHEMA}) as installed`;
-  if (!installed) return null;
-  const [{ queued }] = await sql.unsafe<{ queued: boolean }[]>(`select exists (select 1 from ${PGBOSS_SCHEMA}.queue where name = $1) as queued`, [COST_RECONCILE_QUEUE]);
-  if (!queued) return null;
+  if (!(await queueInstalled(sql, COST_RECONCILE_QUEUE))) return null;
   const iso = (d: Date | string) => (typeof d === 'string' ? d : d.toISOString());
   return enqueueReconcile(sql, { orgId, from: iso(from), to: iso(to), trigger });
 }

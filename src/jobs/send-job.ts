@@ -46,6 +46,19 @@ export async function sendJob(sql: postgres.Sql | postgres.TransactionSql, name:
 }
 
 /**
+ * Whether the queue exists: a database the server never started on (the CLI on a fresh database, service
+ * tests) has no pg-boss schema, and callers with another way to do the work take it there.
+ */
+export async function queueInstalled(sql: postgres.Sql | postgres.TransactionSql, name: string): Promise<boolean> {
+  const [{ installed }] = await sql<{ installed: boolean }[]>`
+    select to_regclass(${`${PGBOSS_SCHEMA}.queue`}) is not null
+      and exists (select 1 from pg_catalog.pg_namespace where nspname = ${PGBOSS_SCHEMA}) as installed`;
+  if (!installed) return false;
+  const [{ queued }] = await sql.unsafe<{ queued: boolean }[]>(`select exists (select 1 from ${PGBOSS_SCHEMA}.queue where name = $1) as queued`, [name]);
+  return queued;
+}
+
+/**
  * Enqueues at most one job per `key` per `seconds` slot, without losing the last request: when the
  * current slot has its job, this one goes to the next slot (starting then), and when that is taken
  * too, the job already waiting there will run after this request and see its change. Call it after

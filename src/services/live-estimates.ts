@@ -4,6 +4,9 @@
  * (estimates of kind LIVE; each finished task also gets its own TASK estimate once).
  *
  * Re-pricing, in one transaction holding the run's row lock (concurrent workers take turns):
+ * 0. a trace import into the run is open: nothing is done; the caller re-queues. The figure to compute is
+ *    the one after the import, and the row lock would wait for its commit (10-20 s for 100,000 rows),
+ *    holding up the queue's worker and every other run's re-price behind it (import-lock.ts);
  * 1. too soon after the last LIVE estimate (< 1 s): nothing is written; the caller re-queues;
  * 2. price every newly finished task (TASK rows, SQL numeric);
  * 3. per process: the finished tasks, the settled ones among them (run-correction.ts) and what the
@@ -34,6 +37,7 @@ import { EstimateService, type BottomUp } from './estimates.js';
 import { convertAmount, fxRate, fxRateSql, notRunFigureNote } from './fx.js';
 import { taskCostSql, taskPriceJoin } from './history.js';
 import { isUuid } from './runs.js';
+import { holdOffImports } from './capture/import-lock.js';
 
 export const ESTIMATE_UPDATED = 'estimateUpdated';
 /** At most one live estimate (and one event) per run per this many ms. */
@@ -42,6 +46,7 @@ export const LIVE_MIN_INTERVAL_MS = 1000;
 export type RepriceOutcome =
   | { status: 'stored'; estimate: EstimateRow }
   | { status: 'too-soon'; waitMs: number }
+  | { status: 'importing' }
   | { status: 'not-found' };
 
 interface Remainder {
@@ -138,6 +143,8 @@ export class LiveEstimateService {
   async reprice(runId: string): Promise<RepriceOutcome> {
     if (!isUuid(runId)) return { status: 'not-found' };
     return this.db.transaction(async (tx) => {
+      // 0. (and no import starts until this commits)
+      if (!(await holdOffImports(tx, this.orgId, runId))) return { status: 'importing' } as const;
       const [run] = (await tx.execute(sql`
         select r.id, r.status, pl.name as pipeline, r.sample_count, r.input_bytes, r.region, r.currency,
                coalesce(r.priority, (

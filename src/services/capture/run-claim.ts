@@ -25,8 +25,8 @@ export interface SessionKey {
  *
  * Every `started` and `completed` names the run again: once claimed by this session it is only read
  * (key-share locked, as findOrCreateRun does), so such an event does not wait for a trace import into the
- * run. The first claim locks it (and a captured run it merges) for update and so waits for an import into
- * either (an import key-share locks its run).
+ * run. The first claim does not wait for one either, unless it merges a captured run: then it locks both
+ * runs for update and waits for an import into either (an import key-share locks its run).
  */
 export async function claimRegisteredRun(tx: Tx, orgId: string, runId: string, key: SessionKey): Promise<RunRow | null> {
   const sameSession = and(eq(runs.orgId, orgId), eq(runs.sessionId, key.sessionId), sql`${runs.runName} is not distinct from ${key.runName}`, sql`${runs.id} <> ${runId}::uuid`);
@@ -39,7 +39,13 @@ export async function claimRegisteredRun(tx: Tx, orgId: string, runId: string, k
   if (!current) return null;
   if (current.sessionId === key.sessionId && current.runName === key.runName) return current;
   if (current.sessionId !== null) return null;
-  const [registered] = await tx.select().from(runs).where(and(eq(runs.orgId, orgId), eq(runs.id, runId))).for('update');
+  // Claims of one run take turns on its row. Without a run to merge, the claim writes only the session key,
+  // whose unique index is partial and so not a key to row locks: `no key update` is enough, and it does not
+  // wait for an import into the run (key share) beyond the import's last statements; the import ends the run
+  // as if the claim came after it (trace-import.ts). A merge waits for such an import (`update` conflicts with
+  // key share): it moves and fills task rows the import may hold, and holding this run's row meanwhile would
+  // deadlock with the import's own write lock on it at its end.
+  const [registered] = await tx.select().from(runs).where(and(eq(runs.orgId, orgId), eq(runs.id, runId))).for(mayMerge ? 'update' : 'no key update');
   if (!registered) return null;
   const ours = registered.sessionId === key.sessionId && registered.runName === key.runName;
   if (registered.sessionId !== null && !ours) return null;

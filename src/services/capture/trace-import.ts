@@ -11,6 +11,7 @@ import { isUuid } from '../runs.js';
 import { lockReconciliations } from '../reconcile-lock.js';
 import { unlistDaysOfRun } from '../cost-rollup.js';
 import { deriveTaskTimes } from './derived-times.js';
+import { lockRunForImport } from './import-lock.js';
 import { assignPools, refreshRunFromTasks } from './run-capture.js';
 import { publishRunUpdated } from './run-events.js';
 import { toTaskInsert, upsertTasks, type TaskInsert } from './task-upsert.js';
@@ -52,11 +53,6 @@ export interface TraceImportReport {
 const BATCH = 1000;
 /** Lock namespace (first key of pg_advisory_xact_lock) of one trace file's imports without a run. */
 const TRACE_FILE_LOCK = 7_240_032;
-/**
- * Lock namespace of the imports into one run: they take turns, as they did when each held the run's row
- * lock throughout; two writing the same tasks in different orders would deadlock.
- */
-const TRACE_RUN_LOCK = 7_240_033;
 /** The report lists this many rejected lines; all of them are stored in import_rejects. */
 const REPORTED_REJECTS = 100;
 
@@ -94,6 +90,9 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
       await lockReconciliations(tx, orgId, 'shared');
       const projectId = await projectOf(tx as unknown as Db, orgId, opts.projectCode);
       const runId = await openRun(tx as unknown as Db, orgId, opts, projectId);
+      // as the run is now: a first claim may give it a session before the import ends (run-claim.ts), and the
+      // run ends as if that claim had come after the import
+      const endsByTrace = await hasNoSession(tx as unknown as Db, orgId, runId);
       const [record] = await tx
         .insert(imports)
         .values({ orgId, kind: 'TRACE', fileName: opts.fileName ?? null, format: `trace/${trace.header.delimiter === ',' ? 'csv' : 'tsv'}`, runId, principalId: opts.principalId ?? null })
@@ -152,7 +151,7 @@ export async function importTrace(db: Db, orgId: string, input: Readable, settin
       await tx.execute(sql`select 1 from runs where org_id = ${orgId} and id = ${runId} for no key update`);
       if (opts.runId && projectId) await tieToProject(tx as unknown as Db, orgId, runId, projectId);
       await refreshRunFromTasks(tx, orgId, runId, report.tasksCreated + report.tasksUpdated + derived > 0);
-      await settleImportedRun(tx as unknown as Db, orgId, runId);
+      if (endsByTrace) await settleImportedRun(tx as unknown as Db, orgId, runId);
       await tx
         .update(imports)
         .set({
@@ -226,7 +225,7 @@ async function projectOf(db: Db, orgId: string, code: string | null | undefined)
 /** The run the rows go to: the one named (only key-share locked until the import's end), or a new one. */
 async function openRun(db: Db, orgId: string, opts: TraceImportOptions, projectId: string | null): Promise<string> {
   if (opts.runId) {
-    await db.execute(sql`select pg_advisory_xact_lock(${TRACE_RUN_LOCK}, hashtext(${`${orgId}:${opts.runId}`}))`);
+    await lockRunForImport(db, orgId, opts.runId);
     const [run] = await db.select({ id: runs.id }).from(runs).where(and(eq(runs.orgId, orgId), eq(runs.id, opts.runId))).for('key share');
     if (!run) throw notFound('Run', opts.runId);
     return run.id;
@@ -249,10 +248,16 @@ async function tieToProject(db: Db, orgId: string, runId: string, projectId: str
   if (tied.length > 0) await unlistDaysOfRun(db, orgId, runId);
 }
 
+/** The run has no Nextflow session (no weblog event reports on it): only its trace can say it ended. */
+async function hasNoSession(db: Db, orgId: string, runId: string): Promise<boolean> {
+  const [run] = await db.select({ sessionId: runs.sessionId }).from(runs).where(and(eq(runs.orgId, orgId), eq(runs.id, runId)));
+  return run.sessionId === null;
+}
+
 /**
- * A run known only from its trace has no workflow events to say how it ended. Once every task is in a
- * final state it counts as SUCCEEDED, ending at its last task; a trace cannot tell a failed run from one
- * whose failed tasks were retried or ignored, so FAILED comes only from a weblog `completed` event.
+ * A run known only from its trace (see hasNoSession) has no workflow events to say how it ended. Once every
+ * task is in a final state it counts as SUCCEEDED, ending at its last task; a trace cannot tell a failed run
+ * from one whose failed tasks were retried or ignored, so FAILED comes only from a weblog `completed` event.
  */
 async function settleImportedRun(db: Db, orgId: string, runId: string): Promise<void> {
   await db.execute(sql`
@@ -261,7 +266,7 @@ async function settleImportedRun(db: Db, orgId: string, runId: string): Promise<
                  bool_and(status in ('COMPLETED', 'FAILED', 'ABORTED', 'CACHED')) as settled,
                  count(*) as n
           from tasks where org_id = ${orgId} and run_id = ${runId}) t
-    where r.org_id = ${orgId} and r.id = ${runId} and r.status in ('REGISTERED', 'RUNNING') and r.session_id is null and t.n > 0 and t.settled`);
+    where r.org_id = ${orgId} and r.id = ${runId} and r.status in ('REGISTERED', 'RUNNING') and t.n > 0 and t.settled`);
 }
 
 async function recordFailedImport(db: Db, orgId: string, opts: TraceImportOptions, err: unknown): Promise<ImportRow | undefined> {

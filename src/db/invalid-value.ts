@@ -13,11 +13,17 @@ const INVALID_VALUE: Record<string, string> = {
   '22021': 'a text in the request holds a character that cannot be stored (NUL?)',
 };
 
-/** The BAD_USER_INPUT an error from Postgres (or Drizzle wrapping one in `cause`) stands for, or null. */
-export function invalidValueError(err: unknown): AppError | null {
+/** The SQLSTATE of a Postgres error, looking through the `cause` Drizzle wraps it in; null for other errors. */
+export function sqlStateOf(err: unknown): string | null {
   for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code in INVALID_VALUE) return new AppError('BAD_USER_INPUT', INVALID_VALUE[code], { sqlState: code });
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
   }
   return null;
+}
+
+/** The BAD_USER_INPUT an error from Postgres (or Drizzle wrapping one in `cause`) stands for, or null. */
+export function invalidValueError(err: unknown): AppError | null {
+  const code = sqlStateOf(err);
+  return code !== null && code in INVALID_VALUE ? new AppError('BAD_USER_INPUT', INVALID_VALUE[code], { sqlState: code }) : null;
 }

@@ -9,6 +9,7 @@ import { periodAt, type PeriodWindow } from './budget-periods.js';
 import { ProjectService } from './projects.js';
 import { forecastBudget, type BudgetForecast } from './forecast.js';
 import { isUuid } from './runs.js';
+import { sqlStateOf } from '../db/invalid-value.js';
 
 export interface BudgetScopeInput {
   kind: BudgetScope;
@@ -104,7 +105,7 @@ export class BudgetService {
       if (!row) throw notFound('Budget', id);
       return row;
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw conflict(`a budget named ${JSON.stringify(merged.name)} already exists`, { field: 'name' });
+      if (sqlStateOf(err) === '23505') throw conflict(`a budget named ${JSON.stringify(merged.name)} already exists`, { field: 'name' });
       throw err;
     }
   }

@@ -12,6 +12,7 @@ import { SecretBox, SECRET_KEY_SETTING } from './secrets.js';
 import { postWebhook } from './webhook-post.js';
 import { namesPrivateHost, PrivateTargetError } from './webhook-target.js';
 import { sign, SIGNATURE_HEADER } from './webhook-signature.js';
+import { sqlStateOf } from '../db/invalid-value.js';
 
 /** One POST of one alert to one channel (handler in jobs/webhooks.ts). */
 export const WEBHOOK_DELIVER_QUEUE = 'alerts.deliver';
@@ -115,7 +116,7 @@ export class WebhookService {
       const [row] = await this.db.update(webhookChannels).set(set).where(and(this.owned(), eq(webhookChannels.id, id))).returning();
       return row;
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw conflict(`a webhook channel named ${JSON.stringify(patch.name)} already exists`, { field: 'name' });
+      if (sqlStateOf(err) === '23505') throw conflict(`a webhook channel named ${JSON.stringify(patch.name)} already exists`, { field: 'name' });
       throw err;
     }
   }

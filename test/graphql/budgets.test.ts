@@ -47,6 +47,15 @@ describe('budgets', () => {
     assert.equal(updated.data?.updateBudget.amount.amount, '6000.50');
     assert.equal(updated.data?.updateBudget.name, 'Lab monthly');
 
+    // renamed onto another budget's name: CONFLICT naming the field, and neither budget changes
+    const second = await t.gql(CREATE, { input: { ...input, name: 'Second' } }, keys.analyst);
+    assert.equal(second.errors, undefined, JSON.stringify(second.errors));
+    const clash = await t.gql(`mutation($id: ID!) { updateBudget(id: $id, input: { name: "Lab monthly" }) { name } }`, { id: second.data!.createBudget.id }, keys.analyst);
+    assert.equal(clash.errors?.[0].extensions?.code, 'CONFLICT', JSON.stringify(clash.errors));
+    assert.match(clash.errors![0].message, /a budget named "Lab monthly" already exists/);
+    assert.deepEqual((await t.gql(`{ budgets { name } }`, {}, keys.viewer)).data!.budgets.map((x: { name: string }) => x.name).sort(), ['Lab monthly', 'Second']);
+    await t.gql(`mutation($id: ID!) { deleteBudget(id: $id) }`, { id: second.data!.createBudget.id }, keys.analyst);
+
     // another organization sees nothing, and cannot change or delete it
     const theirs = await t.gql(`query($id: ID!) { budget(id: $id) { id } }`, { id: b.id }, other.admin);
     assert.equal(theirs.errors?.[0].extensions?.code, 'NOT_FOUND');

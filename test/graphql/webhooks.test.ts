@@ -78,6 +78,10 @@ describe('webhook channels', () => {
     assert.equal(channel.url, `${base}/hooks/json`, 'the query string is not shown');
     const slack = await t.gql(CREATE, { input: { name: 'slack', url: `${base}/hooks/slack`, format: 'SLACK', minSeverity: 'CRITICAL' } }, keys.admin);
     assert.equal(slack.errors, undefined, JSON.stringify(slack.errors));
+    // renamed onto the other channel's name: CONFLICT, not an internal error
+    const clash = await t.gql(`mutation($id: ID!) { updateWebhookChannel(id: $id, input: { name: "ops" }) { name } }`, { id: slack.data!.createWebhookChannel.channel.id }, keys.admin);
+    assert.equal(clash.errors?.[0].extensions?.code, 'CONFLICT', JSON.stringify(clash.errors));
+    assert.match(clash.errors![0].message, /a webhook channel named "ops" already exists/);
 
     const org = keys.org.id;
     const warning = await t.db.db.transaction((tx) =>

@@ -7,10 +7,8 @@ import { modelVersions } from '../../src/db/schema/index.js';
 import { medianBaseline, ModelRegistry, type EstimationModel } from '../../src/models/index.js';
 import { predictWithChampion } from '../../src/services/champion-predict.js';
 import type { ModelVersionRow } from '../../src/db/schema/index.js';
-import { ModelService } from '../../src/services/model-versions.js';
-import { createOrganization } from '../../src/services/organizations.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { importTraceHistory } from '../support/history.js';
+import { modelServiceWith, orgWithHistory } from '../support/history.js';
 
 const settings = loadConfig({}).estimation;
 
@@ -21,16 +19,8 @@ describe('retrain skip and lab model failures, edges', () => {
   });
   after(() => db.drop());
 
-  const newOrg = async (slug: string) => {
-    const orgId = (await createOrganization(db.db, { name: slug, slug })).organization.id;
-    await importTraceHistory(db.db, orgId);
-    return orgId;
-  };
-  const service = (orgId: string, models: EstimationModel<unknown>[]) => {
-    const registry = new ModelRegistry();
-    for (const m of models) registry.register(m);
-    return new ModelService(db.db, orgId, registry, settings);
-  };
+  const newOrg = (slug: string) => orgWithHistory(db.db, slug);
+  const service = (orgId: string, models: EstimationModel<unknown>[]) => modelServiceWith(db.db, orgId, models, settings);
   const championsOf = async (orgId: string) =>
     db.db.select().from(modelVersions).where(and(eq(modelVersions.orgId, orgId), eq(modelVersions.target, 'runtimeMs'), eq(modelVersions.champion, true)));
 

@@ -12,7 +12,7 @@ import { ModelService } from '../../src/services/model-versions.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { repoRoot } from '../support/fixtures.js';
-import { importTraceHistory } from '../support/history.js';
+import { importTraceHistory, modelServiceWith, orgWithHistory } from '../support/history.js';
 
 const settings = loadConfig({}).estimation;
 const fixtureModel = (f: string) => path.join(repoRoot, 'test', 'fixtures', 'models', f);
@@ -46,16 +46,8 @@ describe('a retrain with models that fail', () => {
   });
   after(() => db.drop());
 
-  const newOrg = async (slug: string) => {
-    const orgId = (await createOrganization(db.db, { name: slug, slug })).organization.id;
-    await importTraceHistory(db.db, orgId);
-    return orgId;
-  };
-  const service = (orgId: string, models: EstimationModel<unknown>[]) => {
-    const registry = new ModelRegistry();
-    for (const m of models) registry.register(m);
-    return new ModelService(db.db, orgId, registry, settings);
-  };
+  const newOrg = (slug: string) => orgWithHistory(db.db, slug);
+  const service = (orgId: string, models: EstimationModel<unknown>[]) => modelServiceWith(db.db, orgId, models, settings);
   const versionsOf = async (orgId: string, model: string) =>
     (await db.db.select().from(modelVersions).where(and(eq(modelVersions.orgId, orgId), eq(modelVersions.modelName, model)))).map((v) => `${v.scope}/${v.process}`).sort();
 

@@ -13,7 +13,7 @@ import { and, eq } from 'drizzle-orm';
 import { estimates } from '../../src/db/schema/index.js';
 import { RunService } from '../../src/services/runs.js';
 import { repoRoot } from '../support/fixtures.js';
-import { importTraceHistory } from '../support/history.js';
+import { importTraceHistory, modelServiceWith } from '../support/history.js';
 
 const fixtureModel = (f: string) => path.join(repoRoot, 'test', 'fixtures', 'models', f);
 const settings = loadConfig({}).estimation;
@@ -89,11 +89,7 @@ describe('retraining and champions', () => {
   });
   after(() => db.drop());
 
-  const service = (models: EstimationModel[], org = orgId, rule = settings) => {
-    const registry = new ModelRegistry();
-    for (const m of models) registry.register(m);
-    return new ModelService(db.db, org, registry, rule);
-  };
+  const service = (models: EstimationModel[], org = orgId, rule = settings) => modelServiceWith(db.db, org, models, rule);
   // the MAPE-only rule, for the tests about MAPE; `terrible` misses every total by far
   const noBiasBound = { ...settings, maxChampionBias: Infinity };
   const champions = async (s: ModelService) => (await s.list({ target: 'runtimeMs', championOnly: true }, 1000)).filter((v) => v.scope === 'PIPELINE');

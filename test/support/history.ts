@@ -1,8 +1,11 @@
 import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type EstimationSettings } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
+import { ModelRegistry, type EstimationModel } from '../../src/models/index.js';
 import { importTrace } from '../../src/services/capture/trace-import.js';
+import { ModelService } from '../../src/services/model-versions.js';
+import { createOrganization } from '../../src/services/organizations.js';
 import { ProjectService } from '../../src/services/projects.js';
 import { RunService } from '../../src/services/runs.js';
 import { TRACE_FILES, traceFixture } from '../ingest/nextflow/helpers.js';
@@ -27,4 +30,18 @@ export async function importTraceHistory(db: Db, orgId: string, pipeline = 'open
   }
   await db.execute(sql`update tasks set vm_size = ${HISTORY_VM}, priority = 'DEDICATED', cpus = coalesce(cpus, 1) where org_id = ${orgId}`);
   return runIds;
+}
+
+/** A new organization `slug` holding the trace history above; its id. */
+export async function orgWithHistory(db: Db, slug: string): Promise<string> {
+  const orgId = (await createOrganization(db, { name: slug, slug })).organization.id;
+  await importTraceHistory(db, orgId);
+  return orgId;
+}
+
+/** The model service of `orgId` with exactly these models registered. */
+export function modelServiceWith(db: Db, orgId: string, models: readonly EstimationModel<unknown>[], settings: EstimationSettings = loadConfig({}).estimation): ModelService {
+  const registry = new ModelRegistry();
+  for (const m of models) registry.register(m);
+  return new ModelService(db, orgId, registry, settings);
 }

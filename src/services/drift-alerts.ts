@@ -18,10 +18,11 @@
  * Unresolved alerts are found by their subject, not their key: alerts raised before this (keyed by
  * estimate) and those of a run merged into another (capture/run-claim.ts) are found too.
  */
-import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { alerts, type AlertSeverity } from '../db/schema/index.js';
 import { announceAlert, raiseAlert, SEVERITY_RANK } from './alerts.js';
+import { pushTo } from '../models/index.js';
 
 /** A run's newest estimate of one kind against its actual, as reconciliation just recorded it. */
 export interface DriftReading {
@@ -87,24 +88,21 @@ export async function settleDriftAlerts(
   if (readings.length === 0 && withoutActual.length === 0) return 0;
   const runIds = [...new Set([...readings.map((r) => r.run_id), ...withoutActual])];
   const runId = sql<string>`${alerts.subject}->>'runId'`;
-  const unresolved = await tx
-    .select({ id: alerts.id, runId, kind: sql<string>`${alerts.details}->>'kind'`, severity: alerts.severity })
+  // the open alerts (to update or clear) and the ones a person resolved (not raised again), in one read
+  const found = await tx
+    .select({ id: alerts.id, runId, kind: sql<string>`${alerts.details}->>'kind'`, severity: alerts.severity, state: alerts.state })
     .from(alerts)
-    .where(and(eq(alerts.orgId, orgId), eq(alerts.kind, 'ESTIMATE_DRIFT'), inArray(alerts.state, [...UNRESOLVED]),
+    .where(and(eq(alerts.orgId, orgId), eq(alerts.kind, 'ESTIMATE_DRIFT'),
+      or(inArray(alerts.state, [...UNRESOLVED]), and(eq(alerts.state, 'RESOLVED'), isNotNull(alerts.resolvedBy))),
       sql`${runId} in (select jsonb_array_elements_text(${JSON.stringify(runIds)}::jsonb))`))
     .orderBy(desc(alerts.raisedAt), desc(alerts.id))
     .for('update');
+  const unresolved = found.filter((a) => a.state !== 'RESOLVED');
+  const dismissed = new Set(found.filter((a) => a.state === 'RESOLVED').map((a) => pairKey(a.runId, a.kind)));
   // newest first within each pair: the one a drift updates
   const byPair = new Map<string, string[]>();
-  for (const a of unresolved) byPair.set(pairKey(a.runId, a.kind), [...(byPair.get(pairKey(a.runId, a.kind)) ?? []), a.id]);
+  for (const a of unresolved) pushTo(byPair, pairKey(a.runId, a.kind), a.id);
   const severityOf = new Map(unresolved.map((a) => [a.id, a.severity]));
-  const dismissed = new Set(
-    (await tx
-      .select({ runId, kind: sql<string>`${alerts.details}->>'kind'` })
-      .from(alerts)
-      .where(and(eq(alerts.orgId, orgId), eq(alerts.kind, 'ESTIMATE_DRIFT'), eq(alerts.state, 'RESOLVED'), isNotNull(alerts.resolvedBy),
-        sql`${runId} in (select jsonb_array_elements_text(${JSON.stringify(runIds)}::jsonb))`))).map((a) => pairKey(a.runId, a.kind)),
-  );
 
   const noActual = new Set(withoutActual);
   const gone = unresolved.filter((a) => noActual.has(a.runId)).map((a) => a.id);

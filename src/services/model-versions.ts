@@ -142,23 +142,22 @@ export class ModelService {
    * same champion.
    */
   private async unchanged(target: ModelTarget, s: Scoped, models: EstimationModel[], key: string): Promise<boolean> {
-    const newest = (await this.db.execute(sql`
-      select distinct on (model_name) model_name as "modelName", model_version as "modelVersion", samples_key as "samplesKey"
-      from ${modelVersions}
-      where org_id = ${this.orgId} and target = ${target} and scope = ${s.scope} and pipeline = ${s.pipeline} and process = ${s.process}
-      order by model_name, trained_at desc`)) as unknown as { modelName: string; modelVersion: string; samplesKey: string | null }[];
-    const byName = new Map(newest.map((v) => [v.modelName, v]));
+    // each model's newest version of the scope, and the scope's champion, in one read
+    const rows = (await this.db.execute(sql`
+      select model_name as "modelName", model_version as "modelVersion", samples_key as "samplesKey", champion, newest
+      from (select model_name, model_version, samples_key, champion,
+                   row_number() over (partition by model_name order by trained_at desc) = 1 as newest
+            from ${modelVersions}
+            where org_id = ${this.orgId} and target = ${target} and scope = ${s.scope} and pipeline = ${s.pipeline} and process = ${s.process}) v
+      where newest or champion`)) as unknown as { modelName: string; modelVersion: string; samplesKey: string | null; champion: boolean; newest: boolean }[];
+    const byName = new Map(rows.filter((v) => v.newest).map((v) => [v.modelName, v]));
     const fitted = models.every((m) => {
       const v = byName.get(m.name);
       return v !== undefined && v.modelVersion === m.version && v.samplesKey === key;
     });
     if (!fitted) return false;
     // a champion whose model left the registry (or changed version) cannot quote: the round must choose again
-    const [champion] = await this.db
-      .select({ modelName: modelVersions.modelName, modelVersion: modelVersions.modelVersion })
-      .from(modelVersions)
-      .where(and(eq(modelVersions.orgId, this.orgId), eq(modelVersions.target, target), eq(modelVersions.scope, s.scope),
-        eq(modelVersions.pipeline, s.pipeline), eq(modelVersions.process, s.process), eq(modelVersions.champion, true)));
+    const champion = rows.find((v) => v.champion);
     return !champion || models.some((m) => m.name === champion.modelName && m.version === champion.modelVersion);
   }
 

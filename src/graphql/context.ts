@@ -51,7 +51,7 @@ export function orgServices(db: Db, orgId: string, config: Config, models: Model
     costReports: new CostReportService(db, orgId, config.maxPageSize),
     explorer: new CostExplorerService(db, orgId, config.maxPageSize),
     allocationRules: new AllocationRuleService(db, orgId),
-    recommendations: new RecommendationService(db, orgId, config.maxPageSize),
+    recommendations: new RecommendationService(db, orgId, config.maxPageSize, config.recommendations.fxRates),
     tagCompliance: new TagComplianceService(db, orgId, config.maxPageSize),
     reconciliations: new ReconciliationService(db, orgId, config),
     budgets: new BudgetService(db, orgId),

@@ -14,7 +14,7 @@ export const recommendationsRefreshJob: JobDefinition = {
     let found = 0;
     for (const { id } of orgs) {
       try {
-        found += (await new RecommendationService(deps.database.db, id, deps.config.maxPageSize).refresh(deps.config.recommendations)).found;
+        found += (await new RecommendationService(deps.database.db, id, deps.config.maxPageSize, deps.config.recommendations.fxRates).refresh(deps.config.recommendations)).found;
       } catch (err) {
         // one organization's failure must not keep the others from their refresh
         deps.log.error({ orgId: id, error: (err as Error).message }, 'recommendations refresh failed');

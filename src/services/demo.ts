@@ -134,7 +134,7 @@ export async function loadDemo(db: Db, orgId: string, config: Config, now = new 
   });
   const evaluation = await evaluateBudgets(db, orgId, { at: now });
   const detected = await detectAnomalies(db, orgId, config.anomalies, { day: spike.toISOString().slice(0, 10) });
-  const recs = await new RecommendationService(db, orgId, config.maxPageSize).refresh(config.recommendations, now);
+  const recs = await new RecommendationService(db, orgId, config.maxPageSize, config.recommendations.fxRates).refresh(config.recommendations, now);
   return {
     month,
     runs: RUNS,

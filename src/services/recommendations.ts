@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js';
 import { recommendations, type RecommendationKind, type RecommendationRow, type RecommendationStatus } from '../db/schema/index.js';
 import { notFound } from '../errors.js';
 import { fxRateSql, noRateNote, type FxRates } from './fx.js';
-import { orgCurrency } from './org-currency.js';
+import { orgCurrency, orgCurrencySql } from './org-currency.js';
 import { checkPageSize, decodeOffsetCursor, offsetPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
 import { taskRanSql } from './task-times.js';
@@ -56,6 +56,8 @@ export class RecommendationService {
     private readonly db: Db,
     private readonly orgId: string,
     private readonly maxPageSize: number,
+    /** GCT_FX_RATES: the list compares savings in the organization's currency. */
+    private readonly fxRates: FxRates,
   ) {}
 
   async list(filter: { status?: RecommendationStatus[] | null; kind?: RecommendationKind[] | null }, first: number, after?: string | null): Promise<Page<RecommendationRow>> {
@@ -64,12 +66,16 @@ export class RecommendationService {
     if (filter.status?.length) conditions.push(inArray(recommendations.status, filter.status));
     if (filter.kind?.length) conditions.push(inArray(recommendations.kind, filter.kind));
     const offset = decodeOffsetCursor(after, 'recommendations');
-    // biggest saving first; the list is short (one row per process and kind), so offsets are fine
+    // Biggest saving first, compared in the organization's currency: savings can be in several (an
+    // IDLE_POOL one in the bill's, price-sheet ones in the sheet's when there is no rate, a decision kept
+    // from before a rate was set). Those with no rate to it follow, by their own amount. The list is short
+    // (one row per process and kind), so offsets are fine.
+    const inOrgCurrency = sql`${recommendations.monthlySaving} * ${fxRateSql(this.fxRates, sql`${recommendations.currency}`, orgCurrencySql(this.orgId))}`;
     const rows = await this.db
       .select()
       .from(recommendations)
       .where(and(...conditions))
-      .orderBy(sql`${recommendations.monthlySaving} desc nulls last`, asc(recommendations.kind), asc(recommendations.subject))
+      .orderBy(sql`${inOrgCurrency} desc nulls last`, sql`${recommendations.monthlySaving} desc nulls last`, asc(recommendations.kind), asc(recommendations.subject))
       .limit(first + 1)
       .offset(offset);
     return offsetPage(rows, first, offset, 'recommendations');

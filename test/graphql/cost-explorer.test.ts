@@ -277,7 +277,7 @@ describe('costBreakdown: the explorer over a reconciled bill', () => {
   test('a pool whose reconciled bill is mostly idle gets an IDLE_POOL recommendation worth its idle money', async () => {
     const settings = { ...t.app.config.recommendations, windowDays: 30 };
     const now = new Date(window.to);
-    await new RecommendationService(t.db.db, a.org.id, 500).refresh({ ...settings, idlePoolPercent: 1 }, now);
+    await new RecommendationService(t.db.db, a.org.id, 500, settings.fxRates).refresh({ ...settings, idlePoolPercent: 1 }, now);
     const [idle] = await t.db.sql<{ idle: string; total: string }[]>`
       select sum(amount) filter (where kind = 'IDLE')::text as idle, sum(amount)::text as total from allocations where org_id = ${a.org.id} and pool_id is not null`;
     const [rec] = await t.db.sql<{ kind: string; process: string; monthly_saving: string; detail: { idlePercent: number } }[]>`
@@ -286,7 +286,7 @@ describe('costBreakdown: the explorer over a reconciled bill', () => {
     assert.ok(Math.abs(Number(rec.monthly_saving) - Number(idle.idle)) < 5e-5, 'a 30-day window: the saving is the idle money itself (to 4 places)');
     assert.ok(Math.abs(rec.detail.idlePercent - (100 * Number(idle.idle)) / Number(idle.total)) < 1e-6);
     // above the threshold: none
-    await new RecommendationService(t.db.db, a.org.id, 500).refresh({ ...settings, idlePoolPercent: 100 }, now);
+    await new RecommendationService(t.db.db, a.org.id, 500, settings.fxRates).refresh({ ...settings, idlePoolPercent: 100 }, now);
     const [{ n }] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from recommendations where org_id = ${a.org.id} and kind = 'IDLE_POOL'`;
     assert.equal(n, 0);
   });

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
-import { pipelines, pools, prices, runs, tasks } from '../../src/db/schema/index.js';
+import { pipelines, pools, prices, recommendations, runs, tasks, type RecommendationKind } from '../../src/db/schema/index.js';
 import { parseAzureBatchPrices } from '../../src/ingest/prices/azure-batch-prices.js';
 import { RecommendationService } from '../../src/services/recommendations.js';
+import { NO_FX_RATES } from '../../src/services/fx.js';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
 import { fixturePath } from '../support/fixtures.js';
 
@@ -234,12 +235,28 @@ describe('savings recommendations from task history, priced with the shipped pri
 
     test('without a rate its savings stay in USD, labelled USD, and say why they are not in EUR', async () => {
       const e = await eurOrg('rec-eur-norate');
-      await new RecommendationService(t.db.db, e.org.id, 500).refresh(loadConfig({}).recommendations);
+      await new RecommendationService(t.db.db, e.org.id, 500, NO_FX_RATES).refresh(loadConfig({}).recommendations);
       const recs = await list(e.viewer);
       const mem = recs.find((r) => r.kind === 'RIGHTSIZE_MEMORY');
       close(mem, 'USD', memorySaving());
       close(recs.find((r) => r.kind === 'FAILED_WORK'), 'USD', failedCost());
       for (const r of recs) assert.match(String(r.detail.currencyNote), /^in USD, not EUR: no GCT_FX_RATES rate USD:EUR$/, r.kind);
+    });
+
+    test('the list puts the biggest saving first in the organization’s currency, then those it has no rate for', async () => {
+      const e = await createOrgWithKeys(t.db, 'rec-eur-order');
+      await t.db.sql`update organizations set currency = 'EUR' where id = ${e.org.id}`;
+      // USD 10 is EUR 9.20 at the app's rate: less than the EUR 9.50 idle pool, more than EUR 9.10
+      const rec = (kind: RecommendationKind, subject: string, saving: string, currency: string) =>
+        ({ orgId: e.org.id, kind, subject, process: subject, title: subject, monthlySaving: saving, currency });
+      await t.db.db.insert(recommendations).values([
+        rec('RIGHTSIZE_MEMORY', 'usd-10', '10', 'USD'),
+        rec('IDLE_POOL', 'eur-9.50', '9.5', 'EUR'),
+        rec('FAILED_WORK', 'eur-9.10', '9.1', 'EUR'),
+        rec('LOW_PRIORITY', 'gbp-1000', '1000', 'GBP'),
+        rec('RIGHTSIZE_CPU', 'gbp-5', '5', 'GBP'),
+      ]);
+      assert.deepEqual((await list(e.viewer)).map((r) => r.process), ['eur-9.50', 'usd-10', 'eur-9.10', 'gbp-1000', 'gbp-5']);
     });
   });
 });

@@ -13,28 +13,14 @@ import { tasks } from '../../src/db/schema/index.js';
 import { raiseAlert } from '../../src/services/alerts.js';
 import { PoolService } from '../../src/services/pools.js';
 import { ProjectService } from '../../src/services/projects.js';
-import { reconcile, type ReconcileOptions } from '../../src/services/reconcile.js';
+import { reconcile } from '../../src/services/reconcile.js';
 import { RunService } from '../../src/services/runs.js';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
 import { collect, wsClient, type Collected } from '../support/ws-client.js';
+import { DAY, DAY1, DAY2, HOUR, POOL, RESOURCE, SHARE, TASKS, VM } from '../support/midnight-run.js';
 
-const VM = 'Standard_D4_v3';
-const POOL = 'nf-d4';
-const RESOURCE = `/subscriptions/x/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/b/pools/${POOL}`;
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-/** Day one of the run: six days before today's UTC midnight, so the run ended more than 72 h ago whatever the day. */
-const DAY1 = Math.floor(Date.now() / DAY) * DAY - 6 * DAY;
-const DAY2 = DAY1 + DAY;
-const SHARE: ReconcileOptions = { idleMode: 'SHARE', driftThreshold: 0.2, trigger: 'test' };
 /** What one node of the pool bills an hour (USD). */
 const HOURLY = 0.192;
-/** The run's tasks (ms): one each side of midnight, one across it. */
-const TASKS = [
-  { start: DAY1 + 19 * HOUR, end: DAY1 + 23.5 * HOUR },
-  { start: DAY1 + 22 * HOUR, end: DAY2 + 3 * HOUR },
-  { start: DAY2 + 1 * HOUR, end: DAY2 + 5 * HOUR },
-];
 /** The quote the run was given (USD). */
 const QUOTE = 2;
 

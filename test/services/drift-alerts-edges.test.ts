@@ -8,23 +8,10 @@ import { AlertService, raiseAlert } from '../../src/services/alerts.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { PoolService } from '../../src/services/pools.js';
 import { ProjectService } from '../../src/services/projects.js';
-import { reconcile, type ReconcileOptions } from '../../src/services/reconcile.js';
+import { reconcile } from '../../src/services/reconcile.js';
 import { RunService } from '../../src/services/runs.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-
-const VM = 'Standard_D4_v3';
-const POOL = 'nf-d4';
-const RESOURCE = `/subscriptions/x/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/b/pools/${POOL}`;
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const DAY1 = Math.floor(Date.now() / DAY) * DAY - 6 * DAY;
-const DAY2 = DAY1 + DAY;
-const SHARE: ReconcileOptions = { idleMode: 'SHARE', driftThreshold: 0.2, trigger: 'test' };
-const TASKS = [
-  { start: DAY1 + 19 * HOUR, end: DAY1 + 23.5 * HOUR },
-  { start: DAY1 + 22 * HOUR, end: DAY2 + 3 * HOUR },
-  { start: DAY2 + 1 * HOUR, end: DAY2 + 5 * HOUR },
-];
+import { DAY, DAY1, DAY2, HOUR, POOL, RESOURCE, SHARE, TASKS, VM } from '../support/midnight-run.js';
 
 describe('drift alerts on existing data', () => {
   let db: TestDatabase;

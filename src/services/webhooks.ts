@@ -114,6 +114,8 @@ export class WebhookService {
     if (patch.enabled != null) set.enabled = patch.enabled;
     try {
       const [row] = await this.db.update(webhookChannels).set(set).where(and(this.owned(), eq(webhookChannels.id, id))).returning();
+      // deleted since the check above
+      if (!row) throw notFound('WebhookChannel', id);
       return row;
     } catch (err) {
       if (sqlStateOf(err) === '23505') throw conflict(`a webhook channel named ${JSON.stringify(patch.name)} already exists`, { field: 'name' });

@@ -162,6 +162,24 @@ describe('webhook channels', () => {
     assert.equal(received.filter((r) => r.path === '/disabled').length, 0);
   });
 
+  test('a channel deleted while an update waits for it answers NOT_FOUND, not an empty channel', async () => {
+    const service = new WebhookService(t.db.db, keys.org.id, t.app.config);
+    const { channel } = await service.create({ name: 'going', url: `${base}/going`, kinds: ['BUDGET_FORECAST'] });
+    // another session holds the channel's row, so the update passes its existence check and then waits
+    const other = await t.db.sql.reserve();
+    try {
+      await other`begin`;
+      await other`select id from webhook_channels where id = ${channel.id} for update`;
+      const update = service.update(channel.id, { name: 'gone-by-then' });
+      await sleep(300);
+      await other`delete from webhook_channels where id = ${channel.id}`;
+      await other`commit`;
+      await assert.rejects(update, (err: unknown) => err instanceof AppError && err.code === 'NOT_FOUND');
+    } finally {
+      other.release();
+    }
+  });
+
   test('without GCT_SECRET_KEY a channel is refused (its secret would have to be stored in plain text)', async () => {
     const service = new WebhookService(t.db.db, keys.org.id, { secretKey: undefined, maxPageSize: 50, webhooks: t.app.config.webhooks });
     await assert.rejects(service.create({ name: 'n', url: `${base}/n` }), (e: unknown) => e instanceof AppError && e.code === 'BAD_USER_INPUT' && /GCT_SECRET_KEY/.test(e.message));

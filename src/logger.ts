@@ -1,6 +1,24 @@
 import { pino, type Logger } from 'pino';
+import { describeError, errorText, MAX_ERROR_TEXT, withoutQueryParams } from './db/query-error.js';
 
 export type { Logger };
+
+const isErrorLike = (v: unknown): v is { message: string } => typeof v === 'object' && v !== null && typeof (v as { message?: unknown }).message === 'string';
+
+/**
+ * A logged error as `describeError` gives it: a failed query's parameters (a model's state, a secret,
+ * a tag value) never reach a log line, and no message is longer than 2 KiB.
+ */
+const errSerializer = (err: unknown) => (isErrorLike(err) ? describeError(err) : err);
+
+/** `error` is a message (a string) in most log calls, an error in some: bounded and parameter-free either way. */
+const errorFieldSerializer = (error: unknown) => {
+  if (typeof error === 'string') {
+    const text = withoutQueryParams(error);
+    return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT - 1)}…` : text;
+  }
+  return isErrorLike(error) ? describeError(error) : error;
+};
 
 /**
  * JSON logs. Secrets are redacted by path wherever they could appear in a logged object,
@@ -13,6 +31,17 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       redact: {
         paths: ['req.headers.authorization', 'headers.authorization', '*.clientSecret', 'clientSecret', '*.password', 'password', 'apiKey', '*.apiKey'],
         censor: '[redacted]',
+      },
+      serializers: { err: errSerializer, error: errorFieldSerializer },
+      hooks: {
+        // without a message of its own, pino writes the error's raw message as the line's `msg`
+        logMethod(args, method) {
+          const first: unknown = args[0];
+          if (args.length === 1 && first instanceof Error) return method.apply(this, [{ err: first }, errorText(first)]);
+          const err = typeof first === 'object' && first !== null ? (first as { err?: unknown }).err : undefined;
+          if (args.length === 1 && isErrorLike(err) && (first as { msg?: unknown }).msg === undefined) return method.apply(this, [first as object, errorText(err)]);
+          return method.apply(this, args);
+        },
       },
     },
     destination ?? process.stdout,

@@ -1,4 +1,5 @@
 import { organizations } from '../db/schema/index.js';
+import { errorText } from '../db/query-error.js';
 import { CostReportService } from '../services/cost-reports.js';
 import type { JobDefinition } from './index.js';
 
@@ -23,7 +24,7 @@ export const costReportsJob: JobDefinition<{ month?: string }> = {
       try {
         reports += await new CostReportService(deps.database.db, id, deps.config.maxPageSize).generateAll(month);
       } catch (err) {
-        deps.log.error({ orgId: id, month, error: (err as Error).message }, 'monthly cost reports failed');
+        deps.log.error({ orgId: id, month, error: errorText(err) }, 'monthly cost reports failed');
       }
     }
     return { month, reports };

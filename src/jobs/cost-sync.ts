@@ -2,6 +2,7 @@ import { CostConnectionService, connectionsDueForSync, failAbandonedSyncs } from
 import { isUuid } from '../services/runs.js';
 import { COST_SYNC_ALL_QUEUE, COST_SYNC_EXPIRE_SECONDS, COST_SYNC_QUEUE, type CostSyncPayload } from './cost-sync-queue.js';
 import type { JobDefinition } from './index.js';
+import { errorText } from '../db/query-error.js';
 
 export { COST_SYNC_ALL_QUEUE, COST_SYNC_QUEUE, type CostSyncPayload };
 
@@ -52,7 +53,7 @@ export const costSyncAllJob: JobDefinition = {
         queued++;
       } catch (err) {
         // one connection must not keep the others from their sync
-        deps.log.error({ orgId, connectionId: id, error: (err as Error).message }, 'could not queue a cost sync');
+        deps.log.error({ orgId, connectionId: id, error: errorText(err) }, 'could not queue a cost sync');
       }
     }
     deps.log.info({ connections: due.length, queued }, 'cost syncs queued');

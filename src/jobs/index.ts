@@ -1,6 +1,8 @@
 import type PgBoss from 'pg-boss';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import { isConnectionGone } from '../db/connection-gone.js';
+import { redactedError } from '../db/query-error.js';
 import type { Logger } from '../logger.js';
 import type { ModelRegistry } from '../models/registry.js';
 import { costSyncAllJob, costSyncJob } from './cost-sync.js';
@@ -76,7 +78,17 @@ export async function registerJobs(boss: PgBoss, deps: JobDeps, runWorkers: bool
       for (const j of jobs) {
         const log = deps.log.child({ job: job.name, jobId: j.id });
         log.info('job started');
-        output = await job.handler(j.data, { ...deps, log });
+        try {
+          output = await job.handler(j.data, { ...deps, log });
+        } catch (err) {
+          // the database going away (a stop, a restart; Drizzle wraps it) fails the job for pg-boss to
+          // retry, and is no error of ours
+          if (isConnectionGone(err) || (err instanceof Error && isConnectionGone(err.cause))) log.warn({ err }, 'job failed: the database connection went away');
+          else log.error({ err }, 'job failed');
+          // pg-boss stores what is thrown, every field of it, as the job's output: a failed query's
+          // parameters (a model's state, a secret) must not go there
+          throw redactedError(err);
+        }
         log.info('job finished');
       }
       // pg-boss stores what the handler returns as the job's output when it fetched one job (the default)

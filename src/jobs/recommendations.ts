@@ -1,4 +1,5 @@
 import { organizations } from '../db/schema/index.js';
+import { errorText } from '../db/query-error.js';
 import { RecommendationService } from '../services/recommendations.js';
 import type { JobDefinition } from './index.js';
 
@@ -17,7 +18,7 @@ export const recommendationsRefreshJob: JobDefinition = {
         found += (await new RecommendationService(deps.database.db, id, deps.config.maxPageSize, deps.config.recommendations.fxRates).refresh(deps.config.recommendations)).found;
       } catch (err) {
         // one organization's failure must not keep the others from their refresh
-        deps.log.error({ orgId: id, error: (err as Error).message }, 'recommendations refresh failed');
+        deps.log.error({ orgId: id, error: errorText(err) }, 'recommendations refresh failed');
       }
     }
     return { organizations: orgs.length, found };

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import type postgres from 'postgres';
 import type { Config } from '../config.js';
 import type { Db, Sql } from '../db/client.js';
+import { errorText } from '../db/query-error.js';
 import { costConnections, costSyncs, type CostConnectionRow, type CostSyncRow } from '../db/schema/index.js';
 import { AppError, badInput, notFound } from '../errors.js';
 import { createCostManagementClient, type AzureCredentialConfig } from '../ingest/azure/cost-client.js';
@@ -150,7 +151,8 @@ const secretContext = (orgId: string, connectionId: string) => `cost_connections
 
 /** A readable, bounded error message with every form of the secret taken out. */
 function describeFailure(error: unknown, secret: string | undefined): string {
-  let message = error instanceof Error ? error.message || error.name : String(error);
+  // a failed query (storing the rows) quotes every row it stored in its message: not kept
+  let message = errorText(error);
   // @azure/identity's errors carry Entra's answer (AADSTS code, description) but do not say what failed
   if (error instanceof Error && /^(Aggregate)?Authentication(Required)?Error$|^CredentialUnavailableError$/.test(error.name)) message = `Azure sign-in failed: ${message}`;
   if (secret) {

@@ -20,8 +20,9 @@ import { pipeline } from 'node:stream/promises';
 import { and, asc, desc, eq, gt, or } from 'drizzle-orm';
 import type postgres from 'postgres';
 import type { Db, Sql } from '../db/client.js';
+import { errorText } from '../db/query-error.js';
 import { importRejects, imports, type ImportRejectRow, type ImportRow } from '../db/schema/index.js';
-import { badInput, notFound } from '../errors.js';
+import { AppError, badInput, notFound } from '../errors.js';
 import { CostFileFormatError, type CostBasis } from '../ingest/costs/index.js';
 import { parseCurrency } from '../ingest/costs/currency.js';
 import type { EncodedCostBatch } from './cost-batch.js';
@@ -248,7 +249,9 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
   } catch (err) {
     // 3. the transaction is gone; the attempt stays on record as FAILED
     const error = err instanceof CostFileFormatError ? badInput('file', err.message) : err;
-    const message = error instanceof Error ? error.message : String(error);
+    // a failed query's message holds every parameter (whole batches of cost rows): its bounded,
+    // parameter-free description goes on record instead; the caller's own mistakes keep their words
+    const message = error instanceof AppError ? error.message : errorText(error);
     await db
       .update(imports)
       .set({ status: 'FAILED', error: message.slice(0, 10_000), finishedAt: new Date() })

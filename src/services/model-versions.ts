@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { and, desc, eq, getTableColumns, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { errorText } from '../db/query-error.js';
 import type { EstimationSettings } from '../config.js';
 import { modelVersions, pipelineProfiles, type CostBasis, type ModelScope, type ModelVersionRow } from '../db/schema/index.js';
 import { backtest, chooseChampion, fitState, priceSheetModel, pushTo, timeOrderedSplit, type BacktestResult, type EstimationModel, type ModelTarget, type TrainingSample } from '../models/index.js';
@@ -338,7 +339,8 @@ export function samplesKey(target: ModelTarget, s: Scoped, settings: Pick<Estima
 function failureText(err: unknown): string {
   let text: string;
   try {
-    text = err instanceof Error ? err.message : String(err);
+    // bounded, and without a failed query's parameters (the state being stored, megabytes of it)
+    text = errorText(err);
   } catch {
     // a thrown object without a prototype, or whose toString throws: the report must still be written
     text = `threw a ${typeof err} that cannot be shown as text`;

@@ -42,6 +42,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { IdleMode } from '../config.js';
 import type { Db } from '../db/client.js';
+import { errorText } from '../db/query-error.js';
 import type { ReconciliationRow, ReconciliationTotal } from '../db/schema/index.js';
 import { badInput } from '../errors.js';
 import { markBilledInFull } from './billed-in-full.js';
@@ -141,7 +142,7 @@ export async function reconcile(db: Db, orgId: string, window: ReconcileWindow, 
         where org_id = ${orgId} and id = ${id}`);
     });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorText(err);
     await db.execute(sql`
       update reconciliations set status = 'FAILED', error = ${message.slice(0, 10_000)}, finished_at = now(), duration_ms = ${Date.now() - started}
       where org_id = ${orgId} and id = ${id}`);

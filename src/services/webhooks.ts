@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
+import { errorText } from '../db/query-error.js';
 import { alerts, webhookChannels, webhookDeliveries, type AlertKind, type AlertRow, type AlertSeverity, type WebhookChannelRow, type WebhookDeliveryRow, type WebhookFormat } from '../db/schema/index.js';
 import { badInput, conflict, notFound } from '../errors.js';
 import { sendJobViaDrizzle } from '../jobs/send-job.js';
@@ -199,7 +200,7 @@ export class WebhookService {
       });
       if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
     } catch (err) {
-      error = (err as Error).name === 'TimeoutError' ? `no answer within ${settings.timeoutMs} ms` : (err as Error).message.slice(0, 500);
+      error = (err as Error).name === 'TimeoutError' ? `no answer within ${settings.timeoutMs} ms` : errorText(err).slice(0, 500);
     }
     const attempts = d.attempts + 1;
     const ok = error === null;

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { startApp, type App } from '../../src/app.js';
 import { loadConfig, type Config, type ProcessRole } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { PrincipalService } from '../../src/services/principals.js';
 import type { Role } from '../../src/auth/roles.js';
@@ -36,7 +36,7 @@ export async function startTestApp(opts: { role?: ProcessRole; env?: Record<stri
     },
   });
   const queries: string[] = [];
-  const app = await startApp(config, pino({ level: 'info' }, sink), { onQuery: (q) => queries.push(q) });
+  const app = await startApp(config, createLogger('info', sink), { onQuery: (q) => queries.push(q) });
   const url = app.http ? app.http.url : '';
   return {
     app,

@@ -3,6 +3,7 @@ import { Transform, type Readable } from 'node:stream';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { CaptureSettings } from '../../config.js';
 import type { Db } from '../../db/client.js';
+import { errorText } from '../../db/query-error.js';
 import { importRejects, imports, projects, runs, type ImportRow } from '../../db/schema/index.js';
 import { openTrace, TraceFormatError, type TraceItem } from '../../ingest/nextflow/index.js';
 import { AppError, badInput, notFound } from '../../errors.js';
@@ -273,7 +274,7 @@ async function recordFailedImport(db: Db, orgId: string, opts: TraceImportOption
   if (err instanceof AppError && err.code === 'NOT_FOUND') return undefined;
   const [row] = await db
     .insert(imports)
-    .values({ orgId, kind: 'TRACE', status: 'FAILED', fileName: opts.fileName ?? null, error: (err as Error).message, finishedAt: new Date() })
+    .values({ orgId, kind: 'TRACE', status: 'FAILED', fileName: opts.fileName ?? null, error: err instanceof AppError ? err.message : errorText(err), finishedAt: new Date() })
     .returning();
   return row;
 }

@@ -224,18 +224,21 @@ export class LiveEstimateService {
       // Joined to tasks in the transaction that had just written them, the planner's row counts were
       // stale and a nested loop took 27 s on a 10,000-task run. TASK rows written before these
       // features existed are never settled. A superseded TASK row is left out (latestTaskRow).
+      // (offset 0: each row's features are read once per key, not again for `settled`)
       const costs = (await tx.execute(sql`
-        select e.features->>'process' as process, grouping(e.features->>'process') = 1 as total,
+        select e.process, grouping(e.process) = 1 as total,
                coalesce(sum(e.value * ${rate}), 0)::text as spent, count(${rate})::int as priced,
                count(${rate}) filter (where settled)::int as settled, coalesce(sum(e.value * ${rate}) filter (where settled), 0)::float8 as settled_cost,
                (count(*) - count(${rate}))::int as unconverted
-        from estimates e
+        from (
+          select e.value, e.currency, e.features->>'process' as process, e.features->>'status' as status, (e.features->>'submittedMs')::float8 as submitted_ms
+          from estimates e
+          where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK' and ${latestTaskRow(this.orgId, runId)}
+          offset 0) e
         cross join lateral (
-          select e.features->>'status' = 'COMPLETED'
-             and (e.features->>'submittedMs')::float8 < coalesce((${JSON.stringify(horizons)}::jsonb ->> (e.features->>'process'))::float8, 'infinity') as settled
+          select e.status = 'COMPLETED' and e.submitted_ms < coalesce((${JSON.stringify(horizons)}::jsonb ->> e.process)::float8, 'infinity') as settled
         ) s
-        where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK' and ${latestTaskRow(this.orgId, runId)}
-        group by grouping sets ((e.features->>'process'), ())`)) as unknown as CostRow[];
+        group by grouping sets ((e.process), ())`)) as unknown as CostRow[];
       const { spent, priced, unconverted } = costs.find((c) => c.total)!;
       const settled = costs.filter((c) => !c.total && c.process !== null && c.settled > 0)
         .map((c) => ({ process: c.process!, n: c.settled, actual: c.settled_cost }));

@@ -1,16 +1,19 @@
 /**
  * Live estimates: while a run runs, its figure is the price-sheet cost of the tasks that finished
  * plus a prediction of what remains, re-computed after task completions and kept as history
- * (estimates of kind LIVE; each finished task also gets its own TASK estimate once).
+ * (estimates of kind LIVE; each finished task also gets its own TASK estimate, and a new one when its
+ * figure changes: a TASK row is history too, never overwritten, and sums count each task's latest).
  *
  * Re-pricing, in one transaction holding the run's row lock (concurrent workers take turns):
  * 0. a trace import into the run is open: nothing is done; the caller re-queues. The figure to compute is
  *    the one after the import, and the row lock would wait for its commit (10-20 s for 100,000 rows),
  *    holding up the queue's worker and every other run's re-price behind it (import-lock.ts);
  * 1. too soon after the last LIVE estimate (< 1 s): nothing is written; the caller re-queues;
- * 2. price every newly finished task (TASK rows, SQL numeric);
+ * 2. price every newly finished task (TASK rows, SQL numeric), and again every priced task written since
+ *    the last re-price looked (the trace import came after the weblog, its pool was redeclared; or a price
+ *    was added): a new TASK row, superseding the old one, when its figure changed;
  * 3. per process: the finished tasks, the settled ones among them (run-correction.ts) and what the
- *    priced ones cost, in one read of the tasks and one of the TASK rows;
+ *    priced ones cost, in one read of the tasks and one of the TASK rows (each task's latest);
  * 4. the remainder: from a fresh quote of the run's pipeline at the run's tier (its profile holds finished
  *    runs only, so not this one), per process (expected tasks − finished) × cost per task when the quote has processes,
  *    times the run correction (what this run's settled tasks cost against what the quote gave them,
@@ -24,7 +27,7 @@
  * row in SQL numeric), else in the price table's, stored as history but not as the run's estimated cost
  * (features.currencyNote says why).
  */
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { EstimationSettings } from '../config.js';
 import { estimates, type EstimateRow, type VmPriority } from '../db/schema/index.js';
@@ -38,6 +41,7 @@ import { convertAmount, fxRate, fxRateSql, notRunFigureNote } from './fx.js';
 import { taskCostSql, taskPriceJoin } from './history.js';
 import { isUuid } from './runs.js';
 import { holdOffImports } from './capture/import-lock.js';
+import { pgArrayLiteral } from './capture/task-upsert.js';
 
 export const ESTIMATE_UPDATED = 'estimateUpdated';
 /** At most one live estimate (and one event) per run per this many ms. */
@@ -94,6 +98,29 @@ interface RunInfo {
   /** The run's stated tier, else the one most of its tasks ran at (theirs, else their pool's); null when none says. */
   priority: VmPriority | null;
   currency: string;
+}
+
+/** A finished task's TASK figure over `t` and `pr`: its price-sheet cost, and what it was computed from. */
+const TASK_FIGURE = sql`round(${taskCostSql()}, 10) as value,
+  jsonb_build_object('vmSize', t.vm_size, 'priority', coalesce(t.priority, 'DEDICATED'), 'cpus', t.cpus, 'memoryBytes', t.memory_bytes,
+                     'process', t.process, 'status', t.status, 'submittedMs', floor(extract(epoch from coalesce(t.submitted_at, t.started_at)) * 1000)::bigint) as features`;
+
+interface FigureRow {
+  task_id: string;
+  id: string;
+  value: string;
+  currency: string;
+  features: string;
+}
+
+/**
+ * Over a TASK estimate `e` of the run: it is its task's latest (no later row of the task supersedes it).
+ * A task whose facts changed has several TASK rows, and a sum over them must count it once.
+ */
+function latestTaskRow(orgId: string, runId: string): SQL {
+  return sql`e.id not in (
+    select (s.features->>'supersedes')::uuid from estimates s
+    where s.org_id = ${orgId} and s.run_id = ${runId} and s.kind = 'TASK' and s.features->>'supersedes' is not null)`;
 }
 
 export class LiveEstimateService {
@@ -156,37 +183,35 @@ export class LiveEstimateService {
         for update of r`)) as unknown as RunInfo[];
       if (!run) return { status: 'not-found' } as const;
 
-      // 1.
-      const [last] = (await tx.execute(sql`
-        select (extract(epoch from now() - max(created_at)) * 1000)::float8 as age_ms
-        from estimates where org_id = ${this.orgId} and run_id = ${runId} and kind = 'LIVE'`)) as unknown as { age_ms: number | null }[];
-      if (last?.age_ms != null && last.age_ms < LIVE_MIN_INTERVAL_MS) return { status: 'too-soon', waitMs: LIVE_MIN_INTERVAL_MS - last.age_ms } as const;
+      // 1. (and the oldest transaction open now: the next re-price's step 2 looks at what was written since)
+      const [{ snapshot_xmin: snapshotXmin, age_ms: ageMs, tasks_xmin: lastXmin }] = (await tx.execute(sql`
+        select pg_snapshot_xmin(pg_current_snapshot())::text as snapshot_xmin, l.age_ms, l.tasks_xmin
+        from (select 1) one left join (
+          select (extract(epoch from now() - created_at) * 1000)::float8 as age_ms, features->>'tasksXmin' as tasks_xmin
+          from estimates where org_id = ${this.orgId} and run_id = ${runId} and kind = 'LIVE'
+          order by created_at desc limit 1) l on true`)) as unknown as { snapshot_xmin: string; age_ms: number | null; tasks_xmin: string | null }[];
+      if (ageMs != null && ageMs < LIVE_MIN_INTERVAL_MS) return { status: 'too-soon', waitMs: LIVE_MIN_INTERVAL_MS - ageMs } as const;
 
-      // 2. the anti-join is a hashed subplan: a run's TASK rows are read once, not once per task
-      await tx.execute(sql`
-        insert into estimates (org_id, run_id, task_id, kind, model_name, model_version, value, currency, features)
-        select t.org_id, t.run_id, t.id, 'TASK', ${priceSheetModel.name}, ${priceSheetModel.version}, round(${taskCostSql()}, 10), pr.currency,
-               jsonb_build_object('vmSize', t.vm_size, 'priority', coalesce(t.priority, 'DEDICATED'), 'cpus', t.cpus, 'memoryBytes', t.memory_bytes,
-                                  'process', t.process, 'status', t.status, 'submittedMs', floor(extract(epoch from coalesce(t.submitted_at, t.started_at)) * 1000)::bigint)
-        from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id
-        ${taskPriceJoin()}
-        where t.org_id = ${this.orgId} and t.run_id = ${runId} and t.status in ('COMPLETED', 'FAILED')
-          and pr.price_per_hour is not null and ${taskCostSql()} is not null
-          and t.id not in (select e.task_id from estimates e where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK' and e.task_id is not null)`);
+      // 2. (the tasks written since the last re-price are found in step 3's read of the tasks)
+      const newlyPriced = await this.priceNewTasks(tx as unknown as Db, runId);
 
       // 3. per process: the task slots finished, the attempts finished, and the submit time of the oldest
       // still pending (a finished task submitted before it is settled: run-correction.ts). The quote's
       // tasks per sample count completed tasks, so a failed attempt that Nextflow retries (errorStrategy
       // 'retry': error_action RETRY, the retry a new task id) fills no slot: its retry will. One that is
       // ignored or ends the run (IGNORE, TERMINATE, FINISH, or not reported) does. Its cost is spent all the same.
+      // And the finished tasks written since the last re-price: those priced before are priced again (step 2).
       const perProcess = (await tx.execute(sql`
         select t.process,
                count(*) filter (where t.status = 'COMPLETED' or (t.status = 'FAILED' and upper(coalesce(t.error_action, '')) <> 'RETRY'))::int as n,
                count(*) filter (where t.status in ('COMPLETED', 'FAILED'))::int as finished,
-               floor(extract(epoch from min(coalesce(t.submitted_at, t.started_at)) filter (where t.status in ('NEW', 'SUBMITTED', 'RUNNING'))) * 1000)::float8 as horizon_ms
+               floor(extract(epoch from min(coalesce(t.submitted_at, t.started_at)) filter (where t.status in ('NEW', 'SUBMITTED', 'RUNNING'))) * 1000)::float8 as horizon_ms,
+               coalesce(array_agg(t.id::text) filter (where t.status in ('COMPLETED', 'FAILED') and t.vm_size is not null and ${this.writtenSince(lastXmin)}), '{}') as written
         from tasks t
         where t.org_id = ${this.orgId} and t.run_id = ${runId}
-        group by t.process`)) as unknown as { process: string | null; n: number; finished: number; horizon_ms: number | null }[];
+        group by t.process`)) as unknown as { process: string | null; n: number; finished: number; horizon_ms: number | null; written: string[] }[];
+      const rewritten = perProcess.flatMap((p) => p.written).filter((id) => !newlyPriced.has(id));
+      if (rewritten.length > 0) await this.repriceChangedTasks(tx as unknown as Db, runId, rewritten);
       const done = perProcess.filter((p) => p.n > 0);
       const finishedTasks = perProcess.reduce((a, p) => a + p.finished, 0);
       const horizons = Object.fromEntries(perProcess.filter((p) => p.process !== null && p.horizon_ms !== null).map((p) => [p.process, p.horizon_ms]));
@@ -198,19 +223,22 @@ export class LiveEstimateService {
       // and submit time (as ms: parsing 10,000 timestamps cost more than the rest of the query).
       // Joined to tasks in the transaction that had just written them, the planner's row counts were
       // stale and a nested loop took 27 s on a 10,000-task run. TASK rows written before these
-      // features existed are never settled.
+      // features existed are never settled. A superseded TASK row is left out (latestTaskRow).
+      // (offset 0: each row's features are read once per key, not again for `settled`)
       const costs = (await tx.execute(sql`
-        select e.features->>'process' as process, grouping(e.features->>'process') = 1 as total,
+        select e.process, grouping(e.process) = 1 as total,
                coalesce(sum(e.value * ${rate}), 0)::text as spent, count(${rate})::int as priced,
                count(${rate}) filter (where settled)::int as settled, coalesce(sum(e.value * ${rate}) filter (where settled), 0)::float8 as settled_cost,
                (count(*) - count(${rate}))::int as unconverted
-        from estimates e
+        from (
+          select e.value, e.currency, e.features->>'process' as process, e.features->>'status' as status, (e.features->>'submittedMs')::float8 as submitted_ms
+          from estimates e
+          where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK' and ${latestTaskRow(this.orgId, runId)}
+          offset 0) e
         cross join lateral (
-          select e.features->>'status' = 'COMPLETED'
-             and (e.features->>'submittedMs')::float8 < coalesce((${JSON.stringify(horizons)}::jsonb ->> (e.features->>'process'))::float8, 'infinity') as settled
+          select e.status = 'COMPLETED' and e.submitted_ms < coalesce((${JSON.stringify(horizons)}::jsonb ->> e.process)::float8, 'infinity') as settled
         ) s
-        where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK'
-        group by grouping sets ((e.features->>'process'), ())`)) as unknown as CostRow[];
+        group by grouping sets ((e.process), ())`)) as unknown as CostRow[];
       const { spent, priced, unconverted } = costs.find((c) => c.total)!;
       const settled = costs.filter((c) => !c.total && c.process !== null && c.settled > 0)
         .map((c) => ({ process: c.process!, n: c.settled, actual: c.settled_cost }));
@@ -245,6 +273,7 @@ export class LiveEstimateService {
             ...(unconverted > 0 && { unconvertedTasks: unconverted }),
             ...(!ownCurrency && { currencyNote: notRunFigureNote(currency, run.currency) }),
             runStatus: run.status,
+            tasksXmin: snapshotXmin,
           },
         })
         .returning();
@@ -252,6 +281,73 @@ export class LiveEstimateService {
       await publishEvent(tx, { topic: ESTIMATE_UPDATED, orgId: this.orgId, key: runId });
       return { status: 'stored', estimate: row } as const;
     });
+  }
+
+  /**
+   * Over a task `t`: it may have been written since the re-price whose snapshot's xmin is `lastXmin`, or
+   * the prices or the organization's pools were (every task may price differently then). "Since" is by
+   * transaction id, not by time: a write committed after that snapshot may carry an earlier
+   * `updated_at`, but its transaction was open then or began later, so its id is at least the xmin.
+   * Without a `lastXmin` (the first re-price, or a LIVE row from before it was kept) every task may have.
+   */
+  private writtenSince(lastXmin: string | null): SQL {
+    if (lastXmin === null) return sql`true`;
+    const since = (row: SQL) => sql`age(${row}.xmin) <= age(xid(${lastXmin}::xid8))`;
+    return sql`(${since(sql`t`)} or exists (select 1 from prices p where ${since(sql`p`)})
+      or exists (select 1 from pools po where po.org_id = ${this.orgId} and ${since(sql`po`)}))`;
+  }
+
+  /** Step 2: a TASK row for every finished task that has none; the ids of those priced. */
+  private async priceNewTasks(tx: Db, runId: string): Promise<Set<string>> {
+    // the anti-join is a hashed subplan: a run's TASK rows are read once, not once per task
+    const rows = (await tx.execute(sql`
+      insert into estimates (org_id, run_id, task_id, kind, model_name, model_version, value, currency, features)
+      select t.org_id, t.run_id, t.id, 'TASK', ${priceSheetModel.name}, ${priceSheetModel.version}, n.value, pr.currency, n.features
+      from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id
+      ${taskPriceJoin()}
+      cross join lateral (select ${TASK_FIGURE}) n
+      where t.org_id = ${this.orgId} and t.run_id = ${runId} and t.status in ('COMPLETED', 'FAILED')
+        and pr.price_per_hour is not null and n.value is not null
+        and t.id not in (select e.task_id from estimates e where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK' and e.task_id is not null)
+      returning task_id::text as id`)) as unknown as { id: string }[];
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * Step 2 for finished tasks written since the last re-price looked (step 3 finds them): each is priced
+   * again and gets a new TASK row when the figure (value, currency, features) differs from its latest
+   * one, which stays (history) and is named by the new row's `supersedes`. Compared here rather than in
+   * a join with the TASK rows, which could be planned as a nested loop over them when their statistics
+   * are stale (27 s on a 10,000-task run, step 3). Values travel as numeric text, never as JS numbers.
+   */
+  private async repriceChangedTasks(tx: Db, runId: string, ids: string[]): Promise<void> {
+    const idArray = sql`${pgArrayLiteral(ids)}::bigint[]`;
+    const latest = (await tx.execute(sql`
+      select distinct on (e.task_id) e.task_id::text as task_id, e.id, e.value::text as value, trim(e.currency) as currency, (e.features - 'supersedes')::text as features
+      from estimates e
+      where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK' and e.task_id = any(${idArray})
+      order by e.task_id, e.created_at desc, e.id desc`)) as unknown as FigureRow[];
+    const now = (await tx.execute(sql`
+      select t.id::text as task_id, n.value::text as value, trim(pr.currency) as currency, n.features::text as features
+      from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id
+      ${taskPriceJoin()}
+      cross join lateral (select ${TASK_FIGURE}) n
+      where t.org_id = ${this.orgId} and t.run_id = ${runId} and t.id = any(${idArray}) and t.status in ('COMPLETED', 'FAILED')
+        and pr.price_per_hour is not null and n.value is not null`)) as unknown as Omit<FigureRow, 'id'>[];
+    const before = new Map(latest.map((l) => [l.task_id, l]));
+    // numeric text compares as numbers in SQL below; here the same rendering of the same numeric is the same text
+    const changed = now.flatMap((n) => {
+      const l = before.get(n.task_id);
+      return l && l.value === n.value && l.currency === n.currency && l.features === n.features ? [] : [{ ...n, supersedes: l?.id ?? null }];
+    });
+    if (changed.length === 0) return;
+    const column = (k: keyof (typeof changed)[number]) => pgArrayLiteral(changed.map((c) => c[k]));
+    await tx.execute(sql`
+      insert into estimates (org_id, run_id, task_id, kind, model_name, model_version, value, currency, features)
+      select ${this.orgId}, ${runId}, c.task_id, 'TASK', ${priceSheetModel.name}, ${priceSheetModel.version}, c.value, c.currency,
+             case when c.supersedes is null then c.features else c.features || jsonb_build_object('supersedes', c.supersedes) end
+      from unnest(${column('task_id')}::bigint[], ${column('value')}::numeric[], ${column('currency')}::text[], ${column('features')}::jsonb[], ${column('supersedes')}::uuid[])
+        as c(task_id, value, currency, features, supersedes)`);
   }
 
   /** A quote of the run's pipeline as it stands, in the run's currency where it can be; null when it cannot be priced. */
@@ -283,8 +379,8 @@ export class LiveEstimateService {
     if (quote) return quote.currency.trim();
     const own = run.currency.trim();
     const used = (await tx.execute(sql`
-      select distinct trim(currency) as currency from estimates
-      where org_id = ${this.orgId} and run_id = ${run.id} and kind in ('TASK', 'QUOTE')`)) as unknown as { currency: string }[];
+      select distinct trim(e.currency) as currency from estimates e
+      where e.org_id = ${this.orgId} and e.run_id = ${run.id} and e.kind in ('TASK', 'QUOTE') and ${latestTaskRow(this.orgId, run.id)}`)) as unknown as { currency: string }[];
     const foreign = used.map((u) => u.currency).filter((c) => fxRate(this.settings.fxRates, c, own) === null);
     return foreign.length === 0 ? own : foreign[0];
   }

@@ -17,6 +17,7 @@ import {
 } from './reconciliation.resolver.js';
 
 import { EstimateResolver } from './estimate.resolver.js';
+import { RunEstimateResolver } from './run-estimate.resolver.js';
 
 /** One resolver class a line: branches that add resolvers then merge without conflicts. */
 export const resolvers: NonEmptyArray<Function> = [
@@ -35,6 +36,7 @@ export const resolvers: NonEmptyArray<Function> = [
   EstimateErrorResolver,
   EstimateAccuracyResolver,
   EstimateResolver,
+  RunEstimateResolver,
   TagComplianceResolver,
   RecommendationResolver,
   AllocationRuleResolver,

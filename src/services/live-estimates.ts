@@ -123,6 +123,18 @@ function latestTaskRow(orgId: string, runId: string): SQL {
     where s.org_id = ${orgId} and s.run_id = ${runId} and s.kind = 'TASK' and s.features->>'supersedes' is not null)`;
 }
 
+/**
+ * Keys of a stored estimate's features that are the service's own bookkeeping, not what the figure was
+ * computed from: `tasksXmin` is a database transaction id, which tells of every organization's writes.
+ */
+const INTERNAL_FEATURES = ['tasksXmin'];
+
+/** An estimate's features as the API shows them. */
+export function publicFeatures(features: Record<string, unknown>): Record<string, unknown> {
+  if (!INTERNAL_FEATURES.some((k) => k in features)) return features;
+  return Object.fromEntries(Object.entries(features).filter(([k]) => !INTERNAL_FEATURES.includes(k)));
+}
+
 export class LiveEstimateService {
   constructor(
     private readonly db: Db,

@@ -94,6 +94,13 @@ describe('live estimates across processes', () => {
     assert.ok(sub.items.length <= rows.length);
     assert.equal(Number(sub.items.at(-1)!.estimateUpdated.value), Number(latest.value));
     assert.equal(sub.items.at(-1)!.estimateUpdated.kind, 'LIVE');
+    // the stored row keeps the re-price's bookkeeping (a transaction id, which tells of every organization's
+    // writes); what subscribers and queries get leaves it out and keeps the rest
+    assert.ok('tasksXmin' in latest.features);
+    for (const { estimateUpdated: e } of sub.items) assert.ok(!('tasksXmin' in e.features) && 'spent' in e.features, JSON.stringify(e.features));
+    const listed = await first.gql(`query($id: ID!) { run(id: $id) { estimates(first: 50) { kind features } } }`, { id: runId }, keys.viewer);
+    const lives = (listed.data?.run.estimates as { kind: string; features: Record<string, unknown> }[]).filter((e) => e.kind === 'LIVE');
+    assert.ok(lives.length > 0 && lives.every((e) => !('tasksXmin' in e.features) && 'spent' in e.features), JSON.stringify(listed));
 
     // when the workflow ends nothing remains: the figure is what the finished tasks cost
     await post(events.at(-1));

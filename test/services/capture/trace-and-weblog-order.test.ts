@@ -12,14 +12,9 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../../src/config.js';
 import { PoolService } from '../../../src/services/pools.js';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../../support/app.js';
-import { HEADER, POOL, processEvent, T0, traceRows, workflowEvent } from '../../support/held-import.js';
+import { HEADER, POOL, processEvent, T0, traceRows, unfinishedRow, workflowEvent } from '../../support/held-import.js';
 
 const settings = loadConfig({}).capture;
-const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-
-/** A trace row of a task Nextflow had not finished when it wrote the file: no end, no usage, no exit. */
-const unfinishedRow = (id: number, status: 'RUNNING' | 'SUBMITTED') =>
-  `${id}\ttr/${id}\tnat-${id}\tALIGN (s${id})\t${status}\t-\t${stamp(T0)}\t${status === 'RUNNING' ? stamp(T0 + 1000) : '-'}\t-\t-\t-\t2\t4 GB\t${POOL}\n`;
 
 interface TaskFacts {
   taskId: number;

@@ -19,6 +19,17 @@ export const traceRows = (from: number, to: number) =>
     return `${id}\ttr/${id}\tnat-${id}\tALIGN (s${id})\tCOMPLETED\t0\t${stamp(T0)}\t${stamp(T0 + 1000)}\t${stamp(T0 + 1000 + 1_800_000)}\t30m 1s\t30m\t2\t4 GB\t${POOL}\n`;
   }).join('');
 
+/**
+ * A trace row of a task Nextflow had not finished when it wrote the file (mid-run, or an interrupted run):
+ * no end, usage or exit; hash `tr/<id>` as traceRows.
+ */
+export const unfinishedRow = (id: number, status: 'RUNNING' | 'SUBMITTED') =>
+  `${id}\ttr/${id}\tnat-${id}\tALIGN (s${id})\t${status}\t-\t${stamp(T0)}\t${status === 'RUNNING' ? stamp(T0 + 1000) : '-'}\t-\t-\t-\t2\t4 GB\t${POOL}\n`;
+
+/** traceRows `from`..`to`, those in `running` written as unfinishedRow(id, 'RUNNING'). */
+export const traceRowsWithRunning = (from: number, to: number, running: readonly number[] = []) =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i).map((id) => (running.includes(id) ? unfinishedRow(id, 'RUNNING') : traceRows(id, id))).join('');
+
 /** A weblog event body as Nextflow posts it; a task's hash is `wb/<id>`, so which source won is plain. */
 export const processEvent = (session: string, event: 'process_submitted' | 'process_started' | 'process_completed', taskId: number) => {
   const status = { process_submitted: 'SUBMITTED', process_started: 'RUNNING', process_completed: 'COMPLETED' }[event];
@@ -44,13 +55,14 @@ export function settledOrGuard(p: Promise<unknown>, ms: number): Promise<'settle
 
 /**
  * An import of trace rows 1–3000 into `runId`, held open once it has written its first two batches
- * (2,000 tasks): it cannot commit before `release` (or end otherwise before `fail`).
+ * (2,000 tasks): it cannot commit before `release` (or end otherwise before `fail`). Tasks in `running`
+ * are RUNNING in it (unfinishedRow).
  */
-export async function heldImport(db: Db, orgId: string, runId: string, settings: CaptureSettings) {
+export async function heldImport(db: Db, orgId: string, runId: string, settings: CaptureSettings, running: readonly number[] = []) {
   const input = new PassThrough();
   let firstBatches!: () => void;
   const flushed = new Promise<void>((resolve) => (firstBatches = resolve));
-  input.write(HEADER + traceRows(1, 2500));
+  input.write(HEADER + traceRowsWithRunning(1, 2500, running));
   let open = true;
   const importing = importTrace(db, orgId, input, settings, {
     runId, timeZone: 'UTC', fileName: 'held.txt', onProgress: (rows) => rows >= 2000 && firstBatches(),
@@ -62,7 +74,7 @@ export async function heldImport(db: Db, orgId: string, runId: string, settings:
     /** False once the import's transaction has ended (committed or rolled back). */
     isOpen: () => open,
     /** The rest of the file: the import may finish. */
-    release: () => input.writableEnded || input.destroyed || input.end(traceRows(2501, 3000)),
+    release: () => input.writableEnded || input.destroyed || input.end(traceRowsWithRunning(2501, 3000, running)),
     /** The upload breaks off: the import rolls back. */
     fail: () => input.destroy(new Error('the upload broke off')),
   };

@@ -19,8 +19,10 @@ export class TaskHeldByImport extends Error {
  * Upserts one weblog event's task. With no import into the run open, as any upsert (and none starts before
  * the event commits). With one open, the task may be a row the import has written, locked until it commits:
  * rather than wait for that, throws TaskHeldByImport, and the caller applies the event once the import has
- * ended. That changes nothing the event would have changed after it: the row is the trace's by then, which
- * a weblog event never overwrites (task-upsert.ts); should the import fail, the event applies as a late one.
+ * ended. That changes what the event would have changed after it: a record merges the same whichever comes
+ * first (upsertTasks: the later status leads, then the trace), so a completion still completes a task the
+ * trace has RUNNING and fills only gaps where the trace has it ended; should the import fail, the event
+ * applies as a late one.
  */
 export async function upsertEventTask(tx: Executor, orgId: string, runId: string, task: TaskInsert): Promise<Awaited<ReturnType<typeof upsertTasks>>> {
   if (await holdOffImports(tx, orgId, runId)) return upsertTasks(tx, [task]);

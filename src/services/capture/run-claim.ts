@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.js';
 import { runs, tasks, type RunRow } from '../../db/schema/index.js';
 import { unlistDaysOfRun } from '../cost-rollup.js';
 import { lockReconciliations } from '../reconcile-lock.js';
+import { mergedColumnSql, mergedSourceSql } from './task-upsert.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -74,9 +75,10 @@ const KEYED_BY_RUN = ['estimates', 'estimate_errors', 'allocations', 'cost_daily
 
 /**
  * Moves everything of run `from` onto run `into` and deletes `from`:
- * 1. a task both runs hold (a trace imported into the registered run before the claim) is `into`'s row, gaps
- *    filled from `from`'s; `from`'s task estimates for it go (the next re-estimate prices the kept row) and its
- *    allocations follow the kept row, so every bill line's allocations still sum to its cost;
+ * 1. a task both runs hold (a trace imported into the registered run before the claim) is `into`'s row, its
+ *    facts merged with `from`'s as upserting `from`'s would (the record of the later status leads: upsertTasks);
+ *    `from`'s task estimates for it go (the next re-estimate prices the kept row) and its allocations follow
+ *    the kept row, so every bill line's allocations still sum to its cost;
  * 2. the other tasks, and every row keyed by run, change run;
  * 3. `into` keeps its own facts and takes `from`'s where it has none (its status never moves back); its tasks
  *    are recounted and it is no longer billed in full.
@@ -86,7 +88,8 @@ async function mergeRunInto(tx: Tx, orgId: string, from: RunRow, into: RunRow): 
   await unlistDaysOfRun(tx as unknown as Db, orgId, from.id);
   await unlistDaysOfRun(tx as unknown as Db, orgId, into.id);
   const both = sql`f.org_id = ${orgId} and f.run_id = ${from.id} and i.org_id = ${orgId} and i.run_id = ${into.id} and i.task_id = f.task_id`;
-  const fill = sql.raw(TASK_FACTS.map((c) => `"${c}" = coalesce(i."${c}", f."${c}")`).join(', '));
+  // as if `from`'s row were upserted onto `into`'s (task-upsert.ts): the record of the later status leads
+  const fill = sql.raw([...TASK_FACTS.map((c) => `"${c}" = ${mergedColumnSql(c, 'f', 'i')}`), `"source" = ${mergedSourceSql('f', 'i')}`].join(', '));
   await tx.execute(sql`update tasks i set ${fill}, updated_at = clock_timestamp() from tasks f where ${both}`);
   await tx.execute(sql`update allocations a set task_id = i.id from tasks f, tasks i where ${both} and a.org_id = ${orgId} and a.task_id = f.id`);
   await tx.execute(sql`delete from estimates e using tasks f, tasks i where ${both} and e.org_id = ${orgId} and e.task_id = f.id`);

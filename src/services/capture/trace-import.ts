@@ -60,7 +60,8 @@ const REPORTED_REJECTS = 100;
 /**
  * Streams a Nextflow trace file into tasks, in one transaction (a failure leaves nothing half-imported):
  * 1. the header is checked first: a file that is not a trace is refused before anything is written;
- * 2. rows are upserted in batches on `(run, task_id)` — the trace wins over weblog events;
+ * 2. rows are upserted in batches on `(run, task_id)` — the trace wins over weblog events of the same status
+ *    (a weblog event of a later status wins over it: upsertTasks);
  * 3. rejected lines are kept with line number, raw text and reason;
  * 4. task times the file lacks are derived where it allows (derived-times.ts);
  * 5. the run's task facts are refreshed and `runUpdated` goes out on commit.

@@ -27,7 +27,7 @@ import { PoolService } from '../../../src/services/pools.js';
 import { RunService } from '../../../src/services/runs.js';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../../support/app.js';
 import { createTestDatabase } from '../../support/db.js';
-import { HEADER, heldImport as holdImport, POOL, processEvent, settledOrGuard, traceRows, workflowEvent } from '../../support/held-import.js';
+import { HEADER, heldImport as holdImport, POOL, processEvent, settledOrGuard, traceRows, traceRowsWithRunning, workflowEvent } from '../../support/held-import.js';
 
 const settings = loadConfig({}).capture;
 /** Long enough never to fire unless something waits for the held import, which never ends by itself. */
@@ -55,8 +55,9 @@ describe('trace import beside the same run\'s weblog events', () => {
     const { runId } = await capture(workflowEvent(session, 'started', parameters));
     return { session, runId };
   }
-  const heldImport = (runId: string) => holdImport(t.db.db, org.org.id, runId, settings);
-  const importWhole = (runId: string) => importTrace(t.db.db, org.org.id, Readable.from([HEADER + traceRows(1, 3000)]), settings, { runId, timeZone: 'UTC', fileName: 'whole.txt' });
+  const heldImport = (runId: string, running: number[] = []) => holdImport(t.db.db, org.org.id, runId, settings, running);
+  const importWhole = (runId: string, running: number[] = []) =>
+    importTrace(t.db.db, org.org.id, Readable.from([HEADER + traceRowsWithRunning(1, 3000, running)]), settings, { runId, timeZone: 'UTC', fileName: 'whole.txt' });
 
   test('an event for the run finishes while the import is held open after its first batches', async () => {
     const { session, runId } = await capturedRun();
@@ -252,6 +253,30 @@ describe('trace import beside the same run\'s weblog events', () => {
       assert.deepEqual(got, expected);
       assert.deepEqual([got.run.task_count, got.tasks.length], [3001, 3001]);
       assert.deepEqual([got.tasks[6].task_id, got.tasks[6].hash, got.tasks[6].source], [7, 'tr/7', 'trace']);
+    });
+
+    test('a completion queued for a task the held import has RUNNING (a mid-run trace) completes it once the import has ended, as when sent after it', async () => {
+      const during = await capturedRun();
+      const control = await capturedRun();
+      const held = await heldImport(during.runId, [7]);
+      try {
+        const res = post(processEvent(during.session, 'process_completed', 7));
+        assert.equal(await settledOrGuard(res, GUARD_MS), 'settled', 'the event waited for the import');
+        assert.ok(held.isOpen());
+        assert.equal((await res).status, 202);
+      } finally {
+        held.release();
+        await held.importing;
+      }
+      await deferredApplied(during.runId, 1);
+
+      await importWhole(control.runId, [7]);
+      assert.equal((await post(processEvent(control.session, 'process_completed', 7))).status, 200);
+      const [got, expected] = [await facts(during.runId), await facts(control.runId)];
+      assert.deepEqual(got, expected);
+      // the weblog's completion leads; the trace's job id fills its gap
+      const task7 = got.tasks[6];
+      assert.deepEqual([task7.task_id, task7.status, task7.hash, task7.native_id, task7.source, task7.realtime_ms], [7, 'COMPLETED', 'wb/7', 'nat-7', 'weblog', '60000']);
     });
 
     test('an event queued for a task of an import that then fails is applied as if no import had been', async () => {

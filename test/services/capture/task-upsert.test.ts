@@ -24,7 +24,7 @@ test('text with quotes, backslashes, commas, braces and the word NULL survives t
   assert.equal(rows[4].name, null, 'a real null stays null, distinct from the string "NULL"');
 });
 
-test('status never moves back for weblog rows; a trace row always applies and fills gaps without blanking values', async () => {
+test('status never moves back; a trace row of the same status wins over the weblog and fills gaps without blanking values', async () => {
   await upsertTasks(db.db, [task({ taskId: 100, status: 'COMPLETED', cpus: 4, realtimeMs: 5000 })]);
   const late = await upsertTasks(db.db, [task({ taskId: 100, status: 'RUNNING', realtimeMs: null })]);
   assert.deepEqual(late, { created: 0, updated: 0, unchanged: 1 });
@@ -42,4 +42,46 @@ test('status never moves back for weblog rows; a trace row always applies and fi
   assert.deepEqual(after, before);
   // one value more is a change
   assert.deepEqual(await upsertTasks(db.db, [task({ taskId: 100, status: 'COMPLETED', source: 'trace', realtimeMs: 5200, peakRss: 1024, rchar: 7 })]), { created: 0, updated: 1, unchanged: 0 });
+});
+
+test('trace rows and weblog events of one task merge to the same row in every order: the later status leads, then the trace', async () => {
+  // Each record's own hash; the rest either the leading record's (it wins) or only one record's (a gap the
+  // others fill). Where two lower records disagree on a field the leader lacks, the row may keep either's
+  // (it does not keep each source's values): Nextflow sends the same value there (one task, one record).
+  const records: Record<string, Partial<TaskInsert>> = {
+    weblogSubmitted: { source: 'weblog', status: 'SUBMITTED', hash: 'wS', submittedAt: new Date('2025-01-01T00:00:00Z'), tag: 's1' },
+    weblogRunning: { source: 'weblog', status: 'RUNNING', hash: 'wR', hostname: 'node-w' },
+    traceRunning: { source: 'trace', status: 'RUNNING', hash: 'tR', startedAt: new Date('2025-01-01T00:00:01Z'), nativeId: 'job-7' },
+    weblogCompleted: { source: 'weblog', status: 'COMPLETED', hash: 'wC', exitCode: 1, realtimeMs: 60_123, peakRss: 1000, cpus: 4 },
+    traceCompleted: { source: 'trace', status: 'COMPLETED', hash: 'tC', exitCode: 0, realtimeMs: 60_000, rchar: 7 },
+  };
+  // what every order must give: each field from the first of these that has it
+  const byPriority = ['traceCompleted', 'weblogCompleted', 'traceRunning', 'weblogRunning', 'weblogSubmitted'];
+  const expected = { status: 'COMPLETED', source: 'trace', hash: 'tC', exit_code: 0, realtime_ms: '60000', peak_rss: '1000', rchar: '7', cpus: 4,
+    native_id: 'job-7', started_at: '2025-01-01T00:00:01.000Z', hostname: 'node-w', submitted_at: '2025-01-01T00:00:00.000Z', tag: 's1' };
+  const orders: string[][] = [];
+  const permute = (done: string[], left: string[]) => (left.length === 0 ? orders.push(done) : left.forEach((r) => permute([...done, r], left.filter((x) => x !== r))));
+  permute([], byPriority);
+  assert.equal(orders.length, 120);
+  const row = async (taskId: number): Promise<Record<string, unknown>> => {
+    const [r] = await db.sql<Record<string, unknown>[]>`select status, source, hash, exit_code, realtime_ms, peak_rss, rchar, cpus, native_id, started_at, hostname, submitted_at, tag
+                             from tasks where run_id = ${runId} and task_id = ${taskId}`;
+    const iso = (v: unknown) => (v === null ? null : new Date(v as string).toISOString());
+    return { ...r, started_at: iso(r.started_at), submitted_at: iso(r.submitted_at) };
+  };
+  // one task per order, each step one batch (rows of a batch merge each on its own)
+  const taskOf = (n: number) => 1000 + n;
+  for (let step = 0; step < byPriority.length; step++) {
+    await upsertTasks(db.db, orders.map((order, n) => task({ taskId: taskOf(n), ...records[order[step]] })));
+  }
+  for (const [n, order] of orders.entries()) assert.deepEqual(await row(taskOf(n)), expected, order.join(' → '));
+  // and once there, any of them again changes nothing
+  for (const name of byPriority) {
+    assert.deepEqual(await upsertTasks(db.db, orders.map((_, n) => task({ taskId: taskOf(n), ...records[name] }))), { created: 0, updated: 0, unchanged: orders.length }, name);
+  }
+  // a weblog completion leads over a trace's RUNNING row (its values win), and says so
+  await upsertTasks(db.db, [task({ taskId: 2000, ...records.traceRunning, cpus: 2 })]);
+  assert.deepEqual(await upsertTasks(db.db, [task({ taskId: 2000, ...records.weblogCompleted })]), { created: 0, updated: 1, unchanged: 0 });
+  const taken = await row(2000);
+  assert.deepEqual([taken.status, taken.source, taken.hash, taken.cpus, taken.native_id], ['COMPLETED', 'weblog', 'wC', 4, 'job-7']);
 });

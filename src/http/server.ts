@@ -15,7 +15,7 @@ import { datesInYearsPlugin } from '../graphql/dates-in-years.js';
 import { formatError } from '../graphql/errors.js';
 import { jitGateway, type JitExecutions } from '../graphql/jit-executor.js';
 import { complexityLimitPlugin, operationLimits } from '../graphql/limits.js';
-import { nulCharacterPlugin } from '../graphql/nul-characters.js';
+import { unstorableTextPlugin } from '../graphql/nul-characters.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../events/bus.js';
 import type PgBoss from 'pg-boss';
@@ -59,7 +59,7 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
     formatError: formatError(log),
     validationRules: limits.validationRules,
     // no cache control: answers are per organization and never cached, and its hook ran on every field of every result
-    plugins: [nulCharacterPlugin(), datesInYearsPlugin(), complexityLimitPlugin(limits), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
+    plugins: [unstorableTextPlugin(), datesInYearsPlugin(), complexityLimitPlugin(limits), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
     introspection: true,
     includeStacktraceInErrorResponses: false,
     // the app owns shutdown order (HTTP, queue, pool, Postgres); Apollo's own signal handler would race it

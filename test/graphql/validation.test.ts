@@ -261,6 +261,29 @@ describe('bad dates, tampered cursors and NUL characters: BAD_USER_INPUT naming 
     assert.equal((await t.gql(`query($d: DateTime!) { runs(filter: {createdTo: $d}) { edges { node { id } } } }`, { d: '2100-12-31T23:59:59.999Z' }, keys.admin)).errors, undefined);
   });
 
+  test('an unpaired surrogate in any string input is refused naming the field, and nothing is stored', async () => {
+    // JSON (labels, params, tag filters) answered a BAD_USER_INPUT naming nothing (Postgres refused the jsonb);
+    // text (a project name) was stored with U+FFFD in its place
+    const count = async () => (await t.db.sql`select (select count(*) from projects) + (select count(*) from runs) + (select count(*) from allocation_rules) as n`)[0].n;
+    const before = await count();
+    const cases: [string, Record<string, unknown>, string][] = [
+      [`mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }`, { input: { code: 'sur-1', name: 'a\ud800b' } }, 'input.name'],
+      [`mutation($input: RegisterRunInput!) { registerRun(input: $input) { id } }`, { input: { projectCode: 'P', pipeline: 'p', labels: { team: 'x\udc00' } } }, 'input.labels.team'],
+      [`mutation($input: RegisterRunInput!) { registerRun(input: $input) { id } }`, { input: { projectCode: 'P', pipeline: 'p', params: { ['k\ud800']: 1 } } }, 'input.params.k\\uD800'],
+      [`mutation($input: AllocationRuleInput!) { createAllocationRule(input: $input) { id } }`, { input: { name: 'r', priority: 1, costCentre: 'c', match: { service: 'S\ud83d' } } }, 'input.match.service'],
+      [`query($f: RunFilterInput) { runs(filter: $f) { edges { node { id } } } }`, { f: { labels: { a: '\ud800' } } }, 'f.labels.a'],
+    ];
+    for (const [query, variables, field] of cases) {
+      const err = await refused(query, /unpaired surrogate/, variables);
+      assert.ok(err.message.startsWith(`${field}: `), err.message);
+      assert.equal(err.extensions?.field, field);
+    }
+    assert.equal(await count(), before);
+    // a surrogate pair (an emoji) is a character like any other
+    const ok = await t.gql(`mutation($input: CreateProjectInput!) { createProject(input: $input) { name } }`, { input: { code: 'sur-ok', name: 'rocket \ud83d\ude80' } }, keys.admin);
+    assert.equal(ok.data?.createProject?.name, 'rocket \u{1F680}', JSON.stringify(ok));
+  });
+
   test('a NUL character in any string input is refused naming the field, and nothing is stored', async () => {
     const count = async () => (await t.db.sql`select (select count(*) from projects) + (select count(*) from runs) + (select count(*) from pools) + (select count(*) from budgets) as n`)[0].n;
     const before = await count();

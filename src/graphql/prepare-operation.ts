@@ -1,7 +1,7 @@
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { buildExecutionContext } from 'graphql/execution/execute.js';
-import { dateOutsideYears } from './dates-in-years.js';
+import { refusedArgument } from './argument-values.js';
 import type { OperationLimits } from './limits.js';
 import { unstorableInRequest, unstorableTextError } from './nul-characters.js';
 
@@ -21,7 +21,7 @@ export interface OperationRequest {
  *      by graphql-js as execution would. Apollo only learns these from execution's errors; checking them
  *      here answers the same errors before any resolver runs;
  *   5. a NUL or an unpaired surrogate in any string argument (nul-characters.ts), a DateTime outside the years served
- *      (dates-in-years.ts): BAD_USER_INPUT.
+ *      or a blank string (argument-values.ts): BAD_USER_INPUT.
  */
 export function prepareOperation(schema: GraphQLSchema, limits: OperationLimits, request: OperationRequest): { document: DocumentNode } | { errors: GraphQLError[] } {
   let document: DocumentNode;
@@ -44,7 +44,7 @@ export function prepareOperation(schema: GraphQLSchema, limits: OperationLimits,
   }
   const unstorable = unstorableInRequest(document, request.variables ?? undefined);
   if (unstorable !== null) return { errors: [unstorableTextError(unstorable)] };
-  const outside = dateOutsideYears(schema, document, built.operation, built.variableValues);
+  const outside = refusedArgument(schema, document, built.operation, built.variableValues);
   if (outside) return { errors: [outside] };
   return { document };
 }

@@ -261,6 +261,32 @@ describe('bad dates, tampered cursors and NUL characters: BAD_USER_INPUT naming 
     assert.equal((await t.gql(`query($d: DateTime!) { runs(filter: {createdTo: $d}) { edges { node { id } } } }`, { d: '2100-12-31T23:59:59.999Z' }, keys.admin)).errors, undefined);
   });
 
+  test('a string of white space only is refused naming the field, and nothing is stored', async () => {
+    // "" was refused and "   " taken: a pool stored region and vmSize "" (trimmed), a run region, revision and
+    // name "   ", a project cost centre "   "
+    const count = async () => (await t.db.sql`select (select count(*) from projects) + (select count(*) from runs) + (select count(*) from pools) as n`)[0].n;
+    const before = await count();
+    const pool = (field: string, blank: string) => ({ name: `blank-${field}`, region: 'westeurope', vmSize: 'Standard_D4_v3', [field]: blank });
+    const cases: [string, Record<string, unknown>, string][] = [
+      [`mutation($input: DeclarePoolInput!) { declarePool(input: $input) { id } }`, { input: pool('region', '   ') }, 'input.region'],
+      [`mutation($input: DeclarePoolInput!) { declarePool(input: $input) { id } }`, { input: pool('vmSize', '\t') }, 'input.vmSize'],
+      [`mutation($input: DeclarePoolInput!) { declarePool(input: $input) { id } }`, { input: pool('provider', ' ') }, 'input.provider'],
+      [`mutation($input: RegisterRunInput!) { registerRun(input: $input) { id } }`, { input: { projectCode: 'P', pipeline: 'p', runName: '  ' } }, 'input.runName'],
+      [`mutation($input: RegisterRunInput!) { registerRun(input: $input) { id } }`, { input: { projectCode: 'P', pipeline: 'p', revision: '\n' } }, 'input.revision'],
+      [`mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }`, { input: { code: 'blank-cc', name: 'n', costCentre: '   ' } }, 'input.costCentre'],
+    ];
+    for (const [query, variables, field] of cases) {
+      const err = await refused(query, /must not be blank/, variables);
+      assert.equal(err.extensions?.field, field, err.message);
+    }
+    // in the document too
+    await refused(`mutation { declarePool(input: {name: "blank-lit", region: "  ", vmSize: "Standard_D4_v3"}) { id } }`, /^input\.region: must not be blank/);
+    assert.equal(await count(), before);
+    // text around the white space still passes
+    const ok = await t.gql(`mutation { declarePool(input: {name: "blank-ok", region: " westeurope ", vmSize: "Standard_D4_v3"}) { region } }`, {}, keys.admin);
+    assert.equal(ok.data?.declarePool?.region, 'westeurope', JSON.stringify(ok));
+  });
+
   test('an unpaired surrogate in any string input is refused naming the field, and nothing is stored', async () => {
     // JSON (labels, params, tag filters) answered a BAD_USER_INPUT naming nothing (Postgres refused the jsonb);
     // text (a project name) was stored with U+FFFD in its place

@@ -10,14 +10,19 @@ import { instantInYears } from '../input/dates.js';
 const DATE_TIME = 'DateTime';
 
 /**
- * The first DateTime input of the operation outside the years the API serves (`input/dates.ts`), as the
- * BAD_USER_INPUT naming it by argument path (`input.startsAt`, `filter.createdFrom`, `since`), or null.
- * The DateTime scalar takes years 0 to 9999, and an offset moves 9999-12-31 into year 10000: past what
- * Postgres reads (a 500), or a budget, window or series spanning millennia. Checked once here, on the
- * values as graphql-js coerces them (literals, variables and their defaults alike), so that no argument
- * or service has to remember to. `variables` are the operation's coerced variable values.
+ * The first argument value (at any depth of an input object or list) the API refuses whatever the field, as
+ * the BAD_USER_INPUT naming it by argument path (`input.startsAt`, `filter.createdFrom`, `since`), or null:
+ * - a DateTime outside the years the API serves (`input/dates.ts`). The DateTime scalar takes years 0 to
+ *   9999, and an offset moves 9999-12-31 into year 10000: past what Postgres reads (a 500), or a budget,
+ *   window or series spanning millennia;
+ * - a String or ID of white space only. Fields refuse "" (`@Length(1, …)`), and "   " is the same mistake:
+ *   it was stored as a pool's region and VM size (trimmed to ""), a run's region, revision and name, a
+ *   project's cost centre.
+ * Checked once here, on the values as graphql-js coerces them (literals, variables and their defaults
+ * alike), so that no argument or service has to remember to. `variables` are the operation's coerced
+ * variable values. JSONObject values are not looked into: a label value is the caller's data.
  */
-export function dateOutsideYears(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): GraphQLError | null {
+export function refusedArgument(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): GraphQLError | null {
   let refused: GraphQLError | null = null;
   const typeInfo = new TypeInfo(schema);
   visit(document, visitWithTypeInfo(typeInfo, {
@@ -33,7 +38,7 @@ export function dateOutsideYears(schema: GraphQLSchema, document: DocumentNode, 
         return; // not a valid argument: execution answers it
       }
       for (const arg of field.args) {
-        refused = outsideYears(args[arg.name], arg.type, arg.name);
+        refused = refusedValue(args[arg.name], arg.type, arg.name);
         if (refused) return BREAK;
       }
     },
@@ -41,25 +46,29 @@ export function dateOutsideYears(schema: GraphQLSchema, document: DocumentNode, 
   return refused;
 }
 
-function outsideYears(value: unknown, type: GraphQLInputType, path: string): GraphQLError | null {
+function refusedValue(value: unknown, type: GraphQLInputType, path: string): GraphQLError | null {
   if (value === null || value === undefined) return null;
   const t = getNullableType(type);
   if (isListType(t)) {
     const items = Array.isArray(value) ? value : [value];
     for (let i = 0; i < items.length; i++) {
-      const found = outsideYears(items[i], t.ofType, `${path}.${i}`);
+      const found = refusedValue(items[i], t.ofType, `${path}.${i}`);
       if (found) return found;
     }
     return null;
   }
   if (isInputObjectType(t)) {
     for (const field of Object.values(t.getFields())) {
-      const found = outsideYears((value as Record<string, unknown>)[field.name], field.type, `${path}.${field.name}`);
+      const found = refusedValue((value as Record<string, unknown>)[field.name], field.type, `${path}.${field.name}`);
       if (found) return found;
     }
     return null;
   }
-  if (!isScalarType(t) || t.name !== DATE_TIME || !(value instanceof Date)) return null;
+  if (!isScalarType(t)) return null;
+  if ((t.name === 'String' || t.name === 'ID') && typeof value === 'string' && value !== '' && value.trim() === '') {
+    return new GraphQLError(`${path}: must not be blank (white space only)`, { extensions: { field: path, code: 'BAD_USER_INPUT', http: { status: 400 } } });
+  }
+  if (t.name !== DATE_TIME || !(value instanceof Date)) return null;
   try {
     instantInYears(path, value);
     return null;
@@ -69,8 +78,8 @@ function outsideYears(value: unknown, type: GraphQLInputType, path: string): Gra
   }
 }
 
-/** Refuses, before execution, an operation passing a DateTime outside the years served (see dateOutsideYears). */
-export function datesInYearsPlugin(): ApolloServerPlugin {
+/** Refuses, before execution, an operation passing a value no field takes (see refusedArgument). */
+export function argumentValuesPlugin(): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
@@ -79,7 +88,7 @@ export function datesInYearsPlugin(): ApolloServerPlugin {
           const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
           // variables that do not fit their type: execution answers them (BAD_USER_INPUT), as without this check
           if (coerced.errors) return;
-          const refused = dateOutsideYears(schema, document, operation, coerced.coerced);
+          const refused = refusedArgument(schema, document, operation, coerced.coerced);
           if (refused) throw refused;
         },
       };

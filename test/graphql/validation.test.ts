@@ -149,6 +149,24 @@ describe('variables that do not fit their type', () => {
   });
 });
 
+describe('a variable with more invalid items than graphql-js reports', () => {
+  test('is BAD_USER_INPUT, not an internal error', async () => {
+    const t = await startTestApp();
+    try {
+      const keys = await createOrgWithKeys(t.db, 'many-vars-org');
+      // graphql-js stops after 50 errors with 'Too many errors processing variables', an error with no code
+      // that went out as INTERNAL_SERVER_ERROR
+      const status = Array.from({ length: 60 }, (_, i) => `NOT_A_STATUS_${i}`);
+      const res = await t.gql(`query($f: RunFilterInput) { runs(filter: $f) { edges { node { id } } } }`, { f: { status } }, keys.viewer);
+      assert.ok(res.errors && res.errors.length > 0, JSON.stringify(res));
+      assert.ok(res.errors.some((e) => /Too many errors/.test(e.message)), JSON.stringify(res.errors.at(-1)));
+      for (const e of res.errors) assert.equal(e.extensions?.code, 'BAD_USER_INPUT', e.message);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('bad dates, tampered cursors and NUL characters: BAD_USER_INPUT naming the argument, nothing written', () => {
   let t: TestApp;
   let keys: Awaited<ReturnType<typeof createOrgWithKeys>>;

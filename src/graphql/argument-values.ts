@@ -6,6 +6,12 @@ import {
 import { AppError } from '../errors.js';
 import { instantInYears } from '../input/dates.js';
 
+/**
+ * The most items any list argument takes (the longest a field allows is 100: filters). A list without its
+ * own `@ArrayMaxSize` reached SQL whole: 100,000 run statuses answered INTERNAL_SERVER_ERROR.
+ */
+export const MAX_LIST_ITEMS = 1000;
+
 /** The scalar `Date` inputs are read with (build-schema.ts maps `Date` to graphql-scalars' DateTime). */
 const DATE_TIME = 'DateTime';
 
@@ -15,6 +21,7 @@ const DATE_TIME = 'DateTime';
  * - a DateTime outside the years the API serves (`input/dates.ts`). The DateTime scalar takes years 0 to
  *   9999, and an offset moves 9999-12-31 into year 10000: past what Postgres reads (a 500), or a budget,
  *   window or series spanning millennia;
+ * - a list of more than MAX_LIST_ITEMS items;
  * - a String or ID of white space only. Fields refuse "" (`@Length(1, …)`), and "   " is the same mistake:
  *   it was stored as a pool's region and VM size (trimmed to ""), a run's region, revision and name, a
  *   project's cost centre.
@@ -51,6 +58,9 @@ function refusedValue(value: unknown, type: GraphQLInputType, path: string): Gra
   const t = getNullableType(type);
   if (isListType(t)) {
     const items = Array.isArray(value) ? value : [value];
+    if (items.length > MAX_LIST_ITEMS) {
+      return new GraphQLError(`${path}: at most ${MAX_LIST_ITEMS} items, got ${items.length}`, { extensions: { field: path, code: 'BAD_USER_INPUT', http: { status: 400 } } });
+    }
     for (let i = 0; i < items.length; i++) {
       const found = refusedValue(items[i], t.ofType, `${path}.${i}`);
       if (found) return found;
@@ -85,7 +95,7 @@ export function argumentValuesPlugin(): ApolloServerPlugin {
       return {
         async didResolveOperation({ request, document, operation, schema }) {
           if (!operation) return;
-          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 50 });
           // variables that do not fit their type: execution answers them (BAD_USER_INPUT), as without this check
           if (coerced.errors) return;
           const refused = refusedArgument(schema, document, operation, coerced.coerced);

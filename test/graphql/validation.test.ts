@@ -165,6 +165,22 @@ describe('a variable with more invalid items than graphql-js reports', () => {
       await t.close();
     }
   });
+
+  test('a list argument longer than any field takes is refused naming it, before it reaches SQL', async () => {
+    const t = await startTestApp();
+    try {
+      const keys = await createOrgWithKeys(t.db, 'long-list-org');
+      // runs(filter: {status}) has no @ArrayMaxSize: 100,000 statuses reached Postgres and answered INTERNAL_SERVER_ERROR
+      const res = await t.gql(`query($f: RunFilterInput) { runs(filter: $f) { edges { node { id } } } }`, { f: { status: Array.from({ length: 100_000 }, () => 'RUNNING') } }, keys.viewer);
+      assert.equal(res.errors?.[0].extensions?.code, 'BAD_USER_INPUT', JSON.stringify(res.errors));
+      assert.match(res.errors![0].message, /^filter\.status: at most 1000 items, got 100000$/);
+      // a list of a few still works
+      const few = await t.gql(`query($f: RunFilterInput) { runs(filter: $f) { edges { node { id } } } }`, { f: { status: ['RUNNING', 'SUCCEEDED'] } }, keys.viewer);
+      assert.equal(few.errors, undefined, JSON.stringify(few.errors));
+    } finally {
+      await t.close();
+    }
+  });
 });
 
 describe('bad dates, tampered cursors and NUL characters: BAD_USER_INPUT naming the argument, nothing written', () => {

@@ -32,7 +32,12 @@ export function formatError(log: Logger) {
     }
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
-    if (original instanceof GraphQLError && !original.originalError) return formatted;
+    if (original instanceof GraphQLError && !original.originalError) {
+      // graphql-js refusing the request before execution (no path) without a code Apollo knows: its 'Too many
+      // errors processing variables' after 50 invalid values. The caller's mistake, as each of the 50 is
+      if (!original.path) return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
+      return formatted;
+    }
     const invalid = invalidValueError(original);
     if (invalid) {
       log.warn({ err: original }, 'Postgres refused a value that no input check caught');

@@ -1,40 +1,49 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, visit, type DocumentNode } from 'graphql';
-import { findNul, hasNul, NUL_MESSAGE } from '../input/text.js';
+import { findUnstorable, hasLoneSurrogate, hasNul, LONE_SURROGATE_MESSAGE, NUL_MESSAGE } from '../input/text.js';
+
+export interface UnstorableText {
+  /** The argument path: `input.name`, or `input.name` for `$input` */
+  field: string;
+  problem: string;
+}
 
 /**
- * The path of the first string argument holding a NUL, written in the document (`input.name`) or sent
- * as a variable (`input.name` for `$input`), or null. Every argument of every operation is checked
- * here once, so no input type or service has to remember to.
+ * The first string argument holding a character Postgres cannot store as sent (a NUL; an unpaired surrogate,
+ * which jsonb refuses and text would store as U+FFFD), written in the document or sent as a variable, or
+ * null. Every argument of every operation is checked here once, so no input type or service has to remember to.
  */
-export function nulInRequest(document: DocumentNode, variables: Record<string, unknown> | undefined): string | null {
-  let found: string | null = null;
+export function unstorableInRequest(document: DocumentNode, variables: Record<string, unknown> | undefined): UnstorableText | null {
+  let found: UnstorableText | null = null;
   const path: string[] = [];
   visit(document, {
     Argument: { enter: (node) => void path.push(node.name.value), leave: () => void path.pop() },
     ObjectField: { enter: (node) => void path.push(node.name.value), leave: () => void path.pop() },
     StringValue(node) {
-      if (found === null && hasNul(node.value)) found = path.join('.');
+      if (found !== null) return;
+      if (hasNul(node.value)) found = { field: path.join('.'), problem: NUL_MESSAGE };
+      else if (hasLoneSurrogate(node.value)) found = { field: path.join('.'), problem: LONE_SURROGATE_MESSAGE };
     },
   });
   if (found !== null) return found;
   for (const [name, value] of Object.entries(variables ?? {})) {
-    const at = findNul(value, name);
-    if (at !== null) return at;
+    const bad = findUnstorable(value, name);
+    if (bad !== null) return { field: bad.at, problem: bad.problem };
   }
   return null;
 }
 
-export const nulError = (field: string) => new GraphQLError(`${field}: ${NUL_MESSAGE}`, { extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } } });
+export const unstorableTextError = ({ field, problem }: UnstorableText) =>
+  new GraphQLError(`${field}: ${problem}`, { extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } } });
 
-/** Refuses, before execution, a request with a NUL character in any string it passes (Postgres text cannot hold one). */
-export function nulCharacterPlugin(): ApolloServerPlugin {
+/** Refuses, before execution, a request passing a string Postgres cannot store (see unstorableInRequest). */
+export function unstorableTextPlugin(): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const field = nulInRequest(document, request.variables);
-          if (field !== null) throw nulError(field);
+          const found = unstorableInRequest(document, request.variables);
+          if (found !== null) throw unstorableTextError(found);
         },
       };
     },

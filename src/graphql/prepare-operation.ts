@@ -1,9 +1,9 @@
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { buildExecutionContext } from 'graphql/execution/execute.js';
-import { dateOutsideYears } from './dates-in-years.js';
+import { refusedArgument } from './argument-values.js';
 import type { OperationLimits } from './limits.js';
-import { nulError, nulInRequest } from './nul-characters.js';
+import { unstorableInRequest, unstorableTextError } from './nul-characters.js';
 
 export interface OperationRequest {
   query: string;
@@ -20,8 +20,8 @@ export interface OperationRequest {
  *   4. the operation to run (OPERATION_RESOLUTION_FAILURE) and its variables (BAD_USER_INPUT), found
  *      by graphql-js as execution would. Apollo only learns these from execution's errors; checking them
  *      here answers the same errors before any resolver runs;
- *   5. a NUL character in any string argument (nul-characters.ts), a DateTime outside the years served
- *      (dates-in-years.ts): BAD_USER_INPUT.
+ *   5. a NUL or an unpaired surrogate in any string argument (nul-characters.ts), a DateTime outside the years served
+ *      or a blank string (argument-values.ts): BAD_USER_INPUT.
  */
 export function prepareOperation(schema: GraphQLSchema, limits: OperationLimits, request: OperationRequest): { document: DocumentNode } | { errors: GraphQLError[] } {
   let document: DocumentNode;
@@ -42,9 +42,9 @@ export function prepareOperation(schema: GraphQLSchema, limits: OperationLimits,
     const code = getOperationAST(document, request.operationName) ? ApolloServerErrorCode.BAD_USER_INPUT : ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE;
     return { errors: built.map((e) => withCode(e, code)) };
   }
-  const nul = nulInRequest(document, request.variables ?? undefined);
-  if (nul !== null) return { errors: [nulError(nul)] };
-  const outside = dateOutsideYears(schema, document, built.operation, built.variableValues);
+  const unstorable = unstorableInRequest(document, request.variables ?? undefined);
+  if (unstorable !== null) return { errors: [unstorableTextError(unstorable)] };
+  const outside = refusedArgument(schema, document, built.operation, built.variableValues);
   if (outside) return { errors: [outside] };
   return { document };
 }

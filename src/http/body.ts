@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 
 /** Reads a request body, refusing it as soon as it passes `limit` bytes (not after buffering it all). */
@@ -29,3 +31,18 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
     throw new AppError('BAD_USER_INPUT', `request body is not valid JSON: ${(err as Error).message}`);
   }
 }
+
+/** Reads what is left of a request body and drops it, so that the answer to a refused upload reaches the client. */
+export async function drain(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded || req.destroyed) return;
+  const done = Promise.race([once(req, 'end'), once(req, 'close')]).catch(() => undefined);
+  req.resume();
+  await done;
+}
+
+/**
+ * The request body as a stream its reader may destroy (an importer that stops at a refused header or line)
+ * without destroying the request: destroying that would close the connection before the refusal is sent,
+ * and the client would see a reset instead of the 400. Drain the request after a failure.
+ */
+export const detachedBody = (req: IncomingMessage): Readable => Readable.from(req.iterator({ destroyOnReturn: false }), { objectMode: false });

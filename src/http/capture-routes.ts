@@ -3,7 +3,7 @@ import { parseWeblogJson, WeblogFormatError } from '../ingest/nextflow/index.js'
 import { captureWeblogEvent } from '../services/capture/weblog.js';
 import { importTrace } from '../services/capture/trace-import.js';
 import { requestLiveEstimate } from '../jobs/live-estimate.js';
-import { readBody } from './body.js';
+import { detachedBody, drain, readBody } from './body.js';
 import { requireViewer } from './require-viewer.js';
 import type { RouteDeps } from './routes.js';
 import { sendJson, type RequestContext } from './router.js';
@@ -43,14 +43,21 @@ export function traceUploadHandler(deps: RouteDeps) {
   return async (rc: RequestContext) => {
     const viewer = await requireViewer(rc, deps.viewerOf, 'ANALYST');
     const q = rc.url.searchParams;
-    const report = await importTrace(deps.database.db, viewer.orgId, rc.req, deps.config.capture, {
-      runId: q.get('run'),
-      projectCode: q.get('project'),
-      runName: q.get('runName'),
-      timeZone: q.get('tz'),
-      fileName: q.get('fileName'),
-      principalId: viewer.principalId,
-    });
+    let report;
+    try {
+      report = await importTrace(deps.database.db, viewer.orgId, detachedBody(rc.req), deps.config.capture, {
+        runId: q.get('run'),
+        projectCode: q.get('project'),
+        runName: q.get('runName'),
+        timeZone: q.get('tz'),
+        fileName: q.get('fileName'),
+        principalId: viewer.principalId,
+      });
+    } catch (err) {
+      // refused part-way (an unknown tz, before any byte is read): read the rest so the client gets the answer
+      await drain(rc.req);
+      throw err;
+    }
     if (report.tasksCreated + report.tasksUpdated > 0) await requestLiveEstimate(deps.database.sql, viewer.orgId, report.runId);
     sendJson(rc.res, 200, report);
   };

@@ -1,8 +1,8 @@
-import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { AppError, badInput } from '../errors.js';
 import { COST_FILE_FORMATS, importCostFile, type CostFileFormatOption } from '../services/cost-import.js';
+import { drain } from './body.js';
 import { requireViewer } from './require-viewer.js';
 import type { RouteDeps } from './routes.js';
 import { sendJson, type RequestContext } from './router.js';
@@ -70,11 +70,4 @@ async function* bodyOf(req: IncomingMessage, maxBytes: number, tooLarge: () => E
     if (size > maxBytes) throw tooLarge();
     yield buffer;
   }
-}
-
-async function drain(req: IncomingMessage): Promise<void> {
-  if (req.readableEnded || req.destroyed) return;
-  const done = Promise.race([once(req, 'end'), once(req, 'close')]).catch(() => undefined);
-  req.resume();
-  await done;
 }

@@ -11,11 +11,11 @@ import type { Db } from '../db/client.js';
 import { invalidValueError } from '../db/invalid-value.js';
 import { AppError, httpStatusOf } from '../errors.js';
 import { createContext, type Context } from '../graphql/context.js';
-import { datesInYearsPlugin } from '../graphql/dates-in-years.js';
+import { argumentValuesPlugin } from '../graphql/argument-values.js';
 import { formatError } from '../graphql/errors.js';
 import { jitGateway, type JitExecutions } from '../graphql/jit-executor.js';
 import { complexityLimitPlugin, operationLimits } from '../graphql/limits.js';
-import { nulCharacterPlugin } from '../graphql/nul-characters.js';
+import { unstorableTextPlugin } from '../graphql/nul-characters.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../events/bus.js';
 import type PgBoss from 'pg-boss';
@@ -59,7 +59,7 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
     formatError: formatError(log),
     validationRules: limits.validationRules,
     // no cache control: answers are per organization and never cached, and its hook ran on every field of every result
-    plugins: [nulCharacterPlugin(), datesInYearsPlugin(), complexityLimitPlugin(limits), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
+    plugins: [unstorableTextPlugin(), argumentValuesPlugin(), complexityLimitPlugin(limits), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
     introspection: true,
     includeStacktraceInErrorResponses: false,
     // the app owns shutdown order (HTTP, queue, pool, Postgres); Apollo's own signal handler would race it

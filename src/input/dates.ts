@@ -4,7 +4,7 @@ import { badInput } from '../errors.js';
  * The years a date the API is asked about may fall in. Bills, runs and budgets are of this century, and
  * a window computed from a far date (the explorer's previous window reaches back as far again) leaves
  * what Postgres and `Date#toISOString` can write: such a request is a typo, answered as one. Every
- * GraphQL DateTime argument is held to them before it runs (graphql/dates-in-years.ts).
+ * GraphQL DateTime argument is held to them before it runs (graphql/argument-values.ts).
  */
 export const FIRST_YEAR = 2000;
 export const LAST_YEAR = 2100;

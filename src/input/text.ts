@@ -32,6 +32,37 @@ export function withoutNul<T>(value: T, path: string, refused: (at: string) => E
   return value;
 }
 
+// with the u flag, \p{Cs} matches only a surrogate without its pair (a pair is one code point)
+const LONE_SURROGATE = /\p{Cs}/u;
+
+export const hasLoneSurrogate = (text: string): boolean => LONE_SURROGATE.test(text);
+
+export const LONE_SURROGATE_MESSAGE = 'must not contain an unpaired surrogate (\\uD800 to \\uDFFF without its pair): it is no character, and text and JSON cannot store it';
+
+/**
+ * The first string (or key) inside a JSON-like value that cannot be stored as sent, with its path and what is
+ * wrong, or null: a NUL (text and jsonb refuse it), or an unpaired surrogate (jsonb refuses it; text would
+ * silently store U+FFFD in its place).
+ */
+export function findUnstorable(value: unknown, path: string): { at: string; problem: string } | null {
+  const at = findNul(value, path);
+  if (at !== null) return { at, problem: NUL_MESSAGE };
+  const lone = findMatching(value, path, hasLoneSurrogate);
+  return lone === null ? null : { at: lone, problem: LONE_SURROGATE_MESSAGE };
+}
+
+function findMatching(value: unknown, path: string, bad: (text: string) => boolean): string | null {
+  if (typeof value === 'string') return bad(value) ? path : null;
+  if (value === null || typeof value !== 'object') return null;
+  const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+  for (const [key, v] of entries) {
+    if (bad(key)) return `${path}.${key.replace(/\p{Cs}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+    const found = findMatching(v, `${path}.${key}`, bad);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
 /** For text kept as evidence of what was refused (a rejected trace line): the NUL shown as ␀, the rest as read. */
 export const visibleNul = (text: string): string => (hasNul(text) ? text.replaceAll(NUL, '\u2400') : text);
 

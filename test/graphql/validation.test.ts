@@ -149,6 +149,40 @@ describe('variables that do not fit their type', () => {
   });
 });
 
+describe('a variable with more invalid items than graphql-js reports', () => {
+  test('is BAD_USER_INPUT, not an internal error', async () => {
+    const t = await startTestApp();
+    try {
+      const keys = await createOrgWithKeys(t.db, 'many-vars-org');
+      // graphql-js stops after 50 errors with 'Too many errors processing variables', an error with no code
+      // that went out as INTERNAL_SERVER_ERROR
+      const status = Array.from({ length: 60 }, (_, i) => `NOT_A_STATUS_${i}`);
+      const res = await t.gql(`query($f: RunFilterInput) { runs(filter: $f) { edges { node { id } } } }`, { f: { status } }, keys.viewer);
+      assert.ok(res.errors && res.errors.length > 0, JSON.stringify(res));
+      assert.ok(res.errors.some((e) => /Too many errors/.test(e.message)), JSON.stringify(res.errors.at(-1)));
+      for (const e of res.errors) assert.equal(e.extensions?.code, 'BAD_USER_INPUT', e.message);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('a list argument longer than any field takes is refused naming it, before it reaches SQL', async () => {
+    const t = await startTestApp();
+    try {
+      const keys = await createOrgWithKeys(t.db, 'long-list-org');
+      // runs(filter: {status}) has no @ArrayMaxSize: 100,000 statuses reached Postgres and answered INTERNAL_SERVER_ERROR
+      const res = await t.gql(`query($f: RunFilterInput) { runs(filter: $f) { edges { node { id } } } }`, { f: { status: Array.from({ length: 100_000 }, () => 'RUNNING') } }, keys.viewer);
+      assert.equal(res.errors?.[0].extensions?.code, 'BAD_USER_INPUT', JSON.stringify(res.errors));
+      assert.match(res.errors![0].message, /^filter\.status: at most 1000 items, got 100000$/);
+      // a list of a few still works
+      const few = await t.gql(`query($f: RunFilterInput) { runs(filter: $f) { edges { node { id } } } }`, { f: { status: ['RUNNING', 'SUCCEEDED'] } }, keys.viewer);
+      assert.equal(few.errors, undefined, JSON.stringify(few.errors));
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('bad dates, tampered cursors and NUL characters: BAD_USER_INPUT naming the argument, nothing written', () => {
   let t: TestApp;
   let keys: Awaited<ReturnType<typeof createOrgWithKeys>>;
@@ -259,6 +293,55 @@ describe('bad dates, tampered cursors and NUL characters: BAD_USER_INPUT naming 
     // the years served still pass
     assert.equal((await t.gql(`{ alerts(since: "2000-01-01T00:00:00Z") { edges { node { id } } } }`, {}, keys.admin)).errors, undefined);
     assert.equal((await t.gql(`query($d: DateTime!) { runs(filter: {createdTo: $d}) { edges { node { id } } } }`, { d: '2100-12-31T23:59:59.999Z' }, keys.admin)).errors, undefined);
+  });
+
+  test('a string of white space only is refused naming the field, and nothing is stored', async () => {
+    // "" was refused and "   " taken: a pool stored region and vmSize "" (trimmed), a run region, revision and
+    // name "   ", a project cost centre "   "
+    const count = async () => (await t.db.sql`select (select count(*) from projects) + (select count(*) from runs) + (select count(*) from pools) as n`)[0].n;
+    const before = await count();
+    const pool = (field: string, blank: string) => ({ name: `blank-${field}`, region: 'westeurope', vmSize: 'Standard_D4_v3', [field]: blank });
+    const cases: [string, Record<string, unknown>, string][] = [
+      [`mutation($input: DeclarePoolInput!) { declarePool(input: $input) { id } }`, { input: pool('region', '   ') }, 'input.region'],
+      [`mutation($input: DeclarePoolInput!) { declarePool(input: $input) { id } }`, { input: pool('vmSize', '\t') }, 'input.vmSize'],
+      [`mutation($input: DeclarePoolInput!) { declarePool(input: $input) { id } }`, { input: pool('provider', ' ') }, 'input.provider'],
+      [`mutation($input: RegisterRunInput!) { registerRun(input: $input) { id } }`, { input: { projectCode: 'P', pipeline: 'p', runName: '  ' } }, 'input.runName'],
+      [`mutation($input: RegisterRunInput!) { registerRun(input: $input) { id } }`, { input: { projectCode: 'P', pipeline: 'p', revision: '\n' } }, 'input.revision'],
+      [`mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }`, { input: { code: 'blank-cc', name: 'n', costCentre: '   ' } }, 'input.costCentre'],
+    ];
+    for (const [query, variables, field] of cases) {
+      const err = await refused(query, /must not be blank/, variables);
+      assert.equal(err.extensions?.field, field, err.message);
+    }
+    // in the document too
+    await refused(`mutation { declarePool(input: {name: "blank-lit", region: "  ", vmSize: "Standard_D4_v3"}) { id } }`, /^input\.region: must not be blank/);
+    assert.equal(await count(), before);
+    // text around the white space still passes
+    const ok = await t.gql(`mutation { declarePool(input: {name: "blank-ok", region: " westeurope ", vmSize: "Standard_D4_v3"}) { region } }`, {}, keys.admin);
+    assert.equal(ok.data?.declarePool?.region, 'westeurope', JSON.stringify(ok));
+  });
+
+  test('an unpaired surrogate in any string input is refused naming the field, and nothing is stored', async () => {
+    // JSON (labels, params, tag filters) answered a BAD_USER_INPUT naming nothing (Postgres refused the jsonb);
+    // text (a project name) was stored with U+FFFD in its place
+    const count = async () => (await t.db.sql`select (select count(*) from projects) + (select count(*) from runs) + (select count(*) from allocation_rules) as n`)[0].n;
+    const before = await count();
+    const cases: [string, Record<string, unknown>, string][] = [
+      [`mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }`, { input: { code: 'sur-1', name: 'a\ud800b' } }, 'input.name'],
+      [`mutation($input: RegisterRunInput!) { registerRun(input: $input) { id } }`, { input: { projectCode: 'P', pipeline: 'p', labels: { team: 'x\udc00' } } }, 'input.labels.team'],
+      [`mutation($input: RegisterRunInput!) { registerRun(input: $input) { id } }`, { input: { projectCode: 'P', pipeline: 'p', params: { ['k\ud800']: 1 } } }, 'input.params.k\\uD800'],
+      [`mutation($input: AllocationRuleInput!) { createAllocationRule(input: $input) { id } }`, { input: { name: 'r', priority: 1, costCentre: 'c', match: { service: 'S\ud83d' } } }, 'input.match.service'],
+      [`query($f: RunFilterInput) { runs(filter: $f) { edges { node { id } } } }`, { f: { labels: { a: '\ud800' } } }, 'f.labels.a'],
+    ];
+    for (const [query, variables, field] of cases) {
+      const err = await refused(query, /unpaired surrogate/, variables);
+      assert.ok(err.message.startsWith(`${field}: `), err.message);
+      assert.equal(err.extensions?.field, field);
+    }
+    assert.equal(await count(), before);
+    // a surrogate pair (an emoji) is a character like any other
+    const ok = await t.gql(`mutation($input: CreateProjectInput!) { createProject(input: $input) { name } }`, { input: { code: 'sur-ok', name: 'rocket \ud83d\ude80' } }, keys.admin);
+    assert.equal(ok.data?.createProject?.name, 'rocket \u{1F680}', JSON.stringify(ok));
   });
 
   test('a NUL character in any string input is refused naming the field, and nothing is stored', async () => {

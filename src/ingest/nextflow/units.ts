@@ -223,7 +223,7 @@ export function parseTimestamp(value: unknown, timeZone = 'UTC'): Date | null {
     if (sec > 59) throw new UnitParseError('date', value, 'seconds out of range');
     const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
     const base = localMinuteToEpoch(timeZone, Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), value);
-    return new Date(base + sec * 1000 + ms);
+    return inStorableYears(new Date(base + sec * 1000 + ms), value);
   }
   if (EPOCH_MS.test(text)) {
     const n = Number(text);
@@ -232,7 +232,7 @@ export function parseTimestamp(value: unknown, timeZone = 'UTC'): Date | null {
   }
   if (ZONED_ISO.test(text)) {
     const dt = DateTime.fromISO(text, { setZone: true });
-    if (dt.isValid) return dt.toJSDate();
+    if (dt.isValid) return inStorableYears(dt.toJSDate(), value);
     throw new UnitParseError('date', value, dt.invalidExplanation ?? dt.invalidReason ?? undefined);
   }
   throw new UnitParseError('date', value, `expected "yyyy-MM-dd HH:mm:ss.SSS", ISO-8601 with a zone, or epoch milliseconds`);
@@ -244,4 +244,12 @@ const LAST_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 function epochDate(ms: number, original: unknown): Date {
   if (ms > LAST_EPOCH_MS) throw new UnitParseError('date', original, 'epoch milliseconds past the year 9999');
   return new Date(ms);
+}
+
+// Postgres reads no year 0 (`0000-06-01` failed the whole import with 22008, naming no line); years past 9999 are
+// written `+010000-…`, which it does not read either
+function inStorableYears(date: Date, original: unknown): Date {
+  const year = date.getUTCFullYear();
+  if (year < 1 || year > 9999) throw new UnitParseError('date', original, `year ${year} is outside 1 to 9999`);
+  return date;
 }

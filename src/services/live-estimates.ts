@@ -100,6 +100,12 @@ interface RunInfo {
   currency: string;
 }
 
+/**
+ * How many transactions back a re-price's snapshot xmin can be and still be compared with rows' xmin
+ * by age() (32-bit, exact below 2^31), with room to spare.
+ */
+const XMIN_USABLE_DISTANCE = 2_000_000_000;
+
 /** A finished task's TASK figure over `t` and `pr`: its price-sheet cost, and what it was computed from. */
 const TASK_FIGURE = sql`round(${taskCostSql()}, 10) as value,
   jsonb_build_object('vmSize', t.vm_size, 'priority', coalesce(t.priority, 'DEDICATED'), 'cpus', t.cpus, 'memoryBytes', t.memory_bytes,
@@ -195,9 +201,14 @@ export class LiveEstimateService {
         for update of r`)) as unknown as RunInfo[];
       if (!run) return { status: 'not-found' } as const;
 
-      // 1. (and the oldest transaction open now: the next re-price's step 2 looks at what was written since)
+      // 1. (and the oldest transaction open now: the next re-price's step 2 looks at what was written since).
+      // The last one's is compared with rows' xmin, 32-bit transaction ids, by age(): right only while it is
+      // less than 2^31 transactions back. Further (a run re-priced again months later on a busy database),
+      // its age wraps negative and no row would seem written since: every task is compared instead.
       const [{ snapshot_xmin: snapshotXmin, age_ms: ageMs, tasks_xmin: lastXmin }] = (await tx.execute(sql`
-        select pg_snapshot_xmin(pg_current_snapshot())::text as snapshot_xmin, l.age_ms, l.tasks_xmin
+        select pg_snapshot_xmin(pg_current_snapshot())::text as snapshot_xmin, l.age_ms,
+               case when l.tasks_xmin::xid8 <= pg_current_xact_id()
+                     and pg_current_xact_id()::text::numeric - l.tasks_xmin::numeric < ${XMIN_USABLE_DISTANCE} then l.tasks_xmin end as tasks_xmin
         from (select 1) one left join (
           select (extract(epoch from now() - created_at) * 1000)::float8 as age_ms, features->>'tasksXmin' as tasks_xmin
           from estimates where org_id = ${this.orgId} and run_id = ${runId} and kind = 'LIVE'
@@ -300,7 +311,8 @@ export class LiveEstimateService {
    * the prices or the organization's pools were (every task may price differently then). "Since" is by
    * transaction id, not by time: a write committed after that snapshot may carry an earlier
    * `updated_at`, but its transaction was open then or began later, so its id is at least the xmin.
-   * Without a `lastXmin` (the first re-price, or a LIVE row from before it was kept) every task may have.
+   * Without a `lastXmin` (the first re-price, a LIVE row from before it was kept, or one 2^31 transactions
+   * back: step 1) every task may have.
    */
   private writtenSince(lastXmin: string | null): SQL {
     if (lastXmin === null) return sql`true`;

@@ -121,6 +121,25 @@ describe('live estimates: a task whose facts change after it was priced', () => 
     assert.equal(third.features.spent, second.features.spent);
   });
 
+  test('a task rewritten when the last re-price is 2^31 transactions back (its 32-bit xid wrapped) is re-priced all the same', async () => {
+    const { session, runId } = await startedRun();
+    await weblog(processEvent(session, 'process_completed', 1));
+    await reprice(runId);
+    // the trace says task 1 ran 30 minutes
+    await importRows(runId, traceRow(1, 'COMPLETED', 1_800_000));
+    // the last re-price's snapshot xmin, 2^31 + 1000 transactions before the next one: as a 32-bit xid (what
+    // a tuple's xmin and age() know) that is this number, which a test database, short of 2^31 transactions,
+    // can only write as one ahead of it (the epoch is what differs, and xid() drops it)
+    await db.db.execute(sql`
+      update estimates set features = jsonb_set(features, '{tasksXmin}', to_jsonb((pg_current_xact_id()::text::bigint + 2147483648 - 1000)::text))
+      where org_id = ${orgId} and run_id = ${runId} and kind = 'LIVE'`);
+    const after = await reprice(runId);
+    const rows = await taskRows(runId);
+    assert.equal(rows.get(1)!.length, 2, 'task 1 re-priced');
+    near(rows.get(1)![1].value, await priceSheetCost(1_800_000), 'task 1 at the trace\'s 30 minutes');
+    near(after.features.spent as string, await priceSheetCost(1_800_000), 'spent');
+  });
+
   test('a redeclared pool re-prices its finished tasks; a price for their own region follows the price sheet, one that takes effect after they started does not', async () => {
     const { runId } = await startedRun();
     await importRows(runId, traceRow(1, 'COMPLETED', 3_600_000, EAST_POOL) + traceRow(2, 'COMPLETED', 3_600_000, POOL));

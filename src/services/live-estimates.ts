@@ -130,10 +130,29 @@ function latestTaskRow(orgId: string, runId: string): SQL {
 }
 
 /**
+ * A LIVE estimate's features key: its snapshot's xmin, from which the next re-price looks for tasks
+ * written since. It speaks of the run's own tasks only: a run merged into another has its LIVE rows
+ * moved, and the key dropped from them (forgetTasksXmin).
+ */
+export const TASKS_XMIN = 'tasksXmin';
+
+/**
+ * Moving run `from`'s LIVE rows onto another run (capture/run-claim.ts): their snapshot xmin said which
+ * of `from`'s tasks were written since, not the other run's. Kept, the newest of them could be the other
+ * run's last re-price, and its tasks written between the two would not be priced again: dropped, the
+ * next re-price compares every task once.
+ */
+export async function forgetTasksXmin(tx: Pick<Db, 'execute'>, orgId: string, fromRunId: string): Promise<void> {
+  await tx.execute(sql`
+    update estimates set features = features - ${TASKS_XMIN}::text
+    where org_id = ${orgId} and run_id = ${fromRunId} and kind = 'LIVE' and features ? ${TASKS_XMIN}::text`);
+}
+
+/**
  * Keys of a stored estimate's features that are the service's own bookkeeping, not what the figure was
  * computed from: `tasksXmin` is a database transaction id, which tells of every organization's writes.
  */
-const INTERNAL_FEATURES = ['tasksXmin'];
+const INTERNAL_FEATURES = [TASKS_XMIN];
 
 /** An estimate's features as the API shows them. */
 export function publicFeatures(features: Record<string, unknown>): Record<string, unknown> {
@@ -210,7 +229,7 @@ export class LiveEstimateService {
                case when l.tasks_xmin::xid8 <= pg_current_xact_id()
                      and pg_current_xact_id()::text::numeric - l.tasks_xmin::numeric < ${XMIN_USABLE_DISTANCE} then l.tasks_xmin end as tasks_xmin
         from (select 1) one left join (
-          select (extract(epoch from now() - created_at) * 1000)::float8 as age_ms, features->>'tasksXmin' as tasks_xmin
+          select (extract(epoch from now() - created_at) * 1000)::float8 as age_ms, features->>${TASKS_XMIN}::text as tasks_xmin
           from estimates where org_id = ${this.orgId} and run_id = ${runId} and kind = 'LIVE'
           order by created_at desc limit 1) l on true`)) as unknown as { snapshot_xmin: string; age_ms: number | null; tasks_xmin: string | null }[];
       if (ageMs != null && ageMs < LIVE_MIN_INTERVAL_MS) return { status: 'too-soon', waitMs: LIVE_MIN_INTERVAL_MS - ageMs } as const;
@@ -296,7 +315,7 @@ export class LiveEstimateService {
             ...(unconverted > 0 && { unconvertedTasks: unconverted }),
             ...(!ownCurrency && { currencyNote: notRunFigureNote(currency, run.currency) }),
             runStatus: run.status,
-            tasksXmin: snapshotXmin,
+            [TASKS_XMIN]: snapshotXmin,
           },
         })
         .returning();

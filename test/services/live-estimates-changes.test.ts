@@ -140,6 +140,25 @@ describe('live estimates: a task whose facts change after it was priced', () => 
     near(after.features.spent as string, await priceSheetCost(1_800_000), 'spent');
   });
 
+  test("a registered run's task rewritten before a captured run merged into it (that run re-priced later) is re-priced after the merge", async () => {
+    const [{ id: registered }] = (await db.db.execute(sql`insert into runs (org_id) values (${orgId}) returning id::text as id`)) as unknown as { id: string }[];
+    await importRows(registered, traceRow(1, 'COMPLETED', 60_000));
+    await reprice(registered);
+    // a newer trace of the registered run: task 1 ran 30 minutes
+    await importRows(registered, traceRow(1, 'COMPLETED', 1_800_000));
+    // the weblog's `started` is late: task 2's event makes a run of its own, re-priced after the trace
+    const session = `c4a96e00-0000-4000-8000-${String(++sessions).padStart(12, '0')}`;
+    const { runId: captured } = await weblog(processEvent(session, 'process_completed', 2));
+    assert.notEqual(captured, registered);
+    await reprice(captured);
+    // `started` names the registered run: the captured one, its live figures with it, is merged into it
+    assert.equal((await weblog(workflowEvent(session, 'started', { [capture.runIdParam]: registered }))).runId, registered);
+    const merged = await reprice(registered);
+    const rows = await taskRows(registered);
+    assert.equal(rows.get(1)!.length, 2, 'task 1 re-priced');
+    near(merged.features.spent as string, (await priceSheetCost(1_800_000)) + (await priceSheetCost(60_000)), 'spent: task 1 at 30 minutes, task 2 at 1');
+  });
+
   test('a redeclared pool re-prices its finished tasks; a price for their own region follows the price sheet, one that takes effect after they started does not', async () => {
     const { runId } = await startedRun();
     await importRows(runId, traceRow(1, 'COMPLETED', 3_600_000, EAST_POOL) + traceRow(2, 'COMPLETED', 3_600_000, POOL));

@@ -120,14 +120,23 @@ interface FigureRow {
 }
 
 /**
- * Over a TASK estimate `e` of the run: it is its task's latest (no later row of the task supersedes it).
- * A task whose facts changed has several TASK rows, and a sum over them must count it once.
+ * Over a TASK estimate `e` of the run: it is its task's latest (no later row of the task supersedes it),
+ * and a figure (not UNPRICED). A task whose facts changed has several TASK rows, and a sum over them must
+ * count it once.
  */
 function latestTaskRow(orgId: string, runId: string): SQL {
   return sql`e.id not in (
     select (s.features->>'supersedes')::uuid from estimates s
-    where s.org_id = ${orgId} and s.run_id = ${runId} and s.kind = 'TASK' and s.features->>'supersedes' is not null)`;
+    where s.org_id = ${orgId} and s.run_id = ${runId} and s.kind = 'TASK' and s.features->>'supersedes' is not null)
+    and not e.features ? ${UNPRICED}::text`;
 }
+
+/**
+ * A TASK row's features key: the task, priced before, cannot be priced now (its pool was redeclared with
+ * a VM size the price sheet lacks). Such a row supersedes its last figure, counts for nothing (latestTaskRow
+ * leaves it out: the task is unpriced, as one never priced) and is itself superseded once it can be priced.
+ */
+const UNPRICED = 'unpriced';
 
 /**
  * A LIVE estimate's features key: its snapshot's xmin, from which the next re-price looks for tasks
@@ -359,7 +368,8 @@ export class LiveEstimateService {
   /**
    * Step 2 for finished tasks written since the last re-price looked (step 3 finds them): each is priced
    * again and gets a new TASK row when the figure (value, currency, features) differs from its latest
-   * one, which stays (history) and is named by the new row's `supersedes`. Compared here rather than in
+   * one, which stays (history) and is named by the new row's `supersedes`; one that cannot be priced any
+   * more gets an UNPRICED row in its place. Compared here rather than in
    * a join with the TASK rows, which could be planned as a nested loop over them when their statistics
    * are stale (27 s on a 10,000-task run, step 3). Values travel as numeric text, never as JS numbers.
    */
@@ -383,6 +393,12 @@ export class LiveEstimateService {
       const l = before.get(n.task_id);
       return l && l.value === n.value && l.currency === n.currency && l.features === n.features ? [] : [{ ...n, supersedes: l?.id ?? null }];
     });
+    // a task priced before that cannot be priced now: its last figure no longer counts (UNPRICED)
+    const priced = new Set(now.map((n) => n.task_id));
+    for (const l of latest) {
+      if (priced.has(l.task_id) || (JSON.parse(l.features) as Record<string, unknown>)[UNPRICED] === true) continue;
+      changed.push({ task_id: l.task_id, value: '0', currency: l.currency, features: JSON.stringify({ [UNPRICED]: true }), supersedes: l.id });
+    }
     if (changed.length === 0) return;
     const column = (k: keyof (typeof changed)[number]) => pgArrayLiteral(changed.map((c) => c[k]));
     await tx.execute(sql`

@@ -159,6 +159,33 @@ describe('live estimates: a task whose facts change after it was priced', () => 
     near(merged.features.spent as string, (await priceSheetCost(1_800_000)) + (await priceSheetCost(60_000)), 'spent: task 1 at 30 minutes, task 2 at 1');
   });
 
+  test('a task whose redeclared pool names a VM size the price sheet lacks is no longer counted at its old price, and is priced again once it has one', async () => {
+    const pool = 'nf-renamed';
+    await new PoolService(db.db, orgId).declare({ name: pool, region: 'westeurope', vmSize: VM, priority: 'DEDICATED' });
+    const { runId } = await startedRun();
+    await importRows(runId, traceRow(1, 'COMPLETED', 3_600_000, pool) + traceRow(2, 'COMPLETED', 60_000, POOL));
+    const first = await reprice(runId);
+    near(first.features.spent as string, (await priceSheetCost(3_600_000)) + (await priceSheetCost(60_000)), 'both priced');
+
+    // the pool ran another VM size, one with no price: task 1 cannot be priced now
+    await new PoolService(db.db, orgId).declare({ name: pool, region: 'westeurope', vmSize: 'Standard_Unpriced_v9', priority: 'DEDICATED' });
+    const unpriced = await reprice(runId);
+    near(unpriced.features.spent as string, await priceSheetCost(60_000), 'task 2 only');
+    assert.equal(unpriced.features.unpricedTasks, 1);
+    assert.equal(unpriced.features.finishedTasks, 2);
+    // and again: nothing changed, nothing written
+    const rowsBefore = [...(await taskRows(runId)).values()].flat().length;
+    const again = await reprice(runId);
+    assert.equal(again.features.spent, unpriced.features.spent);
+    assert.equal([...(await taskRows(runId)).values()].flat().length, rowsBefore);
+
+    // back to a priced size: task 1 counts again, once
+    await new PoolService(db.db, orgId).declare({ name: pool, region: 'westeurope', vmSize: VM, priority: 'DEDICATED' });
+    const back = await reprice(runId);
+    near(back.features.spent as string, (await priceSheetCost(3_600_000)) + (await priceSheetCost(60_000)), 'both priced again');
+    assert.equal(back.features.unpricedTasks, 0);
+  });
+
   test('a redeclared pool re-prices its finished tasks; a price for their own region follows the price sheet, one that takes effect after they started does not', async () => {
     const { runId } = await startedRun();
     await importRows(runId, traceRow(1, 'COMPLETED', 3_600_000, EAST_POOL) + traceRow(2, 'COMPLETED', 3_600_000, POOL));

@@ -100,6 +100,12 @@ interface RunInfo {
   currency: string;
 }
 
+/**
+ * How many transactions back a re-price's snapshot xmin can be and still be compared with rows' xmin
+ * by age() (32-bit, exact below 2^31), with room to spare.
+ */
+const XMIN_USABLE_DISTANCE = 2_000_000_000;
+
 /** A finished task's TASK figure over `t` and `pr`: its price-sheet cost, and what it was computed from. */
 const TASK_FIGURE = sql`round(${taskCostSql()}, 10) as value,
   jsonb_build_object('vmSize', t.vm_size, 'priority', coalesce(t.priority, 'DEDICATED'), 'cpus', t.cpus, 'memoryBytes', t.memory_bytes,
@@ -114,20 +120,48 @@ interface FigureRow {
 }
 
 /**
- * Over a TASK estimate `e` of the run: it is its task's latest (no later row of the task supersedes it).
- * A task whose facts changed has several TASK rows, and a sum over them must count it once.
+ * Over a TASK estimate `e` of the run: it is its task's latest (no later row of the task supersedes it),
+ * and a figure (not UNPRICED). A task whose facts changed has several TASK rows, and a sum over them must
+ * count it once.
  */
 function latestTaskRow(orgId: string, runId: string): SQL {
   return sql`e.id not in (
     select (s.features->>'supersedes')::uuid from estimates s
-    where s.org_id = ${orgId} and s.run_id = ${runId} and s.kind = 'TASK' and s.features->>'supersedes' is not null)`;
+    where s.org_id = ${orgId} and s.run_id = ${runId} and s.kind = 'TASK' and s.features->>'supersedes' is not null)
+    and not e.features ? ${UNPRICED}::text`;
+}
+
+/**
+ * A TASK row's features key: the task, priced before, cannot be priced now (its pool was redeclared with
+ * a VM size the price sheet lacks). Such a row supersedes its last figure, counts for nothing (latestTaskRow
+ * leaves it out: the task is unpriced, as one never priced) and is itself superseded once it can be priced.
+ */
+const UNPRICED = 'unpriced';
+
+/**
+ * A LIVE estimate's features key: its snapshot's xmin, from which the next re-price looks for tasks
+ * written since. It speaks of the run's own tasks only: a run merged into another has its LIVE rows
+ * moved, and the key dropped from them (forgetTasksXmin).
+ */
+export const TASKS_XMIN = 'tasksXmin';
+
+/**
+ * Moving run `from`'s LIVE rows onto another run (capture/run-claim.ts): their snapshot xmin said which
+ * of `from`'s tasks were written since, not the other run's. Kept, the newest of them could be the other
+ * run's last re-price, and its tasks written between the two would not be priced again: dropped, the
+ * next re-price compares every task once.
+ */
+export async function forgetTasksXmin(tx: Pick<Db, 'execute'>, orgId: string, fromRunId: string): Promise<void> {
+  await tx.execute(sql`
+    update estimates set features = features - ${TASKS_XMIN}::text
+    where org_id = ${orgId} and run_id = ${fromRunId} and kind = 'LIVE' and features ? ${TASKS_XMIN}::text`);
 }
 
 /**
  * Keys of a stored estimate's features that are the service's own bookkeeping, not what the figure was
  * computed from: `tasksXmin` is a database transaction id, which tells of every organization's writes.
  */
-const INTERNAL_FEATURES = ['tasksXmin'];
+const INTERNAL_FEATURES = [TASKS_XMIN];
 
 /** An estimate's features as the API shows them. */
 export function publicFeatures(features: Record<string, unknown>): Record<string, unknown> {
@@ -195,11 +229,16 @@ export class LiveEstimateService {
         for update of r`)) as unknown as RunInfo[];
       if (!run) return { status: 'not-found' } as const;
 
-      // 1. (and the oldest transaction open now: the next re-price's step 2 looks at what was written since)
+      // 1. (and the oldest transaction open now: the next re-price's step 2 looks at what was written since).
+      // The last one's is compared with rows' xmin, 32-bit transaction ids, by age(): right only while it is
+      // less than 2^31 transactions back. Further (a run re-priced again months later on a busy database),
+      // its age wraps negative and no row would seem written since: every task is compared instead.
       const [{ snapshot_xmin: snapshotXmin, age_ms: ageMs, tasks_xmin: lastXmin }] = (await tx.execute(sql`
-        select pg_snapshot_xmin(pg_current_snapshot())::text as snapshot_xmin, l.age_ms, l.tasks_xmin
+        select pg_snapshot_xmin(pg_current_snapshot())::text as snapshot_xmin, l.age_ms,
+               case when l.tasks_xmin::xid8 <= pg_current_xact_id()
+                     and pg_current_xact_id()::text::numeric - l.tasks_xmin::numeric < ${XMIN_USABLE_DISTANCE} then l.tasks_xmin end as tasks_xmin
         from (select 1) one left join (
-          select (extract(epoch from now() - created_at) * 1000)::float8 as age_ms, features->>'tasksXmin' as tasks_xmin
+          select (extract(epoch from now() - created_at) * 1000)::float8 as age_ms, features->>${TASKS_XMIN}::text as tasks_xmin
           from estimates where org_id = ${this.orgId} and run_id = ${runId} and kind = 'LIVE'
           order by created_at desc limit 1) l on true`)) as unknown as { snapshot_xmin: string; age_ms: number | null; tasks_xmin: string | null }[];
       if (ageMs != null && ageMs < LIVE_MIN_INTERVAL_MS) return { status: 'too-soon', waitMs: LIVE_MIN_INTERVAL_MS - ageMs } as const;
@@ -285,7 +324,7 @@ export class LiveEstimateService {
             ...(unconverted > 0 && { unconvertedTasks: unconverted }),
             ...(!ownCurrency && { currencyNote: notRunFigureNote(currency, run.currency) }),
             runStatus: run.status,
-            tasksXmin: snapshotXmin,
+            [TASKS_XMIN]: snapshotXmin,
           },
         })
         .returning();
@@ -300,7 +339,8 @@ export class LiveEstimateService {
    * the prices or the organization's pools were (every task may price differently then). "Since" is by
    * transaction id, not by time: a write committed after that snapshot may carry an earlier
    * `updated_at`, but its transaction was open then or began later, so its id is at least the xmin.
-   * Without a `lastXmin` (the first re-price, or a LIVE row from before it was kept) every task may have.
+   * Without a `lastXmin` (the first re-price, a LIVE row from before it was kept, or one 2^31 transactions
+   * back: step 1) every task may have.
    */
   private writtenSince(lastXmin: string | null): SQL {
     if (lastXmin === null) return sql`true`;
@@ -328,7 +368,8 @@ export class LiveEstimateService {
   /**
    * Step 2 for finished tasks written since the last re-price looked (step 3 finds them): each is priced
    * again and gets a new TASK row when the figure (value, currency, features) differs from its latest
-   * one, which stays (history) and is named by the new row's `supersedes`. Compared here rather than in
+   * one, which stays (history) and is named by the new row's `supersedes`; one that cannot be priced any
+   * more gets an UNPRICED row in its place. Compared here rather than in
    * a join with the TASK rows, which could be planned as a nested loop over them when their statistics
    * are stale (27 s on a 10,000-task run, step 3). Values travel as numeric text, never as JS numbers.
    */
@@ -352,6 +393,12 @@ export class LiveEstimateService {
       const l = before.get(n.task_id);
       return l && l.value === n.value && l.currency === n.currency && l.features === n.features ? [] : [{ ...n, supersedes: l?.id ?? null }];
     });
+    // a task priced before that cannot be priced now: its last figure no longer counts (UNPRICED)
+    const priced = new Set(now.map((n) => n.task_id));
+    for (const l of latest) {
+      if (priced.has(l.task_id) || (JSON.parse(l.features) as Record<string, unknown>)[UNPRICED] === true) continue;
+      changed.push({ task_id: l.task_id, value: '0', currency: l.currency, features: JSON.stringify({ [UNPRICED]: true }), supersedes: l.id });
+    }
     if (changed.length === 0) return;
     const column = (k: keyof (typeof changed)[number]) => pgArrayLiteral(changed.map((c) => c[k]));
     await tx.execute(sql`

@@ -121,6 +121,71 @@ describe('live estimates: a task whose facts change after it was priced', () => 
     assert.equal(third.features.spent, second.features.spent);
   });
 
+  test('a task rewritten when the last re-price is 2^31 transactions back (its 32-bit xid wrapped) is re-priced all the same', async () => {
+    const { session, runId } = await startedRun();
+    await weblog(processEvent(session, 'process_completed', 1));
+    await reprice(runId);
+    // the trace says task 1 ran 30 minutes
+    await importRows(runId, traceRow(1, 'COMPLETED', 1_800_000));
+    // the last re-price's snapshot xmin, 2^31 + 1000 transactions before the next one: as a 32-bit xid (what
+    // a tuple's xmin and age() know) that is this number, which a test database, short of 2^31 transactions,
+    // can only write as one ahead of it (the epoch is what differs, and xid() drops it)
+    await db.db.execute(sql`
+      update estimates set features = jsonb_set(features, '{tasksXmin}', to_jsonb((pg_current_xact_id()::text::bigint + 2147483648 - 1000)::text))
+      where org_id = ${orgId} and run_id = ${runId} and kind = 'LIVE'`);
+    const after = await reprice(runId);
+    const rows = await taskRows(runId);
+    assert.equal(rows.get(1)!.length, 2, 'task 1 re-priced');
+    near(rows.get(1)![1].value, await priceSheetCost(1_800_000), 'task 1 at the trace\'s 30 minutes');
+    near(after.features.spent as string, await priceSheetCost(1_800_000), 'spent');
+  });
+
+  test("a registered run's task rewritten before a captured run merged into it (that run re-priced later) is re-priced after the merge", async () => {
+    const [{ id: registered }] = (await db.db.execute(sql`insert into runs (org_id) values (${orgId}) returning id::text as id`)) as unknown as { id: string }[];
+    await importRows(registered, traceRow(1, 'COMPLETED', 60_000));
+    await reprice(registered);
+    // a newer trace of the registered run: task 1 ran 30 minutes
+    await importRows(registered, traceRow(1, 'COMPLETED', 1_800_000));
+    // the weblog's `started` is late: task 2's event makes a run of its own, re-priced after the trace
+    const session = `c4a96e00-0000-4000-8000-${String(++sessions).padStart(12, '0')}`;
+    const { runId: captured } = await weblog(processEvent(session, 'process_completed', 2));
+    assert.notEqual(captured, registered);
+    await reprice(captured);
+    // `started` names the registered run: the captured one, its live figures with it, is merged into it
+    assert.equal((await weblog(workflowEvent(session, 'started', { [capture.runIdParam]: registered }))).runId, registered);
+    const merged = await reprice(registered);
+    const rows = await taskRows(registered);
+    assert.equal(rows.get(1)!.length, 2, 'task 1 re-priced');
+    near(merged.features.spent as string, (await priceSheetCost(1_800_000)) + (await priceSheetCost(60_000)), 'spent: task 1 at 30 minutes, task 2 at 1');
+  });
+
+  test('a task whose redeclared pool names a VM size the price sheet lacks is no longer counted at its old price, and is priced again once it has one', async () => {
+    const pool = 'nf-renamed';
+    await new PoolService(db.db, orgId).declare({ name: pool, region: 'westeurope', vmSize: VM, priority: 'DEDICATED' });
+    const { runId } = await startedRun();
+    await importRows(runId, traceRow(1, 'COMPLETED', 3_600_000, pool) + traceRow(2, 'COMPLETED', 60_000, POOL));
+    const first = await reprice(runId);
+    near(first.features.spent as string, (await priceSheetCost(3_600_000)) + (await priceSheetCost(60_000)), 'both priced');
+
+    // the pool ran another VM size, one with no price: task 1 cannot be priced now
+    await new PoolService(db.db, orgId).declare({ name: pool, region: 'westeurope', vmSize: 'Standard_Unpriced_v9', priority: 'DEDICATED' });
+    const unpriced = await reprice(runId);
+    near(unpriced.features.spent as string, await priceSheetCost(60_000), 'task 2 only');
+    assert.equal(unpriced.features.unpricedTasks, 1);
+    assert.equal(unpriced.features.finishedTasks, 2);
+    // and again: nothing changed, nothing written
+    const rowsBefore = [...(await taskRows(runId)).values()].flat().length;
+    const again = await reprice(runId);
+    assert.equal(again.features.spent, unpriced.features.spent);
+    assert.equal([...(await taskRows(runId)).values()].flat().length, rowsBefore);
+
+    // back to a priced size: task 1 counts again, once
+    await new PoolService(db.db, orgId).declare({ name: pool, region: 'westeurope', vmSize: VM, priority: 'DEDICATED' });
+    const back = await reprice(runId);
+    near(back.features.spent as string, (await priceSheetCost(3_600_000)) + (await priceSheetCost(60_000)), 'both priced again');
+    assert.equal(back.features.unpricedTasks, 0);
+  });
+
   test('a redeclared pool re-prices its finished tasks; a price for their own region follows the price sheet, one that takes effect after they started does not', async () => {
     const { runId } = await startedRun();
     await importRows(runId, traceRow(1, 'COMPLETED', 3_600_000, EAST_POOL) + traceRow(2, 'COMPLETED', 3_600_000, POOL));

@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.js';
 import { runs, tasks, type RunRow } from '../../db/schema/index.js';
 import { unlistDaysOfRun } from '../cost-rollup.js';
 import { lockReconciliations } from '../reconcile-lock.js';
+import { forgetTasksXmin } from '../live-estimates.js';
 import { mergedColumnSql, mergedSourceSql } from './task-upsert.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -79,7 +80,7 @@ const KEYED_BY_RUN = ['estimates', 'estimate_errors', 'allocations', 'cost_daily
  *    facts merged with `from`'s as upserting `from`'s would (the record of the later status leads: upsertTasks);
  *    `from`'s task estimates for it go (the next re-estimate prices the kept row) and its allocations follow
  *    the kept row, so every bill line's allocations still sum to its cost;
- * 2. the other tasks, and every row keyed by run, change run;
+ * 2. the other tasks, and every row keyed by run, change run (`from`'s LIVE rows without their snapshot xmin: live-estimates.ts);
  * 3. `into` keeps its own facts and takes `from`'s where it has none (its status never moves back); its tasks
  *    are recounted and it is no longer billed in full.
  */
@@ -95,6 +96,8 @@ async function mergeRunInto(tx: Tx, orgId: string, from: RunRow, into: RunRow): 
   await tx.execute(sql`delete from estimates e using tasks f, tasks i where ${both} and e.org_id = ${orgId} and e.task_id = f.id`);
   await tx.execute(sql`delete from tasks f using tasks i where ${both}`);
   await tx.execute(sql`update tasks set run_id = ${into.id} where org_id = ${orgId} and run_id = ${from.id}`);
+  // `from`'s live figures become `into`'s history; what they tell the next re-price applies to `from`'s tasks only
+  await forgetTasksXmin(tx as unknown as Db, orgId, from.id);
   for (const table of KEYED_BY_RUN) {
     await tx.execute(sql`update ${sql.identifier(table)} set run_id = ${into.id} where org_id = ${orgId} and run_id = ${from.id}`);
   }

@@ -114,31 +114,16 @@ function postgresWhere(pg: ErrorLike): string {
  * value is the parameter itself (an API key pasted in the wrong field); what is wrong stays named.
  * From the first quote to the last, since a value can hold quotes of its own.
  */
-function postgresMessage(pg: ErrorLike, ownValue = false): string {
+function postgresMessage(pg: ErrorLike): string {
   const message = withoutQueryParams(pg.message);
   if (!stringField(pg, 'code')?.startsWith('22')) return message;
   const first = message.indexOf('"');
   const last = message.lastIndexOf('"');
-  if (last <= first) return message;
-  const value = ownValue ? cut(message.slice(first + 1, last), MAX_OWN_VALUE_TEXT) : '…';
-  return `${message.slice(0, first)}"${value}"${message.slice(last + 1)}`;
-}
-
-/** The longest value of the caller's own input a report quotes (errorText's `ownValue`). */
-const MAX_OWN_VALUE_TEXT = 200;
-
-export interface ErrorTextOptions {
-  /**
-   * The text goes back to whoever sent the query's values, about their own input (an import's report on
-   * their file): the one value a data exception (SQLSTATE class 22) quotes is kept, cut to 200 characters,
-   * so they can find it. Every other parameter is still left out. Never for a log line or a job's output.
-   */
-  ownValue?: boolean;
+  return last > first ? `${message.slice(0, first)}"…"${message.slice(last + 1)}` : message;
 }
 
 /** A one-line, parameter-free message of at most `MAX_ERROR_TEXT` characters, for a report or a log. */
-export function errorText(err: unknown, options: ErrorTextOptions = {}): string {
-  const ownValue = options.ownValue === true;
+export function errorText(err: unknown): string {
   let text: string;
   try {
     if (isQueryError(err)) {
@@ -146,14 +131,14 @@ export function errorText(err: unknown, options: ErrorTextOptions = {}): string 
       const cause = err.cause;
       const pg = postgresErrorOf(cause);
       const why = pg
-        ? `${postgresMessage(pg, ownValue)} (${postgresWhere(pg)})`
+        ? `${postgresMessage(pg)} (${postgresWhere(pg)})`
         : isErrorLike(cause)
           ? `${nameOf(cause)}: ${withoutQueryParams(cause.message)}`
           : 'query failed';
       text = `${why}; failed query: ${cut(err.query, MAX_SQL_TEXT)} [parameters left out]`;
     } else if (isErrorLike(err)) {
       const pg = postgresErrorOf(err);
-      text = pg === err ? `${postgresMessage(pg, ownValue)} (${postgresWhere(pg)})` : withoutQueryParams(err.message || nameOf(err));
+      text = pg === err ? `${postgresMessage(pg)} (${postgresWhere(pg)})` : withoutQueryParams(err.message || nameOf(err));
     } else {
       text = withoutQueryParams(String(err));
     }

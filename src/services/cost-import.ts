@@ -250,9 +250,8 @@ export async function importCostFile(database: CostImportDatabase, orgId: string
     // 3. the transaction is gone; the attempt stays on record as FAILED
     const error = err instanceof CostFileFormatError ? badInput('file', err.message) : err;
     // a failed query's message holds every parameter (whole batches of cost rows): its bounded,
-    // parameter-free description goes on record instead; the caller's own mistakes keep their words, and a
-    // value of their file Postgres refused is named (ownValue)
-    const message = error instanceof AppError ? error.message : errorText(error, { ownValue: true });
+    // parameter-free description goes on record instead; the caller's own mistakes keep their words
+    const message = error instanceof AppError ? error.message : errorText(error);
     await db
       .update(imports)
       .set({ status: 'FAILED', error: message.slice(0, 10_000), finishedAt: new Date() })

@@ -275,7 +275,7 @@ async function recordFailedImport(db: Db, orgId: string, opts: TraceImportOption
   if (err instanceof AppError && err.code === 'NOT_FOUND') return undefined;
   const [row] = await db
     .insert(imports)
-    .values({ orgId, kind: 'TRACE', status: 'FAILED', fileName: opts.fileName ?? null, error: err instanceof AppError ? err.message : errorText(err, { ownValue: true }), finishedAt: new Date() })
+    .values({ orgId, kind: 'TRACE', status: 'FAILED', fileName: opts.fileName ?? null, error: err instanceof AppError ? err.message : errorText(err), finishedAt: new Date() })
     .returning();
   return row;
 }

@@ -34,7 +34,7 @@ export interface Config {
   /** GCT_GRAPHQL_EXECUTOR: `jit` (default) compiles each operation once (graphql/jit-executor); `graphql-js` walks it per request. */
   graphqlExecutor: 'jit' | 'graphql-js';
   maxBodyBytes: number;
-  /** GCT_MAX_UPLOAD_BYTES: largest cost file accepted by `POST /import/costs` (the body streams; this bounds disk, not memory). */
+  /** GCT_MAX_UPLOAD_BYTES: largest cost or trace file accepted by `POST /import/costs` and `/import/trace` (the body streams; this bounds disk, not memory). */
   maxUploadBytes: number;
   role: ProcessRole;
   /** GCT_SECRET_KEY: AES-256 key for secrets kept in the database (Azure client secrets); unset: none can be stored. */

@@ -41,8 +41,26 @@ export async function drain(req: IncomingMessage): Promise<void> {
 }
 
 /**
- * The request body as a stream its reader may destroy (an importer that stops at a refused header or line)
- * without destroying the request: destroying that would close the connection before the refusal is sent,
- * and the client would see a reset instead of the 400. Drain the request after a failure.
+ * An uploaded file's body, streamed and bounded: refused with 413 when its declared length passes
+ * `maxBytes`, else as soon as what was sent does; the error names `setting`, so whoever hits the limit
+ * knows what to raise. Its reader may destroy the stream (an importer that stops at a refused header or
+ * line) without destroying the request: that would close the connection before the refusal is sent, and
+ * the client would see a reset instead of the answer. Drain the request after a failure.
  */
-export const detachedBody = (req: IncomingMessage): Readable => Readable.from(req.iterator({ destroyOnReturn: false }), { objectMode: false });
+export function boundedUpload(req: IncomingMessage, what: string, maxBytes: number, setting?: string): Readable {
+  const tooLarge = () =>
+    new AppError('PAYLOAD_TOO_LARGE', `the ${what} is larger than ${maxBytes} bytes, the most this server accepts${setting ? ` (${setting})` : ''}`, { limit: maxBytes });
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+  return Readable.from(bounded(req, maxBytes, tooLarge), { objectMode: false });
+}
+
+async function* bounded(req: IncomingMessage, maxBytes: number, tooLarge: () => Error): AsyncGenerator<Buffer> {
+  let size = 0;
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > maxBytes) throw tooLarge();
+    yield buffer;
+  }
+}

@@ -3,7 +3,7 @@ import { parseWeblogJson, WeblogFormatError } from '../ingest/nextflow/index.js'
 import { captureWeblogEvent } from '../services/capture/weblog.js';
 import { importTrace } from '../services/capture/trace-import.js';
 import { requestLiveEstimate } from '../jobs/live-estimate.js';
-import { detachedBody, drain, readBody } from './body.js';
+import { boundedUpload, drain, readBody } from './body.js';
 import { requireViewer } from './require-viewer.js';
 import type { RouteDeps } from './routes.js';
 import { sendJson, type RequestContext } from './router.js';
@@ -38,14 +38,18 @@ export function weblogHandler(deps: RouteDeps) {
   };
 }
 
-/** `POST /import/trace?run=&project=&tz=&fileName=` — the trace file as the body, streamed. */
-export function traceUploadHandler(deps: RouteDeps) {
+/**
+ * `POST /import/trace?run=&project=&tz=&fileName=` — the trace file as the body, streamed. Past `maxBytes`
+ * (GCT_MAX_UPLOAD_BYTES, as for cost files) the import fails with 413 and writes nothing: it is one transaction.
+ */
+export function traceUploadHandler(deps: RouteDeps, limit: { maxBytes: number; setting: string }) {
   return async (rc: RequestContext) => {
     const viewer = await requireViewer(rc, deps.viewerOf, 'ANALYST');
     const q = rc.url.searchParams;
+    const body = boundedUpload(rc.req, 'trace file', limit.maxBytes, limit.setting);
     let report;
     try {
-      report = await importTrace(deps.database.db, viewer.orgId, detachedBody(rc.req), deps.config.capture, {
+      report = await importTrace(deps.database.db, viewer.orgId, body, deps.config.capture, {
         runId: q.get('run'),
         projectCode: q.get('project'),
         runName: q.get('runName'),

@@ -1,8 +1,6 @@
-import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
-import { AppError, badInput } from '../errors.js';
+import { badInput } from '../errors.js';
 import { COST_FILE_FORMATS, importCostFile, type CostFileFormatOption } from '../services/cost-import.js';
-import { drain } from './body.js';
+import { boundedUpload, drain } from './body.js';
 import { requireViewer } from './require-viewer.js';
 import type { RouteDeps } from './routes.js';
 import { sendJson, type RequestContext } from './router.js';
@@ -25,8 +23,6 @@ export interface CostUploadOptions {
  */
 export function costUploadHandler(deps: Pick<RouteDeps, 'database' | 'viewerOf'>, opts: CostUploadOptions = {}) {
   const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
-  const tooLarge = () =>
-    new AppError('PAYLOAD_TOO_LARGE', `the cost file is larger than ${maxBytes} bytes, the most this server accepts${opts.setting ? ` (${opts.setting})` : ''}`, { limit: maxBytes });
   return async (rc: RequestContext) => {
     const viewer = await requireViewer(rc, deps.viewerOf, 'ANALYST');
     const q = rc.url.searchParams;
@@ -41,10 +37,9 @@ export function costUploadHandler(deps: Pick<RouteDeps, 'database' | 'viewerOf'>
     if (delivery !== undefined && fileName === null) {
       throw badInput('fileName', 'is required with delivery: give each part of the export run its own name (its blob name, the same on a retry)');
     }
-    const declared = Number(rc.req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+    const body = boundedUpload(rc.req, 'cost file', maxBytes, opts.setting);
     try {
-      const report = await importCostFile(deps.database, viewer.orgId, Readable.from(bodyOf(rc.req, maxBytes, tooLarge), { objectMode: false }), {
+      const report = await importCostFile(deps.database, viewer.orgId, body, {
         fileName: fileName ?? 'upload',
         format: format as CostFileFormatOption,
         assumeCurrency: q.get('currency') ?? undefined,
@@ -59,15 +54,4 @@ export function costUploadHandler(deps: Pick<RouteDeps, 'database' | 'viewerOf'>
       throw err;
     }
   };
-}
-
-/** The request body, failing past `maxBytes`; stopping early leaves the request open (to drain it, then answer). */
-async function* bodyOf(req: IncomingMessage, maxBytes: number, tooLarge: () => Error): AsyncGenerator<Buffer> {
-  let size = 0;
-  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > maxBytes) throw tooLarge();
-    yield buffer;
-  }
 }

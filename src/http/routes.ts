@@ -21,7 +21,7 @@ export interface RouteDeps {
 /** The plain-HTTP endpoints for machine clients (Nextflow weblog, file uploads, CSV exports). One line each. */
 export function mountRoutes(router: Router, deps: RouteDeps): void {
   router.on('POST', '/nextflow/weblog', checkedParameters(weblogHandler(deps)));
-  router.on('POST', '/import/trace', checkedParameters(traceUploadHandler(deps)));
+  router.on('POST', '/import/trace', checkedParameters(traceUploadHandler(deps, { maxBytes: deps.config.maxUploadBytes, setting: 'GCT_MAX_UPLOAD_BYTES' })));
   router.on('POST', '/import/costs', checkedParameters(costUploadHandler(deps, { maxBytes: deps.config.maxUploadBytes, setting: 'GCT_MAX_UPLOAD_BYTES' })));
   router.on('GET', '/export/costs.csv', checkedParameters(costExportHandler(deps)));
   router.on('GET', '/reports/download', checkedParameters(reportDownloadHandler(deps)));

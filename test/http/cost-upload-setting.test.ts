@@ -17,13 +17,14 @@ describe('GCT_MAX_UPLOAD_BYTES', () => {
   describe('on the running server', () => {
     let t: TestApp;
     let analyst: string;
+    let admin: string;
     const focus = readFileSync(fixturePath('focus-sample', 'focus_sample.csv'));
     const upload = (body: Buffer, fileName: string) =>
       fetch(`${t.url}/import/costs?fileName=${fileName}`, { method: 'POST', headers: { authorization: `Bearer ${analyst}`, 'content-type': 'text/csv' }, body });
 
     before(async () => {
       t = await startTestApp({ env: { GCT_MAX_UPLOAD_BYTES: '100000' } });
-      analyst = (await createOrgWithKeys(t.db, 'upload-limit')).analyst;
+      ({ analyst, admin } = await createOrgWithKeys(t.db, 'upload-limit'));
     });
     after(() => t.close());
 
@@ -37,6 +38,25 @@ describe('GCT_MAX_UPLOAD_BYTES', () => {
       assert.match(body.error.message, /larger than 100000 bytes.*GCT_MAX_UPLOAD_BYTES/);
       const [{ n }] = await t.db.sql`select count(*)::int as n from cost_records`;
       assert.equal(n, 0);
+    });
+
+    test('a trace file over the limit gets 413 naming the setting, and stores no run or task', async () => {
+      const trace = readFileSync(fixturePath('nextflow-traces', 'openproblems', 'execution_trace_2022-05-15.txt'));
+      assert.ok(trace.length > 100_000, 'fixture larger than the limit');
+      const created = await t.gql(`mutation { createProject(input: {code: "T", name: "t"}) { id } }`, {}, admin);
+      assert.equal(created.errors, undefined, JSON.stringify(created.errors));
+      const res = await fetch(`${t.url}/import/trace?project=T&runName=too-big`, { method: 'POST', headers: { authorization: `Bearer ${analyst}` }, body: trace });
+      assert.equal(res.status, 413, await res.clone().text());
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'PAYLOAD_TOO_LARGE');
+      assert.match(body.error.message, /trace file is larger than 100000 bytes.*GCT_MAX_UPLOAD_BYTES/);
+      const [{ runs, tasks }] = await t.db.sql`select (select count(*)::int from runs) as runs, (select count(*)::int from tasks) as tasks`;
+      assert.deepEqual([runs, tasks], [0, 0]);
+      // under the limit, the same endpoint imports
+      const small = trace.subarray(0, trace.indexOf('\n', 50_000) + 1);
+      const ok = await fetch(`${t.url}/import/trace?project=T&runName=small`, { method: 'POST', headers: { authorization: `Bearer ${analyst}` }, body: small });
+      assert.equal(ok.status, 200, await ok.clone().text());
+      assert.ok(((await ok.json()) as { tasksCreated: number }).tasksCreated > 0);
     });
 
     test('a cost file under the limit imports', async () => {

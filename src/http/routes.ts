@@ -3,7 +3,7 @@ import type { Database } from '../db/client.js';
 import type { Config } from '../config.js';
 import type { Viewer } from '../auth/roles.js';
 import { badInput } from '../errors.js';
-import { hasNul, NUL_MESSAGE } from '../input/text.js';
+import { hasNul, NUL_MESSAGE, shownKey } from '../input/text.js';
 import type { Handler, Router, RequestContext } from './router.js';
 import { traceUploadHandler, weblogHandler } from './capture-routes.js';
 import { costUploadHandler } from './cost-upload.js';
@@ -35,7 +35,7 @@ export function mountRoutes(router: Router, deps: RouteDeps): void {
 function checkedParameters(handler: Handler): Handler {
   return async (rc) => {
     for (const [name, value] of rc.url.searchParams) {
-      if (hasNul(name) || hasNul(value)) throw badInput(name.replaceAll('\u0000', '\\u0000'), NUL_MESSAGE);
+      if (hasNul(name) || hasNul(value)) throw badInput(shownKey(name), NUL_MESSAGE);
     }
     return handler(rc);
   };

@@ -1,9 +1,7 @@
 import { pino, type Logger } from 'pino';
-import { describeError, errorText, MAX_ERROR_TEXT, withoutQueryParams } from './db/query-error.js';
+import { describeError, errorText, isErrorLike } from './db/query-error.js';
 
 export type { Logger };
-
-const isErrorLike = (v: unknown): v is { message: string } => typeof v === 'object' && v !== null && typeof (v as { message?: unknown }).message === 'string';
 
 /**
  * A logged error as `describeError` gives it: a failed query's parameters (a model's state, a secret,
@@ -12,13 +10,7 @@ const isErrorLike = (v: unknown): v is { message: string } => typeof v === 'obje
 const errSerializer = (err: unknown) => (isErrorLike(err) ? describeError(err) : err);
 
 /** `error` is a message (a string) in most log calls, an error in some: bounded and parameter-free either way. */
-const errorFieldSerializer = (error: unknown) => {
-  if (typeof error === 'string') {
-    const text = withoutQueryParams(error);
-    return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT - 1)}…` : text;
-  }
-  return isErrorLike(error) ? describeError(error) : error;
-};
+const errorFieldSerializer = (error: unknown) => (typeof error === 'string' ? errorText(error) : errSerializer(error));
 
 /**
  * JSON logs. Secrets are redacted by path wherever they could appear in a logged object,

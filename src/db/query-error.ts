@@ -49,7 +49,7 @@ function cut(text: string, max: number): string {
  * a wrapper that prefixes its own words); the parameters can hold `\nparams: ` themselves, so the first
  * one after the query is where they begin.
  */
-export function withoutQueryParams(text: string): string {
+function withoutQueryParams(text: string): string {
   const query = text.indexOf(QUERY_MARK);
   if (query < 0) return text;
   const params = text.indexOf(PARAMS_MARK, query);
@@ -74,7 +74,7 @@ interface ErrorLike {
   stack?: unknown;
   cause?: unknown;
 }
-const isErrorLike = (v: unknown): v is ErrorLike => typeof v === 'object' && v !== null && typeof (v as Fields).message === 'string';
+export const isErrorLike = (v: unknown): v is ErrorLike => typeof v === 'object' && v !== null && typeof (v as Fields).message === 'string';
 /** Its class (DrizzleQueryError leaves `name` at "Error"), else its name. */
 const nameOf = (e: ErrorLike): string => {
   const ctor = e instanceof Error ? e.constructor?.name : undefined;

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { sqlStateOf } from '../../db/invalid-value.js';
 import { holdOffImports } from './import-lock.js';
 import { upsertTasks, type Executor, type TaskInsert } from './task-upsert.js';
 
@@ -32,9 +33,8 @@ export async function upsertEventTask(tx: Executor, orgId: string, runId: string
   try {
     outcome = await upsertTasks(tx, [task]);
   } catch (err) {
-    // Drizzle wraps the driver's error: Postgres' code is on its cause
-    const { code } = ((err as { cause?: unknown }).cause ?? err) as { code?: string };
-    if (code === '55P03') throw new TaskHeldByImport(runId);
+    // lock_not_available: the row is the import's
+    if (sqlStateOf(err) === '55P03') throw new TaskHeldByImport(runId);
     throw err;
   }
   await tx.execute(sql`select set_config('lock_timeout', ${previous}, true)`);

@@ -349,17 +349,25 @@ export class LiveEstimateService {
       or exists (select 1 from pools po where po.org_id = ${this.orgId} and ${since(sql`po`)}))`;
   }
 
+  /**
+   * `from … where …` over the run's finished tasks `t` that price now: their price `pr` and their TASK figure
+   * `n` (value and features), for step 2's two statements to add their own conditions to.
+   */
+  private pricedFinishedTasks(runId: string): SQL {
+    return sql`from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id
+      ${taskPriceJoin()}
+      cross join lateral (select ${TASK_FIGURE}) n
+      where t.org_id = ${this.orgId} and t.run_id = ${runId} and t.status in ('COMPLETED', 'FAILED')
+        and pr.price_per_hour is not null and n.value is not null`;
+  }
+
   /** Step 2: a TASK row for every finished task that has none; the ids of those priced. */
   private async priceNewTasks(tx: Db, runId: string): Promise<Set<string>> {
     // the anti-join is a hashed subplan: a run's TASK rows are read once, not once per task
     const rows = (await tx.execute(sql`
       insert into estimates (org_id, run_id, task_id, kind, model_name, model_version, value, currency, features)
       select t.org_id, t.run_id, t.id, 'TASK', ${priceSheetModel.name}, ${priceSheetModel.version}, n.value, pr.currency, n.features
-      from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id
-      ${taskPriceJoin()}
-      cross join lateral (select ${TASK_FIGURE}) n
-      where t.org_id = ${this.orgId} and t.run_id = ${runId} and t.status in ('COMPLETED', 'FAILED')
-        and pr.price_per_hour is not null and n.value is not null
+      ${this.pricedFinishedTasks(runId)}
         and t.id not in (select e.task_id from estimates e where e.org_id = ${this.orgId} and e.run_id = ${runId} and e.kind = 'TASK' and e.task_id is not null)
       returning task_id::text as id`)) as unknown as { id: string }[];
     return new Set(rows.map((r) => r.id));
@@ -382,11 +390,7 @@ export class LiveEstimateService {
       order by e.task_id, e.created_at desc, e.id desc`)) as unknown as FigureRow[];
     const now = (await tx.execute(sql`
       select t.id::text as task_id, n.value::text as value, trim(pr.currency) as currency, n.features::text as features
-      from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id
-      ${taskPriceJoin()}
-      cross join lateral (select ${TASK_FIGURE}) n
-      where t.org_id = ${this.orgId} and t.run_id = ${runId} and t.id = any(${idArray}) and t.status in ('COMPLETED', 'FAILED')
-        and pr.price_per_hour is not null and n.value is not null`)) as unknown as Omit<FigureRow, 'id'>[];
+      ${this.pricedFinishedTasks(runId)} and t.id = any(${idArray})`)) as unknown as Omit<FigureRow, 'id'>[];
     const before = new Map(latest.map((l) => [l.task_id, l]));
     // numeric text compares as numbers in SQL below; here the same rendering of the same numeric is the same text
     const changed = now.flatMap((n) => {

@@ -8,29 +8,33 @@ export const hasNul = (text: string): boolean => text.includes(NUL);
 
 export const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';
 
-/** The path (`input.tags.0`) of the first string holding a NUL inside a JSON-like value, or null. */
-export function findNul(value: unknown, path: string): string | null {
-  return findMatching(value, path, hasNul);
-}
-
 /**
- * `value` when no string in it (nor key) holds a NUL, else what `refused` makes of the first one's path, thrown.
- * The one check of every parser that stores what it reads; each answers in its own error type.
+ * `text` when it holds no NUL, else what `refused` makes of its `path`, thrown.
+ * The one check of every parser that stores the text it reads; each answers in its own error type.
  */
-export function withoutNul<T>(value: T, path: string, refused: (at: string) => Error): T {
-  const at = findNul(value, path);
-  if (at !== null) throw refused(at);
-  return value;
+export function withoutNul(text: string, path: string, refused: (at: string) => Error): string {
+  if (hasNul(text)) throw refused(path);
+  return text;
 }
 
 // with the u flag, \p{Cs} matches only a surrogate without its pair (a pair is one code point)
-const LONE_SURROGATE = /\p{Cs}/u;
-
-const hasLoneSurrogate = (text: string): boolean => LONE_SURROGATE.test(text);
-
 const LONE_SURROGATE_MESSAGE = 'must not contain an unpaired surrogate (\\uD800 to \\uDFFF without its pair): it is no character, and text and JSON cannot store it';
 
-/** Where a string that cannot be stored as sent is (`input.name`), and what is wrong with it. */
+// either fault in one scan of each string: a request's variables are walked once, not once per fault
+const UNSTORABLE = /\u0000|\p{Cs}/u;
+
+const problemOf = (text: string): string | null => (!UNSTORABLE.test(text) ? null : hasNul(text) ? NUL_MESSAGE : LONE_SURROGATE_MESSAGE);
+
+/**
+ * Levels of objects and lists a JSON value sent to the API may have (the argument or event field is the
+ * first). Labels and params are a few levels deep; a value thousands deep is no one's data, and each
+ * level costs a stack frame in every walk over it (here, in graphql-js, in Postgres's jsonb parser).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+const TOO_DEEP_MESSAGE = `must not nest objects and lists deeper than ${MAX_JSON_DEPTH} levels`;
+
+/** Where a value that cannot be stored as sent is (`input.name`), and what is wrong with it. */
 export interface Unstorable {
   at: string;
   problem: string;
@@ -38,25 +42,41 @@ export interface Unstorable {
 
 /**
  * The first string (or key) inside a JSON-like value that cannot be stored as sent, with its path and what is
- * wrong, or null: a NUL (text and jsonb refuse it), or an unpaired surrogate (jsonb refuses it; text would
- * silently store U+FFFD in its place).
+ * wrong, or null: a NUL (text and jsonb refuse it), an unpaired surrogate (jsonb refuses it; text would
+ * silently store U+FFFD in its place), or an object or list deeper than MAX_JSON_DEPTH. A string holding
+ * both a NUL and a lone surrogate is named for its NUL.
  */
 export function findUnstorable(value: unknown, path: string): Unstorable | null {
-  const at = findNul(value, path);
-  if (at !== null) return { at, problem: NUL_MESSAGE };
-  const lone = findMatching(value, path, hasLoneSurrogate);
-  return lone === null ? null : { at: lone, problem: LONE_SURROGATE_MESSAGE };
+  const found = below(value, 1);
+  return found === null ? null : { at: path + found.rest, problem: found.problem };
 }
 
-/** The path of the first string (or key: jsonb labels and params store keys too) inside `value` that is `bad`, or null. */
-function findMatching(value: unknown, path: string, bad: (text: string) => boolean): string | null {
-  if (typeof value === 'string') return bad(value) ? path : null;
+// the path is built on the way back from a find, not on the way down: most values hold nothing wrong;
+// the depth bound also bounds this recursion
+function below(value: unknown, depth: number): { rest: string; problem: string } | null {
+  if (typeof value === 'string') {
+    const problem = problemOf(value);
+    return problem === null ? null : { rest: '', problem };
+  }
   if (value === null || typeof value !== 'object') return null;
-  const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
-  for (const [key, v] of entries) {
-    if (bad(key)) return `${path}.${shownKey(key)}`;
-    const found = findMatching(v, `${path}.${key}`, bad);
-    if (found !== null) return found;
+  if (depth > MAX_JSON_DEPTH) return { rest: '', problem: TOO_DEEP_MESSAGE };
+  let found: { rest: string; problem: string } | null = null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && found === null; i++) {
+      found = below(value[i], depth + 1);
+      if (found !== null) found.rest = `.${i}${found.rest}`;
+    }
+    return found;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const problem = problemOf(key);
+    if (problem !== null) return { rest: `.${shownKey(key)}`, problem };
+    found = below(record[key], depth + 1);
+    if (found !== null) {
+      found.rest = `.${key}${found.rest}`;
+      return found;
+    }
   }
   return null;
 }

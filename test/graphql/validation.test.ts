@@ -344,6 +344,29 @@ describe('bad dates, tampered cursors and NUL characters: BAD_USER_INPUT naming 
     assert.equal(ok.data?.createProject?.name, 'rocket \u{1F680}', JSON.stringify(ok));
   });
 
+  test('JSON nested deeper than the API stores is refused naming the field, however deep, and nothing is stored', async () => {
+    // the walk over the variables recursed once per level: 20,000 levels answered INTERNAL_SERVER_ERROR (call stack exceeded)
+    const nested = (depth: number): unknown => (depth === 0 ? 'x' : { a: nested(depth - 1) });
+    const before = (await t.db.sql`select count(*)::int as n from runs`)[0].n;
+    const register = `mutation($input: RegisterRunInput!) { registerRun(input: $input) { id } }`;
+    for (const depth of [65, 20_000]) {
+      // written by hand: JSON.stringify itself overflows at 20,000 levels
+      const body = JSON.stringify({ query: register, variables: { input: { projectCode: 'P', pipeline: 'p', params: { ok: 1, deep: 'DEEP' } } } })
+        .replace('"DEEP"', `${'{"a":'.repeat(depth)}"x"${'}'.repeat(depth)}`);
+      const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.analyst}` }, body });
+      const { errors } = (await res.json()) as { errors?: { message: string; extensions?: Record<string, unknown> }[] };
+      assert.equal(errors?.[0].extensions?.code, 'BAD_USER_INPUT', `${depth}: ${JSON.stringify(errors)}`);
+      assert.match(errors![0].message, /^input\.params\.deep(\.a)*: must not nest objects and lists deeper than 64 levels$/);
+      assert.equal(errors![0].extensions?.field, errors![0].message.slice(0, errors![0].message.indexOf(':')));
+    }
+    assert.equal((await t.db.sql`select count(*)::int as n from runs`)[0].n, before);
+    // 64 levels of a JSON argument (params itself is the first) are stored as sent
+    const ok = await t.gql(register, { input: { projectCode: 'P', pipeline: 'p', params: { deep: nested(62) } } }, keys.analyst);
+    assert.equal(ok.errors, undefined, JSON.stringify(ok.errors));
+    const [{ leaf }] = await t.db.sql`select params #>> ${['deep', ...Array<string>(62).fill('a')]} as leaf from runs where id = ${ok.data?.registerRun?.id as string}`;
+    assert.equal(leaf, 'x');
+  });
+
   test('a NUL character in any string input is refused naming the field, and nothing is stored', async () => {
     const count = async () => (await t.db.sql`select (select count(*) from projects) + (select count(*) from runs) + (select count(*) from pools) + (select count(*) from budgets) as n`)[0].n;
     const before = await count();

@@ -240,6 +240,25 @@ describe('Nextflow weblog capture', () => {
     });
   });
 
+  test('a parameter that cannot be stored (a lone surrogate, nesting 20,000 deep) is left out with a warning: the run and its other params are kept', async () => {
+    // params were checked for NUL only: a lone surrogate failed the jsonb write of the whole event (500), and
+    // 20,000 levels overflowed the check's recursion (500); Nextflow does not retry, so the run was lost
+    const o = await createOrgWithKeys(t.db, 'wl-unstorable-params');
+    const S = '3c1f2c7e-0000-4000-8000-00000000cccc';
+    const body = JSON.stringify({
+      runName: 'odd_params', runId: S, event: 'started', utcTime: '2026-11-30T10:00:00Z',
+      metadata: { parameters: { sample_sheet: 's.csv', note: 'half \ud800 pair', deep: 'DEEP' }, workflow: { runName: 'odd_params', sessionId: S, start: '2026-11-30T09:00:00Z', projectName: 'nf-core/sarek' } },
+    }).replace('"DEEP"', `${'{"a":'.repeat(20_000)}"x"${'}'.repeat(20_000)}`); // JSON.stringify itself would overflow
+    const res = await post(t, body, { header: `Bearer ${o.analyst}` });
+    const answer = (await res.json()) as { warnings?: string[] };
+    assert.equal(res.status, 200, JSON.stringify(answer).slice(0, 500));
+    const warnings = (answer.warnings ?? []).join('\n');
+    assert.match(warnings, /metadata\.parameters\.note.*unpaired surrogate.*left out/);
+    assert.match(warnings, /metadata\.parameters\.deep(\.a)+.*deeper than 64 levels.*left out/);
+    const [run] = await t.db.sql`select params from runs where org_id = ${o.org.id}`;
+    assert.deepEqual(run.params, { sample_sheet: 's.csv' });
+  });
+
   test('garbage answers a clear error and leaves stored runs untouched', async () => {
     const o = await createOrgWithKeys(t.db, 'wl-garbage');
     await replay(t, o.analyst, events.slice(0, 30));

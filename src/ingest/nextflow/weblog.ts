@@ -2,7 +2,7 @@ import { buildTaskRecord, canonicalColumn, FieldError, type TraceColumn } from '
 import { parseOffsetDateTime } from './java-time.js';
 import type { TaskRecord } from './task-record.js';
 import { parseBytes, parseDuration, parseInteger, parseTimestamp, showValue, UnitParseError } from './units.js';
-import { findNul, hasNul, NUL_MESSAGE, visibleNul, withoutNul } from '../../input/text.js';
+import { findUnstorable, hasNul, NUL_MESSAGE, visibleNul, withoutNul } from '../../input/text.js';
 
 /**
  * Nextflow weblog (`-with-weblog URL`) payloads: one JSON object per HTTP POST,
@@ -273,9 +273,9 @@ function parseContainer(value: unknown, path: string, warnings: string[]): strin
     const out: Record<string, string> = {};
     for (const [process, image] of Object.entries(value)) {
       if (typeof image !== 'string') throw new WeblogFormatError(`weblog event: field "${path}.${process}" must be a string, got ${typeName(image)}`);
-      const at = findNul({ [process]: image }, path);
-      if (at === null) out[process] = image;
-      else warnings.push(`field "${at}" ${NUL_MESSAGE}; left out`);
+      const bad = findUnstorable({ [process]: image }, path);
+      if (bad === null) out[process] = image;
+      else warnings.push(`field "${bad.at}" ${bad.problem}; left out`);
     }
     return out;
   }
@@ -312,17 +312,17 @@ function optionalString(obj: Json, key: string, path: string): string | null {
 }
 
 /**
- * The pipeline's params without those that cannot be stored (a NUL character in the name or anywhere in
- * the value: jsonb cannot hold one), each left out with a warning. Params are whatever a user typed on
+ * The pipeline's params without those that cannot be stored (a NUL or an unpaired surrogate in the name or
+ * anywhere in the value, which jsonb refuses; nesting past MAX_JSON_DEPTH), each left out with a warning. Params are whatever a user typed on
  * the command line; refusing `started` over one would lose the run's project, claim and metadata.
  */
 function storableParams(path: string, params: Json | null, warnings: string[]): Json | null {
   if (params === null) return null;
   const kept: Json = {};
   for (const [key, value] of Object.entries(params)) {
-    const at = findNul({ [key]: value }, path);
-    if (at === null) kept[key] = value;
-    else warnings.push(`field "${at}" ${NUL_MESSAGE}; parameter left out`);
+    const bad = findUnstorable({ [key]: value }, path);
+    if (bad === null) kept[key] = value;
+    else warnings.push(`field "${bad.at}" ${bad.problem}; parameter left out`);
   }
   return kept;
 }

@@ -85,7 +85,7 @@ export class FieldReader {
     const value = this.text(column);
     const parsed = parse(value);
     if (parsed.ok) return parsed.tags;
-    this.problems.push(`${column?.name ?? 'Tags'}: ${quote(value ?? '')} is not a JSON object or a "key": "value" list`);
+    this.problems.push(`${column?.name ?? 'Tags'}: ${quote(value ?? '')}${parsed.problem ? `: ${parsed.problem}` : ' is not a JSON object or a "key": "value" list'}`);
     return {};
   }
 }

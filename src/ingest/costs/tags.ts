@@ -1,4 +1,7 @@
-export type TagsResult = { ok: true; tags: Record<string, string> } | { ok: false };
+import { findUnstorable } from '../../input/text.js';
+
+/** `problem` says why parsed JSON is refused; without it the text is no tags at all. */
+export type TagsResult = { ok: true; tags: Record<string, string> } | { ok: false; problem?: string };
 
 /**
  * Tags as a JSON object (`{"env":"prod"}`, FOCUS and newer Azure exports) or as the bare
@@ -12,6 +15,9 @@ export function parseTags(text: string | null): TagsResult {
   if (s === '' || s === '{}') return { ok: true, tags: {} };
   const value = parseJson(s.startsWith('{') ? s : `{${s}}`);
   if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false };
+  // before turning values into text: JSON.stringify recurses per level, and jsonb refuses a lone surrogate
+  const bad = findUnstorable(value, 'tag');
+  if (bad !== null) return { ok: false, problem: `${bad.at.replace(/^tag\./, 'tag ')} ${bad.problem}` };
   const tags: Record<string, string> = {};
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     tags[key] = typeof v === 'string' ? v : v === null ? '' : JSON.stringify(v);

@@ -93,6 +93,24 @@ describe('quarantine', () => {
     assert.equal(quarantined[0].reason, 'Date: missing (required); Cost: missing (required)');
   });
 
+  it('quarantines tags Postgres cannot store (a lone surrogate, nesting past 64 levels) by line, and keeps the rest', async () => {
+    // the surrogate reached the COPY and failed the whole import naming nothing; 20,000 levels overflowed the
+    // stack turning a value into text (an internal error)
+    const header = text.split('\n')[0];
+    const cell = (json: string) => `"${json.replaceAll('"', '""')}"`;
+    const body = [
+      header,
+      `09/01/2023,sub-1,rg,/x,Storage,1,USD,${cell('{"k": "a\\ud800"}')}`,
+      `09/01/2023,sub-1,rg,/x,Storage,2,USD,${cell(`{"k": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`)}`,
+      `09/01/2023,sub-1,rg,/x,Storage,3,USD,${cell('{"k": [["fine"]], "pair": "\\ud83d\\ude80"}')}`,
+    ].join('\n');
+    const { rows, quarantined } = await collect((await open(`${body}\n`)).rows);
+    assert.deepEqual(quarantined.map((q) => q.line), [2, 3]);
+    assert.match(quarantined[0].reason, /^Tags: ".*": tag k must not contain an unpaired surrogate/);
+    assert.match(quarantined[1].reason, /^Tags: ".*": tag k(\.0)+ must not nest objects and lists deeper than 64 levels$/);
+    assert.deepEqual(rows.map((r) => r.row.tags), [{ k: '[["fine"]]', pair: '\u{1F680}' }]);
+  });
+
   it('quarantines tags that are neither JSON nor a key-value list', async () => {
     const header = text.split('\n')[0];
     const { quarantined } = await collect((await open(`${header}\n09/01/2023,sub-1,rg,/x,Storage,1,USD,env=prod\n`)).rows);

@@ -7,6 +7,7 @@ import { AppError } from '../../src/errors.js';
 import { raiseAlert } from '../../src/services/alerts.js';
 import { WebhookService } from '../../src/services/webhooks.js';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
+import { untilWaitingOnLock } from '../support/lock-wait.js';
 
 interface Received {
   path: string;
@@ -171,7 +172,9 @@ describe('webhook channels', () => {
       await other`begin`;
       await other`select id from webhook_channels where id = ${channel.id} for update`;
       const update = service.update(channel.id, { name: 'gone-by-then' });
-      await sleep(300);
+      // a promise that is not yet rejected-handled: a NOT_FOUND before the wait would be unhandled, so observe it now
+      update.catch(() => undefined);
+      await untilWaitingOnLock(t.db.sql, '%webhook_channels%');
       await other`delete from webhook_channels where id = ${channel.id}`;
       await other`commit`;
       await assert.rejects(update, (err: unknown) => err instanceof AppError && err.code === 'NOT_FOUND');

@@ -26,6 +26,7 @@ import { createOrganization } from '../../../src/services/organizations.js';
 import { PoolService } from '../../../src/services/pools.js';
 import { RunService } from '../../../src/services/runs.js';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../../support/app.js';
+import { untilWaitingOnLock } from '../../support/lock-wait.js';
 import { createTestDatabase } from '../../support/db.js';
 import { HEADER, heldImport as holdImport, POOL, processEvent, settledOrGuard, traceRows, traceRowsWithRunning, workflowEvent } from '../../support/held-import.js';
 
@@ -195,16 +196,7 @@ describe('trace import beside the same run\'s weblog events', () => {
     }
 
     /** Returns once a transaction of the database waits for an import to end (import-lock.ts, waitForImports). */
-    async function waitingForImport(sql: TestApp['db']['sql']) {
-      for (let i = 0; ; i++) {
-        const [waiting] = await sql<{ n: number }[]>`
-          select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock' and wait_event = 'advisory' and query like '%pg_advisory_xact_lock_shared%'`;
-        if (waiting.n > 0) return;
-        assert.ok(i < 600, 'an event was expected to wait for the import');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    const waitingForImport = (sql: TestApp['db']['sql']) => untilWaitingOnLock(sql, '%pg_advisory_xact_lock_shared%', { wait: 'advisory' });
 
     /** Everything the run and its tasks say, without ids, sessions or timestamps of our own. */
     async function facts(runId: string) {

@@ -126,10 +126,11 @@ describe('authentication and roles', () => {
     for (const token of [
       await jwt({ org: keys.org.id, role: 'ADMIN' }, 'another-secret-that-is-also-long-enough!!'),
       await jwt({ org: '00000000-0000-4000-8000-000000000000', role: 'ADMIN' }),
+      await jwt({ org: 'not-an-organization-id', role: 'ADMIN' }),
       await jwt({ org: keys.org.id, role: 'ROOT' }),
     ]) {
       const res = await t.gql('{ me { name } }', {}, token);
-      assert.equal(res.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+      assert.equal(res.errors?.[0].extensions?.code, 'UNAUTHENTICATED', JSON.stringify(res));
     }
   });
 });

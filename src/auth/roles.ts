@@ -18,4 +18,6 @@ export interface Viewer {
   role: Role;
   kind: 'USER' | 'API_KEY';
   name: string;
+  /** When the credential stops authenticating: a JWT's `exp`. API keys do not expire (they are revoked). */
+  expiresAt?: Date;
 }

@@ -40,7 +40,7 @@ export async function authenticateJwtUser(db: Db, claims: JwtClaims): Promise<Vi
       set: { role: claims.role, name: claims.name, lastUsedAt: sql`now()` },
     })
     .returning();
-  return toViewer(row);
+  return { ...toViewer(row), expiresAt: claims.expiresAt };
 }
 
 export class PrincipalService {

@@ -128,6 +128,8 @@ describe('authentication and roles', () => {
       await jwt({ org: '00000000-0000-4000-8000-000000000000', role: 'ADMIN' }),
       await jwt({ org: 'not-an-organization-id', role: 'ADMIN' }),
       await jwt({ org: keys.org.id, role: 'ROOT' }),
+      // a name every object has, not a role
+      await jwt({ org: keys.org.id, role: 'constructor' }),
     ]) {
       const res = await t.gql('{ me { name } }', {}, token);
       assert.equal(res.errors?.[0].extensions?.code, 'UNAUTHENTICATED', JSON.stringify(res));

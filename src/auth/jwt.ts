@@ -14,6 +14,8 @@ export interface JwtClaims {
   orgId: string;
   role: Role;
   name: string;
+  /** The token's `exp`: from then on it authenticates no one. */
+  expiresAt: Date;
 }
 
 /**
@@ -41,10 +43,11 @@ export function createJwtVerifier(settings: JwtSettings): ((token: string) => Pr
     } catch (err) {
       throw new AppError('UNAUTHENTICATED', `invalid token: ${(err as Error).message}`);
     }
-    const { sub, org, role, name } = payload as JWTPayload & { org?: unknown; role?: unknown; name?: unknown };
+    const { sub, org, role, name, exp } = payload as JWTPayload & { org?: unknown; role?: unknown; name?: unknown };
     if (typeof sub !== 'string' || sub === '') throw new AppError('UNAUTHENTICATED', 'invalid token: claim "sub" is missing');
     if (typeof org !== 'string' || org === '') throw new AppError('UNAUTHENTICATED', 'invalid token: claim "org" is missing');
     if (!isRole(role)) throw new AppError('UNAUTHENTICATED', 'invalid token: claim "role" must be VIEWER, ANALYST or ADMIN');
-    return { subject: sub, orgId: org, role, name: typeof name === 'string' ? name : sub };
+    // jose has checked `exp` is a number (requiredClaims) and in the future
+    return { subject: sub, orgId: org, role, name: typeof name === 'string' ? name : sub, expiresAt: new Date(exp! * 1000) };
   };
 }

@@ -26,6 +26,7 @@ type Connection = {
   authorization?: string;
   connectedAs?: Viewer;
   reauth?: NodeJS.Timeout;
+  expiry?: NodeJS.Timeout;
   preparing?: Set<string>;
   live?: Map<string, AsyncIterableIterator<ExecutionResult>>;
   operations?: Set<WsOperationLog>;
@@ -51,6 +52,8 @@ type Socket = Extra & Partial<Connection>;
  * A subscription no event reaches would keep a revoked key's socket open (and its place on the bus)
  * forever, so each authenticated connection is also checked every GCT_WS_REAUTH_SECONDS, events or not:
  * one timer and one lookup per connection, however many subscriptions it runs, cleared when it closes.
+ * A credential that says when it expires (a JWT's `exp`) is also checked then, so the connection does
+ * not outlive it by up to an interval.
  */
 export function serveGraphqlWs(server: Server, deps: GraphqlWsDeps): { dispose(): Promise<void> } {
   const { db, config, log, schema, limits } = deps;
@@ -162,11 +165,15 @@ export function serveGraphqlWs(server: Server, deps: GraphqlWsDeps): { dispose()
         if (viewer && ctx.extra.socket.readyState === WebSocket.OPEN) {
           ctx.extra.connectedAs = viewer;
           ctx.extra.reauth = setInterval(() => void reauth(ctx.extra), config.wsReauthSeconds * 1000).unref();
+          const untilExpiry = viewer.expiresAt ? viewer.expiresAt.getTime() - Date.now() + EXPIRY_MARGIN_MS : undefined;
+          // past setTimeout's limit (some 24 days) it would fire at once; the interval covers such a token
+          if (untilExpiry !== undefined && untilExpiry <= MAX_TIMEOUT_MS) ctx.extra.expiry = setTimeout(() => void reauth(ctx.extra), untilExpiry).unref();
         }
         return true;
       },
       onClose: (ctx) => {
         clearInterval(ctx.extra.reauth);
+        clearTimeout(ctx.extra.expiry);
         // what graphql-ws has not ended yet: an operation still being prepared gets no complete and no error
         for (const op of ctx.extra.operations ?? []) endOperation(ctx.extra, op);
       },
@@ -291,6 +298,13 @@ function singleFlight<T>(fn: (key: string | undefined) => Promise<T>): (key: str
     return p;
   };
 }
+
+/**
+ * After a JWT's `exp`, by this much: jose refuses a token from its `exp` second on, and a timer that
+ * fired a little early against the wall clock would find it still valid and leave it to the interval.
+ */
+const EXPIRY_MARGIN_MS = 250;
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** A close reason is at most 123 bytes (RFC 6455). */
 const closeReason = (reason: string) => {

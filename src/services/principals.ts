@@ -28,6 +28,8 @@ export async function authenticateApiKey(db: Db, key: string): Promise<Viewer | 
 
 /** A verified JWT's user: created on first sight, role refreshed from the token each time. */
 export async function authenticateJwtUser(db: Db, claims: JwtClaims): Promise<Viewer> {
+  // an id that is no uuid would reach Postgres as one and fail there, answering a signed-in caller 500
+  if (!isUuid(claims.orgId)) throw new AppError('UNAUTHENTICATED', 'invalid token: unknown organization');
   const [org] = await db.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, claims.orgId));
   if (!org) throw new AppError('UNAUTHENTICATED', 'invalid token: unknown organization');
   const [row] = await db
@@ -38,7 +40,7 @@ export async function authenticateJwtUser(db: Db, claims: JwtClaims): Promise<Vi
       set: { role: claims.role, name: claims.name, lastUsedAt: sql`now()` },
     })
     .returning();
-  return toViewer(row);
+  return { ...toViewer(row), expiresAt: claims.expiresAt };
 }
 
 export class PrincipalService {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
+import { rawWsClient } from '../support/ws-client.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256!';
 
@@ -99,6 +100,29 @@ describe('authentication and roles', () => {
     assert.equal((await t.gql('{ me { role } }', {}, keys.admin)).data?.me.role, 'ADMIN');
   });
 
+  test('a revoked key, an unknown key or an expired JWT cannot open a graphql-ws connection: 4403 before any ack', async () => {
+    const created = await t.gql<{ createApiKey: { key: string; apiKey: { id: string } } }>(`mutation { createApiKey(input: {name: "to revoke", role: ADMIN}) { key apiKey { id } } }`, {}, keys.admin);
+    const { key, apiKey } = created.data!.createApiKey;
+    assert.equal((await t.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: apiKey.id }, keys.admin)).errors, undefined);
+    const expired = await new SignJWT({ org: keys.org.id, role: 'ADMIN' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice@lab.example')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 1)
+      .sign(new TextEncoder().encode(SECRET));
+    for (const credential of [key, 'gct_nothere0_secret', expired]) {
+      const ws = await rawWsClient(t.url, credential);
+      const closed = await Promise.race([ws.closed, new Promise<'still open'>((r) => setTimeout(() => r('still open'), 5_000))]);
+      if (closed === 'still open') ws.ws.close();
+      assert.equal(ws.messages.find((m) => m.type === 'connection_ack'), undefined, 'acknowledged');
+      assert.notEqual(closed, 'still open');
+      assert.equal(closed !== 'still open' && closed.code, 4403);
+    }
+    // the same socket with a valid key is acknowledged
+    const ok = await rawWsClient(t.url, keys.viewer);
+    assert.ok(ok.messages.some((m) => m.type === 'connection_ack'));
+    ok.ws.close();
+  });
+
   test('an ANALYST may register runs but not create projects', async () => {
     const res = await t.gql(`mutation { createProject(input: {code: "X", name: "x"}) { id } }`, {}, keys.analyst);
     assert.equal(res.errors?.[0].extensions?.code, 'FORBIDDEN');
@@ -126,10 +150,13 @@ describe('authentication and roles', () => {
     for (const token of [
       await jwt({ org: keys.org.id, role: 'ADMIN' }, 'another-secret-that-is-also-long-enough!!'),
       await jwt({ org: '00000000-0000-4000-8000-000000000000', role: 'ADMIN' }),
+      await jwt({ org: 'not-an-organization-id', role: 'ADMIN' }),
       await jwt({ org: keys.org.id, role: 'ROOT' }),
+      // a name every object has, not a role
+      await jwt({ org: keys.org.id, role: 'constructor' }),
     ]) {
       const res = await t.gql('{ me { name } }', {}, token);
-      assert.equal(res.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+      assert.equal(res.errors?.[0].extensions?.code, 'UNAUTHENTICATED', JSON.stringify(res));
     }
   });
 });

@@ -97,3 +97,36 @@ describe('graphql-ws periodic re-authentication', () => {
     await waitForSubscribers(0);
   });
 });
+
+/**
+ * A JWT says when it expires, so its connection does not wait for the next periodic check (a minute by
+ * default) to be closed: it is checked again when the token expires.
+ */
+describe('graphql-ws connection signed in with a JWT', () => {
+  let t: TestApp;
+  const clients: { dispose(): void | Promise<void> }[] = [];
+  after(async () => {
+    for (const c of clients) await c.dispose();
+    await t.close();
+  });
+
+  test('is closed with 4403 when its token expires, not at the next periodic check', async () => {
+    t = await startTestApp({ env: { GCT_WS_REAUTH_SECONDS: '3600', GCT_JWT_SECRET: SECRET } });
+    const keys = await createOrgWithKeys(t.db, 'ws-jwt-expiry');
+    assert.equal((await t.gql(`mutation { createProject(input: {code: "EX", name: "expiry"}) { id } }`, {}, keys.admin)).errors, undefined);
+    const reg = await t.gql<{ registerRun: { id: string } }>(`mutation { registerRun(input: {projectCode: "EX", pipeline: "nf-core/rnaseq"}) { id } }`, {}, keys.analyst);
+    const token = await new SignJWT({ org: keys.org.id, role: 'VIEWER' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('expiring@lab.example')
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
+      .sign(new TextEncoder().encode(SECRET));
+    const ws = wsClient(t.url, token);
+    clients.push(ws);
+    const sub = collect<{ runUpdated: { id: string } }>(ws, SUBSCRIPTION, { id: reg.data!.registerRun.id });
+    for (let i = 0; i < 250 && t.app.events!.subscriberCount !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(t.app.events!.subscriberCount, 1);
+    const ended = await Promise.race([sub.ended, new Promise<'still open'>((r) => setTimeout(() => r('still open'), 15_000))]);
+    assert.notEqual(ended, 'still open', 'the subscription of an expired JWT is still open');
+    assert.equal(closeCodeOf(ended), 4403, JSON.stringify(ended));
+  });
+});

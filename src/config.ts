@@ -290,6 +290,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     throw new ConfigError('GCT_JWT_SECRET must be at least 32 characters (HS256 needs a 256-bit secret)');
   }
+  // an identity provider signs tokens for every application it serves: verified against its keys alone, a
+  // token issued to another application (with an `org` and `role` claim) would sign in here
+  if (str(env, 'GCT_JWT_JWKS_URL') !== undefined && str(env, 'GCT_JWT_AUDIENCE') === undefined) {
+    throw new ConfigError('GCT_JWT_JWKS_URL needs GCT_JWT_AUDIENCE: the audience (aud) your identity provider puts in tokens issued for this server');
+  }
   const bootstrapAdminKey = str(env, 'GCT_BOOTSTRAP_ADMIN_KEY');
   const fxRates = parseFxRates(str(env, 'GCT_FX_RATES'));
   if (bootstrapAdminKey !== undefined && !/^gct_[A-Za-z0-9_-]{20,}$/.test(bootstrapAdminKey)) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
+import { loadConfig } from '../../src/config.js';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
 import { rawWsClient } from '../support/ws-client.js';
 
@@ -16,14 +17,19 @@ describe('JWT verified against a JWKS URL', () => {
     const server = createServer((_req, res) => res.end(JSON.stringify({ keys: [jwk] })));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
-    const t = await startTestApp({ env: { GCT_JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`, GCT_JWT_ISSUER: 'https://idp.example' } });
+    const url = `http://127.0.0.1:${port}/jwks.json`;
+    // the provider signs for every application it serves: without an audience the server does not start
+    assert.throws(() => loadConfig({ GCT_JWT_JWKS_URL: url }), /GCT_JWT_JWKS_URL needs GCT_JWT_AUDIENCE/);
+    const t = await startTestApp({ env: { GCT_JWT_JWKS_URL: url, GCT_JWT_ISSUER: 'https://idp.example', GCT_JWT_AUDIENCE: 'api://gct' } });
     try {
       const keys = await createOrgWithKeys(t.db, 'jwks-org');
-      const sign = (key: Parameters<InstanceType<typeof Sign>['sign']>[0], issuer = 'https://idp.example') =>
-        new Sign({ org: keys.org.id, role: 'VIEWER' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('bob').setIssuer(issuer).setExpirationTime('5m').sign(key);
+      const sign = (key: Parameters<InstanceType<typeof Sign>['sign']>[0], issuer = 'https://idp.example', audience = 'api://gct') =>
+        new Sign({ org: keys.org.id, role: 'VIEWER' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('bob').setIssuer(issuer).setAudience(audience).setExpirationTime('5m').sign(key);
       assert.deepEqual((await t.gql('{ me { role kind } }', {}, await sign(good.privateKey))).data!.me, { role: 'VIEWER', kind: 'USER' });
       assert.equal((await t.gql('{ me { role } }', {}, await sign(bad.privateKey))).errors?.[0].extensions?.code, 'UNAUTHENTICATED');
       assert.equal((await t.gql('{ me { role } }', {}, await sign(good.privateKey, 'https://evil.example'))).errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+      // a token the same provider issued to another application
+      assert.equal((await t.gql('{ me { role } }', {}, await sign(good.privateKey, 'https://idp.example', 'api://other-app'))).errors?.[0].extensions?.code, 'UNAUTHENTICATED');
     } finally {
       await t.close();
       server.close();

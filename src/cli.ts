@@ -157,8 +157,9 @@ importCmd
   .option('--run <id>', 'the run it belongs to (default: a new run)')
   .option('--project <code>', 'tie the run to this project')
   .option('--tz <zone>', 'time zone of the machine that ran Nextflow', 'UTC')
-  .action(async (file: string, opts: { org?: string; run?: string; project?: string; tz: string }) => {
+  .action(async (fileArg: string, opts: { org?: string; run?: string; project?: string; tz: string }) => {
     const config = loadConfig();
+    const file = path.resolve(config.invocationDir, fileArg);
     const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
     await withDatabase(config, log, async ({ db, sql }) => {
       const orgId = await resolveOrg(db, opts.org);
@@ -195,8 +196,9 @@ importCmd
   .option('--currency <code>', 'ISO 4217 currency of files that have no currency column')
   .option('--replace', "the file is the whole bill of its sub accounts over its days (a restated export, e.g. month to date): replace earlier imports' lines of them")
   .option('--delivery <id>', 'with --replace: the export run the file is part of (files of one run add up)')
-  .action(async (file: string, opts: { format: string; org?: string; currency?: string; replace?: boolean; delivery?: string }) => {
+  .action(async (fileArg: string, opts: { format: string; org?: string; currency?: string; replace?: boolean; delivery?: string }) => {
     const config = loadConfig();
+    const file = path.resolve(config.invocationDir, fileArg);
     const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
     await withDatabase(config, log, async (database) => {
       const orgId = await resolveOrg(database.db, opts.org);

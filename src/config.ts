@@ -17,6 +17,11 @@ export interface Config {
   /** Unset: start an embedded Postgres under `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /**
+   * What a file path on the command line is relative to: where the command was typed. `npm run gct` runs in
+   * the checkout and keeps the caller's directory in INIT_CWD (npm's, not a setting).
+   */
+  invocationDir: string;
   embeddedPgPort: number;
   bootstrapAdminKey: string | undefined;
   jwtSecret: string | undefined;
@@ -305,6 +310,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: str(env, 'HOST') ?? '0.0.0.0',
     databaseUrl: str(env, 'DATABASE_URL'),
     dataDir: path.resolve(str(env, 'GCT_DATA_DIR') ?? '.data'),
+    invocationDir: path.resolve(str(env, 'INIT_CWD') ?? '.'),
     embeddedPgPort: int(env, 'GCT_EMBEDDED_PG_PORT', 54329, 1, 65535),
     bootstrapAdminKey,
     jwtSecret,

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { startPostmaster, type Postmaster } from './postmaster.js';
+import { errorText } from './query-error.js';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -52,8 +54,6 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     createPostgresUser: process.getuid?.() === 0,
     // the package asks for en_US.UTF-8 messages, which slim machines lack; a later flag wins
     initdbFlags: ['--lc-messages=C', '--locale=C.UTF-8', '--encoding=UTF8'],
-    // TCP only: no socket in /var/run/postgresql, which an unprivileged user may not write to
-    postgresFlags: ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1'],
     onLog: (message) => opts.log.debug({ embeddedPostgres: String(message).trim() }),
     onError: (message) => opts.log.debug({ embeddedPostgres: String(message).trim() }),
   });
@@ -61,13 +61,15 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     opts.log.info({ databaseDir }, 'initialising embedded Postgres');
     await pg.initialise();
   }
+  let postmaster: Postmaster;
   try {
-    await pg.start();
+    // TCP only: no socket in /var/run/postgresql, which an unprivileged user may not write to
+    const flags = ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1'];
+    postmaster = await startPostmaster({ databaseDir, port: opts.port, flags, log: opts.log });
   } catch (err) {
-    // the package rejects with undefined; its reason went to onError
     throw new Error(
-      `embedded Postgres did not start on port ${opts.port} with data in ${databaseDir}` +
-        (err instanceof Error ? `: ${err.message}` : ' (is another server using that port or data directory? run with LOG_LEVEL=debug for its log)'),
+      `embedded Postgres did not start on port ${opts.port} with data in ${databaseDir}: ${errorText(err)}` +
+        ' (is another server using that port or data directory? run with LOG_LEVEL=debug for its log)',
     );
   }
   const client = pg.getPgClient('postgres', '127.0.0.1');
@@ -82,13 +84,35 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   // if the process ends without a clean stop (uncaught error, process.exit), ask the postmaster to shut down
   const stopOnExit = () => signalPostmaster(databaseDir);
   process.on('exit', stopOnExit);
+  const stopOnSignal = stopWhenSignalEndsProcess(databaseDir);
   return {
     url,
     stop: async () => {
       process.removeListener('exit', stopOnExit);
-      await pg.stop();
+      stopOnSignal.remove();
+      await postmaster.stop();
     },
   };
+}
+
+/**
+ * Postgres runs in its own process group (see postmaster.ts), so a signal that ends this process no longer
+ * reaches it. Where nothing else handles the signal (a one-shot CLI command, the test runner), stop Postgres
+ * and die of the signal as before; `gct serve` handles SIGINT and SIGTERM itself and stops Postgres last.
+ */
+function stopWhenSignalEndsProcess(databaseDir: string): { remove(): void } {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const handlers = signals.map((signal) => {
+    const handler = () => {
+      if (process.listenerCount(signal) > 1) return;
+      signalPostmaster(databaseDir);
+      process.removeListener(signal, handler);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  return { remove: () => handlers.forEach(([signal, handler]) => process.removeListener(signal, handler)) };
 }
 
 /** Synchronous (it runs in an `exit` handler): SIGINT is Postgres's "fast shutdown". */

@@ -122,13 +122,17 @@ export async function loadDemo(db: Db, orgId: string, config: Config, now = new 
   const totals = (await db.execute(sql`
     select currency, sum(coalesce(effective_cost, billed_cost))::text as amount, count(*)::int as n
     from cost_records where org_id = ${orgId} and source = 'demo' group by currency order by currency`)) as unknown as { currency: string; amount: string; n: number }[];
-  const month = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+  const month = from.toISOString().slice(0, 7);
+  const monthEnd = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1));
   const monthSpend = (await db.execute(sql`
     select coalesce(sum(coalesce(effective_cost, billed_cost)), 0)::float8 as s from cost_records
-    where org_id = ${orgId} and charge_period_start >= ${monthStart.toISOString()}::timestamptz`)) as unknown as { s: number }[];
-  // a budget the month's spend has just passed 80% of
+    where org_id = ${orgId} and charge_period_start >= ${from.toISOString()}::timestamptz
+      and charge_period_start < ${monthEnd.toISOString()}::timestamptz`)) as unknown as { s: number }[];
+  // a budget the demo month's spend has just passed 80% of: a monthly one would measure the current month, which
+  // holds no bill yet when the demo filled the month before, so that month gets a budget of its own
+  const period = from < monthStart ? { period: 'CUSTOM' as const, startsAt: from, endsAt: monthEnd } : { period: 'MONTH' as const };
   await new BudgetService(db, orgId).create({
-    name: 'Demo: monthly lab budget', scope: { kind: 'ORGANIZATION' }, period: 'MONTH',
+    name: 'Demo: monthly lab budget', scope: { kind: 'ORGANIZATION' }, ...period,
     amount: Math.max(1, Math.ceil(monthSpend[0].s / 0.84)).toFixed(2), currency: 'USD',
     thresholds: [{ percent: 80, basis: 'ACTUAL' }, { percent: 100, basis: 'FORECAST' }],
   });

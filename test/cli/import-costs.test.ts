@@ -10,10 +10,10 @@ import { fixturePath, repoRoot } from '../support/fixtures.js';
 import { readRawCsv, scaled, sumBy } from '../ingest/costs/support/raw-csv.js';
 import { billed, csvOf, restatedFocus } from '../ingest/costs/support/restated.js';
 
-/** Runs the built CLI against the test database. */
-function gct(db: TestDatabase, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the built CLI against the test database (`env` adds to the environment). */
+function gct(db: TestDatabase, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/cli.js'), ...args], {
-    env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -48,6 +48,15 @@ describe('gct import costs <file>', () => {
     assert.deepEqual([[currency, scaled(amount)]], [...sumBy(raw.records, (r) => r.BillingCurrency, (r) => r.BilledCost)]);
     const [{ n }] = await t.sql`select count(*)::int as n from cost_records c join organizations o on o.id = c.org_id where o.slug = 'cli-lab'`;
     assert.equal(n, raw.records.length);
+  });
+
+  test('a relative path names a file where `npm run gct` was typed, not in the checkout npm runs the script in', async () => {
+    await createOrganization(t.db, { name: 'Relative lab', slug: 'relative-lab' });
+    await writeFile(path.join(dir, 'relative.csv'), readRawCsv(fixturePath('focus-sample', 'focus_sample.csv')).text);
+    // npm runs scripts in the package folder and keeps the caller's directory in INIT_CWD
+    const res = await gct(t, ['import', 'costs', 'relative.csv', '--org', 'relative-lab'], { INIT_CWD: dir });
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /imported relative\.csv \(focus\/focus-1\.0\)/);
   });
 
   test('prints quarantined rows with their line numbers, the first 20 of them', async () => {

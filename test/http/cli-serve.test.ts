@@ -12,15 +12,15 @@ function processesMentioning(needle: string): string[] {
   return out.split('\n').filter((l) => l.includes(needle) && !l.includes('ps -eo')).map((l) => l.trim().split(/\s+/)[0]);
 }
 
-/** `gct serve` on the embedded default, in a fresh data directory and on free ports; `cleanup` leaves nothing behind. */
-async function spawnServe(logLevel: string) {
+/** `gct serve` (or another command) on the embedded default, in a fresh data directory and on free ports; `cleanup` leaves nothing behind. */
+async function spawnServe(logLevel: string, args = ['serve']) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gct-serve-'));
   // postgres runs as an unprivileged user when we are root: it must be able to enter the folder
   execFileSync('chmod', ['755', dataDir]);
   const port = 20000 + Math.floor(Math.random() * 20000);
   const env = { ...process.env, DATABASE_URL: '', PORT: String(port), GCT_DATA_DIR: dataDir, GCT_EMBEDDED_PG_PORT: String(port + 1), LOG_LEVEL: logLevel };
   // its own process group, as a terminal gives it: Ctrl-C signals the group, the embedded Postgres too
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/cli.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/cli.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const cleanup = async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -30,7 +30,7 @@ async function spawnServe(logLevel: string) {
   return { dataDir, port, child, exited, cleanup };
 }
 
-test('`gct serve` on the embedded default: first start prints a key that works, /readyz is ready, Ctrl-C leaves no process behind and logs no error', { timeout: 120_000 }, async () => {
+test('`gct serve` on the embedded default: first start prints a key that works, /readyz is ready, Ctrl-C stops Postgres last, leaves no process behind and logs no error', { timeout: 120_000 }, async () => {
   const { dataDir, port, child, exited, cleanup } = await spawnServe('warn');
   let output = '';
   child.stdout.on('data', (d) => (output += d));
@@ -66,8 +66,12 @@ test('`gct serve` on the embedded default: first start prints a key that works, 
     process.kill(-child.pid!, 'SIGINT'); // what Ctrl-C in a terminal does
     assert.equal(await exited, 0);
     assert.deepEqual(processesMentioning(dataDir), [], 'no postgres left running on the data dir');
-    const errors = output.slice(before).split('\n').filter((l) => /"level":(50|60)/.test(l));
+    const stopping = output.slice(before).split('\n');
+    const errors = stopping.filter((l) => /"level":(50|60)/.test(l));
     assert.deepEqual(errors.map((l) => l.slice(0, 200)), [], 'stopping logs no error');
+    // Postgres stops last: the signal to the group must not shut it down under the draining queue and requests
+    const cutOff = stopping.filter((l) => l.includes('57P01') || l.includes('terminating connection'));
+    assert.deepEqual(cutOff.map((l) => l.slice(0, 200)), [], 'no connection was cut by Postgres shutting down first');
   } finally {
     await cleanup();
   }
@@ -92,6 +96,32 @@ test('`gct serve` stopped by SIGINT while it is still starting finishes starting
       child.stderr.on('data', check);
     });
     assert.equal(await exited, 0, output);
+    assert.deepEqual(processesMentioning(dataDir), [], 'no postgres left running on the data dir');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a one-shot command stopped by Ctrl-C while it works stops its embedded Postgres too', { timeout: 120_000 }, async () => {
+  const { dataDir, child, exited, cleanup } = await spawnServe('info', ['demo']);
+  let output = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Postgres never started:\n${output}`)), 90_000);
+      const check = (d: Buffer) => {
+        output += d;
+        if (output.includes('embedded Postgres started')) {
+          clearTimeout(timer);
+          process.kill(-child.pid!, 'SIGINT'); // Ctrl-C in a terminal
+          resolve();
+        }
+      };
+      child.stdout.on('data', check);
+      child.stderr.on('data', check);
+    });
+    await exited;
+    // a fast shutdown takes a moment once signalled
+    for (let i = 0; i < 100 && processesMentioning(dataDir).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(processesMentioning(dataDir), [], 'no postgres left running on the data dir');
   } finally {
     await cleanup();

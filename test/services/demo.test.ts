@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { BudgetService } from '../../src/services/budgets.js';
 import { loadDemo } from '../../src/services/demo.js';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
 
@@ -59,5 +60,30 @@ describe('gct demo: a realistic month, clearly marked, safe to load twice', () =
     assert.deepEqual(await snapshot(), first);
     const [other] = await t.db.sql<{ n: number }[]>`select (select count(*) from runs where org_id = ${b.org.id}) + (select count(*) from cost_records where org_id = ${b.org.id}) as n`;
     assert.equal(Number(other.n), 0);
+  });
+});
+
+describe('gct demo early in a month: it fills the month before, and its budget is that month\'s', () => {
+  let t: TestApp;
+  let org: Awaited<ReturnType<typeof createOrgWithKeys>>;
+  const now = new Date('2026-12-01T04:00:00Z');
+  let report: Awaited<ReturnType<typeof loadDemo>>;
+
+  before(async () => {
+    t = await startTestApp({ role: 'api' });
+    org = await createOrgWithKeys(t.db, 'demo-early');
+    report = await loadDemo(t.db.db, org.org.id, t.app.config, now);
+  });
+  after(() => t.close());
+
+  test('the report names the month filled, and the budget over it is just past 80% with its alert raised', async () => {
+    assert.equal(report.month, '2026-11');
+    const budgets = new BudgetService(t.db.db, org.org.id);
+    const [budget] = await budgets.list();
+    const spend = await budgets.spend(budget, now);
+    assert.equal(spend.period.start.toISOString(), '2026-11-01T00:00:00.000Z');
+    assert.ok(Number(spend.percentUsed) >= 80 && Number(spend.percentUsed) < 100, `percent used ${spend.percentUsed} of ${budget.amount}`);
+    const alerts = await t.db.sql<{ kind: string }[]>`select kind::text from alerts where org_id = ${org.org.id} and kind = 'BUDGET_ACTUAL'`;
+    assert.equal(alerts.length, 1);
   });
 });

@@ -6,6 +6,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { runMigrations } from './db/migrate.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import { buildAppSchema } from './graphql/build-schema.js';
+import { startHealthServer, type HealthServer } from './http/serve-router.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { mountRoutes } from './http/routes.js';
 import { EventBus } from './events/bus.js';
@@ -23,6 +24,8 @@ export interface App {
   databaseUrl: string;
   boss: PgBoss;
   http?: HttpServer;
+  /** On worker processes (GCT_ROLE=worker): /healthz and /readyz alone. */
+  health?: HealthServer;
   /** Present on API processes: what subscriptions listen to. */
   events?: EventBus;
   /** Built-in and user estimation models. */
@@ -73,8 +76,17 @@ export async function startApp(
     await registerJobs(boss, { database, log, boss, config, models }, config.role !== 'api');
 
     let http: HttpServer | undefined;
+    let health: HealthServer | undefined;
     let events: EventBus | undefined;
-    if (config.role !== 'worker') {
+    const readiness = {
+      database: () => database.sql`select 1`,
+      queue: () => boss.getQueues(),
+    };
+    if (config.role === 'worker') {
+      health = await startHealthServer({ port: config.port, host: config.host, readiness, log });
+      const server = health;
+      closers.push(['health checks', () => server.close()]);
+    } else {
       events = new EventBus(database.sql, log);
       registerEventLoaders(events, database.db, config, models);
       await events.start();
@@ -91,15 +103,12 @@ export async function startApp(
         boss,
         verifyJwt: createJwtVerifier({ secret: config.jwtSecret, jwksUrl: config.jwtJwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience }),
         mount: (router, { viewerOf }) => mountRoutes(router, { config, database, viewerOf, boss }),
-        readiness: {
-          database: () => database.sql`select 1`,
-          queue: () => boss.getQueues(),
-        },
+        readiness,
       });
       closers.push(['http', () => http!.close()]);
     }
     let closing: Promise<void> | undefined;
-    return { config, database, databaseUrl: url, boss, http, events, models, close: () => (closing ??= close()) };
+    return { config, database, databaseUrl: url, boss, http, health, events, models, close: () => (closing ??= close()) };
   } catch (err) {
     await close();
     throw err;

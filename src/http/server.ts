@@ -22,7 +22,8 @@ import type PgBoss from 'pg-boss';
 import type { ModelRegistry } from '../models/registry.js';
 import { graphqlHandler } from './graphql-http.js';
 import { serveGraphqlWs } from './graphql-ws.js';
-import { Router, sendJson, type RequestContext } from './router.js';
+import { Router, type RequestContext } from './router.js';
+import { listen, mountHealth, routerListener, type Readiness } from './serve-router.js';
 
 export interface HttpDeps {
   config: Config;
@@ -34,8 +35,7 @@ export interface HttpDeps {
   /** Estimation models (built-ins and GCT_MODEL_MODULES) and the job queue, for resolvers. */
   models: ModelRegistry;
   boss: PgBoss;
-  /** Checks for /readyz: each resolves when its dependency answers. */
-  readiness: Record<string, () => Promise<unknown>>;
+  readiness: Readiness;
   /** Extra plain-HTTP endpoints (weblog, uploads, exports) mounted by the app. */
   mount?: (router: Router, helpers: { viewerOf: (rc: RequestContext, authorization?: string) => Promise<Viewer | null> }) => void;
 }
@@ -82,65 +82,14 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
     return createContext({ viewer, db, config, log: rc.log, requestId: rc.requestId, events: deps.events, models: deps.models, boss: deps.boss, authError });
   };
 
-  const router = new Router()
-    .on(['GET', 'POST'], '/graphql', graphqlHandler(apollo, config.maxBodyBytes, makeContext))
-    .on('GET', '/healthz', async ({ res }) => sendJson(res, 200, { status: 'ok' }))
-    .on('GET', '/readyz', async ({ res }) => {
-      const checks = await Promise.all(
-        Object.entries(deps.readiness).map(async ([name, check]) => {
-          try {
-            await withTimeout(check(), 2000);
-            return [name, 'ok'] as const;
-          } catch (err) {
-            // the reason goes to the log, not to an unauthenticated caller (it can name hosts and ports)
-            log.warn({ err, check: name }, 'readiness check failing');
-            return [name, 'failing'] as const;
-          }
-        }),
-      );
-      const ready = checks.every(([, state]) => state === 'ok');
-      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(checks) });
-    });
+  const router = mountHealth(new Router().on(['GET', 'POST'], '/graphql', graphqlHandler(apollo, config.maxBodyBytes, makeContext)), deps.readiness, log);
   deps.mount?.(router, { viewerOf });
 
-  const server = createServer((req, res) => {
-    const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
-    res.setHeader('x-request-id', requestId);
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const reqLog = log.child({ reqId: requestId });
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      reqLog.info({ method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
-    });
-    const handler = router.match(req.method ?? 'GET', url.pathname);
-    if (handler === undefined) return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no endpoint ${url.pathname}` } });
-    if (handler === null) return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} not allowed on ${url.pathname}` } });
-    handler({ req, res, url, requestId, log: reqLog }).catch((err: unknown) => {
-      if (res.headersSent) {
-        reqLog.error({ err }, 'error after response started');
-        res.destroy();
-        return;
-      }
-      const invalid = err instanceof AppError ? null : invalidValueError(err);
-      if (invalid) reqLog.warn({ err }, 'Postgres refused a value that no input check caught');
-      const known = err instanceof AppError ? err : invalid;
-      if (known) {
-        sendJson(res, httpStatusOf(known.code), { error: { code: known.code, message: known.message, ...known.details } });
-      } else {
-        reqLog.error({ err }, 'unhandled error');
-        sendJson(res, 500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'internal error', requestId } });
-      }
-    });
-  });
+  const server = createServer(routerListener(router, log));
 
   const wsServer = serveGraphqlWs(server, { config, db, log, schema, verifyJwt: deps.verifyJwt, events: deps.events, models: deps.models, boss: deps.boss, limits });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, config.port, config.host);
   const url = `http://127.0.0.1:${port}`;
   log.info({ url: `http://localhost:${port}/graphql` }, 'GraphQL server listening');
 
@@ -163,7 +112,4 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
   };
 }
 
-const headerValue = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
-const withTimeout = <T>(p: Promise<T>, ms: number) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms).unref())]);

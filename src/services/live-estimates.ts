@@ -9,9 +9,10 @@
  *    the one after the import, and the row lock would wait for its commit (10-20 s for 100,000 rows),
  *    holding up the queue's worker and every other run's re-price behind it (import-lock.ts);
  * 1. too soon after the last LIVE estimate (< 1 s): nothing is written; the caller re-queues;
- * 2. price every newly finished task (TASK rows, SQL numeric), and again every priced task written since
- *    the last re-price looked (the trace import came after the weblog, its pool was redeclared; or a price
- *    was added): a new TASK row, superseding the old one, when its figure changed;
+ * 2. price every newly finished task (TASK rows, SQL numeric; finished: the run spent machine time on it,
+ *    spentSql), and again every priced task written since the last re-price looked (the trace import came
+ *    after the weblog, its pool was redeclared; or a price was added; or it is now CACHED): a new TASK row,
+ *    superseding the old one, when its figure changed, or one that counts for nothing when it has none;
  * 3. per process: the finished tasks, the settled ones among them (run-correction.ts) and what the
  *    priced ones cost, in one read of the tasks and one of the TASK rows (each task's latest);
  * 4. the remainder: from a fresh quote of the run's pipeline at the run's tier (its profile holds finished
@@ -128,7 +129,7 @@ function latestTaskRow(orgId: string, runId: string): SQL {
   return sql`e.id not in (
     select (s.features->>'supersedes')::uuid from estimates s
     where s.org_id = ${orgId} and s.run_id = ${runId} and s.kind = 'TASK' and s.features->>'supersedes' is not null)
-    and not e.features ? ${UNPRICED}::text`;
+    and not e.features ?| ${`{${NO_FIGURE.join(',')}}`}::text[]`;
 }
 
 /**
@@ -137,6 +138,27 @@ function latestTaskRow(orgId: string, runId: string): SQL {
  * leaves it out: the task is unpriced, as one never priced) and is itself superseded once it can be priced.
  */
 const UNPRICED = 'unpriced';
+
+/**
+ * A TASK row's features key, beside the task's `status`: the task, priced before, is now one the run spent
+ * nothing on that is known (spentSql: a later record says it was CACHED, or ABORTED with no realtime).
+ * Such a row supersedes its last figure and counts for nothing, as an UNPRICED one, but the task is not an
+ * unpriced finished task: it is no longer a finished one (step 3).
+ */
+const NOT_SPENT = 'notSpent';
+
+/** The keys of TASK rows that stand for no figure. */
+const NO_FIGURE = [UNPRICED, NOT_SPENT];
+
+/** A task's final statuses (task-upsert.ts ranks them alike: a later record can turn one into another). */
+const FINAL = sql`t.status in ('COMPLETED', 'FAILED', 'ABORTED', 'CACHED')`;
+
+/**
+ * Over a task `t`: it ended and the run spent machine time on it, what live estimates price. ABORTED (Nextflow
+ * killed it, its node held till then) for the realtime it has; without one it may never have started.
+ * Not CACHED: it did not run again, its times are an earlier run's (task-times.ts).
+ */
+const spentSql = sql`(t.status in ('COMPLETED', 'FAILED') or (t.status = 'ABORTED' and t.realtime_ms is not null))`;
 
 /**
  * A LIVE estimate's features key: its snapshot's xmin, from which the next re-price looks for tasks
@@ -251,18 +273,19 @@ export class LiveEstimateService {
       // tasks per sample count completed tasks, so a failed attempt that Nextflow retries (errorStrategy
       // 'retry': error_action RETRY, the retry a new task id) fills no slot: its retry will. One that is
       // ignored or ends the run (IGNORE, TERMINATE, FINISH, or not reported) does. Its cost is spent all the same.
-      // And the finished tasks written since the last re-price: those priced before are priced again (step 2).
+      // And the tasks written since the last re-price that have ended, each with its status when the run
+      // did not spend on it (spentSql; else null): those priced before are priced again (step 2).
       const perProcess = (await tx.execute(sql`
         select t.process,
                count(*) filter (where t.status = 'COMPLETED' or (t.status = 'FAILED' and upper(coalesce(t.error_action, '')) <> 'RETRY'))::int as n,
-               count(*) filter (where t.status in ('COMPLETED', 'FAILED'))::int as finished,
+               count(*) filter (where ${spentSql})::int as finished,
                floor(extract(epoch from min(coalesce(t.submitted_at, t.started_at)) filter (where t.status in ('NEW', 'SUBMITTED', 'RUNNING'))) * 1000)::float8 as horizon_ms,
-               coalesce(array_agg(t.id::text) filter (where t.status in ('COMPLETED', 'FAILED') and t.vm_size is not null and ${this.writtenSince(lastXmin)}), '{}') as written
+               coalesce(jsonb_object_agg(t.id::text, case when ${spentSql} then null else t.status end) filter (where ${FINAL} and t.vm_size is not null and ${this.writtenSince(lastXmin)}), '{}') as written
         from tasks t
         where t.org_id = ${this.orgId} and t.run_id = ${runId}
-        group by t.process`)) as unknown as { process: string | null; n: number; finished: number; horizon_ms: number | null; written: string[] }[];
-      const rewritten = perProcess.flatMap((p) => p.written).filter((id) => !newlyPriced.has(id));
-      if (rewritten.length > 0) await this.repriceChangedTasks(tx as unknown as Db, runId, rewritten);
+        group by t.process`)) as unknown as { process: string | null; n: number; finished: number; horizon_ms: number | null; written: Record<string, string | null> }[];
+      const rewritten = new Map(perProcess.flatMap((p) => Object.entries(p.written)).filter(([id]) => !newlyPriced.has(id)));
+      if (rewritten.size > 0) await this.repriceChangedTasks(tx as unknown as Db, runId, rewritten);
       const done = perProcess.filter((p) => p.n > 0);
       const finishedTasks = perProcess.reduce((a, p) => a + p.finished, 0);
       const horizons = Object.fromEntries(perProcess.filter((p) => p.process !== null && p.horizon_ms !== null).map((p) => [p.process, p.horizon_ms]));
@@ -357,7 +380,7 @@ export class LiveEstimateService {
     return sql`from tasks t join runs r on r.org_id = t.org_id and r.id = t.run_id
       ${taskPriceJoin()}
       cross join lateral (select ${TASK_FIGURE}) n
-      where t.org_id = ${this.orgId} and t.run_id = ${runId} and t.status in ('COMPLETED', 'FAILED')
+      where t.org_id = ${this.orgId} and t.run_id = ${runId} and ${spentSql}
         and pr.price_per_hour is not null and n.value is not null`;
   }
 
@@ -374,15 +397,17 @@ export class LiveEstimateService {
   }
 
   /**
-   * Step 2 for finished tasks written since the last re-price looked (step 3 finds them): each is priced
-   * again and gets a new TASK row when the figure (value, currency, features) differs from its latest
-   * one, which stays (history) and is named by the new row's `supersedes`; one that cannot be priced any
-   * more gets an UNPRICED row in its place. Compared here rather than in
-   * a join with the TASK rows, which could be planned as a nested loop over them when their statistics
-   * are stale (27 s on a 10,000-task run, step 3). Values travel as numeric text, never as JS numbers.
+   * Step 2 for the ended tasks written since the last re-price looked (step 3 finds them: `notSpent`, by id,
+   * the status of a task the run did not spend on, else null):
+   * each is priced again and gets a new TASK row when the figure (value, currency, features) differs from
+   * its latest one, which stays (history) and is named by the new row's `supersedes`; one that cannot be
+   * priced any more gets an UNPRICED row in its place, one the run no longer spent on a NOT_SPENT row.
+   * Compared here rather than in a join with the TASK rows, which could be planned as a nested loop over
+   * them when their statistics are stale (27 s on a 10,000-task run, step 3). Values travel as numeric
+   * text, never as JS numbers.
    */
-  private async repriceChangedTasks(tx: Db, runId: string, ids: string[]): Promise<void> {
-    const idArray = sql`${pgArrayLiteral(ids)}::bigint[]`;
+  private async repriceChangedTasks(tx: Db, runId: string, notSpent: ReadonlyMap<string, string | null>): Promise<void> {
+    const idArray = sql`${pgArrayLiteral([...notSpent.keys()])}::bigint[]`;
     const latest = (await tx.execute(sql`
       select distinct on (e.task_id) e.task_id::text as task_id, e.id, e.value::text as value, trim(e.currency) as currency, (e.features - 'supersedes')::text as features
       from estimates e
@@ -397,11 +422,16 @@ export class LiveEstimateService {
       const l = before.get(n.task_id);
       return l && l.value === n.value && l.currency === n.currency && l.features === n.features ? [] : [{ ...n, supersedes: l?.id ?? null }];
     });
-    // a task priced before that cannot be priced now: its last figure no longer counts (UNPRICED)
+    // a task priced before that is not priced now: its last figure no longer counts. Said once, with why:
+    // not spent on (NOT_SPENT, with the status that says so), else it cannot be priced (UNPRICED)
     const priced = new Set(now.map((n) => n.task_id));
     for (const l of latest) {
-      if (priced.has(l.task_id) || (JSON.parse(l.features) as Record<string, unknown>)[UNPRICED] === true) continue;
-      changed.push({ task_id: l.task_id, value: '0', currency: l.currency, features: JSON.stringify({ [UNPRICED]: true }), supersedes: l.id });
+      if (priced.has(l.task_id)) continue;
+      const status = notSpent.get(l.task_id);
+      const mark = status ? { [NOT_SPENT]: true, status } : { [UNPRICED]: true };
+      const last = JSON.parse(l.features) as Record<string, unknown>;
+      if (Object.entries(mark).every(([k, v]) => last[k] === v)) continue;
+      changed.push({ task_id: l.task_id, value: '0', currency: l.currency, features: JSON.stringify(mark), supersedes: l.id });
     }
     if (changed.length === 0) return;
     const column = (k: keyof (typeof changed)[number]) => pgArrayLiteral(changed.map((c) => c[k]));

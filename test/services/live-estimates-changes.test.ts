@@ -31,8 +31,8 @@ const EAST_POOL = 'nf-east';
 const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 /** A trace row as HEADER has it: `realtimeMs` of realtime on 2 cpus and 4 GB, started at T0 + 1 s. */
-const traceRow = (taskId: number, status: 'COMPLETED' | 'FAILED', realtimeMs: number, queue = POOL) =>
-  `${taskId}\ttr/${taskId}\tnat-${taskId}\tALIGN (s${taskId})\t${status}\t${status === 'COMPLETED' ? 0 : 1}\t${stamp(T0)}\t${stamp(T0 + 1000)}\t` +
+const traceRow = (taskId: number, status: 'COMPLETED' | 'FAILED' | 'ABORTED' | 'CACHED', realtimeMs: number, queue = POOL) =>
+  `${taskId}\ttr/${taskId}\tnat-${taskId}\tALIGN (s${taskId})\t${status}\t${status === 'COMPLETED' || status === 'CACHED' ? 0 : 1}\t${stamp(T0)}\t${stamp(T0 + 1000)}\t` +
   `${stamp(T0 + 1000 + realtimeMs)}\t${realtimeMs + 1000}ms\t${realtimeMs}ms\t2\t4 GB\t${queue}\n`;
 
 describe('live estimates: a task whose facts change after it was priced', () => {
@@ -119,6 +119,42 @@ describe('live estimates: a task whose facts change after it was priced', () => 
     const third = await reprice(runId);
     assert.equal([...(await taskRows(runId)).values()].flat().length, 5);
     assert.equal(third.features.spent, second.features.spent);
+  });
+
+  test('a priced task the trace says was CACHED no longer counts; one it says was ABORTED counts for the time it ran, as one first seen ABORTED does', async () => {
+    const { session, runId } = await startedRun();
+    for (const taskId of [1, 2, 3]) await weblog(processEvent(session, 'process_completed', taskId));
+    const minute = await priceSheetCost(60_000);
+    near((await reprice(runId)).features.spent as string, 3 * minute, 'three tasks of a minute');
+
+    // the trace (at the same status the trace leads): task 1 reused an earlier run's result, task 2 was
+    // killed after 2 minutes, task 3 as the weblog said, task 4 killed after 30 s (never completed), task 5
+    // killed before it started (no realtime: nothing known spent on it)
+    const neverStarted = `5\ttr/5\tnat-5\tALIGN (s5)\tABORTED\t-\t${stamp(T0)}\t-\t-\t-\t-\t2\t4 GB\t${POOL}\n`;
+    const report = await importRows(runId, traceRow(1, 'CACHED', 60_000) + traceRow(2, 'ABORTED', 120_000) + traceRow(3, 'COMPLETED', 60_000) + traceRow(4, 'ABORTED', 30_000) + neverStarted);
+    assert.equal(report.rejectedCount, 0);
+    const after = await reprice(runId);
+    near(after.features.spent as string, (await priceSheetCost(120_000)) + minute + (await priceSheetCost(30_000)), 'task 1 costs nothing on this run');
+    assert.equal(after.features.finishedTasks, 3);
+    assert.equal(after.features.unpricedTasks, 0);
+    const rows = await taskRows(runId);
+    assert.deepEqual(rows.get(1)!.map((r) => [r.status, r.value]), [['COMPLETED', Number(minute.toFixed(10))], ['CACHED', 0]], 'task 1: its figure superseded by one that counts nothing');
+    assert.deepEqual(rows.get(2)!.map((r) => r.status), ['COMPLETED', 'ABORTED']);
+    assert.equal(rows.get(3)!.length, 1);
+    assert.deepEqual(rows.get(4)!.map((r) => r.status), ['ABORTED']);
+    assert.equal(rows.get(5), undefined);
+
+    // nothing changed since: no TASK row, the same figure
+    const count = [...rows.values()].flat().length;
+    const again = await reprice(runId);
+    assert.equal(again.features.spent, after.features.spent);
+    assert.equal([...(await taskRows(runId)).values()].flat().length, count);
+
+    // a newer trace says task 1 completed after all: it counts again, once
+    await importRows(runId, traceRow(1, 'COMPLETED', 60_000));
+    const back = await reprice(runId);
+    near(back.features.spent as string, (await priceSheetCost(120_000)) + 2 * minute + (await priceSheetCost(30_000)), 'task 1 counts again');
+    assert.deepEqual((await taskRows(runId)).get(1)!.map((r) => r.status), ['COMPLETED', 'CACHED', 'COMPLETED']);
   });
 
   test('a task rewritten when the last re-price is 2^31 transactions back (its 32-bit xid wrapped) is re-priced all the same', async () => {

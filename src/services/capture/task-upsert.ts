@@ -86,23 +86,31 @@ export function pgArrayLiteral(values: readonly unknown[]): string {
 
 const KEY = new Set(['orgId', 'id', 'runId', 'taskId', 'createdAt', 'updatedAt', 'source', 'vmSize', 'priority']);
 
-/** A task status's place in a task's life (FAILED, ABORTED and CACHED are final alike, as COMPLETED); null when unknown. */
+/**
+ * A task status's place in a task's life (FAILED, ABORTED and CACHED are final alike, as COMPLETED).
+ * Unknown (a trace whose `trace.fields` leave the status out) is before them all: a record that does not
+ * say what moment it is about cannot outrank one that does. It needs a fixed place, not a tie with
+ * everything: as a tie, a status-less trace led a COMPLETED row but lost to a COMPLETED event that came
+ * after a RUNNING one had filled its status, so the row depended on the order records arrived in.
+ */
 const rank = (ref: string) =>
-  `case ${ref} when 'NEW' then 0 when 'SUBMITTED' then 1 when 'RUNNING' then 2 when 'COMPLETED' then 3 when 'FAILED' then 3 when 'ABORTED' then 3 when 'CACHED' then 3 end`;
+  `case ${ref} when 'NEW' then 0 when 'SUBMITTED' then 1 when 'RUNNING' then 2 when 'COMPLETED' then 3 when 'FAILED' then 3 when 'ABORTED' then 3 when 'CACHED' then 3 else -1 end`;
 
 /**
  * Which of two records of one task leads, as SQL over their row references (`incoming` merged into `stored`):
  * where both have a value, the leader's is kept; where one has none, the other's fills it (coalesce).
  * 1. the record of the later status leads (a RUNNING row a trace wrote mid-run yields to the weblog's
- *    COMPLETED; a late `process_started` or an older trace yields to a COMPLETED row);
- * 2. same status (or either unknown, which says nothing of the moment): the trace leads, being the whole
- *    record; two records of one source, the incoming one (a newer trace file, or the weblog's next event).
- * The status itself follows the same rule, so it never moves back. `source` says which source leads the
- * row: the provenance of the values both sources have.
+ *    COMPLETED; a late `process_started` or an older trace yields to a COMPLETED row); a record without a
+ *    status comes before every status (rank), so it leads no record that has one and only fills gaps;
+ * 2. same status (or both unknown): the trace leads, being the whole record; two records of one source,
+ *    the incoming one (a newer trace file, or the weblog's next event).
+ * The status itself follows the same rule, so it never moves back, and only the leader sets it: a row's
+ * status is its leader's, which is what the next record is ranked against. `source` says which source
+ * leads the row: the provenance of the values both sources have.
  */
 export function leadsSql(incoming: string, stored: string): string {
   const [i, s] = [rank(`${incoming}."status"`), rank(`${stored}."status"`)];
-  return `(coalesce(${i} >= ${s}, true) and (coalesce(${i} > ${s}, false) or ${incoming}."source" = 'trace' or ${stored}."source" = 'weblog'))`;
+  return `(${i} >= ${s} and (${i} > ${s} or ${incoming}."source" = 'trace' or ${stored}."source" = 'weblog'))`;
 }
 
 /** `column` of the merge of `incoming` into `stored`, as SQL (see leadsSql). */
@@ -153,8 +161,8 @@ const FOLLOWING_FILLS = sql.raw(`not ${leadsSql('x', 't')} and (${MERGED.map((c)
  * fact, merged like the others). A trace row and a weblog event merge alike, whatever their order (before,
  * during or after an import: an event an open import holds off is applied after it, event-task.ts), so
  * replays and out-of-order events are harmless:
- * 1. the record about the later moment of the task leads (its status ranks higher: SUBMITTED < RUNNING <
- *    COMPLETED, FAILED, ABORTED, CACHED); so the status never moves back, whichever source sent what;
+ * 1. the record about the later moment of the task leads (its status ranks higher: unknown < SUBMITTED <
+ *    RUNNING < COMPLETED, FAILED, ABORTED, CACHED); so the status never moves back, whichever source sent what;
  * 2. at the same status the trace leads (the trace file is the complete record): a weblog event then
  *    only fills gaps the trace left, and the trace overwrites the weblog's values;
  * 3. the other record fills what the leader lacks (coalesce): nothing is blanked.

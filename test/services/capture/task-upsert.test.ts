@@ -85,3 +85,43 @@ test('trace rows and weblog events of one task merge to the same row in every or
   const taken = await row(2000);
   assert.deepEqual([taken.status, taken.source, taken.hash, taken.cpus, taken.native_id], ['COMPLETED', 'weblog', 'wC', 4, 'job-7']);
 });
+
+test('a trace without a status column (custom trace.fields) and weblog events merge to the same row in every order: any status leads it', async () => {
+  // The status-less trace says nothing of the moment it was written: it fills what the events lack and
+  // leads none of them (before, it led a COMPLETED row but lost to a COMPLETED event once a RUNNING one
+  // had given its row a status, so the row depended on the order).
+  const records: Record<string, Partial<TaskInsert>> = {
+    weblogCompleted: { source: 'weblog', status: 'COMPLETED', hash: 'wC', exitCode: 0, realtimeMs: 60_123, cpus: 4 },
+    traceRunning: { source: 'trace', status: 'RUNNING', hash: 'tR', startedAt: new Date('2025-01-01T00:00:01Z') },
+    weblogRunning: { source: 'weblog', status: 'RUNNING', hash: 'wR', hostname: 'node-w' },
+    weblogSubmitted: { source: 'weblog', status: 'SUBMITTED', hash: 'wS', submittedAt: new Date('2025-01-01T00:00:00Z') },
+    traceWithoutStatus: { source: 'trace', status: null, hash: 'tX', exitCode: 1, realtimeMs: 60_000, rchar: 7, nativeId: 'job-7', tag: 's1' },
+  };
+  // each field from the first of these that has it
+  const byPriority = Object.keys(records);
+  const expected = { status: 'COMPLETED', source: 'weblog', hash: 'wC', exit_code: 0, realtime_ms: '60123', rchar: '7', cpus: 4,
+    native_id: 'job-7', started_at: '2025-01-01T00:00:01.000Z', hostname: 'node-w', submitted_at: '2025-01-01T00:00:00.000Z', tag: 's1' };
+  const orders: string[][] = [];
+  const permute = (done: string[], left: string[]) => (left.length === 0 ? orders.push(done) : left.forEach((r) => permute([...done, r], left.filter((x) => x !== r))));
+  permute([], byPriority);
+  assert.equal(orders.length, 120);
+  const row = async (taskId: number): Promise<Record<string, unknown>> => {
+    const [r] = await db.sql<Record<string, unknown>[]>`select status, source, hash, exit_code, realtime_ms, rchar, cpus, native_id, started_at, hostname, submitted_at, tag
+                             from tasks where run_id = ${runId} and task_id = ${taskId}`;
+    const iso = (v: unknown) => (v === null ? null : new Date(v as string).toISOString());
+    return { ...r, started_at: iso(r.started_at), submitted_at: iso(r.submitted_at) };
+  };
+  const taskOf = (n: number) => 3000 + n;
+  for (let step = 0; step < byPriority.length; step++) {
+    await upsertTasks(db.db, orders.map((order, n) => task({ taskId: taskOf(n), ...records[order[step]] })));
+  }
+  for (const [n, order] of orders.entries()) assert.deepEqual(await row(taskOf(n)), expected, order.join(' → '));
+  for (const name of byPriority) {
+    assert.deepEqual(await upsertTasks(db.db, orders.map((_, n) => task({ taskId: taskOf(n), ...records[name] }))), { created: 0, updated: 0, unchanged: orders.length }, name);
+  }
+  // alone, or with other status-less records, the trace still leads (the same status: the trace)
+  await upsertTasks(db.db, [task({ taskId: 4000, ...records.traceWithoutStatus })]);
+  await upsertTasks(db.db, [task({ taskId: 4000, source: 'weblog', status: null, hash: 'w?', exitCode: 0, hostname: 'node-w' })]);
+  const alone = await row(4000);
+  assert.deepEqual([alone.status, alone.source, alone.hash, alone.exit_code, alone.hostname], [null, 'trace', 'tX', 1, 'node-w']);
+});

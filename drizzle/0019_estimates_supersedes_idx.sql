@@ -1,0 +1,1 @@
+CREATE INDEX "estimates_org_run_supersedes_idx" ON "estimates" USING btree ("org_id","run_id") WHERE "estimates"."kind" = 'TASK' and "estimates"."features" ->> 'supersedes' is not null;

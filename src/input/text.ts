@@ -93,3 +93,25 @@ export const visibleNul = (text: string): string => (hasNul(text) ? text.replace
  * shown as ␀, an unpaired surrogate (which jsonb refuses too) as U+FFFD.
  */
 export const storableText = (text: string): string => visibleNul(text).replace(/\p{Cs}/gu, '\ufffd');
+
+/**
+ * Bytes (UTF-8) a text may have where it becomes part of an index key: a run name and session id, a
+ * pipeline name and revision, a process, a pool, a bill's provider, billing account, sub account, service,
+ * resource group, tag key and value. Postgres refuses a btree entry past ~2,700 bytes (a third of an 8 kB
+ * page) and fails the whole statement, so one such value failed a whole event or import, naming nothing.
+ * The widest key holding these, a bill's scope (provider, billing account and sub account in one text),
+ * holds three: 3 × 800 bytes and its punctuation stay under the limit. Real values are far shorter (an
+ * Azure tag value is at most 256 characters, a subscription id 51, a Nextflow process name rarely 200).
+ * Bytes, not characters: a character can take up to four.
+ */
+export const MAX_KEY_BYTES = 800;
+
+/** The UTF-8 size of `text` when it is over MAX_KEY_BYTES, else null. */
+export function keyTooLong(text: string): number | null {
+  // a UTF-16 code unit is at most 3 bytes of UTF-8: most texts are judged without encoding them
+  if (text.length * 3 <= MAX_KEY_BYTES) return null;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  return bytes > MAX_KEY_BYTES ? bytes : null;
+}
+
+export const keyTooLongMessage = (bytes: number): string => `must be at most ${MAX_KEY_BYTES} bytes (UTF-8), got ${bytes}`;

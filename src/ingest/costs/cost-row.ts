@@ -1,3 +1,5 @@
+import { keyTooLong, keyTooLongMessage } from '../../input/text.js';
+
 /**
  * One bill line, normalised to FOCUS names, as every bill source (Azure export, FOCUS file,
  * Azure Cost Management query) produces it before loading. Amounts stay decimal strings:
@@ -51,4 +53,32 @@ export interface QuarantinedRow {
   line: number;
   raw: string;
   reason: string;
+}
+
+/** The fields of a CostRow that become part of an index key (a bill's scope, an anomaly's dimension), by their FOCUS names. */
+const KEY_FIELDS: [keyof CostRow, string][] = [
+  ['provider', 'ProviderName'],
+  ['billingAccountId', 'BillingAccountId'],
+  ['subAccountId', 'SubAccountId'],
+  ['serviceName', 'ServiceName'],
+  ['resourceGroup', 'ResourceGroup'],
+];
+
+/**
+ * Why `row` cannot be loaded as it is, or null: a value past MAX_KEY_BYTES where it becomes part of an index
+ * key would fail the statement that writes it, and with it the whole import (input/text.ts).
+ */
+export function oversizedKeyField(row: CostRow): string | null {
+  for (const [field, name] of KEY_FIELDS) {
+    const value = row[field];
+    const bytes = typeof value === 'string' ? keyTooLong(value) : null;
+    if (bytes !== null) return `${name}: ${keyTooLongMessage(bytes)}`;
+  }
+  for (const [key, value] of Object.entries(row.tags)) {
+    const keyBytes = keyTooLong(key);
+    if (keyBytes !== null) return `Tags: a tag key ${keyTooLongMessage(keyBytes)}`;
+    const valueBytes = keyTooLong(value);
+    if (valueBytes !== null) return `Tags: the value of tag ${JSON.stringify(key)} ${keyTooLongMessage(valueBytes)}`;
+  }
+  return null;
 }

@@ -1,6 +1,6 @@
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { CostRow, QuarantinedRow } from './cost-row.js';
+import { oversizedKeyField, type CostRow, type QuarantinedRow } from './cost-row.js';
 import { parseCurrency } from './currency.js';
 import { mapperForHeader } from './detect.js';
 import { CostFileFormatError } from './errors.js';
@@ -119,6 +119,8 @@ export async function openCostFile(input: Readable, opts: OpenCostFileOptions): 
     }
     const mapped = mapper.map(fields);
     if (mapped.ok) {
+      const oversized = oversizedKeyField(mapped.row);
+      if (oversized !== null) return { kind: 'quarantine', line, raw: rawText(record), reason: oversized };
       if (mapped.basis !== undefined && costBasis[mapped.basis] === null) costBasis[mapped.basis] = line;
       return { kind: 'row', line, row: mapped.row };
     }

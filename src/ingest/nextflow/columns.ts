@@ -3,7 +3,7 @@ import {
   type TaskRecord, type TaskRecordDraft,
 } from './task-record.js';
 import { BIGINT_NUMBER_MAX, INT4_MAX } from '../../db/schema/columns.js';
-import { NUL_MESSAGE, withoutNul } from '../../input/text.js';
+import { keyTooLong, keyTooLongMessage, NUL_MESSAGE, withoutNul } from '../../input/text.js';
 import {
   isMissing, parseBytes, parseDuration, parseInteger, parsePercent, parseTimestamp, UnitParseError,
 } from './units.js';
@@ -18,15 +18,15 @@ export const TRACE_COLUMNS = [
 ] as const;
 export type TraceColumn = (typeof TRACE_COLUMNS)[number];
 
-/** `int`: a count kept in an int4 column (`cpus`, `attempt`); `count`: one kept in a bigint column. */
-export type ColumnKind = 'text' | 'module' | 'status' | 'id' | 'exit' | 'int' | 'count' | 'date' | 'duration' | 'bytes' | 'percent' | 'dropped';
+/** `key`: text that is part of an index key (MAX_KEY_BYTES); `int`: a count kept in an int4 column (`cpus`, `attempt`); `count`: one kept in a bigint column. */
+export type ColumnKind = 'text' | 'key' | 'module' | 'status' | 'id' | 'exit' | 'int' | 'count' | 'date' | 'duration' | 'bytes' | 'percent' | 'dropped';
 
 /** Which record field each column fills and how its value is read. */
 const SPEC: Record<TraceColumn, { key: keyof TaskRecord | null; kind: ColumnKind }> = {
   task_id: { key: 'taskId', kind: 'id' },
   hash: { key: 'hash', kind: 'text' },
   native_id: { key: 'nativeId', kind: 'text' },
-  process: { key: 'process', kind: 'text' },
+  process: { key: 'process', kind: 'key' },
   module: { key: 'module', kind: 'module' },
   container: { key: 'container', kind: 'text' },
   tag: { key: 'tag', kind: 'text' },
@@ -56,7 +56,7 @@ const SPEC: Record<TraceColumn, { key: keyof TaskRecord | null; kind: ColumnKind
   // and neither says anything about cost.
   script: { key: null, kind: 'dropped' },
   scratch: { key: 'scratch', kind: 'text' },
-  queue: { key: 'queue', kind: 'text' },
+  queue: { key: 'queue', kind: 'key' },
   cpus: { key: 'cpus', kind: 'int' },
   memory: { key: 'memory', kind: 'bytes' },
   disk: { key: 'disk', kind: 'bytes' },
@@ -121,6 +121,13 @@ function readText(value: unknown): string | null {
 // Postgres text cannot hold U+0000
 const noNul = (text: string): string => withoutNul(text, 'text', () => new UnitParseError('text', text, NUL_MESSAGE));
 
+function readKey(value: unknown): string | null {
+  const text = readText(value);
+  const bytes = text === null ? null : keyTooLong(text);
+  if (bytes !== null) throw new UnitParseError('text', value, keyTooLongMessage(bytes));
+  return text;
+}
+
 function readModule(value: unknown): string[] | null {
   if (isMissing(value)) return null;
   let list: string[];
@@ -143,6 +150,7 @@ function readModule(value: unknown): string[] | null {
 function readValue(kind: ColumnKind, value: unknown, timeZone: string): unknown {
   switch (kind) {
     case 'text': return readText(value);
+    case 'key': return readKey(value);
     case 'module': return readModule(value);
     case 'status': {
       const text = readText(value);
@@ -186,11 +194,13 @@ export function buildTaskRecord(
   const target = draft as unknown as Record<string, unknown>;
   let hasTaskIdField = false;
   let hasTagField = false;
+  let nameLabel = 'name';
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i];
     const spec = SPEC[column];
     if (column === 'task_id') hasTaskIdField = true;
     else if (column === 'tag') hasTagField = true;
+    else if (column === 'name') nameLabel = labels[i];
     if (spec.key === null) continue;
     try {
       target[spec.key] = readValue(spec.kind, values[i], timeZone);
@@ -208,7 +218,13 @@ export function buildTaskRecord(
   }
   if (draft.name !== null && (draft.process === null || !hasTagField)) {
     const derived = splitTaskName(draft.name);
-    if (draft.process === null) draft.process = derived.process;
+    const bytes = keyTooLong(derived.process);
+    if (draft.process === null && bytes !== null) {
+      // the process is a key (tasks are grouped and priced by it): one read from a name is bounded as one read from its column
+      const unreadable = new FieldError(nameLabel, draft.name, `the process name it begins with ${keyTooLongMessage(bytes)}`);
+      if (!dropUnreadable) throw unreadable;
+      dropUnreadable(unreadable);
+    } else if (draft.process === null) draft.process = derived.process;
     // Only when the source has no tag field at all: an explicit `-`/null tag is authoritative.
     if (!hasTagField) draft.tag = derived.tag;
   }

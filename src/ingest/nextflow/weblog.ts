@@ -2,7 +2,7 @@ import { buildTaskRecord, canonicalColumn, FieldError, type TraceColumn } from '
 import { parseOffsetDateTime } from './java-time.js';
 import type { TaskRecord } from './task-record.js';
 import { parseBytes, parseDuration, parseInteger, parseTimestamp, showValue, UnitParseError } from './units.js';
-import { findUnstorable, hasNul, NUL_MESSAGE, visibleNul, withoutNul } from '../../input/text.js';
+import { findUnstorable, hasNul, keyTooLong, keyTooLongMessage, NUL_MESSAGE, visibleNul, withoutNul } from '../../input/text.js';
 
 /**
  * Nextflow weblog (`-with-weblog URL`) payloads: one JSON object per HTTP POST,
@@ -118,8 +118,9 @@ export function parseWeblogEvent(body: unknown): WeblogEvent {
   }
   const event = body.event as WeblogEventType;
   const warnings: string[] = [];
-  const runName = requiredString(body, 'runName');
-  const runId = requiredString(body, 'runId');
+  // the run's key (session id and run name): without it nothing of the event can be stored
+  const runName = keyString(body, 'runName');
+  const runId = keyString(body, 'runId');
   const utcText = requiredString(body, 'utcTime');
   const utcTime = convert('utcTime', utcText, (v) => parseTimestamp(v, 'UTC'));
   if (utcTime === null) throw new WeblogFormatError('weblog event: field "utcTime" is empty');
@@ -189,6 +190,8 @@ function parseWorkflowInfo(metadata: Json, warnings: string[]): WorkflowInfo {
     wf[key] !== undefined && wf[key] !== null ? { holder: wf, path: 'metadata.workflow' } : { holder: metadata, path: 'metadata' };
   const w = 'metadata.workflow';
   const name = (obj: Json, key: string, path: string) => storableName(`${path}.${key}`, optionalString(obj, key, path), warnings);
+  // names that key a pipeline (its name and revision): also bounded in size (MAX_KEY_BYTES)
+  const keyName = (obj: Json, key: string, path: string) => storableKey(`${path}.${key}`, name(obj, key, path), warnings);
   const prose = (key: string) => storableProse(`${w}.${key}`, optionalString(wf, key, w), warnings);
 
   const manifest = optionalObject(wf, 'manifest', w) ?? {};
@@ -221,13 +224,13 @@ function parseWorkflowInfo(metadata: Json, warnings: string[]): WorkflowInfo {
     errorReport: prose('errorReport'),
     resume: optionalBoolean(resumeAt.holder, 'resume', resumeAt.path),
     commandLine: prose('commandLine'),
-    projectName: name(wf, 'projectName', w),
+    projectName: keyName(wf, 'projectName', w),
     repository: name(wf, 'repository', w),
-    revision: name(wf, 'revision', w),
+    revision: keyName(wf, 'revision', w),
     commitId: name(wf, 'commitId', w),
     manifest: {
-      name: name(manifest, 'name', `${w}.manifest`),
-      version: name(manifest, 'version', `${w}.manifest`),
+      name: keyName(manifest, 'name', `${w}.manifest`),
+      version: keyName(manifest, 'version', `${w}.manifest`),
     },
     profile: name(wf, 'profile', w),
     container: parseContainer(wf.container, `${w}.container`, warnings),
@@ -304,6 +307,13 @@ function requiredString(obj: Json, key: string): string {
   return withoutNul(value, key, (at) => new WeblogFormatError(`weblog event: field "${at}" ${NUL_MESSAGE}`));
 }
 
+function keyString(obj: Json, key: string): string {
+  const value = requiredString(obj, key);
+  const bytes = keyTooLong(value);
+  if (bytes !== null) throw new WeblogFormatError(`weblog event: field "${key}" ${keyTooLongMessage(bytes)}`);
+  return value;
+}
+
 function optionalString(obj: Json, key: string, path: string): string | null {
   const value = obj[key];
   if (value === undefined || value === null) return null;
@@ -342,6 +352,14 @@ function storableParams(path: string, params: Json | null, warnings: string[]): 
 function storableName(path: string, value: string | null, warnings: string[]): string | null {
   if (value === null || !hasNul(value)) return value;
   warnings.push(`field "${path}" ${NUL_MESSAGE}; left out`);
+  return null;
+}
+
+/** A name that keys a pipeline, past MAX_KEY_BYTES: left out like a name with a NUL, and for the same reason. */
+function storableKey(path: string, value: string | null, warnings: string[]): string | null {
+  const bytes = value === null ? null : keyTooLong(value);
+  if (bytes === null) return value;
+  warnings.push(`field "${path}" ${keyTooLongMessage(bytes)}; left out`);
   return null;
 }
 

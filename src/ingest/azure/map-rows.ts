@@ -1,4 +1,4 @@
-import type { CostRow } from '../costs/cost-row.js';
+import { oversizedKeyField, type CostRow } from '../costs/cost-row.js';
 import { normalizeBillingAccountId, parseResourceId, type ParsedScope } from './azure-ids.js';
 import { costCellToDecimal } from './decimal.js';
 import { addUtcDays, type DayWindow } from './windows.js';
@@ -154,6 +154,8 @@ export function mapQueryPage(page: QueryPage, ctx: PageContext): CostRow[] {
     const tagValue = tagValueCol === undefined ? null : row[tagValueCol];
     // rows of resources without the tag come back with an empty TagValue: no tag, not an empty one
     if (tagKey && typeof tagValue === 'string' && tagValue !== '') out.tags = { [tagKey]: tagValue };
+    const oversized = oversizedKeyField(out);
+    if (oversized !== null) throw new Error(`${where(r + 1)}: ${oversized}`);
     return out;
   });
 }

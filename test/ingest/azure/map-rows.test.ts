@@ -65,6 +65,10 @@ test('malformed answers fail with the page, row and column named', () => {
   assert.throws(() => mapQueryPage({ columns: cols, rows: [[1, 20240201, 'USD']] }, ctx()), /UsageDate 2024-02-01 lies outside the queried window/);
   assert.throws(() => mapQueryPage({ columns: cols, rows: [[1, 20240105, 'USD'], ['n/a', 20240105, 'USD']] }, ctx()), /row 2: Cost "n\/a" is not a number/);
   assert.throws(() => mapQueryPage({ columns: [{ name: 'Cost' }], rows: [[1]] }, ctx()), /no Currency column to go with Cost/);
+  // one over-long grouping value or tag failed the sync's whole write at Postgres's index limit, naming no row
+  const long = 'x'.repeat(5000);
+  assert.throws(() => mapQueryPage({ columns: [{ name: 'Cost' }, { name: 'ServiceName' }, { name: 'Currency' }], rows: [[1, 'VM', 'USD'], [1, long, 'USD']] }, ctx()), /page 2 row 2: ServiceName: must be at most 800 bytes/);
+  assert.throws(() => mapQueryPage({ columns: [{ name: 'Cost' }, { name: 'TagKey' }, { name: 'TagValue' }, { name: 'Currency' }], rows: [[1, 'k', long, 'USD']] }, ctx()), /row 1: Tags: the value of tag "k" must be at most 800 bytes/);
 });
 
 test('parseResourceId tolerates odd ids; parseScope refuses URL-altering scopes', () => {

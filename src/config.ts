@@ -2,6 +2,7 @@
  * The only reader of `process.env`. Every setting is declared here once, validated at boot,
  * and listed in the README and `.env.example`.
  */
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { parseCurrency } from './ingest/costs/currency.js';
 import { DEFAULT_RUN_CORRECTION_PRIOR } from './models/run-correction.js';
@@ -298,7 +299,15 @@ export function parseRole(raw: string | undefined): ProcessRole {
 function invocationDir(env: Env): string {
   const initCwd = str(env, 'INIT_CWD');
   const packageJson = str(env, 'npm_package_json');
-  const ranByNpm = initCwd !== undefined && packageJson !== undefined && path.dirname(path.resolve(packageJson)) === process.cwd();
+  // real paths: the working directory is one (getcwd), the package's path may go through a symlink
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  const ranByNpm = initCwd !== undefined && packageJson !== undefined && real(path.dirname(path.resolve(packageJson))) === real(process.cwd());
   return ranByNpm ? path.resolve(initCwd) : process.cwd();
 }
 

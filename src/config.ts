@@ -2,6 +2,7 @@
  * The only reader of `process.env`. Every setting is declared here once, validated at boot,
  * and listed in the README and `.env.example`.
  */
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { parseCurrency } from './ingest/costs/currency.js';
 import { DEFAULT_RUN_CORRECTION_PRIOR } from './models/run-correction.js';
@@ -19,7 +20,7 @@ export interface Config {
   dataDir: string;
   /**
    * What a file path on the command line is relative to: where the command was typed. `npm run gct` runs in
-   * the checkout and keeps the caller's directory in INIT_CWD (npm's, not a setting).
+   * the checkout and keeps the caller's directory in INIT_CWD (npm's, not a setting); see invocationDir.
    */
   invocationDir: string;
   embeddedPgPort: number;
@@ -290,6 +291,26 @@ export function parseRole(raw: string | undefined): ProcessRole {
   return role;
 }
 
+/**
+ * INIT_CWD when npm started this process as a script of a package, in that package's folder (`npm run gct`);
+ * else the working directory. Every process under an npm script inherits INIT_CWD: the `gct` binary run by a
+ * lab's own script after a `cd data` would read `bill.csv` from where `npm run` was typed, not from data/.
+ */
+function invocationDir(env: Env): string {
+  const initCwd = str(env, 'INIT_CWD');
+  const packageJson = str(env, 'npm_package_json');
+  // real paths: the working directory is one (getcwd), the package's path may go through a symlink
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  const ranByNpm = initCwd !== undefined && packageJson !== undefined && real(path.dirname(path.resolve(packageJson))) === real(process.cwd());
+  return ranByNpm ? path.resolve(initCwd) : process.cwd();
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const jwtSecret = str(env, 'GCT_JWT_SECRET');
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
@@ -310,7 +331,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: str(env, 'HOST') ?? '0.0.0.0',
     databaseUrl: str(env, 'DATABASE_URL'),
     dataDir: path.resolve(str(env, 'GCT_DATA_DIR') ?? '.data'),
-    invocationDir: path.resolve(str(env, 'INIT_CWD') ?? '.'),
+    invocationDir: invocationDir(env),
     embeddedPgPort: int(env, 'GCT_EMBEDDED_PG_PORT', 54329, 1, 65535),
     bootstrapAdminKey,
     jwtSecret,

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -72,57 +72,22 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
         ' (is another server using that port or data directory? run with LOG_LEVEL=debug for its log)',
     );
   }
-  const client = pg.getPgClient('postgres', '127.0.0.1');
-  await client.connect();
   try {
-    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
-    if (found.rowCount === 0) await client.query(`create database "${database}"`);
-  } finally {
-    await client.end();
+    const client = pg.getPgClient('postgres', '127.0.0.1');
+    await client.connect();
+    try {
+      const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+      if (found.rowCount === 0) await client.query(`create database "${database}"`);
+    } finally {
+      await client.end();
+    }
+  } catch (err) {
+    // the caller gets no handle to stop it with
+    await postmaster.stop();
+    throw err;
   }
   opts.log.info({ port: opts.port, databaseDir }, 'embedded Postgres started');
-  // if the process ends without a clean stop (uncaught error, process.exit), ask the postmaster to shut down
-  const stopOnExit = () => signalPostmaster(databaseDir);
-  process.on('exit', stopOnExit);
-  const stopOnSignal = stopWhenSignalEndsProcess(databaseDir);
-  return {
-    url,
-    stop: async () => {
-      process.removeListener('exit', stopOnExit);
-      stopOnSignal.remove();
-      await postmaster.stop();
-    },
-  };
-}
-
-/**
- * Postgres runs in its own process group (see postmaster.ts), so a signal that ends this process no longer
- * reaches it. Where nothing else handles the signal (a one-shot CLI command, the test runner), stop Postgres
- * and die of the signal as before; `gct serve` handles SIGINT and SIGTERM itself and stops Postgres last.
- */
-function stopWhenSignalEndsProcess(databaseDir: string): { remove(): void } {
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  const handlers = signals.map((signal) => {
-    const handler = () => {
-      if (process.listenerCount(signal) > 1) return;
-      signalPostmaster(databaseDir);
-      process.removeListener(signal, handler);
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, handler);
-    return [signal, handler] as const;
-  });
-  return { remove: () => handlers.forEach(([signal, handler]) => process.removeListener(signal, handler)) };
-}
-
-/** Synchronous (it runs in an `exit` handler): SIGINT is Postgres's "fast shutdown". */
-function signalPostmaster(databaseDir: string): void {
-  try {
-    const pid = Number(readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGINT');
-  } catch {
-    /* already stopped */
-  }
+  return { url, stop: () => postmaster.stop() };
 }
 
 /**

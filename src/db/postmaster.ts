@@ -29,7 +29,9 @@ export async function startPostmaster(opts: { databaseDir: string; port: number;
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
+  // from the spawn on, not from `ready`: a Ctrl-C while it starts would otherwise leave it running
+  const fallback = stopWithThisProcess(child);
+  const ready = new Promise<void>((resolve, reject) => {
     let log = '';
     child.stderr!.on('data', (chunk: Buffer) => {
       const message = chunk.toString('utf8');
@@ -40,13 +42,57 @@ export async function startPostmaster(opts: { databaseDir: string; port: number;
     child.once('error', reject);
     void exited.then(() => reject(new Error(`postgres exited while starting: ${lastLines(log)}`)));
   });
-  return { stop: () => stopChild(child, exited) };
+  try {
+    await ready;
+  } catch (err) {
+    fallback.remove();
+    throw err;
+  }
+  return {
+    stop: async () => {
+      fallback.remove();
+      await stopChild(child, exited);
+    },
+  };
+}
+
+/**
+ * Postgres runs in a process group of its own, so a signal that ends this process no longer reaches it,
+ * nor does an `exit` that skips a clean stop (uncaught error, process.exit). Where nothing else handles the
+ * signal (a one-shot CLI command, the test runner), stop Postgres and die of the signal as before; `gct
+ * serve` handles SIGINT and SIGTERM itself and stops Postgres last.
+ */
+function stopWithThisProcess(child: ChildProcess): { remove(): void } {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const handlers = signals.map((signal) => {
+    const handler = () => {
+      if (process.listenerCount(signal) > 1) return;
+      signalChild(child);
+      process.removeListener(signal, handler);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  // synchronous: it runs in an `exit` handler
+  const onExit = () => signalChild(child);
+  process.on('exit', onExit);
+  return {
+    remove: () => {
+      process.removeListener('exit', onExit);
+      handlers.forEach(([signal, handler]) => process.removeListener(signal, handler));
+    },
+  };
 }
 
 /** SIGINT is Postgres's "fast shutdown": it ends sessions and checkpoints, then exits. */
 async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+  signalChild(child);
   await exited;
 }
+
+const signalChild = (child: ChildProcess) => {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+};
 
 const lastLines = (text: string) => text.trim().split('\n').slice(-3).join(' | ') || 'no output';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,9 +10,10 @@ import { fixturePath, repoRoot } from '../support/fixtures.js';
 import { readRawCsv, scaled, sumBy } from '../ingest/costs/support/raw-csv.js';
 import { billed, csvOf, restatedFocus } from '../ingest/costs/support/restated.js';
 
-/** Runs the built CLI against the test database (`env` adds to the environment). */
-function gct(db: TestDatabase, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the built CLI against the test database (`env` adds to the environment; `cwd` where it runs, the checkout by default). */
+function gct(db: TestDatabase, args: string[], env: Record<string, string> = {}, cwd = repoRoot): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/cli.js'), ...args], {
+    cwd,
     env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -54,9 +55,21 @@ describe('gct import costs <file>', () => {
     await createOrganization(t.db, { name: 'Relative lab', slug: 'relative-lab' });
     await writeFile(path.join(dir, 'relative.csv'), readRawCsv(fixturePath('focus-sample', 'focus_sample.csv')).text);
     // npm runs scripts in the package folder and keeps the caller's directory in INIT_CWD
-    const res = await gct(t, ['import', 'costs', 'relative.csv', '--org', 'relative-lab'], { INIT_CWD: dir });
+    const res = await gct(t, ['import', 'costs', 'relative.csv', '--org', 'relative-lab'], { INIT_CWD: dir, npm_package_json: path.join(repoRoot, 'package.json') });
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /imported relative\.csv \(focus\/focus-1\.0\)/);
+  });
+
+  test('a relative path given by a command that an npm script started elsewhere (`cd data && gct import costs bill.csv`) is read from its own directory', async () => {
+    await createOrganization(t.db, { name: 'Scripted lab', slug: 'scripted-lab' });
+    const data = path.join(dir, 'data');
+    await mkdir(data, { recursive: true });
+    await writeFile(path.join(data, 'scripted.csv'), readRawCsv(fixturePath('focus-sample', 'focus_sample.csv')).text);
+    // the lab's `npm run ingest` in `dir`: every process under it inherits INIT_CWD, whatever its directory
+    const npmEnv = { INIT_CWD: dir, npm_package_json: path.join(dir, 'package.json') };
+    const res = await gct(t, ['import', 'costs', 'scripted.csv', '--org', 'scripted-lab'], npmEnv, data);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /imported scripted\.csv \(focus\/focus-1\.0\)/);
   });
 
   test('prints quarantined rows with their line numbers, the first 20 of them', async () => {

@@ -50,10 +50,12 @@ describe('errors of failed queries', () => {
 
   test('a job whose handler fails a query stores, and logs, a bounded description without the parameters', async () => {
     // a deferred weblog event for an organization that is gone: storing its run fails on the
-    // database, with the event's run name (here a megabyte) among the query's parameters
-    const runName = secret('run-name', 1 << 20);
+    // database, with the event's run name and params (here a megabyte) among the query's parameters
+    // (a run name is at most MAX_KEY_BYTES: the event would be refused before any query)
+    const runName = secret('run-name', 700);
+    const input = secret('param', 1 << 20);
     const now = new Date().toISOString();
-    const event = parseWeblogEvent({ runName, runId: randomUUID(), event: 'started', utcTime: now, metadata: { parameters: {}, workflow: { runName, start: now } } });
+    const event = parseWeblogEvent({ runName, runId: randomUUID(), event: 'started', utcTime: now, metadata: { parameters: { input }, workflow: { runName, start: now } } });
     const from = t.logs.length;
     const jobId = await enqueueDeferredWeblogEvent(t.db.sql, randomUUID(), randomUUID(), event);
     assert.ok(jobId);
@@ -64,7 +66,7 @@ describe('errors of failed queries', () => {
     }
     assert.ok(job && ['retry', 'failed'].includes(job.state), `the job failed: ${JSON.stringify(job)?.slice(0, 300)}`);
     const output = JSON.stringify(job.output);
-    assert.ok(!output.includes(runName.slice(0, 60)), `the job's output holds no parameter: ${output.slice(0, 500)}`);
+    assert.ok(!output.includes(runName.slice(0, 60)) && !output.includes(input.slice(0, 60)), `the job's output holds no parameter: ${output.slice(0, 500)}`);
     assert.ok(output.length < 16_384, `the job's output is bounded: ${output.length} characters`);
     assert.match(output, /SQLSTATE 2350[23]/, 'the output still says what Postgres refused');
     assert.match(output, /insert into \\"runs\\"/, 'and in which query');
@@ -74,7 +76,7 @@ describe('errors of failed queries', () => {
     assert.ok(failed, 'the failure is logged');
     assert.ok(failed.length < 16_384, `the log line is bounded: ${failed.length} characters`);
     assert.match(failed, /2350[23]/);
-    assert.ok(!lines.join('').includes(runName.slice(0, 60)), 'no log line holds the parameter');
+    assert.ok(!lines.join('').includes(runName.slice(0, 60)) && !lines.join('').includes(input.slice(0, 60)), 'no log line holds the parameter');
   });
 
   test('a mutation whose query fails answers a masked internal error, and the log line holds no parameter', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -121,6 +122,36 @@ test('a one-shot command stopped by Ctrl-C while it works stops its embedded Pos
     });
     await exited;
     // a fast shutdown takes a moment once signalled
+    for (let i = 0; i < 100 && processesMentioning(dataDir).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(processesMentioning(dataDir), [], 'no postgres left running on the data dir');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a one-shot command stopped by Ctrl-C while Postgres is still starting stops it too', { timeout: 120_000 }, async (t) => {
+  const { dataDir, child, exited, cleanup } = await spawnServe('warn', ['migrate']);
+  const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
+  try {
+    // the postmaster, paused before it reports ready (its status line is written by it alone), holds the
+    // command in the window between spawning Postgres and knowing it started
+    let paused: number | undefined;
+    for (let i = 0; i < 90_000 / 2 && paused === undefined && child.exitCode === null; i++) {
+      const lines = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split('\n') : [];
+      const pid = Number(lines[0]);
+      if (Number.isInteger(pid) && pid > 0) {
+        process.kill(pid, 'SIGSTOP');
+        if (readFileSync(pidFile, 'utf8').split('\n')[7]?.trim() === 'ready') {
+          process.kill(pid, 'SIGCONT');
+          break;
+        }
+        paused = pid;
+      } else await new Promise((r) => setTimeout(r, 2));
+    }
+    if (paused === undefined) return t.skip('Postgres was ready before it could be paused');
+    process.kill(-child.pid!, 'SIGINT'); // Ctrl-C in a terminal: Postgres is in a group of its own
+    await exited;
+    process.kill(paused, 'SIGCONT');
     for (let i = 0; i < 100 && processesMentioning(dataDir).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(processesMentioning(dataDir), [], 'no postgres left running on the data dir');
   } finally {

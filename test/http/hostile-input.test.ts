@@ -5,6 +5,8 @@ import { TRACE_FILES, traceFixture } from '../ingest/nextflow/helpers.js';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
 
 const randomHex = (n: number) => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+/** `n` control characters, none a CSV delimiter or line break: each is six bytes in JSON (\u0001). */
+const controlChars = (n: number) => [...randomBytes(n)].map((b) => String.fromCharCode([1, 2, 3, 4, 5, 6, 7, 8, 11, 14, 15, 16][b % 12])).join('');
 
 /** Found by a hostile-input pass over the plain-HTTP endpoints: each answered a 500, a reset connection, or a refusal naming nothing. */
 describe('hostile input to the HTTP endpoints: a 4xx naming what is wrong, nothing lost', () => {
@@ -161,6 +163,9 @@ describe('hostile input to the HTTP endpoints: a 4xx naming what is wrong, nothi
         [{ svc: long() }, /^ServiceName: must be at most 800 bytes/],
         [{ tags: { [long()]: 'v' } }, /^Tags: a tag key must be at most 800 bytes/],
         [{ tags: { project: long() } }, /^Tags: the value of tag "project" must be at most 800 bytes/],
+        // each within 800 bytes, but six bytes a character once escaped in the scope key (a JSON array):
+        // a replacing import failed at the file coverage's primary key (500)
+        [{ sub: controlChars(700), ba: controlChars(700) }, /^ProviderName, BillingAccountId and SubAccountId: written as the bill's scope .* must be at most 2416 bytes/],
       ] as const;
       for (const [i, [fields, reason]] of cases.entries()) {
         const file = [header, line(2, {}), line(3, fields), line(4, {})].join('\n');

@@ -1,4 +1,4 @@
-import { keyTooLong, keyTooLongMessage } from '../../input/text.js';
+import { keyTooLong, keyTooLongMessage, MAX_KEY_BYTES } from '../../input/text.js';
 
 /**
  * One bill line, normalised to FOCUS names, as every bill source (Azure export, FOCUS file,
@@ -65,6 +65,23 @@ const KEY_FIELDS: [keyof CostRow, string][] = [
 ];
 
 /**
+ * A bill's scope key is its provider, billing account and sub account as one JSON array (bill-scope.ts,
+ * billScopeSql), which a replacing import writes into the key of the file coverage it records. JSON escapes
+ * (`\"`, `\\`, a control character as `\u001f`, six bytes) can take three values within MAX_KEY_BYTES
+ * past what an index entry holds: the array is bounded as such, three values and their punctuation.
+ */
+const MAX_SCOPE_KEY_BYTES = 3 * MAX_KEY_BYTES + 16;
+
+/** The UTF-8 size of the row's scope key when it is over MAX_SCOPE_KEY_BYTES, else null. */
+function scopeKeyTooLong(row: CostRow): number | null {
+  const parts = [row.provider, row.billingAccountId, row.subAccountId];
+  // an escape is at most 6 bytes per UTF-16 code unit: most rows are judged without writing their key
+  if (parts.reduce((n, p) => n + (p?.length ?? 4), 0) * 6 + 16 <= MAX_SCOPE_KEY_BYTES) return null;
+  const bytes = Buffer.byteLength(JSON.stringify(parts), 'utf8');
+  return bytes > MAX_SCOPE_KEY_BYTES ? bytes : null;
+}
+
+/**
  * Why `row` cannot be loaded as it is, or null: a value past MAX_KEY_BYTES where it becomes part of an index
  * key would fail the statement that writes it, and with it the whole import (input/text.ts).
  */
@@ -73,6 +90,10 @@ export function oversizedKeyField(row: CostRow): string | null {
     const value = row[field];
     const bytes = typeof value === 'string' ? keyTooLong(value) : null;
     if (bytes !== null) return `${name}: ${keyTooLongMessage(bytes)}`;
+  }
+  const scopeBytes = scopeKeyTooLong(row);
+  if (scopeBytes !== null) {
+    return `ProviderName, BillingAccountId and SubAccountId: written as the bill's scope (JSON, where a quote, backslash or control character is escaped) must be at most ${MAX_SCOPE_KEY_BYTES} bytes (UTF-8), got ${scopeBytes}`;
   }
   for (const [key, value] of Object.entries(row.tags)) {
     const keyBytes = keyTooLong(key);

@@ -33,11 +33,14 @@ export async function startPostmaster(opts: { databaseDir: string; port: number;
   const fallback = stopWithThisProcess(child);
   const ready = new Promise<void>((resolve, reject) => {
     let log = '';
+    let recent = '';
     child.stderr!.on('data', (chunk: Buffer) => {
       const message = chunk.toString('utf8');
       opts.log.debug({ embeddedPostgres: message.trim() });
       if (log.length < 10_000) log += message;
-      if (message.includes('database system is ready to accept connections')) resolve();
+      // the line can arrive split over two reads
+      recent = (recent + message).slice(-READY.length * 2);
+      if (recent.includes(READY)) resolve();
     });
     child.once('error', reject);
     void exited.then(() => reject(new Error(`postgres exited while starting: ${lastLines(log)}`)));
@@ -94,5 +97,7 @@ async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<vo
 const signalChild = (child: ChildProcess) => {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
 };
+
+const READY = 'database system is ready to accept connections';
 
 const lastLines = (text: string) => text.trim().split('\n').slice(-3).join(' | ') || 'no output';

@@ -94,6 +94,8 @@ async function main(): Promise<number> {
     const cert = ensureTestCertificate(path.join(repoRoot, '.data', 'test-cert'));
     let files = await findTests(path.join(repoRoot, 'dist', 'test'));
     if (filters.length > 0) files = files.filter((f) => filters.some((flt) => f.includes(flt)));
+    // node --test given no file runs every test it finds: a filter that matched nothing would run the suite
+    if (files.length === 0) throw new Error(`no test file matches ${filters.map((f) => JSON.stringify(f)).join(', ')}`);
     // --test-force-exit: a file whose tests (and after hooks) are done exits even if a timer is left running.
     // Under load a file sometimes finished every test and never exited (a pg-boss poll outliving app.close()
     // is the suspect), which would hold CI until its time limit: a leak must not cost the run.

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -98,15 +98,27 @@ async function clearStalePid(databaseDir: string, log: Logger): Promise<boolean>
   const pidFile = path.join(databaseDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return false;
   const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  if (Number.isInteger(pid) && pid > 0) {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      /* not running */
-    }
-  }
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isPostgres(pid)) return true;
   log.warn({ pidFile }, 'removing stale postmaster.pid');
   await rm(pidFile);
   return false;
+}
+
+/**
+ * Whether `pid` is a running Postgres. After a restart (a container's, with its data volume kept) the
+ * file's pid may belong to another process: alive, but nothing serves the database.
+ */
+function isPostgres(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // the postmaster's argv[0] is its binary; a node process reading from /home/postgres is not one
+    return path.basename(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]) === 'postgres';
+  } catch {
+    // no /proc (macOS): alive is all that can be told
+    return true;
+  }
 }

@@ -1,18 +1,28 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, visit, type DocumentNode } from 'graphql';
-import { findUnstorable, type Unstorable } from '../input/text.js';
+import { findUnstorable, MAX_JSON_DEPTH, TOO_DEEP_MESSAGE, type Unstorable } from '../input/text.js';
 
 /**
  * The first string argument holding a character Postgres cannot store as sent (a NUL; an unpaired surrogate,
- * which jsonb refuses and text would store as U+FFFD), written in the document or sent as a variable, or
- * null. Every argument of every operation is checked here once, so no input type or service has to remember to.
+ * which jsonb refuses and text would store as U+FFFD), or an object or list nested past MAX_JSON_DEPTH,
+ * written in the document or sent as a variable, or null. Every argument of every operation is checked here once, so no input type or service has to remember to.
  */
 export function unstorableInRequest(document: DocumentNode, variables: Record<string, unknown> | undefined): Unstorable | null {
   let found: Unstorable | null = null;
   const path: string[] = [];
+  // objects and lists written in the document are held to the depth variables are (findUnstorable)
+  let depth = 0;
+  const nest = {
+    enter: () => {
+      if (++depth > MAX_JSON_DEPTH && found === null) found = { at: path.join('.'), problem: TOO_DEEP_MESSAGE };
+    },
+    leave: () => void depth--,
+  };
   visit(document, {
     Argument: { enter: (node) => void path.push(node.name.value), leave: () => void path.pop() },
     ObjectField: { enter: (node) => void path.push(node.name.value), leave: () => void path.pop() },
+    ObjectValue: nest,
+    ListValue: nest,
     StringValue(node) {
       if (found === null) found = findUnstorable(node.value, path.join('.'));
     },

@@ -32,7 +32,7 @@ const problemOf = (text: string): string | null => (!UNSTORABLE.test(text) ? nul
  */
 export const MAX_JSON_DEPTH = 64;
 
-const TOO_DEEP_MESSAGE = `must not nest objects and lists deeper than ${MAX_JSON_DEPTH} levels`;
+export const TOO_DEEP_MESSAGE = `must not nest objects and lists deeper than ${MAX_JSON_DEPTH} levels`;
 
 /** Where a value that cannot be stored as sent is (`input.name`), and what is wrong with it. */
 export interface Unstorable {

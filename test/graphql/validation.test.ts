@@ -359,6 +359,9 @@ describe('bad dates, tampered cursors and NUL characters: BAD_USER_INPUT naming 
       assert.match(errors![0].message, /^input\.params\.deep(\.a)*: must not nest objects and lists deeper than 64 levels$/);
       assert.equal(errors![0].extensions?.field, errors![0].message.slice(0, errors![0].message.indexOf(':')));
     }
+    // written in the document, the same depth is refused the same way (65 levels: input, params, 63 below)
+    const literal = `mutation { registerRun(input: {projectCode: "P", pipeline: "p", params: {deep: ${'{a: '.repeat(63)}"x"${'}'.repeat(63)}}}) { id } }`;
+    await refused(literal, /^input\.params\.deep(\.a)*: must not nest objects and lists deeper than 64 levels$/, {}, keys.analyst);
     assert.equal((await t.db.sql`select count(*)::int as n from runs`)[0].n, before);
     // 64 levels of a JSON argument (params itself is the first) are stored as sent
     const ok = await t.gql(register, { input: { projectCode: 'P', pipeline: 'p', params: { deep: nested(62) } } }, keys.analyst);

@@ -117,7 +117,7 @@ describe('authentication and roles', () => {
       .sign(new TextEncoder().encode(SECRET));
     for (const credential of [key, 'gct_nothere0_secret', expired]) {
       const ws = await rawWsClient(t.url, credential);
-      const closed = await Promise.race([ws.closed, new Promise<'still open'>((r) => setTimeout(() => r('still open'), 5_000))]);
+      const closed = await Promise.race([ws.closed, new Promise<'still open'>((r) => setTimeout(() => r('still open'), 30_000))]);
       if (closed === 'still open') ws.ws.close();
       assert.equal(ws.messages.find((m) => m.type === 'connection_ack'), undefined, 'acknowledged');
       assert.notEqual(closed, 'still open');

@@ -3,8 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { evaluateBudgets } from '../../src/services/budget-evaluation.js';
 import { BudgetService } from '../../src/services/budgets.js';
 import { countAlerts, raiseAlert } from '../../src/services/alerts.js';
-import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
+import { createOrgWithKeys, startTestApp, untilSubscribers, type TestApp } from '../support/app.js';
 import { fixturePath } from '../support/fixtures.js';
+import { until } from '../support/until.js';
 import { daysAgo, insertCost, insertRun } from '../support/spend.js';
 import { collect, wsClient } from '../support/ws-client.js';
 import { readRawCsv } from '../ingest/costs/support/raw-csv.js';
@@ -31,10 +32,7 @@ describe('budget evaluation, alerts and their subscriptions', () => {
     await first.close();
   });
 
-  const waitForSubscribers = async (app: TestApp, n: number) => {
-    for (let i = 0; i < 200 && app.app.events!.subscriberCount < n; i++) await sleep(20);
-    assert.equal(app.app.events!.subscriberCount, n);
-  };
+  const waitForSubscribers = untilSubscribers;
 
   test('crossing 80% raises exactly one alert and one event, even with three concurrent evaluations; a subscriber on another process gets it', async () => {
     const org = keys.org.id;
@@ -165,10 +163,7 @@ describe('budget evaluation, alerts and their subscriptions', () => {
     });
     assert.equal(res.status, 200, await res.text());
     let n = 0;
-    for (let i = 0; i < 150 && n === 0; i++) {
-      n = await countAlerts(first.db.db, org, `budget:${budget.id}:`);
-      if (n === 0) await sleep(100);
-    }
+    await until('the worker to raise the alert', async () => (n = await countAlerts(first.db.db, org, `budget:${budget.id}:`)) > 0, { everyMs: 100 });
     assert.equal(n, 1);
   });
 });

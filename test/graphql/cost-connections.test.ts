@@ -78,7 +78,7 @@ describe('cost connections over GraphQL, synced by the pg-boss worker against th
    * The pg-boss job once it has settled: the sync row is marked finished inside the handler, a moment
    * before pg-boss marks the job completed or failed, so a read right after the sync can see it active.
    */
-  async function settledJob(jobId: string, timeoutMs = 15_000): Promise<{ state: string; policy: string }> {
+  async function settledJob(jobId: string, timeoutMs = 60_000): Promise<{ state: string; policy: string }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const [job] = await t.db.sql<{ state: string; policy: string }[]>`
@@ -91,7 +91,7 @@ describe('cost connections over GraphQL, synced by the pg-boss worker against th
   }
 
   /** Polls the connection's syncs until `syncId` is finished; bounded. */
-  async function waitForSync(connection: string, syncId: string, timeoutMs = 30_000): Promise<SyncNode> {
+  async function waitForSync(connection: string, syncId: string, timeoutMs = 60_000): Promise<SyncNode> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const res = await gql<{ costSyncs: { edges: { node: SyncNode }[] } }>(SYNCS, { id: connection, first: 50 }, a.viewer);

@@ -15,7 +15,7 @@ import { PoolService } from '../../src/services/pools.js';
 import { ProjectService } from '../../src/services/projects.js';
 import { reconcile } from '../../src/services/reconcile.js';
 import { RunService } from '../../src/services/runs.js';
-import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
+import { createOrgWithKeys, startTestApp, untilSubscribers, type TestApp } from '../support/app.js';
 import { collect, wsClient, type Collected } from '../support/ws-client.js';
 import { DAY, DAY1, DAY2, HOUR, POOL, RESOURCE, SHARE, TASKS, VM } from '../support/midnight-run.js';
 
@@ -100,8 +100,7 @@ describe('estimate drift alerts as a run is billed day by day', () => {
     const client = wsClient(t.url, keys.viewer);
     clients.push(client);
     raised = collect(client, `subscription { alertRaised(kinds: [ESTIMATE_DRIFT]) { id kind severity } }`);
-    for (let i = 0; i < 200 && t.app.events!.subscriberCount < 1; i++) await sleep(20);
-    assert.equal(t.app.events!.subscriberCount, 1);
+    await untilSubscribers(t, 1);
   });
   after(async () => {
     for (const c of clients) await c.dispose();

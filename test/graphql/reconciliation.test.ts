@@ -13,6 +13,7 @@ import { importTrace } from '../../src/services/capture/trace-import.js';
 import { importCostFile } from '../../src/services/cost-import.js';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
 import { fixturePath } from '../support/fixtures.js';
+import { until } from '../support/until.js';
 import { traceFixture } from '../ingest/nextflow/helpers.js';
 
 const PRICE_FILE = 'BatchSupportedVmSizeInformation_2024-01-08.json';
@@ -132,15 +133,15 @@ describe('reconciliation over GraphQL', () => {
     assert.equal(norm(decimalSum([total.tasks.amount, total.idle.amount, total.unallocated.amount])), norm(total.cost.amount));
     assert.ok(Number(total.idle.amount) > 0, 'three nodes every hour leave idle');
     // what reads actual costs follows: budgets are evaluated, anomalies checked, models retrained
-    // (queued by the job right after the reconciliation is recorded: poll briefly)
+    // (queued by the job right after the reconciliation is recorded: poll)
     let followers: { name: string }[] = [];
-    for (let i = 0; i < 50 && followers.length < 3; i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 200));
+    await until(() => `three follow-up jobs, have ${JSON.stringify(followers)}`, async () => {
       followers = await t.db.sql<{ name: string }[]>`
         select distinct name from (select name, data, created_on from pgboss.job union all select name, data, created_on from pgboss.archive) j
         where data->>'orgId' = ${a.org.id} and created_on > ${requested}::timestamptz
           and name in ('budgets.evaluate', 'anomalies.detect', 'models.retrain') order by name`;
-    }
+      return followers.length >= 3;
+    }, { everyMs: 200 });
     assert.deepEqual(followers.map((f) => f.name), ['anomalies.detect', 'budgets.evaluate', 'models.retrain']);
 
     const res = await t.gql(

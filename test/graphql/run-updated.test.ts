@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TRACE_FILES } from '../ingest/nextflow/helpers.js';
-import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
+import { createOrgWithKeys, startTestApp, untilSubscribers, type TestApp } from '../support/app.js';
 import { fixturePath } from '../support/fixtures.js';
 import { weblogEventsFromTrace } from '../support/weblog-from-trace.js';
 import { collect, wsClient } from '../support/ws-client.js';
@@ -40,8 +40,7 @@ describe('runUpdated subscription across processes', () => {
     clients.push(client);
     const sub = collect<{ runUpdated: { id: string; status: string; taskCount: number } }>(client, `subscription($id: ID!) { runUpdated(runId: $id) { id status taskCount } }`, { id: runId });
     // wait until the subscription is registered on the second process before publishing
-    for (let i = 0; i < 100 && second.app.events!.subscriberCount === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(second.app.events!.subscriberCount, 1);
+    await untilSubscribers(second, 1);
 
     const completions = events.filter((e) => e.event === 'process_completed').slice(0, 3);
     for (const e of completions) await postWeblog(e);
@@ -53,7 +52,7 @@ describe('runUpdated subscription across processes', () => {
     const other = wsClient(second.url, intruder.viewer);
     clients.push(other);
     const denied = collect(other, `subscription($id: ID!) { runUpdated(runId: $id) { id } }`, { id: runId });
-    await assert.rejects(denied.waitFor(1, 5000), /NOT_FOUND|not found/);
+    await assert.rejects(denied.waitFor(1), /NOT_FOUND|not found/);
   });
 
   test('an event is executed once for all subscribers asking the same thing, and each still gets it', async () => {
@@ -68,8 +67,7 @@ describe('runUpdated subscription across processes', () => {
     const otherClient = wsClient(second.url, keys.viewer);
     clients.push(otherClient);
     const different = collect<{ runUpdated: { id: string } }>(otherClient, `subscription($id: ID!) { runUpdated(runId: $id) { id status } }`, { id: runId });
-    for (let i = 0; i < 200 && second.app.events!.subscriberCount < 6; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(second.app.events!.subscriberCount, 6);
+    await untilSubscribers(second, 6);
 
     const before = second.queries.length;
     const completion = events.filter((e) => e.event === 'process_completed')[0];

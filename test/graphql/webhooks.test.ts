@@ -8,6 +8,7 @@ import { raiseAlert } from '../../src/services/alerts.js';
 import { WebhookService } from '../../src/services/webhooks.js';
 import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
 import { untilWaitingOnLock } from '../support/lock-wait.js';
+import { until } from '../support/until.js';
 
 interface Received {
   path: string;
@@ -61,7 +62,7 @@ describe('webhook channels', () => {
   });
 
   const CREATE = `mutation($input: CreateWebhookChannelInput!) { createWebhookChannel(input: $input) { secret channel { id name url format minSeverity } } }`;
-  const waitFor = async (check: () => boolean, ms = 20_000) => {
+  const waitFor = async (check: () => boolean, ms = 60_000) => {
     for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) if (check()) return;
     assert.fail(`waited ${ms} ms; received ${JSON.stringify(received.map((r) => r.path))}`);
   };
@@ -103,9 +104,11 @@ describe('webhook channels', () => {
 
     const Q = `query($id: ID!) { webhookChannel(id: $id) { deliveries(first: 10) { edges { node { alertId status attempts lastStatusCode log { statusCode error } } } } } }`;
     let node: { alertId: string; status: string; attempts: number; lastStatusCode: number; log: { statusCode: number }[] } | undefined;
-    for (let i = 0; i < 50 && node?.status !== 'SUCCEEDED'; i++, await sleep(100)) {
+    // the delivery is recorded once the receiver's answer is read, a moment after the receiver saw the request
+    await until(() => `a SUCCEEDED delivery, have ${JSON.stringify(node)}`, async () => {
       node = (await t.gql(Q, { id: channel.id }, keys.analyst)).data?.webhookChannel.deliveries.edges[0]?.node;
-    }
+      return node?.status === 'SUCCEEDED';
+    }, { everyMs: 100 });
     assert.equal(node?.status, 'SUCCEEDED');
     assert.equal(node?.alertId, warning!.id);
     assert.equal(node?.attempts, 2);

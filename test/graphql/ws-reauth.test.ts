@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { publishRunUpdated } from '../../src/services/capture/run-events.js';
-import { createOrgWithKeys, startTestApp, type TestApp } from '../support/app.js';
+import { createOrgWithKeys, startTestApp, untilSubscribers, type TestApp } from '../support/app.js';
+import { until } from '../support/until.js';
 import { collect, wsClient } from '../support/ws-client.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256!';
@@ -42,12 +43,9 @@ describe('graphql-ws periodic re-authentication', () => {
     await t.close();
   });
 
-  const waitForSubscribers = async (n: number) => {
-    for (let i = 0; i < 250 && t.app.events!.subscriberCount !== n; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(t.app.events!.subscriberCount, n);
-  };
+  const waitForSubscribers = (n: number) => untilSubscribers(t, n);
   /** The subscription's end, or 'still open' well after several checks were due (a bound, not a timing under test). */
-  const endOf = (sub: { ended: Promise<{ error?: unknown }> }) => Promise.race([sub.ended, new Promise<'still open'>((r) => setTimeout(() => r('still open'), 15_000))]);
+  const endOf = (sub: { ended: Promise<{ error?: unknown }> }) => Promise.race([sub.ended, new Promise<'still open'>((r) => setTimeout(() => r('still open'), 30_000))]);
 
   test("a revoked key's quiet subscription is closed with 4403 though no event is published", async () => {
     const created = await t.gql<{ createApiKey: { key: string; apiKey: { id: string } } }>(`mutation { createApiKey(input: {name: "quiet", role: VIEWER}) { key apiKey { id } } }`, {}, keys.admin);
@@ -88,8 +86,7 @@ describe('graphql-ws periodic re-authentication', () => {
     // nothing else runs now: lookups of the key are the periodic checks; wait for two of them
     const lookups = () => t.queries.filter((q) => /from principals where key_hash/i.test(q)).length;
     const before = lookups();
-    for (let i = 0; i < 500 && lookups() < before + 2; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(lookups() >= before + 2, 'no periodic check ran');
+    await until('two periodic checks of the key', () => lookups() >= before + 2);
 
     await publishRunUpdated(t.db.db, keys.org.id, runId);
     for (const s of subs) assert.equal((await s.waitFor(1))[0].runUpdated.id, runId);
@@ -123,9 +120,8 @@ describe('graphql-ws connection signed in with a JWT', () => {
     const ws = wsClient(t.url, token);
     clients.push(ws);
     const sub = collect<{ runUpdated: { id: string } }>(ws, SUBSCRIPTION, { id: reg.data!.registerRun.id });
-    for (let i = 0; i < 250 && t.app.events!.subscriberCount !== 1; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(t.app.events!.subscriberCount, 1);
-    const ended = await Promise.race([sub.ended, new Promise<'still open'>((r) => setTimeout(() => r('still open'), 15_000))]);
+    await untilSubscribers(t, 1);
+    const ended = await Promise.race([sub.ended, new Promise<'still open'>((r) => setTimeout(() => r('still open'), 30_000))]);
     assert.notEqual(ended, 'still open', 'the subscription of an expired JWT is still open');
     assert.equal(closeCodeOf(ended), 4403, JSON.stringify(ended));
   });

@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { publishRunUpdated } from '../../src/services/capture/run-events.js';
-import { createOrgWithKeys, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
+import { createOrgWithKeys, startTestApp, untilSubscribers, type GqlResult, type TestApp } from '../support/app.js';
+import { until } from '../support/until.js';
 import { collect, once, rawWsClient, wsClient, type GqlError, type Outcome, type RawMessage } from '../support/ws-client.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256!';
@@ -57,10 +58,7 @@ describe('graphql-ws transport', () => {
     const res = await t.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id }, keys.admin);
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
   };
-  const waitForSubscribers = async (n: number) => {
-    for (let i = 0; i < 250 && t.app.events!.subscriberCount !== n; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(t.app.events!.subscriberCount, n);
-  };
+  const waitForSubscribers = (n: number) => untilSubscribers(t, n);
 
   test('a key revoked while its connection is open is refused on its next operation over that socket', async () => {
     const { key, id } = await newAdminKey('revoked on a socket');
@@ -122,7 +120,7 @@ describe('graphql-ws transport', () => {
       await waitForSubscribers(2);
       await publishRunUpdated(t.db.db, keys.org.id, runId);
       // p2's refusal may come after p0's and p1's events
-      for (let i = 0; i < 100 && !(nexts.has('p0') && nexts.has('p1') && nexts.has('p2')); i++) await new Promise((r) => setTimeout(r, 50));
+      await until(() => `an answer to p0, p1 and p2, have ${JSON.stringify([...nexts.keys()])}`, () => nexts.has('p0') && nexts.has('p1') && nexts.has('p2'));
       assert.deepEqual([...nexts.keys()].filter((id) => id.startsWith('x')), [], 'no completed id runs on');
       assert.equal(nexts.get('p0')?.[0].data?.runUpdated.id, runId);
       assert.equal(nexts.get('p1')?.[0].data?.runUpdated.id, runId);
@@ -185,7 +183,7 @@ describe('graphql-ws transport', () => {
     await ws.closed;
     type Line = { msg: string; opId?: string; reqId?: string; operation?: string; operationName?: string; orgId?: string; errors?: string[]; events?: number; ms?: number };
     const lines = () => t.logs.slice(from).map((l) => JSON.parse(l) as Line);
-    for (let i = 0; i < 100 && lines().filter((l) => l.msg === 'graphql-ws operation').length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    await until('three graphql-ws operation log lines', () => lines().filter((l) => l.msg === 'graphql-ws operation').length >= 3);
     const ended = (opId: string) => lines().filter((l) => l.msg === 'graphql-ws operation' && l.opId === opId);
 
     assert.deepEqual(ended('q').map((l) => [l.operation, l.operationName, l.orgId, l.errors, typeof l.ms, typeof l.reqId]), [['query', 'Whoami', keys.org.id, undefined, 'number', 'string']]);
@@ -207,7 +205,8 @@ describe('graphql-ws transport', () => {
 
     await revoke(id);
     await publishRunUpdated(t.db.db, keys.org.id, runId);
-    const ended = await Promise.race([sub.ended, new Promise<'still open'>((r) => setTimeout(() => r('still open'), 5000))]);
+    // a bound, not a timing under test: the event that must end it has been published
+    const ended = await Promise.race([sub.ended, new Promise<'still open'>((r) => setTimeout(() => r('still open'), 30_000))]);
     assert.notEqual(ended, 'still open', `still subscribed after revocation; received ${sub.items.length} events`);
     assert.equal(closeCodeOf(ended as { error?: unknown }), 4403, JSON.stringify(ended));
     assert.equal(sub.items.length, 1, 'the event after revocation was delivered');
@@ -227,15 +226,17 @@ describe('graphql-ws transport', () => {
   });
 
   test("an expired JWT's connection is refused on its next operation", async () => {
+    const exp = Math.floor(Date.now() / 1000) + 3;
     const token = await new SignJWT({ org: keys.org.id, role: 'ADMIN' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('short-lived@lab.example')
-      .setExpirationTime(Math.floor(Date.now() / 1000) + 3)
+      .setExpirationTime(exp)
       .sign(new TextEncoder().encode(SECRET));
     const ws = client(token);
     const first = await once<{ me: { role: string } }>(ws, `{ me { role } }`);
     assert.deepEqual('result' in first && first.result.data, { me: { role: 'ADMIN' } });
-    await new Promise((r) => setTimeout(r, 3500));
+    // until the token has expired by the clock the server reads (this machine's), however long the first answer took
+    await new Promise((r) => setTimeout(r, exp * 1000 + 100 - Date.now()));
     const later = await once(ws, `{ me { role } }`);
     assert.ok(!('result' in later && later.result.data), `answered with an expired token: ${JSON.stringify(later)}`);
     assert.equal(closeCodeOf(later), 4403, JSON.stringify(later));

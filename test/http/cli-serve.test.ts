@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../support/fixtures.js';
+import { until } from '../support/until.js';
 
 /** Process ids whose command line mentions `needle` (postgres started on a given data directory). */
 function processesMentioning(needle: string): string[] {
@@ -122,8 +123,7 @@ test('a one-shot command stopped by Ctrl-C while it works stops its embedded Pos
     });
     await exited;
     // a fast shutdown takes a moment once signalled
-    for (let i = 0; i < 100 && processesMentioning(dataDir).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(processesMentioning(dataDir), [], 'no postgres left running on the data dir');
+    await until(() => `no postgres left running on the data dir, have ${JSON.stringify(processesMentioning(dataDir))}`, () => processesMentioning(dataDir).length === 0, { everyMs: 100 });
   } finally {
     await cleanup();
   }

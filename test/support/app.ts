@@ -6,6 +6,7 @@ import { createOrganization } from '../../src/services/organizations.js';
 import { PrincipalService } from '../../src/services/principals.js';
 import type { Role } from '../../src/auth/roles.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
+import { until } from './until.js';
 
 export interface GqlResult<T = Record<string, any>> {
   data?: T | null;
@@ -75,4 +76,12 @@ export async function waitForJob(t: TestApp, jobId: string): Promise<void> {
     if (i >= 600 || job?.state === 'failed') throw new Error(`job ${jobId}: ${JSON.stringify(job)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * Waits until `n` subscriptions are registered on the app's event bus: a subscription registers a moment
+ * after its subscribe message is sent, and an event published before that is not its to receive.
+ */
+export async function untilSubscribers(t: TestApp, n: number): Promise<void> {
+  await until(() => `${n} subscribers on the event bus, have ${t.app.events!.subscriberCount}`, () => t.app.events!.subscriberCount === n);
 }

@@ -15,7 +15,7 @@ export function wsClient(httpUrl: string, key?: string): Client {
 export interface Collected<T> {
   items: T[];
   errors: unknown[];
-  /** Resolves once `n` items arrived; rejects after `ms`. */
+  /** Resolves once `n` items arrived; rejects on an error, or after `ms` (a bound on a hang, not a timing: default 30 s). */
   waitFor(n: number, ms?: number): Promise<T[]>;
   /** Resolves when the subscription ends: completed by the server, or with the error (GraphQL errors or the socket's close event) that ended it. */
   ended: Promise<{ error?: unknown }>;
@@ -71,7 +71,7 @@ export function collect<T>(client: Client, query: string, variables: Record<stri
     errors,
     ended,
     stop,
-    waitFor(n, ms = 10_000) {
+    waitFor(n, ms = 30_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`waited ${ms} ms for ${n} events, got ${items.length}; errors: ${JSON.stringify(errors)}`)), ms);
         const check = () => {

@@ -1,20 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { QpuBudget, type Clock } from '../../../src/ingest/azure/qpu-budget.js';
-
-/** A clock that only moves when someone sleeps, so the test can read off the planned waits. */
-function manualClock(): Clock & { slept: number[] } {
-  let now = 1_000_000;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    async sleep(ms) {
-      slept.push(ms);
-      now += ms;
-    },
-  };
-}
+import { QpuBudget } from '../../../src/ingest/azure/qpu-budget.js';
+import { manualClock } from '../../fakes/azure/manual-clock.js';
 
 test('the default quota lets 12 through at once, then holds the 13th until the first leaves the 10 s window', async () => {
   const clock = manualClock();

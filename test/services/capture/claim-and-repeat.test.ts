@@ -17,6 +17,7 @@ import { PoolService } from '../../../src/services/pools.js';
 import { reconcile } from '../../../src/services/reconcile.js';
 import { RunService } from '../../../src/services/runs.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { untilWaitingOnLock } from '../../support/lock-wait.js';
 import { rowHash } from '../../support/row-hash.js';
 
 const POOL = 'nf-d4';
@@ -103,7 +104,12 @@ describe('capture alongside reconciliation and repeated uploads', () => {
       await isLocked;
       let merged = false;
       const claim = started().then(() => (merged = true));
-      await new Promise((r) => setTimeout(r, 500));
+      // the claim reaches the reconciliation's lock and waits on it (a fixed sleep could end before it got there)
+      const first = await Promise.race([
+        untilWaitingOnLock(t.sql, '%pg_advisory_xact_lock_shared%', { wait: 'advisory' }).then(() => 'waiting on the lock'),
+        claim.then(() => 'merged'),
+      ]);
+      assert.equal(first, 'waiting on the lock', 'the claim waits for the reconciliation');
       assert.equal(merged, false, 'the claim waits for the reconciliation');
       release();
       await holding;

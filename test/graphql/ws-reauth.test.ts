@@ -69,7 +69,7 @@ describe('graphql-ws periodic re-authentication', () => {
     const token = await new SignJWT({ org: keys.org.id, role: 'VIEWER' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('expiring@lab.example')
-      .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 5) // time to connect and subscribe under load first
       .sign(new TextEncoder().encode(SECRET));
     const sub = collect<{ runUpdated: { id: string } }>(client(token), SUBSCRIPTION, { id: runId });
     await waitForSubscribers(1);
@@ -115,7 +115,7 @@ describe('graphql-ws connection signed in with a JWT', () => {
     const token = await new SignJWT({ org: keys.org.id, role: 'VIEWER' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('expiring@lab.example')
-      .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 5) // time to connect and subscribe under load first
       .sign(new TextEncoder().encode(SECRET));
     const ws = wsClient(t.url, token);
     clients.push(ws);

@@ -16,6 +16,34 @@ after(() => db.drop());
 
 const task = (over: Partial<TaskInsert>): TaskInsert => ({ orgId, runId, taskId: 1, attempt: 1, source: 'weblog', ...over });
 
+/** A task's row as the merge tests compare it: the named columns, times as ISO strings. */
+async function row(taskId: number, columns = MERGED_COLUMNS): Promise<Record<string, unknown>> {
+  const [r] = await db.sql<Record<string, unknown>[]>`select ${db.sql(columns)} from tasks where run_id = ${runId} and task_id = ${taskId}`;
+  const iso = (v: unknown) => (v === null || v === undefined ? v : new Date(v as string).toISOString());
+  return { ...r, ...('started_at' in r ? { started_at: iso(r.started_at) } : {}), ...('submitted_at' in r ? { submitted_at: iso(r.submitted_at) } : {}) };
+}
+
+const MERGED_COLUMNS = ['status', 'source', 'hash', 'exit_code', 'realtime_ms', 'peak_rss', 'rchar', 'cpus', 'native_id', 'started_at', 'hostname', 'submitted_at', 'tag'];
+
+/**
+ * Sends `records` in every order (one task per order, each step one batch: rows of a batch merge each on
+ * their own) and checks every task ends as `expected`; then that any record again changes nothing.
+ */
+async function mergesInEveryOrder(records: Record<string, Partial<TaskInsert>>, names: string[], expected: Record<string, unknown>, firstTaskId: number) {
+  const orders: string[][] = [];
+  const permute = (done: string[], left: string[]) => (left.length === 0 ? orders.push(done) : left.forEach((r) => permute([...done, r], left.filter((x) => x !== r))));
+  permute([], names);
+  assert.equal(orders.length, 120);
+  const taskOf = (n: number) => firstTaskId + n;
+  for (let step = 0; step < names.length; step++) {
+    await upsertTasks(db.db, orders.map((order, n) => task({ taskId: taskOf(n), ...records[order[step]] })));
+  }
+  for (const [n, order] of orders.entries()) assert.deepEqual(await row(taskOf(n), Object.keys(expected)), expected, order.join(' → '));
+  for (const name of names) {
+    assert.deepEqual(await upsertTasks(db.db, orders.map((_, n) => task({ taskId: taskOf(n), ...records[name] }))), { created: 0, updated: 0, unchanged: orders.length }, name);
+  }
+}
+
 test('text with quotes, backslashes, commas, braces and the word NULL survives the array round trip', async () => {
   const nasty = ['a"b', 'back\\slash', 'x,y', '{braces}', 'NULL', '', 'ünïcødé ✓', "it's"];
   await upsertTasks(db.db, nasty.map((tag, i) => task({ taskId: i + 1, tag, name: tag === 'NULL' ? null : tag })));
@@ -30,8 +58,8 @@ test('status never moves back; a trace row of the same status wins over the webl
   assert.deepEqual(late, { created: 0, updated: 0, unchanged: 1 });
   const fromTrace = await upsertTasks(db.db, [task({ taskId: 100, status: 'COMPLETED', source: 'trace', realtimeMs: 5200, cpus: null, peakRss: 1024 })]);
   assert.deepEqual(fromTrace, { created: 0, updated: 1, unchanged: 0 });
-  const [row] = await db.sql`select status, cpus, realtime_ms, peak_rss, source from tasks where run_id = ${runId} and task_id = 100`;
-  assert.deepEqual({ ...row }, { status: 'COMPLETED', cpus: 4, realtime_ms: '5200', peak_rss: '1024', source: 'trace' });
+  const [stored] = await db.sql`select status, cpus, realtime_ms, peak_rss, source from tasks where run_id = ${runId} and task_id = 100`;
+  assert.deepEqual({ ...stored }, { status: 'COMPLETED', cpus: 4, realtime_ms: '5200', peak_rss: '1024', source: 'trace' });
   const afterTrace = await upsertTasks(db.db, [task({ taskId: 100, status: 'FAILED', realtimeMs: 1 })]);
   assert.deepEqual(afterTrace, { created: 0, updated: 0, unchanged: 1 }, 'weblog events do not overwrite what the trace said');
   // the same trace row again changes nothing, not even when the task was last written (a run's facts did not change)
@@ -59,26 +87,7 @@ test('trace rows and weblog events of one task merge to the same row in every or
   const byPriority = ['traceCompleted', 'weblogCompleted', 'traceRunning', 'weblogRunning', 'weblogSubmitted'];
   const expected = { status: 'COMPLETED', source: 'trace', hash: 'tC', exit_code: 0, realtime_ms: '60000', peak_rss: '1000', rchar: '7', cpus: 4,
     native_id: 'job-7', started_at: '2025-01-01T00:00:01.000Z', hostname: 'node-w', submitted_at: '2025-01-01T00:00:00.000Z', tag: 's1' };
-  const orders: string[][] = [];
-  const permute = (done: string[], left: string[]) => (left.length === 0 ? orders.push(done) : left.forEach((r) => permute([...done, r], left.filter((x) => x !== r))));
-  permute([], byPriority);
-  assert.equal(orders.length, 120);
-  const row = async (taskId: number): Promise<Record<string, unknown>> => {
-    const [r] = await db.sql<Record<string, unknown>[]>`select status, source, hash, exit_code, realtime_ms, peak_rss, rchar, cpus, native_id, started_at, hostname, submitted_at, tag
-                             from tasks where run_id = ${runId} and task_id = ${taskId}`;
-    const iso = (v: unknown) => (v === null ? null : new Date(v as string).toISOString());
-    return { ...r, started_at: iso(r.started_at), submitted_at: iso(r.submitted_at) };
-  };
-  // one task per order, each step one batch (rows of a batch merge each on its own)
-  const taskOf = (n: number) => 1000 + n;
-  for (let step = 0; step < byPriority.length; step++) {
-    await upsertTasks(db.db, orders.map((order, n) => task({ taskId: taskOf(n), ...records[order[step]] })));
-  }
-  for (const [n, order] of orders.entries()) assert.deepEqual(await row(taskOf(n)), expected, order.join(' → '));
-  // and once there, any of them again changes nothing
-  for (const name of byPriority) {
-    assert.deepEqual(await upsertTasks(db.db, orders.map((_, n) => task({ taskId: taskOf(n), ...records[name] }))), { created: 0, updated: 0, unchanged: orders.length }, name);
-  }
+  await mergesInEveryOrder(records, byPriority, expected, 1000);
   // a weblog completion leads over a trace's RUNNING row (its values win), and says so
   await upsertTasks(db.db, [task({ taskId: 2000, ...records.traceRunning, cpus: 2 })]);
   assert.deepEqual(await upsertTasks(db.db, [task({ taskId: 2000, ...records.weblogCompleted })]), { created: 0, updated: 1, unchanged: 0 });
@@ -101,24 +110,7 @@ test('a trace without a status column (custom trace.fields) and weblog events me
   const byPriority = Object.keys(records);
   const expected = { status: 'COMPLETED', source: 'weblog', hash: 'wC', exit_code: 0, realtime_ms: '60123', rchar: '7', cpus: 4,
     native_id: 'job-7', started_at: '2025-01-01T00:00:01.000Z', hostname: 'node-w', submitted_at: '2025-01-01T00:00:00.000Z', tag: 's1' };
-  const orders: string[][] = [];
-  const permute = (done: string[], left: string[]) => (left.length === 0 ? orders.push(done) : left.forEach((r) => permute([...done, r], left.filter((x) => x !== r))));
-  permute([], byPriority);
-  assert.equal(orders.length, 120);
-  const row = async (taskId: number): Promise<Record<string, unknown>> => {
-    const [r] = await db.sql<Record<string, unknown>[]>`select status, source, hash, exit_code, realtime_ms, rchar, cpus, native_id, started_at, hostname, submitted_at, tag
-                             from tasks where run_id = ${runId} and task_id = ${taskId}`;
-    const iso = (v: unknown) => (v === null ? null : new Date(v as string).toISOString());
-    return { ...r, started_at: iso(r.started_at), submitted_at: iso(r.submitted_at) };
-  };
-  const taskOf = (n: number) => 3000 + n;
-  for (let step = 0; step < byPriority.length; step++) {
-    await upsertTasks(db.db, orders.map((order, n) => task({ taskId: taskOf(n), ...records[order[step]] })));
-  }
-  for (const [n, order] of orders.entries()) assert.deepEqual(await row(taskOf(n)), expected, order.join(' → '));
-  for (const name of byPriority) {
-    assert.deepEqual(await upsertTasks(db.db, orders.map((_, n) => task({ taskId: taskOf(n), ...records[name] }))), { created: 0, updated: 0, unchanged: orders.length }, name);
-  }
+  await mergesInEveryOrder(records, byPriority, expected, 3000);
   // alone, or with other status-less records, the trace still leads (the same status: the trace)
   await upsertTasks(db.db, [task({ taskId: 4000, ...records.traceWithoutStatus })]);
   await upsertTasks(db.db, [task({ taskId: 4000, source: 'weblog', status: null, hash: 'w?', exitCode: 0, hostname: 'node-w' })]);

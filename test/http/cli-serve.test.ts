@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,25 @@ function processesMentioning(needle: string): string[] {
 }
 
 /** `gct serve` (or another command) on the embedded default, in a fresh data directory and on free ports; `cleanup` leaves nothing behind. */
+/** Once the child has written `text` (stdout or stderr), calls `then`; resolves with a reader of all it writes. */
+function onceOutput(child: { stdout: Readable; stderr: Readable }, text: string, then: () => void): Promise<() => string> {
+  let output = '';
+  let seen = false;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`never wrote ${JSON.stringify(text)}:\n${output}`)), 90_000);
+    const check = (d: Buffer) => {
+      output += d;
+      if (seen || !output.includes(text)) return;
+      seen = true;
+      clearTimeout(timer);
+      then();
+      resolve(() => output);
+    };
+    child.stdout.on('data', check);
+    child.stderr.on('data', check);
+  });
+}
+
 async function spawnServe(logLevel: string, args = ['serve']) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gct-serve-'));
   // postgres runs as an unprivileged user when we are root: it must be able to enter the folder
@@ -81,23 +101,10 @@ test('`gct serve` on the embedded default: first start prints a key that works, 
 
 test('`gct serve` stopped by SIGINT while it is still starting finishes starting, then stops everything', { timeout: 120_000 }, async () => {
   const { dataDir, child, exited, cleanup } = await spawnServe('info');
-  let output = '';
   try {
     // the signal lands after Postgres is up and before the server listens (migrations, queue, models)
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Postgres never started:\n${output}`)), 90_000);
-      const check = (d: Buffer) => {
-        output += d;
-        if (output.includes('embedded Postgres started')) {
-          clearTimeout(timer);
-          child.kill('SIGINT');
-          resolve();
-        }
-      };
-      child.stdout.on('data', check);
-      child.stderr.on('data', check);
-    });
-    assert.equal(await exited, 0, output);
+    const output = await onceOutput(child, 'embedded Postgres started', () => child.kill('SIGINT'));
+    assert.equal(await exited, 0, output());
     assert.deepEqual(processesMentioning(dataDir), [], 'no postgres left running on the data dir');
   } finally {
     await cleanup();
@@ -106,21 +113,8 @@ test('`gct serve` stopped by SIGINT while it is still starting finishes starting
 
 test('a one-shot command stopped by Ctrl-C while it works stops its embedded Postgres too', { timeout: 120_000 }, async () => {
   const { dataDir, child, exited, cleanup } = await spawnServe('info', ['demo']);
-  let output = '';
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Postgres never started:\n${output}`)), 90_000);
-      const check = (d: Buffer) => {
-        output += d;
-        if (output.includes('embedded Postgres started')) {
-          clearTimeout(timer);
-          process.kill(-child.pid!, 'SIGINT'); // Ctrl-C in a terminal
-          resolve();
-        }
-      };
-      child.stdout.on('data', check);
-      child.stderr.on('data', check);
-    });
+    await onceOutput(child, 'embedded Postgres started', () => process.kill(-child.pid!, 'SIGINT')); // Ctrl-C in a terminal
     await exited;
     // a fast shutdown takes a moment once signalled
     await until(() => `no postgres left running on the data dir, have ${JSON.stringify(processesMentioning(dataDir))}`, () => processesMentioning(dataDir).length === 0, { everyMs: 100 });

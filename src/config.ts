@@ -42,6 +42,11 @@ export interface Config {
   maxBodyBytes: number;
   /** GCT_MAX_UPLOAD_BYTES: largest cost or trace file accepted by `POST /import/costs` and `/import/trace` (the body streams; this bounds disk, not memory). */
   maxUploadBytes: number;
+  /**
+   * Browser origins allowed to call the HTTP API across origins (CORS), e.g. a lab portal's single-page app
+   * signing its users in with JWTs; `*` for any. Empty: no CORS headers, as a same-origin or server client needs.
+   */
+  corsOrigins: readonly string[];
   role: ProcessRole;
   /** GCT_SECRET_KEY: AES-256 key for secrets kept in the database (Azure client secrets); unset: none can be stored. */
   secretKey: Buffer | undefined;
@@ -243,6 +248,27 @@ function cron(env: Env, name: string, fallback: string): string | undefined {
   return value;
 }
 
+/** Comma-separated origins as a browser sends them (`https://portal.lab.example`, no path), or `*`. */
+function corsOrigins(env: Env): string[] {
+  const raw = str(env, 'GCT_CORS_ORIGINS');
+  if (raw === undefined) return [];
+  return raw.split(',').map((entry) => {
+    const value = entry.trim();
+    if (value === '*') return value;
+    let origin: string | undefined;
+    try {
+      origin = new URL(value).origin;
+    } catch {
+      origin = undefined;
+    }
+    // an origin is scheme, host and port only: "https://portal.example/" or a path would never match one
+    if (origin !== value || !/^https?:$/.test(new URL(value).protocol)) {
+      throw new ConfigError(`GCT_CORS_ORIGINS: ${JSON.stringify(value)} is not an origin such as https://portal.lab.example (scheme, host and port; no path), nor *`);
+    }
+    return value;
+  });
+}
+
 function graphqlExecutor(env: Env): Config['graphqlExecutor'] {
   const value = str(env, 'GCT_GRAPHQL_EXECUTOR') ?? 'jit';
   if (value !== 'jit' && value !== 'graphql-js') throw new ConfigError(`GCT_GRAPHQL_EXECUTOR must be jit or graphql-js, got "${value}"`);
@@ -347,6 +373,7 @@ export function loadConfig(env: Env = process.env): Config {
     graphqlExecutor: graphqlExecutor(env),
     maxBodyBytes: int(env, 'GCT_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxUploadBytes: int(env, 'GCT_MAX_UPLOAD_BYTES', 2 * 1024 ** 3, 1024, 1024 ** 4),
+    corsOrigins: corsOrigins(env),
     role: parseRole(str(env, 'GCT_ROLE')),
     secretKey: secretKey(env),
     azureAuthorityHost: httpsEndpoint(env, 'GCT_AZURE_AUTHORITY_HOST', 'https://login.microsoftonline.com'),

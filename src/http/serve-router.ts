@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { invalidValueError } from '../db/invalid-value.js';
 import { AppError, httpStatusOf } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Cors } from './cors.js';
 import { Router, sendJson } from './router.js';
 
 /** Checks for /readyz: each resolves when its dependency answers. */
@@ -32,11 +33,11 @@ export function mountHealth(router: Router, readiness: Readiness, log: Logger): 
 }
 
 /**
- * The request listener every HTTP server of the app uses: a request id, one log line per request, the
- * route, and errors as JSON (an AppError's code and status; a value Postgres refused as BAD_USER_INPUT;
+ * The request listener every HTTP server of the app uses: a request id, one log line per request, CORS
+ * where configured, the route, and errors as JSON (an AppError's code and status; a value Postgres refused as BAD_USER_INPUT;
  * anything else a 500 that names only the request id).
  */
-export function routerListener(router: Router, log: Logger): (req: IncomingMessage, res: ServerResponse) => void {
+export function routerListener(router: Router, log: Logger, cors?: Cors): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -48,6 +49,7 @@ export function routerListener(router: Router, log: Logger): (req: IncomingMessa
       reqLog.info({ method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     const handler = router.match(req.method ?? 'GET', url.pathname);
+    if (cors?.handle(req, res, handler !== undefined)) return;
     if (handler === undefined) return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no endpoint ${url.pathname}` } });
     if (handler === null) return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} not allowed on ${url.pathname}` } });
     handler({ req, res, url, requestId, log: reqLog }).catch((err: unknown) => {

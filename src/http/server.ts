@@ -23,6 +23,7 @@ import type { ModelRegistry } from '../models/registry.js';
 import { graphqlHandler } from './graphql-http.js';
 import { serveGraphqlWs } from './graphql-ws.js';
 import { Router, type RequestContext } from './router.js';
+import { corsFor } from './cors.js';
 import { listen, mountHealth, routerListener, type Readiness } from './serve-router.js';
 
 export interface HttpDeps {
@@ -85,7 +86,7 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
   const router = mountHealth(new Router().on(['GET', 'POST'], '/graphql', graphqlHandler(apollo, config.maxBodyBytes, makeContext)), deps.readiness, log);
   deps.mount?.(router, { viewerOf });
 
-  const server = createServer(routerListener(router, log));
+  const server = createServer(routerListener(router, log, corsFor(config.corsOrigins)));
 
   const wsServer = serveGraphqlWs(server, { config, db, log, schema, verifyJwt: deps.verifyJwt, events: deps.events, models: deps.models, boss: deps.boss, limits });
 

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { startPostmaster, type Postmaster } from './postmaster.js';
@@ -39,7 +39,16 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   const database = opts.database ?? 'gct';
   await mkdir(opts.dataDir, { recursive: true });
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`;
-  if (await clearStalePid(databaseDir, opts.log)) {
+  // the process that stops the Postgres running on this directory: the server that started it, or an adopter
+  const ownerFile = path.join(opts.dataDir, 'pg-owner.pid');
+  const running = await runningPostmaster(databaseDir, ownerFile, opts.log);
+  if (running !== null && running.orphan) {
+    // a server killed outright (SIGKILL, OOM) left its Postgres running with no one to stop it: adopt it
+    await writeFile(ownerFile, `${process.pid}\n`);
+    opts.log.warn({ databaseDir, pid: running.pid }, 'using an embedded Postgres whose server is gone; it stops with this process');
+    return { url, stop: () => stopOrphan(running.pid) };
+  }
+  if (running !== null) {
     // `npm start` already runs Postgres on this data directory: a CLI command shares it instead of failing
     opts.log.info({ databaseDir }, 'using the embedded Postgres already running on this data directory');
     return { url, stop: async () => {} };
@@ -86,34 +95,65 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     await postmaster.stop();
     throw err;
   }
+  await writeFile(ownerFile, `${process.pid}\n`);
   opts.log.info({ port: opts.port, databaseDir }, 'embedded Postgres started');
   return { url, stop: () => postmaster.stop() };
 }
 
 /**
- * A killed server leaves postmaster.pid behind; if its process is gone, Postgres would refuse to start.
- * Returns true when a live postmaster owns the directory.
+ * The live postmaster that owns the directory, or null. A killed server leaves postmaster.pid behind; if
+ * its process is gone, Postgres would refuse to start, so the file is removed. `orphan`: the process that
+ * answers for it is gone, so nothing else will stop it.
  */
-async function clearStalePid(databaseDir: string, log: Logger): Promise<boolean> {
+async function runningPostmaster(databaseDir: string, ownerFile: string, log: Logger): Promise<{ pid: number; orphan: boolean } | null> {
   const pidFile = path.join(databaseDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return false;
+  if (!existsSync(pidFile)) return null;
   const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isPostgres(pid)) return true;
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isPostgres(pid)) return { pid, orphan: isOrphan(ownerFile) };
   log.warn({ pidFile }, 'removing stale postmaster.pid');
   await rm(pidFile);
-  return false;
+  return null;
 }
+
+/**
+ * Whether the process that answers for the running Postgres (ownerFile: the server that started it, or one
+ * that adopted it) is gone. Without the file (a Postgres started before it was written) a running
+ * postmaster is taken as another live server's; a reused pid errs the same safe way.
+ */
+function isOrphan(ownerFile: string): boolean {
+  try {
+    const owner = Number(readFileSync(ownerFile, 'utf8').trim());
+    return Number.isInteger(owner) && owner > 0 && !isAlive(owner);
+  } catch {
+    return false;
+  }
+}
+
+/** SIGINT is Postgres's fast shutdown; returns once the postmaster is gone (at most 30 s). */
+async function stopOrphan(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  for (let waited = 0; waited < 30_000 && isAlive(pid); waited += 100) await new Promise((r) => setTimeout(r, 100));
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /**
  * Whether `pid` is a running Postgres. After a restart (a container's, with its data volume kept) the
  * file's pid may belong to another process: alive, but nothing serves the database.
  */
 function isPostgres(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
+  if (!isAlive(pid)) return false;
   try {
     // the postmaster's argv[0] is its binary; a node process reading from /home/postgres is not one
     return path.basename(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]) === 'postgres';

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { writeFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -36,6 +38,51 @@ test("a postmaster.pid naming a live process that is not Postgres (its pid reuse
       await again.stop();
     }
   } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('a Postgres whose server was killed outright is adopted by the next start, and stopped with it', { timeout: 120_000 }, async () => {
+  // it was shared as if its server still ran: nothing ever stopped it (a server SIGKILLed, OOM-killed)
+  const dataDir = path.join(repoRoot, '.data', `test-embedded-${randomBytes(4).toString('hex')}`);
+  const log = pino({ level: 'silent' });
+  let postmasterPid: number | undefined;
+  try {
+    const port = await freePort();
+    const script = `import('${path.join(repoRoot, 'dist/src/db/embedded.js')}').then(async ({ startEmbeddedPostgres }) => {
+      await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: ${port}, log: (await import('pino')).default({ level: 'silent' }) });
+      console.log('up');
+    })`;
+    const server = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      server.stdout.on('data', (d: Buffer) => String(d).includes('up') && resolve());
+      server.once('exit', (code) => reject(new Error(`the server exited (${code}) before its Postgres was up`)));
+    });
+    postmasterPid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    server.kill('SIGKILL');
+    await new Promise((r) => server.once('exit', r));
+    assert.ok(alive(postmasterPid), 'its Postgres outlives the killed server');
+
+    const adopted = await startEmbeddedPostgres({ dataDir, port, log });
+    const sql = postgres(adopted.url, { max: 1, onnotice: () => {} });
+    try {
+      assert.deepEqual([...(await sql`select 1 as one`)], [{ one: 1 }]);
+    } finally {
+      await sql.end();
+    }
+    await adopted.stop();
+    assert.equal(alive(postmasterPid), false, 'the adopted Postgres stopped with the process that adopted it');
+  } finally {
+    if (postmasterPid !== undefined && alive(postmasterPid)) process.kill(postmasterPid, 'SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
   }
 });

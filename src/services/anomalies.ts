@@ -5,6 +5,7 @@ import { alerts, anomalies, type AlertSeverity, type AnomalyContributor, type An
 import { badInput, notFound } from '../errors.js';
 import { calendarDay, isCalendarDay } from '../input/dates.js';
 import { raiseAlert } from './alerts.js';
+import { boundedKey } from './bounded-key.js';
 import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
 import { isUuid } from './runs.js';
 
@@ -155,26 +156,28 @@ export async function detectAnomalies(db: Db, orgId: string, settings: AnomalySe
   for (const s of flagged) {
     const contributors = await rootCause(db, orgId, day, settings.windowDays, s);
     const severity = severityOf(s.score);
+    // the anomaly's and its alert's keys are indexed; the subject and contributors keep the values whole
+    const keyed = { ...s, key: boundedKey(s.key), value: boundedKey(s.value) };
     const row = await db.transaction(async (tx) => {
       const [a] = await tx
         .insert(anomalies)
-        .values({ orgId, day: day!, dimension: s.dimension, dimensionKey: s.key, dimensionValue: s.value, currency: s.currency, actual: s.actual, expected: s.expected, impact: s.impact, score: s.score, severity, historyDays: s.historyDays, contributors })
+        .values({ orgId, day: day!, dimension: s.dimension, dimensionKey: keyed.key, dimensionValue: keyed.value, currency: s.currency, actual: s.actual, expected: s.expected, impact: s.impact, score: s.score, severity, historyDays: s.historyDays, contributors })
         .onConflictDoUpdate({
           target: [anomalies.orgId, anomalies.day, anomalies.dimension, anomalies.dimensionKey, anomalies.dimensionValue, anomalies.currency],
           set: { actual: s.actual, expected: s.expected, impact: s.impact, score: s.score, severity, historyDays: s.historyDays, contributors, updatedAt: new Date() },
         })
         .returning();
       if (a.alertId || a.feedback) return a;
-      const label = describe(s);
+      const label = describe(keyed);
       const alert = await raiseAlert(tx, orgId, {
         kind: 'ANOMALY',
         severity,
-        dedupeKey: `anomaly:${s.dimension}:${s.key}:${s.value}:${s.currency}:${day}`,
+        dedupeKey: `anomaly:${s.dimension}:${keyed.key}:${keyed.value}:${s.currency}:${day}`,
         title: `Cost anomaly: ${label} on ${day}`,
-        message: `${s.actual} ${s.currency} against an expected ${s.expected} (+${s.impact}, robust z ${s.score.toFixed(1)})${contributors[0] ? `; top contributor ${describe(contributors[0])} +${contributors[0].impact}` : ''}`,
+        message: `${s.actual} ${s.currency} against an expected ${s.expected} (+${s.impact}, robust z ${s.score.toFixed(1)})${contributors[0] ? `; top contributor ${describe({ ...contributors[0], key: boundedKey(contributors[0].key), value: boundedKey(contributors[0].value) })} +${contributors[0].impact}` : ''}`,
         subject: { anomalyId: a.id, dimension: s.dimension, key: s.key, value: s.value, day },
         details: { actual: s.actual, expected: s.expected, impact: s.impact, currency: s.currency, score: s.score, contributors },
-        cooldown: { key: `anomaly:${s.dimension}:${s.key}:${s.value}:${s.currency}`, seconds: settings.cooldownHours * 3600 },
+        cooldown: { key: `anomaly:${s.dimension}:${keyed.key}:${keyed.value}:${s.currency}`, seconds: settings.cooldownHours * 3600 },
       });
       if (!alert) return a;
       const [linked] = await tx.update(anomalies).set({ alertId: alert.id }).where(and(eq(anomalies.orgId, orgId), eq(anomalies.id, a.id))).returning();
@@ -211,8 +214,9 @@ async function newestBillDay(db: Db, orgId: string): Promise<string | null> {
   return latest.day;
 }
 
+// stored anomalies hold bounded keys and detected series whole values: both sides compared bounded
 const seriesKey = (s: { dimension: string; dimensionKey?: string; key?: string; dimensionValue?: string; value?: string; currency: string }) =>
-  JSON.stringify([s.dimension, s.dimensionKey ?? s.key, s.dimensionValue ?? s.value, s.currency]);
+  JSON.stringify([s.dimension, boundedKey(s.dimensionKey ?? s.key ?? ''), boundedKey(s.dimensionValue ?? s.value ?? ''), s.currency]);
 
 /**
  * After a day is detected again (its bill restated, e.g. a preliminary line corrected), the day's

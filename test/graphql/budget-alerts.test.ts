@@ -54,12 +54,15 @@ describe('budget evaluation, alerts and their subscriptions', () => {
     const intruderSub = collect(intruderClient, `subscription { alertRaised { id } }`);
     await waitForSubscribers(second, 4);
 
+    // one instant for the data and every evaluation: the bill line and the run are in the month evaluated
+    // even if the UTC month turns while the test runs
+    const at = new Date();
     // below the threshold: nothing
-    await insertCost(first.db.db, org, { day: daysAgo(0), amount: '700' });
-    assert.deepEqual((await evaluateBudgets(first.db.db, org)).raised, []);
+    await insertCost(first.db.db, org, { day: daysAgo(0, at), amount: '700' });
+    assert.deepEqual((await evaluateBudgets(first.db.db, org, { at })).raised, []);
     // 700 billed + 150 in flight = 85%
-    await insertRun(first.db.db, org, { status: 'RUNNING', estimatedCost: '150' });
-    const reports = await Promise.all([1, 2, 3].map(() => evaluateBudgets(first.db.db, org)));
+    await insertRun(first.db.db, org, { status: 'RUNNING', estimatedCost: '150', startedAt: at });
+    const reports = await Promise.all([1, 2, 3].map(() => evaluateBudgets(first.db.db, org, { at })));
     assert.equal(reports.flatMap((r) => r.raised).length, 1);
     assert.equal(await countAlerts(first.db.db, org, `budget:${budget.id}:`), 1);
 
@@ -74,7 +77,7 @@ describe('budget evaluation, alerts and their subscriptions', () => {
     assert.equal(alert.alertRaised.severity, 'WARNING');
 
     // evaluating again (a retry, the schedule) changes nothing
-    assert.deepEqual((await evaluateBudgets(first.db.db, org)).raised, []);
+    assert.deepEqual((await evaluateBudgets(first.db.db, org, { at })).raised, []);
     await sleep(500);
     assert.equal(breaches.items.length, 1, 'one event per crossing');
     assert.equal(raised.items.length, 1);

@@ -6,7 +6,7 @@ import { countAlerts } from '../../src/services/alerts.js';
 import { AnomalyService, detectAnomalies, detectRecentAnomalies } from '../../src/services/anomalies.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { daysAgo, insertCost } from '../support/spend.js';
+import { daysAgo as daysBefore, insertCost } from '../support/spend.js';
 
 /** Deterministic noise (LCG), so a failure reproduces. */
 function noise(seed: number) {
@@ -20,6 +20,12 @@ function noise(seed: number) {
 const RESOURCE_GROUPS = ['rg-batch', 'rg-storage', 'rg-spike'];
 const settings = loadConfig({}).anomalies;
 const iso = (d: Date) => d.toISOString().slice(0, 10);
+/**
+ * The day the tests take for today. Detection reads the newest day of the bill, never the clock, so a
+ * fixed day keeps the days the tests insert and the days they expect the same when a run crosses midnight UTC.
+ */
+const TODAY = new Date('2025-06-16T00:00:00Z');
+const daysAgo = (days: number) => daysBefore(days, TODAY);
 
 /** 29 days (28 of history + the checked one) of ±3% noise around a level per resource group; `spike` added on the last day. */
 async function seedSeries(db: TestDatabase, orgId: string, spike: { resourceGroup: string; amount: number } | null, seed: number) {

@@ -268,8 +268,15 @@ describe('what the bill must hold before a run is billed in full', () => {
         where org_id = ${org} and window_start = ${new Date(D - 30 * DAY).toISOString()}::timestamptz order by started_at limit 1`)) as unknown as { days: string[] }[];
       return rec.days;
     };
-    // that day, and the last three, loaded now: each has an hour that ended less than 72 h ago
-    assert.deepEqual(await unsettled(a), [-27, -3, -2, -1].map((d) => new Date(D + d * DAY).toISOString().slice(0, 10)));
+    // that day, and the last three, loaded now: each has an hour that ended less than 72 h before it was loaded.
+    // Counted from the load time the database recorded (what reconciliation compares with), not from D: had
+    // midnight UTC passed between this file fixing D and the load, the third-last day was settled at load
+    const [{ loaded }] = (await db.db.execute(sql`select min(created_at) as loaded from cost_records
+      where org_id = ${a} and charge_period_start >= ${new Date(D - 5 * DAY).toISOString()}::timestamptz`)) as unknown as { loaded: Date | string }[];
+    const loadedAt = new Date(loaded).getTime();
+    assert.ok(loadedAt >= D && loadedAt < D + 2 * DAY, `loaded ${new Date(loaded).toISOString()}, today ${new Date(D).toISOString()}`);
+    const recent = loadedAt < D + DAY ? [-3, -2, -1] : [-2, -1];
+    assert.deepEqual(await unsettled(a), [-27, ...recent].map((d) => new Date(D + d * DAY).toISOString().slice(0, 10)));
     // a file loaded now is no different, but an unchanged line imported again is not rewritten: when a file's line
     // was last seen is not known, so files are taken as they are
     assert.deepEqual(await unsettled(b), []);

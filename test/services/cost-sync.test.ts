@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
-import { CostConnectionService, connectionsDueForSync, type CostConnection } from '../../src/services/cost-connections.js';
+import { CostConnectionService, connectionsDueForSync, resolveSyncWindow, type CostConnection } from '../../src/services/cost-connections.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { SecretBox } from '../../src/services/secrets.js';
 import { normalizeDecimal } from '../fakes/azure/decimal-sum.js';
@@ -509,9 +509,14 @@ describe('CostConnectionService.create validates what it stores', () => {
   test('sync windows are whole UTC days, not in the future, at most a year', async () => {
     const s = new CostConnectionService(db.db, orgId, settings);
     const { id } = await s.create({ ...base, scope: `/subscriptions/${SUB}` });
-    const tomorrow = new Date(Math.floor(Date.now() / DAY) * DAY + DAY);
     await assert.rejects(s.sync(id, { from: new Date('2024-03-01T12:00:00Z'), to: TO }), badInput('from'));
-    await assert.rejects(s.sync(id, { from: FROM, to: new Date(tomorrow.getTime() + DAY) }), badInput('to'));
+    // the end of today is the latest `to`. The service takes today from its own clock, so the edge is checked
+    // at a fixed instant (the last millisecond of a day), and the service refuses a day past it whichever side
+    // of midnight UTC its clock reads: a day later than tomorrow's end
+    const lastMs = new Date('2024-03-10T23:59:59.999Z');
+    assert.equal(resolveSyncWindow({ to: new Date('2024-03-11T00:00:00Z') }, 5, lastMs).to.toISOString(), '2024-03-11T00:00:00.000Z');
+    assert.throws(() => resolveSyncWindow({ to: new Date('2024-03-12T00:00:00Z') }, 5, lastMs), badInput('to'));
+    await assert.rejects(s.sync(id, { from: FROM, to: new Date(Math.floor(Date.now() / DAY) * DAY + 3 * DAY) }), badInput('to'));
     await assert.rejects(s.sync(id, { from: TO, to: FROM }), badInput('from'));
     await assert.rejects(s.sync(id, { from: new Date('2022-01-01T00:00:00Z'), to: new Date('2023-01-03T00:00:00Z') }), badInput('from'));
     const [{ n }] = await db.sql<{ n: number }[]>`select count(*)::int as n from cost_syncs where connection_id = ${id}`;

@@ -74,22 +74,24 @@ describe('spend forecasts', () => {
     test('a FORECAST threshold raises BUDGET_FORECAST while actual spend is still under its own threshold', async () => {
       const { organization } = await createOrganization(db.db, { name: 'Fc', slug: 'fc' });
       const days = 35;
-      const firstDow = daysAgo(days).getUTCDay();
+      // one instant for the history, the window and the forecast: a UTC midnight passing mid-test moves none of them
+      const at = new Date();
+      const firstDow = daysAgo(days, at).getUTCDay();
       const history = series(days, firstDow, 21);
-      for (let d = 0; d < days; d++) await insertCost(db.db, organization.id, { day: daysAgo(days - d), amount: history[d].toFixed(2) });
+      for (let d = 0; d < days; d++) await insertCost(db.db, organization.id, { day: daysAgo(days - d, at), amount: history[d].toFixed(2) });
       const service = new BudgetService(db.db, organization.id);
       const budget = await service.create({
         name: 'Custom window',
         scope: { kind: 'ORGANIZATION' },
         period: 'CUSTOM',
-        startsAt: daysAgo(10),
-        endsAt: daysAgo(-20),
+        startsAt: daysAgo(10, at),
+        endsAt: daysAgo(-20, at),
         amount: '3000',
         currency: 'USD',
         thresholds: [{ percent: 80, basis: 'ACTUAL' }, { percent: 100, basis: 'FORECAST' }],
       });
-      const spend = await service.spend(budget);
-      const forecast = await service.forecast(budget);
+      const spend = await service.spend(budget, at);
+      const forecast = await service.forecast(budget, at);
       assert.equal(forecast.method, 'SEASONAL_TREND');
       assert.equal(forecast.historyDays, days);
       assert.ok(Number(forecast.low) <= Number(forecast.value) && Number(forecast.value) <= Number(forecast.high));
@@ -100,7 +102,7 @@ describe('spend forecasts', () => {
       assert.ok(Number(spend.percentUsed) < 80, `actual ${spend.percentUsed}%`);
       assert.ok(Number(forecast.value) >= 3000, `forecast ${forecast.value}`);
 
-      const report = await evaluateBudgets(db.db, organization.id);
+      const report = await evaluateBudgets(db.db, organization.id, { at });
       assert.deepEqual(report.raised.map((a) => a.kind), ['BUDGET_FORECAST']);
       assert.equal(report.raised[0].details.forecastMethod, 'SEASONAL_TREND');
       assert.equal(await countAlerts(db.db, organization.id, `budget:${budget.id}:ACTUAL`), 0);

@@ -42,14 +42,43 @@ test("a postmaster.pid naming a live process that is not Postgres (its pid reuse
   }
 });
 
-const alive = (pid: number) => {
+/** stop() while another process's client is connected leaves Postgres serving it; it was stopped under it. */
+async function stillServesItsSharer(db: { url: string; stop(): Promise<void> }, postmasterPid: number): Promise<void> {
+  const sharer = postgres(db.url, { max: 1, onnotice: () => {} });
+  try {
+    await sharer`select 1`;
+    await db.stop();
+    assert.ok(alive(postmasterPid), 'Postgres still runs for the process sharing it');
+    assert.deepEqual([...(await sharer`select 2 as two`)], [{ two: 2 }]);
+  } finally {
+    await sharer.end();
+  }
+}
+
+test('a Postgres this process started, shared by another process, is left running at stop, and stopped once no one else uses it', { timeout: 120_000 }, async () => {
+  const dataDir = path.join(repoRoot, '.data', `test-embedded-${randomBytes(4).toString('hex')}`);
+  const log = pino({ level: 'silent' });
+  let postmasterPid: number | undefined;
+  try {
+    const started = await startEmbeddedPostgres({ dataDir, port: await freePort(), log });
+    postmasterPid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    await stillServesItsSharer(started, postmasterPid);
+    await started.stop();
+    assert.equal(alive(postmasterPid), false, 'stopped once the sharer is gone');
+  } finally {
+    if (postmasterPid !== undefined && alive(postmasterPid)) process.kill(postmasterPid, 'SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch {
     return false;
   }
-};
+}
 
 test('a Postgres whose server was killed outright is adopted by the next start, and stopped with it', { timeout: 120_000 }, async () => {
   // it was shared as if its server still ran: nothing ever stopped it (a server SIGKILLed, OOM-killed)
@@ -79,6 +108,8 @@ test('a Postgres whose server was killed outright is adopted by the next start, 
     } finally {
       await sql.end();
     }
+    // a CLI command adopted it, then `npm start` came up and shared it: the command's end must not cut the server
+    await stillServesItsSharer(adopted, postmasterPid);
     await adopted.stop();
     assert.equal(alive(postmasterPid), false, 'the adopted Postgres stopped with the process that adopted it');
   } finally {

@@ -54,6 +54,9 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     opts.log.info({ databaseDir }, 'using the embedded Postgres already running on this data directory');
     return { url, stop: async () => {} };
   }
+  // before initdb's or the postmaster's postgres exists: a start that finds one running must never read a
+  // previous owner's pid (gone, so it would adopt it and stop it under us)
+  await writeFile(ownerFile, `${process.pid}\n`);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -96,7 +99,6 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     await postmaster.stop();
     throw err;
   }
-  await writeFile(ownerFile, `${process.pid}\n`);
   opts.log.info({ port: opts.port, databaseDir }, 'embedded Postgres started');
   return { url, stop: () => stopUnlessShared(url, opts.log, () => postmaster.stop(), () => postmaster.detach()) };
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { writeFile, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -67,6 +67,34 @@ test('a Postgres this process started, shared by another process, is left runnin
     assert.equal(alive(postmasterPid), false, 'stopped once the sharer is gone');
   } finally {
     if (postmasterPid !== undefined && alive(postmasterPid)) process.kill(postmasterPid, 'SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('while Postgres starts, pg-owner.pid already names the starting process, not a previous owner that is gone', { timeout: 120_000 }, async () => {
+  // it was written once the database existed: a CLI command starting meanwhile found a running Postgres whose
+  // owner was gone, adopted it, and stopped it under the server starting it
+  const dataDir = path.join(repoRoot, '.data', `test-embedded-${randomBytes(4).toString('hex')}`);
+  const log = pino({ level: 'silent' });
+  const gone = spawn(process.execPath, ['-e', '0']);
+  await new Promise((r) => gone.once('exit', r));
+  const seen = new Set<string>();
+  const watch = setInterval(() => {
+    try {
+      if (existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))) seen.add(readFileSync(path.join(dataDir, 'pg-owner.pid'), 'utf8').trim());
+    } catch {
+      // between the checks
+    }
+  }, 1);
+  let db: { stop(): Promise<void> } | undefined;
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(path.join(dataDir, 'pg-owner.pid'), `${gone.pid}\n`);
+    db = await startEmbeddedPostgres({ dataDir, port: await freePort(), log });
+    assert.deepEqual([...seen], [String(process.pid)]);
+  } finally {
+    clearInterval(watch);
+    await db?.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 });

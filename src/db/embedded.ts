@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import postgres from 'postgres';
 import { startPostmaster, type Postmaster } from './postmaster.js';
 import { errorText } from './query-error.js';
 
@@ -46,13 +47,16 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     // a server killed outright (SIGKILL, OOM) left its Postgres running with no one to stop it: adopt it
     await writeFile(ownerFile, `${process.pid}\n`);
     opts.log.warn({ databaseDir, pid: running.pid }, 'using an embedded Postgres whose server is gone; it stops with this process');
-    return { url, stop: () => stopOrphan(running.pid) };
+    return { url, stop: () => stopUnlessShared(url, opts.log, () => stopOrphan(running.pid), () => {}) };
   }
   if (running !== null) {
     // `npm start` already runs Postgres on this data directory: a CLI command shares it instead of failing
     opts.log.info({ databaseDir }, 'using the embedded Postgres already running on this data directory');
     return { url, stop: async () => {} };
   }
+  // before initdb's or the postmaster's postgres exists: a start that finds one running must never read a
+  // previous owner's pid (gone, so it would adopt it and stop it under us)
+  await writeFile(ownerFile, `${process.pid}\n`);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -95,9 +99,43 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     await postmaster.stop();
     throw err;
   }
-  await writeFile(ownerFile, `${process.pid}\n`);
   opts.log.info({ port: opts.port, databaseDir }, 'embedded Postgres started');
-  return { url, stop: () => postmaster.stop() };
+  return { url, stop: () => stopUnlessShared(url, opts.log, () => postmaster.stop(), () => postmaster.detach()) };
+}
+
+/**
+ * Stops the Postgres this process answers for, unless a client of another process is still connected: a
+ * server started (or shared an orphan) while a CLI command held it, and stopping it would cut the server's
+ * database. Left running, it is an orphan the next start adopts. Our own pool is closed by now, but its
+ * backends can outlive the close by a moment, so a connection seen is looked at again for up to 2 s.
+ */
+async function stopUnlessShared(url: string, log: Logger, stop: () => Promise<void>, leave: () => void): Promise<void> {
+  if (await othersConnected(url)) {
+    leave();
+    log.warn('embedded Postgres left running: another process is connected to it; the next start adopts it');
+    return;
+  }
+  await stop();
+}
+
+async function othersConnected(url: string): Promise<boolean> {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  try {
+    for (let waited = 0; ; waited += 100) {
+      const [{ others }] = await sql<{ others: number }[]>`
+        select count(*)::int as others from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`;
+      if (others === 0) return false;
+      if (waited >= 2_000) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch {
+    // it does not answer: nothing can be using it
+    return false;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
 }
 
 /**

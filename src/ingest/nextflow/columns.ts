@@ -218,13 +218,16 @@ export function buildTaskRecord(
   }
   if (draft.name !== null && (draft.process === null || !hasTagField)) {
     const derived = splitTaskName(draft.name);
-    const bytes = keyTooLong(derived.process);
-    if (draft.process === null && bytes !== null) {
-      // the process is a key (tasks are grouped and priced by it): one read from a name is bounded as one read from its column
-      const unreadable = new FieldError(nameLabel, draft.name, `the process name it begins with ${keyTooLongMessage(bytes)}`);
-      if (!dropUnreadable) throw unreadable;
-      dropUnreadable(unreadable);
-    } else if (draft.process === null) draft.process = derived.process;
+    if (draft.process === null) {
+      const bytes = keyTooLong(derived.process);
+      if (bytes === null) draft.process = derived.process;
+      else {
+        // the process is a key (tasks are grouped and priced by it): one read from a name is bounded as one read from its column
+        const unreadable = new FieldError(nameLabel, draft.name, `the process name it begins with ${keyTooLongMessage(bytes)}`);
+        if (!dropUnreadable) throw unreadable;
+        dropUnreadable(unreadable);
+      }
+    }
     // Only when the source has no tag field at all: an explicit `-`/null tag is authoritative.
     if (!hasTagField) draft.tag = derived.tag;
   }

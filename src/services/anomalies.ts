@@ -157,7 +157,7 @@ export async function detectAnomalies(db: Db, orgId: string, settings: AnomalySe
     const contributors = await rootCause(db, orgId, day, settings.windowDays, s);
     const severity = severityOf(s.score);
     // the anomaly's and its alert's keys are indexed; the subject and contributors keep the values whole
-    const keyed = { ...s, key: boundedKey(s.key), value: boundedKey(s.value) };
+    const keyed = boundedSeries(s);
     const row = await db.transaction(async (tx) => {
       const [a] = await tx
         .insert(anomalies)
@@ -174,7 +174,7 @@ export async function detectAnomalies(db: Db, orgId: string, settings: AnomalySe
         severity,
         dedupeKey: `anomaly:${s.dimension}:${keyed.key}:${keyed.value}:${s.currency}:${day}`,
         title: `Cost anomaly: ${label} on ${day}`,
-        message: `${s.actual} ${s.currency} against an expected ${s.expected} (+${s.impact}, robust z ${s.score.toFixed(1)})${contributors[0] ? `; top contributor ${describe({ ...contributors[0], key: boundedKey(contributors[0].key), value: boundedKey(contributors[0].value) })} +${contributors[0].impact}` : ''}`,
+        message: `${s.actual} ${s.currency} against an expected ${s.expected} (+${s.impact}, robust z ${s.score.toFixed(1)})${contributors[0] ? `; top contributor ${describe(boundedSeries(contributors[0]))} +${contributors[0].impact}` : ''}`,
         subject: { anomalyId: a.id, dimension: s.dimension, key: s.key, value: s.value, day },
         details: { actual: s.actual, expected: s.expected, impact: s.impact, currency: s.currency, score: s.score, contributors },
         cooldown: { key: `anomaly:${s.dimension}:${keyed.key}:${keyed.value}:${s.currency}`, seconds: settings.cooldownHours * 3600 },
@@ -213,6 +213,9 @@ async function newestBillDay(db: Db, orgId: string): Promise<string | null> {
   const [latest] = await db.execute<{ day: string | null }>(sql`select (max(charge_period_start) at time zone 'UTC')::date::text as day from cost_records where org_id = ${orgId}`);
   return latest.day;
 }
+
+/** A series or contributor with its key and value as they are indexed and shown in an alert's title (boundedKey). */
+const boundedSeries = <T extends { key: string; value: string }>(s: T): T => ({ ...s, key: boundedKey(s.key), value: boundedKey(s.value) });
 
 // stored anomalies hold bounded keys and detected series whole values: both sides compared bounded
 const seriesKey = (s: { dimension: string; dimensionKey?: string; key?: string; dimensionValue?: string; value?: string; currency: string }) =>

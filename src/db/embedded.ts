@@ -14,7 +14,8 @@ export interface EmbeddedDatabase {
 /**
  * The package installs its own exit and signal handlers that stop Postgres and exit at once, racing the
  * app's graceful shutdown (drain HTTP, stop pg-boss, then Postgres), and its `exit` hook throws
- * ("done is not a function"). Drop them: the app stops Postgres itself, and `stopOnExit` is the last resort.
+ * ("done is not a function"). Drop them: the app stops Postgres itself, and postmaster.ts's own exit and
+ * signal fallback is the last resort.
  */
 async function loadEmbeddedPostgres() {
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'exit'] as const;

@@ -10,7 +10,10 @@ export function reportDownloadHandler(deps: Pick<RouteDeps, 'database' | 'viewer
     const viewer = await requireViewer(rc, deps.viewerOf, 'VIEWER');
     const format = rc.url.searchParams.get('format') ?? 'html';
     if (format !== 'csv' && format !== 'html') throw badInput('format', `csv or html, got ${JSON.stringify(format)}`);
-    const report = await new CostReportService(deps.database.db, viewer.orgId, deps.config.maxPageSize).get(rc.url.searchParams.get('id') ?? '');
+    const id = rc.url.searchParams.get('id');
+    // a missing id is the caller's mistake (400), an unknown one is not there (404)
+    if (!id) throw badInput('id', 'required: the id of a stored report (the costReports query lists them, with their csvUrl and htmlUrl)');
+    const report = await new CostReportService(deps.database.db, viewer.orgId, deps.config.maxPageSize).get(id);
     const body = format === 'csv' ? report.csv : report.html;
     rc.res.writeHead(200, {
       'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'text/html; charset=utf-8',

@@ -310,6 +310,9 @@ describe('costBreakdown: the explorer over a reconciled bill', () => {
     assert.equal((html.match(/<rect /g) ?? []).length, explorer.nodes.length, 'one bar per day with costs');
     const other = await get(report.csvUrl, b.viewer);
     assert.equal(other.status, 404);
+    const noId = await get('/reports/download?format=csv', a.viewer);
+    assert.equal(noId.status, 400);
+    assert.match(await noId.text(), /\bid\b.*required/);
     const list = await t.gql(`{ costReports(project: "P-ATAC") { edges { node { id month } } } }`, {}, a.viewer);
     assert.deepEqual(list.data!.costReports.edges.map((e: { node: { id: string } }) => e.node.id), [report.id]);
     assert.deepEqual((await t.gql(`{ costReports { edges { node { id } } } }`, {}, b.viewer)).data!.costReports.edges, []);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import './production-mode.js';
 import 'reflect-metadata';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, parseRole, type Config } from './config.js';
 import { connect } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
@@ -41,11 +41,11 @@ program
   .command('serve', { isDefault: true })
   .description('serve GraphQL (HTTP + WebSocket) and run background jobs')
   .addOption(new Option('--role <role>', 'api, worker or all').choices(['api', 'worker', 'all']))
-  .addOption(new Option('--port <port>', 'HTTP port (overrides PORT)'))
-  .action(async (opts: { role?: string; port?: string }) => {
+  .addOption(new Option('--port <port>', 'HTTP port (overrides PORT)').argParser(portNumber))
+  .action(async (opts: { role?: string; port?: number }) => {
     const config = loadConfig();
     if (opts.role) config.role = parseRole(opts.role);
-    if (opts.port) config.port = Number(opts.port);
+    if (opts.port !== undefined) config.port = opts.port;
     const log = createLogger(config.logLevel);
     // a signal during start-up (the first one initialises Postgres, which takes a while) waits for the
     // start to finish and then stops everything: exiting at once would leave the embedded Postgres running
@@ -119,6 +119,13 @@ apikey
       process.stdout.write(`${key}\n`);
     });
   });
+
+/** Checked before anything starts: `listen(NaN)` would fail only once Postgres is up and migrated. */
+function portNumber(raw: string): number {
+  const port = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be an integer from 0 to 65535.');
+  return port;
+}
 
 /** The organization a CLI import writes to: `--org`, or the only one there is. */
 async function resolveOrg(db: ReturnType<typeof connect>['db'], slug: string | undefined): Promise<string> {

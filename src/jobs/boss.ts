@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import type { ProcessRole } from '../config.js';
+import { processApplicationName } from '../db/application-name.js';
 import { isConnectionGone } from '../db/connection-gone.js';
 import type { Logger } from '../logger.js';
 
@@ -9,7 +10,7 @@ import type { Logger } from '../logger.js';
  */
 export async function startBoss(databaseUrl: string, role: ProcessRole, log: Logger): Promise<PgBoss> {
   const worker = role !== 'api';
-  const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss', supervise: worker, schedule: worker, max: 5, application_name: 'gct-pgboss' });
+  const boss = new PgBoss({ connectionString: databaseUrl, schema: 'pgboss', supervise: worker, schedule: worker, max: 5, application_name: processApplicationName('gct-pgboss') });
   boss.on('error', (err) => {
     // the database going away is expected (a stop, a restart), and the error carries the whole pg
     // client, which says nothing more

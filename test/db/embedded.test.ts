@@ -8,8 +8,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
 import postgres from 'postgres';
+import { connect } from '../../src/db/client.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { startBoss } from '../../src/jobs/boss.js';
 import { repoRoot } from '../support/fixtures.js';
+import { until } from '../support/until.js';
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -142,6 +145,128 @@ test('a Postgres whose server was killed outright is adopted by the next start, 
     assert.equal(alive(postmasterPid), false, 'the adopted Postgres stopped with the process that adopted it');
   } finally {
     if (postmasterPid !== undefined && alive(postmasterPid)) process.kill(postmasterPid, 'SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+/** test/support/embedded-client.ts in a process of its own: resolves once it reports the postmaster it uses. */
+function startClient(dataDir: string, port: number) {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/test/support/embedded-client.js'), dataDir, String(port)], {
+    cwd: repoRoot,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d));
+  child.stderr.on('data', (d: Buffer) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const up = new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', () => {
+      const m = /\{"postmaster":(\d+)\}/.exec(output);
+      if (m) resolve(Number(m[1]));
+    });
+    void exited.then((code) => reject(new Error(`process ${child.pid} exited (${code}) before its Postgres was up:\n${output}`)));
+  });
+  const stop = async () => {
+    child.stdin.write('stop\n');
+    assert.equal(await exited, 0, `process ${child.pid} stopped cleanly:\n${output}`);
+  };
+  return { child, up, stop };
+}
+
+test('two processes starting at once on an empty data directory both succeed and share one Postgres, stopped once both are done', { timeout: 120_000 }, async () => {
+  // both ran initdb on the same directory: one failed ("directory exists but is not empty", or the postmaster's lock)
+  const dataDir = path.join(repoRoot, '.data', `test-embedded-${randomBytes(4).toString('hex')}`);
+  const port = await freePort();
+  const clients = [startClient(dataDir, port), startClient(dataDir, port)];
+  const postmasters: number[] = [];
+  try {
+    postmasters.push(...(await Promise.all(clients.map((c) => c.up))));
+    assert.equal(postmasters[0], postmasters[1], 'one Postgres serves both');
+    const owner = Number(readFileSync(path.join(dataDir, 'pg-owner.pid'), 'utf8').trim());
+    const ownerClient = clients.find((c) => c.child.pid === owner);
+    assert.ok(ownerClient, `pg-owner.pid names one of the two (${clients.map((c) => c.child.pid).join(', ')}), not ${owner}`);
+    // the sharer first: the owner then finds no one else connected and stops it
+    await clients.find((c) => c !== ownerClient)!.stop();
+    assert.ok(alive(postmasters[0]), 'the sharer left Postgres running for the owner');
+    await ownerClient.stop();
+    assert.equal(alive(postmasters[0]), false, 'Postgres stopped with its owner');
+  } finally {
+    for (const { child } of clients) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const pid of postmasters) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("a job's query still running when the queue and pool have closed is this process's, not another's: Postgres stops", { timeout: 120_000 }, async () => {
+  // the query outlives pg-boss's graceful stop and the pool's end (which drops its socket; Postgres sees that
+  // only when the query returns), and was counted as another process's client: Postgres was left running for no one
+  const dataDir = path.join(repoRoot, '.data', `test-embedded-${randomBytes(4).toString('hex')}`);
+  const log = pino({ level: 'silent' });
+  let postmasterPid: number | undefined;
+  try {
+    const embedded = await startEmbeddedPostgres({ dataDir, port: await freePort(), log });
+    postmasterPid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const database = connect(embedded.url, { max: 2 });
+    const boss = await startBoss(embedded.url, 'all', log);
+    await boss.createQueue('test-slow');
+    let running!: () => void;
+    const started = new Promise<void>((r) => (running = r));
+    await boss.work('test-slow', async () => {
+      running();
+      await database.sql`select pg_sleep(60)`.catch(() => {});
+    });
+    await boss.send('test-slow', {});
+    await started;
+    // app.ts's order: the queue (its graceful stop timing out), the pool, then Postgres
+    await boss.stop({ graceful: true, timeout: 1_000, wait: true });
+    await database.sql.end({ timeout: 0.1 });
+    await embedded.stop();
+    assert.equal(alive(postmasterPid), false, 'Postgres stopped: no other process used it');
+  } finally {
+    if (postmasterPid !== undefined && alive(postmasterPid)) process.kill(postmasterPid, 'SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("left running for another process, Postgres runs no query of this process's on past it", { timeout: 120_000 }, async () => {
+  const dataDir = path.join(repoRoot, '.data', `test-embedded-${randomBytes(4).toString('hex')}`);
+  const log = pino({ level: 'silent' });
+  let postmasterPid: number | undefined;
+  const sharer = { end: async () => {} };
+  try {
+    const embedded = await startEmbeddedPostgres({ dataDir, port: await freePort(), log });
+    postmasterPid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const other = postgres(embedded.url, { max: 1, onnotice: () => {} });
+    sharer.end = () => other.end();
+    const database = connect(embedded.url, { max: 1 });
+    const slow = database.sql`select pg_sleep(60)`.catch(() => {});
+    const slowBackend = async () => (await other<{ pid: number }[]>`select pid from pg_stat_activity where query like 'select pg_sleep(60)%'`)[0]?.pid;
+    await until('the slow query runs', async () => (await slowBackend()) !== undefined);
+    await database.sql.end({ timeout: 0.1 });
+    await embedded.stop();
+    assert.ok(alive(postmasterPid), 'Postgres still runs for the other process');
+    await until('our slow query is ended', async () => (await slowBackend()) === undefined, { timeoutMs: 10_000 });
+    await slow;
+  } finally {
+    await sharer.end();
+    if (postmasterPid !== undefined && alive(postmasterPid)) process.kill(postmasterPid, 'SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a start lock left by a process killed while starting Postgres does not hold up the next start', { timeout: 120_000 }, async () => {
+  const dataDir = path.join(repoRoot, '.data', `test-embedded-${randomBytes(4).toString('hex')}`);
+  const log = pino({ level: 'silent' });
+  const gone = spawn(process.execPath, ['-e', '0']);
+  await new Promise((r) => gone.once('exit', r));
+  const lockFile = path.join(dataDir, 'pg-start.lock');
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(lockFile, `${gone.pid}\n`);
+    const db = await startEmbeddedPostgres({ dataDir, port: await freePort(), log });
+    await db.stop();
+    assert.equal(existsSync(lockFile), false, 'the lock is released once Postgres is started');
+  } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
 });

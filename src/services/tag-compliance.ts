@@ -5,6 +5,9 @@ import { badInput } from '../errors.js';
 import { checkPageSize, decodeOffsetCursor, offsetPage, type Page } from './pagination.js';
 
 export const MAX_REQUIRED_TAG_KEYS = 50;
+
+/** Lock namespace (first key of pg_advisory_xact_lock) of one organization's required-key replacements. */
+const REQUIRED_KEYS_LOCK = 7_240_041;
 export const COMPLIANCE_GRANULARITIES = ['DAY', 'MONTH'] as const;
 export type ComplianceGranularity = (typeof COMPLIANCE_GRANULARITIES)[number];
 
@@ -70,11 +73,16 @@ export class TagComplianceService {
       seen.set(folded, i);
       return key;
     });
-    await this.db.transaction(async (tx) => {
+    // Two replacements at once: under READ COMMITTED the second's delete does not see the first's new rows, and
+    // its insert then collides with them on the primary key. Taking turns, the last one wins whole.
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${REQUIRED_KEYS_LOCK}, hashtext(${this.orgId}))`);
       await tx.delete(requiredTagKeys).where(eq(requiredTagKeys.orgId, this.orgId));
       if (clean.length > 0) await tx.insert(requiredTagKeys).values(clean.map((key) => ({ orgId: this.orgId, key })));
+      // read in the transaction: after it, another caller's set may already have replaced this one
+      const rows = await tx.select({ key: requiredTagKeys.key }).from(requiredTagKeys).where(eq(requiredTagKeys.orgId, this.orgId)).orderBy(asc(requiredTagKeys.key));
+      return rows.map((r) => r.key);
     });
-    return this.requiredKeys();
   }
 
   async totals(window: ComplianceWindow): Promise<ComplianceTotal[]> {

@@ -1368,6 +1368,18 @@ export type Project = {
   name: Scalars['String']['output'];
 };
 
+export type ProjectConnection = {
+  __typename?: 'ProjectConnection';
+  edges: Array<ProjectEdge>;
+  pageInfo: PageInfo;
+};
+
+export type ProjectEdge = {
+  __typename?: 'ProjectEdge';
+  cursor: Scalars['String']['output'];
+  node: Project;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** NOT_FOUND when no alert of your organization has this id */
@@ -1418,7 +1430,13 @@ export type Query = {
   pools: Array<Pool>;
   /** NOT_FOUND when no project of your organization has this code */
   project: Project;
+  /**
+   * Every project, by code, in one answer
+   * @deprecated unbounded (a LIMS adds a project per study, and this answers them all at once): page with projectsConnection
+   */
   projects: Array<Project>;
+  /** Projects by code, a page at a time */
+  projectsConnection: ProjectConnection;
   /** Savings recommendations, biggest monthly saving first */
   recommendations: RecommendationConnection;
   /** Reconciliations of the bill, newest first */
@@ -1553,6 +1571,12 @@ export type QueryModelsArgs = {
 
 export type QueryProjectArgs = {
   code: Scalars['String']['input'];
+};
+
+
+export type QueryProjectsConnectionArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
 };
 
 

@@ -38,7 +38,7 @@ export function orgServices(db: Db, orgId: string, config: Config, models: Model
     models: new ModelService(db, orgId, models, config.estimation),
     estimates: new EstimateService(db, orgId, models, config.estimation),
     live: new LiveEstimateService(db, orgId, models, config.estimation),
-    projects: new ProjectService(db, orgId),
+    projects: new ProjectService(db, orgId, config.maxPageSize),
     pipelines: new PipelineService(db, orgId),
     principals: new PrincipalService(db, orgId),
     runs: new RunService(db, orgId, config.maxPageSize),

@@ -1,5 +1,6 @@
-import { IsOptional, Length, Matches } from 'class-validator';
-import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { IsOptional, Length, Matches, Min } from 'class-validator';
+import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Connection } from './common.js';
 
 @ObjectType({ description: 'A LIMS project or cost centre.' })
 export class Project {
@@ -34,4 +35,18 @@ export class CreateProjectInput {
   @IsOptional()
   @Length(1, 200)
   costCentre?: string | null;
+}
+
+@ObjectType()
+export class ProjectConnection extends Connection(Project, 'Project') {}
+
+@ArgsType()
+export class ProjectsPageArgs {
+  @Field(() => Int, { defaultValue: 100, description: 'Page size, 1 to the server maximum (default 500)' })
+  @Min(1)
+  first!: number;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  after?: string | null;
 }

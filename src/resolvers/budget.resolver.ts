@@ -21,13 +21,14 @@ export class BudgetResolver {
 
   @Authorized('ANALYST')
   @Mutation(() => Budget)
-  createBudget(@Arg('input', () => CreateBudgetInput) input: CreateBudgetInput, @Ctx() ctx: Context) {
+  // validate: false: the service checks the input and answers every invalid field at once (schema/budget.ts)
+  createBudget(@Arg('input', () => CreateBudgetInput, { validate: false }) input: CreateBudgetInput, @Ctx() ctx: Context) {
     return ctx.org().budgets.create(input);
   }
 
   @Authorized('ANALYST')
   @Mutation(() => Budget)
-  updateBudget(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateBudgetInput) input: UpdateBudgetInput, @Ctx() ctx: Context) {
+  updateBudget(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateBudgetInput, { validate: false }) input: UpdateBudgetInput, @Ctx() ctx: Context) {
     // GraphQL null means "not given" here: no budget field can be cleared
     const patch = Object.fromEntries(Object.entries(input).filter(([, v]) => v != null)) as BudgetUpdate;
     return ctx.org().budgets.update(id, patch);

@@ -95,6 +95,44 @@ describe('budgets', () => {
     assert.deepEqual((await t.gql(`{ budgets { id } }`, {}, keys.viewer)).data!.budgets, []);
   });
 
+  test('several invalid fields answer one BAD_USER_INPUT listing every field with its problems, and write nothing', async () => {
+    const fieldsOf = (e: { extensions?: Record<string, unknown> } | undefined) =>
+      ((e?.extensions?.fields as { field: string; problems: string[] }[] | undefined) ?? []).map((f) => f.field).sort();
+    // problems the input types can see (a length, a currency's size, a percent) beside ones only the service can (a zero amount, a missing range)
+    const many = await t.gql(CREATE, {
+      input: {
+        name: 'Bad', scope: { kind: 'TAG', tagKey: 'k'.repeat(200) }, period: 'MONTH', startsAt: '2026-01-01T00:00:00Z', amount: '0', currency: 'XX',
+        thresholds: [{ percent: 0, basis: 'ACTUAL' }, { percent: 1000, basis: 'FORECAST' }],
+      },
+    }, keys.analyst);
+    assert.equal(many.errors?.length, 1, JSON.stringify(many.errors));
+    assert.equal(many.errors![0].extensions?.code, 'BAD_USER_INPUT');
+    assert.deepEqual(fieldsOf(many.errors![0]), ['amount', 'currency', 'scope.tagKey', 'scope.tagValue', 'startsAt', 'thresholds.0.percent', 'thresholds.1.percent'], JSON.stringify(many.errors));
+    for (const field of ['amount', 'currency', 'scope.tagKey', 'scope.tagValue', 'startsAt', 'thresholds.0.percent', 'thresholds.1.percent']) {
+      assert.match(many.errors![0].message, new RegExp(`${field.replace(/\./g, '\\.')}: `), `${field}: ${many.errors![0].message}`);
+    }
+
+    // an unknown project (a lookup) does not hide the amount and a threshold given twice
+    const lookup = await t.gql(CREATE, {
+      input: { name: 'Bad', scope: { kind: 'PROJECT', projectCode: 'NOPE' }, period: 'MONTH', amount: '-5', thresholds: [{ percent: 80, basis: 'ACTUAL' }, { percent: 80, basis: 'ACTUAL' }] },
+    }, keys.analyst);
+    assert.deepEqual(fieldsOf(lookup.errors?.[0]), ['amount', 'scope.projectCode', 'thresholds.1'], JSON.stringify(lookup.errors));
+    assert.deepEqual((await t.gql(`{ budgets { id } }`, {}, keys.viewer)).data!.budgets, []);
+
+    // updateBudget the same, on the budget as it would become; the budget stays as it was
+    const created = await t.gql(CREATE, { input: { name: 'To update', scope: { kind: 'ORGANIZATION' }, period: 'MONTH', amount: '100', currency: 'USD' } }, keys.analyst);
+    assert.equal(created.errors, undefined, JSON.stringify(created.errors));
+    const id = created.data!.createBudget.id;
+    const update = await t.gql(`mutation($id: ID!, $input: UpdateBudgetInput!) { updateBudget(id: $id, input: $input) { id } }`,
+      { id, input: { amount: '-1', period: 'CUSTOM', currency: 'XX', thresholds: [{ percent: 600, basis: 'ACTUAL' }] } }, keys.analyst);
+    assert.equal(update.errors?.length, 1, JSON.stringify(update.errors));
+    assert.equal(update.errors![0].extensions?.code, 'BAD_USER_INPUT');
+    assert.deepEqual(fieldsOf(update.errors![0]), ['amount', 'currency', 'endsAt', 'startsAt', 'thresholds.0.percent'], JSON.stringify(update.errors));
+    const kept = await t.gql(`query($id: ID!) { budget(id: $id) { period amount { amount currency } thresholds { percent } } }`, { id }, keys.viewer);
+    assert.deepEqual(kept.data!.budget, { period: 'MONTH', amount: { amount: '100', currency: 'USD' }, thresholds: [] });
+    await t.gql(`mutation($id: ID!) { deleteBudget(id: $id) }`, { id }, keys.analyst);
+  });
+
   test('an organization budget shows billed (the bill) and committed (in-flight runs) separately, never another org\'s', async (ctx) => {
     const org = keys.org.id;
     // the server takes the month from its own clock: every line and run is dated at this one instant

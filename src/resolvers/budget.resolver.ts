@@ -5,6 +5,11 @@ import { Money, money } from '../schema/common.js';
 import { Budget, BudgetForecastView, BudgetScopeView, BudgetSpendView, CreateBudgetInput, UpdateBudgetInput } from '../schema/budget.js';
 import type { BudgetUpdate } from '../services/budgets.js';
 
+const AT = {
+  nullable: true,
+  description: 'Read the budget as it stood at this instant: the period containing it, and its spend up to it (default: now; later than now is refused)',
+} as const;
+
 @Resolver(() => Budget)
 export class BudgetResolver {
   @Authorized()
@@ -53,8 +58,8 @@ export class BudgetResolver {
   }
 
   @FieldResolver(() => BudgetSpendView)
-  async spend(@Root() budget: BudgetRow, @Ctx() ctx: Context): Promise<BudgetSpendView> {
-    const s = await ctx.org().budgets.spend(budget);
+  async spend(@Root() budget: BudgetRow, @Arg('at', () => Date, AT) at: Date | null | undefined, @Ctx() ctx: Context): Promise<BudgetSpendView> {
+    const s = await ctx.org().budgets.spend(budget, at);
     return {
       periodStart: s.period.start,
       periodEnd: s.period.end,
@@ -66,8 +71,8 @@ export class BudgetResolver {
   }
 
   @FieldResolver(() => BudgetForecastView)
-  async forecast(@Root() budget: BudgetRow, @Ctx() ctx: Context): Promise<BudgetForecastView> {
-    const f = await ctx.org().budgets.forecast(budget);
+  async forecast(@Root() budget: BudgetRow, @Arg('at', () => Date, AT) at: Date | null | undefined, @Ctx() ctx: Context): Promise<BudgetForecastView> {
+    const f = await ctx.org().budgets.forecast(budget, at);
     return { ...f, value: money(f.value, budget.currency)!, low: money(f.low, budget.currency)!, high: money(f.high, budget.currency)! };
   }
 }

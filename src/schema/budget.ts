@@ -132,10 +132,10 @@ export class Budget {
   @Field(() => [BudgetThresholdView])
   thresholds!: BudgetThresholdView[];
 
-  @Field(() => BudgetSpendView, { description: 'Spend in the current period (the one containing now)' })
+  @Field(() => BudgetSpendView, { description: 'Spend in the period containing `at` (default now), up to `at`' })
   spend?: BudgetSpendView;
 
-  @Field(() => BudgetForecastView, { description: 'Forecast for the current period' })
+  @Field(() => BudgetForecastView, { description: 'Forecast for the period containing `at` (default now), from its spend up to `at`' })
   forecast?: BudgetForecastView;
 
   @Field(() => Date)

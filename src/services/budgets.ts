@@ -5,7 +5,7 @@ import { billedUntilSql, runScope, runTime, unbilledSql, unreconciledSql } from 
 import { lineCost } from './reconcile-terms.js';
 import { conflict, notFound } from '../errors.js';
 import { checkBudgetInput, type BudgetInput, type BudgetScopeInput } from './budget-input.js';
-import { periodAt, type PeriodWindow } from './budget-periods.js';
+import { periodAt, statusInstant, type PeriodWindow } from './budget-periods.js';
 import { ProjectService } from './projects.js';
 import { forecastBudget, type BudgetForecast } from './forecast.js';
 import { isUuid } from './runs.js';
@@ -100,15 +100,20 @@ export class BudgetService {
     return { kind: budget.scope, projectCode, pipeline: budget.pipelineName, tagKey: budget.tagKey, tagValue: budget.tagValue };
   }
 
-  /** Spend of the budget's period that contains `at` (default now). */
-  spend(budget: BudgetRow, at: Date = new Date()): Promise<BudgetSpend> {
-    return budgetSpend(this.db, budget, periodAt(budget, at));
+  /**
+   * Spend of the budget's period that contains `at` (default now), to date at `at`: the bill lines and
+   * runs of the period up to that instant. BAD_USER_INPUT naming `at` when it is later than now.
+   */
+  spend(budget: BudgetRow, at?: Date | null): Promise<BudgetSpend> {
+    const instant = statusInstant(at);
+    return budgetSpend(this.db, budget, periodAt(budget, instant), instant);
   }
 
-  /** Forecast for the period containing `at` (default now). */
-  async forecast(budget: BudgetRow, at: Date = new Date()): Promise<BudgetForecast> {
-    const period = periodAt(budget, at);
-    return forecastBudget(this.db, budget, period, await budgetSpend(this.db, budget, period), at);
+  /** Forecast for the period containing `at` (default now), from the spend to date at `at`. */
+  async forecast(budget: BudgetRow, at?: Date | null): Promise<BudgetForecast> {
+    const instant = statusInstant(at);
+    const period = periodAt(budget, instant);
+    return forecastBudget(this.db, budget, period, await budgetSpend(this.db, budget, period, instant), instant);
   }
 }
 
@@ -125,13 +130,17 @@ export class BudgetService {
  *   estimate exceeds what reconciliation allocated it so far. Shared Azure Batch pools carry no
  *   per-project tag, so reconciliation (bill → tasks → runs) is the only attribution that covers them.
  *
- * Only amounts in the budget's currency count.
+ * Only amounts in the budget's currency count. Spend to date at `at`: bill lines charged from, and runs
+ * started, at or before it (a period read at its end, or later, is read whole). The data is as it stands
+ * now: a bill line for a day before `at` that arrived after it counts, so a closed period read later
+ * holds its late lines.
  */
-export async function budgetSpend(db: Db, budget: BudgetRow, period: PeriodWindow): Promise<BudgetSpend> {
+export async function budgetSpend(db: Db, budget: BudgetRow, period: PeriodWindow, at: Date): Promise<BudgetSpend> {
   // dates as ISO text: the postgres.js client under Drizzle does not serialise Date parameters
   const start = period.start.toISOString();
   const end = period.end.toISOString();
-  const inPeriod = sql`${runTime} >= ${start}::timestamptz and ${runTime} < ${end}::timestamptz`;
+  const until = at.toISOString();
+  const inPeriod = sql`${runTime} >= ${start}::timestamptz and ${runTime} < ${end}::timestamptz and ${runTime} <= ${until}::timestamptz`;
   const scopedRuns = sql`${runs.orgId} = ${budget.orgId} and ${runs.currency} = ${budget.currency} and ${runScope(budget)} and ${inPeriod}`;
   let billed: SQL;
   let committed: SQL;
@@ -142,7 +151,8 @@ export async function budgetSpend(db: Db, budget: BudgetRow, period: PeriodWindo
     const tagged = budget.scope === 'TAG' ? sql`and ${costRecords.tags} @> ${JSON.stringify({ [budget.tagKey!]: budget.tagValue! })}::jsonb` : sql``;
     billed = sql`select coalesce(sum(${lineCost(sql`${costRecords}`)}), 0) from ${costRecords}
       where ${costRecords.orgId} = ${budget.orgId} and ${costRecords.currency} = ${budget.currency}
-        and ${costRecords.chargePeriodStart} >= ${start}::timestamptz and ${costRecords.chargePeriodStart} < ${end}::timestamptz ${tagged}`;
+        and ${costRecords.chargePeriodStart} >= ${start}::timestamptz and ${costRecords.chargePeriodStart} < ${end}::timestamptz
+        and ${costRecords.chargePeriodStart} <= ${until}::timestamptz ${tagged}`;
     committed = sql`select coalesce(sum(${unbilledSql(billedUntilSql(budget.orgId))}), 0) from ${runs} where ${scopedRuns} and ${runs.estimatedCost} is not null`;
   }
   const [row] = await db.execute<{ billed: string; committed: string; total: string; percent_used: string }>(sql`

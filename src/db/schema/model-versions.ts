@@ -33,7 +33,9 @@ export const modelVersions = pgTable(
     /**
      * Fingerprint of what the fit saw: the scope's samples and the settings that shape a round. A round
      * whose models' newest versions all carry the fingerprint it would store again is skipped (null
-     * before migration 0018: never matches).
+     * before migration 0018: never matches). Then `.` and the fingerprint of the pipeline's history
+     * (services/history-fingerprint.ts) when the version was fitted or last found unchanged: while it is
+     * still the pipeline's, the round skips the scope without reading the history.
      */
     samplesKey: text('samples_key'),
     /** Holdout metrics (fractions; null when no scored sample had a non-zero actual). */

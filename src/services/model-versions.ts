@@ -218,9 +218,9 @@ export class ModelService {
   /** Per scope, each model's newest version and the scope's champion. */
   private async newestVersions(db: Reader, pipeline?: string): Promise<NewestVersions> {
     const rows = (await db.execute(sql`
-      select target, scope, pipeline, process, model_name as "modelName", model_version as "modelVersion", samples_key as "samplesKey",
-             cost_basis as "costBasis", champion, newest
-      from (select target, scope, pipeline, process, model_name, model_version, samples_key, cost_basis, champion,
+      select target, scope, pipeline, process, model_name as "modelName", model_version as "modelVersion",
+             history_fingerprint as "historyFingerprint", cost_basis as "costBasis", champion, newest
+      from (select target, scope, pipeline, process, model_name, model_version, history_fingerprint, cost_basis, champion,
                    row_number() over (partition by target, scope, pipeline, process, model_name order by trained_at desc) = 1 as newest
             from ${modelVersions}
             where org_id = ${this.orgId} ${pipeline === undefined ? sql`` : sql`and pipeline = ${pipeline}`}) v
@@ -244,32 +244,33 @@ export class ModelService {
   /**
    * Whether each model's newest version of the scope learned from exactly these samples (`key`): fitting
    * again would store the same fits and metrics (fit and backtest are deterministic in the samples) and
-   * choose the same champion. When they did, those versions are labelled with `stored` (the key and the
-   * pipeline's current fingerprint), so the next round can tell without reading the history.
+   * choose the same champion. When they did, those versions are labelled with the pipeline's current
+   * history fingerprint, so the next round can tell without reading the history.
    */
-  private async unchanged(target: ModelTarget, s: Scoped, models: EstimationModel[], key: string, stored: string): Promise<boolean> {
+  private async unchanged(target: ModelTarget, s: Scoped, models: EstimationModel[], key: string, fingerprint: string | null): Promise<boolean> {
     // each model's newest version of the scope, and the scope's champion, in one read
     const rows = (await this.db.execute(sql`
-      select id, model_name as "modelName", model_version as "modelVersion", samples_key as "samplesKey", champion, newest
-      from (select id, model_name, model_version, samples_key, champion,
+      select id, model_name as "modelName", model_version as "modelVersion", samples_key as "samplesKey",
+             history_fingerprint as "historyFingerprint", champion, newest
+      from (select id, model_name, model_version, samples_key, history_fingerprint, champion,
                    row_number() over (partition by model_name order by trained_at desc) = 1 as newest
             from ${modelVersions}
             where org_id = ${this.orgId} and target = ${target} and scope = ${s.scope} and pipeline = ${s.pipeline} and process = ${s.process}) v
-      where newest or champion`)) as unknown as { id: string; modelName: string; modelVersion: string; samplesKey: string | null; champion: boolean; newest: boolean }[];
+      where newest or champion`)) as unknown as { id: string; modelName: string; modelVersion: string; samplesKey: string | null; historyFingerprint: string | null; champion: boolean; newest: boolean }[];
     const byName = new Map(rows.filter((v) => v.newest).map((v) => [v.modelName, v]));
     const fitted = models.every((m) => {
       const v = byName.get(m.name);
-      return v !== undefined && v.modelVersion === m.version && v.samplesKey !== null && samplesPart(v.samplesKey) === key;
+      return v !== undefined && v.modelVersion === m.version && v.samplesKey === key;
     });
     if (!fitted) return false;
     // a champion whose model left the registry (or changed version) cannot quote: the round must choose again
     const champion = rows.find((v) => v.champion);
     if (champion && !models.some((m) => m.name === champion.modelName && m.version === champion.modelVersion)) return false;
-    const relabel = models.map((m) => byName.get(m.name)!).filter((v) => v.samplesKey !== stored);
+    const relabel = models.map((m) => byName.get(m.name)!).filter((v) => v.historyFingerprint !== fingerprint);
     if (relabel.length > 0) {
       await this.db
         .update(modelVersions)
-        .set({ samplesKey: stored })
+        .set({ historyFingerprint: fingerprint })
         .where(and(eq(modelVersions.orgId, this.orgId), inArray(modelVersions.id, relabel.map((v) => v.id))));
     }
     return true;
@@ -277,8 +278,7 @@ export class ModelService {
 
   private async retrainScope(target: ModelTarget, s: Scoped, models: EstimationModel[], report: RetrainReport, fingerprint: string | undefined, log?: { warn(obj: object, msg: string): void }) {
     const key = samplesKey(target, s, this.settings);
-    const stored = fingerprint === undefined ? key : `${key}.${fingerprint}`;
-    if (await this.unchanged(target, s, models, key, stored)) {
+    if (await this.unchanged(target, s, models, key, fingerprint ?? null)) {
       report.unchanged += 1;
       return;
     }
@@ -339,7 +339,8 @@ export class ModelService {
             champion: f === winner,
             costBasis: basis,
             currency,
-            samplesKey: stored,
+            samplesKey: key,
+            historyFingerprint: fingerprint ?? null,
             ...window,
           })),
         )
@@ -415,7 +416,7 @@ export function usable(runs: readonly HistoryRun[]): Map<string, Omit<RunSamples
 interface VersionHead {
   modelName: string;
   modelVersion: string;
-  samplesKey: string | null;
+  historyFingerprint: string | null;
   costBasis: CostBasis | null;
   champion: boolean;
   newest: boolean;
@@ -426,12 +427,6 @@ type NewestVersions = Map<string, VersionHead[]>;
 const scopeKey = (target: string, scope: string, pipeline: string, process: string) => JSON.stringify([target, scope, pipeline, process]);
 
 /**
- * A version's samples_key is the samples' hash, then (since the fingerprint skip) `.` and the fingerprint
- * of the pipeline's history when the version was fitted or last found unchanged.
- */
-const samplesPart = (stored: string) => stored.split('.')[0];
-
-/**
  * The scope is unchanged by its fingerprint alone: every learner's newest version is of its code's
  * version and carries `fingerprint` (of `basis`, for run-level ones), and its champion can still quote.
  */
@@ -439,7 +434,7 @@ function confirmedScope(versions: NewestVersions, target: ModelTarget, scope: Mo
   const rows = versions.get(scopeKey(target, scope, pipeline, process)) ?? [];
   const fitted = models.every((m) => {
     const v = rows.find((r) => r.newest && r.modelName === m.name);
-    return v !== undefined && v.modelVersion === m.version && v.samplesKey?.endsWith(`.${fingerprint}`) === true && (basis === undefined || v.costBasis === basis);
+    return v !== undefined && v.modelVersion === m.version && v.historyFingerprint === fingerprint && (basis === undefined || v.costBasis === basis);
   });
   const champion = rows.find((v) => v.champion);
   return fitted && (!champion || models.some((m) => m.name === champion.modelName && m.version === champion.modelVersion));

@@ -37,6 +37,8 @@ export interface Config {
   maxWsOperations: number;
   /** GCT_WS_REAUTH_SECONDS: how often each authenticated graphql-ws connection's credential is checked again, events or not. */
   wsReauthSeconds: number;
+  /** GCT_WS_MAX_QUEUED_EVENTS: events one graphql-ws subscription may have waiting to be sent; one more closes its connection with 1013. */
+  wsMaxQueuedEvents: number;
   /** GCT_GRAPHQL_EXECUTOR: `jit` (default) compiles each operation once (graphql/jit-executor); `graphql-js` walks it per request. */
   graphqlExecutor: 'jit' | 'graphql-js';
   maxBodyBytes: number;
@@ -370,6 +372,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxQueryComplexity: int(env, 'GCT_MAX_QUERY_COMPLEXITY', 20_000, 10, 10_000_000),
     maxWsOperations: int(env, 'GCT_WS_MAX_OPERATIONS', 100, 1, 10_000),
     wsReauthSeconds: int(env, 'GCT_WS_REAUTH_SECONDS', 60, 1, 86_400),
+    wsMaxQueuedEvents: int(env, 'GCT_WS_MAX_QUEUED_EVENTS', 1000, 1, 1_000_000),
     graphqlExecutor: graphqlExecutor(env),
     maxBodyBytes: int(env, 'GCT_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxUploadBytes: int(env, 'GCT_MAX_UPLOAD_BYTES', 2 * 1024 ** 3, 1024, 1024 ** 4),

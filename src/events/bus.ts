@@ -1,7 +1,7 @@
 import type { Sql } from '../db/client.js';
 import { isConnectionGone } from '../db/connection-gone.js';
 import type { Logger } from '../logger.js';
-import { AsyncQueue } from './async-queue.js';
+import { AsyncQueue, type QueueBound } from './async-queue.js';
 
 export const EVENTS_CHANNEL = 'gct_events';
 
@@ -23,6 +23,11 @@ export interface Delivered<T = unknown> extends EventMessage {
 
 type Loader = (message: EventMessage) => Promise<unknown>;
 
+/** What a subscription resolver asks of the bus. */
+export interface EventSubscriptions {
+  subscribe<T>(topic: string, orgId: string, key?: string): AsyncIterableIterator<Delivered<T>>;
+}
+
 interface Subscriber {
   topic: string;
   orgId: string;
@@ -34,7 +39,7 @@ interface Subscriber {
  * The receiving side of cross-process events over Postgres LISTEN/NOTIFY: every API process listens on
  * one channel, so an event published (`publishEvent`) by any process or worker reaches subscribers on all.
  */
-export class EventBus {
+export class EventBus implements EventSubscriptions {
   private readonly subscribers = new Set<Subscriber>();
   private readonly loaders = new Map<string, Loader>();
   private unlisten?: () => Promise<void>;
@@ -54,15 +59,31 @@ export class EventBus {
     this.unlisten = unlisten;
   }
 
-  subscribe<T>(topic: string, orgId: string, key?: string): AsyncIterableIterator<Delivered<T>> {
-    const subscriber: Subscriber = { topic, orgId, key, queue: new AsyncQueue<Delivered>(() => this.subscribers.delete(subscriber)) };
+  /** Unbounded without `bound`: events wait for the subscriber however many arrive. */
+  subscribe<T>(topic: string, orgId: string, key?: string, bound?: QueueBound): AsyncIterableIterator<Delivered<T>> {
+    const subscriber: Subscriber = { topic, orgId, key, queue: new AsyncQueue<Delivered>(() => this.subscribers.delete(subscriber), bound) };
     this.subscribers.add(subscriber);
     return subscriber.queue as unknown as AsyncIterableIterator<Delivered<T>>;
+  }
+
+  /**
+   * The bus for one consumer (a graphql-ws operation) that can fall behind: each of its subscriptions
+   * holds at most `bound.max` events unread, and one more ends it and calls `bound.onOverflow`.
+   */
+  bounded(bound: QueueBound): EventSubscriptions {
+    return { subscribe: (topic, orgId, key) => this.subscribe(topic, orgId, key, bound) };
   }
 
   /** Subscribers on this process right now (for tests and /readyz-style introspection). */
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  /** Events waiting in this process's subscribers' queues, summed (for tests and introspection). */
+  get queuedCount(): number {
+    let n = 0;
+    for (const s of this.subscribers) n += s.queue.length;
+    return n;
   }
 
   private deliver(payload: string): void {

@@ -24,7 +24,7 @@ import { BudgetService } from '../services/budgets.js';
 import { AlertService } from '../services/alerts.js';
 import { WebhookService } from '../services/webhooks.js';
 import { AnomalyService } from '../services/anomalies.js';
-import type { EventBus } from '../events/bus.js';
+import type { EventSubscriptions } from '../events/bus.js';
 import type PgBoss from 'pg-boss';
 import type { ModelRegistry } from '../models/registry.js';
 import { ModelService } from '../services/model-versions.js';
@@ -102,8 +102,8 @@ export interface Context {
   config: Config;
   log: Logger;
   requestId: string;
-  /** Cross-process events, for subscriptions. */
-  events: EventBus;
+  /** Cross-process events, for subscriptions (over graphql-ws, each bounded: GCT_WS_MAX_QUEUED_EVENTS). */
+  events: EventSubscriptions;
   /** Built-in and user estimation models. */
   models: ModelRegistry;
   /** The job queue (enqueue only). */
@@ -114,7 +114,7 @@ export interface Context {
   org(): OrgServices & { orgId: string; loaders: ReturnType<typeof loaders> };
 }
 
-export function createContext(base: { viewer: Viewer | null; db: Db; config: Config; log: Logger; requestId: string; events: EventBus; models: ModelRegistry; boss: PgBoss; authError?: AppError }): Context {
+export function createContext(base: { viewer: Viewer | null; db: Db; config: Config; log: Logger; requestId: string; events: EventSubscriptions; models: ModelRegistry; boss: PgBoss; authError?: AppError }): Context {
   let scoped: ReturnType<Context['org']> | undefined;
   return {
     ...base,

@@ -54,6 +54,15 @@ type Socket = Extra & Partial<Connection>;
  * one timer and one lookup per connection, however many subscriptions it runs, cleared when it closes.
  * A credential that says when it expires (a JWT's `exp`) is also checked then, so the connection does
  * not outlive it by up to an interval.
+ *
+ * Slow consumers: graphql-ws sends a subscription's next event only once the previous one was written
+ * to the socket (it awaits ws's write callback), so ws's own buffer holds about one event per
+ * subscription; what waits is the subscription's queue on the event bus, which a client reading too
+ * slowly (or a burst faster than the events can be executed) would grow without bound. Each queue holds
+ * at most GCT_WS_MAX_QUEUED_EVENTS; one more closes the connection with 1013 Try Again Later, logged,
+ * and frees the queue at once. Closed rather than dropping events: a client that misses a budget breach
+ * without knowing is worse off than one told to reconnect (graphql-ws's client retries on 1013), and
+ * reading the current state again after reconnecting is what a client that fell behind needs anyway.
  */
 export function serveGraphqlWs(server: Server, deps: GraphqlWsDeps): { dispose(): Promise<void> } {
   const { db, config, log, schema, limits } = deps;
@@ -73,6 +82,16 @@ export function serveGraphqlWs(server: Server, deps: GraphqlWsDeps): { dispose()
     if (socket.socket.readyState !== WebSocket.OPEN) return;
     log.info({ orgId: socket.connectedAs?.orgId, principalId: socket.connectedAs?.principalId, reason: error.message }, 'graphql-ws connection closed: credential no longer valid');
     socket.socket.close(CloseCode.Forbidden, closeReason(`Forbidden: ${error.message}`));
+  };
+
+  /** A subscription fell GCT_WS_MAX_QUEUED_EVENTS behind: the connection closes, with all it runs. */
+  const closeSlowConsumer = (socket: Socket, op: WsOperationLog) => {
+    if (socket.socket.readyState !== WebSocket.OPEN) return;
+    op.log.warn(
+      { orgId: socket.connectedAs?.orgId, principalId: socket.connectedAs?.principalId, maxQueuedEvents: config.wsMaxQueuedEvents, bufferedAmount: socket.socket.bufferedAmount },
+      'graphql-ws connection closed: slow consumer (a subscription fell GCT_WS_MAX_QUEUED_EVENTS events behind)',
+    );
+    socket.socket.close(SLOW_CONSUMER, closeReason(`Try Again Later: slow consumer, more than ${config.wsMaxQueuedEvents} events waiting for one subscription`));
   };
 
   /** Whether the connection's credential still stands for `as`; closes the socket if not. */
@@ -136,7 +155,8 @@ export function serveGraphqlWs(server: Server, deps: GraphqlWsDeps): { dispose()
       }
       if ('errors' in prepared) return prepared.errors;
       op.prepared(prepared.document, payload.operationName);
-      const contextValue: Context = createContext({ viewer, db, config, log: op.log, requestId: op.reqId, events: deps.events, models: deps.models, boss: deps.boss });
+      const events = deps.events.bounded({ max: config.wsMaxQueuedEvents, onOverflow: () => closeSlowConsumer(socket, op) });
+      const contextValue: Context = createContext({ viewer, db, config, log: op.log, requestId: op.reqId, events, models: deps.models, boss: deps.boss });
       ready = true;
       return { schema, document: prepared.document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
     } finally {
@@ -304,6 +324,13 @@ function singleFlight<T>(fn: (key: string | undefined) => Promise<T>): (key: str
  * fired a little early against the wall clock would find it still valid and leave it to the interval.
  */
 const EXPIRY_MARGIN_MS = 250;
+
+/**
+ * 1013 Try Again Later (RFC 6455 registry): registered, so any WebSocket client knows it as "retry",
+ * and graphql-ws's client does retry on it, where it gives up on its own 44xx codes; the reason says
+ * it was this connection that fell behind, not the server that is overloaded.
+ */
+const SLOW_CONSUMER = 1013;
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** A close reason is at most 123 bytes (RFC 6455). */

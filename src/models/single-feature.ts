@@ -5,14 +5,17 @@
  * pairwise slopes, so a few retried tasks with huge runtimes do not tilt it as they tilt least
  * squares). Each competes with the others; the backtest and the champion rule decide.
  *
- * The feature: of the numeric features present in every sample of the process with some spread,
- * the one whose fit (of this family) leaves the smallest in-sample loss: squared residuals for the
- * least-squares families, the median absolute residual for Theil–Sen (a squared loss would let the
- * very outliers it ignores pick its feature). Ties keep NUMERIC_FEATURES order (input bytes first).
+ * The feature: of the task's inputs (INPUT_FEATURES) present in every sample of the process with
+ * some spread, the one whose fit (of this family) leaves the smallest in-sample loss: squared
+ * residuals for the least-squares families, the median absolute residual for Theil–Sen (a squared
+ * loss would let the very outliers it ignores pick its feature). Ties keep INPUT_FEATURES order.
  * Not a fixed priority: traces often lack input bytes, and a process whose runtime follows its
  * requested memory would otherwise be fitted on a feature that says nothing about it. Choosing one
- * of at most six features for a one-slope fit costs little overfit, and the held-out residuals of
- * the intervals are measured on fits that made the choice on older data only.
+ * of four features for a one-slope fit costs little overfit, and the held-out residuals of the
+ * intervals are measured on fits that made the choice on older data only. `position` (submit
+ * order) and `attempt` are left out by default: a trend in submit order does not carry over to a
+ * quote for another run, and on the shipped traces (which have only position) a quadratic in it
+ * took champion on one process's inner holdout and then missed its newer tasks by 13× (bench).
  *
  * Shared with regression.ts (per-process.ts): too little history, no usable feature or a failed
  * fit → the process's median; a task without the chosen feature → the median; predictions floored
@@ -25,11 +28,14 @@ import { PolynomialRegression, SimpleLinearRegression, TheilSenRegression } from
 import { calibrated, median, type CalibratedState, type CalibrationOptions } from './intervals.js';
 import { fitMedianPoint, type MedianPoint } from './median-baseline.js';
 import {
-  NUMERIC_FEATURES, numericFeature, type EstimationModel, type Features, type ModelTarget, type NumericFeature, type TrainingSample,
+  numericFeature, type EstimationModel, type Features, type ModelTarget, type NumericFeature, type TrainingSample,
 } from './model.js';
 import { ceilingOf, fitPerProcess, floorOf, predictPerProcess, usableFeatures } from './per-process.js';
 
 export type CurveFamily = 'simple' | 'polynomial' | 'robust';
+
+/** What the issue names as a process's inputs, in the order ties are broken: input bytes, requested resources, sample count. */
+export const INPUT_FEATURES: readonly NumericFeature[] = ['inputBytes', 'cpus', 'memoryBytes', 'sampleCount'];
 
 export interface CurveFit {
   feature: NumericFeature;
@@ -56,7 +62,7 @@ export interface SingleFeatureOptions extends CalibrationOptions {
   target: ModelTarget;
   family: CurveFamily;
   name?: string;
-  /** Candidate features, default all numeric ones; ties go to the earlier. */
+  /** Candidate features, default INPUT_FEATURES; ties go to the earlier. */
   features?: readonly NumericFeature[];
   /** A process needs at least max(minSamples, 5 × coefficients) samples for a curve. Default 10. */
   minSamples?: number;
@@ -188,7 +194,7 @@ export function singleFeatureModel(opts: SingleFeatureOptions): EstimationModel<
   if (!(Number.isInteger(maxPoints) && maxPoints >= 2)) throw new RangeError(`maxRobustPoints must be an integer ≥ 2, got ${maxPoints}`);
   const settings: FitSettings = {
     family,
-    candidates: opts.features ?? NUMERIC_FEATURES,
+    candidates: opts.features ?? INPUT_FEATURES,
     minSamples: opts.minSamples ?? 10,
     ceilingFactor,
     maxPoints: opts.family === 'robust' ? maxPoints : Infinity,

@@ -98,6 +98,15 @@ test('robust regression on a long history fits an evenly spaced subset and still
   assert.ok(Math.abs(line(fit).slope / SLOPE - 1) < 0.1, `slope ${line(fit).slope}`);
 });
 
+test('position and attempt are not inputs: a trend in submit order alone leaves the process on its median unless asked for', () => {
+  const data = Array.from({ length: 60 }, (_, i) => ({ features: { process: 'SORT', position: i, attempt: 1 + (i % 2) }, value: 1000 + 100 * i, at: i }));
+  const state = simple.fit(data);
+  assert.equal(state.point.fits.SORT, undefined);
+  assert.equal(simple.predict({ process: 'SORT', position: 1000 }, state).value, state.point.median.byProcess.SORT);
+  const byPosition = singleFeatureModel({ target: 'runtimeMs', family: 'simple', features: ['position'] });
+  assert.equal(byPosition.fit(data).point.fits.SORT.feature, 'position');
+});
+
 for (const [family, model] of [['simple', simple], ['polynomial', polynomial], ['robust', robust]] as const) {
   test(`${family} regression falls back to the median without the feature or with thin history, and its state is JSON`, () => {
     const data = [

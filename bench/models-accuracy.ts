@@ -49,6 +49,7 @@ import type { EstimationModel, Features, ModelTarget, Prediction, TrainingSample
 import { priceDuration } from '../src/models/price-sheet.js';
 import { processSelectorModel } from '../src/models/process-selector.js';
 import { regressionModel } from '../src/models/regression.js';
+import { singleFeatureModel } from '../src/models/single-feature.js';
 import { DEFAULT_RUN_CORRECTION_PRIOR, runCorrection, settledHorizon } from '../src/models/run-correction.js';
 import { tokenRidgeModel } from '../src/models/token-ridge.js';
 import { fixturePath } from '../test/support/fixtures.js';
@@ -128,6 +129,9 @@ interface Candidate {
 const LEARNERS: Candidate[] = [
   { label: 'median per process (baseline)', make: (target) => medianBaseline({ target }) },
   { label: 'linear regression (position)', make: (target) => regressionModel({ target }) },
+  { label: 'simple regression (1 feature)', make: (target) => singleFeatureModel({ target, family: 'simple' }) },
+  { label: 'polynomial regression (deg 2)', make: (target) => singleFeatureModel({ target, family: 'polynomial' }) },
+  { label: 'robust regression (Theil-Sen)', make: (target) => singleFeatureModel({ target, family: 'robust' }) },
   { label: 'tag-token ridge (log space)', make: (target) => tokenRidgeModel({ target }) },
   { label: 'per-process selector', make: (target) => processSelectorModel({ target }) },
 ];
@@ -400,6 +404,9 @@ async function main() {
   console.log('features: process, tag family (group), position in submit order; rchar only in rows marked ORACLE');
   console.log('MAPE/medAPE: mean/median |pred - actual| / actual; bias: sum(pred)/sum(actual) - 1; cover80: share of actuals inside the 80% interval\n');
   console.log('models: median per process = the baseline; linear regression = per-process OLS on the numeric features present (here only position);');
+  console.log('  simple / polynomial / robust regression = per process, on the one input (input bytes, requested cpus/memory, sample count)');
+  console.log('  that fits best: least squares, a quadratic floored at the smallest and capped at 2x the largest value seen, Theil-Sen');
+  console.log('  (median of pairwise slopes); these traces carry none of those inputs, so they answer the median and equal the baseline;');
   console.log('  tag-token ridge = per process, log(value) ~ words of the tag (ridge); per-process selector = per process, median or tag-token ridge,');
   console.log('  whichever had the lower MAPE on the newest 30% of its own training tasks; all intervals: held-out ratio quantiles, rolling-origin');
   console.log('  for known tasks; for tasks with a tag word new to their process, the widest of the leave-words-out band and the band of');

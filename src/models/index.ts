@@ -10,6 +10,10 @@ export {
 export { medianBaseline, fitMedianPoint, predictMedianPoint, pushTo, type MedianBaselineOptions, type MedianPoint, type MedianState } from './median-baseline.js';
 export { regressionModel, fitRegressionPoint, predictRegressionPoint, type LinearFit, type RegressionOptions, type RegressionPoint, type RegressionState } from './regression.js';
 export {
+  INPUT_FEATURES, predictCurvePoint, singleFeatureModel,
+  type CurveFamily, type CurveFit, type CurvePoint, type CurveState, type SingleFeatureOptions,
+} from './single-feature.js';
+export {
   parsePrice, priceDuration, pricePrediction, priceSheetModel, priceTask, toDecimalString, vmShare, type TaskResources,
 } from './price-sheet.js';
 export { tagTokens } from './tag-tokens.js';

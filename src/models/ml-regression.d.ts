@@ -12,4 +12,19 @@ declare module 'ml-regression' {
     intercept: number;
     predict(x: number): number;
   }
+  export class PolynomialRegression {
+    /** `degree` as a number fits powers 0 … degree, in that order. */
+    constructor(x: number[], y: number[], degree: number, options?: { interceptAtZero?: boolean });
+    powers: number[];
+    /** One per power, in the order of `powers`. */
+    coefficients: number[];
+    predict(x: number): number;
+  }
+  /** Theil–Sen: the median of the pairwise slopes, then the median of the intercepts. */
+  export class TheilSenRegression {
+    constructor(x: number[], y: number[]);
+    slope: number;
+    intercept: number;
+    predict(x: number): number;
+  }
 }

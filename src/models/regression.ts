@@ -10,10 +10,11 @@
  */
 import { MultivariateLinearRegression } from 'ml-regression';
 import { calibrated, type CalibratedState, type CalibrationOptions } from './intervals.js';
-import { fitMedianPoint, predictMedianPoint, type MedianPoint } from './median-baseline.js';
+import { fitMedianPoint, type MedianPoint } from './median-baseline.js';
 import {
   NUMERIC_FEATURES, numericFeature, type EstimationModel, type Features, type ModelTarget, type NumericFeature, type TrainingSample,
 } from './model.js';
+import { fitPerProcess, floorOf, predictPerProcess, usableFeatures } from './per-process.js';
 
 export interface LinearFit {
   features: NumericFeature[];
@@ -47,32 +48,11 @@ export function fitRegressionPoint(
   candidates: readonly NumericFeature[] = NUMERIC_FEATURES,
   minSamples = 10,
 ): RegressionPoint {
-  const byProcess = new Map<string, TrainingSample[]>();
-  for (const s of samples) {
-    if (!Number.isFinite(s.value)) continue;
-    const list = byProcess.get(s.features.process);
-    if (list) list.push(s);
-    else byProcess.set(s.features.process, [s]);
-  }
-  const fits: Record<string, LinearFit> = {};
-  for (const [process, list] of byProcess) {
-    const fit = fitLine(list, candidates, minSamples);
-    if (fit) fits[process] = fit;
-  }
-  return { fits, median: fitMedianPoint(samples) };
+  return { fits: fitPerProcess(samples, (list) => fitLine(list, candidates, minSamples)), median: fitMedianPoint(samples) };
 }
 
 function fitLine(list: TrainingSample[], candidates: readonly NumericFeature[], minSamples: number): LinearFit | null {
-  // features present in every sample of the process, with some spread
-  const usable: { key: NumericFeature; mean: number; scale: number }[] = [];
-  for (const key of candidates) {
-    const xs = list.map((s) => numericFeature(s.features, key));
-    if (xs.some((x) => x === null)) continue;
-    const vals = xs as number[];
-    const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
-    const sd = Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / vals.length);
-    if (sd > 0 && Number.isFinite(sd)) usable.push({ key, mean, scale: sd });
-  }
+  const usable = usableFeatures(list, candidates);
   if (usable.length === 0 || list.length < Math.max(minSamples, 5 * (usable.length + 1))) return null;
   const x = list.map((s) => usable.map((u) => (numericFeature(s.features, u.key)! - u.mean) / u.scale));
   const y = list.map((s) => [s.value]);
@@ -89,27 +69,23 @@ function fitLine(list: TrainingSample[], candidates: readonly NumericFeature[], 
     mean: usable.map((u) => u.mean),
     scale: usable.map((u) => u.scale),
     coefficients,
-    floor: Math.min(...list.map((s) => s.value)),
+    floor: floorOf(list),
     n: list.length,
   };
 }
 
-export function predictRegressionPoint(f: Features, p: RegressionPoint): number {
-  const fit = Object.hasOwn(p.fits, f.process) ? p.fits[f.process] : undefined;
-  if (fit) {
-    let y = fit.coefficients[fit.features.length];
-    let complete = true;
-    for (let i = 0; i < fit.features.length; i++) {
-      const v = numericFeature(f, fit.features[i]);
-      if (v === null) {
-        complete = false;
-        break;
-      }
-      y += fit.coefficients[i] * ((v - fit.mean[i]) / fit.scale[i]);
-    }
-    if (complete) return Math.max(y, fit.floor);
+function evaluateLine(fit: LinearFit, f: Features): number | null {
+  let y = fit.coefficients[fit.features.length];
+  for (let i = 0; i < fit.features.length; i++) {
+    const v = numericFeature(f, fit.features[i]);
+    if (v === null) return null;
+    y += fit.coefficients[i] * ((v - fit.mean[i]) / fit.scale[i]);
   }
-  return predictMedianPoint(f, p.median);
+  return Math.max(y, fit.floor);
+}
+
+export function predictRegressionPoint(f: Features, p: RegressionPoint): number {
+  return predictPerProcess(f, p.fits, p.median, evaluateLine);
 }
 
 export function regressionModel(opts: RegressionOptions): EstimationModel<RegressionState> {

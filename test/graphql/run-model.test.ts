@@ -110,7 +110,10 @@ describe("run-level models: a quote carries what the pipeline's whole runs cost"
     assert.equal(m.errors, undefined);
     const versions = m.data!.models;
     assert.deepEqual([...new Set(versions.map((v) => v.pipeline))], [PIPELINE]);
-    assert.deepEqual(versions.map((v) => v.modelName).sort(), ['linear-regression:costPerRun', 'median-baseline:costPerRun', 'unit-rate:costPerRun']);
+    assert.deepEqual(versions.map((v) => v.modelName).sort(), [
+      'linear-regression:costPerRun', 'median-baseline:costPerRun', 'polynomial-regression:costPerRun', 'robust-regression:costPerRun',
+      'simple-regression:costPerRun', 'unit-rate:costPerRun',
+    ]);
     for (const v of versions) {
       assert.equal(v.scope, 'PIPELINE');
       assert.equal(v.costBasis, 'PRICE_SHEET');

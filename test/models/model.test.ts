@@ -69,9 +69,11 @@ test('the built-in registry holds the price sheet, medians, regressions, tag-tok
   const names = builtinRegistry().list().map((m) => m.name);
   assert.deepEqual(names, [
     'price-sheet:costPerTask', 'median-baseline:runtimeMs', 'median-baseline:peakRssBytes',
-    'linear-regression:runtimeMs', 'linear-regression:peakRssBytes',
+    'linear-regression:runtimeMs', 'simple-regression:runtimeMs', 'polynomial-regression:runtimeMs', 'robust-regression:runtimeMs',
+    'linear-regression:peakRssBytes', 'simple-regression:peakRssBytes', 'polynomial-regression:peakRssBytes', 'robust-regression:peakRssBytes',
     'tag-token-ridge:runtimeMs', 'tag-token-ridge:peakRssBytes', 'process-selector:runtimeMs', 'process-selector:peakRssBytes',
-    'median-baseline:costPerRun', 'linear-regression:costPerRun', 'unit-rate:costPerRun',
+    'median-baseline:costPerRun', 'linear-regression:costPerRun',
+    'simple-regression:costPerRun', 'polynomial-regression:costPerRun', 'robust-regression:costPerRun', 'unit-rate:costPerRun',
   ]);
   assert.throws(() => builtinRegistry().register(medianBaseline({ target: 'runtimeMs' })), /already registered/);
 });

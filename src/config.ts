@@ -39,6 +39,11 @@ export interface Config {
   wsReauthSeconds: number;
   /** GCT_WS_MAX_QUEUED_EVENTS: events one graphql-ws subscription may have waiting to be sent; one more closes its connection with 1013. */
   wsMaxQueuedEvents: number;
+  /**
+   * GCT_WS_KEEPALIVE_SECONDS: graphql-ws pings each connection this often and closes one that has not
+   * answered by the next ping. Behind a proxy that drops idle connections, keep it under the proxy's timeout.
+   */
+  wsKeepAliveSeconds: number;
   /** GCT_GRAPHQL_EXECUTOR: `jit` (default) compiles each operation once (graphql/jit-executor); `graphql-js` walks it per request. */
   graphqlExecutor: 'jit' | 'graphql-js';
   maxBodyBytes: number;
@@ -373,6 +378,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxWsOperations: int(env, 'GCT_WS_MAX_OPERATIONS', 100, 1, 10_000),
     wsReauthSeconds: int(env, 'GCT_WS_REAUTH_SECONDS', 60, 1, 86_400),
     wsMaxQueuedEvents: int(env, 'GCT_WS_MAX_QUEUED_EVENTS', 1000, 1, 1_000_000),
+    wsKeepAliveSeconds: int(env, 'GCT_WS_KEEPALIVE_SECONDS', 12, 1, 3600),
     graphqlExecutor: graphqlExecutor(env),
     maxBodyBytes: int(env, 'GCT_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxUploadBytes: int(env, 'GCT_MAX_UPLOAD_BYTES', 2 * 1024 ** 3, 1024, 1024 ** 4),

@@ -248,6 +248,7 @@ export function serveGraphqlWs(server: Server, deps: GraphqlWsDeps): { dispose()
       isProd: true,
     },
     wss,
+    config.wsKeepAliveSeconds * 1000,
   );
   return { dispose: async () => wsServer.dispose() };
 }

@@ -23,7 +23,9 @@ describe('graphql-ws slow consumer', () => {
   const sockets: WebSocket[] = [];
 
   before(async () => {
-    t = await startTestApp({ env: { GCT_WS_MAX_QUEUED_EVENTS: String(MAX_QUEUED) } });
+    // the paused client answers no ping: a long keep-alive keeps the ping from closing it (1006) before the
+    // queue does (1013) on a slow machine
+    t = await startTestApp({ env: { GCT_WS_MAX_QUEUED_EVENTS: String(MAX_QUEUED), GCT_WS_KEEPALIVE_SECONDS: '600' } });
     keys = await createOrgWithKeys(t.db, 'slow-consumer');
     assert.equal((await t.gql(`mutation { createProject(input: {code: "SLOW", name: "slow"}) { id } }`, {}, keys.admin)).errors, undefined);
     const reg = await t.gql<{ registerRun: { id: string } }>(`mutation { registerRun(input: {projectCode: "SLOW", pipeline: "nf-core/rnaseq"}) { id } }`, {}, keys.analyst);

@@ -58,7 +58,7 @@ const orgId = env.orgId;
 const ms = (t0: number) => performance.now() - t0;
 try {
   const parsed = parseAzureBatchPrices(readFileSync(fixturePath('azure-vm-prices', PRICE_FILE), 'utf8'), PRICE_FILE);
-  await db.insert(prices).values(parsed.rows);
+  await db.insert(prices).values(parsed.rows).onConflictDoNothing();
   const vm = parsed.rows.find((r) => r.vmSize === VM && r.priority === 'DEDICATED')!;
 
   // data: pools, runs, tasks spread evenly over the pools' hours, one bill line per pool-hour

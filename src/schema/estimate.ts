@@ -78,7 +78,7 @@ export class EstimateInput {
   @Field(() => GraphQLSafeInt, { nullable: true }) @IsOptional() @Min(0) inputBytes?: number | null;
   @Field(() => String, { nullable: true, description: 'Cloud region, e.g. westeurope; prices fall back to the reference region (reported)' }) @IsOptional() @Length(1, 64) region?: string | null;
   @Field(() => VmPriorityEnum, { nullable: true, defaultValue: 'DEDICATED' }) @IsOptional() priority?: VmPriority | null;
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Pipeline parameters (recorded with the quote)' }) @IsOptional() @IsObject() params?: Record<string, unknown> | null;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Pipeline parameters. No model reads them yet (features are pipeline, revision, samples, inputBytes, region and priority); registerRun keeps a run\'s own on the run' }) @IsOptional() @IsObject() params?: Record<string, unknown> | null;
 }
 
 @ObjectType({ description: 'The model behind an estimate and what its holdout measured (null for the price-sheet rule)' })

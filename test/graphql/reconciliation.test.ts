@@ -64,7 +64,7 @@ describe('reconciliation over GraphQL', () => {
     a = await createOrgWithKeys(t.db, 'gql-reco-a');
     b = await createOrgWithKeys(t.db, 'gql-reco-b');
     const parsed = parseAzureBatchPrices(readFileSync(fixturePath('azure-vm-prices', PRICE_FILE), 'utf8'), PRICE_FILE);
-    await t.db.db.insert(prices).values(parsed.rows);
+    await t.db.db.insert(prices).values(parsed.rows).onConflictDoNothing();
     const declared = await t.gql(
       `mutation($r: String) { declarePool(input: {name: "nf-e8", region: "westeurope", vmSize: "Standard_E8_v3", resourceId: $r}) { id } }`,
       { r: RESOURCE },

@@ -8,11 +8,15 @@ import { PriceService, priceDataFolder, seedPrices } from '../../src/services/pr
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { repoRoot } from '../support/fixtures.js';
 
-// the shipped snapshot, read independently of the parser the seeder uses
+// the shipped snapshots, read independently of the parser the seeder uses (dates from their names, oldest first)
+type Entry = { VmSize: string; LowPriority: boolean; PricePerHour: number | null; VCpusAvailable: number; MemoryInGiB: number };
 const shippedDir = path.join(repoRoot, 'data', 'prices', 'azure');
-const shippedFile = readdirSync(shippedDir).find((f) => f.endsWith('.json'))!;
-const shipped = JSON.parse(readFileSync(path.join(shippedDir, shippedFile), 'utf8')) as { VmSize: string; LowPriority: boolean; PricePerHour: number | null; VCpusAvailable: number; MemoryInGiB: number }[];
-const entry = (size: string, low: boolean) => shipped.find((e) => e.VmSize === size && e.LowPriority === low)!;
+const snapshots = readdirSync(shippedDir)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => ({ date: f.match(/(\d{4}-\d{2}-\d{2})\.json$/)![1], entries: JSON.parse(readFileSync(path.join(shippedDir, f), 'utf8')) as Entry[] }))
+  .sort((x, y) => x.date.localeCompare(y.date));
+const newest = snapshots[snapshots.length - 1];
+const entry = (size: string, low: boolean, snapshot = newest) => snapshot.entries.find((e) => e.VmSize === size && e.LowPriority === low)!;
 
 describe('prices', () => {
   let db: TestDatabase;
@@ -26,7 +30,8 @@ describe('prices', () => {
   test('the server ships its own snapshot with licence and source, and migrations seed it', async () => {
     assert.equal(priceDataFolder, path.join(repoRoot, 'data', 'prices'));
     for (const f of ['LICENSE', 'SOURCE.txt']) assert.ok(readdirSync(shippedDir).includes(f), f);
-    const priced = shipped.filter((e) => e.PricePerHour !== null && e.VCpusAvailable > 0 && e.MemoryInGiB > 0).length;
+    assert.ok(snapshots.length >= 3, 'every shipped snapshot, so a past day is priced at its own sheet');
+    const priced = snapshots.reduce((n, s) => n + s.entries.filter((e) => e.PricePerHour !== null && e.VCpusAvailable > 0 && e.MemoryInGiB > 0).length, 0);
     const [{ n }] = (await db.db.execute(sql`select count(*)::int as n from prices`)) as unknown as { n: number }[];
     assert.equal(n, priced);
   });
@@ -44,10 +49,22 @@ describe('prices', () => {
     assert.equal(Number(a.price.pricePerHour), e.PricePerHour);
     assert.equal(a.price.vcpus, e.VCpusAvailable);
     assert.equal(Number(a.price.memoryGib), e.MemoryInGiB);
-    assert.equal(a.price.effectiveFrom, shippedFile.match(/(\d{4}-\d{2}-\d{2})/)![1]);
+    assert.equal(a.price.effectiveFrom, newest.date);
     assert.equal(a.regionFallback, false);
     assert.equal(a.priorityFallback, false);
     assert.equal(a.dateFallback, false);
+  });
+
+  test('a day between two snapshots is priced at the older one, in force that day, with no fallback', async () => {
+    const [oldest, next] = snapshots;
+    const day = new Date(Date.parse(next.date) - 86_400_000).toISOString().slice(0, 10);
+    const a = await service.lookup({ region: 'westeurope', vmSize: 'Standard_D4_v3', priority: 'DEDICATED', date: day });
+    assert.ok(a);
+    assert.equal(a.price.effectiveFrom, oldest.date);
+    assert.equal(Number(a.price.pricePerHour), entry('Standard_D4_v3', false, oldest).PricePerHour);
+    assert.equal(a.dateFallback, false);
+    const onTheDay = await service.lookup({ region: 'westeurope', vmSize: 'Standard_D4_v3', priority: 'DEDICATED', date: next.date });
+    assert.equal(onTheDay!.price.effectiveFrom, next.date);
   });
 
   test('another region falls back to West Europe and says so; SPOT answers the low-priority price and says so', async () => {
@@ -77,7 +94,7 @@ describe('prices', () => {
     assert.equal(mid!.regionFallback, false);
     assert.equal(later!.price.pricePerHour, '0.4');
     assert.equal(tooEarly!.dateFallback, true);
-    assert.equal(tooEarly!.price.effectiveFrom, shippedFile.match(/(\d{4}-\d{2}-\d{2})/)![1]);
+    assert.equal(tooEarly!.price.effectiveFrom, snapshots[0].date);
     assert.equal(mid!.dateFallback, false);
     assert.equal(unknown, null);
   });

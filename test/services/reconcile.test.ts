@@ -158,7 +158,7 @@ describe('reconcile', () => {
   before(async () => {
     t = await createTestDatabase();
     const parsed = parseAzureBatchPrices(readFileSync(fixturePath('azure-vm-prices', PRICE_FILE), 'utf8'), PRICE_FILE);
-    await t.db.insert(prices).values(parsed.rows);
+    await t.db.insert(prices).values(parsed.rows).onConflictDoNothing();
     const vm = parsed.rows.find((r) => r.vmSize === VM && r.priority === 'DEDICATED')!;
     price = Number(vm.pricePerHour);
     vcpus = vm.vcpus;

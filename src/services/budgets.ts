@@ -123,28 +123,10 @@ export class BudgetService {
   }
 
   /**
-   * The one place budget input is checked; every message names its field. Type-level checks (enum
-   * values, lengths) happen in the GraphQL input classes, the rest here, where callers other than
-   * GraphQL pass too.
+   * A budget scope's columns, refused (BAD_USER_INPUT naming `scope.<field>`) as createBudget refuses it. Also
+   * the check of budgetBreached's scope: a listener on a scope no budget can have would wait forever.
    */
-  private async validate(input: BudgetInput) {
-    const name = input.name.trim();
-    if (name === '' || name.length > 200) throw badInput('name', 'must be 1-200 characters');
-    if (!/^\d+(\.\d+)?$/.test(input.amount.trim())) throw badInput('amount', `must be a positive decimal number, got ${JSON.stringify(input.amount)}`);
-    const [{ positive }] = await this.db.execute<{ positive: boolean }>(sql`select ${input.amount.trim()}::numeric > 0 as positive`);
-    if (!positive) throw badInput('amount', 'must be greater than 0');
-
-    let currency: string;
-    if (input.currency) {
-      const parsed = parseCurrency(input.currency);
-      if (!parsed) throw badInput('currency', `${JSON.stringify(input.currency)} is not an ISO 4217 currency code`);
-      currency = parsed;
-    } else {
-      const [org] = await this.db.execute<{ currency: string }>(sql`select currency from organizations where id = ${this.orgId}`);
-      currency = org.currency;
-    }
-
-    const scope = input.scope;
+  async checkScope(scope: BudgetScopeInput): Promise<{ scope: BudgetScope; projectId: string | null; pipelineName: string | null; tagKey: string | null; tagValue: string | null }> {
     let projectId: string | null = null;
     let pipelineName: string | null = null;
     let tagKey: string | null = null;
@@ -182,6 +164,32 @@ export class BudgetService {
       default:
         throw badInput('scope.kind', `unknown scope ${JSON.stringify(scope.kind)}`);
     }
+    return { scope: scope.kind, projectId, pipelineName, tagKey, tagValue };
+  }
+
+  /**
+   * The one place budget input is checked; every message names its field. Type-level checks (enum
+   * values, lengths) happen in the GraphQL input classes, the rest here, where callers other than
+   * GraphQL pass too.
+   */
+  private async validate(input: BudgetInput) {
+    const name = input.name.trim();
+    if (name === '' || name.length > 200) throw badInput('name', 'must be 1-200 characters');
+    if (!/^\d+(\.\d+)?$/.test(input.amount.trim())) throw badInput('amount', `must be a positive decimal number, got ${JSON.stringify(input.amount)}`);
+    const [{ positive }] = await this.db.execute<{ positive: boolean }>(sql`select ${input.amount.trim()}::numeric > 0 as positive`);
+    if (!positive) throw badInput('amount', 'must be greater than 0');
+
+    let currency: string;
+    if (input.currency) {
+      const parsed = parseCurrency(input.currency);
+      if (!parsed) throw badInput('currency', `${JSON.stringify(input.currency)} is not an ISO 4217 currency code`);
+      currency = parsed;
+    } else {
+      const [org] = await this.db.execute<{ currency: string }>(sql`select currency from organizations where id = ${this.orgId}`);
+      currency = org.currency;
+    }
+
+    const scope = await this.checkScope(input.scope);
 
     let startsAt: Date | null = null;
     let endsAt: Date | null = null;
@@ -208,7 +216,7 @@ export class BudgetService {
     });
     const thresholds = input.thresholds.map((t) => ({ percent: t.percent, basis: t.basis })).sort((a, b) => a.percent - b.percent);
 
-    return { name, scope: scope.kind, projectId, pipelineName, tagKey, tagValue, period: input.period, startsAt, endsAt, amount: input.amount.trim(), currency, thresholds };
+    return { name, ...scope, period: input.period, startsAt, endsAt, amount: input.amount.trim(), currency, thresholds };
   }
 
   /** Spend of the budget's period that contains `at` (default now). */

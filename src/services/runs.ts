@@ -86,14 +86,14 @@ export class RunService {
     if (filter.createdFrom) conditions.push(gte(runs.createdAt, filter.createdFrom));
     if (filter.createdTo) conditions.push(lt(runs.createdAt, filter.createdTo));
     // keyset on (created_at desc, id desc): stable while rows are being added
-    if (after) conditions.push(olderThan(runs.createdAt, runs.id, decodeTimeIdCursor(after)));
+    if (after) conditions.push(olderThan(runs.createdAt, runs.id, decodeTimeIdCursor(after, 'runs')));
     const rows = await this.db
       .select({ row: runs, at: microsecondsOf(runs.createdAt) })
       .from(runs)
       .where(and(...conditions))
       .orderBy(desc(runs.createdAt), desc(runs.id))
       .limit(first + 1);
-    return rowsPage(rows, first);
+    return rowsPage(rows, first, 'runs');
   }
 
   /** A LIMS announces a run before launch; the returned id is what it passes to Nextflow. */

@@ -210,16 +210,37 @@ describe('bad dates, tampered cursors and NUL characters: BAD_USER_INPUT naming 
   });
 
   test('cursors whose keys are not what the API issues are refused naming after', async () => {
-    await refused(`{ runs(first: 2, after: "${cursor(['1', ZERO])}") { edges { node { id } } } }`, /^after: /);
-    await refused(`{ runs(first: 2, after: "${cursor(['2026-02-31T00:00:00.000000Z', ZERO])}") { edges { node { id } } } }`, /^after: /);
-    await refused(`{ run(id: "${runId}") { tasks(first: 2, after: "${cursor([1.5, 1])}") { edges { node { id } } } } }`, /^after: /);
-    await refused(`{ run(id: "${runId}") { tasks(first: 2, after: "${cursor([1, 1e300])}") { edges { node { id } } } } }`, /^after: /);
-    await refused(`{ costReports(first: 2, after: "${cursor(['x', ZERO])}") { edges { node { id } } } }`, /^after: /);
-    await refused(`{ anomalies(first: 2, after: "${cursor(['2026-02-31', ZERO])}") { edges { node { id } } } }`, /^after: /);
+    await refused(`{ runs(first: 2, after: "${cursor(['runs', '1', ZERO])}") { edges { node { id } } } }`, /^after: /);
+    await refused(`{ runs(first: 2, after: "${cursor(['runs', '2026-02-31T00:00:00.000000Z', ZERO])}") { edges { node { id } } } }`, /^after: /);
+    await refused(`{ run(id: "${runId}") { tasks(first: 2, after: "${cursor(['tasks', 1.5, 1])}") { edges { node { id } } } } }`, /^after: /);
+    await refused(`{ run(id: "${runId}") { tasks(first: 2, after: "${cursor(['tasks', 1, 1e300])}") { edges { node { id } } } } }`, /^after: /);
+    await refused(`{ costReports(first: 2, after: "${cursor(['costReports', 'x', ZERO])}") { edges { node { id } } } }`, /^after: /);
+    await refused(`{ anomalies(first: 2, after: "${cursor(['anomalies', '2026-02-31', ZERO])}") { edges { node { id } } } }`, /^after: /);
     // a cursor the API did issue still pages
     const page = await t.gql(`{ runs(first: 1) { pageInfo { endCursor } } }`, {}, keys.viewer);
     const next = await t.gql(`query($after: String) { runs(first: 1, after: $after) { edges { node { id } } } }`, { after: page.data!.runs.pageInfo.endCursor }, keys.viewer);
     assert.equal(next.errors, undefined);
+  });
+
+  test("a cursor from another list, or one without the tag of its list, is refused naming after, not taken as a position in this one", async () => {
+    await t.gql(`mutation { registerRun(input: {projectCode: "P", pipeline: "p"}) { id } }`, {}, keys.analyst);
+    const page = await t.gql(`{ runs(first: 1) { pageInfo { endCursor } } }`, {}, keys.viewer);
+    const fromRuns = page.data!.runs.pageInfo.endCursor as string;
+    const elsewhere = [
+      `alerts(first: 2, after: $after) { edges { node { id } } }`,
+      `costImports(first: 2, after: $after) { edges { node { id } } }`,
+      `reconciliations(first: 2, after: $after) { edges { node { id } } }`,
+      `estimateErrors(first: 2, after: $after) { edges { node { id } } }`,
+    ];
+    for (const list of elsewhere) await refused(`query($after: String) { ${list} }`, /^after: .*not a cursor/, { after: fromRuns }, keys.viewer);
+    // day + id: an anomaly's cursor has the shape of a cost report's
+    await refused(`{ costReports(first: 2, after: "${cursor(['anomalies', '2026-01-01', ZERO])}") { edges { node { id } } } }`, /^after: /);
+    // a cursor as issued before they were tagged: the bare (time, id) of a run
+    const [at, id] = JSON.parse(Buffer.from(fromRuns, 'base64url').toString('utf8')).slice(1);
+    await refused(`{ runs(first: 2, after: "${cursor([at, id])}") { edges { node { id } } } }`, /^after: /);
+    const own = await t.gql(`query($after: String) { runs(first: 1, after: $after) { edges { node { id } } } }`, { after: fromRuns }, keys.viewer);
+    assert.equal(own.errors, undefined, JSON.stringify(own.errors));
+    assert.equal(own.data!.runs.edges.length, 1);
   });
 
   test('a cost window outside the years the API serves is refused naming the bound', async () => {

@@ -2,6 +2,7 @@ import { and, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { runs, type RunRow, type RunStatus, type VmPriority } from '../db/schema/index.js';
 import { badInput, notFound } from '../errors.js';
+import { checkNotReversed } from '../input/dates.js';
 import { isUuid } from './ids.js';
 import { orgCurrencySql } from './org-currency.js';
 import { checkPageSize, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, type Page } from './pagination.js';
@@ -83,6 +84,7 @@ export class RunService {
     }
     const labels = normalizeLabels(filter.labels);
     if (Object.keys(labels).length > 0) conditions.push(sql`${runs.labels} @> ${JSON.stringify(labels)}::jsonb`);
+    checkNotReversed(filter.createdFrom, filter.createdTo, { from: 'filter.createdFrom', to: 'filter.createdTo' });
     if (filter.createdFrom) conditions.push(gte(runs.createdAt, filter.createdFrom));
     if (filter.createdTo) conditions.push(lt(runs.createdAt, filter.createdTo));
     // keyset on (created_at desc, id desc): stable while rows are being added

@@ -56,6 +56,28 @@ describe('bad input gets a clear error and writes nothing', () => {
     assert.equal(res.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
   });
 
+  test('every BAD_USER_INPUT carries extensions.fields, whoever refused the input; a service keeps its field too', async () => {
+    const fieldsOf = async (query: string, variables: Record<string, unknown> = {}) => {
+      const res = await t.gql(query, variables, keys.analyst);
+      const e = res.errors?.[0];
+      assert.equal(e?.extensions?.code, 'BAD_USER_INPUT', `${query}: ${JSON.stringify(res.errors)}`);
+      return { field: e!.extensions!.field, fields: e!.extensions!.fields as { field: string; problems: string[] }[] };
+    };
+    // a service's check: `field` as before, and the same in `fields`
+    const service = await fieldsOf(`{ runs(first: 5, after: "garbage") { edges { node { id } } } }`);
+    assert.equal(service.field, 'after');
+    assert.deepEqual(service.fields.map((f) => f.field), ['after']);
+    assert.match(service.fields[0].problems[0], /^is not a cursor/);
+    // class-validator on an input class: already this shape
+    const validated = await fieldsOf(`mutation { registerRun(input: {projectCode: "", pipeline: "p"}) { id } }`);
+    assert.deepEqual(validated.fields.map((f) => f.field), ['projectCode']);
+    // a variable graphql-js could not coerce: named by its variable path
+    const variable = await fieldsOf(`query($first: Int!) { runs(first: $first) { edges { node { id } } } }`, { first: 'many' });
+    assert.deepEqual(variable.fields.map((f) => f.field), ['$first']);
+    const nested = await fieldsOf(`mutation($input: RegisterRunInput!) { registerRun(input: $input) { id } }`, { input: { projectCode: 'P', pipeline: 7 } });
+    assert.deepEqual(nested.fields.map((f) => f.field), ['$input.pipeline']);
+  });
+
   test('duplicate project code: CONFLICT', async () => {
     const res = await t.gql(`mutation { createProject(input: {code: "P", name: "again"}) { id } }`, {}, keys.admin);
     assert.equal(res.errors?.[0].extensions?.code, 'CONFLICT');

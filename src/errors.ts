@@ -20,6 +20,19 @@ export const notFound = (what: string, id: string) => new AppError('NOT_FOUND', 
 
 export const badInput = (field: string, message: string) => new AppError('BAD_USER_INPUT', `${field}: ${message}`, { field });
 
+/** One field's problems, as a BAD_USER_INPUT naming several fields lists them (`extensions.fields`). */
+export interface FieldProblems {
+  field: string;
+  problems: string[];
+}
+
+/**
+ * BAD_USER_INPUT naming every invalid field at once, shaped as the GraphQL input classes' validation
+ * answers (graphql/errors.ts): a caller fixing its input learns of every mistake in one round trip.
+ */
+export const badFields = (fields: FieldProblems[]) =>
+  new AppError('BAD_USER_INPUT', `invalid input: ${fields.map((f) => `${f.field}: ${f.problems.join('; ')}`).join(' | ')}`, { fields });
+
 export const conflict = (message: string, details: Record<string, unknown> = {}) => new AppError('CONFLICT', message, details);
 
 export const httpStatusOf = (code: ErrorCode): number =>

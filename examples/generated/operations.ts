@@ -254,18 +254,30 @@ export type Budget = {
   createdAt: Scalars['DateTime']['output'];
   /** CUSTOM periods only; exclusive */
   endsAt?: Maybe<Scalars['DateTime']['output']>;
-  /** Forecast for the current period */
+  /** Forecast for the period containing `at` (default now), from its spend up to `at` */
   forecast: BudgetForecastView;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   period: BudgetPeriod;
   scope: BudgetScopeView;
-  /** Spend in the current period (the one containing now) */
+  /** Spend in the period containing `at` (default now), up to `at` */
   spend: BudgetSpendView;
   /** CUSTOM periods only */
   startsAt?: Maybe<Scalars['DateTime']['output']>;
   thresholds: Array<BudgetThresholdView>;
   updatedAt: Scalars['DateTime']['output'];
+};
+
+
+/** A spending limit over a scope and a period, with alert thresholds. */
+export type BudgetForecastArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/** A spending limit over a scope and a period, with alert thresholds. */
+export type BudgetSpendArgs = {
+  at?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** A budget threshold crossed: the alert, and the spend that crossed it */

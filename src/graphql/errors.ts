@@ -3,10 +3,10 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { invalidValueError } from '../db/invalid-value.js';
-import { AppError } from '../errors.js';
+import { AppError, badFields, type FieldProblems } from '../errors.js';
 import type { Logger } from '../logger.js';
 
-function describeValidation(errors: ValidationError[], parent = ''): { field: string; problems: string[] }[] {
+function describeValidation(errors: ValidationError[], parent = ''): FieldProblems[] {
   return errors.flatMap((e) => {
     const field = parent ? `${parent}.${e.property}` : e.property;
     const own = e.constraints ? [{ field, problems: Object.values(e.constraints) }] : [];
@@ -49,9 +49,8 @@ function formatOne(log: Logger) {
       return { ...formatted, message: original.message, extensions: { ...original.details, code: original.code } };
     }
     if (original instanceof ArgumentValidationError) {
-      const fields = describeValidation(original.extensions.validationErrors);
-      const message = `invalid input: ${fields.map((f) => `${f.field}: ${f.problems.join('; ')}`).join(' | ')}`;
-      return { ...formatted, message, extensions: { code: 'BAD_USER_INPUT', fields } };
+      const invalid = badFields(describeValidation(original.extensions.validationErrors));
+      return { ...formatted, message: invalid.message, extensions: { ...invalid.details, code: invalid.code } };
     }
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;

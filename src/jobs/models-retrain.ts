@@ -48,7 +48,7 @@ export const modelsRetrainJob: JobDefinition<RetrainPayload> = {
   async handler(data, deps) {
     const { orgId } = parsePayload(data);
     const report = await new ModelService(deps.database.db, orgId, deps.models, deps.config.estimation).retrain({ log: deps.log });
-    deps.log.info({ orgId, pipelines: report.pipelines, versions: report.versions, promoted: report.promoted.length, failures: report.failures.length }, 'models retrained');
+    deps.log.info({ orgId, pipelines: report.pipelines, versions: report.versions, unchanged: report.unchanged, tasksRead: report.historyRead.tasks, promoted: report.promoted.length, failures: report.failures.length }, 'models retrained');
     return { versions: report.versions, promoted: report.promoted, failures: report.failures };
   },
 };

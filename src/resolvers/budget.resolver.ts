@@ -5,6 +5,11 @@ import { Money, money } from '../schema/common.js';
 import { Budget, BudgetForecastView, BudgetScopeView, BudgetSpendView, CreateBudgetInput, UpdateBudgetInput } from '../schema/budget.js';
 import type { BudgetUpdate } from '../services/budgets.js';
 
+const AT = {
+  nullable: true,
+  description: 'Read the budget as it stood at this instant: the period containing it, and its spend up to it (default: now; later than now is refused)',
+} as const;
+
 @Resolver(() => Budget)
 export class BudgetResolver {
   @Authorized()
@@ -21,13 +26,14 @@ export class BudgetResolver {
 
   @Authorized('ANALYST')
   @Mutation(() => Budget)
-  createBudget(@Arg('input', () => CreateBudgetInput) input: CreateBudgetInput, @Ctx() ctx: Context) {
+  // validate: false: the service checks the input and answers every invalid field at once (schema/budget.ts)
+  createBudget(@Arg('input', () => CreateBudgetInput, { validate: false }) input: CreateBudgetInput, @Ctx() ctx: Context) {
     return ctx.org().budgets.create(input);
   }
 
   @Authorized('ANALYST')
   @Mutation(() => Budget)
-  updateBudget(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateBudgetInput) input: UpdateBudgetInput, @Ctx() ctx: Context) {
+  updateBudget(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateBudgetInput, { validate: false }) input: UpdateBudgetInput, @Ctx() ctx: Context) {
     // GraphQL null means "not given" here: no budget field can be cleared
     const patch = Object.fromEntries(Object.entries(input).filter(([, v]) => v != null)) as BudgetUpdate;
     return ctx.org().budgets.update(id, patch);
@@ -52,8 +58,8 @@ export class BudgetResolver {
   }
 
   @FieldResolver(() => BudgetSpendView)
-  async spend(@Root() budget: BudgetRow, @Ctx() ctx: Context): Promise<BudgetSpendView> {
-    const s = await ctx.org().budgets.spend(budget);
+  async spend(@Root() budget: BudgetRow, @Arg('at', () => Date, AT) at: Date | null | undefined, @Ctx() ctx: Context): Promise<BudgetSpendView> {
+    const s = await ctx.org().budgets.spend(budget, at);
     return {
       periodStart: s.period.start,
       periodEnd: s.period.end,
@@ -65,8 +71,8 @@ export class BudgetResolver {
   }
 
   @FieldResolver(() => BudgetForecastView)
-  async forecast(@Root() budget: BudgetRow, @Ctx() ctx: Context): Promise<BudgetForecastView> {
-    const f = await ctx.org().budgets.forecast(budget);
+  async forecast(@Root() budget: BudgetRow, @Arg('at', () => Date, AT) at: Date | null | undefined, @Ctx() ctx: Context): Promise<BudgetForecastView> {
+    const f = await ctx.org().budgets.forecast(budget, at);
     return { ...f, value: money(f.value, budget.currency)!, low: money(f.low, budget.currency)!, high: money(f.high, budget.currency)! };
   }
 }

@@ -1,7 +1,6 @@
-import { ArrayMaxSize, IsOptional, Length, Max, Min, ValidateNested } from 'class-validator';
+import { IsOptional, Length } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { budgetPeriodEnum, budgetScopeEnum, type BudgetPeriod, type BudgetScope, type ThresholdBasis } from '../db/schema/budgets.js';
-import { MAX_THRESHOLD_PERCENT } from '../services/budgets.js';
 import { Money, enumOf } from './common.js';
 import { DecimalScalar } from './scalars.js';
 
@@ -133,10 +132,10 @@ export class Budget {
   @Field(() => [BudgetThresholdView])
   thresholds!: BudgetThresholdView[];
 
-  @Field(() => BudgetSpendView, { description: 'Spend in the current period (the one containing now)' })
+  @Field(() => BudgetSpendView, { description: 'Spend in the period containing `at` (default now), up to `at`' })
   spend?: BudgetSpendView;
 
-  @Field(() => BudgetForecastView, { description: 'Forecast for the current period' })
+  @Field(() => BudgetForecastView, { description: 'Forecast for the period containing `at` (default now), from its spend up to `at`' })
   forecast?: BudgetForecastView;
 
   @Field(() => Date)
@@ -172,11 +171,17 @@ export class BudgetScopeInput {
   tagValue?: string | null;
 }
 
+/*
+ * The budget inputs below carry no class-validator decorators, and createBudget/updateBudget take them
+ * unvalidated: checkBudgetInput (services/budget-input.ts) checks every field, including the lengths
+ * BudgetScopeInput's decorators hold the budgetBreached filter to, and answers every problem at once.
+ * Decorators would refuse first, alone, and hide the problems only the service can see (an unknown
+ * project, a zero amount).
+ */
+
 @InputType()
 export class BudgetThresholdInput {
   @Field(() => Float, { description: 'Percent of the amount, above 0 and at most 500 (e.g. 80)' })
-  @Min(0.01)
-  @Max(MAX_THRESHOLD_PERCENT)
   percent!: number;
 
   @Field(() => ThresholdBasisEnum, { defaultValue: 'ACTUAL' })
@@ -186,74 +191,53 @@ export class BudgetThresholdInput {
 @InputType()
 export class CreateBudgetInput {
   @Field(() => String)
-  @Length(1, 200)
   name!: string;
 
   @Field(() => BudgetScopeInput)
-  @ValidateNested()
   scope!: BudgetScopeInput;
 
   @Field(() => BudgetPeriodEnum)
   period!: BudgetPeriod;
 
   @Field(() => Date, { nullable: true, description: 'CUSTOM periods only' })
-  @IsOptional()
   startsAt?: Date | null;
 
   @Field(() => Date, { nullable: true, description: 'CUSTOM periods only; exclusive' })
-  @IsOptional()
   endsAt?: Date | null;
 
   @Field(() => DecimalScalar, { description: 'Greater than 0' })
   amount!: string;
 
   @Field(() => String, { nullable: true, description: "ISO 4217; default: the organization's currency" })
-  @IsOptional()
-  @Length(3, 3)
   currency?: string | null;
 
   @Field(() => [BudgetThresholdInput], { defaultValue: [] })
-  @ArrayMaxSize(20)
-  @ValidateNested({ each: true })
   thresholds!: BudgetThresholdInput[];
 }
 
 @InputType({ description: 'Only the fields given change' })
 export class UpdateBudgetInput {
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 200)
   name?: string | null;
 
   @Field(() => BudgetScopeInput, { nullable: true })
-  @IsOptional()
-  @ValidateNested()
   scope?: BudgetScopeInput | null;
 
   @Field(() => BudgetPeriodEnum, { nullable: true })
-  @IsOptional()
   period?: BudgetPeriod | null;
 
   @Field(() => Date, { nullable: true })
-  @IsOptional()
   startsAt?: Date | null;
 
   @Field(() => Date, { nullable: true })
-  @IsOptional()
   endsAt?: Date | null;
 
   @Field(() => DecimalScalar, { nullable: true })
-  @IsOptional()
   amount?: string | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(3, 3)
   currency?: string | null;
 
   @Field(() => [BudgetThresholdInput], { nullable: true })
-  @IsOptional()
-  @ArrayMaxSize(20)
-  @ValidateNested({ each: true })
   thresholds?: BudgetThresholdInput[] | null;
 }

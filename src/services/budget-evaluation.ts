@@ -65,7 +65,7 @@ export async function evaluateBudgets(db: Db, orgId: string, opts: { budgetId?: 
     for (const period of periodsToEvaluate(budget, at)) {
       // a custom budget before its range has nothing to say yet
       if (at < period.start) continue;
-      const spend = await budgetSpend(db, budget, period);
+      const spend = await budgetSpend(db, budget, period, at);
       const needsForecast = budget.thresholds.some((t) => t.basis === 'FORECAST');
       const forecast = needsForecast ? await forecastBudget(db, budget, period, spend, at) : null;
       const crossed = await crossedThresholds(db, budget, spend, forecast);

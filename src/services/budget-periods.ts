@@ -1,4 +1,5 @@
 import type { BudgetRow } from '../db/schema/index.js';
+import { badInput } from '../errors.js';
 
 /** A budget period instance: half-open [start, end), UTC, and a stable key naming it in dedupe keys. */
 export interface PeriodWindow {
@@ -27,4 +28,20 @@ export function periodAt(budget: Pick<BudgetRow, 'period' | 'startsAt' | 'endsAt
       return { start: budget.startsAt, end: budget.endsAt, key: `${budget.startsAt.toISOString()}_${budget.endsAt.toISOString()}` };
     }
   }
+}
+
+/**
+ * How far past the server's clock a status instant may be: a caller passing its own "now" from a clock
+ * a little ahead. Spend is known up to now only; a later instant would answer today's spend as that
+ * instant's (and a forecast from days not passed yet), so it is refused rather than guessed.
+ */
+export const STATUS_CLOCK_SKEW_MS = 5 * 60_000;
+
+/** The instant a budget's status is read at: `at`, else `now`; BAD_USER_INPUT naming `at` when it is later than now. */
+export function statusInstant(at: Date | null | undefined, now: Date = new Date()): Date {
+  if (at == null) return now;
+  if (at.getTime() > now.getTime() + STATUS_CLOCK_SKEW_MS) {
+    throw badInput('at', `must not be later than now (${now.toISOString()}): spend is known up to now, got ${at.toISOString()}`);
+  }
+  return at;
 }

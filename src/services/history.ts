@@ -42,6 +42,10 @@ interface Row {
   at: string;
 }
 
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** The database, or a transaction: retrain reads the history inside one snapshot (model-versions.ts). */
+export type Reader = Pick<Tx, 'execute' | 'transaction'>;
+
 const num = (v: string | number | null) => (v === null ? null : Number(v));
 
 /**
@@ -77,7 +81,7 @@ export function taskCostSql(wallMs?: SQL): SQL {
 }
 
 /** Completed tasks of the organization's runs (of one pipeline, when given), oldest first. */
-export async function taskHistory(db: Db, orgId: string, pipeline?: string): Promise<HistoryTask[]> {
+export async function taskHistory(db: Reader, orgId: string, pipeline?: string): Promise<HistoryTask[]> {
   const rows = (await db.execute(sql`
     select pl.name as pipeline, t.run_id, t.process, t.tag, t.sample, r.sample_count,
            (r.input_bytes::float8 / nullif(r.sample_count, 0)) as input_per_sample,
@@ -179,7 +183,7 @@ export function billedInFull(): SQL {
 }
 
 /** Runs billed in full (billedInFull), at their actual cost, in their currency, oldest first. */
-export async function billedRuns(db: Db, orgId: string, pipeline?: string): Promise<HistoryRun[]> {
+export async function billedRuns(db: Reader, orgId: string, pipeline?: string): Promise<HistoryRun[]> {
   const rows = (await db.execute(sql`
     select pl.name as pipeline, r.id as run_id, r.sample_count, r.input_bytes, r.actual_cost::float8 as cost, r.currency, ${runAt} as at
     ${finishedRuns(orgId, pipeline === undefined ? sql`` : sql`and pl.name = ${pipeline}`)}
@@ -198,7 +202,7 @@ export async function billedRuns(db: Db, orgId: string, pipeline?: string): Prom
  * what their price depends on (pool, size, priority, day, requested cpus and memory) before the
  * price is looked up, and each distinct price key is looked up once over all the runs.
  */
-export async function pricedRuns(db: Db, orgId: string, pipelines: readonly string[], rates: FxRates = NO_FX_RATES): Promise<HistoryRun[]> {
+export async function pricedRuns(db: Reader, orgId: string, pipelines: readonly string[], rates: FxRates = NO_FX_RATES): Promise<HistoryRun[]> {
   if (pipelines.length === 0) return [];
   const rate = fxRateSql(rates, sql`pr.currency`, sql`r.currency`);
   const rows = await db.transaction(async (tx) => {

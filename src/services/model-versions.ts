@@ -13,7 +13,7 @@
  *    same holdout; otherwise the champion's model stays, on its new fit (models/promotion.ts).
  */
 import { createHash } from 'node:crypto';
-import { and, desc, eq, getTableColumns, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { errorText } from '../db/query-error.js';
 import type { EstimationSettings } from '../config.js';
@@ -22,7 +22,8 @@ import { backtest, chooseChampion, fitState, priceSheetModel, pushTo, timeOrdere
 import type { ModelRegistry } from '../models/registry.js';
 import { storableText } from '../input/text.js';
 import { checkPageSize } from './pagination.js';
-import { billedRuns, pricedRuns, samplesFor, taskHistory, TASK_TARGETS, type HistoryRun, type HistoryTask } from './history.js';
+import { billedRuns, pricedRuns, samplesFor, taskHistory, TASK_TARGETS, type HistoryRun, type HistoryTask, type Reader } from './history.js';
+import { pipelineFingerprints, type PipelineFingerprint } from './history-fingerprint.js';
 
 /** Below this many samples a scope is not fitted (the holdout would be a handful of tasks). */
 export const MIN_SCOPE_SAMPLES = 20;
@@ -43,6 +44,12 @@ export interface RetrainReport {
    * predicting, answered with a Promise, or fitted a state a version cannot store (models/model-call.ts).
    */
   failures: { model: string; target: ModelTarget; scope: ModelScope; pipeline: string; process: string; error: string }[];
+  /**
+   * What the round read besides the pipelines' fingerprints: the pipelines whose task history it read and
+   * how many tasks, and the pipelines whose runs it priced. None when every scope was unchanged by its
+   * fingerprint.
+   */
+  historyRead: { pipelines: number; tasks: number; pricedPipelines: number };
 }
 
 /** A version as `models` lists it: `stateKept` false once retention dropped its fitted state. */
@@ -101,18 +108,34 @@ export class ModelService {
   }
 
   async retrain(opts: { pipeline?: string; log?: { warn(obj: object, msg: string): void } } = {}): Promise<RetrainReport> {
-    const [history, billed] = await Promise.all([taskHistory(this.db, this.orgId, opts.pipeline), billedRuns(this.db, this.orgId, opts.pipeline)]);
+    const read = await this.readHistory(opts.pipeline);
     const byPipeline = new Map<string, HistoryTask[]>();
-    for (const t of history) pushTo(byPipeline, t.pipeline, t);
-    const runSamples = await this.runSamples(billed, [...byPipeline.keys()]);
-    const report: RetrainReport = { pipelines: new Set([...byPipeline.keys(), ...runSamples.keys()]).size, versions: 0, unchanged: 0, statesDropped: 0, promoted: [], failures: [] };
+    for (const t of read.history) pushTo(byPipeline, t.pipeline, t);
+    // Per pipeline with `MIN_RUN_SAMPLES` runs in one currency, the run costs a run-level model learns
+    // from: the bill once that many runs are billed in full (history.billedInFull), else every finished
+    // run's tasks at the price sheet. Never a mix: billed costs hold idle and overheads that priced ones
+    // do not, and a model scored on one kind after learning from the other would be off by that gap.
+    // Runs in the pipeline's most common currency (the figure is in it); others are left out.
+    const runSamples = new Map<string, RunSamples>();
+    for (const [pipeline, s] of usable(read.billed)) runSamples.set(pipeline, { ...s, basis: 'BILL' });
+    for (const [pipeline, s] of usable(read.priced)) if (!runSamples.has(pipeline)) runSamples.set(pipeline, { ...s, basis: 'PRICE_SHEET' });
+    const report: RetrainReport = {
+      pipelines: new Set([...read.historyPipelines, ...runSamples.keys()]).size,
+      versions: 0,
+      unchanged: read.confirmedScopes,
+      statesDropped: 0,
+      promoted: [],
+      failures: [],
+      historyRead: { pipelines: byPipeline.size, tasks: read.history.length, pricedPipelines: read.pricedPipelines },
+    };
+    const fingerprint = (pipeline: string) => read.fingerprints.get(pipeline)?.key;
     for (const [pipeline, tasks] of byPipeline) {
       await this.refreshProfile(pipeline);
       for (const target of TASK_TARGETS) {
         const models = this.learners(target);
         if (models.length === 0) continue;
         for (const scoped of scopesOf(pipeline, samplesFor(target, tasks))) {
-          await this.retrainScope(target, scoped, models, report, opts.log);
+          await this.retrainScope(target, scoped, models, report, fingerprint(pipeline), opts.log);
         }
       }
     }
@@ -120,10 +143,91 @@ export class ModelService {
     for (const [pipeline, { basis, currency, runs }] of runSamples) {
       if (runModels.length === 0) break;
       const samples = runs.map((r) => ({ features: r.features, value: r.cost, at: r.at }));
-      await this.retrainScope('costPerRun', { scope: 'PIPELINE', pipeline, process: '', samples, costBasis: basis, currency }, runModels, report, opts.log);
+      await this.retrainScope('costPerRun', { scope: 'PIPELINE', pipeline, process: '', samples, costBasis: basis, currency }, runModels, report, fingerprint(pipeline), opts.log);
     }
     report.statesDropped = await this.dropOldStates();
     return report;
+  }
+
+  /**
+   * What a round learns from, read in one snapshot (so the fingerprint a version is labelled with is of
+   * the history it learned from): every pipeline's fingerprint first, then the history of only those
+   * pipelines whose newest versions do not all carry their current one (confirmedTaskScopes), and the
+   * priced run costs of only those whose run-level versions do not. Billed runs are always read: one
+   * row per run.
+   */
+  private async readHistory(pipeline?: string) {
+    return this.db.transaction(
+      async (tx) => {
+        const fingerprints = await pipelineFingerprints(tx, this.orgId, roundRules(this.settings), pipeline);
+        const billed = await billedRuns(tx, this.orgId, pipeline);
+        const billedPipelines = new Set(usable(billed).keys());
+        const versions = await this.newestVersions(tx, pipeline);
+        const runModels = this.learners('costPerRun');
+        const historyPipelines: string[] = [];
+        const toRead: string[] = [];
+        const toPrice: string[] = [];
+        let confirmedScopes = 0;
+        for (const [name, fp] of fingerprints) {
+          if (![...fp.processes.values()].some((c) => c.history > 0)) continue;
+          historyPipelines.push(name);
+          const scopes = this.confirmedTaskScopes(name, fp, versions);
+          if (scopes === null) toRead.push(name);
+          else confirmedScopes += scopes;
+          // run-level: billed ones are hashed from the billed runs above; under MIN_RUN_SAMPLES runs, no scope
+          if (runModels.length === 0 || billedPipelines.has(name) || fp.succeededRuns < MIN_RUN_SAMPLES) continue;
+          if (confirmedScope(versions, 'costPerRun', 'PIPELINE', name, '', runModels, fp.key, 'PRICE_SHEET')) confirmedScopes += 1;
+          else toPrice.push(name);
+        }
+        let history: HistoryTask[] = [];
+        // (concat, not push(...): a million arguments overflow the stack)
+        if (toRead.length > 0 && (pipeline !== undefined || toRead.length === historyPipelines.length)) history = await taskHistory(tx, this.orgId, pipeline);
+        else for (const name of toRead) history = history.concat(await taskHistory(tx, this.orgId, name));
+        // last: it sets planner settings for the rest of the transaction
+        const priced = await pricedRuns(tx, this.orgId, toPrice, this.settings.fxRates);
+        return { fingerprints, billed, history, priced, historyPipelines, confirmedScopes, pricedPipelines: toPrice.length };
+      },
+      { isolationLevel: 'repeatable read', accessMode: 'read only' },
+    );
+  }
+
+  /**
+   * How many task-level scopes the pipeline has, when every one of them is unchanged since its models'
+   * newest versions by the fingerprint alone: each scope the counts say the history has (scopesOf's rule),
+   * for every target with learners, carries it on every learner's newest version. Null when one does not,
+   * when it has no scope (then no version says its profile was refreshed on this history), or when a
+   * costPerTask learner is registered (which tasks are its samples depends on their price).
+   */
+  private confirmedTaskScopes(pipeline: string, fp: PipelineFingerprint, versions: NewestVersions): number | null {
+    if (this.learners('costPerTask').length > 0) return null;
+    let scopes = 0;
+    for (const target of TASK_TARGETS) {
+      const models = this.learners(target);
+      if (models.length === 0) continue;
+      const counts = [...fp.processes].map(([process, c]) => [process, target === 'runtimeMs' ? c.runtime : c.peakRss] as const);
+      const expected: [ModelScope, string][] = counts.filter(([, n]) => n >= MIN_SCOPE_SAMPLES).map(([process]) => ['PROCESS', process]);
+      if (counts.reduce((sum, [, n]) => sum + n, 0) >= MIN_SCOPE_SAMPLES) expected.push(['PIPELINE', '']);
+      for (const [scope, process] of expected) {
+        if (!confirmedScope(versions, target, scope, pipeline, process, models, fp.key)) return null;
+        scopes += 1;
+      }
+    }
+    return scopes > 0 ? scopes : null;
+  }
+
+  /** Per scope, each model's newest version and the scope's champion. */
+  private async newestVersions(db: Reader, pipeline?: string): Promise<NewestVersions> {
+    const rows = (await db.execute(sql`
+      select target, scope, pipeline, process, model_name as "modelName", model_version as "modelVersion",
+             history_fingerprint as "historyFingerprint", cost_basis as "costBasis", champion, newest
+      from (select target, scope, pipeline, process, model_name, model_version, history_fingerprint, cost_basis, champion,
+                   row_number() over (partition by target, scope, pipeline, process, model_name order by trained_at desc) = 1 as newest
+            from ${modelVersions}
+            where org_id = ${this.orgId} ${pipeline === undefined ? sql`` : sql`and pipeline = ${pipeline}`}) v
+      where newest or champion`)) as unknown as (VersionHead & { target: string; scope: string; pipeline: string; process: string })[];
+    const out: NewestVersions = new Map();
+    for (const r of rows) pushTo(out, scopeKey(r.target, r.scope, r.pipeline, r.process), r);
+    return out;
   }
 
   /** Nulls the states of versions that are not champion once older than the retention; returns how many. */
@@ -138,19 +242,21 @@ export class ModelService {
   }
 
   /**
-   * Whether each model's newest version of the scope learned from exactly this key: fitting again would
-   * store the same fits and metrics (fit and backtest are deterministic in the samples) and choose the
-   * same champion.
+   * Whether each model's newest version of the scope learned from exactly these samples (`key`): fitting
+   * again would store the same fits and metrics (fit and backtest are deterministic in the samples) and
+   * choose the same champion. When they did, those versions are labelled with the pipeline's current
+   * history fingerprint, so the next round can tell without reading the history.
    */
-  private async unchanged(target: ModelTarget, s: Scoped, models: EstimationModel[], key: string): Promise<boolean> {
+  private async unchanged(target: ModelTarget, s: Scoped, models: EstimationModel[], key: string, fingerprint: string | null): Promise<boolean> {
     // each model's newest version of the scope, and the scope's champion, in one read
     const rows = (await this.db.execute(sql`
-      select model_name as "modelName", model_version as "modelVersion", samples_key as "samplesKey", champion, newest
-      from (select model_name, model_version, samples_key, champion,
+      select id, model_name as "modelName", model_version as "modelVersion", samples_key as "samplesKey",
+             history_fingerprint as "historyFingerprint", champion, newest
+      from (select id, model_name, model_version, samples_key, history_fingerprint, champion,
                    row_number() over (partition by model_name order by trained_at desc) = 1 as newest
             from ${modelVersions}
             where org_id = ${this.orgId} and target = ${target} and scope = ${s.scope} and pipeline = ${s.pipeline} and process = ${s.process}) v
-      where newest or champion`)) as unknown as { modelName: string; modelVersion: string; samplesKey: string | null; champion: boolean; newest: boolean }[];
+      where newest or champion`)) as unknown as { id: string; modelName: string; modelVersion: string; samplesKey: string | null; historyFingerprint: string | null; champion: boolean; newest: boolean }[];
     const byName = new Map(rows.filter((v) => v.newest).map((v) => [v.modelName, v]));
     const fitted = models.every((m) => {
       const v = byName.get(m.name);
@@ -159,27 +265,20 @@ export class ModelService {
     if (!fitted) return false;
     // a champion whose model left the registry (or changed version) cannot quote: the round must choose again
     const champion = rows.find((v) => v.champion);
-    return !champion || models.some((m) => m.name === champion.modelName && m.version === champion.modelVersion);
+    if (champion && !models.some((m) => m.name === champion.modelName && m.version === champion.modelVersion)) return false;
+    const relabel = models.map((m) => byName.get(m.name)!).filter((v) => v.historyFingerprint !== fingerprint);
+    if (relabel.length > 0) {
+      await this.db
+        .update(modelVersions)
+        .set({ historyFingerprint: fingerprint })
+        .where(and(eq(modelVersions.orgId, this.orgId), inArray(modelVersions.id, relabel.map((v) => v.id))));
+    }
+    return true;
   }
 
-  /**
-   * Per pipeline with `MIN_RUN_SAMPLES` runs in one currency, the run costs a run-level model learns
-   * from: the bill once that many runs are billed in full (history.billedInFull), else every finished
-   * run's tasks at the price sheet. Never a mix: billed costs hold idle and overheads that priced ones
-   * do not, and a model scored on one kind after learning from the other would be off by that gap.
-   * Runs in the pipeline's most common currency (the figure is in it); others are left out.
-   */
-  private async runSamples(billed: HistoryRun[], taskPipelines: string[]): Promise<Map<string, RunSamples>> {
-    const out = new Map<string, RunSamples>();
-    for (const [pipeline, s] of usable(billed)) out.set(pipeline, { ...s, basis: 'BILL' });
-    const priced = await pricedRuns(this.db, this.orgId, taskPipelines.filter((p) => !out.has(p)), this.settings.fxRates);
-    for (const [pipeline, s] of usable(priced)) out.set(pipeline, { ...s, basis: 'PRICE_SHEET' });
-    return out;
-  }
-
-  private async retrainScope(target: ModelTarget, s: Scoped, models: EstimationModel[], report: RetrainReport, log?: { warn(obj: object, msg: string): void }) {
+  private async retrainScope(target: ModelTarget, s: Scoped, models: EstimationModel[], report: RetrainReport, fingerprint: string | undefined, log?: { warn(obj: object, msg: string): void }) {
     const key = samplesKey(target, s, this.settings);
-    if (await this.unchanged(target, s, models, key)) {
+    if (await this.unchanged(target, s, models, key, fingerprint ?? null)) {
       report.unchanged += 1;
       return;
     }
@@ -241,6 +340,7 @@ export class ModelService {
             costBasis: basis,
             currency,
             samplesKey: key,
+            historyFingerprint: fingerprint ?? null,
             ...window,
           })),
         )
@@ -311,6 +411,45 @@ export function usable(runs: readonly HistoryRun[]): Map<string, Omit<RunSamples
     }
   }
   return best;
+}
+
+interface VersionHead {
+  modelName: string;
+  modelVersion: string;
+  historyFingerprint: string | null;
+  costBasis: CostBasis | null;
+  champion: boolean;
+  newest: boolean;
+}
+
+type NewestVersions = Map<string, VersionHead[]>;
+
+const scopeKey = (target: string, scope: string, pipeline: string, process: string) => JSON.stringify([target, scope, pipeline, process]);
+
+/**
+ * The scope is unchanged by its fingerprint alone: every learner's newest version is of its code's
+ * version and carries `fingerprint` (of `basis`, for run-level ones), and its champion can still quote.
+ */
+function confirmedScope(versions: NewestVersions, target: ModelTarget, scope: ModelScope, pipeline: string, process: string, models: EstimationModel[], fingerprint: string, basis?: CostBasis): boolean {
+  const rows = versions.get(scopeKey(target, scope, pipeline, process)) ?? [];
+  const fitted = models.every((m) => {
+    const v = rows.find((r) => r.newest && r.modelName === m.name);
+    return v !== undefined && v.modelVersion === m.version && v.historyFingerprint === fingerprint && (basis === undefined || v.costBasis === basis);
+  });
+  const champion = rows.find((v) => v.champion);
+  return fitted && (!champion || models.some((m) => m.name === champion.modelName && m.version === champion.modelVersion));
+}
+
+/** What shapes a round besides the history and the models: hashed into every fingerprint. */
+function roundRules(settings: Pick<EstimationSettings, 'holdoutFraction' | 'maxChampionBias' | 'fxRates'>) {
+  return {
+    rules: ROUND_RULES_VERSION,
+    holdoutFraction: settings.holdoutFraction,
+    maxChampionBias: settings.maxChampionBias,
+    fxRates: settings.fxRates,
+    minScopeSamples: MIN_SCOPE_SAMPLES,
+    minRunSamples: MIN_RUN_SAMPLES,
+  };
 }
 
 /**

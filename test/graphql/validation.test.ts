@@ -293,6 +293,8 @@ describe('bad dates, tampered cursors and NUL characters: BAD_USER_INPUT naming 
       ['CreateBudgetInput.endsAt', 'input.endsAt', 'mutation', `createBudget(input: ${budgetInput(JAN, '%d')}) { id }`],
       ['UpdateBudgetInput.startsAt', 'input.startsAt', 'mutation', `updateBudget(id: "${budgetId}", input: {startsAt: %d}) { id }`],
       ['UpdateBudgetInput.endsAt', 'input.endsAt', 'mutation', `updateBudget(id: "${budgetId}", input: {endsAt: %d}) { id }`],
+      ['Budget.spend(at:)', 'at', 'query', `budget(id: "${budgetId}") { spend(at: %d) { total { amount } } }`],
+      ['Budget.forecast(at:)', 'at', 'query', `budget(id: "${budgetId}") { forecast(at: %d) { value { amount } } }`],
       ['Query.alerts(since:)', 'since', 'query', `alerts(since: %d) { edges { node { id } } }`],
       ['Query.costCentres(from:)', 'from', 'query', `costCentres(from: %d, to: ${FEB}) { rows }`],
       ['Query.costCentres(to:)', 'to', 'query', `costCentres(from: ${JAN}, to: %d) { rows }`],

@@ -225,6 +225,33 @@ describe('graphql-ws transport', () => {
     await waitForSubscribers(0);
   });
 
+  test('filtered subscriptions (alertRaised, budgetBreached) leave the event bus when completed, when their socket closes, and when refused over the cap', async () => {
+    // no alert or breach is raised here: a quiet subscription must let go without an event coming
+    const alert = `subscription { alertRaised(kinds: [BUDGET_ACTUAL]) { id } }`;
+    const breach = `subscription { budgetBreached(scope: { kind: ORGANIZATION }) { budgetId } }`;
+    const ws = await rawWsClient(t.url, keys.viewer);
+    try {
+      ws.subscribe('a', alert);
+      ws.subscribe('b', breach);
+      await waitForSubscribers(2);
+      ws.complete('a');
+      ws.complete('b');
+      await waitForSubscribers(0);
+
+      // over GCT_WS_MAX_OPERATIONS (2): the third is refused before its first event is asked for
+      for (const id of ['c1', 'c2', 'c3']) ws.subscribe(id, alert);
+      const refused = await ws.waitFor((m) => m.id === 'c3' && m.type === 'next');
+      assert.equal((refused as RawMessage).payload && ((refused as RawMessage).payload as GqlResult).errors?.[0].extensions?.code, 'TOO_MANY_OPERATIONS', JSON.stringify(refused));
+      await waitForSubscribers(2);
+    } finally {
+      ws.close();
+    }
+    await ws.closed;
+    await waitForSubscribers(0);
+    // the close ran to its end: the running operations' log lines were written
+    await until('the log lines of c1 and c2', () => ['c1', 'c2'].every((id) => t.logs.some((l) => l.includes('"graphql-ws operation"') && l.includes(`"opId":"${id}"`))));
+  });
+
   test("an expired JWT's connection is refused on its next operation", async () => {
     const exp = Math.floor(Date.now() / 1000) + 3;
     const token = await new SignJWT({ org: keys.org.id, role: 'ADMIN' })

@@ -1,6 +1,4 @@
-import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { TestContext } from 'node:test';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.js';
 import { costRecords, pipelines, runs, type RunStatus } from '../../src/db/schema/index.js';
@@ -58,17 +56,3 @@ export async function insertRun(
 
 /** UTC midnight `days` days before today (0: today). */
 export const daysAgo = (days: number, from = new Date()) => new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate() - days));
-
-/**
- * Whether the budget period the server reckoned from its own clock (`spend`, as answered) holds `day`,
- * the day a test dated its lines and runs on. It does, unless the UTC month (so also the quarter or
- * year) turned between dating them and the request; then the period must be a later one that has
- * begun, and the test is skipped (its sums are about a period the data is not in), never passed.
- */
-export function periodHolds(ctx: TestContext, spend: { periodStart: string; periodEnd: string }, day: Date): boolean {
-  const [start, end] = [Date.parse(spend.periodStart), Date.parse(spend.periodEnd)];
-  if (start <= day.getTime() && day.getTime() < end) return true;
-  assert.ok(start > day.getTime() && start <= Date.now(), `period ${spend.periodStart}..${spend.periodEnd} is neither ${day.toISOString()}'s nor a later one begun`);
-  ctx.skip(`the UTC month turned between dating the data (${day.toISOString()}) and the request (period from ${spend.periodStart})`);
-  return false;
-}

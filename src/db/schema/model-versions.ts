@@ -36,6 +36,12 @@ export const modelVersions = pgTable(
      * before migration 0018: never matches).
      */
     samplesKey: text('samples_key'),
+    /**
+     * Fingerprint of the pipeline's whole history (services/history-fingerprint.ts) when the version was
+     * fitted or last found unchanged: while it is still the pipeline's, a round skips the scope without
+     * reading the history (null before migration 0020: read once, then labelled).
+     */
+    historyFingerprint: text('history_fingerprint'),
     /** Holdout metrics (fractions; null when no scored sample had a non-zero actual). */
     mape: doublePrecision('mape'),
     medianApe: doublePrecision('median_ape'),

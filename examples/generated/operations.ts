@@ -1963,7 +1963,7 @@ export type Subscription = {
   __typename?: 'Subscription';
   /** Every alert your organization raises, from whichever process raised it, and again (same id) when one is escalated to a higher severity; kinds filters, severity is the minimum */
   alertRaised: Alert;
-  /** A budget threshold crossed (once per threshold and period); scope narrows it to budgets of that scope */
+  /** A budget threshold crossed (once per threshold and period); scope narrows it to budgets of that scope, and is checked as createBudget checks it (BAD_USER_INPUT naming the field) */
   budgetBreached: BudgetBreach;
   /** Pushed when the run's live estimate changes (at most once a second per run), whichever process computed it */
   estimateUpdated?: Maybe<RunEstimate>;

@@ -20,6 +20,29 @@ function describeValidation(errors: ValidationError[], parent = ''): FieldProble
  * anything unexpected is logged and masked as INTERNAL_SERVER_ERROR.
  */
 export function formatError(log: Logger) {
+  const format = formatOne(log);
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => withFieldList(format(formatted, error));
+}
+
+// graphql-js refusing a variable: `Variable "$input" got invalid value 5 at "input.name"; Expected …`
+const VARIABLE = /^Variable "\$([^"]+)"(?:[^;]*? at "([^"]+)")?/;
+
+/**
+ * Every BAD_USER_INPUT carries `extensions.fields` ([{ field, problems }]), the shape input validation
+ * answers in, so a client reads one shape whoever refused the input: a service's check (which also keeps
+ * its `field`), a variable graphql-js could not coerce (named `$<variable path>`), or, when nothing in
+ * the request can be named (a value Postgres refused), an empty list.
+ */
+function withFieldList(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const extensions = formatted.extensions;
+  if (extensions?.code !== 'BAD_USER_INPUT' || Array.isArray(extensions.fields)) return formatted;
+  const variable = VARIABLE.exec(formatted.message);
+  const field = typeof extensions.field === 'string' ? extensions.field : variable ? `$${variable[2] ?? variable[1]}` : null;
+  const problem = field && formatted.message.startsWith(`${field}: `) ? formatted.message.slice(field.length + 2) : formatted.message;
+  return { ...formatted, extensions: { ...extensions, fields: field ? [{ field, problems: [problem] }] : [] } };
+}
+
+function formatOne(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) {

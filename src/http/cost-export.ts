@@ -9,6 +9,8 @@ import type { RouteDeps } from './routes.js';
 import type { RequestContext } from './router.js';
 
 const LIST_FILTERS = ['provider', 'subAccount', 'resourceGroup', 'service', 'region'] as const;
+const SINGLE = ['from', 'to'] as const;
+const PARAMETERS: ReadonlySet<string> = new Set([...SINGLE, 'groupBy', ...LIST_FILTERS]);
 
 /**
  * `GET /export/costs.csv?from=…&to=…&groupBy=DAY,SERVICE,TAG:project&service=…&tag.project=P-001` —
@@ -20,6 +22,7 @@ export function costExportHandler(deps: Pick<RouteDeps, 'database' | 'viewerOf' 
   return async (rc: RequestContext) => {
     const viewer = await requireViewer(rc, deps.viewerOf, 'VIEWER');
     const q = rc.url.searchParams;
+    checkParameters(q);
     const filter = filterOf(q);
     const groupBy = groupByOf(q);
     const service = new CostService(deps.database.db, viewer.orgId, deps.config.maxPageSize);
@@ -35,6 +38,26 @@ export function costExportHandler(deps: Pick<RouteDeps, 'database' | 'viewerOf' 
     }
     await pipeline(Readable.from(records()), stringify({ header: true, columns: header }), rc.res);
   };
+}
+
+/**
+ * Every parameter is a filter or a grouping, so one the export does not read (a typo such as `projct`,
+ * `tag.` without a key, a paging argument of the GraphQL query) or one left empty (`provider=`, a
+ * notebook's unset variable) would answer the whole organization's costs as if it had narrowed them.
+ * Refused instead, naming the parameter. A tag's value may be empty: it narrows to that empty value.
+ */
+function checkParameters(q: URLSearchParams): void {
+  for (const name of new Set(q.keys())) {
+    const values = q.getAll(name);
+    if (name.startsWith('tag.')) {
+      if (name === 'tag.') throw badInput(name, 'names no tag key: tag.<key>=<value>');
+      if (values.length > 1) throw badInput(name, 'is given more than once; a tag matches one value');
+      continue;
+    }
+    if (!PARAMETERS.has(name)) throw badInput(name, `is not a parameter of this export; one of ${[...PARAMETERS].join(', ')}, tag.<key>`);
+    if ((SINGLE as readonly string[]).includes(name) && values.length > 1) throw badInput(name, 'is given more than once');
+    if (values.flatMap((v) => v.split(',')).every((v) => v.trim() === '')) throw badInput(name, 'is empty; leave the parameter out to not filter or group by it');
+  }
 }
 
 function filterOf(q: URLSearchParams): CostFilter {

@@ -52,3 +52,11 @@ export function instantInYears(field: string, date: Date): Date {
   }
   return date;
 }
+
+/**
+ * A half-open window whose end comes before its start matches nothing; answering that as an empty list
+ * hides the swapped bounds, so it is refused naming the end. An empty window (equal bounds) is allowed.
+ */
+export function checkNotReversed(from: Date | null | undefined, to: Date | null | undefined, fields: { from: string; to: string }): void {
+  if (from && to && from > to) throw badInput(fields.to, `must not be before ${fields.from}`);
+}

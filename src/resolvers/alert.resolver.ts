@@ -61,10 +61,11 @@ export class AlertResolver {
 
   @Authorized()
   @Subscription(() => BudgetBreach, {
-    description: 'A budget threshold crossed (once per threshold and period); scope narrows it to budgets of that scope',
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, { scope?: BudgetScopeInput | null }, Context>) => {
+    description: 'A budget threshold crossed (once per threshold and period); scope narrows it to budgets of that scope, and is checked as createBudget checks it (BAD_USER_INPUT naming the field)',
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, { scope?: BudgetScopeInput | null }, Context>) => {
       const org = context.org();
       const want = args.scope;
+      if (want) await org.budgets.checkScope(want);
       return filterEvents(
         context.events.subscribe<BudgetBreachView>(BUDGET_BREACHED, org.orgId),
         (b) =>

@@ -4,7 +4,7 @@ import { money, toConnection } from '../schema/common.js';
 import {
   RequiredTagKeysInput, TagComplianceArgs, TagComplianceGroup, TagComplianceGroupConnection, TagCompliancePageArgs, TagComplianceReport, TagComplianceTotal,
 } from '../schema/tag-compliance.js';
-import type { ComplianceGroup, ComplianceTotal } from '../services/tag-compliance.js';
+import { checkWindow, type ComplianceGroup, type ComplianceTotal } from '../services/tag-compliance.js';
 
 const toTotal = (t: ComplianceTotal) =>
   Object.assign(new TagComplianceTotal(), {
@@ -30,6 +30,7 @@ export class TagComplianceResolver {
   @Authorized()
   @Query(() => TagComplianceReport, { description: 'Spend on bill lines missing required tag keys, by period, resource group and service' })
   async tagCompliance(@Args(() => TagComplianceArgs) { from, to, granularity }: TagComplianceArgs, @Ctx() ctx: Context) {
+    checkWindow({ from, to });
     const requiredKeys = await ctx.org().tagCompliance.requiredKeys();
     return Object.assign(new TagComplianceReport(), { requiredKeys, from, to, granularity, window: { from, to } });
   }

@@ -116,14 +116,14 @@ export class AlertService {
     if (filter.since) conditions.push(gte(alerts.raisedAt, filter.since));
     if (filter.kinds?.length) conditions.push(inArray(alerts.kind, filter.kinds));
     if (filter.states?.length) conditions.push(inArray(alerts.state, filter.states));
-    if (after) conditions.push(newerThan(alerts.raisedAt, alerts.id, decodeTimeIdCursor(after)));
+    if (after) conditions.push(newerThan(alerts.raisedAt, alerts.id, decodeTimeIdCursor(after, 'alerts')));
     const rows = await this.db
       .select({ row: alerts, at: microsecondsOf(alerts.raisedAt) })
       .from(alerts)
       .where(and(...conditions))
       .orderBy(asc(alerts.raisedAt), asc(alerts.id))
       .limit(first + 1);
-    return rowsPage(rows, first);
+    return rowsPage(rows, first, 'alerts');
   }
 
   /** OPEN → ACKNOWLEDGED, recording who and when; CONFLICT from any other state. */

@@ -309,12 +309,12 @@ export class AnomalyService {
     if (filter.to) conditions.push(lte(anomalies.day, filter.to));
     if (filter.dimensions?.length) conditions.push(inArray(anomalies.dimension, filter.dimensions));
     if (after) {
-      const [d, id] = decodeCursor(after, 2);
+      const [d, id] = decodeCursor(after, 'anomalies', 2);
       if (!isCalendarDay(d) || typeof id !== 'string' || !isUuid(id)) throw badInput('after', 'is not a cursor this API returned');
       conditions.push(sql`(${anomalies.day}, ${anomalies.id}) < (${d}::date, ${id}::uuid)`);
     }
     const rows = await this.db.select().from(anomalies).where(and(...conditions)).orderBy(desc(anomalies.day), desc(anomalies.id)).limit(first + 1);
-    return toPage(rows, first, (r) => [r.day, r.id]);
+    return toPage(rows, first, 'anomalies', (r) => [r.day, r.id]);
   }
 
   /** Kept: who said it was expected / not an anomaly, when and why. */

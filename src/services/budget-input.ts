@@ -36,7 +36,7 @@ export const MAX_THRESHOLD_PERCENT = 500;
 const MAX_THRESHOLDS = 20;
 
 /** The scope columns of a budget row. */
-interface ScopeColumns {
+export interface ScopeColumns {
   scope: BudgetScope;
   projectId: string | null;
   pipelineName: string | null;
@@ -95,6 +95,17 @@ async function checkCurrency(db: Db, orgId: string, given: string | null | undef
   }
   const [org] = await db.execute<{ currency: string }>(sql`select currency from organizations where id = ${orgId}`);
   return org.currency;
+}
+
+/**
+ * A scope checked as `checkBudgetInput` checks one (same function), on its own: budgetBreached's scope,
+ * which would otherwise listen forever for a scope no budget can have. BAD_USER_INPUT naming its fields.
+ */
+export async function checkBudgetScope(db: Db, orgId: string, scope: BudgetScopeInput): Promise<ScopeColumns> {
+  const problems = new InputProblems();
+  const columns = await checkScope(db, orgId, scope, problems);
+  problems.throwIfAny();
+  return columns!;
 }
 
 /** The scope's columns; null when a problem was added. */

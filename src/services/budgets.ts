@@ -4,7 +4,7 @@ import { budgets, costRecords, runs, type BudgetRow } from '../db/schema/index.j
 import { billedUntilSql, runScope, runTime, unbilledSql, unreconciledSql } from './budget-terms.js';
 import { lineCost } from './reconcile-terms.js';
 import { conflict, notFound } from '../errors.js';
-import { checkBudgetInput, type BudgetInput, type BudgetScopeInput } from './budget-input.js';
+import { checkBudgetInput, checkBudgetScope, type BudgetInput, type BudgetScopeInput, type ScopeColumns } from './budget-input.js';
 import { periodAt, statusInstant, type PeriodWindow } from './budget-periods.js';
 import { ProjectService } from './projects.js';
 import { forecastBudget, type BudgetForecast } from './forecast.js';
@@ -36,6 +36,11 @@ export class BudgetService {
   ) {}
 
   private readonly owned = () => eq(budgets.orgId, this.orgId);
+
+  /** A scope as createBudget checks it (BAD_USER_INPUT naming `scope.<field>`); budgetBreached's scope is checked with it. */
+  checkScope(scope: BudgetScopeInput): Promise<ScopeColumns> {
+    return checkBudgetScope(this.db, this.orgId, scope);
+  }
 
   list(): Promise<BudgetRow[]> {
     return this.db.select().from(budgets).where(this.owned()).orderBy(asc(budgets.name));

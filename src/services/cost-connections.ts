@@ -269,14 +269,14 @@ export class CostConnectionService {
     checkPageSize(first, this.settings.maxPageSize);
     await this.getRow(connectionId);
     const conditions = [eq(costSyncs.orgId, this.orgId), eq(costSyncs.connectionId, connectionId)];
-    if (after) conditions.push(olderThan(costSyncs.createdAt, costSyncs.id, decodeTimeIdCursor(after)));
+    if (after) conditions.push(olderThan(costSyncs.createdAt, costSyncs.id, decodeTimeIdCursor(after, 'costSyncs')));
     const rows = await this.db
       .select({ row: costSyncs, at: microsecondsOf(costSyncs.createdAt) })
       .from(costSyncs)
       .where(and(...conditions))
       .orderBy(desc(costSyncs.createdAt), desc(costSyncs.id))
       .limit(first + 1);
-    return rowsPage(rows, first);
+    return rowsPage(rows, first, 'costSyncs');
   }
 
   /**

@@ -330,14 +330,14 @@ export class CostImportService {
   async list(first: number, after?: string | null): Promise<Page<ImportRow>> {
     checkPageSize(first, this.maxPageSize);
     const conditions = [this.owned()];
-    if (after) conditions.push(olderThan(imports.startedAt, imports.id, decodeTimeIdCursor(after)));
+    if (after) conditions.push(olderThan(imports.startedAt, imports.id, decodeTimeIdCursor(after, 'costImports')));
     const rows = await this.db
       .select({ row: imports, at: microsecondsOf(imports.startedAt) })
       .from(imports)
       .where(and(...conditions))
       .orderBy(desc(imports.startedAt), desc(imports.id))
       .limit(first + 1);
-    return rowsPage(rows, first);
+    return rowsPage(rows, first, 'costImports');
   }
 
   /** Quarantined rows of one import, by line. */
@@ -345,7 +345,7 @@ export class CostImportService {
     checkPageSize(first, this.maxPageSize);
     const conditions = [eq(importRejects.orgId, this.orgId), eq(importRejects.importId, importId)];
     if (after) {
-      const [line, id] = decodeCursor(after, 2);
+      const [line, id] = decodeCursor(after, 'rejects', 2);
       if (typeof line !== 'number' || typeof id !== 'number') throw badInput('after', 'is not a cursor this API returned');
       conditions.push(or(gt(importRejects.line, line), and(eq(importRejects.line, line), gt(importRejects.id, id)))!);
     }
@@ -355,7 +355,7 @@ export class CostImportService {
       .where(and(...conditions))
       .orderBy(asc(importRejects.line), asc(importRejects.id))
       .limit(first + 1);
-    return toPage(rows, first, (r) => [r.line, r.id]);
+    return toPage(rows, first, 'rejects', (r) => [r.line, r.id]);
   }
 }
 

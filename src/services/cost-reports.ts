@@ -77,14 +77,14 @@ export class CostReportService {
     const conditions = [eq(costReports.orgId, this.orgId)];
     if (projectCode) conditions.push(eq(costReports.projectId, (await new ProjectService(this.db, this.orgId).byCode(projectCode)).id));
     if (after) {
-      const [month, id] = decodeCursor(after, 2);
+      const [month, id] = decodeCursor(after, 'costReports', 2);
       if (!isCalendarDay(month) || typeof id !== 'string' || !isUuid(id)) throw badInput('after', 'is not a cursor this API returned');
       conditions.push(sql`(${costReports.month}, ${costReports.id}) < (${month}::date, ${id}::uuid)`);
     }
     const { csv: _csv, html: _html, ...columns } = getTableColumns(costReports);
     const rows = await this.db.select(columns).from(costReports).where(and(...conditions)).orderBy(desc(costReports.month), desc(costReports.id)).limit(first + 1);
     const nodes = rows.slice(0, first);
-    const cursorOf = (r: (typeof rows)[number]) => encodeCursor([r.month, r.id]);
+    const cursorOf = (r: (typeof rows)[number]) => encodeCursor('costReports', [r.month, r.id]);
     return { nodes, hasNextPage: rows.length > first, endCursor: nodes.length ? cursorOf(nodes.at(-1)!) : null, cursorOf };
   }
 

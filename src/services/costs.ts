@@ -3,7 +3,7 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import type postgres from 'postgres';
 import type { Db } from '../db/client.js';
 import { badInput } from '../errors.js';
-import { instantInYears } from '../input/dates.js';
+import { checkNotReversed, instantInYears } from '../input/dates.js';
 import { providerKey } from '../ingest/costs/index.js';
 import type { CurrencyTotal } from './cost-loader.js';
 import { checkPageSize, decodeOffsetCursor, offsetPage, type Page } from './pagination.js';
@@ -139,7 +139,7 @@ export class CostService {
     const conditions: SQL[] = [sql`org_id = ${this.orgId}`];
     if (filter.from) conditions.push(sql`charge_period_start >= ${instantInYears('filter.from', filter.from).toISOString()}::timestamptz`);
     if (filter.to) conditions.push(sql`charge_period_start < ${instantInYears('filter.to', filter.to).toISOString()}::timestamptz`);
-    if (filter.from && filter.to && filter.from > filter.to) throw badInput('filter.to', 'must not be before filter.from');
+    checkNotReversed(filter.from, filter.to, { from: 'filter.from', to: 'filter.to' });
     const anyOf = (field: string, values: string[] | null | undefined, columns: SQL[], map: (v: string) => string = (v) => v) => {
       if (values == null) return;
       if (values.length === 0 || values.length > 100) throw badInput(`filter.${field}`, 'give 1 to 100 values');

@@ -3,19 +3,36 @@ import { badInput } from '../errors.js';
 import { isIsoInstant } from '../input/dates.js';
 import { isUuid } from './ids.js';
 
-/** Opaque keyset cursors: base64url JSON of the sort key of the last row seen. */
-export function encodeCursor(key: readonly (string | number)[]): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
+/**
+ * Opaque cursors: base64url JSON of the tag of the list they belong to, then the sort key of the last row
+ * seen (or, for `offsetPage`, a position). The tag is what tells lists apart: many share a key's shape
+ * (time + id), and a cursor taken from one would otherwise be accepted by another and silently move its page.
+ */
+export function encodeCursor(tag: string, key: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify([tag, ...key])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, arity: number): (string | number)[] {
+/**
+ * The key of a cursor `encodeCursor(tag, …)` made, of `arity` parts; anything else is BAD_USER_INPUT naming
+ * `after`. Keyset cursors issued before they were tagged (the bare key) are refused too, not accepted for a
+ * transition: they are exactly the ones that cannot say which list they came from, and a cursor lives for
+ * one walk through a list, so a client holding one starts that list again from its first page.
+ */
+export function decodeCursor(cursor: string, tag: string, arity: number): (string | number)[] {
   try {
-    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string' || typeof k === 'number')) return key;
+    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(parts) &&
+      parts.length === arity + 1 &&
+      parts[0] === tag &&
+      parts.every((k) => typeof k === 'string' || typeof k === 'number')
+    ) {
+      return parts.slice(1) as (string | number)[];
+    }
   } catch {
     /* fall through */
   }
-  throw badInput('after', 'is not a cursor this API returned');
+  throw badInput('after', `is not a cursor this API returned for ${tag}`);
 }
 
 export interface Page<T> {
@@ -26,9 +43,9 @@ export interface Page<T> {
 }
 
 /** Fetch `first + 1` rows, then call this: the extra row only tells whether there is a next page. */
-export function toPage<T>(rows: T[], first: number, keyOf: (row: T) => (string | number)[]): Page<T> {
+export function toPage<T>(rows: T[], first: number, tag: string, keyOf: (row: T) => (string | number)[]): Page<T> {
   const nodes = rows.slice(0, first);
-  const cursorOf = (node: T) => encodeCursor(keyOf(node));
+  const cursorOf = (node: T) => encodeCursor(tag, keyOf(node));
   const last = nodes.at(-1);
   return { nodes, hasNextPage: rows.length > first, endCursor: last ? cursorOf(last) : null, cursorOf };
 }
@@ -49,11 +66,11 @@ export function checkPageSize(first: number, max: number): void {
 export const microsecondsOf = (column: AnyColumn) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** Decodes a `(timestamp, uuid)` keyset cursor made with `microsecondsOf`. */
-export function decodeTimeIdCursor(after: string): { at: string; id: string } {
-  const [at, id] = decodeCursor(after, 2);
+export function decodeTimeIdCursor(after: string, tag: string): { at: string; id: string } {
+  const [at, id] = decodeCursor(after, tag, 2);
   // strict: Date.parse takes "1", which Postgres refuses as a timestamptz
   if (!isIsoInstant(at) || typeof id !== 'string' || !isUuid(id)) {
-    throw badInput('after', 'is not a cursor this API returned');
+    throw badInput('after', `is not a cursor this API returned for ${tag}`);
   }
   return { at, id };
 }
@@ -69,8 +86,8 @@ export const newerThan = (time: AnyColumn, idColumn: AnyColumn, cursor: { at: st
 /** An offset into an aggregate (whose groups Postgres computes in full for any page), from a cursor made by `offsetPage`. */
 export function decodeOffsetCursor(after: string | null | undefined, tag: string): number {
   if (!after) return 0;
-  const [t, n] = decodeCursor(after, 2);
-  if (t !== tag || typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw badInput('after', 'is not a cursor this API returned');
+  const [n] = decodeCursor(after, tag, 1);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw badInput('after', `is not a cursor this API returned for ${tag}`);
   return n;
 }
 
@@ -78,7 +95,7 @@ export function decodeOffsetCursor(after: string | null | undefined, tag: string
 export function offsetPage<T>(rows: readonly T[], first: number, offset: number, tag: string): Page<T> {
   const nodes = rows.slice(0, first);
   const indexOf = new Map(nodes.map((n, i) => [n, i]));
-  const cursorAt = (i: number) => encodeCursor([tag, offset + i + 1]);
+  const cursorAt = (i: number) => encodeCursor(tag, [offset + i + 1]);
   return {
     nodes,
     hasNextPage: rows.length > first,
@@ -88,8 +105,8 @@ export function offsetPage<T>(rows: readonly T[], first: number, offset: number,
 }
 
 /** `toPage` for rows selected as `{ row, at: microsecondsOf(…) }`, keyed by `(at, row.id)`. */
-export function rowsPage<T extends { id: string }>(rows: { row: T; at: string }[], first: number): Page<T> {
-  const page = toPage(rows, first, (r) => [r.at, r.row.id]);
+export function rowsPage<T extends { id: string }>(rows: { row: T; at: string }[], first: number, tag: string): Page<T> {
+  const page = toPage(rows, first, tag, (r) => [r.at, r.row.id]);
   const atOf = new Map(rows.map((r) => [r.row, r.at]));
-  return { ...page, nodes: page.nodes.map((r) => r.row), cursorOf: (node: T) => encodeCursor([atOf.get(node)!, node.id]) };
+  return { ...page, nodes: page.nodes.map((r) => r.row), cursorOf: (node: T) => encodeCursor(tag, [atOf.get(node)!, node.id]) };
 }

@@ -25,12 +25,12 @@ export class ProjectService {
     checkPageSize(first, this.maxPageSize);
     const conditions = [this.owned()];
     if (after) {
-      const [code] = decodeCursor(after, 1);
+      const [code] = decodeCursor(after, 'projectsConnection', 1);
       if (typeof code !== 'string') throw badInput('after', 'is not a cursor this API returned');
       conditions.push(gt(projects.code, code));
     }
     const rows = await this.db.select().from(projects).where(and(...conditions)).orderBy(asc(projects.code)).limit(first + 1);
-    return toPage(rows, first, (r) => [r.code]);
+    return toPage(rows, first, 'projectsConnection', (r) => [r.code]);
   }
 
   async byCode(code: string): Promise<ProjectRow> {

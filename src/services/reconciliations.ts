@@ -79,14 +79,14 @@ export class ReconciliationService {
   async list(first: number, after?: string | null): Promise<Page<ReconciliationRow>> {
     checkPageSize(first, this.config.maxPageSize);
     const conditions: (SQL | undefined)[] = [eq(reconciliations.orgId, this.orgId)];
-    if (after) conditions.push(olderThan(reconciliations.startedAt, reconciliations.id, decodeTimeIdCursor(after)));
+    if (after) conditions.push(olderThan(reconciliations.startedAt, reconciliations.id, decodeTimeIdCursor(after, 'reconciliations')));
     const rows = await this.db
       .select({ row: reconciliations, at: microsecondsOf(reconciliations.startedAt) })
       .from(reconciliations)
       .where(and(...conditions))
       .orderBy(desc(reconciliations.startedAt), desc(reconciliations.id))
       .limit(first + 1);
-    return rowsPage(rows, first);
+    return rowsPage(rows, first, 'reconciliations');
   }
 
   /** Per currency (normally one): the run's task allocations, its idle share and their sum. */
@@ -140,14 +140,14 @@ export class ReconciliationService {
     if (filter.runId) conditions.push(isUuid(filter.runId) ? eq(e.runId, filter.runId) : sql`false`);
     if (filter.pipeline) conditions.push(sql`${e.pipelineId} in (select id from pipelines where org_id = ${this.orgId} and name = ${filter.pipeline})`);
     if (filter.modelName) conditions.push(eq(e.modelName, filter.modelName));
-    if (after) conditions.push(olderThan(e.updatedAt, e.id, decodeTimeIdCursor(after)));
+    if (after) conditions.push(olderThan(e.updatedAt, e.id, decodeTimeIdCursor(after, 'estimateErrors')));
     const rows = await this.db
       .select({ row: e, at: microsecondsOf(e.updatedAt) })
       .from(e)
       .where(and(...conditions))
       .orderBy(desc(e.updatedAt), desc(e.id))
       .limit(first + 1);
-    return rowsPage(rows, first);
+    return rowsPage(rows, first, 'estimateErrors');
   }
 
   /** Per pipeline, estimate kind and model version: how far estimates were from the bill. */

@@ -2,6 +2,7 @@ import { and, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { runs, type RunRow, type RunStatus, type VmPriority } from '../db/schema/index.js';
 import { badInput, notFound } from '../errors.js';
+import { checkNotReversed } from '../input/dates.js';
 import { isUuid } from './ids.js';
 import { orgCurrencySql } from './org-currency.js';
 import { checkPageSize, decodeTimeIdCursor, microsecondsOf, olderThan, rowsPage, type Page } from './pagination.js';
@@ -83,17 +84,18 @@ export class RunService {
     }
     const labels = normalizeLabels(filter.labels);
     if (Object.keys(labels).length > 0) conditions.push(sql`${runs.labels} @> ${JSON.stringify(labels)}::jsonb`);
+    checkNotReversed(filter.createdFrom, filter.createdTo, { from: 'filter.createdFrom', to: 'filter.createdTo' });
     if (filter.createdFrom) conditions.push(gte(runs.createdAt, filter.createdFrom));
     if (filter.createdTo) conditions.push(lt(runs.createdAt, filter.createdTo));
     // keyset on (created_at desc, id desc): stable while rows are being added
-    if (after) conditions.push(olderThan(runs.createdAt, runs.id, decodeTimeIdCursor(after)));
+    if (after) conditions.push(olderThan(runs.createdAt, runs.id, decodeTimeIdCursor(after, 'runs')));
     const rows = await this.db
       .select({ row: runs, at: microsecondsOf(runs.createdAt) })
       .from(runs)
       .where(and(...conditions))
       .orderBy(desc(runs.createdAt), desc(runs.id))
       .limit(first + 1);
-    return rowsPage(rows, first);
+    return rowsPage(rows, first, 'runs');
   }
 
   /** A LIMS announces a run before launch; the returned id is what it passes to Nextflow. */

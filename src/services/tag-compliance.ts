@@ -49,6 +49,14 @@ const PERIOD_SQL: Record<ComplianceGranularity, ReturnType<typeof sql>> = {
  * line has it with a non-empty value, compared case-insensitively — Azure treats tag names without
  * regard to case, so `Project` on one resource and `project` on another are the same tag.
  */
+/**
+ * Checked by the `tagCompliance` query itself, not only by the totals and groups read under it: a report
+ * asked with swapped bounds and no such field would otherwise answer as if the window were fine.
+ */
+export function checkWindow(window: ComplianceWindow): void {
+  if (!(window.from < window.to)) throw badInput('to', 'must be after from');
+}
+
 export class TagComplianceService {
   constructor(
     private readonly db: Db,
@@ -132,7 +140,7 @@ export class TagComplianceService {
 
   /** `with lines as (…)`: the window's bill lines with the required keys each one lacks, sorted. */
   private lines(window: ComplianceWindow, period: ReturnType<typeof sql> = sql`null::text`) {
-    if (!(window.from < window.to)) throw badInput('to', 'must be after from');
+    checkWindow(window);
     return sql`
       with required as (select key from required_tag_keys where org_id = ${this.orgId}),
       lines as (

@@ -58,7 +58,7 @@ export class TaskService {
     if (filter.process) conditions.push(eq(tasks.process, filter.process));
     if (filter.sample) conditions.push(eq(tasks.sample, filter.sample));
     if (after) {
-      const [taskId, attempt] = decodeCursor(after, 2);
+      const [taskId, attempt] = decodeCursor(after, 'tasks', 2);
       // task_id and attempt are int4 columns: 1.5 or 1e300 would fail in Postgres, not here
       if (!isCursorInt(taskId, 0, INT4_MAX) || !isCursorInt(attempt, 1, INT4_MAX)) throw badInput('after', 'is not a cursor this API returned');
       conditions.push(or(gt(tasks.taskId, taskId), and(eq(tasks.taskId, taskId), gt(tasks.attempt, attempt))));
@@ -70,7 +70,7 @@ export class TaskService {
       .orderBy(asc(tasks.taskId), asc(tasks.attempt))
       .limit(first + 1);
     // task_id alone orders a run's tasks (it is unique there); the attempt only keeps the cursor's shape
-    return toPage(rows, first, (t) => [t.taskId, t.attempt ?? 1]);
+    return toPage(rows, first, 'tasks', (t) => [t.taskId, t.attempt ?? 1]);
   }
 
   async processes(runId: string): Promise<ProcessSummary[]> {

@@ -133,14 +133,14 @@ export class WebhookService {
   async deliveries(channelId: string, first: number, after?: string | null): Promise<Page<WebhookDeliveryRow>> {
     checkPageSize(first, this.config.maxPageSize);
     const conditions = [eq(webhookDeliveries.orgId, this.orgId), eq(webhookDeliveries.channelId, channelId)];
-    if (after) conditions.push(olderThan(webhookDeliveries.createdAt, webhookDeliveries.id, decodeTimeIdCursor(after)));
+    if (after) conditions.push(olderThan(webhookDeliveries.createdAt, webhookDeliveries.id, decodeTimeIdCursor(after, 'deliveries')));
     const rows = await this.db
       .select({ row: webhookDeliveries, at: microsecondsOf(webhookDeliveries.createdAt) })
       .from(webhookDeliveries)
       .where(and(...conditions))
       .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
       .limit(first + 1);
-    return rowsPage(rows, first);
+    return rowsPage(rows, first, 'deliveries');
   }
 
   /**

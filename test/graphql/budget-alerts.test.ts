@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { evaluateBudgets } from '../../src/services/budget-evaluation.js';
 import { BudgetService } from '../../src/services/budgets.js';
+import { ProjectService } from '../../src/services/projects.js';
 import { countAlerts, raiseAlert } from '../../src/services/alerts.js';
 import { createOrgWithKeys, startTestApp, untilSubscribers, type TestApp } from '../support/app.js';
 import { fixturePath } from '../support/fixtures.js';
 import { until } from '../support/until.js';
 import { daysAgo, insertCost, insertRun } from '../support/spend.js';
-import { collect, wsClient } from '../support/ws-client.js';
+import { collect, wsClient, type GqlError } from '../support/ws-client.js';
 import { readRawCsv } from '../ingest/costs/support/raw-csv.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,6 +49,7 @@ describe('budget evaluation, alerts and their subscriptions', () => {
     );
     const raised = collect<{ alertRaised: { id: string; kind: string; severity: string } }>(client, `subscription { alertRaised(kinds: [BUDGET_ACTUAL]) { id kind severity } }`);
     // a project-scoped listener must not hear about an organization budget
+    await new ProjectService(first.db.db, org).create({ code: 'X', name: 'x' });
     const projectOnly = collect(client, `subscription { budgetBreached(scope: { kind: PROJECT, projectCode: "X" }) { budgetId } }`);
     const intruderClient = wsClient(second.url, intruder.viewer);
     clients.push(intruderClient);
@@ -83,6 +85,29 @@ describe('budget evaluation, alerts and their subscriptions', () => {
     assert.equal(raised.items.length, 1);
     assert.equal(projectOnly.items.length, 0);
     assert.equal(intruderSub.items.length, 0, 'another organization hears nothing');
+  });
+
+  test('budgetBreached refuses over graphql-ws a scope createBudget refuses, naming the field, instead of listening forever', async () => {
+    const client = wsClient(first.url, keys.viewer);
+    clients.push(client);
+    const refusal = async (scope: string) => {
+      // answered in a result or as the error that ended the operation: either way it ends, with the reason
+      const sub = collect(client, `subscription { budgetBreached(scope: ${scope}) { budgetId } }`);
+      let timer: NodeJS.Timeout | undefined;
+      const listening = new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'listening')));
+      const outcome = await Promise.race([sub.ended, listening]);
+      clearTimeout(timer);
+      sub.stop();
+      assert.notEqual(outcome, 'listening', `budgetBreached(scope: ${scope}) was accepted and listens for what cannot happen`);
+      return (sub.errors.flat() as GqlError[]).map((e) => [e.extensions?.code, (e.extensions?.fields as { field: string }[] | undefined)?.map((f) => f.field)]);
+    };
+    assert.deepEqual(await refusal(`{ kind: PROJECT, projectCode: "NOPE" }`), [['BAD_USER_INPUT', ['scope.projectCode']]]);
+    assert.deepEqual(await refusal(`{ kind: ORGANIZATION, projectCode: "X" }`), [['BAD_USER_INPUT', ['scope.projectCode']]]);
+    assert.deepEqual(await refusal(`{ kind: PIPELINE, pipeline: "never-ran" }`), [['BAD_USER_INPUT', ['scope.pipeline']]]);
+    assert.deepEqual(await refusal(`{ kind: TAG, tagKey: "lab" }`), [['BAD_USER_INPUT', ['scope.tagValue']]]);
+    // another organization's project is as unknown as one that does not exist
+    await new ProjectService(first.db.db, intruder.org.id).create({ code: 'THEIRS', name: 'theirs' });
+    assert.deepEqual(await refusal(`{ kind: PROJECT, projectCode: "THEIRS" }`), [['BAD_USER_INPUT', ['scope.projectCode']]]);
   });
 
   test('alerts(since, kinds, states) pages oldest first; acknowledge and resolve record who and when; another org sees none', async () => {

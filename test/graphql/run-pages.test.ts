@@ -37,7 +37,19 @@ describe('run pages: keyset cursors keep microseconds', () => {
   });
 
   test('a cursor that is not one of ours is BAD_USER_INPUT', async () => {
-    const res = await t.gql(`{ runs(first: 1, after: "${Buffer.from(JSON.stringify(['yesterday', 'x'])).toString('base64url')}") { edges { node { id } } } }`, {}, a.viewer);
+    const res = await t.gql(`{ runs(first: 1, after: "${Buffer.from(JSON.stringify(['runs', 'yesterday', 'x'])).toString('base64url')}") { edges { node { id } } } }`, {}, a.viewer);
     assert.equal(res.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+  });
+
+  test('a reversed createdFrom/createdTo window is BAD_USER_INPUT naming filter.createdTo, not an empty page', async () => {
+    const q = `query($from: DateTime, $to: DateTime) { runs(first: 5, filter: { createdFrom: $from, createdTo: $to }) { edges { node { id } } } }`;
+    const reversed = await t.gql(q, { from: '2026-03-01T00:00:00Z', to: '2026-02-01T00:00:00Z' }, a.viewer);
+    assert.equal(reversed.errors?.[0].extensions?.code, 'BAD_USER_INPUT', JSON.stringify(reversed));
+    assert.equal(reversed.errors?.[0].extensions?.field, 'filter.createdTo');
+    // an empty window and a one-sided one are asked for, not reversed
+    for (const window of [{ from: '2026-02-01T00:00:00Z', to: '2026-02-01T00:00:00Z' }, { from: '2026-02-01T00:00:00Z' }, { to: '2026-02-01T00:00:00Z' }]) {
+      const res = await t.gql(q, window, a.viewer);
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    }
   });
 });

@@ -140,6 +140,10 @@ describe('tag compliance: spend on resources missing required tags', () => {
     assert.equal(viewer.errors?.[0].extensions?.code, 'FORBIDDEN');
     const backwards = await t.gql(REPORT, { from: WINDOW.to, to: WINDOW.from }, a.viewer);
     assert.equal(backwards.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+    // refused by the query itself, whatever is selected under it: not an empty-looking report
+    const bare = await t.gql(`query($from: DateTime!, $to: DateTime!) { tagCompliance(from: $from, to: $to) { requiredKeys from to } }`, { from: WINDOW.to, to: WINDOW.from }, a.viewer);
+    assert.equal(bare.errors?.[0].extensions?.code, 'BAD_USER_INPUT', JSON.stringify(bare));
+    assert.equal(bare.errors?.[0].extensions?.field, 'to');
     const keys = await t.gql(`{ requiredTagKeys }`, {}, a.viewer);
     assert.deepEqual(keys.data!.requiredTagKeys, REQUIRED, 'refused changes left the policy as it was');
   });

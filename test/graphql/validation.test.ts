@@ -56,6 +56,28 @@ describe('bad input gets a clear error and writes nothing', () => {
     assert.equal(res.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
   });
 
+  test('every BAD_USER_INPUT carries extensions.fields, whoever refused the input; a service keeps its field too', async () => {
+    const fieldsOf = async (query: string, variables: Record<string, unknown> = {}) => {
+      const res = await t.gql(query, variables, keys.analyst);
+      const e = res.errors?.[0];
+      assert.equal(e?.extensions?.code, 'BAD_USER_INPUT', `${query}: ${JSON.stringify(res.errors)}`);
+      return { field: e!.extensions!.field, fields: e!.extensions!.fields as { field: string; problems: string[] }[] };
+    };
+    // a service's check: `field` as before, and the same in `fields`
+    const service = await fieldsOf(`{ runs(first: 5, after: "garbage") { edges { node { id } } } }`);
+    assert.equal(service.field, 'after');
+    assert.deepEqual(service.fields.map((f) => f.field), ['after']);
+    assert.match(service.fields[0].problems[0], /^is not a cursor/);
+    // class-validator on an input class: already this shape
+    const validated = await fieldsOf(`mutation { registerRun(input: {projectCode: "", pipeline: "p"}) { id } }`);
+    assert.deepEqual(validated.fields.map((f) => f.field), ['projectCode']);
+    // a variable graphql-js could not coerce: named by its variable path
+    const variable = await fieldsOf(`query($first: Int!) { runs(first: $first) { edges { node { id } } } }`, { first: 'many' });
+    assert.deepEqual(variable.fields.map((f) => f.field), ['$first']);
+    const nested = await fieldsOf(`mutation($input: RegisterRunInput!) { registerRun(input: $input) { id } }`, { input: { projectCode: 'P', pipeline: 7 } });
+    assert.deepEqual(nested.fields.map((f) => f.field), ['$input.pipeline']);
+  });
+
   test('duplicate project code: CONFLICT', async () => {
     const res = await t.gql(`mutation { createProject(input: {code: "P", name: "again"}) { id } }`, {}, keys.admin);
     assert.equal(res.errors?.[0].extensions?.code, 'CONFLICT');
@@ -210,16 +232,37 @@ describe('bad dates, tampered cursors and NUL characters: BAD_USER_INPUT naming 
   });
 
   test('cursors whose keys are not what the API issues are refused naming after', async () => {
-    await refused(`{ runs(first: 2, after: "${cursor(['1', ZERO])}") { edges { node { id } } } }`, /^after: /);
-    await refused(`{ runs(first: 2, after: "${cursor(['2026-02-31T00:00:00.000000Z', ZERO])}") { edges { node { id } } } }`, /^after: /);
-    await refused(`{ run(id: "${runId}") { tasks(first: 2, after: "${cursor([1.5, 1])}") { edges { node { id } } } } }`, /^after: /);
-    await refused(`{ run(id: "${runId}") { tasks(first: 2, after: "${cursor([1, 1e300])}") { edges { node { id } } } } }`, /^after: /);
-    await refused(`{ costReports(first: 2, after: "${cursor(['x', ZERO])}") { edges { node { id } } } }`, /^after: /);
-    await refused(`{ anomalies(first: 2, after: "${cursor(['2026-02-31', ZERO])}") { edges { node { id } } } }`, /^after: /);
+    await refused(`{ runs(first: 2, after: "${cursor(['runs', '1', ZERO])}") { edges { node { id } } } }`, /^after: /);
+    await refused(`{ runs(first: 2, after: "${cursor(['runs', '2026-02-31T00:00:00.000000Z', ZERO])}") { edges { node { id } } } }`, /^after: /);
+    await refused(`{ run(id: "${runId}") { tasks(first: 2, after: "${cursor(['tasks', 1.5, 1])}") { edges { node { id } } } } }`, /^after: /);
+    await refused(`{ run(id: "${runId}") { tasks(first: 2, after: "${cursor(['tasks', 1, 1e300])}") { edges { node { id } } } } }`, /^after: /);
+    await refused(`{ costReports(first: 2, after: "${cursor(['costReports', 'x', ZERO])}") { edges { node { id } } } }`, /^after: /);
+    await refused(`{ anomalies(first: 2, after: "${cursor(['anomalies', '2026-02-31', ZERO])}") { edges { node { id } } } }`, /^after: /);
     // a cursor the API did issue still pages
     const page = await t.gql(`{ runs(first: 1) { pageInfo { endCursor } } }`, {}, keys.viewer);
     const next = await t.gql(`query($after: String) { runs(first: 1, after: $after) { edges { node { id } } } }`, { after: page.data!.runs.pageInfo.endCursor }, keys.viewer);
     assert.equal(next.errors, undefined);
+  });
+
+  test("a cursor from another list, or one without the tag of its list, is refused naming after, not taken as a position in this one", async () => {
+    await t.gql(`mutation { registerRun(input: {projectCode: "P", pipeline: "p"}) { id } }`, {}, keys.analyst);
+    const page = await t.gql(`{ runs(first: 1) { pageInfo { endCursor } } }`, {}, keys.viewer);
+    const fromRuns = page.data!.runs.pageInfo.endCursor as string;
+    const elsewhere = [
+      `alerts(first: 2, after: $after) { edges { node { id } } }`,
+      `costImports(first: 2, after: $after) { edges { node { id } } }`,
+      `reconciliations(first: 2, after: $after) { edges { node { id } } }`,
+      `estimateErrors(first: 2, after: $after) { edges { node { id } } }`,
+    ];
+    for (const list of elsewhere) await refused(`query($after: String) { ${list} }`, /^after: .*not a cursor/, { after: fromRuns }, keys.viewer);
+    // day + id: an anomaly's cursor has the shape of a cost report's
+    await refused(`{ costReports(first: 2, after: "${cursor(['anomalies', '2026-01-01', ZERO])}") { edges { node { id } } } }`, /^after: /);
+    // a cursor as issued before they were tagged: the bare (time, id) of a run
+    const [at, id] = JSON.parse(Buffer.from(fromRuns, 'base64url').toString('utf8')).slice(1);
+    await refused(`{ runs(first: 2, after: "${cursor([at, id])}") { edges { node { id } } } }`, /^after: /);
+    const own = await t.gql(`query($after: String) { runs(first: 1, after: $after) { edges { node { id } } } }`, { after: fromRuns }, keys.viewer);
+    assert.equal(own.errors, undefined, JSON.stringify(own.errors));
+    assert.equal(own.data!.runs.edges.length, 1);
   });
 
   test('a cost window outside the years the API serves is refused naming the bound', async () => {

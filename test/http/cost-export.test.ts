@@ -78,4 +78,32 @@ describe('GET /export/costs.csv: the costs query as CSV for notebooks', () => {
     assert.equal(date.status, 400);
     assert.match(((await date.json()) as { error: { message: string } }).error.message, /from/);
   });
+
+  test('an unknown, keyless, repeated or empty parameter is a 400 naming it, not the whole organization', async () => {
+    const refused = async (query: string, name: string) => {
+      const res = await get(query, a.viewer);
+      const text = await res.text();
+      assert.equal(res.status, 400, `${query}: ${text}`);
+      const error = (JSON.parse(text) as { error: { code: string; message: string } }).error;
+      assert.equal(error.code, 'BAD_USER_INPUT', query);
+      assert.ok(error.message.startsWith(`${name}: `), `${query}: ${error.message}`);
+    };
+    await refused('groupBy=DAY&projct=P1', 'projct');
+    await refused('groupBy=DAY&first=5', 'first');
+    await refused('groupBy=DAY&tag.=x', 'tag.');
+    await refused('groupBy=DAY&provider=', 'provider');
+    await refused('groupBy=DAY&service=,', 'service');
+    await refused('groupBy=DAY&from=', 'from');
+    await refused('groupBy=', 'groupBy');
+    await refused('groupBy=DAY&from=2024-09-01&from=2024-10-01', 'from');
+    await refused('groupBy=DAY&tag.project=A&tag.project=B', 'tag.project');
+    // every documented parameter still answers
+    const all = await get(
+      'from=2024-09-01&to=2024-10-01&groupBy=DAY,TAG:project&provider=Microsoft&subAccount=x&resourceGroup=x&service=x&region=x&tag.project=P-001',
+      a.viewer,
+    );
+    assert.equal(all.status, 200, await all.text());
+    // a tag's empty value narrows to that value: allowed
+    assert.equal((await get('groupBy=DAY&tag.project=', a.viewer)).status, 200);
+  });
 });

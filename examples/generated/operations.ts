@@ -974,7 +974,7 @@ export type EstimateErrorFilterInput = {
 
 export type EstimateInput = {
   inputBytes?: InputMaybe<Scalars['SafeInt']['input']>;
-  /** Pipeline parameters (recorded with the quote) */
+  /** Pipeline parameters. No model reads them yet (features are pipeline, revision, samples, inputBytes, region and priority); registerRun keeps a run's own on the run */
   params?: InputMaybe<Scalars['JSONObject']['input']>;
   /** e.g. nf-core/rnaseq */
   pipeline: Scalars['String']['input'];

@@ -102,7 +102,18 @@ async function main(): Promise<number> {
     const child = spawn(process.execPath, ['--test', '--test-force-exit', `--test-concurrency=${process.env.GCT_TEST_CONCURRENCY ?? 2}`, ...files], {
       stdio: 'inherit',
       env: { ...process.env, GCT_TEST_ADMIN_URL: adminUrl, GCT_TEST_RUN: run, NODE_EXTRA_CA_CERTS: cert.certPath, DATABASE_URL: '' },
+      // a group of its own, stopped whole with this process: stopped alone (a CI timeout, Ctrl-C), node --test
+      // and its file processes were left running, one of them spinning a core
+      detached: true,
     });
+    const stopTests = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // already gone
+      }
+    };
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stopTests(signal));
     return await new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
   } finally {
     await release();

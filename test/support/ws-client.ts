@@ -110,19 +110,30 @@ export async function rawWsClient(httpUrl: string, key?: string) {
     messages.push(JSON.parse(String(m)) as RawMessage);
     for (const l of listeners) l();
   });
-  /** The first message received that matches (earlier ones included), or the close if the socket closes first. */
-  const waitFor = (match: (m: RawMessage) => boolean): Promise<RawMessage | RawClose> =>
-    new Promise((resolve) => {
+  /**
+   * The first message received that matches (earlier ones included), or the close if the socket closes
+   * first; rejects after `ms` (a bound on a hang, not a timing: a message that never comes fails the test
+   * naming what it had, instead of holding the whole run until CI's limit).
+   */
+  const waitFor = (match: (m: RawMessage) => boolean, ms = 60_000): Promise<RawMessage | RawClose> =>
+    new Promise((resolve, reject) => {
+      const bound = setTimeout(() => {
+        listeners.delete(check);
+        reject(new Error(`no matching message within ${ms} ms; received ${JSON.stringify(messages).slice(0, 2000)}`));
+      }, ms);
+      bound.unref();
       const check = () => {
         const m = messages.find(match);
         if (!m) return;
         listeners.delete(check);
+        clearTimeout(bound);
         resolve(m);
       };
       listeners.add(check);
       check();
       void closed.then((c) => {
         listeners.delete(check);
+        clearTimeout(bound);
         resolve(messages.find(match) ?? { closed: c });
       });
     });

@@ -3,7 +3,8 @@ export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    // EPERM: it exists, as another user's (a server run as another user holding the lock is alive)
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -57,10 +57,12 @@ export async function pipelineFingerprints(db: Reader, orgId: string, rules: { f
            current_setting('TimeZone') as "timeZone", current_date::text as today`)) as unknown as { prices: string; pools: string; timeZone: string; today: string }[];
   const rows = (await db.execute(sql`
     select pl.name as pipeline, t.process, count(*)::text as tasks,
-           sum(hash_record_extended(row(t.run_id, t.task_id, t.status, t.process, t.tag, t.sample, t.cpus, t.memory_bytes, t.attempt,
+           -- each row's hash mixed again before the sum: hash_record_extended combines columns linearly
+           -- (h × 31 + column), so two tasks exchanging a value left a plain sum unchanged more often than not
+           sum(hashint8extended(hash_record_extended(row(t.run_id, t.task_id, t.status, t.process, t.tag, t.sample, t.cpus, t.memory_bytes, t.attempt,
                                     t.submitted_at, t.started_at, t.completed_at, t.realtime_ms, t.duration_ms, t.peak_rss,
                                     t.vm_size, t.pool, t.priority,
-                                    r.status, r.sample_count, r.input_bytes, r.region, r.currency, r.submitted_at, r.started_at, r.created_at), 0))::text as hash,
+                                    r.status, r.sample_count, r.input_bytes, r.region, r.currency, r.submitted_at, r.started_at, r.created_at), 0), 0))::text as hash,
            count(*) filter (where h.history)::int as history,
            count(*) filter (where h.history and coalesce(t.realtime_ms, t.duration_ms) is not null)::int as runtime,
            count(*) filter (where h.history and t.peak_rss is not null)::int as peak_rss,

@@ -10,6 +10,7 @@ import { loadConfig, type EstimationSettings } from '../../src/config.js';
 import { medianBaseline, type EstimationModel } from '../../src/models/index.js';
 import { createOrganization } from '../../src/services/organizations.js';
 import { PoolService } from '../../src/services/pools.js';
+import { pipelineFingerprints } from '../../src/services/history-fingerprint.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { modelServiceWith } from '../support/history.js';
 
@@ -89,6 +90,27 @@ describe('retrain fingerprint skip', () => {
   test('a task edited in place (its updated_at untouched) is read again', async () => {
     const report = await changedReads('fp-edit', (orgId) => db.db.execute(sql`update tasks set realtime_ms = realtime_ms * 3 where org_id = ${orgId} and task_id = 5 and run_id in ${pipeA(orgId)}`), 1);
     assert.equal(report.historyRead.pricedPipelines, 1, 'its run costs changed too');
+  });
+
+  test('two tasks exchanging a value change the fingerprint (a plain sum of row hashes missed most such swaps)', async () => {
+    const { orgId } = await steadyOrg('fp-swap');
+    const key = async () => (await pipelineFingerprints(db.db, orgId, { fxRates: settings.fxRates }, 'pipe-a')).get('pipe-a')!.key;
+    const before = await key();
+    const [run] = (await db.db.execute(sql`select id from ${pipeA(orgId)} x order by id limit 1`)) as unknown as { id: string }[];
+    let missed = 0;
+    // tasks i and i + 3 share a process; their runtimes and peak memory differ
+    for (let i = 1; i <= 20; i++) {
+      for (const column of ['realtime_ms', 'peak_rss']) {
+        const swap = () => db.db.execute(sql`update tasks t set ${sql.raw(column)} = o.${sql.raw(column)} from tasks o
+          where t.org_id = ${orgId} and o.org_id = ${orgId} and t.run_id = ${run.id} and o.run_id = ${run.id}
+            and ((t.task_id = ${i} and o.task_id = ${i + 3}) or (t.task_id = ${i + 3} and o.task_id = ${i}))`);
+        await swap();
+        if ((await key()) === before) missed += 1;
+        await swap();
+      }
+    }
+    assert.equal(await key(), before, 'swapped back: the fingerprint is the one it was');
+    assert.equal(missed, 0, `${missed} of 40 swaps left the fingerprint unchanged`);
   });
 
   test('a deleted task is read again', async () => {

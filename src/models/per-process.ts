@@ -3,7 +3,7 @@
  * process, the features a process can be fitted on, its floor, and a prediction that falls back to
  * the median when the process has no fit or the task lacks a feature the fit needs.
  */
-import { predictMedianPoint, type MedianPoint } from './median-baseline.js';
+import { predictMedianPoint, pushTo, type MedianPoint } from './median-baseline.js';
 import { numericFeature, type Features, type NumericFeature, type TrainingSample } from './model.js';
 
 /** A feature present in every sample of a process, with its mean and (population) standard deviation. */
@@ -16,12 +16,7 @@ export interface FeatureSpread {
 /** Fits `fitOne` on each process's samples with a finite value; processes it declines (null) are left out. */
 export function fitPerProcess<F>(samples: readonly TrainingSample[], fitOne: (list: TrainingSample[]) => F | null): Record<string, F> {
   const byProcess = new Map<string, TrainingSample[]>();
-  for (const s of samples) {
-    if (!Number.isFinite(s.value)) continue;
-    const list = byProcess.get(s.features.process);
-    if (list) list.push(s);
-    else byProcess.set(s.features.process, [s]);
-  }
+  for (const s of samples) if (Number.isFinite(s.value)) pushTo(byProcess, s.features.process, s);
   const fits: Record<string, F> = {};
   for (const [process, list] of byProcess) {
     const fit = fitOne(list);
